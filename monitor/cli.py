@@ -1,0 +1,185 @@
+"""The one command line: ``monitor ...``.
+
+Stage commands live beside their stage and are loaded lazily from
+:data:`LAZY_COMMANDS`, so ``monitor --help`` stays fast and a stage's
+imports cost nothing to the others.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import sys
+
+import click
+
+from monitor import __version__
+from monitor.config import Config, load_config
+from monitor.errors import MonitorError
+
+# name -> "module:attribute" of a click command
+LAZY_COMMANDS: dict[str, str] = {
+    "simulate": "monitor.sim.cli:simulate",
+    "serve-sim": "monitor.sim.serve:serve_sim",
+    "crawl": "crawlers.cli:crawl",
+    "ingest": "monitor.ingest:ingest_command",
+    "scan": "monitor.scan:scan_command",
+    "evaluate": "monitor.evaluate:evaluate_command",
+}
+
+
+class LazyGroup(click.Group):
+    """A group whose subcommands are imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        available = [name for name, target in LAZY_COMMANDS.items() if _module_exists(target)]
+        return sorted(set(super().list_commands(ctx)) | set(available))
+
+    def get_command(self, ctx: click.Context, name: str):
+        command = super().get_command(ctx, name)
+        if command is not None or name not in LAZY_COMMANDS:
+            return command
+        module_name, attr = LAZY_COMMANDS[name].split(":")
+        return getattr(importlib.import_module(module_name), attr)
+
+
+def _module_exists(target: str) -> bool:
+    import importlib.util
+
+    module = target.split(":")[0]
+    try:
+        return importlib.util.find_spec(module) is not None
+    except ModuleNotFoundError:
+        return False
+
+
+class Context:
+    """What every command gets through ``click.pass_obj``: the configuration, loaded once."""
+
+    def __init__(self, config_file: str | None):
+        self._config_file = config_file
+        self._config: Config | None = None
+
+    @property
+    def config(self) -> Config:
+        if self._config is None:
+            self._config = load_config(file=self._config_file)
+            logging.basicConfig(level=self._config.log_level.upper(),
+                                format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+            # Library chatter is not for the operator's terminal.
+            for noisy in ("alembic", "scrapy", "py.warnings", "apscheduler"):
+                logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
+        return self._config
+
+
+pass_ctx = click.make_pass_decorator(Context)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--config", "config_file", type=click.Path(dir_okay=False),
+              help="TOML configuration file (default: $MONITOR_CONFIG or <instance_dir>/monitor.toml).")
+@click.version_option(__version__, prog_name="monitor")
+@click.pass_context
+def cli(ctx: click.Context, config_file: str | None) -> None:
+    """Local financial risk monitor for a city finance bureau (地方金融风险监测)."""
+    ctx.obj = Context(config_file)
+
+
+@cli.group()
+def config() -> None:
+    """Inspect the configuration."""
+
+
+@config.command("show")
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+@pass_ctx
+def config_show(ctx: Context, as_json: bool) -> None:
+    """Print the effective settings, where each comes from, and what it means."""
+    cfg = ctx.config
+    rows = cfg.describe()
+    if as_json:
+        import json
+
+        click.echo(json.dumps({name: {"value": cfg[name] if shown != "***" else "***", "origin": origin}
+                               for name, shown, origin, _help in rows}, ensure_ascii=False, indent=2))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="monitor settings", show_lines=False)
+    for col in ("setting", "value", "from", "meaning"):
+        table.add_column(col, overflow="fold")
+    for row in rows:
+        table.add_row(*row)
+    Console().print(table)
+    click.echo(f"database: {_safe_url(cfg.db_url)}")
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 - only for display
+        return url
+
+
+@cli.command("init-db")
+@pass_ctx
+def init_db_command(ctx: Context) -> None:
+    """Create the store or upgrade it to the newest schema."""
+    from monitor.db import init_db
+
+    revision = init_db(ctx.config)
+    click.echo(f"database {_safe_url(ctx.config.db_url)} is at schema revision {revision}")
+
+
+@cli.command("status")
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+@pass_ctx
+def status_command(ctx: Context, as_json: bool) -> None:
+    """Show what the store holds."""
+    from monitor.db import current_revision, head_revision, require_schema, table_counts
+
+    cfg = ctx.config
+    require_schema(cfg)
+    counts = table_counts(cfg)
+    info = {"database": _safe_url(cfg.db_url), "revision": current_revision(cfg),
+            "head": head_revision(cfg), "tables": counts,
+            "transfer_store": str(cfg.transfer_store_path), "evidence_dir": str(cfg.evidence_path)}
+    if as_json:
+        import json
+
+        click.echo(json.dumps(info, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"database: {info['database']} (schema {info['revision']})")
+    width = max(map(len, counts))
+    for name, n in counts.items():
+        click.echo(f"  {name:<{width}}  {n:>10,}")
+    click.echo(f"transfer store: {info['transfer_store']}")
+    click.echo(f"evidence:       {info['evidence_dir']}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: errors of input or environment become one line on stderr and exit code 2."""
+    try:
+        cli.main(args=argv, prog_name="monitor", standalone_mode=False)
+    except MonitorError as exc:
+        click.echo(f"error: {exc}", err=True)
+        return exc.exit_code
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        return 130
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
