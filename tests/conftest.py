@@ -100,3 +100,29 @@ def uscc_for(n: int, region: str = "440300") -> str:
 
     body = f"91{region}{n:09d}"[:17]
     return body + uscc.calc_check_digit(body)
+
+
+# --------------------------------------------------------------------------- the simulated city
+# Generated once per test session; seeds here are the tests' own. Checks of
+# generalisation use seeds the code never saw (see tests of evaluate).
+SMALL_CITY = dict(seed=11, platforms=14, months=12)
+
+
+@pytest.fixture(scope="session")
+def small_city(tmp_path_factory):
+    """A small simulated city (folder with www/, sources.csv, transfers/, truth.json)."""
+    from monitor.sim import generate_city
+
+    out = tmp_path_factory.mktemp("city") / "small"
+    generate_city(out, **SMALL_CITY)
+    return out
+
+
+@pytest.fixture(scope="session")
+def served_small_city(small_city):
+    """``small_city`` served over real HTTP on 127.0.0.1 (a random free port)."""
+    from monitor.sim.serve import start_server
+
+    server = start_server(small_city / "www", port=0)
+    yield server
+    server.stop()

@@ -28,8 +28,11 @@ def test_migrations_match_the_models(store):
     from alembic.autogenerate import compare_metadata
     from alembic.runtime.migration import MigrationContext
 
+    from monitor.migrations.env_filters import include_object
+
     with get_engine(store).connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn), SQLModel.metadata)
+        context = MigrationContext.configure(conn, opts={"include_object": include_object})
+        diff = compare_metadata(context, SQLModel.metadata)
     assert diff == []
 
 

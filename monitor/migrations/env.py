@@ -4,6 +4,7 @@ from alembic import context
 from sqlmodel import SQLModel
 
 from monitor import models  # noqa: F401  (registers the tables)
+from monitor.migrations.env_filters import include_object
 
 config = context.config
 monitor_config = config.attributes.get("monitor_config")
@@ -23,6 +24,7 @@ def run_migrations_online() -> None:
             target_metadata=SQLModel.metadata,
             render_as_batch=connection.dialect.name == "sqlite",
             compare_type=True,
+            include_object=include_object,
         )
         with context.begin_transaction():
             context.run_migrations()
