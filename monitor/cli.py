@@ -25,6 +25,10 @@ LAZY_COMMANDS: dict[str, str] = {
     "ingest": "monitor.ingest:ingest_command",
     "scan": "monitor.scan:scan_command",
     "evaluate": "monitor.evaluate:evaluate_command",
+    "sweep": "monitor.sweep:sweep_command",
+    "scheduler": "monitor.scheduler:scheduler_command",
+    "alerts": "monitor.alerts:alerts_group",
+    "rules": "monitor.scoring:rules_group",
 }
 
 
