@@ -1,0 +1,153 @@
+"""Field helpers on hand-written saved pages (several layouts, GB18030, prose, months as columns)."""
+
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from crawlers.extract.dates import find_published, parse_date, parse_period
+from crawlers.extract.disclosure import extract_disclosure, match_label
+from crawlers.extract.encoding import decode_body
+from crawlers.extract.quantities import parse_amount, parse_quantity, to_canonical
+
+PAGES = Path(__file__).with_name("pages")
+
+
+def read(name: str, content_type: str | None = None):
+    text, encoding, clean = decode_body((PAGES / name).read_bytes(), content_type)
+    return extract_disclosure(text), encoding, clean
+
+
+def values(result):
+    return {(v.metric, v.period): v.value for v in result.values}
+
+
+@pytest.mark.parametrize("text,kind,hint,expected", [
+    ("3.20亿元", "yuan", None, 320_000_000.0),
+    ("1,234.56万元", "yuan", None, 12_345_600.0),
+    ("１，２３４．５６", "yuan", "万元", 12_345_600.0),
+    ("12,345笔", "count", None, 12_345.0),
+    ("5.23%", "ratio", None, 0.0523),
+    ("５．２３％", "ratio", None, 0.0523),
+    ("0.0523", "ratio", None, 0.0523),
+    ("2.5万人", "count", None, 25_000.0),
+])
+def test_quantities_are_scaled_to_canonical_units(text, kind, hint, expected):
+    assert to_canonical(parse_quantity(text), kind, hint) == expected
+
+
+def test_contradicting_unit_and_non_numbers_give_nothing():
+    assert to_canonical(parse_quantity("5%"), "yuan") is None
+    assert parse_quantity("暂无数据") is None
+    assert parse_quantity("0755-12345678") is None
+    assert parse_amount("涉案金额：120.5万元，案号（2018）粤03民初123号") == 1_205_000.0
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("2018年6月运营报告", date(2018, 6, 1)),
+    ("2018-06", date(2018, 6, 1)),
+    ("2018.06 数据", date(2018, 6, 1)),
+    ("截至2018年6月30日，借贷余额3.2亿元", date(2018, 6, 1)),
+    ("截止2018-07-01", date(2018, 6, 1)),
+    ("发布时间：2018-07-09", None),
+    ("客服电话 0755-1234", None),
+])
+def test_periods(text, expected):
+    assert parse_period(text) == expected
+
+
+def test_publication_dates_are_utc_and_never_early():
+    assert find_published("发布时间：2018-07-09") == datetime(2018, 7, 9, tzinfo=timezone.utc)
+    assert find_published("发布日期：2018年7月9日 10:30") == datetime(2018, 7, 9, 2, 30, tzinfo=timezone.utc)
+    assert parse_date("立案日期 20180305") == date(2018, 3, 5)
+
+
+def test_labels_tolerate_units_numbering_and_prefixes():
+    assert match_label("借贷余额（万元）")[0].name == "outstanding_balance"
+    assert match_label("借贷余额（万元）")[1] == "万元"
+    assert match_label("3、在贷余额：")[0].name == "outstanding_balance"
+    assert match_label("平台累计借贷金额")[0].name == "cumulative_lending_amount"
+    assert match_label("90天以上逾期金额")[0].name == "overdue_90_amount"
+    assert match_label("借贷余额笔数")[0].name == "outstanding_count"
+    assert match_label("联系电话") is None
+
+
+def test_table_rows_with_unit_column_and_noise():
+    result, encoding, clean = read("table_rows.html")
+    got = values(result)
+    june = date(2018, 6, 1)
+    assert encoding == "utf-8" and clean
+    assert got == {
+        ("cumulative_lending_amount", june): 123_456_789.0,
+        ("outstanding_balance", june): 12_345_600.0,
+        ("cumulative_lending_count", june): 45_678.0,
+        ("project_overdue_rate", june): 0.0125,
+        ("avg_yield", june): 0.098,
+        ("overdue_90_amount", june): 0.0,
+        ("top10_borrower_share", june): 0.125,
+    }
+    assert result.published_at == datetime(2018, 7, 9, 2, 30, tzinfo=timezone.utc)
+    raw = {v.metric: (v.raw_label, v.raw_value) for v in result.values}
+    assert raw["outstanding_balance"] == ("借贷余额(万元)", "1,234.56")
+
+
+def test_months_as_columns_with_table_unit():
+    result, _, _ = read("table_months_columns.html")
+    got = values(result)
+    assert got[("outstanding_balance", date(2018, 5, 1))] == 11_005_000.0
+    assert got[("cumulative_lenders", date(2018, 6, 1))] == 1_500.0
+    assert got[("amount_overdue_rate", date(2018, 4, 1))] == 0.005
+    assert ("amount_overdue_rate", date(2018, 6, 1)) not in got  # "-" is no value
+    assert len(got) == 8
+
+
+def test_definition_list_in_gbk_declared_page():
+    result, encoding, clean = read("dl_gbk.gb18030.html")
+    assert encoding == "gb18030" and clean
+    dec = date(2017, 12, 1)
+    assert values(result) == {("outstanding_balance", dec): 320_000_000.0, ("outstanding_count", dec): 2_345.0,
+                              ("related_party_balance", dec): 0.0, ("top1_borrower_share", dec): 0.0085}
+    assert result.published_at.date() == date(2018, 1, 15)
+
+
+def test_key_value_text_in_undeclared_gb18030():
+    result, encoding, _ = read("kv_nocharset.gb18030.html")
+    assert encoding == "gb18030"
+    mar = date(2018, 3, 1)
+    got = values(result)
+    assert got[("cumulative_lending_amount", mar)] == 56_789_000.0
+    assert got[("cumulative_lending_count", mar)] == 12_345.0
+    assert got[("current_lenders", mar)] == 321.0 and got[("current_borrowers", mar)] == 45.0
+    assert got[("overdue_amount", mar)] == 125_000.0 and got[("overdue_count", mar)] == 7.0
+    assert len(got) == 7
+    assert result.published_at.date() == date(2018, 4, 12)
+
+
+def test_prose_with_as_of_date():
+    result, _, _ = read("prose.html")
+    june = date(2018, 6, 1)
+    got = values(result)
+    assert got[("cumulative_lending_amount", june)] == 1_235_000_000.0
+    assert got[("outstanding_balance", june)] == 320_000_000.0
+    assert got[("cumulative_lenders", june)] == 12_000.0
+    assert got[("cumulative_borrowers", june)] == 3_456.0
+    assert got[("avg_yield", june)] == 0.115
+    assert all(v.metric != "overdue_amount" for v in result.values)  # the phone number is not a figure
+    assert result.published_at.date() == date(2018, 7, 5)
+
+
+def test_page_naming_metrics_without_values_is_unreadable_with_reason():
+    result, _, _ = read("unreadable.html")
+    assert result.values == [] and result.label_hits >= 2
+    assert "no label/value pair" in result.reason
+    index, _, _ = read("nodata_index.html")
+    assert index.values == [] and index.reason is None  # an index page is not expected to hold figures
+
+
+def test_invalid_bytes_are_replaced_not_fatal():
+    body = "<p>2018年6月 借贷余额：3.2亿元</p>".encode("utf-8") + b"\xff\xfe\x80"
+    text, encoding, clean = decode_body(body, "text/html; charset=utf-8")
+    assert encoding == "utf-8" and not clean
+    assert values(extract_disclosure(text)) == {("outstanding_balance", date(2018, 6, 1)): 320_000_000.0}
+    assert extract_disclosure("").values == []
+    assert extract_disclosure("<html><body><table><tr><td>借贷余额<td></table").values == []
