@@ -1,0 +1,495 @@
+"""Indicators: weak signals from public data (disclosures, registry, court, complaints, crawl status).
+
+Each indicator is a small pure function ``(snapshot, params, as_of) -> list[FindingResult]``
+that sees only what was available by ``as_of`` (``available_at <= as_of``; crawl
+documents by ``fetched_at``). :func:`load_snapshot` is the one place that reads
+the store; :func:`run_indicators` runs them all.
+
+Findings use ``detector="indicator.<name>"`` and ``kind=<name>``; their ``score``
+is the points proposed to the risk index before the rule set's weight
+(see ``docs/scoring.md``).
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from typing import Any, Callable, Iterable
+
+from monitor.findings import Evidence, EvidenceDocument, FindingResult
+
+# Points proposed per severity (the rule set multiplies them by the kind's weight).
+SEVERITY_POINTS = {"low": 5.0, "medium": 12.0, "high": 25.0, "critical": 40.0}
+
+COMPLAINT_KEYWORDS = ("提现困难", "逾期", "无法提现", "兑付", "无法回款")
+
+DEFAULT_PARAMS: dict[str, Any] = {
+    "yield_gap": 0.04,  # avg_yield above the city median of the month by this much (absolute)
+    "yield_gap_high": 0.07,
+    "yield_min_peers": 3,
+    "overdue_jump": 0.03,  # absolute rise of the overdue rate over its recent mean
+    "overdue_jump_high": 0.08,
+    "overdue_base_months": 3,
+    "disclosure_grace_days": 25,  # report for month M is due by the end of M plus this
+    "site_window_days": 14,
+    "site_min_failures": 2,
+    "complaint_window_days": 30,
+    "complaint_baseline_days": 180,
+    "complaint_min": 3,
+    "complaint_factor": 3.0,
+    "litigation_window_days": 365,
+    "changes_window_days": 365,
+    "changes_min": 2,
+    "capital_paid_ratio": 0.3,  # paid-in below this share of registered capital
+    "address_min_firms": 5,  # firms at the same address (incl. the institution)
+    "cap_legal_person": 1_000_000.0,  # 元, per platform (natural person 200k is not visible in aggregates)
+    "top10_share": 0.5,
+}
+
+
+@dataclass
+class DocRef:
+    """The metadata of a crawled document an indicator cites (never the body)."""
+
+    id: int
+    url: str
+    institution_id: int | None = None
+    http_status: int | None = None
+    fetched_at: datetime | None = None
+    sha256: str | None = None
+    available_at: datetime | None = None
+
+
+@dataclass
+class Snapshot:
+    """The store's rows an indicator may read, as plain objects (ORM rows or look-alikes)."""
+
+    institutions: list = field(default_factory=list)  # .id .uscc .name .website
+    facts: list = field(default_factory=list)  # DisclosureFact-like
+    events: list = field(default_factory=list)  # Event-like
+    documents: dict[int, DocRef] = field(default_factory=dict)
+    companies: list = field(default_factory=list)  # Company-like
+    relations: list = field(default_factory=list)  # Relation-like
+
+
+# --------------------------------------------------------------------------- helpers
+def _aware(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+def _visible(items: Iterable, as_of: datetime, attr: str = "available_at") -> list:
+    as_of = _aware(as_of)
+    return [x for x in items if getattr(x, attr, None) is not None and _aware(getattr(x, attr)) <= as_of]
+
+
+def _month_end(period: date) -> date:
+    nxt = date(period.year + (period.month == 12), period.month % 12 + 1, 1)
+    return nxt - timedelta(days=1)
+
+
+def _add_months(period: date, n: int) -> date:
+    k = period.year * 12 + period.month - 1 + n
+    return date(k // 12, k % 12 + 1, 1)
+
+
+def _doc_evidence(snapshot: Snapshot, document_id: int | None, label: str | None = None,
+                  url: str | None = None) -> list[EvidenceDocument]:
+    doc = snapshot.documents.get(document_id) if document_id else None
+    if doc is not None:
+        return [EvidenceDocument(url=doc.url, document_id=doc.id, sha256=doc.sha256, label=label,
+                                 fetched_at=doc.fetched_at.isoformat() if doc.fetched_at else None)]
+    if url:
+        return [EvidenceDocument(url=url, document_id=document_id, label=label)]
+    return []
+
+
+def _event_date(event) -> date:
+    return event.occurred_on or _aware(event.available_at).date()
+
+
+def _latest_facts(facts: list, metric: str) -> dict[int, dict[date, Any]]:
+    """institution_id -> period -> the most recently available fact of ``metric``."""
+    out: dict[int, dict[date, Any]] = defaultdict(dict)
+    for f in facts:
+        if f.metric != metric:
+            continue
+        prev = out[f.institution_id].get(f.period)
+        if prev is None or _aware(f.available_at) >= _aware(prev.available_at):
+            out[f.institution_id][f.period] = f
+    return out
+
+
+def _finding(name: str, inst, severity: str, title: str, evidence: Evidence, key: str = "",
+             window: tuple[date | None, date | None] = (None, None)) -> FindingResult:
+    return FindingResult(detector=f"indicator.{name}", kind=name, institution_uscc=inst.uscc,
+                         severity=severity, score=SEVERITY_POINTS[severity], title=title,
+                         evidence=evidence, window_start=window[0], window_end=window[1], key=key)
+
+
+# --------------------------------------------------------------------------- indicators
+def yield_above_peers(snapshot: Snapshot, params: dict, as_of: datetime) -> list[FindingResult]:
+    """Offered yield far above the city median of the same month (Ponzi bait).
+
+    Uses each institution's latest visible ``avg_yield``; peers are the other
+    institutions that disclosed that month (at least ``yield_min_peers``).
+    """
+    by_inst = _latest_facts(_visible(snapshot.facts, as_of), "avg_yield")
+    by_period: dict[date, list[float]] = defaultdict(list)
+    for periods in by_inst.values():
+        for period, fact in periods.items():
+            by_period[period].append(fact.value)
+    out = []
+    for inst in snapshot.institutions:
+        periods = by_inst.get(inst.id)
+        if not periods:
+            continue
+        period = max(periods)
+        fact = periods[period]
+        values = by_period[period]
+        if len(values) < params["yield_min_peers"]:
+            continue
+        median = statistics.median(values)
+        gap = fact.value - median
+        if gap < params["yield_gap"]:
+            continue
+        severity = "high" if gap >= params["yield_gap_high"] else "medium"
+        ev = Evidence(window_start=period.isoformat(), window_end=_month_end(period).isoformat(),
+                      documents=_doc_evidence(snapshot, fact.document_id, fact.raw_label),
+                      metrics={"avg_yield": fact.value, "city_median": median, "gap": round(gap, 6),
+                               "peers": len(values), "period": period.isoformat()})
+        out.append(_finding("yield_above_peers", inst, severity,
+                            f"平均年化收益率 {fact.value:.2%} 高于全市中位数 {median:.2%}（{period:%Y-%m}）",
+                            ev, window=(period, _month_end(period))))
+    return out
+
+
+def overdue_jump(snapshot: Snapshot, params: dict, as_of: datetime) -> list[FindingResult]:
+    """A sudden rise of the disclosed overdue rate (amount rate, else project rate) over its recent mean."""
+    facts = _visible(snapshot.facts, as_of)
+    amount_rates, project_rates = _latest_facts(facts, "amount_overdue_rate"), _latest_facts(facts, "project_overdue_rate")
+    out = []
+    for inst in snapshot.institutions:
+        series = amount_rates.get(inst.id) or project_rates.get(inst.id)
+        if not series or len(series) < 2:
+            continue
+        periods = sorted(series)
+        last = periods[-1]
+        base_periods = periods[-1 - params["overdue_base_months"]:-1]
+        base = statistics.fmean(series[p].value for p in base_periods)
+        latest = series[last].value
+        jump = latest - base
+        if jump < params["overdue_jump"] or latest < 2 * base:
+            continue
+        severity = "high" if jump >= params["overdue_jump_high"] else "medium"
+        fact = series[last]
+        docs = [d for p in (*base_periods, last) for d in _doc_evidence(snapshot, series[p].document_id,
+                                                                        series[p].raw_label)]
+        ev = Evidence(window_start=base_periods[0].isoformat(), window_end=_month_end(last).isoformat(),
+                      documents=docs, metrics={"metric": fact.metric, "latest": latest, "baseline": base,
+                                               "jump": round(jump, 6), "period": last.isoformat()})
+        out.append(_finding("overdue_jump", inst, severity,
+                            f"逾期率由 {base:.2%} 升至 {latest:.2%}（{last:%Y-%m}）", ev,
+                            window=(base_periods[0], _month_end(last))))
+    return out
+
+
+def disclosure_late(snapshot: Snapshot, params: dict, as_of: datetime) -> list[FindingResult]:
+    """Monthly report not published by month end + ``disclosure_grace_days`` (late: one month; stopped: ≥ 2).
+
+    Only institutions that have disclosed before are judged (no history, no expectation).
+    """
+    today = _aware(as_of).date()
+    grace = timedelta(days=params["disclosure_grace_days"])
+    periods: dict[int, dict[date, Any]] = defaultdict(dict)
+    for f in _visible(snapshot.facts, as_of):
+        periods[f.institution_id].setdefault(f.period, f)
+    out = []
+    for inst in snapshot.institutions:
+        seen = periods.get(inst.id)
+        if not seen:
+            continue
+        last = max(seen)
+        # newest month whose report is due by today
+        due = _add_months(date(today.year, today.month, 1), -1)
+        while _month_end(due) + grace > today:
+            due = _add_months(due, -1)
+        missing = (due.year - last.year) * 12 + due.month - last.month
+        if missing < 1:
+            continue
+        severity = "high" if missing >= 2 else "medium"
+        fact = seen[last]
+        ev = Evidence(window_start=_add_months(last, 1).isoformat(), window_end=today.isoformat(),
+                      documents=_doc_evidence(snapshot, fact.document_id, "最近一期披露"),
+                      metrics={"last_period": last.isoformat(), "due_period": due.isoformat(),
+                               "months_missing": missing})
+        word = "停止披露" if missing >= 2 else "披露逾期"
+        out.append(_finding("disclosure_late", inst, severity,
+                            f"{word}：最近一期为 {last:%Y-%m}，应已披露至 {due:%Y-%m}（缺 {missing} 期）", ev,
+                            window=(_add_months(last, 1), today)))
+    return out
+
+
+def site_down(snapshot: Snapshot, params: dict, as_of: datetime) -> list[FindingResult]:
+    """The institution's pages failed to load (no status or HTTP ≥ 400) in the recent crawl window."""
+    as_of = _aware(as_of)
+    start = as_of - timedelta(days=params["site_window_days"])
+    recent: dict[int, list[DocRef]] = defaultdict(list)
+    for doc in snapshot.documents.values():
+        fetched = _aware(doc.fetched_at)
+        if doc.institution_id is not None and fetched is not None and start <= fetched <= as_of:
+            recent[doc.institution_id].append(doc)
+    out = []
+    for inst in snapshot.institutions:
+        docs = sorted(recent.get(inst.id, []), key=lambda d: _aware(d.fetched_at))
+        failed = [d for d in docs if d.http_status is None or d.http_status >= 400]
+        if len(failed) < params["site_min_failures"] or len(failed) * 2 < len(docs) or docs[-1] not in failed:
+            continue
+        ev = Evidence(window_start=start.date().isoformat(), window_end=as_of.date().isoformat(),
+                      documents=[EvidenceDocument(url=d.url, document_id=d.id, label=f"HTTP {d.http_status}",
+                                                  fetched_at=_aware(d.fetched_at).isoformat())
+                                 for d in failed[-5:]],
+                      metrics={"fetches": len(docs), "failures": len(failed)})
+        out.append(_finding("site_down", inst, "high",
+                            f"网站无法访问：近 {params['site_window_days']} 天 {len(failed)}/{len(docs)} 次抓取失败",
+                            ev, window=(start.date(), as_of.date())))
+    return out
+
+
+def _is_withdrawal_complaint(event) -> bool:
+    words = set(event.keywords or [])
+    text = f"{event.title or ''} {event.body or ''}"
+    return any(k in words or k in text for k in COMPLAINT_KEYWORDS)
+
+
+def complaint_surge(snapshot: Snapshot, params: dict, as_of: datetime) -> list[FindingResult]:
+    """Complaints about withdrawals/overdue (提现困难, 逾期, 无法提现, 兑付) far above the institution's own baseline."""
+    today = _aware(as_of).date()
+    recent_start = today - timedelta(days=params["complaint_window_days"])
+    base_start = recent_start - timedelta(days=params["complaint_baseline_days"])
+    per_window = params["complaint_baseline_days"] / params["complaint_window_days"]
+    by_inst: dict[int, list] = defaultdict(list)
+    for e in _visible(snapshot.events, as_of):
+        if e.kind == "complaint" and e.institution_id is not None and _is_withdrawal_complaint(e):
+            by_inst[e.institution_id].append(e)
+    out = []
+    for inst in snapshot.institutions:
+        events = by_inst.get(inst.id, [])
+        recent = [e for e in events if recent_start < _event_date(e) <= today]
+        base = [e for e in events if base_start < _event_date(e) <= recent_start]
+        baseline = len(base) / per_window
+        if len(recent) < params["complaint_min"] or len(recent) < params["complaint_factor"] * baseline:
+            continue
+        severity = "high" if len(recent) >= 2 * params["complaint_min"] else "medium"
+        ev = Evidence(window_start=recent_start.isoformat(), window_end=today.isoformat(),
+                      documents=[d for e in recent[:10] for d in _doc_evidence(snapshot, e.document_id, e.title, e.url)],
+                      metrics={"recent": len(recent), "baseline_per_window": round(baseline, 3)})
+        out.append(_finding("complaint_surge", inst, severity,
+                            f"提现/逾期投诉激增：近 {params['complaint_window_days']} 天 {len(recent)} 条（基线 {baseline:.1f}）",
+                            ev, window=(recent_start, today)))
+    return out
+
+
+_LITIGATION = {"lawsuit": ("诉讼", "medium"), "enforcement": ("被执行", "high"), "dishonest": ("失信被执行", "critical")}
+
+
+def litigation(snapshot: Snapshot, params: dict, as_of: datetime) -> list[FindingResult]:
+    """Lawsuits, enforcement (被执行人) and dishonest-debtor (失信) records in the last year; one finding per kind."""
+    today = _aware(as_of).date()
+    start = today - timedelta(days=params["litigation_window_days"])
+    groups: dict[tuple[int, str], list] = defaultdict(list)
+    for e in _visible(snapshot.events, as_of):
+        if e.kind in _LITIGATION and e.institution_id is not None and start <= _event_date(e) <= today:
+            groups[(e.institution_id, e.kind)].append(e)
+    out = []
+    for inst in snapshot.institutions:
+        for kind, (word, severity) in _LITIGATION.items():
+            events = groups.get((inst.id, kind))
+            if not events:
+                continue
+            total = sum(e.amount or 0 for e in events)
+            ev = Evidence(window_start=start.isoformat(), window_end=today.isoformat(),
+                          documents=[d for e in events[:10] for d in _doc_evidence(snapshot, e.document_id, e.title, e.url)],
+                          metrics={"events": len(events), "amount": total})
+            out.append(_finding("litigation", inst, severity, f"{word}记录 {len(events)} 条（近一年）", ev, key=kind,
+                                window=(start, today)))
+    return out
+
+
+def frequent_changes(snapshot: Snapshot, params: dict, as_of: datetime) -> list[FindingResult]:
+    """Frequent changes of legal representative or shareholders: registry_change events plus relations
+    of the institution's company that started or ended in the window."""
+    today = _aware(as_of).date()
+    start = today - timedelta(days=params["changes_window_days"])
+    company_of = {c.uscc: c for c in _visible(snapshot.companies, as_of) if c.uscc}
+    events: dict[int, list] = defaultdict(list)
+    for e in _visible(snapshot.events, as_of):
+        if e.kind == "registry_change" and e.institution_id is not None and start <= _event_date(e) <= today:
+            events[e.institution_id].append(e)
+    rel_changes: dict[int, list] = defaultdict(list)
+    for r in _visible(snapshot.relations, as_of):
+        if r.kind not in ("legal_representative", "shareholder") or r.object_kind != "company":
+            continue
+        for d in (r.valid_from, r.valid_to):
+            if d is not None and start <= d <= today:
+                rel_changes[r.object_id].append((d, r))
+    out = []
+    for inst in snapshot.institutions:
+        company = company_of.get(inst.uscc)
+        rel = rel_changes.get(company.id, []) if company is not None else []
+        # A registry change event usually restates the same change as the relation rows: count dates once.
+        dates = {_event_date(e) for e in events.get(inst.id, [])} | {d for d, _ in rel}
+        if len(dates) < params["changes_min"]:
+            continue
+        severity = "high" if len(dates) >= 2 * params["changes_min"] else "medium"
+        docs = [d for e in events.get(inst.id, [])[:10] for d in _doc_evidence(snapshot, e.document_id, e.title, e.url)]
+        docs += [d for _, r in rel[:10] for d in _doc_evidence(snapshot, r.document_id, r.kind)]
+        ev = Evidence(window_start=start.isoformat(), window_end=today.isoformat(), documents=docs,
+                      metrics={"change_dates": sorted(x.isoformat() for x in dates)})
+        out.append(_finding("frequent_changes", inst, severity,
+                            f"近一年法定代表人/股东变更 {len(dates)} 次", ev, window=(start, today)))
+    return out
+
+
+def capital_gap(snapshot: Snapshot, params: dict, as_of: datetime) -> list[FindingResult]:
+    """Paid-in capital far below registered capital (the registry record with the institution's USCC)."""
+    company_of = {c.uscc: c for c in _visible(snapshot.companies, as_of) if c.uscc}
+    out = []
+    for inst in snapshot.institutions:
+        c = company_of.get(inst.uscc)
+        if c is None or not c.registered_capital or c.paid_in_capital is None:
+            continue
+        ratio = c.paid_in_capital / c.registered_capital
+        if ratio >= params["capital_paid_ratio"]:
+            continue
+        severity = "medium" if ratio < params["capital_paid_ratio"] / 3 else "low"
+        ev = Evidence(documents=_doc_evidence(snapshot, c.document_id, "注册资本/实缴资本", c.registry_url),
+                      metrics={"registered_capital": c.registered_capital, "paid_in_capital": c.paid_in_capital,
+                               "paid_ratio": round(ratio, 6)})
+        out.append(_finding("capital_gap", inst, severity,
+                            f"实缴资本仅为注册资本的 {ratio:.0%}", ev))
+    return out
+
+
+def _address_key(address: str) -> str:
+    return "".join(ch for ch in address if not ch.isspace()).replace("（", "(").replace("）", ")")
+
+
+def shared_address(snapshot: Snapshot, params: dict, as_of: datetime) -> list[FindingResult]:
+    """The institution's registered address is shared with many firms (shell cluster)."""
+    companies = [c for c in _visible(snapshot.companies, as_of) if c.address]
+    by_address: dict[str, list] = defaultdict(list)
+    for c in companies:
+        by_address[_address_key(c.address)].append(c)
+    company_of = {c.uscc: c for c in companies if c.uscc}
+    out = []
+    for inst in snapshot.institutions:
+        c = company_of.get(inst.uscc)
+        if c is None:
+            continue
+        firms = by_address[_address_key(c.address)]
+        if len(firms) < params["address_min_firms"]:
+            continue
+        ev = Evidence(documents=[d for f in firms[:10] for d in _doc_evidence(snapshot, f.document_id, f.name, f.registry_url)],
+                      metrics={"address": c.address, "firms": len(firms), "names": [f.name for f in firms[:20]]})
+        out.append(_finding("shared_address", inst, "medium", f"注册地址与 {len(firms) - 1} 家企业共用", ev))
+    return out
+
+
+def borrower_limits(snapshot: Snapshot, params: dict, as_of: datetime) -> list[FindingResult]:
+    """From disclosures: the largest borrower's balance above the legal-person cap (kind ``borrower_cap``)
+    and top-10 borrowers' share above ``top10_share`` (kind ``borrower_concentration``)."""
+    facts = _visible(snapshot.facts, as_of)
+    top1, top10, balance = (_latest_facts(facts, m) for m in
+                            ("top1_borrower_share", "top10_borrower_share", "outstanding_balance"))
+    out = []
+    for inst in snapshot.institutions:
+        t1, bal = top1.get(inst.id, {}), balance.get(inst.id, {})
+        common = sorted(set(t1) & set(bal))
+        if common:
+            p = common[-1]
+            amount = t1[p].value * bal[p].value
+            if amount > params["cap_legal_person"]:
+                ev = Evidence(window_start=p.isoformat(), window_end=_month_end(p).isoformat(),
+                              documents=_doc_evidence(snapshot, t1[p].document_id, t1[p].raw_label)
+                              + _doc_evidence(snapshot, bal[p].document_id, bal[p].raw_label),
+                              metrics={"top1_share": t1[p].value, "balance": bal[p].value, "top1_amount": amount,
+                                       "cap": params["cap_legal_person"]})
+                f = _finding("borrower_limits", inst, "high",
+                             f"最大单一借款人待还 {amount / 10000:,.0f} 万元，超过单平台 100 万元上限（{p:%Y-%m}）", ev,
+                             key="cap", window=(p, _month_end(p)))
+                f.kind = "borrower_cap"
+                out.append(f)
+        t10 = top10.get(inst.id, {})
+        if t10:
+            p = max(t10)
+            share = t10[p].value
+            if share > params["top10_share"]:
+                ev = Evidence(window_start=p.isoformat(), window_end=_month_end(p).isoformat(),
+                              documents=_doc_evidence(snapshot, t10[p].document_id, t10[p].raw_label),
+                              metrics={"top10_share": share, "threshold": params["top10_share"]})
+                f = _finding("borrower_limits", inst, "high" if share > 0.8 else "medium",
+                             f"前十大借款人待还占比 {share:.0%}（{p:%Y-%m}）", ev, key="top10", window=(p, _month_end(p)))
+                f.kind = "borrower_concentration"
+                out.append(f)
+    return out
+
+
+INDICATORS: dict[str, Callable[[Snapshot, dict, datetime], list[FindingResult]]] = {
+    "yield_above_peers": yield_above_peers,
+    "overdue_jump": overdue_jump,
+    "disclosure_late": disclosure_late,
+    "site_down": site_down,
+    "complaint_surge": complaint_surge,
+    "litigation": litigation,
+    "frequent_changes": frequent_changes,
+    "capital_gap": capital_gap,
+    "shared_address": shared_address,
+    "borrower_limits": borrower_limits,
+}
+
+
+def compute_indicators(snapshot: Snapshot, as_of: datetime, params: dict | None = None,
+                       only: Iterable[str] | None = None) -> list[FindingResult]:
+    """Run the indicators (all, or ``only`` those named) on a snapshot."""
+    p = {**DEFAULT_PARAMS, **(params or {})}
+    names = list(only) if only is not None else list(INDICATORS)
+    out: list[FindingResult] = []
+    for name in names:
+        out.extend(INDICATORS[name](snapshot, p, _aware(as_of)))
+    return out
+
+
+# --------------------------------------------------------------------------- the store edge
+def load_snapshot(session, as_of: datetime, institution_ids: Iterable[int] | None = None) -> Snapshot:
+    """Read what the indicators need, available by ``as_of`` (document bodies are never loaded)."""
+    from sqlmodel import select
+
+    from monitor.models import Company, DisclosureFact, Document, Event, Institution, Relation
+
+    as_of = _aware(as_of)
+    inst_q = select(Institution)
+    if institution_ids is not None:
+        inst_q = inst_q.where(Institution.id.in_(list(institution_ids)))
+    institutions = list(session.exec(inst_q))
+    facts = list(session.exec(select(DisclosureFact).where(DisclosureFact.available_at <= as_of)))
+    events = list(session.exec(select(Event).where(Event.available_at <= as_of)))
+    companies = list(session.exec(select(Company).where(Company.available_at <= as_of)))
+    relations = list(session.exec(select(Relation).where(Relation.available_at <= as_of)))
+    rows = session.exec(select(Document.id, Document.url, Document.institution_id, Document.http_status,
+                               Document.fetched_at, Document.sha256, Document.available_at)
+                        .where(Document.fetched_at <= as_of))
+    documents = {r[0]: DocRef(*r) for r in rows}
+    return Snapshot(institutions, facts, events, documents, companies, relations)
+
+
+def run_indicators(config, as_of: datetime, params: dict | None = None) -> list[FindingResult]:
+    """Load a snapshot from the store and run every indicator."""
+    from monitor.db import session_scope
+
+    with session_scope(config) as session:
+        snapshot = load_snapshot(session, as_of)
+        return compute_indicators(snapshot, as_of, params)

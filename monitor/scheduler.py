@@ -1,0 +1,133 @@
+"""``monitor scheduler``: APScheduler 3.x in its own process, jobs persisted in the monitor's database.
+
+Jobs (ids fixed, re-registered with ``replace_existing`` at every start so the
+cron expressions follow the configuration):
+
+* ``sweep-full`` — ``sweep_full_cron`` (daily by default), a full sweep;
+* ``sweep-light`` — ``sweep_light_cron`` (hourly by default), a light sweep;
+* ``sweep-queue`` — every ``poll_seconds``, runs queued requests
+  (``monitor sweep --queue``, later the portal), each claimed exactly once by a
+  conditional UPDATE.
+
+All jobs: ``coalesce=True`` (missed runs collapse into one), ``max_instances=1``,
+``misfire_grace_time`` (a run later than that is skipped, the next one comes).
+Sweeps hold the cross-process sweep lock, so a scheduled sweep that meets a
+running one is skipped (logged) and a queued request waits for the next poll.
+SIGTERM/SIGINT stop the scheduler; a sweep in progress finishes before the
+process exits (if the process is killed instead, the next sweep marks that
+run failed).
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+from typing import Any
+
+import click
+
+from monitor.cli import pass_ctx
+from monitor.config import Config
+
+log = logging.getLogger(__name__)
+
+JOBSTORE_TABLE = "apscheduler_jobs"
+MISFIRE_GRACE_SECONDS = 900
+
+
+def _settings(config: Config) -> dict[str, Any]:
+    """Picklable settings for the persisted jobs (secrets left out: sweeps don't need them)."""
+    from monitor.config import SETTINGS
+
+    return {s.name: ("" if s.secret else config[s.name]) for s in SETTINGS}
+
+
+def _config(settings: dict[str, Any]) -> Config:
+    return Config(settings, {k: "scheduler" for k in settings})
+
+
+def scheduled_sweep(kind: str, settings: dict[str, Any]) -> None:
+    """Job: one sweep of ``kind``; a running sweep makes this one a logged skip."""
+    from monitor.sweep import SweepBusyError, run_sweep
+
+    try:
+        run = run_sweep(_config(settings), kind, trigger="scheduler")
+        log.info("scheduled %s sweep #%s: %s", kind, run.id, run.status)
+    except SweepBusyError as exc:
+        log.warning("scheduled %s sweep skipped: %s", kind, exc)
+
+
+def poll_queue(settings: dict[str, Any], stages=None) -> int:
+    """Job: run queued sweep requests, oldest first; returns how many this call ran."""
+    from monitor.sweep import SweepBusyError, next_queued, run_sweep
+
+    config = _config(settings) if isinstance(settings, dict) else settings
+    ran = 0
+    while (run_id := next_queued(config)) is not None:
+        try:
+            run = run_sweep(config, trigger="scheduler", queued_id=run_id, stages=stages)
+        except SweepBusyError as exc:
+            log.info("queued sweep #%s waits: %s", run_id, exc)
+            break
+        if run is None:  # another poller claimed it between our read and our claim
+            continue
+        ran += 1
+        log.info("queued sweep #%s: %s", run.id, run.status)
+    return ran
+
+
+def build_scheduler(config: Config, poll_seconds: float = 30.0):
+    """A BlockingScheduler with the SQLAlchemy job store in the monitor's database and the three jobs."""
+    from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+    from apscheduler.schedulers.blocking import BlockingScheduler
+    from apscheduler.triggers.cron import CronTrigger
+    from apscheduler.triggers.interval import IntervalTrigger
+
+    from monitor.db import get_engine
+    from monitor.errors import ConfigError
+
+    triggers = {}
+    for kind, key in (("full", "sweep_full_cron"), ("light", "sweep_light_cron")):
+        try:
+            triggers[kind] = CronTrigger.from_crontab(config[key], timezone=config.timezone)
+        except ValueError as exc:
+            raise ConfigError(f"{key} {config[key]!r} is not a cron expression: {exc}") from None
+    scheduler = BlockingScheduler(
+        jobstores={"default": SQLAlchemyJobStore(engine=get_engine(config), tablename=JOBSTORE_TABLE)},
+        executors={"default": {"type": "threadpool", "max_workers": 3}},
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": MISFIRE_GRACE_SECONDS},
+        timezone=config.timezone,
+    )
+    settings = _settings(config)
+    for kind, trigger in triggers.items():
+        scheduler.add_job(scheduled_sweep, trigger, args=[kind, settings], id=f"sweep-{kind}",
+                          name=f"{kind} sweep", replace_existing=True)
+    scheduler.add_job(poll_queue, IntervalTrigger(seconds=poll_seconds), args=[settings], id="sweep-queue",
+                      name="queued sweep requests", replace_existing=True)
+    return scheduler
+
+
+@click.command("scheduler")
+@click.option("--poll-seconds", type=float, default=30.0, show_default=True,
+              help="How often queued sweep requests are picked up.")
+@pass_ctx
+def scheduler_command(ctx, poll_seconds: float) -> None:
+    """Run scheduled sweeps (daily full, hourly light) and queued requests until SIGTERM/SIGINT."""
+    from monitor.db import require_schema
+
+    cfg = ctx.config
+    require_schema(cfg)
+    scheduler = build_scheduler(cfg, poll_seconds)
+
+    def stop(signum, _frame):
+        log.info("signal %s: stopping the scheduler", signum)
+        click.echo(f"scheduler: signal {signum}, stopping", err=True)
+        scheduler.shutdown(wait=False)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    click.echo(f"scheduler: full sweep '{cfg.sweep_full_cron}', light sweep '{cfg.sweep_light_cron}', "
+               f"queue every {poll_seconds:g}s (time zone {cfg.timezone}); jobs in table {JOBSTORE_TABLE}",
+               err=True)
+    scheduler.start()  # blocks until shutdown
+    click.echo("scheduler: stopped", err=True)

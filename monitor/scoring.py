@@ -1,0 +1,384 @@
+"""The risk index: 0–100 per institution from findings, with versioned rules and explanations.
+
+Rules live in :class:`monitor.models.RuleSet` rows (``weights``, ``thresholds``);
+every change creates a new version, and every :class:`~monitor.models.Score`
+records the version it used and its ``contributions`` (which add up to the
+score exactly; a capping entry makes the sum 100 when the raw total is
+higher). See ``docs/scoring.md``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Iterable
+
+import click
+
+from monitor.cli import pass_ctx
+from monitor.errors import InputError
+from monitor.findings import SEVERITY_ORDER
+from monitor.models import Band
+
+DEFAULT_WEIGHTS: dict[str, float] = {
+    # detectors (graphs/detectors): strong evidence from flows and the registry
+    "ponzi": 1.5, "self_financing": 1.5, "fund_pool": 1.5, "capital_flight": 1.5,
+    "round_tripping": 1.2, "scatter_gather": 1.2, "guarantee_circle": 1.0,
+    "borrower_cap": 1.0, "borrower_concentration": 0.8, "disclosure_mismatch": 1.2,
+    # indicators (monitor/indicators): weak public signals
+    "yield_above_peers": 0.8, "overdue_jump": 1.0, "disclosure_late": 0.8, "site_down": 1.0,
+    "complaint_surge": 1.0, "litigation": 0.8, "frequent_changes": 0.6, "capital_gap": 0.6,
+    "shared_address": 0.6,
+    "default": 1.0,
+}
+DEFAULT_THRESHOLDS: dict[str, Any] = {
+    "red": 60.0, "orange": 30.0, "yellow": 15.0,  # band lower bounds (score >= bound)
+    "alert_severity": "high",  # new findings at or above this severity raise an alert
+}
+# When a detector proposes no points (score 0), these are used (before the weight).
+SEVERITY_POINTS = {"low": 5.0, "medium": 12.0, "high": 25.0, "critical": 40.0}
+BAND_ORDER = {Band.GREEN.value: 0, Band.YELLOW.value: 1, Band.ORANGE.value: 2, Band.RED.value: 3}
+BAND_ZH = {"red": "红", "orange": "橙", "yellow": "黄", "green": "绿"}
+
+
+@dataclass
+class Rules:
+    """A rule set as plain data."""
+
+    version: int
+    weights: dict[str, float]
+    thresholds: dict[str, Any]
+
+
+@dataclass
+class ScoreResult:
+    score: float
+    band: str
+    contributions: list[dict[str, Any]]
+
+
+# --------------------------------------------------------------------------- pure functions
+def band_for(score: float, thresholds: dict[str, Any]) -> str:
+    """The band of a score under the thresholds (lower bounds of red, orange, yellow)."""
+    for band in (Band.RED, Band.ORANGE, Band.YELLOW):
+        if score >= float(thresholds[band.value]):
+            return band.value
+    return Band.GREEN.value
+
+
+def warned(score) -> bool:
+    """The evaluation's rule: an institution is warned when its band is orange or red.
+
+    Accepts a :class:`~monitor.models.Score`, a :class:`ScoreResult` or a band string.
+    """
+    band = score if isinstance(score, str) else score.band
+    return BAND_ORDER[band] >= BAND_ORDER[Band.ORANGE.value]
+
+
+def _get(finding, name: str, default=None):
+    if isinstance(finding, dict):
+        return finding.get(name, default)
+    return getattr(finding, name, default)
+
+
+def _evidence_link(finding) -> str | None:
+    evidence = _get(finding, "evidence") or {}
+    if not isinstance(evidence, dict):
+        evidence = evidence.to_dict()
+    docs = evidence.get("documents") or []
+    if docs:
+        return docs[0].get("url")
+    fid = _get(finding, "id")
+    return f"finding:{fid}" if fid is not None else None
+
+
+def score_findings(findings: Iterable, rules: Rules) -> ScoreResult:
+    """Score one institution's findings (rows, dicts or :class:`FindingResult`).
+
+    Per kind only the strongest finding counts (several lawsuits or two
+    detectors of the same pattern are one signal); its points are the
+    finding's proposed score (or the severity default) times the kind's
+    weight, rounded to 0.01. Contributions sum exactly to the score.
+    """
+    best: dict[str, tuple[float, Any, int]] = {}
+    for f in findings:
+        kind = _get(f, "kind")
+        base = float(_get(f, "score") or 0) or SEVERITY_POINTS.get(_get(f, "severity"), 0.0)
+        weight = float(rules.weights.get(kind, rules.weights.get("default", 1.0)))
+        points = round(base * weight, 2)
+        prev = best.get(kind)
+        count = (prev[2] if prev else 0) + 1
+        if prev is None or points > prev[0]:
+            best[kind] = (points, f, count)
+        else:
+            best[kind] = (prev[0], prev[1], count)
+    contributions = []
+    for kind, (points, f, count) in sorted(best.items(), key=lambda kv: (-kv[1][0], kv[0])):
+        if points <= 0:
+            continue
+        more = f"（同类共 {count} 项，计最强一项）" if count > 1 else ""
+        contributions.append({
+            "key": kind, "points": points,
+            "reason": f"{_get(f, 'title')}{more}",
+            "severity": _get(f, "severity"),
+            "detector": _get(f, "detector"),
+            "finding_id": _get(f, "id"),
+            "fingerprint": _get(f, "fingerprint"),
+            "evidence": _evidence_link(f),
+        })
+    total = round(sum(c["points"] for c in contributions), 2)
+    if total > 100:
+        contributions.append({"key": "cap", "points": round(100 - total, 2),
+                              "reason": f"封顶：原始合计 {total:g} 分，指数上限 100", "finding_id": None,
+                              "fingerprint": None, "evidence": None})
+    score = round(sum(c["points"] for c in contributions), 2)
+    return ScoreResult(score=score, band=band_for(score, rules.thresholds), contributions=contributions)
+
+
+def score_all(findings: Iterable, institutions: dict[str, int], rules: Rules) -> dict[int, ScoreResult]:
+    """Score every institution (``institutions`` maps USCC → id; ones without findings score 0, green)."""
+    grouped: dict[str, list] = defaultdict(list)
+    for f in findings:
+        grouped[_get(f, "institution_uscc")].append(f)
+    return {inst_id: score_findings(grouped.get(uscc, []), rules) for uscc, inst_id in institutions.items()}
+
+
+# --------------------------------------------------------------------------- rule sets in the store
+def _as_rules(row) -> Rules:
+    return Rules(version=row.version, weights=dict(row.weights), thresholds=dict(row.thresholds))
+
+
+def validate_rules(weights: dict[str, Any], thresholds: dict[str, Any]) -> None:
+    """Raise :class:`InputError` unless weights are non-negative numbers and red > orange > yellow > 0."""
+    for key, value in weights.items():
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
+            raise InputError(f"weight {key!r} must be a number >= 0, not {value!r}")
+    try:
+        red, orange, yellow = (float(thresholds[b]) for b in ("red", "orange", "yellow"))
+    except (KeyError, TypeError, ValueError):
+        raise InputError("thresholds need numbers for red, orange and yellow") from None
+    if not (100 >= red > orange > yellow > 0):
+        raise InputError(f"thresholds must satisfy 100 >= red > orange > yellow > 0 (got {red}, {orange}, {yellow})")
+    sev = thresholds.get("alert_severity", "high")
+    if sev not in SEVERITY_ORDER:
+        raise InputError(f"alert_severity {sev!r} is not one of: {', '.join(SEVERITY_ORDER)}")
+
+
+def active_rules(session) -> Rules:
+    """The active rule set; creates the default version 1 on first use."""
+    from sqlmodel import select
+
+    from monitor.models import RuleSet
+
+    row = session.exec(select(RuleSet).where(RuleSet.active == True).order_by(RuleSet.version.desc())).first()  # noqa: E712
+    if row is None:
+        row = session.exec(select(RuleSet).order_by(RuleSet.version.desc())).first()
+    if row is None:
+        row = RuleSet(version=1, weights=dict(DEFAULT_WEIGHTS), thresholds=dict(DEFAULT_THRESHOLDS),
+                      note="default rule set", active=True)
+        session.add(row)
+        session.flush()
+    return _as_rules(row)
+
+
+def rules_version(session, version: int) -> Rules:
+    from sqlmodel import select
+
+    from monitor.models import RuleSet
+
+    row = session.exec(select(RuleSet).where(RuleSet.version == version)).first()
+    if row is None:
+        raise InputError(f"rule set version {version} does not exist")
+    return _as_rules(row)
+
+
+def new_rule_version(session, weights: dict[str, Any] | None = None, thresholds: dict[str, Any] | None = None,
+                     note: str | None = None, actor: str = "system") -> Rules:
+    """Create and activate a new version from the active one with ``weights``/``thresholds`` merged in.
+
+    Old scores keep the version they were computed with; the change is journaled.
+    """
+    from sqlmodel import select
+
+    from monitor.audit import record
+    from monitor.models import RuleSet, User
+
+    current = active_rules(session)
+    new_weights = {**current.weights, **(weights or {})}
+    new_thresholds = {**current.thresholds, **(thresholds or {})}
+    validate_rules(new_weights, new_thresholds)
+    for row in session.exec(select(RuleSet).where(RuleSet.active == True)):  # noqa: E712
+        row.active = False
+        session.add(row)
+    latest = session.exec(select(RuleSet.version).order_by(RuleSet.version.desc())).first() or 0
+    user = session.exec(select(User).where(User.username == actor)).first()
+    row = RuleSet(version=latest + 1, weights=new_weights, thresholds=new_thresholds, note=note, active=True,
+                  created_by=user.id if user else None)
+    session.add(row)
+    session.flush()
+    record(session, actor, "ruleset", row.id, "new_version", field="version", old=str(current.version),
+           new=str(row.version))
+    for key in sorted(set(new_weights) | set(current.weights)):
+        if new_weights.get(key) != current.weights.get(key):
+            record(session, actor, "ruleset", row.id, "set_weight", field=key,
+                   old=_s(current.weights.get(key)), new=_s(new_weights.get(key)))
+    for key in sorted(set(new_thresholds) | set(current.thresholds)):
+        if new_thresholds.get(key) != current.thresholds.get(key):
+            record(session, actor, "ruleset", row.id, "set_threshold", field=key,
+                   old=_s(current.thresholds.get(key)), new=_s(new_thresholds.get(key)))
+    return _as_rules(row)
+
+
+def _s(value) -> str | None:
+    return None if value is None else str(value)
+
+
+# --------------------------------------------------------------------------- scores in the store
+def store_scores(session, findings: list, rules: Rules, as_of: datetime, sweep_id: int | None) -> list:
+    """Score every institution from stored :class:`~monitor.models.Finding` rows; add one Score each."""
+    from sqlmodel import select
+
+    from monitor.models import Institution, Score
+
+    by_inst: dict[int, list] = defaultdict(list)
+    for f in findings:
+        if f.institution_id is not None:
+            by_inst[f.institution_id].append(f)
+    scores = []
+    for inst in session.exec(select(Institution).order_by(Institution.id)):
+        result = score_findings(by_inst.get(inst.id, []), rules)
+        row = Score(institution_id=inst.id, sweep_id=sweep_id, as_of=as_of, score=result.score,
+                    band=result.band, rule_version=rules.version, contributions=result.contributions)
+        session.add(row)
+        scores.append(row)
+    session.flush()
+    return scores
+
+
+def backtest(config, as_of_dates: list[datetime], versions: list[int] | None = None,
+             findings_at=None) -> dict[str, Any]:
+    """Replay scoring at each date for each rule version, without writing to the store.
+
+    ``findings_at(as_of) -> list[FindingResult]`` defaults to detectors
+    (``graphs.run.detect``, if it has landed) plus indicators. Returns
+    ``{"dates": [...], "versions": {v: {"scores": {uscc: [[iso, score, band], ...]},
+    "first_warned": {uscc: iso}, "alerts_per_sweep": [n, ...]}}}`` — alerts
+    counted with :func:`monitor.alerts.alert_events` as a sweep would raise them.
+    """
+    from sqlmodel import select
+
+    from monitor.alerts import alert_events
+    from monitor.db import session_scope
+    from monitor.models import Institution
+
+    if findings_at is None:
+        findings_at = lambda d: default_findings(config, d)  # noqa: E731
+    with session_scope(config) as session:
+        institutions = {i.uscc: i.id for i in session.exec(select(Institution))}
+        rule_sets = [rules_version(session, v) for v in versions] if versions else [active_rules(session)]
+    out: dict[str, Any] = {"dates": [d.isoformat() for d in as_of_dates], "versions": {}}
+    state = {r.version: {"bands": {}, "seen": set(), "scores": defaultdict(list), "first": {}, "alerts": []}
+             for r in rule_sets}
+    for as_of in as_of_dates:
+        findings = findings_at(as_of)
+        for rules in rule_sets:
+            st = state[rules.version]
+            results = score_all(findings, institutions, rules)
+            bands = {}
+            for uscc, inst_id in institutions.items():
+                r = results[inst_id]
+                bands[uscc] = r.band
+                st["scores"][uscc].append([as_of.isoformat(), r.score, r.band])
+                if warned(r.band) and uscc not in st["first"]:
+                    st["first"][uscc] = as_of.isoformat()
+            events = alert_events(st["bands"], bands, st["seen"], findings, rules.thresholds.get("alert_severity", "high"))
+            st["alerts"].append(len(events))
+            st["bands"] = bands
+            st["seen"] |= {_get(f, "fingerprint") for f in findings}
+    for rules in rule_sets:
+        st = state[rules.version]
+        out["versions"][rules.version] = {"scores": dict(st["scores"]), "first_warned": st["first"],
+                                          "alerts_per_sweep": st["alerts"]}
+    return out
+
+
+def default_findings(config, as_of: datetime) -> list:
+    """Detector findings (when ``graphs.run`` exists) plus indicator findings at ``as_of``."""
+    from monitor.indicators import run_indicators
+
+    findings = list(run_indicators(config, as_of))
+    try:
+        from graphs.run import detect
+    except ImportError:
+        return findings
+    return findings + list(detect(config, as_of))
+
+
+# --------------------------------------------------------------------------- CLI: monitor rules ...
+@click.group("rules")
+def rules_group() -> None:
+    """Show or change the risk-index rules (weights, band thresholds); every change is a new version."""
+
+
+@rules_group.command("show")
+@click.option("--version", "version", type=int, default=None, help="A past version (default: the active one).")
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+def rules_show(ctx, version: int | None, as_json: bool) -> None:
+    """Print a rule set."""
+    from monitor.db import require_schema, session_scope
+
+    require_schema(ctx.config)
+    with session_scope(ctx.config) as session:
+        rules = rules_version(session, version) if version else active_rules(session)
+    if as_json:
+        click.echo(json.dumps({"version": rules.version, "weights": rules.weights, "thresholds": rules.thresholds},
+                              ensure_ascii=False, indent=2))
+        return
+    click.echo(f"rule set version {rules.version}")
+    click.echo("thresholds: " + ", ".join(f"{k}={v}" for k, v in rules.thresholds.items()))
+    click.echo("weights:")
+    for key, value in sorted(rules.weights.items()):
+        click.echo(f"  {key:<24} {value}")
+
+
+def _parse_pairs(pairs: tuple[str, ...], what: str, numeric: bool = True) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise InputError(f"{what} {pair!r}: expected KEY=VALUE")
+        if numeric and key != "alert_severity":
+            try:
+                out[key] = float(value)
+            except ValueError:
+                raise InputError(f"{what} {pair!r}: {value!r} is not a number") from None
+        else:
+            out[key] = value
+    return out
+
+
+@rules_group.command("set")
+@click.option("--weight", "weights", multiple=True, metavar="KIND=W", help="Weight of a finding kind (repeatable).")
+@click.option("--threshold", "thresholds", multiple=True, metavar="BAND=SCORE",
+              help="Lower bound of red/orange/yellow, or alert_severity=LEVEL (repeatable).")
+@click.option("--note", default=None, help="Why the rules change (kept with the version).")
+@click.option("--actor", default="cli", help="Who changes the rules (journaled).")
+@pass_ctx
+def rules_set(ctx, weights, thresholds, note, actor) -> None:
+    """Change weights/thresholds: creates and activates a new version."""
+    from monitor.db import require_schema, session_scope
+
+    if not weights and not thresholds:
+        raise InputError("nothing to change: give --weight KIND=W and/or --threshold BAND=SCORE")
+    require_schema(ctx.config)
+    with session_scope(ctx.config) as session:
+        rules = new_rule_version(session, _parse_pairs(weights, "--weight"), _parse_pairs(thresholds, "--threshold"),
+                                 note=note, actor=actor)
+    click.echo(f"rule set version {rules.version} is now active")
+
+
+def utc(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
