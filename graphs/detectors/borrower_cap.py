@@ -1,0 +1,65 @@
+"""Borrowers above the legal caps on one platform (20万 natural person, 100万 legal person).
+
+Catches
+    Borrowers whose outstanding on the platform, read from custody flows
+    (loans received − repayments), exceeds the cap of the 2016 interim
+    measures: 200,000 元 for a natural person, 1,000,000 元 for a firm.
+    Several violators, or violators holding a large share of the balance,
+    are a sign of fake borrowers or of lending to the platform's own projects.
+Misses
+    Borrowers split over several accounts or names (one borrower across many
+    platforms needs the city-wide view); caps breached only by interest.
+Complexity
+    O(E) over the platform's edges.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from graphs.detectors import (Inputs, account_evidence, complete_periods, finding, merged, month_end,
+                              summed_edges)
+from graphs.detectors._borrowers import holder_kind, outstanding
+from monitor.findings import Evidence, FindingResult
+
+NAME = "borrower_cap"
+DEFAULTS = {
+    "person_cap": 200_000.0,
+    "company_cap": 1_000_000.0,
+    "min_violators": 3,
+    "min_share": 0.2,  # or: violators hold this share of the outstanding balance
+    "high_violators": 10,
+}
+
+
+def detect(inputs: Inputs, params=None, as_of: datetime | None = None) -> list[FindingResult]:
+    p = merged(DEFAULTS, params)
+    flows = inputs.flows
+    if flows is None or flows.custody is None:
+        return []
+    periods = complete_periods(flows, as_of)
+    if not periods:
+        return []
+    owed = outstanding(flows, periods[-1])
+    total = sum(owed.values())
+    over = {}
+    for b, v in owed.items():
+        cap = p["company_cap"] if holder_kind(flows.holder(b)) == "company" else p["person_cap"]
+        if v > cap:
+            over[b] = (v, cap)
+    amount = sum(v for v, _ in over.values())
+    share = amount / total if total else 0.0
+    if len(over) < p["min_violators"] and not (over and share >= p["min_share"]):
+        return []
+    severity = "high" if len(over) >= p["high_violators"] else "medium"
+    worst = sorted(over, key=lambda b: -over[b][0])[:20]
+    evidence = Evidence(
+        accounts=[account_evidence(flows, b, "borrower") for b in worst],
+        edges=summed_edges([e for e in flows.edges if e.src == flows.custody and e.dst in set(worst)], 20),
+        window_start=f"{periods[0]}-01", window_end=month_end(periods[-1]),
+        metrics={"violators": len(over), "amount_over_cap_holders": round(amount, 2),
+                 "share_of_balance": round(share, 4),
+                 "outstanding_by_borrower": {b: round(over[b][0], 2) for b in worst}},
+        note="单一借款人借款余额超过监管上限（自然人20万元，法人100万元）")
+    title = f"借款超限：{len(over)}名借款人在本平台借款余额超过监管上限"
+    return [finding(NAME, NAME, inputs.uscc, severity, title, evidence, key="caps")]

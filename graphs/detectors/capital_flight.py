@@ -1,0 +1,79 @@
+"""Capital flight (跑路 precursor): outflow spikes to controller or offshore-like accounts, new lending collapsing.
+
+Catches
+    A recent month in which the platform's accounts pay the controller's
+    persons (related persons in the registry) or offshore-like firms much more
+    than in the months before (``spike_factor`` × the earlier median, and at
+    least ``min_amount``); stronger when new lending (disbursals to
+    borrowers) collapses at the same time.
+Misses
+    Flight through nominees the registry does not show and that are not
+    offshore-like by name; cash withdrawals; slow drains without a spike
+    (fund_pool may catch those).
+Complexity
+    O(E + M) over the platform's edges and months.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from statistics import median
+
+from graphs.detectors import (Inputs, account_evidence, complete_periods, finding, merged, month_end,
+                              summed_edges)
+from monitor.findings import Evidence, FindingResult
+
+NAME = "capital_flight"
+DEFAULTS = {
+    "recent": 2,  # months examined for a spike
+    "spike_factor": 3.0,
+    "min_amount": 300_000.0,  # 元 in the spike month
+    "min_share_of_inflows": 0.1,  # spike amount / lender inflows of that month
+    "collapse_ratio": 0.5,  # disbursals in the recent months / earlier mean
+}
+
+FLIGHT_TIES = ("related_person", "offshore")
+
+
+def detect(inputs: Inputs, params=None, as_of: datetime | None = None) -> list[FindingResult]:
+    p = merged(DEFAULTS, params)
+    flows = inputs.flows
+    if flows is None or flows.custody is None:
+        return []
+    periods = complete_periods(flows, as_of)
+    if len(periods) < 2:
+        return []
+    targets = {a for a, (why, _) in flows.tied.items() if why in FLIGHT_TIES}
+    by_month: dict[str, float] = {q: 0.0 for q in periods}
+    edges = [e for e in flows.edges if e.src in flows.platform_accounts and e.dst in targets
+             and e.period in by_month and e.dst not in flows.lenders]
+    for e in edges:
+        by_month[e.period] += e.amount
+    recent, earlier = periods[-p["recent"]:], periods[:-p["recent"]]
+    base = median([by_month[q] for q in earlier]) if earlier else 0.0
+    spike_month = max(recent, key=lambda q: by_month[q])
+    spike = by_month[spike_month]
+    inflow = flows.months[spike_month].lender_in
+    if spike < p["min_amount"] or spike < p["spike_factor"] * base:
+        return []
+    if inflow and spike / inflow < p["min_share_of_inflows"]:
+        return []
+    disb_recent = sum(flows.months[q].disburse_out for q in recent) / len(recent)
+    prior = periods[-p["recent"] - 3:-p["recent"]]
+    disb_prior = sum(flows.months[q].disburse_out for q in prior) / len(prior) if prior else 0.0
+    collapsing = disb_prior > 0 and disb_recent < p["collapse_ratio"] * disb_prior
+    severity = "high" if collapsing else "medium"
+    spike_edges = [e for e in edges if e.period in recent]
+    receivers = sorted({e.dst for e in spike_edges})
+    evidence = Evidence(
+        accounts=[account_evidence(flows, flows.custody, "custody")]
+        + [account_evidence(flows, a, flows.tied[a][0]) for a in receivers[:10]],
+        edges=summed_edges(spike_edges, 15), paths=[flows.tied[a][1] for a in receivers if flows.tied[a][1]][:5],
+        window_start=f"{recent[0]}-01", window_end=month_end(recent[-1]),
+        metrics={"spike_month": spike_month, "spike_amount": round(spike, 2), "baseline_median": round(base, 2),
+                 "outflows_by_month": {q: round(v, 2) for q, v in by_month.items() if v},
+                 "disbursals_recent_mean": round(disb_recent, 2), "disbursals_prior_mean": round(disb_prior, 2),
+                 "new_lending_collapsing": collapsing},
+        note="资金集中流向实际控制人或境外关联账户" + ("，新增放款骤降" if collapsing else ""))
+    title = f"资金外逃迹象：{spike_month}流向控制人/境外账户{spike / 10000:,.0f}万元" + ("，新增放款骤降" if collapsing else "")
+    return [finding(NAME, NAME, inputs.uscc, severity, title, evidence, key="flight")]

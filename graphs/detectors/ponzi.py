@@ -1,0 +1,88 @@
+"""Ponzi / 借新还旧: lender payouts funded by new lenders' money, with rising dependence.
+
+Catches
+    Months in which the platform pays its lenders (principal and interest)
+    more than its borrowers repaid, so the difference can only come from new
+    lenders' money (or the platform's own cash); flagged when that *funding
+    gap* is a large share of the payouts for several recent months, and
+    stronger when it rises. A disclosed yield well above the peers' median is
+    added as supporting evidence (never enough on its own).
+Misses
+    Ponzi schemes whose payouts run outside the custody account we see, or
+    that fake borrower repayments from new money through other accounts
+    (round-tripping catches some of these); very young platforms (too few months).
+Complexity
+    O(M) over the platform's months once roles are inferred (O(E log E)).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from graphs.detectors import (Inputs, account_evidence, bump, complete_periods, fact_documents, finding, merged,
+                              month_end, summed_edges)
+from monitor.findings import Evidence, FindingResult
+
+NAME = "ponzi"
+DEFAULTS = {
+    "window": 3,  # recent months that must show the gap
+    "min_gap_share": 0.35,  # payouts not covered by repayments / payouts, each month of the window
+    "high_gap_share": 0.6,  # mean over the window for severity high
+    "min_payout": 10_000.0,  # 元 per month, below this the month is ignored
+    "yield_excess": 0.03,  # disclosed yield above peers' median that counts as supporting
+}
+
+
+def gap_series(flows) -> dict[str, float | None]:
+    """Per month: share of lender payouts not covered by borrower repayments (None when payouts are tiny)."""
+    out = {}
+    for period, m in sorted(flows.months.items()):
+        out[period] = None if m.payout_out <= 0 else max(0.0, m.payout_out - m.repay_in) / m.payout_out
+    return out
+
+
+def detect(inputs: Inputs, params=None, as_of: datetime | None = None) -> list[FindingResult]:
+    p = merged(DEFAULTS, params)
+    flows = inputs.flows
+    if flows is None:
+        return []
+    periods = [q for q in complete_periods(flows, as_of) if flows.months[q].payout_out >= p["min_payout"]]
+    if len(periods) < p["window"]:
+        return []
+    series = gap_series(flows)
+    recent = periods[-p["window"]:]
+    gaps = [series[q] for q in recent]
+    if min(gaps) < p["min_gap_share"]:
+        return []
+    earlier = [series[q] for q in periods[:-p["window"]] if series[q] is not None]
+    mean_recent = sum(gaps) / len(gaps)
+    mean_earlier = sum(earlier) / len(earlier) if earlier else None
+    rising = mean_earlier is None or mean_recent > mean_earlier
+    severity = "high" if mean_recent >= p["high_gap_share"] and rising else "medium"
+    metrics = {"gap_share_by_month": {q: round(series[q], 4) for q in recent},
+               "gap_share_mean": round(mean_recent, 4),
+               "gap_share_earlier_mean": None if mean_earlier is None else round(mean_earlier, 4),
+               "rising": rising,
+               "payouts": round(sum(flows.months[q].payout_out for q in recent), 2),
+               "borrower_repayments": round(sum(flows.months[q].repay_in for q in recent), 2),
+               "new_lender_inflows": round(sum(flows.months[q].lender_in for q in recent), 2)}
+    yields = [f for f in inputs.facts if f.get("metric") == "avg_yield"]
+    median = inputs.peers.get("median_yield")
+    if yields and median is not None:
+        latest = max(yields, key=lambda f: str(f["period"]))
+        metrics["disclosed_yield"] = latest["value"]
+        metrics["peer_median_yield"] = median
+        if latest["value"] - median >= p["yield_excess"]:
+            metrics["yield_above_peers"] = True
+            if severity == "medium" and mean_recent >= (p["min_gap_share"] + p["high_gap_share"]) / 2:
+                severity = bump(severity)
+    window_edges = [e for e in flows.edges if e.period in recent and e.src in flows.platform_accounts
+                    and e.dst in flows.lenders]
+    evidence = Evidence(
+        accounts=[account_evidence(flows, flows.custody, "custody")] if flows.custody else [],
+        edges=summed_edges(window_edges, limit=10),
+        window_start=f"{recent[0]}-01", window_end=month_end(recent[-1]), metrics=metrics,
+        documents=fact_documents(inputs.facts, {"avg_yield"}, limit=2),
+        note="兑付资金主要来自新出借人资金而非借款人还款")
+    title = f"借新还旧迹象：近{len(recent)}个月兑付资金平均{mean_recent:.0%}无借款人还款支撑"
+    return [finding(NAME, NAME, inputs.uscc, severity, title, evidence, key="payout-gap")]

@@ -1,0 +1,100 @@
+"""Round-tripping: money that returns to where it came from through a chain of accounts.
+
+Catches
+    Cycles of length 3..``max_length`` in the account graph of a window
+    (``nx.simple_cycles(G, length_bound=...)``) whose every edge carries at
+    least ``min_amount`` and whose smallest edge is at least
+    ``min_conservation`` of the largest (the same money going round, not
+    unrelated payments), e.g. custody → borrower → third party → custody
+    (fake repayments) or firm A → B → C → A (fake volume).
+    Two-account back-and-forth (lender ↔ custody, borrower ↔ custody) is how
+    lending works and is not reported.
+Misses
+    Cycles longer than ``max_length``, cycles spanning more than the window,
+    cycles leaving the accounts the bureau sees.
+Complexity
+    Accounts that cannot lie on a cycle (no in- or no out-edge) are pruned
+    first; Johnson-style enumeration with a length bound is then
+    O((V + E)(C + 1)) for C cycles of bounded length. At most ``max_cycles``
+    cycles are enumerated (a generator is consumed lazily).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from itertools import islice
+
+import networkx as nx
+
+from graphs.build import collapse_periods, flow_graph
+from graphs.detectors import Inputs, account_evidence, complete_periods, finding, merged, month_end
+from monitor.findings import Evidence, EvidenceEdge, FindingResult
+
+NAME = "round_tripping"
+DEFAULTS = {
+    "window": 3,
+    "max_length": 5,
+    "min_length": 3,
+    "min_amount": 50_000.0,
+    "min_conservation": 0.5,
+    "min_cycles": 2,  # distinct cycles needed for a finding
+    "max_cycles": 20_000,
+}
+
+
+def _prune(G: nx.DiGraph) -> nx.DiGraph:
+    """A copy without nodes that cannot be on a cycle (repeatedly)."""
+    H = G.copy()
+    while True:
+        dead = [n for n in H if H.in_degree(n) == 0 or H.out_degree(n) == 0]
+        if not dead:
+            return H
+        H.remove_nodes_from(dead)
+
+
+def cycles(G: nx.DiGraph, p: dict):
+    """Yield qualifying cycles (lists of nodes) of a collapsed account graph."""
+    strong = nx.DiGraph((u, v, d) for u, v, d in G.edges(data=True) if d["amount"] >= p["min_amount"])
+    H = _prune(strong)
+    for cycle in islice(nx.simple_cycles(H, length_bound=p["max_length"]), p["max_cycles"]):
+        if len(cycle) < p["min_length"]:
+            continue
+        amounts = [H[u][v]["amount"] for u, v in zip(cycle, cycle[1:] + cycle[:1])]
+        if min(amounts) >= p["min_conservation"] * max(amounts):
+            yield cycle
+
+
+def detect(inputs: Inputs, params=None, as_of: datetime | None = None) -> list[FindingResult]:
+    p = merged(DEFAULTS, params)
+    flows = inputs.flows
+    if flows is None:
+        return []
+    periods = complete_periods(flows, as_of)[-p["window"]:]
+    if not periods:
+        return []
+    G = collapse_periods(flow_graph(flows.edges, start=periods[0], end=periods[-1]))
+    found = [sorted_cycle(c) for c in cycles(G, p)]
+    found = sorted(set(map(tuple, found)))
+    if len(found) < p["min_cycles"]:
+        return []
+    edges, nodes = [], []
+    for c in found[:10]:
+        for u, v in zip(c, c[1:] + c[:1]):
+            d = G[u][v]
+            edges.append(EvidenceEdge(u, v, round(d["amount"], 2), d["count"], d["first"], d["last"], "transfer"))
+            if u not in nodes:
+                nodes.append(u)
+    severity = "high" if len(found) >= 3 * p["min_cycles"] else "medium"
+    evidence = Evidence(accounts=[account_evidence(flows, n, "cycle") for n in nodes[:20]], edges=edges,
+                        window_start=f"{periods[0]}-01", window_end=month_end(periods[-1]),
+                        paths=[list(c) + [c[0]] for c in found[:10]],
+                        metrics={"cycles": len(found), "max_length": p["max_length"]},
+                        note="资金经多个账户循环回流")
+    title = f"资金循环：{periods[0]}至{periods[-1]}发现{len(found)}个资金闭环"
+    return [finding(NAME, NAME, inputs.uscc, severity, title, evidence, key="cycles")]
+
+
+def sorted_cycle(cycle: list[str]) -> list[str]:
+    """Rotate a cycle to start at its smallest node (one spelling per cycle)."""
+    i = cycle.index(min(cycle))
+    return cycle[i:] + cycle[:i]

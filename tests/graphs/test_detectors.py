@@ -1,0 +1,283 @@
+"""Each detector on hand-built flows and registries: a positive case with its evidence, and a negative case."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from graphs.build import related_party_graph
+from graphs.detectors import DETECTORS, Inputs, module
+from graphs.run import detect_partition
+from tests.graphs.builders import (AS_OF, COLLECTOR_FIRM, PLATFORM, Platform, edge, months,
+                                   registry_with_controller, uscc)
+
+
+def run(name, inputs, **params):
+    return module(name).detect(inputs, params or None, AS_OF)
+
+
+def test_healthy_platform_raises_nothing_at_medium_or_above():
+    findings = detect_partition(Platform().inputs(registry_with_controller()), as_of=AS_OF)
+    assert [f for f in findings if f.at_least("medium")] == []
+
+
+def test_every_detector_module_documents_what_it_catches_and_misses():
+    for name in DETECTORS:
+        doc = module(name).__doc__
+        assert "Catches" in doc and "Misses" in doc and "Complexity" in doc, name
+        assert module(name).NAME == name
+
+
+def test_unknown_parameter_is_an_error():
+    with pytest.raises(KeyError, match="unknown parameter"):
+        run("ponzi", Platform().inputs(), no_such_param=1)
+
+
+# --------------------------------------------------------------------------- ponzi
+def ponzi_platform():
+    p = Platform()
+    for q in months()[-4:]:
+        for l in range(10):  # payouts double the repayments: the extra comes from new lenders
+            p.edges.append(edge("C", f"L{l}", q, 150_000, day=26))
+    return p
+
+
+def test_ponzi_finds_payouts_not_funded_by_repayments():
+    [f] = run("ponzi", ponzi_platform().inputs())
+    assert f.kind == "ponzi" and f.institution_uscc == PLATFORM and f.at_least("medium")
+    gaps = f.evidence.metrics["gap_share_by_month"]
+    assert list(gaps) == months()[-3:] and all(g > 0.5 for g in gaps.values())
+    assert f.evidence.metrics["payouts"] > f.evidence.metrics["borrower_repayments"]
+    assert f.window_end == date(2017, 12, 31)
+    assert any(e.dst.startswith("L") and e.src == "C" for e in f.evidence.edges)
+
+
+def test_ponzi_quiet_when_repayments_fund_payouts():
+    assert run("ponzi", Platform().inputs()) == []
+
+
+def test_ponzi_yield_far_above_peers_is_supporting_evidence():
+    facts = [{"period": date(2017, 11, 1), "metric": "avg_yield", "value": 0.16, "url": "/p/x/2017-11.html"}]
+    [f] = run("ponzi", ponzi_platform().inputs(facts=facts, peers={"median_yield": 0.09}))
+    assert f.evidence.metrics["yield_above_peers"] is True
+    assert f.evidence.documents[0].url == "/p/x/2017-11.html"
+
+
+# --------------------------------------------------------------------------- scatter-gather / self-financing
+def converging_platform(collector="X", holder=("李氏投资有限公司", COLLECTOR_FIRM), n=6):
+    p = Platform()
+    p.accounts[collector] = {"holder_name": holder[0], "holder_id": holder[1]}
+    for q in months()[-3:]:
+        for b in range(n):
+            acc = f"N{q}_{b}"
+            p.accounts[acc] = {"holder_name": f"名义借款人{b}", "holder_id": f"51010119850101{b:04d}"}
+            p.edges.append(edge("C", acc, q, 150_000, day=10))
+            p.edges.append(edge(acc, collector, q, 140_000, day=11))
+    return p
+
+
+def test_self_financing_follows_converging_loans_to_a_related_firm():
+    findings = run("self_financing", converging_platform().inputs(registry_with_controller()))
+    [f] = [f for f in findings if f.key == "X"]
+    assert f.severity == "critical"
+    assert f.evidence.metrics["borrowers"] == 18 and f.evidence.metrics["tie"] == "related_company"
+    # the related-party path runs platform → shareholder 张三 → the collector firm
+    path = f.evidence.paths[0]
+    assert "张三" in path[1] and "李氏投资" in path[2]
+    roles = {a.role for a in f.evidence.accounts}
+    assert {"custody", "collector", "nominal_borrower"} <= roles
+
+
+def test_self_financing_needs_a_tie_but_scatter_gather_still_sees_the_convergence():
+    inputs = converging_platform(holder=("陌生人", "35010119700101999X")).inputs(registry_with_controller())
+    assert run("self_financing", inputs) == []
+    [f] = run("scatter_gather", inputs)
+    assert f.key == "X" and f.evidence.metrics["borrowers"] == 18
+    assert f.evidence.metrics["gathered_share"] == pytest.approx(140 / 150, abs=1e-4)
+
+
+def test_scatter_gather_quiet_on_varied_spending():
+    assert run("scatter_gather", Platform().inputs()) == []
+
+
+def test_direct_related_lending_disclosed_is_low_undisclosed_is_high():
+    p = Platform()
+    p.accounts["R"] = {"holder_name": "李氏投资有限公司", "holder_id": COLLECTOR_FIRM}
+    p.edges.append(edge("C", "R", "2017-11", 800_000, day=10))
+    reg = registry_with_controller()
+    [hidden] = run("self_financing", p.inputs(reg))
+    assert hidden.severity == "high" and hidden.key == "direct:R"
+    facts = [{"period": date(2017, 11, 1), "metric": "related_party_balance", "value": 800_000.0,
+              "url": "/p/x/2017-11.html"}]
+    [shown] = run("self_financing", p.inputs(reg, facts=facts))
+    assert shown.severity == "low" and shown.evidence.metrics["disclosed"] is True
+
+
+# --------------------------------------------------------------------------- fund pool
+def test_fund_pool_custody_money_to_own_general_account():
+    p = Platform()
+    for q in months()[-3:]:
+        p.edges.append(edge("C", "G", q, 400_000, day=15))
+    [f] = run("fund_pool", p.inputs())
+    assert f.evidence.metrics["share"] > 0.35 and f.severity == "high"
+    assert any(a.account_no == "G" for a in f.evidence.accounts)
+
+
+def test_fund_pool_lenders_paying_the_general_account():
+    p = Platform()
+    for l in range(8):
+        p.edges.append(edge(f"L{l}", "G", "2017-12", 100_000, day=3))
+    [f] = run("fund_pool", p.inputs())
+    assert f.evidence.metrics["bypass_payers"] == 8
+
+
+def test_fund_pool_quiet_on_fee_withdrawals():
+    assert run("fund_pool", Platform().inputs()) == []
+
+
+# --------------------------------------------------------------------------- capital flight
+def flight_platform(stop_lending=True):
+    p = Platform()
+    p.accounts["Z"] = {"holder_name": "张三", "holder_id": "440301198001011234"}
+    p.edges.append(edge("C", "Z", "2017-12", 2_000_000, day=20))
+    if stop_lending:
+        p.edges = [e for e in p.edges if not (e["src"] == "C" and e["dst"].startswith("B") and
+                                             e["period"] in ("2017-11", "2017-12"))]
+    return p
+
+
+def test_capital_flight_spike_to_controller_with_lending_collapse():
+    [f] = run("capital_flight", flight_platform().inputs(registry_with_controller()))
+    assert f.severity == "high" and f.evidence.metrics["new_lending_collapsing"] is True
+    assert f.evidence.metrics["spike_month"] == "2017-12"
+    assert f.evidence.paths and "张三" in f.evidence.paths[0][1]
+
+
+def test_capital_flight_offshore_like_firm_without_registry():
+    p = Platform()
+    p.accounts["HK"] = {"holder_name": "香港恒达国际投资有限公司", "holder_id": None}
+    p.edges.append(edge("C", "HK", "2017-12", 3_000_000, day=20))
+    [f] = run("capital_flight", p.inputs())
+    assert f.severity == "medium" and f.evidence.accounts[1].role == "offshore"
+
+
+def test_capital_flight_needs_the_registry_to_know_the_controller():
+    assert run("capital_flight", flight_platform().inputs(None)) == []
+
+
+# --------------------------------------------------------------------------- round tripping
+def test_round_tripping_cycles_of_bounded_length():
+    p = Platform()
+    for i in range(3):
+        a, b, c = f"RA{i}", f"RB{i}", f"RC{i}"
+        p.edges += [edge(a, b, "2017-11", 500_000), edge(b, c, "2017-11", 490_000), edge(c, a, "2017-12", 480_000)]
+    [f] = run("round_tripping", p.inputs())
+    assert f.evidence.metrics["cycles"] == 3
+    assert all(path[0] == path[-1] and len(path) == 4 for path in f.evidence.paths)
+    # a cycle longer than the bound is not found
+    assert run("round_tripping", p.inputs(), max_length=2) == []
+
+
+def test_round_tripping_ignores_lending_back_and_forth():
+    assert run("round_tripping", Platform().inputs()) == []
+
+
+# --------------------------------------------------------------------------- guarantee circles
+def test_guarantee_circle_through_a_related_firm():
+    firms = [{"id": 3, "name": "丙公司", "uscc": uscc(3)}, {"id": 4, "name": "丁公司", "uscc": uscc(4)}]
+    guarantees = [{"kind": "guarantee", "subject_kind": "company", "subject_id": s, "object_kind": "company",
+                   "object_id": o, "amount": 5_000_000.0} for s, o in ((2, 3), (3, 4), (4, 2))]
+    reg = registry_with_controller(guarantees, firms)
+    [f] = run("guarantee_circle", Inputs(PLATFORM, registry=reg))
+    assert f.evidence.metrics["circles"] == 1 and f.evidence.metrics["firms"] == 3
+    assert f.severity == "high"  # 15,000,000 guaranteed around the circle
+    assert f.evidence.paths[0][0] == f.evidence.paths[0][-1]
+
+
+def test_guarantee_chain_without_cycle_or_far_away_is_quiet():
+    firms = [{"id": 3, "name": "丙公司", "uscc": uscc(3)}, {"id": 4, "name": "丁公司", "uscc": uscc(4)},
+             {"id": 5, "name": "戊公司", "uscc": uscc(5)}]
+    chain = [{"kind": "guarantee", "subject_kind": "company", "subject_id": s, "object_kind": "company",
+              "object_id": o, "amount": 1.0} for s, o in ((2, 3), (3, 4), (4, 5), (5, 4))]  # 4<->5 is far away
+    reg = registry_with_controller(chain, firms)
+    assert run("guarantee_circle", Inputs(PLATFORM, registry=reg), k=2) == []
+
+
+# --------------------------------------------------------------------------- borrowers
+def test_borrower_cap_persons_above_200k_but_firms_below_1m_are_fine():
+    p = Platform()
+    for b in range(4):
+        p.accounts[f"BIG{b}"] = {"holder_name": f"大额{b}", "holder_id": f"44030119700101{b:04d}"}
+        p.edges.append(edge("C", f"BIG{b}", "2017-12", 500_000, day=10))
+    [f] = run("borrower_cap", p.inputs())
+    assert f.evidence.metrics["violators"] == 4
+    firm = Platform()
+    for b in range(4):
+        firm.accounts[f"F{b}"] = {"holder_name": f"公司{b}", "holder_id": uscc(100 + b)}
+        firm.edges.append(edge("C", f"F{b}", "2017-12", 500_000, day=10))
+    assert run("borrower_cap", firm.inputs()) == []
+
+
+def concentrated_platform():
+    p = Platform()
+    for b in range(10):
+        p.accounts[f"K{b}"] = {"holder_name": f"大户{b}", "holder_id": uscc(200 + b)}
+        p.edges.append(edge("C", f"K{b}", "2017-12", 900_000, day=10))
+    return p
+
+
+def test_borrower_concentration_rising_and_undisclosed_is_medium():
+    [f] = run("borrower_concentration", concentrated_platform().inputs())
+    assert f.severity == "medium"
+    assert f.evidence.metrics["top10_share"] > 0.5 > f.evidence.metrics["top10_share_before"]
+
+
+def test_borrower_concentration_honestly_disclosed_is_low():
+    first = run("borrower_concentration", concentrated_platform().inputs())[0]
+    share = first.evidence.metrics["top10_share"]
+    facts = [{"period": date(2017, 12, 1), "metric": "top10_borrower_share", "value": share + 0.02,
+              "url": "/p/x/2017-12.html"}]
+    [f] = run("borrower_concentration", concentrated_platform().inputs(facts=facts))
+    assert f.severity == "low" and f.evidence.documents[0].url == "/p/x/2017-12.html"
+
+
+# --------------------------------------------------------------------------- disclosure mismatch
+def balance_from_flows(p):
+    from graphs.detectors._borrowers import outstanding
+
+    return sum(outstanding(p.flows(), "2017-12").values())
+
+
+def test_disclosure_mismatch_balance_and_related_party():
+    p = converging_platform()
+    reg = registry_with_controller()
+    true_balance = balance_from_flows(p)
+    facts = [{"period": date(2017, 12, 1), "metric": "outstanding_balance", "value": true_balance * 2,
+              "url": "/p/x/2017-12.html", "document_id": 5},
+             {"period": date(2017, 12, 1), "metric": "related_party_balance", "value": 0.0,
+              "url": "/p/x/2017-12.html", "document_id": 5}]
+    [f] = run("disclosure_mismatch", p.inputs(reg, facts=facts))
+    assert set(f.evidence.metrics) == {"outstanding_balance", "related_party_balance"}
+    assert f.severity == "high"
+    assert f.evidence.metrics["outstanding_balance"]["flows"] == pytest.approx(true_balance, rel=1e-6)
+    assert f.evidence.documents[0].document_id == 5
+
+
+def test_disclosure_consistent_with_flows_is_quiet():
+    p = Platform()
+    facts = [{"period": date(2017, 12, 1), "metric": "outstanding_balance", "value": balance_from_flows(p) * 1.1,
+              "url": "/p/x/2017-12.html"},
+             {"period": date(2017, 12, 1), "metric": "related_party_balance", "value": 0.0, "url": "/p/x/a.html"},
+             {"period": date(2017, 12, 1), "metric": "overdue_amount", "value": 0.0, "url": "/p/x/a.html"}]
+    assert run("disclosure_mismatch", p.inputs(registry_with_controller(), facts=facts)) == []
+
+
+def test_fingerprints_are_stable_across_as_of_dates():
+    from datetime import datetime, timezone
+
+    p = converging_platform()
+    inputs = p.inputs(registry_with_controller())
+    a = {f.fingerprint for f in detect_partition(inputs, as_of=AS_OF)}
+    b = {f.fingerprint for f in detect_partition(inputs, as_of=datetime(2018, 1, 20, tzinfo=timezone.utc))}
+    assert a and a == b
