@@ -1,0 +1,352 @@
+"""Ingest of transfer files: header spellings, encodings, amounts, times, all-or-nothing, idempotence."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from monitor.errors import InputError
+from monitor.ingest import (detect_encoding, guess_holder_kind, ingest_paths, match_header, parse_mapping)
+from monitor.transfers import TransferStore
+from conftest import uscc_for
+
+INST = uscc_for(42)
+OTHER = uscc_for(43)
+
+ZH1 = ["交易流水号", "交易时间", "交易金额", "付款账号", "付款户名", "付款方证件号",
+       "收款账号", "收款户名", "收款方证件号", "摘要"]
+ZH2 = ["流水号", "记账时间", "交易金额(万元)", "转出账号", "付款方名称", "付款人证件号码",
+       "转入账号", "收款方名称", "收款人证件号码", "交易类型", "币种"]
+EN = ["Transaction ID", "Transaction Time", "Amount (CNY)", "From Account", "From Name", "From ID",
+      "To Account", "To Name", "To ID", "Memo"]
+
+
+def rows_for(n: int, start: int = 0, month: str = "2018-06", amount=lambda i: f"{1000 + i}.50",
+             time_fmt: str = "{y}-{m}-{d:02d} 10:{mi:02d}:00") -> list[list[str]]:
+    y, m = month.split("-")
+    out = []
+    for i in range(start, start + n):
+        out.append([f"TX{i:06d}", time_fmt.format(y=y, m=m, d=i % 28 + 1, mi=i % 60), amount(i),
+                    f"62220000{i % 7:08d}", "张三", "110101199001011234",
+                    "6228000000000001", "某某网络科技有限公司", INST, "出借"])
+    return out
+
+
+def write_csv(path: Path, header: list[str], rows: list[list[str]], encoding: str = "utf-8",
+              quote_amount: bool = False) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+
+    def cell(v: str) -> str:
+        return f'"{v}"' if ("," in v or quote_amount) else v
+
+    text = ",".join(header) + "\n" + "".join(",".join(cell(c) for c in r) + "\n" for r in rows)
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def ok(results):
+    assert all(r.status == "ok" for r in results), [r.error for r in results]
+    return results
+
+
+# --------------------------------------------------------------------------- pure helpers
+def test_header_spellings_map_to_the_same_fields():
+    for header in (ZH1, ZH2, EN):
+        layout = match_header(header)
+        assert set(layout.columns) >= {"txn_id", "txn_time", "amount", "payer_account", "payee_account",
+                                       "payer_name", "payee_id", "purpose"}
+    assert match_header(ZH2).amount_scale == 10_000
+    assert match_header(ZH1).amount_scale == 1
+    # full-width brackets and spaces are folded by normalize_label
+    assert match_header([h.replace("(", "（").replace(")", "）") for h in ZH2]).amount_scale == 10_000
+
+
+def test_missing_column_names_the_columns_found():
+    with pytest.raises(InputError) as exc:
+        match_header(["交易流水号", "交易时间", "金额", "备注"], where="x.csv: ")
+    message = str(exc.value)
+    assert "x.csv" in message and "payer_account" in message and "'备注'" in message
+
+
+def test_mapping_overrides_and_validates():
+    layout = match_header(["Ref", "When", "Betrag", "Von", "Nach"],
+                          parse_mapping("Ref=txn_id,When=txn_time,Betrag=amount,Von=payer_account,"
+                                        "Nach=payee_account"))
+    assert layout.columns == {"txn_id": 0, "txn_time": 1, "amount": 2, "payer_account": 3, "payee_account": 4}
+    with pytest.raises(InputError, match="unknown field"):
+        parse_mapping("Ref=transaction")
+    with pytest.raises(InputError, match="column=field"):
+        parse_mapping("Ref")
+
+
+def test_detect_encoding():
+    assert detect_encoding("交易".encode("utf-8")) == ("utf-8", True)
+    assert detect_encoding(b"\xef\xbb\xbf" + "交易".encode("utf-8"))[0] == "utf-8"
+    assert detect_encoding("交易".encode("gb18030")) == ("gb18030", True)
+    assert detect_encoding(b"txn_id,amount") == ("utf-8", False)
+
+
+def test_holder_kind():
+    assert guess_holder_kind(INST) == "company"
+    assert guess_holder_kind("110101199001011234") == "person"
+    assert guess_holder_kind("110101********1234") == "person"
+    assert guess_holder_kind("abc") is None
+
+
+# --------------------------------------------------------------------------- files into the store
+@pytest.mark.parametrize("header,encoding", [(ZH1, "utf-8"), (ZH1, "utf-8-sig"), (ZH1, "gb18030"),
+                                             (EN, "utf-8"), (EN, "gb18030")])
+def test_spellings_and_encodings_store_the_same_values(sqlite_store, tmp_path, header, encoding):
+    path = write_csv(tmp_path / "transfers" / INST / "2018-06.csv", header, rows_for(30), encoding)
+    [res] = ok(ingest_paths(sqlite_store, [tmp_path / "transfers"]))
+    assert (res.rows, res.rows_new, res.institution) == (30, 30, INST)
+    table = TransferStore(sqlite_store).frame(columns=["txn_id", "amount", "payer_name", "payee_name",
+                                                       "source_line", "institution", "month"])
+    got = {r["txn_id"]: r for r in table.to_pylist()}
+    assert len(got) == 30
+    assert got["TX000003"]["amount"] == 1003.5
+    assert got["TX000003"]["payer_name"] == "张三"
+    assert got["TX000003"]["payee_name"] == "某某网络科技有限公司"
+    assert got["TX000003"]["source_line"] == 5  # header is line 1
+    assert {r["month"] for r in got.values()} == {"2018-06"}
+    assert path.exists()
+
+
+def test_wan_yuan_header_and_thousands_separators(sqlite_store, tmp_path):
+    wan = rows_for(5, amount=lambda i: f"{1.2345 + i:.4f}")
+    write_csv(tmp_path / "a.csv", ZH2[:10], wan)
+    sep = rows_for(5, start=100, amount=lambda i: f"{1234567 + i:,}.25")
+    write_csv(tmp_path / "b.csv", ZH1, sep)
+    suffix = rows_for(3, start=200, amount=lambda i: ["12.5万元", "3,000元", "7万"][i - 200])
+    write_csv(tmp_path / "c.csv", ZH1, suffix)
+    ok(ingest_paths(sqlite_store, [tmp_path], institution=INST))
+    got = {r["txn_id"]: r["amount"] for r in TransferStore(sqlite_store).frame(columns=["txn_id", "amount"])
+           .to_pylist()}
+    assert got["TX000000"] == 12345.0
+    assert got["TX000002"] == 32345.0
+    assert got["TX000101"] == 1_234_668.25
+    assert (got["TX000200"], got["TX000201"], got["TX000202"]) == (125000.0, 3000.0, 70000.0)
+
+
+@pytest.mark.parametrize("fmt,expected", [
+    ("{y}-{m}-{d:02d} 10:{mi:02d}:00", datetime(2018, 6, 4, 10, 3, 0)),
+    ("{y}/{m}/{d:02d} 10:{mi:02d}", datetime(2018, 6, 4, 10, 3)),
+    ("{y}{m}{d:02d}10{mi:02d}05", datetime(2018, 6, 4, 10, 3, 5)),
+])
+def test_time_formats(sqlite_store, tmp_path, fmt, expected):
+    write_csv(tmp_path / "t.csv", ZH1, rows_for(5, time_fmt=fmt))
+    ok(ingest_paths(sqlite_store, [tmp_path / "t.csv"], institution=INST))
+    row = [r for r in TransferStore(sqlite_store).frame().to_pylist() if r["txn_id"] == "TX000003"][0]
+    assert row["txn_time"] == expected
+    assert row["available_at"] == datetime(2018, 6, 5)  # T+1, midnight
+
+
+def test_map_option_for_unknown_headers(sqlite_store, tmp_path):
+    header = ["Ref", "Zeit", "Betrag", "Von", "Name1", "ID1", "Nach", "Name2", "ID2", "Text"]
+    write_csv(tmp_path / "x.csv", header, rows_for(4))
+    [res] = ingest_paths(sqlite_store, [tmp_path / "x.csv"], institution=INST)
+    assert res.status == "failed" and "'Betrag'" in res.error and "txn_id" in res.error
+    [res] = ok(ingest_paths(sqlite_store, [tmp_path / "x.csv"], institution=INST,
+                            mapping="Ref=txn_id,Zeit=txn_time,Betrag=amount,Von=payer_account,Nach=payee_account"))
+    assert res.rows_new == 4
+
+
+def _snapshot(config):
+    from sqlmodel import func, select
+
+    from monitor.db import session_scope
+    from monitor.models import Account
+
+    store = TransferStore(config)
+    files = sorted(p.relative_to(store.root) for p in store.root.rglob("*.parquet")) if store.root.exists() else []
+    with session_scope(config) as session:
+        accounts = session.exec(select(func.count()).select_from(Account)).one()
+    return files, accounts, store.count()
+
+
+@pytest.mark.parametrize("bad_cell,column,what", [
+    (2, "交易金额", "cannot read amount 'abc'"),
+    (1, "交易时间", "cannot read time '2018-13-45 99:00:00'"),
+    (2, "交易金额", "negative amount '-5.00'"),
+    (0, "交易流水号", "empty txn_id"),
+])
+def test_bad_row_in_the_middle_stores_nothing(store, tmp_path, bad_cell, column, what):
+    good = write_csv(tmp_path / "in" / "good.csv", ZH1, rows_for(10, start=500))
+    ok(ingest_paths(store, [good], institution=INST))
+    before = _snapshot(store)
+    rows = rows_for(40)
+    rows[20][bad_cell] = {0: "", 1: "2018-13-45 99:00:00", 2: "abc" if "abc" in what else "-5.00"}[bad_cell]
+    bad = write_csv(tmp_path / "in2" / "bad.csv", ZH1, rows)
+    [res] = ingest_paths(store, [bad], institution=INST)
+    assert res.status == "failed"
+    assert f"line 22, column '{column}'" in res.error and what in res.error and "bad.csv" in res.error
+    assert _snapshot(store) == before
+    from sqlmodel import select
+
+    from monitor.db import session_scope
+    from monitor.models import IngestFile
+
+    with session_scope(store) as session:
+        recorded = session.exec(select(IngestFile).where(IngestFile.status == "failed")).one()
+    assert recorded.error == res.error and recorded.sha256 == res.sha256
+
+
+def test_empty_amount_and_wrong_width_name_the_line(sqlite_store, tmp_path):
+    rows = rows_for(10)
+    rows[6][2] = ""
+    write_csv(tmp_path / "e.csv", ZH1, rows)
+    [res] = ingest_paths(sqlite_store, [tmp_path / "e.csv"], institution=INST)
+    assert "line 8" in res.error and "empty amount" in res.error
+    path = write_csv(tmp_path / "w.csv", ZH1, rows_for(10))
+    lines = path.read_text().splitlines()
+    lines[4] += ",extra"
+    path.write_text("\n".join(lines) + "\n")
+    [res] = ingest_paths(sqlite_store, [path], institution=INST)
+    assert res.status == "failed" and "line 5" in res.error and "w.csv" in res.error
+
+
+def test_blank_lines_keep_line_numbers_right(sqlite_store, tmp_path):
+    path = write_csv(tmp_path / "b.csv", ZH1, rows_for(6))
+    lines = path.read_text().splitlines()
+    lines.insert(3, "")  # a blank line 4
+    assert "TX000003" in lines[5]
+    lines[5] = lines[5].replace("1003.50", "x")  # the row of TX000003, now on line 6
+    path.write_text("\n".join(lines) + "\n")
+    [res] = ingest_paths(sqlite_store, [path], institution=INST)
+    assert "line 6," in res.error
+    path.write_text(path.read_text().replace(",x,", ",1003.50,"))
+    ok(ingest_paths(sqlite_store, [path], institution=INST))
+    got = {r["txn_id"]: r["source_line"] for r in TransferStore(sqlite_store).frame().to_pylist()}
+    assert got["TX000001"] == 3 and got["TX000002"] == 5
+
+
+def test_undecodable_bytes_name_the_line(sqlite_store, tmp_path):
+    path = write_csv(tmp_path / "u.csv", ZH1, rows_for(8))
+    data = path.read_bytes().split(b"\n")
+    data[5] = data[5].replace("张三".encode(), "张三".encode("utf-8")[:2] + b"\xff")
+    path.write_bytes(b"\n".join(data))
+    [res] = ingest_paths(sqlite_store, [path], institution=INST)
+    assert res.status == "failed" and "line 6" in res.error and "utf-8" in res.error
+
+
+def test_reingest_and_overlap_store_each_transaction_once(store, tmp_path):
+    first = write_csv(tmp_path / "a" / "jun.csv", ZH1, rows_for(50))
+    [r1] = ok(ingest_paths(store, [first], institution=INST))
+    [r2] = ingest_paths(store, [first], institution=INST)
+    assert (r2.status, r2.rows_new) == ("duplicate", 0)
+    overlap = write_csv(tmp_path / "b" / "jun2.csv", EN, rows_for(30, start=40))  # 10 old + 20 new
+    [r3] = ok(ingest_paths(store, [overlap], institution=INST))
+    assert (r3.rows, r3.rows_new) == (30, 20)
+    ts = TransferStore(store)
+    ids = ts.frame(columns=["txn_id"]).column("txn_id").to_pylist()
+    assert len(ids) == len(set(ids)) == 70
+    assert ts.count() == 70
+
+
+def test_repeated_txn_id_inside_a_file_is_an_error(sqlite_store, tmp_path):
+    rows = rows_for(10)
+    rows[7][0] = rows[2][0]
+    write_csv(tmp_path / "d.csv", ZH1, rows)
+    [res] = ingest_paths(sqlite_store, [tmp_path / "d.csv"], institution=INST)
+    assert res.status == "failed" and "line 9" in res.error and "repeats line 4" in res.error
+
+
+def test_institution_from_folder_custody_account_or_error(sqlite_store, tmp_path):
+    from sqlmodel import select
+
+    from monitor.db import session_scope
+    from monitor.models import Account, Institution
+
+    loose = write_csv(tmp_path / "loose" / "x.csv", ZH1, rows_for(5))
+    [res] = ingest_paths(sqlite_store, [loose])
+    assert res.status == "failed" and "--institution" in res.error
+    with session_scope(sqlite_store) as session:
+        inst = Institution(name="某某网络科技有限公司", name_norm="某某网络科技", uscc=OTHER)
+        session.add(inst)
+        session.flush()
+        session.add(Account(account_no="6228000000000001", institution_id=inst.id, is_custody=True))
+    [res] = ok(ingest_paths(sqlite_store, [loose]))
+    assert res.institution == OTHER
+    with session_scope(sqlite_store) as session:
+        acc = session.exec(select(Account).where(Account.account_no == "6222000000000003")).one()
+        assert (acc.holder_name, acc.holder_kind) == ("张三", "person")
+
+
+def test_accounts_registered_once_and_linked_by_uscc(store, tmp_path):
+    from sqlmodel import select
+
+    from monitor.db import session_scope
+    from monitor.models import Account, Institution
+
+    with session_scope(store) as session:
+        session.add(Institution(name="某某网络科技有限公司", name_norm="某某网络科技", uscc=INST))
+    write_csv(tmp_path / "a.csv", ZH1, rows_for(20))
+    write_csv(tmp_path / "b.csv", ZH1, rows_for(20, start=20))
+    results = ok(ingest_paths(store, [tmp_path], institution=INST))
+    assert [r.accounts_new for r in results] == [8, 0]  # 7 payers + 1 payee, then nothing new
+    with session_scope(store) as session:
+        accounts = session.exec(select(Account)).all()
+        inst_id = session.exec(select(Institution.id)).one()
+    assert len(accounts) == 8
+    payee = [a for a in accounts if a.account_no == "6228000000000001"][0]
+    assert (payee.holder_kind, payee.holder_id_no, payee.institution_id) == ("company", INST, inst_id)
+
+
+def test_xlsx(sqlite_store, tmp_path):
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(ZH1)
+    for r in rows_for(6):
+        sheet.append(r)
+    sheet.cell(row=5, column=3).value = 2500.75  # a numeric cell
+    book.save(tmp_path / "x.xlsx")
+    [res] = ok(ingest_paths(sqlite_store, [tmp_path / "x.xlsx"], institution=INST))
+    assert res.rows == 6
+    got = {r["txn_id"]: r for r in TransferStore(sqlite_store).frame().to_pylist()}
+    assert got["TX000003"]["amount"] == 2500.75 and got["TX000003"]["source_line"] == 5
+
+
+# --------------------------------------------------------------------------- the command
+def test_cli_reports_per_file_and_fails_on_a_bad_one(sqlite_store, tmp_path):
+    from monitor.cli import cli
+
+    good = write_csv(tmp_path / "in" / "good.csv", ZH1, rows_for(5))
+    rows = rows_for(5, start=10)
+    rows[2][1] = "yesterday"
+    write_csv(tmp_path / "in" / "zbad.csv", ZH1, rows)
+    env = {"MONITOR_INSTANCE_DIR": sqlite_store.instance_dir}
+    res = CliRunner().invoke(cli, ["ingest", str(tmp_path / "in"), "--institution", INST], env=env)
+    assert res.exit_code == 1
+    errors = [line for line in res.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and "zbad.csv: line 4, column '交易时间'" in errors[0]
+    assert "1 ok" in res.stdout and "1 failed" in res.stdout
+    res = CliRunner().invoke(cli, ["ingest", str(good), "--institution", INST, "--json"], env=env)
+    assert res.exit_code == 0
+    assert json.loads(res.stdout)[0]["status"] == "duplicate"
+    res = CliRunner().invoke(cli, ["ingest", str(tmp_path / "nope.csv")], env=env)
+    assert res.exit_code != 0
+
+
+@pytest.mark.slow
+def test_small_city_all_rows_ingested(small_city, sqlite_store):
+    import csv
+
+    expected = 0
+    for path in sorted((small_city / "transfers").rglob("*.csv")):
+        raw = path.read_bytes()
+        for enc in ("utf-8-sig", "gb18030"):
+            try:
+                text = raw.decode(enc)
+                break
+            except UnicodeDecodeError:
+                continue
+        expected += sum(1 for r in csv.reader(text.splitlines()) if r) - 1
+    results = ok(ingest_paths(sqlite_store, [small_city / "transfers"]))
+    assert sum(r.rows for r in results) == expected
+    assert TransferStore(sqlite_store).count() == sum(r.rows_new for r in results)
+    assert {r.institution for r in results} == {p.name for p in (small_city / "transfers").iterdir()}
