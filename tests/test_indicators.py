@@ -1,0 +1,214 @@
+"""Indicators on hand-built data: each fires on its pattern, stays quiet without it, and sees only the past."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+from types import SimpleNamespace as NS
+
+import pytest
+
+from monitor.indicators import (DEFAULT_PARAMS, DocRef, Snapshot, borrower_limits, capital_gap, complaint_surge,
+                                compute_indicators, disclosure_late, frequent_changes, litigation, load_snapshot,
+                                overdue_jump, shared_address, site_down, yield_above_peers)
+from tests.conftest import uscc_for
+
+P = dict(DEFAULT_PARAMS)
+AS_OF = datetime(2018, 8, 31, 12, tzinfo=timezone.utc)
+
+
+def at(d: date) -> datetime:
+    return datetime(d.year, d.month, d.day, 8, tzinfo=timezone.utc)
+
+
+def inst(i: int) -> NS:
+    return NS(id=i, uscc=uscc_for(i), name=f"平台{i}", website=f"http://p{i}.example/")
+
+
+def fact(inst_id, period, metric, value, published=None, doc=None):
+    published = published or (date(period.year + period.month // 12, period.month % 12 + 1, 10))
+    return NS(institution_id=inst_id, period=period, metric=metric, value=value, raw_label=metric,
+              document_id=doc, available_at=at(published))
+
+
+def event(inst_id, kind, day, title="", keywords=(), doc=None, amount=None):
+    return NS(institution_id=inst_id, kind=kind, occurred_on=day, available_at=at(day), title=title, body=None,
+              keywords=list(keywords), document_id=doc, url=f"http://court.example/{kind}/{day}", amount=amount)
+
+
+def months(start: date, n: int) -> list[date]:
+    out, d = [], start
+    for _ in range(n):
+        out.append(d)
+        d = date(d.year + d.month // 12, d.month % 12 + 1, 1)
+    return out
+
+
+def test_yield_above_peers_flags_the_outlier_only():
+    insts = [inst(i) for i in range(1, 6)]
+    period = date(2018, 7, 1)
+    yields = {1: 0.09, 2: 0.095, 3: 0.10, 4: 0.085, 5: 0.18}
+    snap = Snapshot(institutions=insts, facts=[fact(i, period, "avg_yield", y, doc=100 + i) for i, y in yields.items()],
+                    documents={105: DocRef(105, "http://p5.example/report/2018-07")})
+    found = yield_above_peers(snap, P, AS_OF)
+    assert [f.institution_uscc for f in found] == [uscc_for(5)]
+    f = found[0]
+    assert f.severity == "high" and f.evidence.metrics["city_median"] == pytest.approx(0.095)
+    assert f.evidence.documents[0].url == "http://p5.example/report/2018-07"
+    # before the July reports were published nobody can be compared
+    assert yield_above_peers(snap, P, datetime(2018, 8, 1, tzinfo=timezone.utc)) == []
+
+
+def test_overdue_jump_positive_and_steady_negative():
+    a, b = inst(1), inst(2)
+    ms = months(date(2018, 3, 1), 5)
+    facts = [fact(1, m, "amount_overdue_rate", r) for m, r in zip(ms, [0.01, 0.012, 0.011, 0.01, 0.09])]
+    facts += [fact(2, m, "amount_overdue_rate", r) for m, r in zip(ms, [0.05, 0.055, 0.05, 0.052, 0.06])]
+    found = overdue_jump(Snapshot(institutions=[a, b], facts=facts), P, AS_OF)
+    assert [f.institution_uscc for f in found] == [a.uscc]
+    assert found[0].evidence.metrics["latest"] == 0.09 and found[0].severity in ("medium", "high")
+
+
+def test_disclosure_late_and_stopped():
+    a, b, c = inst(1), inst(2), inst(3)
+    facts = [fact(1, m, "outstanding_balance", 1e8) for m in months(date(2018, 1, 1), 7)]  # through July
+    facts += [fact(2, m, "outstanding_balance", 1e8) for m in months(date(2018, 1, 1), 4)]  # through April
+    facts += [fact(3, m, "outstanding_balance", 1e8) for m in months(date(2018, 1, 1), 6)]  # through June
+    snap = Snapshot(institutions=[a, b, c], facts=facts)
+    as_of = datetime(2018, 8, 28, tzinfo=timezone.utc)  # July due by Aug 25 (grace 25 days)
+    found = {f.institution_uscc: f for f in disclosure_late(snap, P, as_of)}
+    assert set(found) == {b.uscc, c.uscc}
+    assert found[b.uscc].severity == "high" and found[b.uscc].evidence.metrics["months_missing"] == 3
+    assert found[c.uscc].severity == "medium"
+    # on Aug 20 July's report is not due yet: C (through June) is on time
+    early = {f.institution_uscc for f in disclosure_late(snap, P, datetime(2018, 8, 20, tzinfo=timezone.utc))}
+    assert c.uscc not in early and b.uscc in early
+
+
+def test_site_down_needs_recent_failures():
+    a, b = inst(1), inst(2)
+    docs = {}
+    for k in range(4):
+        t = AS_OF - timedelta(days=k + 1)
+        docs[10 + k] = DocRef(10 + k, f"http://p1.example/{k}", 1, 503 if k < 3 else 200, t)
+        docs[20 + k] = DocRef(20 + k, f"http://p2.example/{k}", 2, 200 if k else 500, t)  # one old failure
+    docs[30] = DocRef(30, "http://p2.example/old", 2, 500, AS_OF - timedelta(days=60))
+    found = site_down(Snapshot(institutions=[a, b], documents=docs), P, AS_OF)
+    assert [f.institution_uscc for f in found] == [a.uscc]
+    assert found[0].evidence.metrics == {"fetches": 4, "failures": 3}
+
+
+def test_complaint_surge_against_own_baseline():
+    a, b = inst(1), inst(2)
+    events = [event(1, "complaint", AS_OF.date() - timedelta(days=d), "无法提现", ["提现困难"]) for d in (1, 3, 5, 8, 13, 20)]
+    events += [event(1, "complaint", AS_OF.date() - timedelta(days=100), "逾期未还")]
+    # B: the same recent volume, but it always had that many complaints
+    for start in range(0, 210, 30):
+        events += [event(2, "complaint", AS_OF.date() - timedelta(days=start + d), "逾期") for d in (1, 4, 9, 15, 22, 27)]
+    # benign posts don't count
+    events += [event(1, "complaint", AS_OF.date() - timedelta(days=2), "客服态度不好") for _ in range(5)]
+    found = complaint_surge(Snapshot(institutions=[a, b], events=events), P, AS_OF)
+    assert [f.institution_uscc for f in found] == [a.uscc]
+    assert found[0].evidence.metrics["recent"] == 6
+
+
+def test_litigation_one_finding_per_kind_within_the_year():
+    a, b = inst(1), inst(2)
+    events = [event(1, "lawsuit", date(2018, 5, 1), "借款合同纠纷", amount=5e5),
+              event(1, "lawsuit", date(2018, 6, 1), "借款合同纠纷", amount=1e6),
+              event(1, "dishonest", date(2018, 7, 1), "失信被执行人"),
+              event(2, "lawsuit", date(2016, 1, 1), "old case")]
+    found = litigation(Snapshot(institutions=[a, b], events=events), P, AS_OF)
+    assert {(f.institution_uscc, f.key) for f in found} == {(a.uscc, "lawsuit"), (a.uscc, "dishonest")}
+    lawsuit = next(f for f in found if f.key == "lawsuit")
+    assert lawsuit.evidence.metrics == {"events": 2, "amount": 1.5e6}
+    assert next(f for f in found if f.key == "dishonest").severity == "critical"
+
+
+def test_frequent_changes_from_events_and_relations():
+    a, b = inst(1), inst(2)
+    comp_a = NS(id=11, uscc=a.uscc, name="A", address=None, registered_capital=None, paid_in_capital=None,
+                document_id=None, registry_url=None, available_at=at(date(2017, 1, 1)))
+    comp_b = NS(id=12, uscc=b.uscc, name="B", address=None, registered_capital=None, paid_in_capital=None,
+                document_id=None, registry_url=None, available_at=at(date(2017, 1, 1)))
+    rel = lambda obj, kind, vf, vt=None: NS(kind=kind, object_kind="company", object_id=obj, valid_from=vf,  # noqa: E731
+                                            valid_to=vt, document_id=None, available_at=at(date(2018, 8, 1)))
+    relations = [rel(11, "legal_representative", date(2018, 2, 1), date(2018, 6, 1)),
+                 rel(11, "legal_representative", date(2018, 6, 1)),
+                 rel(11, "shareholder", date(2018, 7, 15)),
+                 rel(12, "legal_representative", date(2015, 1, 1))]
+    events = [event(1, "registry_change", date(2018, 6, 1), "法定代表人变更")]
+    snap = Snapshot(institutions=[a, b], companies=[comp_a, comp_b], relations=relations, events=events)
+    found = frequent_changes(snap, P, AS_OF)
+    assert [f.institution_uscc for f in found] == [a.uscc]
+    # the event restates the 2018-06-01 relation change: three distinct dates, not four
+    assert found[0].evidence.metrics["change_dates"] == ["2018-02-01", "2018-06-01", "2018-07-15"]
+
+
+def _company(i, uscc, address=None, reg=None, paid=None):
+    return NS(id=i, uscc=uscc, name=f"公司{i}", address=address, registered_capital=reg, paid_in_capital=paid,
+              document_id=None, registry_url=f"http://registry.example/{i}", available_at=at(date(2017, 1, 1)))
+
+
+def test_capital_gap():
+    a, b = inst(1), inst(2)
+    snap = Snapshot(institutions=[a, b], companies=[_company(1, a.uscc, reg=1e8, paid=5e6),
+                                                    _company(2, b.uscc, reg=1e8, paid=8e7)])
+    found = capital_gap(snap, P, AS_OF)
+    assert [f.institution_uscc for f in found] == [a.uscc]
+    assert found[0].evidence.metrics["paid_ratio"] == pytest.approx(0.05)
+    assert found[0].evidence.documents[0].url == "http://registry.example/1"
+
+
+def test_shared_address_counts_firms_at_the_same_address():
+    a, b = inst(1), inst(2)
+    companies = [_company(1, a.uscc, "深圳市福田区某路1号 A座1001"), _company(2, b.uscc, "深圳市南山区科技园2号")]
+    companies += [_company(10 + k, None, "深圳市福田区某路1号A座1001") for k in range(5)]  # spacing differs
+    found = shared_address(Snapshot(institutions=[a, b], companies=companies), P, AS_OF)
+    assert [f.institution_uscc for f in found] == [a.uscc]
+    assert found[0].evidence.metrics["firms"] == 6
+
+
+def test_borrower_cap_and_concentration_from_disclosures():
+    a, b = inst(1), inst(2)
+    p = date(2018, 7, 1)
+    facts = [fact(1, p, "top1_borrower_share", 0.02), fact(1, p, "outstanding_balance", 2e8),  # 400万 > 100万
+             fact(1, p, "top10_borrower_share", 0.65),
+             fact(2, p, "top1_borrower_share", 0.001), fact(2, p, "outstanding_balance", 2e8),  # 20万
+             fact(2, p, "top10_borrower_share", 0.05)]
+    found = borrower_limits(Snapshot(institutions=[a, b], facts=facts), P, AS_OF)
+    assert sorted((f.institution_uscc, f.kind) for f in found) == [(a.uscc, "borrower_cap"),
+                                                                  (a.uscc, "borrower_concentration")]
+    cap = next(f for f in found if f.kind == "borrower_cap")
+    assert cap.evidence.metrics["top1_amount"] == pytest.approx(4e6)
+
+
+def test_fingerprints_stable_across_dates_and_unique_per_kind():
+    a = inst(1)
+    events = [event(1, "lawsuit", date(2018, 5, 1)), event(1, "enforcement", date(2018, 6, 1))]
+    snap = Snapshot(institutions=[a], events=events)
+    one = compute_indicators(snap, AS_OF, only=["litigation"])
+    two = compute_indicators(snap, AS_OF + timedelta(days=30), only=["litigation"])
+    assert {f.fingerprint for f in one} == {f.fingerprint for f in two}
+    assert len({f.fingerprint for f in one}) == 2
+
+
+def test_load_snapshot_respects_as_of(sqlite_store):
+    from monitor.db import session_scope
+    from monitor.models import DisclosureFact, Document, Event, Institution
+
+    with session_scope(sqlite_store) as s:
+        i = Institution(name="甲", name_norm="甲", uscc=uscc_for(1))
+        s.add(i)
+        s.flush()
+        s.add(Document(url="http://p/1", sha256="x" * 64, institution_id=i.id, http_status=200,
+                       fetched_at=at(date(2018, 8, 1)), available_at=at(date(2018, 8, 1)), body=b"big"))
+        s.add(DisclosureFact(institution_id=i.id, period=date(2018, 6, 1), metric="avg_yield", value=0.1, unit="ratio",
+                             available_at=at(date(2018, 7, 10))))
+        s.add(DisclosureFact(institution_id=i.id, period=date(2018, 7, 1), metric="avg_yield", value=0.1, unit="ratio",
+                             available_at=at(date(2018, 8, 10))))
+        s.add(Event(kind="lawsuit", institution_id=i.id, title="t", available_at=at(date(2018, 9, 1))))
+    with session_scope(sqlite_store) as s:
+        snap = load_snapshot(s, datetime(2018, 8, 5, tzinfo=timezone.utc))
+    assert [f.period for f in snap.facts] == [date(2018, 6, 1)]
+    assert snap.events == [] and len(snap.documents) == 1
+    assert not hasattr(next(iter(snap.documents.values())), "body")

@@ -1,0 +1,131 @@
+"""Risk index: explanations add up, capping is visible, rule versions are kept with every score."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+import pytest
+
+from monitor.errors import InputError
+from monitor.findings import Evidence, EvidenceDocument, FindingResult
+from monitor.scoring import (DEFAULT_THRESHOLDS, DEFAULT_WEIGHTS, Rules, active_rules, backtest, band_for,
+                             new_rule_version, score_all, score_findings, store_scores, warned)
+from tests.conftest import uscc_for
+
+RULES = Rules(version=1, weights=dict(DEFAULT_WEIGHTS), thresholds=dict(DEFAULT_THRESHOLDS))
+
+
+def fr(kind, severity="high", score=0.0, uscc=None, key="", url=None, detector=None):
+    ev = Evidence(documents=[EvidenceDocument(url=url)] if url else [])
+    return FindingResult(detector=detector or kind, kind=kind, institution_uscc=uscc or uscc_for(1), severity=severity,
+                         score=score, title=f"{kind} 发现", evidence=ev, key=key)
+
+
+def test_contributions_add_up_to_the_score_and_link_evidence():
+    findings = [fr("ponzi", score=20, url="http://flows/1"), fr("yield_above_peers", "medium"),
+                fr("litigation", "medium", key="lawsuit"), fr("litigation", "critical", key="dishonest")]
+    result = score_findings(findings, RULES)
+    total = sum(c["points"] for c in result.contributions)
+    assert result.score == pytest.approx(total, abs=1e-9)
+    keys = [c["key"] for c in result.contributions]
+    assert keys.count("litigation") == 1  # the strongest of a kind counts once
+    ponzi = next(c for c in result.contributions if c["key"] == "ponzi")
+    assert ponzi["points"] == pytest.approx(20 * DEFAULT_WEIGHTS["ponzi"])
+    assert ponzi["evidence"] == "http://flows/1" and ponzi["fingerprint"] == findings[0].fingerprint
+    lit = next(c for c in result.contributions if c["key"] == "litigation")
+    assert "共 2 项" in lit["reason"]
+    assert result.band == band_for(result.score, RULES.thresholds)
+
+
+def test_score_is_capped_at_100_with_a_visible_entry():
+    kinds = ["ponzi", "self_financing", "fund_pool", "capital_flight", "round_tripping"]
+    result = score_findings([fr(k, "critical") for k in kinds], RULES)
+    assert result.score == 100
+    cap = result.contributions[-1]
+    assert cap["key"] == "cap" and cap["points"] < 0
+    assert sum(c["points"] for c in result.contributions) == pytest.approx(100)
+    assert result.band == "red"
+
+
+def test_bands_and_warned():
+    t = {"red": 60, "orange": 30, "yellow": 15}
+    assert [band_for(s, t) for s in (0, 14.99, 15, 30, 59.9, 60, 100)] == \
+        ["green", "green", "yellow", "orange", "orange", "red", "red"]
+    assert warned("orange") and warned("red") and not warned("yellow") and not warned("green")
+    assert not score_all([], {uscc_for(1): 1}, RULES)[1].contributions
+
+
+def test_rule_change_creates_a_version_and_old_scores_keep_theirs(store):
+    from sqlmodel import select
+
+    from monitor.db import session_scope
+    from monitor.models import AuditEntry, Finding, Institution, RuleSet, Score
+
+    as_of = datetime(2018, 7, 1, tzinfo=timezone.utc)
+    with session_scope(store) as s:
+        inst = Institution(name="甲", name_norm="甲", uscc=uscc_for(1))
+        s.add(inst)
+        s.flush()
+        s.add(Finding(detector="ponzi", kind="ponzi", institution_id=inst.id, severity="high", score=20,
+                      title="借新还旧", as_of=as_of, fingerprint="f1"))
+        s.flush()
+        v1 = active_rules(s)
+        assert v1.version == 1
+        findings = list(s.exec(select(Finding)))
+        first = store_scores(s, findings, v1, as_of, None)[0]
+    with session_scope(store) as s:
+        v2 = new_rule_version(s, weights={"ponzi": 3.0}, thresholds={"orange": 40}, note="stricter", actor="chief")
+        assert v2.version == 2 and active_rules(s).version == 2
+        second = store_scores(s, list(s.exec(select(Finding))), v2, as_of, None)[0]
+    with session_scope(store) as s:
+        rows = {r.version: r for r in s.exec(select(RuleSet))}
+        assert rows[1].weights["ponzi"] == DEFAULT_WEIGHTS["ponzi"] and not rows[1].active and rows[2].active
+        scores = {r.id: r for r in s.exec(select(Score))}
+        assert scores[first.id].rule_version == 1 and scores[first.id].score == pytest.approx(30)
+        assert scores[second.id].rule_version == 2 and scores[second.id].score == pytest.approx(60)
+        audit = list(s.exec(select(AuditEntry).where(AuditEntry.object_type == "ruleset")))
+        assert {(a.field, a.old, a.new) for a in audit} >= {("version", "1", "2"), ("ponzi", "1.5", "3.0"),
+                                                             ("orange", "30.0", "40")}
+        assert all(a.actor == "chief" for a in audit)
+        with pytest.raises(InputError):
+            new_rule_version(s, thresholds={"orange": 70})  # above red
+        with pytest.raises(InputError):
+            new_rule_version(s, weights={"ponzi": -1})
+
+
+def test_rules_cli_set_and_show(sqlite_store, capsys, monkeypatch):
+    from monitor.cli import main
+
+    monkeypatch.setenv("MONITOR_INSTANCE_DIR", str(sqlite_store.instance_path))
+    assert main(["rules", "set", "--weight", "site_down=2", "--note", "site matters"]) == 0
+    assert main(["rules", "set", "--threshold", "red=abc"]) == 2
+    assert "not a number" in capsys.readouterr().err
+    assert main(["rules", "show", "--json"]) == 0
+    out = capsys.readouterr().out
+    assert '"version": 2' in out and '"site_down": 2.0' in out
+
+
+def test_backtest_reports_first_warning_and_alerts_per_sweep(sqlite_store):
+    from monitor.db import session_scope
+    from monitor.models import Institution
+
+    a, b = uscc_for(1), uscc_for(2)
+    with session_scope(sqlite_store) as s:
+        s.add(Institution(name="甲", name_norm="甲", uscc=a))
+        s.add(Institution(name="乙", name_norm="乙", uscc=b))
+        v1 = active_rules(s)
+        new_rule_version(s, weights={"yield_above_peers": 3.0})
+    dates = [datetime(2018, m, 28, tzinfo=timezone.utc) for m in (5, 6, 7)]
+    # what the detectors/indicators see at each date (hand-built)
+    script = {dates[0]: [fr("yield_above_peers", "medium", uscc=a)],
+              dates[1]: [fr("yield_above_peers", "medium", uscc=a), fr("site_down", "critical", uscc=b)],
+              dates[2]: [fr("yield_above_peers", "medium", uscc=a), fr("site_down", "critical", uscc=b)]}
+    out = backtest(sqlite_store, dates, versions=[1, 2], findings_at=script.__getitem__)
+    r1, r2 = out["versions"][1], out["versions"][2]
+    assert v1.version == 1
+    assert a not in r1["first_warned"]  # 12 × 0.8 = 9.6: green under v1
+    assert r2["first_warned"][a] == dates[0].isoformat()  # 12 × 3 = 36: orange under v2
+    assert r1["first_warned"][b] == dates[1].isoformat()
+    # v2: sweep 1 raises A's band, sweep 2 B's band and B's new high finding, sweep 3 nothing new
+    assert r2["alerts_per_sweep"] == [1, 2, 0]
+    assert [x[1] for x in r1["scores"][b]] == [0, 40.0, 40.0]
