@@ -115,9 +115,18 @@ class TransferStore:
         ids = _norm_ids(institution_ids)
         wanted = None if ids is None else set(ids)
         month_set = None if months is None else set(months)
+        if wanted is None:
+            candidates = self.root.glob("institution=*/month=*/*.parquet")
+        else:
+            # Only the wanted institutions' folders are listed (partition pruning before DuckDB).
+            candidates = (p for inst in sorted(wanted)
+                          for p in (self.root / f"institution={inst}").glob("month=*/*.parquet"))
+        paths = sorted(candidates)
+        if not paths:
+            return []
         committed = self.committed_shas()
         out = []
-        for path in sorted(self.root.glob("institution=*/month=*/*.parquet")):
+        for path in paths:
             match = _FILE_RE.match(path.relative_to(self.root).as_posix())
             if not match:
                 continue
