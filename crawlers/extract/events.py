@@ -1,0 +1,129 @@
+"""Dated items of court notices, enforcement lists, complaint boards and news sites."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import date
+
+from monitor.text import nfkc, normalize_label
+
+from crawlers.extract.dates import DATE_RE, find_published, parse_date, to_utc
+from crawlers.extract.html import clean, element_text, parse_html, text_lines, title
+from crawlers.extract.quantities import parse_amount
+from crawlers.extract.tables import find_column, key_values, pick, table_records, uscc_in
+
+COMPLAINT_KEYWORDS = ("提现困难", "无法提现", "提现失败", "逾期", "无法回款", "回款慢", "延期兑付", "兑付困难",
+                      "失联", "跑路", "暴雷", "爆雷", "清盘", "立案", "诈骗", "非法集资", "停业", "暂停", "退出",
+                      "良性退出", "立案侦查", "经侦", "冻结", "维权", "平台关闭", "网站打不开")
+_CASE_NO = re.compile(r"[(（]\s*(?:19|20)\d{2}\s*[)）]\s*[\u4e00-\u9fa5\d]+?\d+\s*号")
+
+
+def keywords(text: str) -> list[str]:
+    t = nfkc(text or "")
+    return [k for k in COMPLAINT_KEYWORDS if k in t]
+
+
+def court_kind(context: str) -> str:
+    """lawsuit / enforcement / dishonest from the words around a court item."""
+    if "失信" in context:
+        return "dishonest"
+    if "被执行" in context or "执行标的" in context or "执行案件" in context:
+        return "enforcement"
+    return "lawsuit"
+
+
+def _external(prefix: str, *parts) -> str:
+    return prefix + ":" + hashlib.sha1("|".join(str(p) for p in parts).encode()).hexdigest()[:16]
+
+
+def extract_table_items(html: str, url: str, family: str) -> tuple[list[dict], str]:
+    """Items listed in tables (court lists, enforcement lists): one event per row. Returns (events, page text)."""
+    tree = clean(parse_html(html))
+    body = tree.body if tree.body is not None else tree
+    page_text = "\n".join(text_lines(body))
+    context = title(tree) + " " + " ".join(element_text(h) for h in body.iter("h1", "h2", "h3"))
+    events = []
+    for table in body.iter("table"):
+        header, rows = table_records(table)
+        if not rows:
+            continue
+        c_case = find_column(header, "案号", "编号", "文书号")
+        c_date = find_column(header, "立案日期", "立案时间", "开庭日期", "开庭时间", "发布日期", "公布日期", "裁判日期",
+                             "日期", "时间")
+        c_party = find_column(header, "被执行人", "失信被执行人", "被告", "当事人", "被申请人", "名称", "企业名称")
+        c_plaintiff = find_column(header, "原告", "申请人", "申请执行人")
+        c_amount = find_column(header, "执行标的", "标的金额", "涉案金额", "金额", "标的")
+        c_uscc = find_column(header, "统一社会信用代码", "信用代码", "证件号")
+        c_title = find_column(header, "案由", "标题", "事由")
+        if not (c_case or c_party):
+            continue
+        tctx = context + " " + " ".join(header)
+        for r in rows:
+            get = lambda c: r[c]["text"] if c and c in r else ""  # noqa: E731
+            party = get(c_party)
+            case_no = get(c_case)
+            d = parse_date(get(c_date)) if c_date else None
+            text = " ".join(v["text"] for v in r.values())
+            kind = court_kind(tctx + " " + text) if family == "court" else family
+            link = next((h for v in r.values() for h in v["hrefs"]), None)
+            events.append({
+                "kind": kind, "title": (get(c_title) or case_no or party)[:500] or kind,
+                "body": text, "occurred_on": d, "published_at": to_utc(d) if d else None,
+                "amount": parse_amount(get(c_amount)) if c_amount else None,
+                "parties": [p for p in (party, get(c_plaintiff)) if p], "subject_name": party or None,
+                "uscc": uscc_in(get(c_uscc)) or uscc_in(text), "keywords": keywords(text),
+                "external_id": f"{kind}:{case_no}" if case_no else _external(kind, url, text),
+                "detail_url": link,
+            })
+    return events, page_text
+
+
+def extract_article(html: str, url: str, family: str) -> dict | None:
+    """One article-like item (a court notice, a complaint post, a news article) or None when the page is a list."""
+    tree = clean(parse_html(html))
+    body = tree.body if tree.body is not None else tree
+    h1 = next(iter(body.iter("h1")), None)
+    heading = element_text(h1) if h1 is not None else ""
+    if not heading:
+        return None
+    article = next(iter(body.iter("article")), None)
+    content_el = article if article is not None else body
+    lines = text_lines(content_el, skip_links=True)
+    text = "\n".join(lines)
+    if len(text) < 20:
+        return None
+    pairs = key_values(content_el)
+    published = find_published(text)
+    if published is None:
+        for line in lines[:20]:
+            m = DATE_RE.search(line)
+            if m and len(line) <= 30:
+                d = parse_date(m.group(0))
+                published = to_utc(d) if d else None
+                break
+    occurred = None
+    for label in ("立案日期", "开庭日期", "开庭时间", "裁判日期", "发生日期", "投诉日期", "日期"):
+        v = pick(pairs, label)
+        if v and parse_date(v):
+            occurred = parse_date(v)
+            break
+    if occurred is None and published is not None:
+        occurred = published.date()
+    case_no = pick(pairs, "案号")
+    m = _CASE_NO.search(nfkc(text)) if not case_no else None
+    case_no = case_no or (m.group(0) if m else None)
+    kind = court_kind(heading + " " + text) if family == "court" else family
+    platform = pick(pairs, "投诉对象", "涉及平台", "平台名称", "平台", "被投诉方", "被投诉平台", "涉事平台")
+    party = pick(pairs, "被执行人", "被告", "当事人", "被申请人")
+    amount_text = pick(pairs, "执行标的", "标的金额", "涉案金额", "涉诉金额", "涉及金额", "投诉金额", "金额")
+    return {
+        "kind": kind, "title": heading[:500], "body": text[:20000], "occurred_on": occurred,
+        "published_at": published, "amount": parse_amount(amount_text) if amount_text else None,
+        "parties": [p for p in (platform, party) if p], "subject_name": platform or party,
+        "uscc": uscc_in(pick(pairs, "统一社会信用代码", "信用代码") or ""), "keywords": keywords(heading + text),
+        "external_id": f"{kind}:{case_no}" if case_no else f"{kind}:{url}",
+    }
+
+
+__all__ = ["extract_table_items", "extract_article", "keywords", "court_kind", "date", "normalize_label"]

@@ -1,0 +1,154 @@
+"""Company pages of the business registry (企业信用信息公示): company, shareholders, executives, guarantees, changes."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from monitor.text import nfkc, normalize_label
+
+from crawlers.extract.dates import find_published, parse_date
+from crawlers.extract.html import clean, element_text, parse_html, title
+from crawlers.extract.quantities import parse_amount
+from crawlers.extract.tables import find_column, key_values, pick, table_records, uscc_in
+
+_PERSON_ID = re.compile(r"\d{6}[\d*]{8}[\dXx*]{4}|\d{6}\*+\d{2,4}[\dXx]?")
+_SHARE = re.compile(r"([\d.]+)\s*%")
+
+
+@dataclass
+class RegistryResult:
+    company: dict | None = None
+    shareholders: list[dict] = field(default_factory=list)
+    executives: list[dict] = field(default_factory=list)
+    controllers: list[dict] = field(default_factory=list)
+    guarantees: list[dict] = field(default_factory=list)
+    changes: list[dict] = field(default_factory=list)
+    published_at: datetime | None = None
+    related_urls: list[str] = field(default_factory=list)  # registry pages of related firms linked from here
+    reason: str | None = None
+
+
+def _party(name: str, hrefs: list[str], kind_text: str = "", id_text: str = "") -> dict:
+    name = " ".join(nfkc(name).split())
+    uscc = uscc_in(id_text) or next((u for h in hrefs if (u := uscc_in(h))), None)
+    is_company = bool(uscc) or any(k in kind_text for k in ("企业", "公司", "法人", "机构")) or \
+        any(name.endswith(s) for s in ("公司", "企业", "合伙)", "合伙）", "中心", "集团", "事务所", "Ltd", "Limited"))
+    if "自然人" in kind_text or "个人" in kind_text:
+        is_company = False
+    if is_company:
+        return {"kind": "company", "name": name, "uscc": uscc}
+    m = _PERSON_ID.search(id_text or "")
+    return {"kind": "person", "name": name, "id": m.group(0) if m else None}
+
+
+def _share(text: str) -> float | None:
+    t = nfkc(text or "")
+    m = _SHARE.search(t)
+    if m:
+        return round(float(m.group(1)) / 100, 10)
+    try:
+        v = float(t)
+    except ValueError:
+        return None
+    return v if v <= 1 else v / 100
+
+
+def extract_registry(html: str, url: str = "") -> RegistryResult:
+    tree = clean(parse_html(html))
+    body = tree.body if tree.body is not None else tree
+    res = RegistryResult(published_at=find_published(element_text(body)))
+    pairs = key_values(body)
+    name = pick(pairs, "企业名称", "名称", "公司名称", "企业(机构)名称")
+    uscc = uscc_in(pick(pairs, "统一社会信用代码", "信用代码", "社会信用代码") or "") or uscc_in(url)
+    if not name:
+        h1 = next(iter(tree.iter("h1")), None)
+        name = element_text(h1) if h1 is not None else title(tree)
+    if not name or not uscc:
+        res.reason = "no company name and USCC found"
+        return res
+    established = pick(pairs, "成立日期", "成立时间", "注册日期")
+    res.company = {
+        "name": name, "uscc": uscc,
+        "registered_capital": parse_amount(pick(pairs, "注册资本") or ""),
+        "paid_in_capital": parse_amount(pick(pairs, "实缴资本", "实收资本", "实缴出资额") or ""),
+        "legal_representative": pick(pairs, "法定代表人", "法人代表", "负责人", "执行事务合伙人"),
+        "address": pick(pairs, "住所", "注册地址", "地址", "经营场所", "企业地址"),
+        "established_on": parse_date(established) if established else None,
+    }
+    controller = pick(pairs, "实际控制人")
+    if controller:
+        res.controllers.append(_party(controller, []))
+
+    for table in body.iter("table"):
+        header, rows = table_records(table)
+        if not rows:
+            continue
+        norm = [normalize_label(h) for h in header]
+        joined = "|".join(norm)
+        if any("变更" in h for h in norm):
+            c_date = find_column(header, "变更日期", "日期", "时间")
+            c_field = find_column(header, "变更事项", "事项", "项目")
+            c_old = find_column(header, "变更前")
+            c_new = find_column(header, "变更后")
+            for r in rows:
+                d = parse_date(r[c_date]["text"]) if c_date and c_date in r else None
+                res.changes.append({"date": d, "field": r.get(c_field, {}).get("text") if c_field else None,
+                                    "old": r.get(c_old, {}).get("text") if c_old else None,
+                                    "new": r.get(c_new, {}).get("text") if c_new else None})
+        elif "担保" in joined:
+            c_gr = find_column(header, "担保方", "担保人", "保证人", exclude=("被担保",))
+            c_ge = find_column(header, "被担保方", "被担保人", "债务人")
+            c_amt = find_column(header, "担保金额", "金额")
+            for r in rows:
+                gr = r.get(c_gr) if c_gr else None
+                ge = r.get(c_ge) if c_ge else None
+                me = {"text": name, "hrefs": [url]}
+                gr, ge = gr or me, ge or me
+                res.guarantees.append({"guarantor": _party(gr["text"], gr["hrefs"], "公司"),
+                                       "guaranteed": _party(ge["text"], ge["hrefs"], "公司"),
+                                       "amount": parse_amount(r[c_amt]["text"]) if c_amt and c_amt in r else None})
+                res.related_urls += gr["hrefs"] + ge["hrefs"]
+        elif "股东" in joined or "出资人" in joined or "持股" in joined or "出资比例" in joined:
+            c_name = find_column(header, "股东名称", "股东", "出资人", "名称", exclude=("类型", "类别"))
+            c_kind = find_column(header, "股东类型", "类型", "类别")
+            c_share = find_column(header, "持股比例", "出资比例", "比例", "持股")
+            c_id = find_column(header, "证件", "证照", "信用代码", "身份证")
+            for r in rows:
+                if not c_name or c_name not in r or not r[c_name]["text"]:
+                    continue
+                p = _party(r[c_name]["text"], r[c_name]["hrefs"], r.get(c_kind, {}).get("text", "") if c_kind else "",
+                           r.get(c_id, {}).get("text", "") if c_id else "")
+                p["share"] = _share(r[c_share]["text"]) if c_share and c_share in r else None
+                res.shareholders.append(p)
+                res.related_urls += r[c_name]["hrefs"]
+        elif "职务" in joined or "职位" in joined:
+            c_name = find_column(header, "姓名", "名称")
+            c_role = find_column(header, "职务", "职位")
+            c_id = find_column(header, "证件", "身份证")
+            for r in rows:
+                if c_name and c_name in r and r[c_name]["text"]:
+                    id_text = r.get(c_id, {}).get("text", "") if c_id else ""
+                    m = _PERSON_ID.search(id_text)
+                    res.executives.append({"name": r[c_name]["text"], "role": r.get(c_role, {}).get("text") if c_role else None,
+                                           "id": m.group(0) if m else None})
+        elif "实际控制人" in joined:
+            c_name = find_column(header, "实际控制人", "姓名", "名称")
+            for r in rows:
+                if c_name and c_name in r and r[c_name]["text"]:
+                    res.controllers.append(_party(r[c_name]["text"], r[c_name]["hrefs"]))
+    return res
+
+
+def registry_records(res: RegistryResult) -> dict:
+    return {"company": res.company, "shareholders": res.shareholders, "executives": res.executives,
+            "controllers": res.controllers, "guarantees": res.guarantees, "changes": res.changes}
+
+
+def is_company_page(url: str, html_title: str) -> bool:
+    """Heuristic for registry pages that should hold one company (used to flag unreadable ones)."""
+    return bool(uscc_in(url)) or "company" in url.lower()
+
+
+__all__ = ["RegistryResult", "extract_registry", "registry_records", "is_company_page", "date"]

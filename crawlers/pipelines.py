@@ -1,0 +1,294 @@
+"""The store pipeline: every page item becomes a ``Document``; its records become facts, entities, events.
+
+Writes are batched (one transaction per batch) and idempotent: facts are keyed
+by (institution, period, metric, value), relations by their ends, kind and
+attributes, events by (kind, external_id), companies by USCC (else normalised
+name), persons by (name, id key). Lookups are cached for the whole crawl.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+from sqlmodel import select
+
+from monitor.db import session_scope
+from monitor.models import Company, DisclosureFact, Document, Event, Institution, Person, Relation
+from monitor.text import normalize_name
+
+from crawlers.state import KnownDoc
+
+log = logging.getLogger(__name__)
+
+BODY_IN_DB_MAX = 256 * 1024  # larger bodies go to <evidence_dir>/<sha[:2]>/<sha>
+BATCH = 200
+
+
+def _key_float(x):
+    return None if x is None else round(float(x), 6)
+
+
+class StorePipeline:
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.buffer: list[dict] = []
+        self.loaded = False
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    # ------------------------------------------------------------------ lifecycle
+    @property
+    def config(self):
+        return self.crawler.spider.state.config
+
+    def open_spider(self, spider=None):
+        if not self.loaded:
+            self._load()
+
+    def close_spider(self, spider=None):
+        self.flush()
+
+    def process_item(self, item, spider=None):
+        self.buffer.append(item)
+        if len(self.buffer) >= BATCH:
+            self.flush()
+        return item
+
+    @property
+    def state(self):
+        return self.crawler.spider.state
+
+    def _load(self) -> None:
+        """Cache what dedup needs (the crawl is the only writer of these rows while it runs)."""
+        self.loaded = True
+        with session_scope(self.config) as s:
+            self.facts = {(i, p, m, _key_float(v)) for i, p, m, v in s.exec(
+                select(DisclosureFact.institution_id, DisclosureFact.period, DisclosureFact.metric,
+                       DisclosureFact.value))}
+            self.companies_uscc = {u: i for i, u in s.exec(select(Company.id, Company.uscc)) if u}
+            self.companies_name = {}
+            for i, n, u in s.exec(select(Company.id, Company.name_norm, Company.uscc)):
+                self.companies_name.setdefault(n, i)
+            self.persons = {(n, k): i for i, n, k in s.exec(select(Person.id, Person.name, Person.id_key))}
+            self.relations = {self._rel_key(r) for r in s.exec(select(Relation))}
+            self.events = {(k, e) for k, e in s.exec(select(Event.kind, Event.external_id))}
+            self.institutions_uscc = {u: i for i, u in s.exec(select(Institution.id, Institution.uscc))}
+            self.institutions_name = {n: i for i, n in s.exec(select(Institution.id, Institution.name_norm))}
+            self.aliases = sorted(((n, i) for n, i in self.institutions_name.items() if len(n) >= 2),
+                                  key=lambda x: -len(x[0]))
+
+    @staticmethod
+    def _rel_key(r) -> tuple:
+        return (r.kind, r.subject_kind, r.subject_id, r.object_kind, r.object_id, _key_float(r.share),
+                r.role or None, _key_float(r.amount))
+
+    # ------------------------------------------------------------------ writing
+    def flush(self) -> None:
+        if not self.buffer:
+            return
+        items, self.buffer = self.buffer, []
+        with session_scope(self.config) as s:
+            for item in items:
+                doc = self._document(s, item)
+                records = item.get("records") or {}
+                if records:
+                    self._records(s, item, doc, records)
+
+    def _store_body(self, sha: str, body: bytes) -> tuple[bytes | None, str | None]:
+        if len(body) <= BODY_IN_DB_MAX:
+            return body, None
+        rel = f"{sha[:2]}/{sha}"
+        path = Path(self.config.evidence_path) / rel
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(".part")
+            tmp.write_bytes(body)
+            tmp.replace(path)
+        return None, rel
+
+    def _document(self, s, item: dict) -> Document:
+        known: KnownDoc | None = item.get("known")
+        body = item.get("body")
+        db_body, body_path = (None, None)
+        if body is not None and item["parse_status"] != "unchanged":
+            db_body, body_path = self._store_body(item["sha256"], body)
+        unchanged = item["parse_status"] == "unchanged"
+        if unchanged and known is not None:
+            version, previous = known.version, known.doc_id
+        elif known is not None and item.get("http_status") and item["http_status"] < 400:
+            version, previous = known.version + 1, known.doc_id
+        else:
+            version, previous = (known.version if known else 1), (known.doc_id if known else None)
+        published = item.get("published_at")
+        doc = Document(url=item["url"][:2000], final_url=(item.get("final_url") or None),
+                       source_id=item["source_id"], institution_id=item.get("institution_id"),
+                       fetched_at=item["fetched_at"], http_status=item.get("http_status"),
+                       content_type=(item.get("content_type") or None), encoding=item.get("encoding"),
+                       sha256=item["sha256"], size=item.get("size") or 0, truncated=bool(item.get("truncated")),
+                       body=db_body, body_path=body_path, etag=item.get("etag"),
+                       last_modified=item.get("last_modified"), version=version, previous_id=previous,
+                       parser=item.get("parser"), parser_version=item.get("parser_version"),
+                       parse_status=item["parse_status"], parse_error=(item.get("parse_error") or None),
+                       published_at=published, available_at=published or item["fetched_at"])
+        if doc.content_type:
+            doc.content_type = doc.content_type[:200]
+        if doc.parse_error:
+            doc.parse_error = doc.parse_error[:1000]
+        s.add(doc)
+        s.flush()
+        ok_body = not unchanged and item.get("http_status") and item["http_status"] < 400
+        if ok_body:
+            self.state.known[item["url"]] = KnownDoc(doc.id, item["sha256"], version, item.get("etag"),
+                                                     item.get("last_modified"))
+        return doc
+
+    def _records(self, s, item: dict, doc: Document, records: dict) -> None:
+        stats = self.state.stats(item["source_id"])
+        stats.items += 1
+        available = doc.available_at
+        if "facts" in records and item.get("institution_id"):
+            inst = item["institution_id"]
+            for f in records["facts"]:
+                key = (inst, f["period"], f["metric"], _key_float(f["value"]))
+                if key in self.facts:
+                    continue
+                self.facts.add(key)
+                s.add(DisclosureFact(institution_id=inst, period=f["period"], metric=f["metric"],
+                                     value=f["value"], unit=f["unit"], raw_label=f["raw_label"],
+                                     raw_value=f["raw_value"], document_id=doc.id, published_at=doc.published_at,
+                                     available_at=available))
+                stats.facts += 1
+        if "company" in records:
+            self._registry(s, records, doc, stats)
+        for ev in records.get("events", []):
+            self._event(s, ev, doc, stats, item)
+
+    # ------------------------------------------------------------------ registry
+    def _company(self, s, name: str, uscc: str | None, doc: Document, stats, **fields) -> int:
+        norm = normalize_name(name) if name else ""
+        cid = self.companies_uscc.get(uscc) if uscc else None
+        if cid is None and not uscc:
+            cid = self.companies_name.get(norm)
+        if cid is None:
+            company = Company(name=name[:200], name_norm=norm[:200], uscc=uscc or None,
+                              available_at=doc.available_at, document_id=doc.id)
+            s.add(company)
+            s.flush()
+            cid = company.id
+            stats.companies += 1
+            if uscc:
+                self.companies_uscc[uscc] = cid
+            self.companies_name.setdefault(norm, cid)
+        if fields:
+            company = s.get(Company, cid)
+            changed = False
+            for key, value in fields.items():
+                if value is not None and getattr(company, key) != value:
+                    setattr(company, key, value)
+                    changed = True
+            if changed or company.document_id is None:
+                company.document_id = doc.id
+                company.registry_url = doc.url[:1000]
+        return cid
+
+    def _person(self, s, name: str, id_key: str | None, doc: Document) -> int:
+        key = (name, id_key or None)
+        pid = self.persons.get(key)
+        if pid is None:
+            person = Person(name=name[:100], id_key=(id_key or None), available_at=doc.available_at)
+            s.add(person)
+            s.flush()
+            pid = self.persons[key] = person.id
+        return pid
+
+    def _party(self, s, party: dict, doc: Document, stats) -> tuple[str, int]:
+        if party.get("kind") == "person":
+            return "person", self._person(s, party["name"], party.get("id"), doc)
+        return "company", self._company(s, party["name"], party.get("uscc"), doc, stats)
+
+    def _relation(self, s, kind, subj: tuple[str, int], obj: tuple[str, int], doc, stats, **attrs) -> None:
+        rel = Relation(kind=kind, subject_kind=subj[0], subject_id=subj[1], object_kind=obj[0], object_id=obj[1],
+                       available_at=doc.available_at, document_id=doc.id, **attrs)
+        key = self._rel_key(rel)
+        if key in self.relations:
+            return
+        self.relations.add(key)
+        s.add(rel)
+        stats.relations += 1
+
+    def _registry(self, s, records: dict, doc: Document, stats) -> None:
+        c = records["company"]
+        cid = self._company(s, c["name"], c.get("uscc"), doc, stats,
+                            registered_capital=c.get("registered_capital"), paid_in_capital=c.get("paid_in_capital"),
+                            legal_representative=c.get("legal_representative"), address=c.get("address"),
+                            established_on=c.get("established_on"))
+        me = ("company", cid)
+        if c.get("legal_representative"):
+            rep = self._person(s, c["legal_representative"], c.get("legal_representative_id"), doc)
+            self._relation(s, "legal_representative", ("person", rep), me, doc, stats)
+        for sh in records.get("shareholders", []):
+            self._relation(s, "shareholder", self._party(s, sh, doc, stats), me, doc, stats, share=sh.get("share"))
+        for ex in records.get("executives", []):
+            pid = self._person(s, ex["name"], ex.get("id"), doc)
+            self._relation(s, "executive", ("person", pid), me, doc, stats, role=(ex.get("role") or None))
+        for ctl in records.get("controllers", []):
+            self._relation(s, "controller", self._party(s, ctl, doc, stats), me, doc, stats)
+        for g in records.get("guarantees", []):
+            guarantor = self._party(s, g["guarantor"], doc, stats)
+            guaranteed = self._party(s, g["guaranteed"], doc, stats)
+            self._relation(s, "guarantee", guarantor, guaranteed, doc, stats, amount=g.get("amount"))
+        inst = self.institutions_uscc.get(c.get("uscc")) if c.get("uscc") else None
+        for ch in records.get("changes", []):
+            ext = f"{c.get('uscc') or normalize_name(c['name'])}:{ch.get('date')}:{ch.get('field')}:" + \
+                hashlib.sha1(f"{ch.get('old')}→{ch.get('new')}".encode()).hexdigest()[:10]
+            title = f"{c['name']} {ch.get('field') or '变更'}：{ch.get('old') or ''} → {ch.get('new') or ''}"
+            self._event(s, {"kind": "registry_change", "title": title, "occurred_on": ch.get("date"),
+                            "published_at": _utc_date(ch.get("date")), "external_id": ext, "uscc": c.get("uscc"),
+                            "subject_name": c["name"], "company_id": cid, "institution_id": inst,
+                            "url": doc.url}, doc, stats, None)
+
+    # ------------------------------------------------------------------ events
+    def link_institution(self, uscc: str | None, names: list[str], text: str) -> int | None:
+        """An institution by USCC, by a named party's normalised name, or by its name in the text."""
+        if uscc and uscc in self.institutions_uscc:
+            return self.institutions_uscc[uscc]
+        for name in names:
+            iid = self.institutions_name.get(normalize_name(name))
+            if iid:
+                return iid
+        norm_text = normalize_name(text) if text else ""
+        for alias, iid in self.aliases:
+            if alias in norm_text:
+                return iid
+        return None
+
+    def _event(self, s, ev: dict, doc: Document, stats, item: dict | None) -> None:
+        ext = ev.get("external_id") or hashlib.sha1(
+            f"{ev.get('url') or doc.url}|{ev.get('title')}|{ev.get('occurred_on')}".encode()).hexdigest()
+        key = (ev["kind"], ext[:200])
+        if key in self.events:
+            return
+        self.events.add(key)
+        inst = ev.get("institution_id")
+        if inst is None:
+            inst = self.link_institution(ev.get("uscc"), ev.get("parties", []),
+                                         f"{ev.get('title', '')}\n{ev.get('body') or ''}")
+        if inst is None and item is not None and item.get("kind") == "disclosure":
+            inst = item.get("institution_id")
+        published = ev.get("published_at") or doc.published_at
+        s.add(Event(kind=ev["kind"], institution_id=inst, company_id=ev.get("company_id"),
+                    subject_name=(ev.get("subject_name") or None), title=(ev.get("title") or "")[:500] or ev["kind"],
+                    body=ev.get("body"), amount=ev.get("amount"), keywords=ev.get("keywords") or [],
+                    occurred_on=ev.get("occurred_on"), published_at=published,
+                    available_at=published or doc.available_at, url=(ev.get("url") or doc.url)[:2000],
+                    external_id=ext[:200], document_id=doc.id))
+        stats.events += 1
+
+
+def _utc_date(d: date | None) -> datetime | None:
+    return datetime(d.year, d.month, d.day, tzinfo=timezone.utc) if d else None

@@ -1,0 +1,292 @@
+"""Run a crawl: load sources, start Scrapy in a child process, collect the summary.
+
+Why a child process: Scrapy runs on the Twisted reactor, which can start only
+once per process. :func:`crawl` therefore writes a job file and runs
+``python -m crawlers.run JOB`` — the caller (CLI, sweep, tests) can crawl any
+number of times, and a crash of the crawl cannot take the caller down. The
+child prints ``PROGRESS {...}`` lines on stdout (fed to ``on_progress``) and
+writes the summary to ``JOB.summary.json``.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable, Iterable
+from urllib.parse import urljoin
+
+from sqlmodel import select
+
+from monitor.config import SETTINGS, Config
+from monitor.db import require_schema, session_scope
+from monitor.errors import InputError, MonitorError
+from monitor.models import Document, Institution, Jurisdiction, Source, SourceKind, validate_uscc
+from monitor.text import normalize_name
+
+from crawlers.settings import FAST_OVERRIDES, KNOBS
+
+_SETTING_NAMES = {s.name for s in SETTINGS}
+
+
+def split_overrides(config: Config, overrides: dict | None) -> tuple[Config, dict]:
+    """Apply configuration overrides; return (config, crawler knobs). Unknown keys raise InputError."""
+    overrides = dict(overrides or {})
+    knobs = dict(KNOBS)
+    for key in list(overrides):
+        if key in KNOBS:
+            knobs[key] = int(overrides.pop(key))
+        elif key not in _SETTING_NAMES:
+            raise InputError(f"unknown crawl override {key!r} (settings: crawl_*; knobs: {', '.join(KNOBS)})")
+    return (config.replace(**overrides) if overrides else config), knobs
+
+
+# --------------------------------------------------------------------------- sources
+def _city_jurisdiction(session, config: Config) -> Jurisdiction:
+    j = session.exec(select(Jurisdiction).where(Jurisdiction.name == config.city)).first()
+    if j is None:
+        j = Jurisdiction(code=config.city[:32], name=config.city, level="city")
+        session.add(j)
+        session.flush()
+    return j
+
+
+def read_sources_csv(path: str | os.PathLike) -> list[dict]:
+    """Rows of a sources file (``institution_name,uscc,kind,url``), validated; errors name file and line."""
+    path = Path(path)
+    try:
+        fh = path.open(encoding="utf-8-sig", newline="")
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read sources file: {exc.strerror}") from None
+    rows = []
+    with fh:
+        reader = csv.DictReader(fh)
+        missing = {"kind", "url"} - set(reader.fieldnames or [])
+        if missing:
+            raise InputError(f"{path}:1: sources file lacks column(s) {', '.join(sorted(missing))}")
+        for line, row in enumerate(reader, start=2):
+            kind = (row.get("kind") or "").strip()
+            url = (row.get("url") or "").strip()
+            if kind not in {k.value for k in SourceKind}:
+                raise InputError(f"{path}:{line}: kind {kind!r} is not one of "
+                                 f"{', '.join(k.value for k in SourceKind)}")
+            if not url:
+                raise InputError(f"{path}:{line}: empty url")
+            uscc = (row.get("uscc") or "").strip()
+            if uscc:
+                try:
+                    uscc = validate_uscc(uscc)
+                except InputError as exc:
+                    raise InputError(f"{path}:{line}: {exc}") from None
+            rows.append({"name": (row.get("institution_name") or "").strip(), "uscc": uscc or None,
+                         "kind": kind, "url": url})
+    return rows
+
+
+def load_sources(config: Config, rows: Iterable[dict]) -> int:
+    """Add sources (and their institutions, by USCC) that the store lacks; return how many were added."""
+    added = 0
+    with session_scope(config) as s:
+        jurisdiction = None
+        institutions = {i.uscc: i for i in s.exec(select(Institution))}
+        existing = {(k, u) for k, u in s.exec(select(Source.kind, Source.url))}
+        for row in rows:
+            inst = None
+            if row["uscc"]:
+                inst = institutions.get(row["uscc"])
+                if inst is None:
+                    jurisdiction = jurisdiction or _city_jurisdiction(s, config)
+                    name = row["name"] or row["uscc"]
+                    inst = Institution(name=name, name_norm=normalize_name(name), uscc=row["uscc"], kind="p2p",
+                                       jurisdiction_id=jurisdiction.id,
+                                       website=row["url"] if row["kind"] == "disclosure" else None)
+                    s.add(inst)
+                    s.flush()
+                    institutions[row["uscc"]] = inst
+            if (row["kind"], row["url"]) in existing:
+                continue
+            s.add(Source(kind=row["kind"], url=row["url"], institution_id=inst.id if inst else None))
+            existing.add((row["kind"], row["url"]))
+            added += 1
+    return added
+
+
+def _resolve(url: str, base_url: str | None, source_id: int) -> str:
+    if url.startswith(("http://", "https://")):
+        return url
+    if not base_url:
+        raise InputError(f"source {source_id} has the relative URL {url!r}: give --base-url")
+    return urljoin(base_url.rstrip("/") + "/", url.lstrip("/"))
+
+
+def _job_sources(config: Config, base_url: str | None, kinds: list[str] | None) -> list[dict]:
+    with session_scope(config) as s:
+        q = select(Source, Institution).join(Institution, Source.institution_id == Institution.id, isouter=True)
+        rows = s.exec(q.where(Source.active == True)).all()  # noqa: E712 - SQL expression
+        out = []
+        for src, inst in rows:
+            if kinds and src.kind not in kinds:
+                continue
+            out.append({"source_id": src.id, "kind": src.kind, "url": src.url,
+                        "abs_url": _resolve(src.url, base_url, src.id),
+                        "institution_id": inst.id if inst else None, "institution": inst.name if inst else None})
+    return sorted(out, key=lambda r: r["source_id"])
+
+
+# --------------------------------------------------------------------------- the crawl
+def crawl(config: Config, sources_csv: str | os.PathLike | None = None, base_url: str | None = None,
+          kinds: list[str] | None = None, overrides: dict | None = None, progress: bool = False,
+          on_progress: Callable[[dict], None] | None = None, fast: bool = False) -> dict[str, Any]:
+    """Crawl the known sources (plus those of ``sources_csv``) and return a JSON-able summary.
+
+    ``overrides``: configuration settings (``crawl_delay`` ...) and crawler knobs
+    (:data:`crawlers.settings.KNOBS`); ``fast`` applies :data:`FAST_OVERRIDES`
+    first (localhost). ``on_progress`` receives ``{"progress": totals, "seconds"}``
+    about twice a second.
+    """
+    merged = {**(FAST_OVERRIDES if fast else {}), **(overrides or {})}
+    config, knobs = split_overrides(config, merged)
+    for kind in kinds or []:
+        if kind not in {k.value for k in SourceKind}:
+            raise InputError(f"unknown source kind {kind!r}")
+    require_schema(config)
+    loaded = load_sources(config, read_sources_csv(sources_csv)) if sources_csv else 0
+    sources = _job_sources(config, base_url, kinds)
+    started = datetime.now(timezone.utc)
+    if not sources:
+        return {"started_at": started.isoformat(), "sources_loaded": loaded, "seconds": 0.0,
+                "totals": {}, "sources": [], "note": "no active sources to crawl"}
+    with tempfile.TemporaryDirectory(prefix="monitor-crawl-") as tmp:
+        job = Path(tmp) / "job.json"
+        job.write_text(json.dumps({"config": dict(config), "origins": {k: config.origin(k) for k in config},
+                                   "sources": sources, "knobs": knobs,
+                                   "progress": bool(progress or on_progress)}, ensure_ascii=False))
+        log_path = Path(tmp) / "crawl.log"
+        with log_path.open("w") as log:
+            proc = subprocess.Popen([sys.executable, "-m", "crawlers.run", str(job)], stdout=subprocess.PIPE,
+                                    stderr=log, text=True, cwd=os.getcwd(),
+                                    env={**os.environ, "PYTHONPATH": _pythonpath()})
+            for line in proc.stdout:
+                if line.startswith("PROGRESS ") and on_progress is not None:
+                    try:
+                        on_progress(json.loads(line[9:]))
+                    except ValueError:
+                        pass
+            proc.wait()
+        summary_path = job.with_suffix(".summary.json")
+        if proc.returncode != 0 or not summary_path.exists():
+            tail = log_path.read_text(errors="replace").strip().splitlines()[-5:]
+            raise MonitorError(f"crawl process failed (exit {proc.returncode}): {' | '.join(tail)[-500:]}")
+        summary = json.loads(summary_path.read_text())
+    summary.update(started_at=started.isoformat(), sources_loaded=loaded)
+    _record_sources(config, summary)
+    return summary
+
+
+def _pythonpath() -> str:
+    root = str(Path(__file__).resolve().parent.parent)
+    current = os.environ.get("PYTHONPATH")
+    return root + (os.pathsep + current if current else "")
+
+
+def _record_sources(config: Config, summary: dict) -> None:
+    now = datetime.now(timezone.utc)
+    with session_scope(config) as s:
+        for entry in summary["sources"]:
+            src = s.get(Source, entry["source_id"])
+            if src is None:
+                continue
+            src.last_crawled_at = now
+            status = entry.get("stopped") or (f"{entry['errors']} errors" if entry["errors"] else "ok")
+            src.last_status = f"{status}; {entry['pages']} pages, {entry['unreadable']} unreadable"[:200]
+
+
+# --------------------------------------------------------------------------- evidence
+def load_body(config: Config, doc: Document) -> bytes | None:
+    """The stored body of a document (from the row or the evidence folder)."""
+    if doc.body is not None:
+        return bytes(doc.body)
+    if doc.body_path:
+        path = Path(config.evidence_path) / doc.body_path
+        return path.read_bytes() if path.exists() else None
+    return None
+
+
+def document_diff(config: Config, document_id: int) -> str:
+    """Unified diff of a document version's decoded text against its previous version ('' if none)."""
+    from crawlers.extract.encoding import decode_body
+
+    with session_scope(config) as s:
+        doc = s.get(Document, document_id)
+        if doc is None:
+            raise InputError(f"no document {document_id}")
+        prev = s.get(Document, doc.previous_id) if doc.previous_id else None
+        while prev is not None and prev.parse_status == "unchanged" and prev.previous_id:
+            prev = s.get(Document, prev.previous_id)
+        new_body = load_body(config, doc) or b""
+        old_body = load_body(config, prev) or b"" if prev is not None else b""
+        new_text = decode_body(new_body, doc.content_type)[0]
+        old_text = decode_body(old_body, prev.content_type if prev else None)[0] if old_body else ""
+    return "".join(difflib.unified_diff(old_text.splitlines(keepends=True), new_text.splitlines(keepends=True),
+                                        fromfile=f"{doc.url} v{prev.version if prev else 0}",
+                                        tofile=f"{doc.url} v{doc.version}"))
+
+
+# --------------------------------------------------------------------------- child process
+def _known_docs(config: Config) -> dict:
+    from crawlers.state import KnownDoc
+
+    known: dict[str, KnownDoc] = {}
+    with session_scope(config) as s:
+        q = (select(Document.url, Document.id, Document.sha256, Document.version, Document.etag,
+                    Document.last_modified)
+             .where(Document.parse_status != "unchanged", Document.http_status < 400)
+             .order_by(Document.id))
+        for url, id_, sha, version, etag, lm in s.exec(q):
+            known[url] = KnownDoc(id_, sha, version, etag, lm)
+    return known
+
+
+def _child(job_path: str) -> int:
+    import logging
+
+    from scrapy.crawler import CrawlerProcess
+
+    from crawlers.settings import scrapy_settings
+    from crawlers.spiders import SPIDERS
+    from crawlers.state import CrawlState
+
+    job = json.loads(Path(job_path).read_text())
+    config = Config(job["config"], job["origins"])
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    state = CrawlState(job["sources"], _known_docs(config), job["knobs"], int(config.crawl_max_errors_per_source),
+                       progress=job["progress"])
+
+    def loader(known):
+        with session_scope(config) as s:
+            doc = s.get(Document, known.doc_id)
+            return load_body(config, doc) if doc else None
+
+    settings = scrapy_settings(config)
+    state.config = config
+    process = CrawlerProcess(settings, install_root_handler=False)
+    by_kind: dict[str, list] = {}
+    for src in job["sources"]:
+        by_kind.setdefault(src["kind"], []).append(src)
+    for kind, sources in by_kind.items():
+        process.crawl(SPIDERS[kind], sources=sources, state=state, loader=loader)
+    process.start()
+    state.tick(force=True)
+    Path(job_path).with_suffix(".summary.json").write_text(json.dumps(state.summary(), ensure_ascii=False,
+                                                                      default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(_child(sys.argv[1]))
