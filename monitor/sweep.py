@@ -160,9 +160,14 @@ def describe_running(config) -> str:
 
     from monitor.db import session_scope
 
-    with session_scope(config) as session:
-        run = session.exec(select(SweepRun).where(SweepRun.status == SweepStatus.RUNNING.value)
-                           .order_by(SweepRun.id.desc())).first()
+    deadline = time.monotonic() + 5
+    while True:  # the holder records its run right after taking the lock: give it a moment
+        with session_scope(config) as session:
+            run = session.exec(select(SweepRun).where(SweepRun.status == SweepStatus.RUNNING.value)
+                               .order_by(SweepRun.id.desc())).first()
+        if run is not None or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
     if run is None:
         return "another sweep is starting (lock held)"
     hb = _aware(run.heartbeat_at)

@@ -1,0 +1,240 @@
+"""Sweeps: stages recorded, failures contained, one sweep at a time across processes, dead runs marked failed."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from sqlmodel import select
+
+from monitor.db import session_scope
+from monitor.models import Alert, DisclosureFact, Event, Finding, Institution, Score, SweepRun
+from monitor.sweep import (DEFAULT_STAGES, SweepBusyError, claim_queued, parse_as_of, queue_sweep, run_sweep)
+from tests.conftest import uscc_for
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# A sweep in its own process whose one stage sleeps (the test hook: run_sweep's ``stages``).
+SLEEPER = r"""
+import sys, time
+from monitor.config import load_config
+from monitor.sweep import SweepBusyError, run_sweep
+
+def sleep_stage(ctx):
+    time.sleep(float(sys.argv[1]))
+    return {"slept": float(sys.argv[1])}
+
+try:
+    run = run_sweep(load_config(), stages=(("sleep", sleep_stage),), heartbeat_seconds=0.2)
+except SweepBusyError as exc:
+    print("busy:", exc, file=sys.stderr, flush=True)
+    sys.exit(exc.exit_code)
+print("done", run.id, run.status, flush=True)
+"""
+
+
+def _env(config) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")}
+    env["MONITOR_INSTANCE_DIR"] = str(config.instance_path)
+    if config.database_url:
+        env["MONITOR_DATABASE_URL"] = config.database_url
+    env["PYTHONPATH"] = str(ROOT)
+    return env
+
+
+def _sleeper(config, seconds: float) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-c", SLEEPER, str(seconds)], env=_env(config), cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _runs(config) -> list[SweepRun]:
+    with session_scope(config) as s:
+        return list(s.exec(select(SweepRun).order_by(SweepRun.id)))
+
+
+def _wait_running(config, timeout: float = 30) -> SweepRun:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        running = [r for r in _runs(config) if r.status == "running" and "sleep" in (r.stages or {})]
+        if running:
+            return running[0]
+        time.sleep(0.1)
+    raise AssertionError("no sweep started running")
+
+
+def _ok(name):
+    return (name, lambda ctx: {"ran": name})
+
+
+def test_stages_recorded_and_a_failing_stage_does_not_stop_the_sweep(sqlite_store):
+    seen = []
+
+    def boom(ctx):
+        raise RuntimeError("source unreachable")
+
+    def record(ctx):
+        seen.append((ctx.kind, ctx.replay, ctx.as_of))
+        return {"n": 3}
+
+    run = run_sweep(sqlite_store, stages=(("first", boom), ("second", record)))
+    assert run.status == "partial" and run.finished_at is not None and run.pid == os.getpid()
+    assert run.stages["first"]["status"] == "failed" and "source unreachable" in run.stages["first"]["error"]
+    assert run.stages["second"] == {"status": "ok", "counts": {"n": 3}, "seconds": run.stages["second"]["seconds"]}
+    assert run.error == "failed stages: first"
+    as_of = datetime(2018, 6, 30, 15, 59, 59, tzinfo=timezone.utc)
+    replay = run_sweep(sqlite_store, kind="light", as_of=as_of, stages=(("second", record),))
+    assert replay.status == "succeeded" and seen[-1] == ("light", True, as_of)
+    assert run_sweep(sqlite_store, stages=(("first", boom),)).status == "failed"
+
+
+def test_missing_stage_modules_fail_recorded(sqlite_store, monkeypatch):
+    """A stage whose module has not landed (import error) is a recorded failure, not a crash."""
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_graphs(name, *args, **kwargs):
+        if name.startswith("graphs"):
+            raise ModuleNotFoundError(f"No module named {name!r}")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_graphs)
+    stages = tuple(s for s in DEFAULT_STAGES if s[0] in ("detect", "indicators", "scores"))
+    run = run_sweep(sqlite_store, stages=stages)
+    assert run.status == "partial"
+    assert run.stages["detect"]["status"] == "failed" and "graphs" in run.stages["detect"]["error"]
+    assert run.stages["indicators"]["status"] == "ok" and run.stages["scores"]["status"] == "ok"
+
+
+def _city(config):
+    """Two institutions; B stops disclosing and draws withdrawal complaints."""
+    with session_scope(config) as s:
+        a = Institution(name="甲", name_norm="甲", uscc=uscc_for(1))
+        b = Institution(name="乙", name_norm="乙", uscc=uscc_for(2))
+        s.add_all([a, b])
+        s.flush()
+        for inst, last in ((a, 7), (b, 4)):
+            for m in range(1, last + 1):
+                s.add(DisclosureFact(institution_id=inst.id, period=date(2018, m, 1), metric="outstanding_balance",
+                                     value=1e8, unit="yuan",
+                                     available_at=datetime(2018, m + 1, 10, tzinfo=timezone.utc)))
+        for d in range(8):
+            s.add(Event(kind="complaint", institution_id=b.id, title="无法提现", keywords=["提现困难"],
+                        occurred_on=date(2018, 8, 20) + timedelta(days=d), external_id=f"c{d}",
+                        available_at=datetime(2018, 8, 20, tzinfo=timezone.utc) + timedelta(days=d)))
+        return a.id, b.id
+
+
+def test_chain_scores_and_alerts_from_stored_data(store):
+    """The real stages after crawl (ingest, indicators, scores, alerts) on hand-built store rows."""
+    a_id, b_id = _city(store)
+    stages = tuple(s for s in DEFAULT_STAGES if s[0] not in ("crawl", "detect"))
+    as_of = parse_as_of("2018-08-31", "Asia/Shanghai")
+    first = run_sweep(store, as_of=as_of, stages=stages)
+    assert first.status == "succeeded", first.stages
+    assert first.stages["ingest"]["status"] == "skipped"  # replays ingest nothing
+    with session_scope(store) as s:
+        scores = {x.institution_id: x for x in s.exec(select(Score).where(Score.sweep_id == first.id))}
+        kinds = {f.kind for f in s.exec(select(Finding).where(Finding.sweep_id == first.id,
+                                                             Finding.institution_id == b_id))}
+        assert kinds == {"disclosure_late", "complaint_surge"}
+        assert scores[a_id].band == "green" and scores[b_id].band in ("orange", "red")
+        assert scores[b_id].score == pytest.approx(sum(c["points"] for c in scores[b_id].contributions))
+        assert scores[b_id].rule_version == 1
+        n_alerts = len(s.exec(select(Alert)).all())
+        assert n_alerts == 3  # B's band and its two high-severity findings
+    second = run_sweep(store, as_of=as_of + timedelta(days=1), stages=stages)
+    assert second.stages["alerts"]["counts"]["created"] == 0 and second.stages["alerts"]["counts"]["seen"] == 3
+    with session_scope(store) as s:
+        assert len(s.exec(select(Alert)).all()) == n_alerts
+        assert len(s.exec(select(Score)).all()) == 4  # history: one per institution per sweep
+
+
+def test_two_sweeps_at_once_one_runs_the_other_reports_it(store):
+    procs = [_sleeper(store, 3) for _ in range(2)]
+    outs = [p.communicate(timeout=60) for p in procs]
+    codes = sorted(p.returncode for p in procs)
+    assert codes == [0, 3], outs
+    busy = next(err for (out, err), p in zip(outs, procs) if p.returncode == 3)
+    winner = next(p for p in procs if p.returncode == 0)
+    runs = _runs(store)
+    assert len(runs) == 1 and runs[0].status == "succeeded" and runs[0].pid == winner.pid
+    assert f"sweep #{runs[0].id}" in busy and f"pid {winner.pid}" in busy and "already running" in busy
+
+
+def test_cli_sweep_while_one_runs_exits_nonzero(store):
+    holder = _sleeper(store, 4)
+    try:
+        running = _wait_running(store)
+        cli = subprocess.run([sys.executable, "-m", "monitor", "sweep", "--light"], env=_env(store), cwd=ROOT,
+                             capture_output=True, text=True, timeout=60)
+        assert cli.returncode == 3
+        assert cli.stderr.startswith("error: ") and f"sweep #{running.id}" in cli.stderr
+        assert "Traceback" not in cli.stderr
+        # the heartbeat moves while the stage sleeps
+        first_beat = running.heartbeat_at
+        time.sleep(0.6)
+        assert next(r for r in _runs(store) if r.id == running.id).heartbeat_at > first_beat
+    finally:
+        holder.wait(timeout=60)
+    assert holder.returncode == 0
+
+
+def test_killed_sweep_is_marked_failed_and_the_next_one_runs(store):
+    victim = _sleeper(store, 120)
+    running = _wait_running(store)
+    os.kill(victim.pid, signal.SIGKILL)
+    victim.wait(timeout=30)
+    assert _runs(store)[0].status == "running"  # nobody has noticed yet
+    deadline = time.monotonic() + 20
+    while True:  # PostgreSQL frees the dead session's advisory lock when it notices the closed socket
+        try:
+            run = run_sweep(store, stages=(_ok("noop"),))
+            break
+        except SweepBusyError:
+            assert time.monotonic() < deadline, "lock of a killed process never released"
+            time.sleep(0.2)
+    assert run.status == "succeeded"
+    dead = next(r for r in _runs(store) if r.id == running.id)
+    assert dead.status == "failed" and dead.finished_at is not None
+    assert f"pid {victim.pid}" in dead.error and "marked failed by the next sweep" in dead.error
+
+
+def test_queued_request_is_claimed_exactly_once(store):
+    run = queue_sweep(store, "light", requested_by="portal-user")
+    results = []
+    barrier = threading.Barrier(4)
+
+    def claim():
+        barrier.wait()
+        results.append(claim_queued(store, run.id))
+
+    threads = [threading.Thread(target=claim) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results) == [False, False, False, True]
+
+
+def test_queue_cli_only_records(sqlite_store, monkeypatch, capsys):
+    from monitor.cli import main
+
+    monkeypatch.setenv("MONITOR_INSTANCE_DIR", str(sqlite_store.instance_path))
+    assert main(["sweep", "--queue", "--light", "--as-of", "2018-07-31"]) == 0
+    assert "queued sweep #1" in capsys.readouterr().out
+    (run,) = _runs(sqlite_store)
+    assert (run.status, run.kind, run.started_at) == ("queued", "light", None)
+    assert main(["sweep", "--as-of", "31/07/2018"]) == 2
+    assert "YYYY-MM-DD" in capsys.readouterr().err
+
+
+def test_parse_as_of_is_the_end_of_the_local_day():
+    assert parse_as_of("2018-06-30", "Asia/Shanghai") == datetime(2018, 6, 30, 15, 59, 59, tzinfo=timezone.utc)
