@@ -1,16 +1,18 @@
 """One platform's fund flows read at role level: the input of the flow detectors.
 
-Roles are inferred from structure, not from the purpose labels (which
-fraudsters mislabel):
+Roles come from the custody operation labels (出借/放款/还款/兑付) an account's
+transfers carry, weighted by amount, and from structure where labels are
+missing or mixed (who paid whom first). Fraud signals themselves never rest
+on labels: they come from timing, convergence and related-party ties.
 
 * **platform accounts** — accounts held by the platform (holder ID = its
   USCC, or linked to it in the ``Account`` table); the **custody** account is
   the platform account with the most counterparties (or the busiest account
   when no holder is known, as in an ad-hoc scan);
-* **lenders** — counterparties whose first transfer with custody is a payment
-  *into* custody;
-* **borrowers** — counterparties whose first transfer with custody is a
-  payment *from* custody, and that are not tied to the platform;
+* **lenders** — counterparties investing (出借) or paid out (兑付), or, without
+  labels, whose first transfer with custody is a payment *into* custody;
+* **borrowers** — counterparties receiving loans (放款) or repaying (还款), or,
+  without labels, paid by custody first; never tied to the platform;
 * **tied** — recipients that are the platform itself, a related party within
   k hops in the registry (shareholder, controller, executive, their firms), or
   offshore-like holders.
@@ -25,12 +27,23 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
 from graphs.build import FlowEdge, flow_edges, holder_key
-from monitor.text import normalize_name
+from monitor.text import normalize_label, normalize_name
+from monitor.vocab import PURPOSES
 
 # Words in a holder's name that mark an offshore-like firm (jurisdictions that
 # bureaus treat as capital-flight destinations).
 OFFSHORE_MARKERS = ("香港", "澳门", "开曼", "维尔京", "萨摩亚", "塞舌尔", "离岸", "海外",
                     "bvi", "cayman", "limited", "ltd", "hong kong", "offshore")
+
+
+_PURPOSE_CODES = {normalize_label(v): k for k, v in PURPOSES.items()} | {k: k for k in PURPOSES}
+_PURPOSE_CODES.update({"投资": "invest", "充值": "invest", "借款发放": "disburse", "回款": "payout",
+                       "本息兑付": "payout", "lend": "invest", "loan": "disburse", "repayment": "repay"})
+
+
+def purpose_code(label: str | None) -> str | None:
+    """Canonical custody operation (invest/disburse/repay/payout/withdraw/transfer) of a purpose label."""
+    return _PURPOSE_CODES.get(normalize_label(label)) if label else None
 
 
 def id_compatible(a: str | None, b: str | None) -> bool:
@@ -91,8 +104,9 @@ def related_index(G, uscc: str, k: int = 3) -> RelatedIndex:
 
 @dataclass
 class Month:
-    lender_in: float = 0.0  # lenders → custody
+    lender_in: float = 0.0  # lenders → any platform account
     repay_in: float = 0.0  # borrowers → custody
+    platform_in: float = 0.0  # the platform's other accounts → custody (e.g. compensation)
     other_in: float = 0.0
     disburse_out: float = 0.0  # custody → borrowers
     payout_out: float = 0.0  # platform accounts → lenders
@@ -178,13 +192,25 @@ def build_platform_flows(edges: Iterable[Any], accounts: Mapping[str, Mapping[st
 
     first_in: dict[str, str] = {}
     first_out: dict[str, str] = {}
+    votes: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])  # account → [lender, borrower] amounts
     for e in edges:
-        if e.dst == custody and e.src != custody:
-            if e.src not in first_in or e.first < first_in[e.src]:
-                first_in[e.src] = e.first
-        elif e.src == custody and e.dst != custody:
-            if e.dst not in first_out or e.first < first_out[e.dst]:
-                first_out[e.dst] = e.first
+        src_own, dst_own = e.src in own, e.dst in own
+        if src_own == dst_own:
+            continue
+        other = e.dst if src_own else e.src
+        kinds = {purpose_code(x) for x in e.purposes} - {None}
+        if len(kinds) == 1:
+            (k,) = kinds
+            if (k == "invest" and dst_own) or (k == "payout" and src_own):
+                votes[other][0] += e.amount
+            elif (k == "repay" and dst_own) or (k == "disburse" and src_own):
+                votes[other][1] += e.amount
+        if e.dst == custody:
+            if other not in first_in or e.first < first_in[other]:
+                first_in[other] = e.first
+        elif e.src == custody:
+            if other not in first_out or e.first < first_out[other]:
+                first_out[other] = e.first
 
     tied: dict[str, tuple[str, list[str]]] = {}
     for account in set(partners) | own:
@@ -197,21 +223,35 @@ def build_platform_flows(edges: Iterable[Any], accounts: Mapping[str, Mapping[st
             tied[account] = (f"related_{hit[0]}", hit[1])
         elif is_offshore_like(info.get("holder_name")):
             tied[account] = ("offshore", [])
-    lenders = {a for a, t in first_in.items() if a not in own and (a not in first_out or t <= first_out[a])}
-    borrowers = {a for a in first_out if a not in own and a not in lenders and a not in tied}
+    lenders, borrowers = set(), set()
+    for account in set(first_in) | set(first_out) | set(votes):
+        if account in own:
+            continue
+        lend, borrow = votes.get(account, (0.0, 0.0))
+        if lend or borrow:
+            is_lender = lend >= borrow
+        else:  # no usable label: whoever paid custody first is a lender, whoever was paid first a borrower
+            fin, fout = first_in.get(account), first_out.get(account)
+            is_lender = fin is not None and (fout is None or fin <= fout)
+        if is_lender:
+            lenders.add(account)
+        elif account not in tied and account in first_out:
+            borrowers.add(account)
 
     months: dict[str, Month] = defaultdict(Month)
     seen_lender_month: dict[str, str] = {}
     seen_borrower_month: dict[str, str] = {}
     for e in edges:
         m = months[e.period]
-        if e.dst == custody and e.src != custody:
-            if e.src in lenders:
-                m.lender_in += e.amount
-                if e.src not in seen_lender_month or e.period < seen_lender_month[e.src]:
-                    seen_lender_month[e.src] = e.period
-            elif e.src in borrowers:
+        if e.src in lenders and e.dst in own:
+            m.lender_in += e.amount
+            if e.src not in seen_lender_month or e.period < seen_lender_month[e.src]:
+                seen_lender_month[e.src] = e.period
+        elif e.dst == custody and e.src != custody:
+            if e.src in borrowers:
                 m.repay_in += e.amount
+            elif e.src in own:
+                m.platform_in += e.amount
             else:
                 m.other_in += e.amount
         elif e.src in own and e.dst not in own:

@@ -1,22 +1,30 @@
 """Run every detector for the institutions of the store at one ``as_of``.
 
 Work is split in partitions — one per institution, carrying the related-party
-graph of its component — built by :func:`partitions` (I/O) and analysed by
-:func:`detect_partition` (pure), so a sweep can map the pure part over
+graph of its component — built by :meth:`CityData.partitions` and analysed
+by :func:`detect_partition` (pure), so a sweep can map the pure part over
 Dask or Spark later without changing the detectors.
+
+:func:`load_city` reads the store once (registry rows, disclosure facts,
+accounts, transfers aggregated per account pair and month by
+:meth:`monitor.transfers.TransferStore.aggregate_edges`); the partitions for
+any ``as_of`` at or before the load date are then cut from memory, keeping
+only what was available at that ``as_of``. Replays (``monitor evaluate``)
+load once and cut many times.
 """
 
 from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from datetime import datetime, timezone
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from statistics import median
 from typing import Any, Iterable, Iterator, Mapping
 
 import networkx as nx
 
-from graphs.build import flow_edges, institution_key, load_registry
+from graphs.build import FlowEdge, RegistrySnapshot, as_utc, flow_edges, institution_key, load_registry
 from graphs.detectors import DETECTORS, Inputs, module
 from graphs.platform import build_platform_flows, related_index
 from monitor.findings import FindingResult
@@ -37,13 +45,64 @@ def detect_partition(inputs: Inputs, params: Mapping[str, Mapping[str, Any]] | N
     return out
 
 
-def _component(G: nx.MultiDiGraph, uscc: str) -> nx.MultiDiGraph | None:
+def component(G: nx.MultiDiGraph, uscc: str) -> nx.MultiDiGraph | None:
+    """The weakly connected component of an institution in the related-party graph (a copy)."""
     node = institution_key(uscc)
     if node not in G:
         return None
-    # The weakly connected component holds every party within any number of hops.
     nodes = nx.node_connected_component(G.to_undirected(as_view=True), node)
     return G.subgraph(nodes).copy()
+
+
+def peer_context(facts_by_inst: Mapping[Any, list[dict]]) -> dict[str, Any]:
+    """City-wide context for the detectors: median of the latest disclosed yields."""
+    latest = []
+    for facts in facts_by_inst.values():
+        ys = [f for f in facts if f["metric"] == "avg_yield"]
+        if ys:
+            latest.append(max(ys, key=lambda f: str(f["period"]))["value"])
+    return {"median_yield": median(latest) if latest else None}
+
+
+def _visible(edge: FlowEdge, as_of_cst: datetime, current: str) -> bool:
+    # Only complete months, and only transfers the bank had reported (T+1) by as_of.
+    if edge.period >= current:
+        return False
+    last = datetime.fromisoformat(edge.last) if edge.last else None
+    return last is None or datetime(last.year, last.month, last.day) + timedelta(days=1) <= as_of_cst
+
+
+@dataclass
+class CityData:
+    """What the detectors need from the store, loaded once (see module docstring)."""
+
+    registry: RegistrySnapshot
+    institutions: list[dict]  # {"id", "uscc", "name"}
+    facts: dict[str, list[dict]] = field(default_factory=dict)  # uscc → facts
+    accounts: dict[str, dict] = field(default_factory=dict)
+    owned: dict[str, set[str]] = field(default_factory=dict)  # uscc → account numbers
+    edges: dict[str, list[FlowEdge]] = field(default_factory=dict)  # uscc → aggregated monthly edges
+
+    def partitions(self, as_of: datetime, k: int = 3) -> Iterator[Inputs]:
+        """One :class:`Inputs` per institution with only what was available at ``as_of``."""
+        from monitor.transfers import to_cst
+
+        as_of = as_utc(as_of)
+        G = self.registry.graph(as_of)
+        facts = {u: [f for f in fs if as_utc(f["available_at"]) <= as_of] for u, fs in self.facts.items()}
+        peers = peer_context(facts)
+        as_of_cst = to_cst(as_of)
+        current = f"{as_of_cst.year:04d}-{as_of_cst.month:02d}"
+        for inst in self.institutions:
+            uscc = inst["uscc"]
+            edges = [e for e in self.edges.get(uscc, ()) if _visible(e, as_of_cst, current)]
+            registry = component(G, uscc)
+            flows = None
+            if edges:
+                flows = build_platform_flows(edges, self.accounts, uscc=uscc, name=inst.get("name"),
+                                             platform_accounts=self.owned.get(uscc, ()),
+                                             related=related_index(registry, uscc, k=k))
+            yield Inputs(uscc, inst.get("name"), flows, registry, facts.get(uscc, []), peers)
 
 
 def _facts(config, as_of: datetime | None) -> dict[int, list[dict]]:
@@ -84,43 +143,42 @@ def _accounts(config) -> tuple[dict[str, dict], dict[int, set[str]]]:
     return info, owned
 
 
-def peer_context(facts_by_inst: Mapping[int, list[dict]]) -> dict[str, Any]:
-    """City-wide context for the detectors: median of the latest disclosed yields."""
-    latest = []
-    for facts in facts_by_inst.values():
-        ys = [f for f in facts if f["metric"] == "avg_yield"]
-        if ys:
-            latest.append(max(ys, key=lambda f: str(f["period"]))["value"])
-    return {"median_yield": median(latest) if latest else None}
+def accounts_from_edges(table) -> dict[str, dict]:
+    """Holder name/ID per account from aggregated edges that carry ``payer_name``/``payer_id``…"""
+    rows = table.to_pylist() if hasattr(table, "to_pylist") else table
+    out: dict[str, dict] = {}
+    for r in rows:
+        for side in ("payer", "payee"):
+            acc = r.get(f"{side}_account")
+            if acc and acc not in out and (r.get(f"{side}_name") or r.get(f"{side}_id")):
+                out[acc] = {"holder_name": r.get(f"{side}_name"), "holder_id": r.get(f"{side}_id")}
+    return out
 
 
-def partitions(config, as_of: datetime | None, institutions: Iterable[str] | None = None,
-               k: int = 3) -> Iterator[Inputs]:
-    """Yield one :class:`Inputs` per institution from the store, as known at ``as_of``.
-
-    Reads the registry (related-party graph), the disclosure facts, the
-    ``Account`` table and the aggregated transfers (never raw rows).
-    """
+def load_city(config, as_of: datetime | None = None, institutions: Iterable[str] | None = None) -> CityData:
+    """Read what the detectors need from the store, as available at ``as_of`` (default: everything)."""
     from monitor.transfers import TransferStore
 
-    as_of = as_of if as_of is None or as_of.tzinfo else as_of.replace(tzinfo=timezone.utc)
+    as_of = as_utc(as_of)
     snapshot = load_registry(config, as_of)
-    G = snapshot.graph(as_of)
-    wanted = set(institutions) if institutions else None
-    insts = [i for i in snapshot.institutions if wanted is None or i["uscc"] in wanted]
-    facts = _facts(config, as_of)
-    peers = peer_context(facts)
-    accounts, owned = _accounts(config)
     store = TransferStore(config)
-    for inst in sorted(insts, key=lambda i: i["uscc"]):
-        edges = list(flow_edges(store.aggregate_edges(institution_ids=[inst["uscc"]], as_of=as_of)))
-        registry = _component(G, inst["uscc"])
-        flows = None
-        if edges:
-            flows = build_platform_flows(edges, accounts, uscc=inst["uscc"], name=inst["name"],
-                                         platform_accounts=owned.get(inst["id"], ()),
-                                         related=related_index(registry, inst["uscc"], k=k))
-        yield Inputs(inst["uscc"], inst["name"], flows, registry, facts.get(inst["id"], []), peers)
+    wanted = set(institutions) if institutions else None
+    insts = {i["uscc"]: {"id": i["id"], "uscc": i["uscc"], "name": i["name"]} for i in snapshot.institutions}
+    for uscc in store.institutions():  # transfers of an institution the crawl has not seen yet
+        insts.setdefault(uscc, {"id": None, "uscc": uscc, "name": None})
+    chosen = [insts[u] for u in sorted(insts) if wanted is None or u in wanted]
+    facts_by_id = _facts(config, as_of)
+    accounts, owned_by_id = _accounts(config)
+    data = CityData(snapshot, chosen)
+    for inst in chosen:
+        table = store.aggregate_edges(institution_ids=[inst["uscc"]], as_of=as_of)
+        for acc, info in accounts_from_edges(table).items():
+            accounts.setdefault(acc, info)
+        data.edges[inst["uscc"]] = list(flow_edges(table))
+        data.facts[inst["uscc"]] = facts_by_id.get(inst["id"], [])
+        data.owned[inst["uscc"]] = owned_by_id.get(inst["id"], set())
+    data.accounts = accounts
+    return data
 
 
 def detect(config, as_of: datetime | None = None, institutions: Iterable[str] | None = None,
@@ -132,15 +190,16 @@ def detect(config, as_of: datetime | None = None, institutions: Iterable[str] | 
     ----------
     config : monitor.config.Config
     as_of : datetime, optional
-        Only data available by then is used.
+        Aware datetime; only data available by then is used.
     institutions : iterable of USCC, optional
         Restrict to these institutions.
     params : mapping, optional
         detector name → parameter overrides.
     """
-    as_of = as_of or datetime.now(timezone.utc)
+    as_of = as_utc(as_of) or datetime.now(timezone.utc)
     detectors = tuple(detectors)
+    data = load_city(config, as_of, institutions)
     out: list[FindingResult] = []
-    for inputs in partitions(config, as_of, institutions):
+    for inputs in data.partitions(as_of):
         out.extend(detect_partition(inputs, params, as_of, detectors))
     return out

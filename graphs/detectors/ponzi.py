@@ -37,7 +37,8 @@ def gap_series(flows) -> dict[str, float | None]:
     """Per month: share of lender payouts not covered by borrower repayments (None when payouts are tiny)."""
     out = {}
     for period, m in sorted(flows.months.items()):
-        out[period] = None if m.payout_out <= 0 else max(0.0, m.payout_out - m.repay_in) / m.payout_out
+        covered = m.repay_in + m.platform_in
+        out[period] = None if m.payout_out <= 0 else max(0.0, m.payout_out - covered) / m.payout_out
     return out
 
 

@@ -1,0 +1,269 @@
+"""``monitor evaluate``: replay the store month by month and score the detectors against ground truth.
+
+For each replay date (each month end + ``lag_days``) the detectors see only
+what was available by then (:meth:`graphs.run.CityData.partitions`). A
+platform is *warned* on the first replay date at which a finding passes the
+warn rule (default: severity ≥ medium; :func:`severity_rule` and
+:func:`band_rule`-style callables can replace it).
+
+Scoring
+-------
+* Positives are the truth's fraudulent platforms; look-alikes and healthy
+  platforms are negatives.
+* A positive counts as found (true positive) when first warned **before** its
+  collapse date; warned only after it, it is a miss.
+* A negative warned at any replay date is a false positive.
+* Precision = TP / (TP + FP); recall = TP / positives; lead time = days from
+  the first warning to the collapse (median, min over true positives).
+* Per detector: its positives are the frauds whose truth lists its pattern
+  (``borrower_cap`` and others included); a detector's warning on any
+  fraud before collapse is correct for its precision, on a negative it is a
+  false positive.
+
+Only this module (and tests/benchmarks) reads ``truth.json``; detectors never do.
+"""
+
+from __future__ import annotations
+
+import calendar
+import json
+import tempfile
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+from statistics import median
+from typing import Any, Callable, Iterable, Mapping
+
+import click
+
+from monitor.cli import pass_ctx
+from monitor.errors import InputError
+from monitor.findings import FindingResult
+
+WarnRule = Callable[[FindingResult], bool]
+
+
+def severity_rule(minimum: str = "medium") -> WarnRule:
+    """Warn on any finding of at least ``minimum`` severity."""
+    return lambda f: f.at_least(minimum)
+
+
+def load_truth(path: str | Path) -> dict:
+    path = Path(path)
+    try:
+        truth = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such truth file") from None
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{path}: line {exc.lineno} column {exc.colno}: invalid JSON ({exc.msg})") from None
+    if not isinstance(truth, dict) or "institutions" not in truth or "start" not in truth:
+        raise InputError(f"{path}: not a truth file (needs 'start' and 'institutions')")
+    return truth
+
+
+def replay_dates(start: str, months: int, lag_days: int = 5, step: int = 1) -> list[datetime]:
+    """Month ends + ``lag_days`` (aware UTC), from the first month of ``start`` for ``months`` months."""
+    y, m = int(start[:4]), int(start[5:7])
+    out = []
+    for i in range(0, months, step):
+        yy, mm = y + (m - 1 + i) // 12, (m - 1 + i) % 12 + 1
+        end = date(yy, mm, calendar.monthrange(yy, mm)[1])
+        out.append(datetime(end.year, end.month, end.day, tzinfo=timezone.utc) + timedelta(days=lag_days))
+    return out
+
+
+@dataclass
+class Replay:
+    """First warning date per (detector, institution) and overall per institution."""
+
+    first_by_detector: dict[str, dict[str, date]]
+    first: dict[str, date]
+    dates: list[datetime]
+
+
+def replay(data, dates: Iterable[datetime], warn: WarnRule, params=None, detectors=None) -> Replay:
+    """Run the detectors at every date on preloaded :class:`graphs.run.CityData`."""
+    from graphs.detectors import DETECTORS
+    from graphs.run import detect_partition
+
+    detectors = tuple(detectors or DETECTORS)
+    by_det: dict[str, dict[str, date]] = {}
+    first: dict[str, date] = {}
+    dates = list(dates)
+    for as_of in dates:
+        for inputs in data.partitions(as_of):
+            for f in detect_partition(inputs, params, as_of, detectors):
+                if not warn(f) or not f.institution_uscc:
+                    continue
+                d = as_of.date()
+                by_det.setdefault(f.detector, {}).setdefault(f.institution_uscc, d)
+                first.setdefault(f.institution_uscc, d)
+    return Replay(by_det, first, dates)
+
+
+def _rates(tp: int, fp: int, positives: int) -> dict[str, Any]:
+    precision = tp / (tp + fp) if tp + fp else None
+    recall = tp / positives if positives else None
+    f1 = (2 * precision * recall / (precision + recall)
+          if precision is not None and recall is not None and precision + recall else None)
+    return {"precision": precision, "recall": recall, "f1": f1, "tp": tp, "fp": fp, "positives": positives}
+
+
+def score(truth: Mapping[str, Any], result: Replay) -> dict[str, Any]:
+    """Precision, recall, F1 and lead times overall and per detector (see module docstring)."""
+    insts = {i["uscc"]: i for i in truth["institutions"]}
+    frauds = {u for u, i in insts.items() if i.get("label") == "fraud"}
+    collapse = {u: date.fromisoformat(insts[u]["collapse_date"]) if insts[u].get("collapse_date") else None
+                for u in frauds}
+
+    def in_time(uscc: str, when: date) -> bool:
+        return collapse[uscc] is None or when < collapse[uscc]
+
+    def summary(first: Mapping[str, date], positives: set[str]) -> dict[str, Any]:
+        tp = sorted(u for u in positives if u in first and in_time(u, first[u]))
+        correct = [u for u in first if u in frauds and in_time(u, first[u])]
+        fp = sorted(u for u in first if u in insts and u not in frauds)
+        out = _rates(len(correct), len(fp), len(positives))
+        out["recall"] = len(tp) / len(positives) if positives else None
+        p, r = out["precision"], out["recall"]
+        out["f1"] = 2 * p * r / (p + r) if p is not None and r is not None and p + r else None
+        out["tp"] = len(tp)
+        leads = [(collapse[u] - first[u]).days for u in tp if collapse[u] is not None]
+        out["lead_days_median"] = median(leads) if leads else None
+        out["lead_days_min"] = min(leads) if leads else None
+        out["missed"] = sorted(positives - set(tp))
+        out["false_positives"] = fp
+        return out
+
+    report: dict[str, Any] = {"overall": summary(result.first, frauds), "detectors": {},
+                              "institutions": len(insts), "frauds": len(frauds),
+                              "replay": [d.date().isoformat() for d in (result.dates[0], result.dates[-1])]
+                              if result.dates else []}
+    from graphs.detectors import DETECTORS
+
+    for det in DETECTORS:
+        positives = {u for u in frauds if any(p.get("kind") == det for p in insts[u].get("patterns", []))}
+        report["detectors"][det] = summary(result.first_by_detector.get(det, {}), positives)
+    report["per_institution"] = {
+        u: {"label": i.get("label"), "fraud_kind": i.get("fraud_kind"), "lookalike_of": i.get("lookalike_of"),
+            "collapse_date": i.get("collapse_date"),
+            "first_warning": result.first[u].isoformat() if u in result.first else None,
+            "detectors": sorted(d for d, firsts in result.first_by_detector.items() if u in firsts)}
+        for u, i in sorted(insts.items())}
+    return report
+
+
+def evaluate(config, truth: Mapping[str, Any], *, warn: WarnRule | None = None, step: int = 1,
+             lag_days: int = 5, params=None, detectors=None) -> dict[str, Any]:
+    """Replay the store against ``truth`` and return the report (see :func:`score`)."""
+    from graphs.run import load_city
+
+    data = load_city(config)
+    dates = replay_dates(truth["start"], int(truth["months"]), lag_days, step)
+    result = replay(data, dates, warn or severity_rule("medium"), params, detectors)
+    return score(truth, result)
+
+
+def build_store_from_city(config, city: Path, crawl: bool = True) -> dict[str, Any]:
+    """Fill an empty store from a simulated city: serve and crawl its web, ingest its transfers."""
+    from monitor.db import init_db
+    from monitor.ingest import ingest_paths
+
+    init_db(config)
+    summary: dict[str, Any] = {}
+    if crawl:
+        from crawlers.run import crawl as run_crawl
+        from monitor.sim.serve import start_server
+
+        server = start_server(city / "www", port=0)
+        try:
+            summary["crawl"] = run_crawl(config, sources_csv=city / "sources.csv", base_url=server.base_url,
+                                         overrides={"crawl_delay": 0, "crawl_autothrottle": False,
+                                                    "crawl_concurrency_per_host": 16})
+        finally:
+            server.stop()
+    results = ingest_paths(config, [city / "transfers"])
+    failed = [r for r in results if r.status == "failed"]
+    summary["ingested_files"] = len(results) - len(failed)
+    # Reported, not fatal: the evaluation then runs on less data and says so.
+    summary["ingest_failed"] = [f"{r.path}: {r.error}" for r in failed]
+    return summary
+
+
+def evaluate_city(city: str | Path, *, crawl: bool = True, workdir: str | Path | None = None, **kwargs) -> dict:
+    """End to end: a fresh temporary store from ``city`` (see :func:`build_store_from_city`), then evaluate."""
+    from monitor.config import load_config
+    from monitor.db import dispose_engines
+
+    city = Path(city)
+    truth = load_truth(city / "truth.json")
+    with tempfile.TemporaryDirectory(prefix="monitor-eval-", dir=workdir) as tmp:
+        config = load_config(env={"MONITOR_INSTANCE_DIR": tmp})
+        try:
+            built = build_store_from_city(config, city, crawl=crawl)
+            report = evaluate(config, truth, **kwargs)
+        finally:
+            dispose_engines()
+    report["crawled"] = crawl
+    report["store"] = built
+    return report
+
+
+def _fmt(value: Any, pct: bool = False) -> str:
+    if value is None:
+        return "—"
+    return f"{value:.2f}" if pct else str(value)
+
+
+def print_report(report: Mapping[str, Any]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="detector evaluation (warned = before collapse)")
+    for col in ("detector", "positives", "TP", "FP", "precision", "recall", "F1", "lead median d", "lead min d"):
+        table.add_column(col, justify="right" if col != "detector" else "left")
+    rows = list(report["detectors"].items()) + [("overall", report["overall"])]
+    for name, r in rows:
+        table.add_row(name, str(r["positives"]), str(r["tp"]), str(r["fp"]), _fmt(r["precision"], True),
+                      _fmt(r["recall"], True), _fmt(r["f1"], True), _fmt(r["lead_days_median"]),
+                      _fmt(r["lead_days_min"]))
+    console = Console()
+    console.print(table)
+    failed = report.get("store", {}).get("ingest_failed")
+    if failed:
+        console.print(f"[yellow]warning: {len(failed)} transfer files failed to ingest, e.g. {failed[0]}[/]")
+    o = report["overall"]
+    if o["missed"]:
+        console.print(f"missed: {', '.join(o['missed'])}")
+    if o["false_positives"]:
+        console.print(f"false positives: {', '.join(o['false_positives'])}")
+
+
+@click.command("evaluate")
+@click.option("--truth", "truth_path", type=click.Path(dir_okay=False), help="truth.json of a simulated city.")
+@click.option("--city", "city", type=click.Path(file_okay=False), help="Simulated city folder: build a fresh "
+              "temporary store from it (serve + crawl its web, ingest its transfers) and evaluate against its truth.")
+@click.option("--no-crawl", is_flag=True, help="With --city: ingest transfers only (flow detectors only).")
+@click.option("--step", type=click.Choice(["month", "quarter"]), default="month", show_default=True,
+              help="Replay step.")
+@click.option("--lag-days", type=int, default=5, show_default=True, help="Days after each month end to replay at.")
+@click.option("--min-severity", type=click.Choice(["low", "medium", "high", "critical"]), default="medium",
+              show_default=True, help="Warn rule: a finding of at least this severity.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@pass_ctx
+def evaluate_command(ctx, truth_path, city, no_crawl, step, lag_days, min_severity, as_json) -> None:
+    """Replay month by month and print precision, recall, F1 and lead time against ground truth."""
+    kwargs = dict(warn=severity_rule(min_severity), step=1 if step == "month" else 3, lag_days=lag_days)
+    if city:
+        report = evaluate_city(city, crawl=not no_crawl, **kwargs)
+    elif truth_path:
+        from monitor.db import require_schema
+
+        require_schema(ctx.config)
+        report = evaluate(ctx.config, load_truth(truth_path), **kwargs)
+    else:
+        raise InputError("evaluate needs --truth FILE (against the store) or --city DIR")
+    if as_json:
+        click.echo(json.dumps(report, ensure_ascii=False, indent=2, default=str))
+    else:
+        print_report(report)
