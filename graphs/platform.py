@@ -14,8 +14,10 @@ on labels: they come from timing, convergence and related-party ties.
 * **borrowers** — counterparties receiving loans (放款) or repaying (还款), or,
   without labels, paid by custody first; never tied to the platform;
 * **tied** — recipients that are the platform itself, a related party within
-  k hops in the registry (shareholder, controller, executive, their firms), or
-  offshore-like holders.
+  k hops in the registry (shareholder, controller, executive, their firms),
+  offshore-like holders, or *insiders*: persons paid from the platform's own
+  non-custody accounts who are neither lenders nor borrowers (payroll-like:
+  controller, executives, staff).
 
 Complexity: building a view is O(E log E) in the platform's aggregated edges.
 """
@@ -51,6 +53,15 @@ def id_compatible(a: str | None, b: str | None) -> bool:
     if not a or not b or len(a) != len(b):
         return False
     return all(x == y or x == "*" or y == "*" for x, y in zip(a.upper(), b.upper()))
+
+
+def _is_person(info: Mapping[str, Any] | None) -> bool:
+    if not info:
+        return False
+    if info.get("holder_kind"):
+        return info["holder_kind"] == "person"
+    ident = info.get("holder_id") or ""
+    return len(ident) == 18 and ident[:17].replace("*", "0").isdigit()
 
 
 def is_offshore_like(name: str | None) -> bool:
@@ -235,8 +246,15 @@ def build_platform_flows(edges: Iterable[Any], accounts: Mapping[str, Mapping[st
             is_lender = fin is not None and (fout is None or fin <= fout)
         if is_lender:
             lenders.add(account)
-        elif account not in tied and account in first_out:
+        elif account not in tied and (account in first_out or borrow):
             borrowers.add(account)
+
+    # Persons on the platform's own payroll-like outflows (paid from its non-custody accounts, neither
+    # lender nor borrower): insiders — controller, executives, staff — whatever the registry shows.
+    for e in edges:
+        if e.src in own and e.src != custody and e.dst not in own and e.dst not in tied \
+                and e.dst not in lenders and e.dst not in borrowers and _is_person(accounts.get(e.dst)):
+            tied[e.dst] = ("insider", [])
 
     months: dict[str, Month] = defaultdict(Month)
     seen_lender_month: dict[str, str] = {}

@@ -2,10 +2,10 @@
 
 Catches
     A top-10 share (from flows) above ``min_share`` that rose by at least
-    ``min_rise`` over ``lookback`` months. When the platform discloses a
-    top-10 share close to what the flows show, the concentration is honest
-    and disclosed: the finding stays *low* (watch only); when the disclosure
-    understates it, severity rises.
+    ``min_rise`` over ``lookback`` months. Concentration alone is a watch
+    item (*low*); it becomes *medium* only when the platform's disclosed
+    top-10 share understates what the flows show by more than
+    ``disclosure_tolerance`` (honest big borrowers are not a warning).
 Misses
     Concentration hidden behind many nominal borrowers (scatter_gather and
     self_financing look for that); platforms with very few borrowers.
@@ -42,7 +42,7 @@ def detect(inputs: Inputs, params=None, as_of: datetime | None = None) -> list[F
         return []
     disclosed = [f for f in inputs.facts if f.get("metric") == "top10_borrower_share"]
     latest = max(disclosed, key=lambda f: str(f["period"]))["value"] if disclosed else None
-    honest = latest is not None and abs(latest - share_now) <= p["disclosure_tolerance"]
+    honest = latest is None or latest >= share_now - p["disclosure_tolerance"]
     severity = "low" if honest else "medium"
     top = sorted(now, key=lambda b: -now[b])[:10]
     evidence = Evidence(
@@ -50,8 +50,8 @@ def detect(inputs: Inputs, params=None, as_of: datetime | None = None) -> list[F
         window_start=f"{periods[-1 - p['lookback']]}-01", window_end=month_end(periods[-1]),
         documents=fact_documents(inputs.facts, {"top10_borrower_share"}, 2),
         metrics={"top10_share": round(share_now, 4), "top10_share_before": round(share_then, 4),
-                 "disclosed_top10_share": latest, "disclosed_matches": honest,
+                 "disclosed_top10_share": latest, "not_understated": honest,
                  "top10_outstanding": {b: round(now[b], 2) for b in top}},
-        note="前十大借款人待还占比高且上升" + ("（与披露一致）" if honest else "（披露偏低或未披露）"))
+        note="前十大借款人待还占比高且上升" + ("" if honest else "（披露明显偏低）"))
     title = f"借款集中：前十大借款人占比{share_then:.0%}→{share_now:.0%}"
     return [finding(NAME, NAME, inputs.uscc, severity, title, evidence, key="top10")]

@@ -2,7 +2,8 @@
 
 Catches
     A recent month in which the platform's accounts pay the controller's
-    persons (related persons in the registry) or offshore-like firms much more
+    persons (related persons in the registry, or insiders: persons on the
+    platform's payroll-like outflows) or offshore-like firms much more
     than in the months before (``spike_factor`` × the earlier median, and at
     least ``min_amount``); stronger when new lending (disbursals to
     borrowers) collapses at the same time.
@@ -27,12 +28,13 @@ NAME = "capital_flight"
 DEFAULTS = {
     "recent": 2,  # months examined for a spike
     "spike_factor": 3.0,
-    "min_amount": 300_000.0,  # 元 in the spike month
-    "min_share_of_inflows": 0.1,  # spike amount / lender inflows of that month
+    "min_amount": 150_000.0,  # 元 in the spike month
+    "min_share_of_inflows": 0.03,  # spike amount / lender inflows of that month
     "collapse_ratio": 0.5,  # disbursals in the recent months / earlier mean
+    "min_history": 3,  # months before the recent ones, to know what is normal
 }
 
-FLIGHT_TIES = ("related_person", "offshore")
+FLIGHT_TIES = ("related_person", "offshore", "insider")
 
 
 def detect(inputs: Inputs, params=None, as_of: datetime | None = None) -> list[FindingResult]:
@@ -44,20 +46,32 @@ def detect(inputs: Inputs, params=None, as_of: datetime | None = None) -> list[F
     if len(periods) < 2:
         return []
     targets = {a for a, (why, _) in flows.tied.items() if why in FLIGHT_TIES}
-    by_month: dict[str, float] = {q: 0.0 for q in periods}
-    edges = [e for e in flows.edges if e.src in flows.platform_accounts and e.dst in targets
-             and e.period in by_month and e.dst not in flows.lenders]
-    for e in edges:
-        by_month[e.period] += e.amount
     recent, earlier = periods[-p["recent"]:], periods[:-p["recent"]]
-    base = median([by_month[q] for q in earlier]) if earlier else 0.0
+    if len(earlier) < p["min_history"]:
+        return []
+    by_target: dict[str, dict[str, float]] = {}
+    edges = [e for e in flows.edges if e.src in flows.platform_accounts and e.dst in targets
+             and e.period in set(periods) and e.dst not in flows.lenders]
+    for e in edges:
+        months = by_target.setdefault(e.dst, {})
+        months[e.period] = months.get(e.period, 0.0) + e.amount
+    # Each receiver against its own history: payroll-like payments stay flat, flight jumps.
+    spiking = {}
+    for target, months in by_target.items():
+        base = median([months.get(q, 0.0) for q in earlier])
+        peak = max(months.get(q, 0.0) for q in recent)
+        if peak >= p["spike_factor"] * base and peak - base > 0:
+            spiking[target] = (peak, base)
+    by_month = {q: sum(by_target[t].get(q, 0.0) for t in spiking) for q in periods}
+    base = sum(b for _, b in spiking.values())
     spike_month = max(recent, key=lambda q: by_month[q])
     spike = by_month[spike_month]
     inflow = flows.months[spike_month].lender_in
-    if spike < p["min_amount"] or spike < p["spike_factor"] * base:
+    if not spiking or spike - base < p["min_amount"]:
         return []
     if inflow and spike / inflow < p["min_share_of_inflows"]:
         return []
+    edges = [e for e in edges if e.dst in spiking]
     disb_recent = sum(flows.months[q].disburse_out for q in recent) / len(recent)
     prior = periods[-p["recent"] - 3:-p["recent"]]
     disb_prior = sum(flows.months[q].disburse_out for q in prior) / len(prior) if prior else 0.0
@@ -70,7 +84,7 @@ def detect(inputs: Inputs, params=None, as_of: datetime | None = None) -> list[F
         + [account_evidence(flows, a, flows.tied[a][0]) for a in receivers[:10]],
         edges=summed_edges(spike_edges, 15), paths=[flows.tied[a][1] for a in receivers if flows.tied[a][1]][:5],
         window_start=f"{recent[0]}-01", window_end=month_end(recent[-1]),
-        metrics={"spike_month": spike_month, "spike_amount": round(spike, 2), "baseline_median": round(base, 2),
+        metrics={"spike_month": spike_month, "spike_amount": round(spike, 2), "baseline_median": round(base, 2), "receivers_spiking": len(spiking),
                  "outflows_by_month": {q: round(v, 2) for q, v in by_month.items() if v},
                  "disbursals_recent_mean": round(disb_recent, 2), "disbursals_prior_mean": round(disb_prior, 2),
                  "new_lending_collapsing": collapsing},

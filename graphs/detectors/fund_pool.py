@@ -4,7 +4,7 @@ Catches
     Custody outflows to accounts that are not borrowers or lenders and are
     tied to the platform — its own general account, a related firm or an
     offshore-like firm — when they are a large share of what lenders paid
-    in over the recent months; and lenders paying straight into the
+    in (lenders' and borrowers' money) over the recent months; and lenders paying straight into the
     platform's own non-custody accounts (bypassing custody). Ordinary fee
     withdrawals (a few percent of volume) stay below the share threshold.
 Misses
@@ -26,8 +26,8 @@ from monitor.findings import Evidence, FindingResult
 NAME = "fund_pool"
 DEFAULTS = {
     "window": 3,  # months
-    "min_share": 0.15,  # tied outflows / lender inflows over the window
-    "high_share": 0.35,
+    "min_share": 0.08,  # tied outflows / all money paid in (lenders and borrowers) over the window
+    "high_share": 0.2,
     "min_amount": 200_000.0,  # 元 over the window
     "bypass_min_payers": 5,  # distinct lenders paying the platform's own non-custody accounts
 }
@@ -48,10 +48,12 @@ def detect(inputs: Inputs, params=None, as_of: datetime | None = None) -> list[F
     bypass = [e for e in flows.edges if e.period in window and e.dst in flows.platform_accounts
               and e.dst != flows.custody and e.src in flows.lenders]
     lender_in = sum(flows.months[q].lender_in for q in periods)
+    # Fees follow volume: compare with everything paid in, not only new lenders' money.
+    paid_in = lender_in + sum(flows.months[q].repay_in + flows.months[q].other_in for q in periods)
     tied_amount = sum(e.amount for e in out_edges)
     bypass_amount = sum(e.amount for e in bypass)
     bypass_payers = len({e.src for e in bypass})
-    share = (tied_amount + bypass_amount) / lender_in if lender_in else (1.0 if tied_amount else 0.0)
+    share = (tied_amount + bypass_amount) / paid_in if paid_in else (1.0 if tied_amount else 0.0)
     by_bypass = bypass_payers >= p["bypass_min_payers"] and bypass_amount >= p["min_amount"]
     if not by_bypass and (share < p["min_share"] or tied_amount + bypass_amount < p["min_amount"]):
         return []
@@ -64,7 +66,7 @@ def detect(inputs: Inputs, params=None, as_of: datetime | None = None) -> list[F
         edges=summed_edges(out_edges + bypass, 15), paths=paths[:5],
         window_start=f"{periods[0]}-01", window_end=month_end(periods[-1]),
         metrics={"tied_outflows": round(tied_amount, 2), "bypass_inflows": round(bypass_amount, 2),
-                 "bypass_payers": bypass_payers, "lender_inflows": round(lender_in, 2), "share": round(share, 4)},
+                 "bypass_payers": bypass_payers, "lender_inflows": round(lender_in, 2), "paid_in": round(paid_in, 2), "share": round(share, 4)},
         note="出借资金流出存管账户至平台自有或关联账户")
-    title = f"疑似资金池：近{len(periods)}个月{share:.0%}的出借资金流向平台自有/关联账户"
+    title = f"疑似资金池：近{len(periods)}个月存管资金的{share:.0%}流向平台自有/关联账户"
     return [finding(NAME, NAME, inputs.uscc, severity, title, evidence, key="custody-bypass")]

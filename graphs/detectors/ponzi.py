@@ -25,9 +25,9 @@ from monitor.findings import Evidence, FindingResult
 
 NAME = "ponzi"
 DEFAULTS = {
-    "window": 3,  # recent months that must show the gap
-    "min_gap_share": 0.35,  # payouts not covered by repayments / payouts, each month of the window
-    "high_gap_share": 0.6,  # mean over the window for severity high
+    "window": 2,  # recent months that must show the gap
+    "min_gap_share": 0.08,  # payouts not covered by repayments / payouts, each month of the window
+    "high_gap_share": 0.3,  # mean over the window for severity high
     "min_payout": 10_000.0,  # 元 per month, below this the month is ignored
     "yield_excess": 0.03,  # disclosed yield above peers' median that counts as supporting
 }
@@ -37,7 +37,7 @@ def gap_series(flows) -> dict[str, float | None]:
     """Per month: share of lender payouts not covered by borrower repayments (None when payouts are tiny)."""
     out = {}
     for period, m in sorted(flows.months.items()):
-        covered = m.repay_in + m.platform_in
+        covered = m.repay_in + m.platform_in + m.other_in  # anything but lenders' money
         out[period] = None if m.payout_out <= 0 else max(0.0, m.payout_out - covered) / m.payout_out
     return out
 

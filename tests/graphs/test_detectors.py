@@ -47,7 +47,7 @@ def test_ponzi_finds_payouts_not_funded_by_repayments():
     [f] = run("ponzi", ponzi_platform().inputs())
     assert f.kind == "ponzi" and f.institution_uscc == PLATFORM and f.at_least("medium")
     gaps = f.evidence.metrics["gap_share_by_month"]
-    assert list(gaps) == months()[-3:] and all(g > 0.5 for g in gaps.values())
+    assert list(gaps) == months()[-2:] and all(g > 0.5 for g in gaps.values())
     assert f.evidence.metrics["payouts"] > f.evidence.metrics["borrower_repayments"]
     assert f.window_end == date(2017, 12, 31)
     assert any(e.dst.startswith("L") and e.src == "C" for e in f.evidence.edges)
@@ -120,7 +120,8 @@ def test_fund_pool_custody_money_to_own_general_account():
     for q in months()[-3:]:
         p.edges.append(edge("C", "G", q, 400_000, day=15))
     [f] = run("fund_pool", p.inputs())
-    assert f.evidence.metrics["share"] > 0.35 and f.severity == "high"
+    # 400,000 a month out of about 1,880,000 paid in (lenders and repayments)
+    assert f.evidence.metrics["share"] == pytest.approx(0.2234, abs=1e-3) and f.severity == "high"
     assert any(a.account_no == "G" for a in f.evidence.accounts)
 
 
@@ -227,19 +228,21 @@ def concentrated_platform():
     return p
 
 
-def test_borrower_concentration_rising_and_undisclosed_is_medium():
+def test_borrower_concentration_alone_is_a_watch_item():
     [f] = run("borrower_concentration", concentrated_platform().inputs())
-    assert f.severity == "medium"
+    assert f.severity == "low"
     assert f.evidence.metrics["top10_share"] > 0.5 > f.evidence.metrics["top10_share_before"]
+    assert len(f.evidence.accounts) == 10 and all(a.account_no.startswith("K") for a in f.evidence.accounts)
 
 
-def test_borrower_concentration_honestly_disclosed_is_low():
-    first = run("borrower_concentration", concentrated_platform().inputs())[0]
-    share = first.evidence.metrics["top10_share"]
-    facts = [{"period": date(2017, 12, 1), "metric": "top10_borrower_share", "value": share + 0.02,
-              "url": "/p/x/2017-12.html"}]
-    [f] = run("borrower_concentration", concentrated_platform().inputs(facts=facts))
-    assert f.severity == "low" and f.evidence.documents[0].url == "/p/x/2017-12.html"
+def test_borrower_concentration_understated_in_disclosure_is_medium():
+    share = run("borrower_concentration", concentrated_platform().inputs())[0].evidence.metrics["top10_share"]
+    honest = [{"period": date(2017, 12, 1), "metric": "top10_borrower_share", "value": share - 0.02,
+               "url": "/p/x/2017-12.html"}]
+    assert run("borrower_concentration", concentrated_platform().inputs(facts=honest))[0].severity == "low"
+    understated = [dict(honest[0], value=0.1)]
+    [f] = run("borrower_concentration", concentrated_platform().inputs(facts=understated))
+    assert f.severity == "medium" and f.evidence.documents[0].url == "/p/x/2017-12.html"
 
 
 # --------------------------------------------------------------------------- disclosure mismatch
