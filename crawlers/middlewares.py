@@ -21,3 +21,14 @@ class SourceBudgetMiddleware:
         if state is not None and source_id in state.abandoned:
             raise IgnoreRequest(f"source {source_id} abandoned: {state.abandoned[source_id]}")
         return None
+
+    def process_response(self, request, response, spider=None):
+        """Turn a redirect back to a URL of the same chain into an error (Scrapy would drop it silently)."""
+        if response.status in (301, 302, 303, 307, 308) and b"Location" in response.headers:
+            from urllib.parse import urljoin
+
+            target = urljoin(request.url, response.headers[b"Location"].decode("latin-1"))
+            chain = [*request.meta.get("redirect_urls", []), request.url]
+            if target in chain:
+                raise IgnoreRequest(f"redirect loop: {' -> '.join(chain + [target])}"[:500])
+        return response

@@ -58,7 +58,7 @@ def scrapy_settings(config: Config) -> dict[str, Any]:
         "LOG_LEVEL": "WARNING",
         "LOG_ENABLED": True,
         "ITEM_PIPELINES": {"crawlers.pipelines.StorePipeline": 300},
-        "DOWNLOADER_MIDDLEWARES": {"crawlers.middlewares.SourceBudgetMiddleware": 50},
+        "DOWNLOADER_MIDDLEWARES": {"crawlers.middlewares.SourceBudgetMiddleware": 650},
         "DEPTH_LIMIT": 0,  # depth is bounded per source by the spiders
         "HTTPCACHE_ENABLED": False,
         "REQUEST_FINGERPRINTER_IMPLEMENTATION": "2.7",

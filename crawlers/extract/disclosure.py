@@ -244,6 +244,7 @@ def _dl(dl, page_period: date | None, out: _Collector) -> int:
     return len(out.values) - n0
 
 
+_REPORT_TITLE = re.compile(r"运营报告|运营数据|信息披露|数据披露|月报|运营月报")
 _GAP_STOP = re.compile(r"[。；;!?！？]")
 _TAIL = re.compile(rf"(?P<tail>[^\d\n\t]{{0,14}}?)(?P<num>{NUMBER})\s*(?P<unit>{UNIT})?")
 
@@ -342,4 +343,8 @@ def extract_disclosure(html: str) -> DisclosureResult:
     if not result.values and result.label_hits:
         result.reason = ("names disclosure metrics but no period could be found" if result.period is None
                          else "names disclosure metrics but no label/value pair could be read")
+    elif not result.values and regex.search(nfkc(html)):
+        result.reason = "disclosure metrics appear only inside scripts or markup (page rendered by JavaScript?)"
+    elif not result.values and _REPORT_TITLE.search(result.title) and parse_period(result.title):
+        result.reason = "titled as a monthly report but names no disclosure metric"
     return result

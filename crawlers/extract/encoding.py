@@ -41,8 +41,9 @@ def decode_body(body: bytes, content_type: str | None = None) -> tuple[str, str,
 
     Returns ``(text, encoding, clean)``; ``clean`` is False when bytes had to be
     replaced (invalid for every plausible encoding). Order: BOM, declared charset
-    (header, then ``<meta>``) when the body decodes with it, strict UTF-8,
-    ``charset_normalizer``'s best guess, GB18030 with replacement.
+    (header, then ``<meta>``) when the body decodes with it, strict UTF-8, the
+    declared charset or UTF-8 with a few bytes replaced, ``charset_normalizer``'s
+    best guess, GB18030 with replacement.
     """
     if body.startswith(codecs.BOM_UTF8):
         return body[3:].decode("utf-8", "replace"), "utf-8", True
@@ -53,6 +54,14 @@ def decode_body(body: bytes, content_type: str | None = None) -> tuple[str, str,
             return body.decode(codec), codec, True
         except (UnicodeDecodeError, LookupError):
             continue
+    # A page in its declared (or UTF-8) encoding with a few broken bytes: keep that reading.
+    for codec in candidates:
+        try:
+            text = body.decode(codec, "replace")
+        except LookupError:
+            continue
+        if text.count("\ufffd") <= max(8, len(text) // 200):
+            return text, codec, False
     guess = None
     try:
         from charset_normalizer import from_bytes

@@ -175,8 +175,8 @@ class SourceSpider(scrapy.Spider):
         response = getattr(failure.value, "response", None)
         reason = failure.getErrorMessage() or type(failure.value).__name__
         name = type(failure.value).__name__
-        if name == "IgnoreRequest" and sid in self.state.abandoned and "abandoned" in reason:
-            return  # dropped because the source was stopped; counted once already
+        if sid in self.state.abandoned:
+            return  # the source was stopped: what was already queued is not counted or kept
         if "maxsize" in reason.lower() or "larger than download max size" in reason.lower():
             reason = f"body larger than {self.settings.getint('DOWNLOAD_MAXSIZE')} bytes: {reason}"
         reason = f"{name}: {reason}"
