@@ -33,6 +33,7 @@ DEFAULT_PARAMS: dict[str, Any] = {
     "overdue_jump_high": 0.08,
     "overdue_base_months": 3,
     "disclosure_grace_days": 25,  # report for month M is due by the end of M plus this
+    "disclosure_stopped_months": 3,  # this many reports missing in a row: stopped (high), fewer: late (medium)
     "site_window_days": 14,
     "site_min_failures": 2,
     "complaint_window_days": 30,
@@ -198,7 +199,8 @@ def overdue_jump(snapshot: Snapshot, params: dict, as_of: datetime) -> list[Find
 
 
 def disclosure_late(snapshot: Snapshot, params: dict, as_of: datetime) -> list[FindingResult]:
-    """Monthly report not published by month end + ``disclosure_grace_days`` (late: one month; stopped: ≥ 2).
+    """Monthly report not published by month end + ``disclosure_grace_days``
+    (late: medium; ``disclosure_stopped_months`` or more missing in a row: stopped, high).
 
     Only institutions that have disclosed before are judged (no history, no expectation).
     """
@@ -220,13 +222,14 @@ def disclosure_late(snapshot: Snapshot, params: dict, as_of: datetime) -> list[F
         missing = (due.year - last.year) * 12 + due.month - last.month
         if missing < 1:
             continue
-        severity = "high" if missing >= 2 else "medium"
+        stopped = missing >= params["disclosure_stopped_months"]
+        severity = "high" if stopped else "medium"
         fact = seen[last]
         ev = Evidence(window_start=_add_months(last, 1).isoformat(), window_end=today.isoformat(),
                       documents=_doc_evidence(snapshot, fact.document_id, "最近一期披露"),
                       metrics={"last_period": last.isoformat(), "due_period": due.isoformat(),
                                "months_missing": missing})
-        word = "停止披露" if missing >= 2 else "披露逾期"
+        word = "停止披露" if stopped else "披露逾期"
         out.append(_finding("disclosure_late", inst, severity,
                             f"{word}：最近一期为 {last:%Y-%m}，应已披露至 {due:%Y-%m}（缺 {missing} 期）", ev,
                             window=(_add_months(last, 1), today)))
@@ -418,7 +421,9 @@ def borrower_limits(snapshot: Snapshot, params: dict, as_of: datetime) -> list[F
                               + _doc_evidence(snapshot, bal[p].document_id, bal[p].raw_label),
                               metrics={"top1_share": t1[p].value, "balance": bal[p].value, "top1_amount": amount,
                                        "cap": params["cap_legal_person"]})
-                f = _finding("borrower_limits", inst, "high",
+                # An estimate from two disclosed aggregates, not a seen loan: medium (the flow detector
+                # ``borrower_cap`` sees the loans themselves).
+                f = _finding("borrower_limits", inst, "medium",
                              f"最大单一借款人待还 {amount / 10000:,.0f} 万元，超过单平台 100 万元上限（{p:%Y-%m}）", ev,
                              key="cap", window=(p, _month_end(p)))
                 f.kind = "borrower_cap"

@@ -23,22 +23,25 @@ from monitor.findings import SEVERITY_ORDER
 from monitor.models import Band
 
 DEFAULT_WEIGHTS: dict[str, float] = {
-    # detectors (graphs/detectors): strong evidence from flows and the registry
-    "ponzi": 1.5, "self_financing": 1.5, "fund_pool": 1.5, "capital_flight": 1.5,
+    # points per severity (a finding's points = severity points × its kind's weight)
+    "severity.low": 3.0, "severity.medium": 8.0, "severity.high": 25.0, "severity.critical": 40.0,
+    # detectors (graphs/detectors): evidence from flows and the registry
+    "ponzi": 1.4, "self_financing": 1.4, "fund_pool": 1.4, "capital_flight": 1.4,
     "round_tripping": 1.2, "scatter_gather": 1.2, "guarantee_circle": 1.0,
-    "borrower_cap": 1.0, "borrower_concentration": 0.8, "disclosure_mismatch": 1.2,
-    # indicators (monitor/indicators): weak public signals
-    "yield_above_peers": 0.8, "overdue_jump": 1.0, "disclosure_late": 0.8, "site_down": 1.0,
-    "complaint_surge": 1.0, "litigation": 0.8, "frequent_changes": 0.6, "capital_gap": 0.6,
+    "borrower_cap": 0.8, "borrower_concentration": 0.6, "disclosure_mismatch": 1.0,
+    # indicators (monitor/indicators): public signals
+    "yield_above_peers": 1.0, "overdue_jump": 1.0, "disclosure_late": 0.8, "site_down": 1.2,
+    "complaint_surge": 1.0, "litigation": 0.6, "frequent_changes": 0.8, "capital_gap": 0.5,
     "shared_address": 0.6,
     "default": 1.0,
 }
 DEFAULT_THRESHOLDS: dict[str, Any] = {
     "red": 60.0, "orange": 30.0, "yellow": 15.0,  # band lower bounds (score >= bound)
+    "weak_cap": 25.0,  # low + medium findings together count at most this (weak signals alone stay below orange)
     "alert_severity": "high",  # new findings at or above this severity raise an alert
 }
-# When a detector proposes no points (score 0), these are used (before the weight).
-SEVERITY_POINTS = {"low": 5.0, "medium": 12.0, "high": 25.0, "critical": 40.0}
+# Fallback when a rule set has no "severity.<level>" weight.
+SEVERITY_POINTS = {"low": 3.0, "medium": 8.0, "high": 25.0, "critical": 40.0}
 BAND_ORDER = {Band.GREEN.value: 0, Band.YELLOW.value: 1, Band.ORANGE.value: 2, Band.RED.value: 3}
 BAND_ZH = {"red": "红", "orange": "橙", "yellow": "黄", "green": "绿"}
 
@@ -94,20 +97,27 @@ def _evidence_link(finding) -> str | None:
     return f"finding:{fid}" if fid is not None else None
 
 
+def severity_points(rules: Rules, severity: str) -> float:
+    """Points of a severity under the rules (``weights["severity.<level>"]``, else the defaults)."""
+    return float(rules.weights.get(f"severity.{severity}", SEVERITY_POINTS.get(severity, 0.0)))
+
+
 def score_findings(findings: Iterable, rules: Rules) -> ScoreResult:
     """Score one institution's findings (rows, dicts or :class:`FindingResult`).
 
-    Per kind only the strongest finding counts (several lawsuits or two
-    detectors of the same pattern are one signal); its points are the
-    finding's proposed score (or the severity default) times the kind's
-    weight, rounded to 0.01. Contributions sum exactly to the score.
+    A finding is worth ``weight[kind] × weight["severity.<its severity>"]``
+    points (rounded to 0.01); per kind only the strongest finding counts
+    (several lawsuits, or a detector and an indicator of the same pattern,
+    are one signal). Low and medium findings together count at most
+    ``thresholds["weak_cap"]`` points, so weak signals alone stay below
+    orange; the total is capped at 100. Both caps are visible entries, and
+    the contributions always sum exactly to the score.
     """
     best: dict[str, tuple[float, Any, int]] = {}
     for f in findings:
         kind = _get(f, "kind")
-        base = float(_get(f, "score") or 0) or SEVERITY_POINTS.get(_get(f, "severity"), 0.0)
         weight = float(rules.weights.get(kind, rules.weights.get("default", 1.0)))
-        points = round(base * weight, 2)
+        points = round(severity_points(rules, _get(f, "severity")) * weight, 2)
         prev = best.get(kind)
         count = (prev[2] if prev else 0) + 1
         if prev is None or points > prev[0]:
@@ -128,11 +138,18 @@ def score_findings(findings: Iterable, rules: Rules) -> ScoreResult:
             "fingerprint": _get(f, "fingerprint"),
             "evidence": _evidence_link(f),
         })
+    weak_cap = rules.thresholds.get("weak_cap")
+    if weak_cap is not None:
+        weak = round(sum(c["points"] for c in contributions if c["severity"] in ("low", "medium")), 2)
+        if weak > float(weak_cap):
+            contributions.append({"key": "weak_cap", "points": round(float(weak_cap) - weak, 2),
+                                  "reason": f"弱信号封顶：低/中等级发现合计 {weak:g} 分，计 {float(weak_cap):g} 分",
+                                  "severity": None, "finding_id": None, "fingerprint": None, "evidence": None})
     total = round(sum(c["points"] for c in contributions), 2)
     if total > 100:
         contributions.append({"key": "cap", "points": round(100 - total, 2),
-                              "reason": f"封顶：原始合计 {total:g} 分，指数上限 100", "finding_id": None,
-                              "fingerprint": None, "evidence": None})
+                              "reason": f"封顶：原始合计 {total:g} 分，指数上限 100", "severity": None,
+                              "finding_id": None, "fingerprint": None, "evidence": None})
     score = round(sum(c["points"] for c in contributions), 2)
     return ScoreResult(score=score, band=band_for(score, rules.thresholds), contributions=contributions)
 
@@ -161,6 +178,9 @@ def validate_rules(weights: dict[str, Any], thresholds: dict[str, Any]) -> None:
         raise InputError("thresholds need numbers for red, orange and yellow") from None
     if not (100 >= red > orange > yellow > 0):
         raise InputError(f"thresholds must satisfy 100 >= red > orange > yellow > 0 (got {red}, {orange}, {yellow})")
+    weak_cap = thresholds.get("weak_cap")
+    if weak_cap is not None and (not isinstance(weak_cap, (int, float)) or isinstance(weak_cap, bool) or weak_cap < 0):
+        raise InputError(f"weak_cap must be a number >= 0, not {weak_cap!r}")
     sev = thresholds.get("alert_severity", "high")
     if sev not in SEVERITY_ORDER:
         raise InputError(f"alert_severity {sev!r} is not one of: {', '.join(SEVERITY_ORDER)}")
@@ -274,7 +294,7 @@ def backtest(config, as_of_dates: list[datetime], versions: list[int] | None = N
     from monitor.models import Institution
 
     if findings_at is None:
-        findings_at = lambda d: default_findings(config, d)  # noqa: E731
+        findings_at = replay_findings(config)
     with session_scope(config) as session:
         institutions = {i.uscc: i.id for i in session.exec(select(Institution))}
         rule_sets = [rules_version(session, v) for v in versions] if versions else [active_rules(session)]
@@ -302,6 +322,36 @@ def backtest(config, as_of_dates: list[datetime], versions: list[int] | None = N
         out["versions"][rules.version] = {"scores": dict(st["scores"]), "first_warned": st["first"],
                                           "alerts_per_sweep": st["alerts"]}
     return out
+
+
+def replay_findings(config, params: dict | None = None):
+    """A ``findings_at(as_of)`` for replays that reads the store once.
+
+    Detectors run on :func:`graphs.run.load_city` data cut at each date
+    (when ``graphs.run`` exists); indicators on one snapshot of everything,
+    which they filter by ``as_of`` themselves.
+    """
+    from monitor.db import session_scope
+    from monitor.indicators import compute_indicators, load_snapshot
+
+    far = datetime(9999, 1, 1, tzinfo=timezone.utc)
+    with session_scope(config) as session:
+        snapshot = load_snapshot(session, far)
+    try:
+        from graphs.run import detect_partition, load_city
+
+        city = load_city(config)
+    except ImportError:
+        city = None
+
+    def findings_at(as_of: datetime) -> list:
+        out = list(compute_indicators(snapshot, as_of, (params or {}).get("indicators")))
+        if city is not None:
+            for inputs in city.partitions(as_of):
+                out.extend(detect_partition(inputs, (params or {}).get("detectors"), as_of))
+        return out
+
+    return findings_at
 
 
 def default_findings(config, as_of: datetime) -> list:

@@ -30,7 +30,7 @@ def test_contributions_add_up_to_the_score_and_link_evidence():
     keys = [c["key"] for c in result.contributions]
     assert keys.count("litigation") == 1  # the strongest of a kind counts once
     ponzi = next(c for c in result.contributions if c["key"] == "ponzi")
-    assert ponzi["points"] == pytest.approx(20 * DEFAULT_WEIGHTS["ponzi"])
+    assert ponzi["points"] == pytest.approx(DEFAULT_WEIGHTS["severity.high"] * DEFAULT_WEIGHTS["ponzi"])
     assert ponzi["evidence"] == "http://flows/1" and ponzi["fingerprint"] == findings[0].fingerprint
     lit = next(c for c in result.contributions if c["key"] == "litigation")
     assert "共 2 项" in lit["reason"]
@@ -45,6 +45,17 @@ def test_score_is_capped_at_100_with_a_visible_entry():
     assert cap["key"] == "cap" and cap["points"] < 0
     assert sum(c["points"] for c in result.contributions) == pytest.approx(100)
     assert result.band == "red"
+
+
+def test_weak_signals_alone_stay_below_orange():
+    kinds = ["yield_above_peers", "overdue_jump", "complaint_surge", "disclosure_mismatch", "capital_gap"]
+    weak = score_findings([fr(k, "medium") for k in kinds], RULES)
+    assert weak.score == DEFAULT_THRESHOLDS["weak_cap"] and weak.band == "yellow"
+    entry = next(c for c in weak.contributions if c["key"] == "weak_cap")
+    assert entry["points"] < 0 and sum(c["points"] for c in weak.contributions) == pytest.approx(weak.score)
+    strong = score_findings([fr(k, "medium") for k in kinds] + [fr("ponzi", "high")], RULES)
+    assert strong.band in ("orange", "red") and strong.score == pytest.approx(
+        DEFAULT_THRESHOLDS["weak_cap"] + DEFAULT_WEIGHTS["severity.high"] * DEFAULT_WEIGHTS["ponzi"])
 
 
 def test_bands_and_warned():
@@ -81,10 +92,10 @@ def test_rule_change_creates_a_version_and_old_scores_keep_theirs(store):
         rows = {r.version: r for r in s.exec(select(RuleSet))}
         assert rows[1].weights["ponzi"] == DEFAULT_WEIGHTS["ponzi"] and not rows[1].active and rows[2].active
         scores = {r.id: r for r in s.exec(select(Score))}
-        assert scores[first.id].rule_version == 1 and scores[first.id].score == pytest.approx(30)
-        assert scores[second.id].rule_version == 2 and scores[second.id].score == pytest.approx(60)
+        assert scores[first.id].rule_version == 1 and scores[first.id].score == pytest.approx(25 * 1.4)
+        assert scores[second.id].rule_version == 2 and scores[second.id].score == pytest.approx(25 * 3.0)
         audit = list(s.exec(select(AuditEntry).where(AuditEntry.object_type == "ruleset")))
-        assert {(a.field, a.old, a.new) for a in audit} >= {("version", "1", "2"), ("ponzi", "1.5", "3.0"),
+        assert {(a.field, a.old, a.new) for a in audit} >= {("version", "1", "2"), ("ponzi", "1.4", "3.0"),
                                                              ("orange", "30.0", "40")}
         assert all(a.actor == "chief" for a in audit)
         with pytest.raises(InputError):
@@ -114,7 +125,7 @@ def test_backtest_reports_first_warning_and_alerts_per_sweep(sqlite_store):
         s.add(Institution(name="甲", name_norm="甲", uscc=a))
         s.add(Institution(name="乙", name_norm="乙", uscc=b))
         v1 = active_rules(s)
-        new_rule_version(s, weights={"yield_above_peers": 3.0})
+        new_rule_version(s, weights={"yield_above_peers": 5.0}, thresholds={"weak_cap": 50})
     dates = [datetime(2018, m, 28, tzinfo=timezone.utc) for m in (5, 6, 7)]
     # what the detectors/indicators see at each date (hand-built)
     script = {dates[0]: [fr("yield_above_peers", "medium", uscc=a)],
@@ -123,9 +134,9 @@ def test_backtest_reports_first_warning_and_alerts_per_sweep(sqlite_store):
     out = backtest(sqlite_store, dates, versions=[1, 2], findings_at=script.__getitem__)
     r1, r2 = out["versions"][1], out["versions"][2]
     assert v1.version == 1
-    assert a not in r1["first_warned"]  # 12 × 0.8 = 9.6: green under v1
-    assert r2["first_warned"][a] == dates[0].isoformat()  # 12 × 3 = 36: orange under v2
+    assert a not in r1["first_warned"]  # 8 × 1: green under v1
+    assert r2["first_warned"][a] == dates[0].isoformat()  # 8 × 5 = 40: orange under v2
     assert r1["first_warned"][b] == dates[1].isoformat()
     # v2: sweep 1 raises A's band, sweep 2 B's band and B's new high finding, sweep 3 nothing new
     assert r2["alerts_per_sweep"] == [1, 2, 0]
-    assert [x[1] for x in r1["scores"][b]] == [0, 40.0, 40.0]
+    assert [x[1] for x in r1["scores"][b]] == [0, 48.0, 48.0]
