@@ -67,9 +67,11 @@ class StorePipeline:
         """Cache what dedup needs (the crawl is the only writer of these rows while it runs)."""
         self.loaded = True
         with session_scope(self.config) as s:
-            self.facts = {(i, p, m, _key_float(v)) for i, p, m, v in s.exec(
-                select(DisclosureFact.institution_id, DisclosureFact.period, DisclosureFact.metric,
-                       DisclosureFact.value))}
+            # key -> [fact id or pending row, available_at]: a figure repeated on a later page
+            # (a report showing last month beside this month) keeps its earliest publication.
+            self.facts = {(i, p, m, _key_float(v)): [fid, _aware(a)] for fid, i, p, m, v, a in s.exec(
+                select(DisclosureFact.id, DisclosureFact.institution_id, DisclosureFact.period,
+                       DisclosureFact.metric, DisclosureFact.value, DisclosureFact.available_at))}
             self.companies_uscc = {u: i for i, u in s.exec(select(Company.id, Company.uscc)) if u}
             self.companies_name = {}
             for i, n, u in s.exec(select(Company.id, Company.name_norm, Company.uscc)):
@@ -150,18 +152,25 @@ class StorePipeline:
     def _records(self, s, item: dict, doc: Document, records: dict) -> None:
         stats = self.state.stats(item["source_id"])
         stats.items += 1
-        available = doc.available_at
+        available = _aware(doc.available_at)
         if "facts" in records and item.get("institution_id"):
             inst = item["institution_id"]
             for f in records["facts"]:
                 key = (inst, f["period"], f["metric"], _key_float(f["value"]))
-                if key in self.facts:
+                seen = self.facts.get(key)
+                if seen is not None:
+                    if available < seen[1]:
+                        row = seen[0] if isinstance(seen[0], DisclosureFact) else s.get(DisclosureFact, seen[0])
+                        row.published_at, row.available_at, row.document_id = doc.published_at, available, doc.id
+                        row.raw_label, row.raw_value = f["raw_label"], f["raw_value"]
+                        seen[1] = available
                     continue
-                self.facts.add(key)
-                s.add(DisclosureFact(institution_id=inst, period=f["period"], metric=f["metric"],
+                row = DisclosureFact(institution_id=inst, period=f["period"], metric=f["metric"],
                                      value=f["value"], unit=f["unit"], raw_label=f["raw_label"],
                                      raw_value=f["raw_value"], document_id=doc.id, published_at=doc.published_at,
-                                     available_at=available))
+                                     available_at=available)
+                s.add(row)
+                self.facts[key] = [row, available]
                 stats.facts += 1
         if "company" in records:
             self._registry(s, records, doc, stats)
@@ -288,6 +297,11 @@ class StorePipeline:
                     available_at=published or doc.available_at, url=(ev.get("url") or doc.url)[:2000],
                     external_id=ext[:200], document_id=doc.id))
         stats.events += 1
+
+
+def _aware(t: datetime) -> datetime:
+    # SQLite hands back naive datetimes; the store's convention is UTC.
+    return t if t.tzinfo is not None else t.replace(tzinfo=timezone.utc)
 
 
 def _utc_date(d: date | None) -> datetime | None:

@@ -11,7 +11,7 @@ from monitor.text import nfkc, normalize_label
 from crawlers.extract.dates import DATE_RE, find_published, parse_date, to_utc
 from crawlers.extract.html import clean, element_text, parse_html, text_lines, title
 from crawlers.extract.quantities import parse_amount
-from crawlers.extract.tables import find_column, key_values, pick, table_records, uscc_in
+from crawlers.extract.tables import find_column, is_key_value_table, key_values, pick, table_records, uscc_in
 
 COMPLAINT_KEYWORDS = ("提现困难", "无法提现", "提现失败", "逾期", "无法回款", "回款慢", "延期兑付", "兑付困难",
                       "失联", "跑路", "暴雷", "爆雷", "清盘", "立案", "诈骗", "非法集资", "停业", "暂停", "退出",
@@ -45,6 +45,8 @@ def extract_table_items(html: str, url: str, family: str) -> tuple[list[dict], s
     context = title(tree) + " " + " ".join(element_text(h) for h in body.iter("h1", "h2", "h3"))
     events = []
     for table in body.iter("table"):
+        if is_key_value_table(table):
+            continue
         header, rows = table_records(table)
         if not rows:
             continue
@@ -79,6 +81,31 @@ def extract_table_items(html: str, url: str, family: str) -> tuple[list[dict], s
     return events, page_text
 
 
+def is_list_page(el) -> bool:
+    """Mostly links (a list of items with dates, a pager): not an item itself."""
+    total = len("".join(text_lines(el)))
+    without_links = len("".join(text_lines(el, skip_links=True)))
+    return total > 0 and (total - without_links) >= 0.4 * total
+
+
+CLOSURE_WORDS = ("清盘", "停止运营", "终止运营", "良性退出", "停业", "暂停运营", "退出网贷", "清算", "停止发标")
+
+
+def closure_notice(html: str, url: str) -> dict | None:
+    """A platform's own closure notice (公告: 清盘, 良性退出, 停止运营 ...) as a ``closure`` event, else None."""
+    tree = clean(parse_html(html))
+    body = tree.body if tree.body is not None else tree
+    h1 = next(iter(body.iter("h1")), None)
+    heading = element_text(h1) if h1 is not None else title(tree)
+    if not any(w in heading for w in CLOSURE_WORDS) or is_list_page(body):
+        return None
+    text = "\n".join(text_lines(body, skip_links=True))
+    published = find_published(text)
+    return {"kind": "closure", "title": heading[:500], "body": text[:20000],
+            "occurred_on": published.date() if published else None, "published_at": published,
+            "keywords": keywords(heading + text), "external_id": f"closure:{url}"}
+
+
 def extract_article(html: str, url: str, family: str) -> dict | None:
     """One article-like item (a court notice, a complaint post, a news article) or None when the page is a list."""
     tree = clean(parse_html(html))
@@ -91,7 +118,7 @@ def extract_article(html: str, url: str, family: str) -> dict | None:
     content_el = article if article is not None else body
     lines = text_lines(content_el, skip_links=True)
     text = "\n".join(lines)
-    if len(text) < 20:
+    if len(text) < 20 or is_list_page(content_el):
         return None
     pairs = key_values(content_el)
     published = find_published(text)
@@ -102,8 +129,12 @@ def extract_article(html: str, url: str, family: str) -> dict | None:
                 d = parse_date(m.group(0))
                 published = to_utc(d) if d else None
                 break
+    if published is None:
+        v = pick(pairs, "投诉时间", "投诉日期", "发帖时间")
+        d = parse_date(v) if v else None
+        published = to_utc(d) if d else None
     occurred = None
-    for label in ("立案日期", "开庭日期", "开庭时间", "裁判日期", "发生日期", "投诉日期", "日期"):
+    for label in ("立案日期", "立案时间", "开庭日期", "开庭时间", "裁判日期", "发生日期", "投诉日期", "投诉时间"):
         v = pick(pairs, label)
         if v and parse_date(v):
             occurred = parse_date(v)
@@ -115,12 +146,13 @@ def extract_article(html: str, url: str, family: str) -> dict | None:
     case_no = case_no or (m.group(0) if m else None)
     kind = court_kind(heading + " " + text) if family == "court" else family
     platform = pick(pairs, "投诉对象", "涉及平台", "平台名称", "平台", "被投诉方", "被投诉平台", "涉事平台")
-    party = pick(pairs, "被执行人", "被告", "当事人", "被申请人")
+    party = pick(pairs, "被执行人", "失信被执行人", "被告", "当事人", "被申请人")
+    plaintiff = pick(pairs, "原告", "申请执行人", "申请人", "上诉人")
     amount_text = pick(pairs, "执行标的", "标的金额", "涉案金额", "涉诉金额", "涉及金额", "投诉金额", "金额")
     return {
         "kind": kind, "title": heading[:500], "body": text[:20000], "occurred_on": occurred,
         "published_at": published, "amount": parse_amount(amount_text) if amount_text else None,
-        "parties": [p for p in (platform, party) if p], "subject_name": platform or party,
+        "parties": [p for p in (platform, party, plaintiff) if p], "subject_name": platform or party or plaintiff,
         "uscc": uscc_in(pick(pairs, "统一社会信用代码", "信用代码") or ""), "keywords": keywords(heading + text),
         "external_id": f"{kind}:{case_no}" if case_no else f"{kind}:{url}",
     }

@@ -15,6 +15,9 @@ BLOCK = {"p", "div", "li", "ul", "ol", "dl", "dt", "dd", "tr", "table", "thead",
          "article", "h1", "h2", "h3", "h4", "h5", "h6", "header", "main", "br", "hr", "blockquote",
          "pre", "caption", "form", "title", "body", "html", "figure", "figcaption", "address"}
 CELL = {"td", "th"}
+# class/id tokens of site chrome in <div>s (sites rarely use <nav>/<footer>)
+CHROME_TOKENS = {"nav", "navbar", "menu", "footer", "foot", "breadcrumb", "sidebar", "ad", "ads", "banner",
+                 "copyright", "topbar"}
 
 
 def parse_html(text: str) -> lxml.html.HtmlElement:
@@ -35,8 +38,14 @@ def clean(tree: lxml.html.HtmlElement, chrome: bool = True) -> lxml.html.HtmlEle
             if el.getparent() is not None:
                 el.drop_tree()
             continue
-        if el.tag in drop and el.getparent() is not None:
+        if el.getparent() is None:
+            continue
+        if el.tag in drop:
             el.drop_tree()
+        elif chrome and el.tag in ("div", "ul", "section", "span", "p"):
+            tokens = set((el.get("class") or "").lower().split()) | {(el.get("id") or "").lower()}
+            if tokens & CHROME_TOKENS:
+                el.drop_tree()
     return tree
 
 

@@ -69,12 +69,28 @@ def key_values(el) -> dict[str, str]:
 
 
 def pick(pairs: dict[str, str], *labels: str) -> str | None:
-    """The value of the first of ``labels`` present (labels given in natural form)."""
+    """The value of the first of ``labels`` present (labels given in natural form).
+
+    Exact keys first, then keys that start with a label ("被执行人姓名/名称" for "被执行人").
+    """
     for label in labels:
         v = pairs.get(normalize_label(label))
         if v:
             return v
+    for label in labels:
+        key = normalize_label(label)
+        for k, v in pairs.items():
+            if k.startswith(key) and v:
+                return v
     return None
+
+
+def is_key_value_table(table) -> bool:
+    """A vertical table of ``<th>label</th><td>value</td>`` rows (a record, not a list)."""
+    rows = [[c for c in tr if c.tag in ("td", "th")] for tr in table.iter("tr")]
+    rows = [r for r in rows if r]
+    return bool(rows) and all(len(r) in (2, 4) and r[0].tag == "th" for r in rows) and \
+        not all(c.tag == "th" for c in rows[0])
 
 
 def uscc_in(text: str | None) -> str | None:

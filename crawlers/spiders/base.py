@@ -40,8 +40,9 @@ class SourceSpider(scrapy.Spider):
     name = "base"
     handle_httpstatus_list = HANDLED_STATUSES
     parser_name = "base"
-    # How far up from the start URL the walk may roam: 0 = the start folder, 1 = its parent...
-    scope_levels_up = 0
+    # Scope of the walk: None = the start URL's folder; N = the first N path segments of the start URL
+    # (the registry's company pages start deep, /registry/company/X.html, but link across /registry/).
+    scope_segments: int | None = None
 
     def __init__(self, sources: list[dict], state, loader=None, **kwargs):
         super().__init__(**kwargs)
@@ -60,10 +61,10 @@ class SourceSpider(scrapy.Spider):
 
     def scope(self, url: str) -> str:
         prefix = folder_prefix(url)
-        for _ in range(self.scope_levels_up):
+        if self.scope_segments is not None:
             parts = urlsplit(prefix)
-            parent = parts.path.rstrip("/").rsplit("/", 1)[0] + "/"
-            prefix = f"{parts.scheme}://{parts.netloc}{parent}"
+            segments = [p for p in parts.path.split("/") if p][: self.scope_segments]
+            prefix = f"{parts.scheme}://{parts.netloc}/" + "".join(f"{p}/" for p in segments)
         return prefix
 
     def request(self, url: str, src: dict, depth: int, prefix: str, **meta) -> scrapy.Request:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from crawlers.extract.disclosure import extract_disclosure
+from crawlers.extract.events import closure_notice
 from crawlers.spiders.base import SourceSpider
 
 
@@ -19,6 +20,11 @@ class DisclosureSpider(SourceSpider):
         elif result.reason:
             status, error = "unreadable", result.reason
         else:
+            notice = closure_notice(text, response.url)
+            if notice is not None:
+                return {"status": "ok", "published_at": notice["published_at"],
+                        "records": {"events": [{**notice, "institution_id": src.get("institution_id"),
+                                                "url": response.url}]}}
             status, error = "skipped", None  # a page without disclosure figures (home, index, about)
         return {"status": status, "error": error, "published_at": result.published_at,
                 "records": {"facts": facts} if facts else {}}

@@ -9,7 +9,7 @@ from crawlers.spiders.base import SourceSpider
 class RegistrySpider(SourceSpider):
     name = "registry"
     parser_name = "registry"
-    scope_levels_up = 1  # /registry/company/X.html may link to /registry/... list and company pages
+    scope_segments = 1  # /registry/company/X.html links across /registry/ (lists, related firms)
 
     def extract(self, response, text: str, src: dict) -> dict:
         res = extract_registry(text, response.url)
