@@ -154,12 +154,30 @@ def score(truth: Mapping[str, Any], result: Replay) -> dict[str, Any]:
 
 
 def evaluate(config, truth: Mapping[str, Any], *, warn: WarnRule | None = None, step: int = 1,
-             lag_days: int = 5, params=None, detectors=None) -> dict[str, Any]:
-    """Replay the store against ``truth`` and return the report (see :func:`score`)."""
+             lag_days: int = 5, params=None, detectors=None, rule: str = "severity",
+             rule_versions: list[int] | None = None) -> dict[str, Any]:
+    """Replay the store against ``truth`` and return the report (see :func:`score`).
+
+    ``rule="band"``: warned = first replay date at which the risk index is orange or red
+    (:func:`monitor.scoring.band_replay`, detectors and indicators scored with each rule version in
+    ``rule_versions``, default the active one); the report adds ``alerts_per_sweep`` and, for
+    several versions, ``versions`` side by side.
+    """
     from graphs.run import load_city
 
-    data = load_city(config)
     dates = replay_dates(truth["start"], int(truth["months"]), lag_days, step)
+    if rule == "band":
+        from monitor.scoring import band_replay
+
+        reports = {}
+        for version, r in band_replay(config, dates, rule_versions).items():
+            reports[version] = score(truth, Replay(r["first_by_detector"], r["first"], dates))
+            reports[version].update(rule=f"band v{version}", alerts_per_sweep=r["alerts_per_sweep"])
+        report = next(iter(reports.values()))
+        report["versions"] = {v: {"overall": rep["overall"], "alerts_per_sweep": rep["alerts_per_sweep"]}
+                              for v, rep in reports.items()}
+        return report
+    data = load_city(config)
     result = replay(data, dates, warn or severity_rule("medium"), params, detectors)
     return score(truth, result)
 
@@ -249,11 +267,17 @@ def print_report(report: Mapping[str, Any]) -> None:
 @click.option("--lag-days", type=int, default=5, show_default=True, help="Days after each month end to replay at.")
 @click.option("--min-severity", type=click.Choice(["low", "medium", "high", "critical"]), default="medium",
               show_default=True, help="Warn rule: a finding of at least this severity.")
+@click.option("--rule", type=click.Choice(["severity", "band"]), default="severity", show_default=True,
+              help="Warn rule: a finding of --min-severity, or the risk index in band orange/red.")
+@click.option("--rule-version", "rule_versions", type=int, multiple=True,
+              help="With --rule band: rule set version(s) to compare side by side (default: the active one).")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @pass_ctx
-def evaluate_command(ctx, truth_path, city, no_crawl, step, lag_days, min_severity, as_json) -> None:
+def evaluate_command(ctx, truth_path, city, no_crawl, step, lag_days, min_severity, rule, rule_versions,
+                     as_json) -> None:
     """Replay month by month and print precision, recall, F1 and lead time against ground truth."""
-    kwargs = dict(warn=severity_rule(min_severity), step=1 if step == "month" else 3, lag_days=lag_days)
+    kwargs = dict(warn=severity_rule(min_severity), step=1 if step == "month" else 3, lag_days=lag_days,
+                  rule=rule, rule_versions=list(rule_versions) or None)
     if city:
         report = evaluate_city(city, crawl=not no_crawl, **kwargs)
     elif truth_path:
@@ -267,3 +291,7 @@ def evaluate_command(ctx, truth_path, city, no_crawl, step, lag_days, min_severi
         click.echo(json.dumps(report, ensure_ascii=False, indent=2, default=str))
     else:
         print_report(report)
+        for version, v in (report.get("versions") or {}).items():
+            o = v["overall"]
+            click.echo(f"rule v{version}: precision {_fmt(o['precision'], True)} recall {_fmt(o['recall'], True)} "
+                       f"lead median {_fmt(o['lead_days_median'])} d; alerts per sweep {v['alerts_per_sweep']}")

@@ -284,7 +284,8 @@ def backtest(config, as_of_dates: list[datetime], versions: list[int] | None = N
     ``findings_at(as_of) -> list[FindingResult]`` defaults to detectors
     (``graphs.run.detect``, if it has landed) plus indicators. Returns
     ``{"dates": [...], "versions": {v: {"scores": {uscc: [[iso, score, band], ...]},
-    "first_warned": {uscc: iso}, "alerts_per_sweep": [n, ...]}}}`` — alerts
+    "first_warned": {uscc: iso}, "first_warned_by_kind": {kind: {uscc: iso}},
+    "alerts_per_sweep": [n, ...]}}}`` — alerts
     counted with :func:`monitor.alerts.alert_events` as a sweep would raise them.
     """
     from sqlmodel import select
@@ -299,8 +300,8 @@ def backtest(config, as_of_dates: list[datetime], versions: list[int] | None = N
         institutions = {i.uscc: i.id for i in session.exec(select(Institution))}
         rule_sets = [rules_version(session, v) for v in versions] if versions else [active_rules(session)]
     out: dict[str, Any] = {"dates": [d.isoformat() for d in as_of_dates], "versions": {}}
-    state = {r.version: {"bands": {}, "seen": set(), "scores": defaultdict(list), "first": {}, "alerts": []}
-             for r in rule_sets}
+    state = {r.version: {"bands": {}, "seen": set(), "scores": defaultdict(list), "first": {}, "alerts": [],
+                         "by_kind": defaultdict(dict)} for r in rule_sets}
     for as_of in as_of_dates:
         findings = findings_at(as_of)
         for rules in rule_sets:
@@ -311,8 +312,11 @@ def backtest(config, as_of_dates: list[datetime], versions: list[int] | None = N
                 r = results[inst_id]
                 bands[uscc] = r.band
                 st["scores"][uscc].append([as_of.isoformat(), r.score, r.band])
-                if warned(r.band) and uscc not in st["first"]:
-                    st["first"][uscc] = as_of.isoformat()
+                if warned(r.band):
+                    st["first"].setdefault(uscc, as_of.isoformat())
+                    for c in r.contributions:
+                        if c["points"] > 0:
+                            st["by_kind"][c["key"]].setdefault(uscc, as_of.isoformat())
             events = alert_events(st["bands"], bands, st["seen"], findings, rules.thresholds.get("alert_severity", "high"))
             st["alerts"].append(len(events))
             st["bands"] = bands
@@ -320,8 +324,23 @@ def backtest(config, as_of_dates: list[datetime], versions: list[int] | None = N
     for rules in rule_sets:
         st = state[rules.version]
         out["versions"][rules.version] = {"scores": dict(st["scores"]), "first_warned": st["first"],
+                                          "first_warned_by_kind": {k: dict(v) for k, v in st["by_kind"].items()},
                                           "alerts_per_sweep": st["alerts"]}
     return out
+
+
+def band_replay(config, dates: list[datetime], versions: list[int] | None = None, findings_at=None) -> dict[int, dict]:
+    """The hook of ``monitor evaluate --rule band``: per rule version, the first date each institution
+    was warned (band orange or red, :func:`warned`), the same per contributing finding kind, and the
+    alerts each sweep would raise (the inspectors' workload). Dates are ``datetime.date``.
+    """
+    result = backtest(config, dates, versions, findings_at)
+    day = lambda iso: datetime.fromisoformat(iso).date()  # noqa: E731
+    return {v: {"first": {u: day(d) for u, d in r["first_warned"].items()},
+                "first_by_detector": {k: {u: day(d) for u, d in firsts.items()}
+                                      for k, firsts in r["first_warned_by_kind"].items()},
+                "alerts_per_sweep": r["alerts_per_sweep"]}
+            for v, r in result["versions"].items()}
 
 
 def replay_findings(config, params: dict | None = None):
