@@ -9,6 +9,7 @@ import pytest
 from monitor.errors import InputError
 from monitor.findings import Evidence, EvidenceDocument, FindingResult
 from monitor.scoring import (DEFAULT_THRESHOLDS, DEFAULT_WEIGHTS, Rules, active_rules, backtest, band_for,
+                             band_replay,
                              new_rule_version, score_all, score_findings, store_scores, warned)
 from tests.conftest import uscc_for
 
@@ -140,3 +141,8 @@ def test_backtest_reports_first_warning_and_alerts_per_sweep(sqlite_store):
     # v2: sweep 1 raises A's band, sweep 2 B's band and B's new high finding, sweep 3 nothing new
     assert r2["alerts_per_sweep"] == [1, 2, 0]
     assert [x[1] for x in r1["scores"][b]] == [0, 48.0, 48.0]
+    # the hook of `monitor evaluate --rule band`: dates, and per kind contributing when warned
+    hook = band_replay(sqlite_store, dates, versions=[2], findings_at=script.__getitem__)[2]
+    assert hook["first"] == {a: dates[0].date(), b: dates[1].date()}
+    assert hook["first_by_detector"]["site_down"] == {b: dates[1].date()}
+    assert hook["alerts_per_sweep"] == r2["alerts_per_sweep"]
