@@ -1,39 +1,120 @@
 """Disclosure vs flows: what the platform publishes against what custody flows show.
 
 Catches, for the latest disclosed month that flows cover:
-    * ``outstanding_balance`` differing from loans − repayments seen in flows
-      by more than ``balance_tolerance`` (relative);
+    * ``outstanding_balance`` growing faster than net lending seen in flows
+      (loans out − repayments in) over ``balance_months`` months, by more
+      than ``balance_excess`` of the balance (an inflated balance);
     * ``related_party_balance`` disclosed (near) zero while custody money
       reaches related parties (directly or through converging borrowers);
-    * ``overdue_amount`` far below the outstanding of borrowers that stopped
-      repaying for ``overdue_months``.
+    * ``overdue_amount`` far below the outstanding of regular repayers that
+      stopped repaying for ``overdue_months`` (:func:`stopped_repaying`).
     The disclosure pages (source documents) are part of the evidence.
 Misses
-    Lies on metrics flows cannot check (lender counts, yields); platforms
-    whose flows start long after their first loans (balances then differ for
-    an honest reason — the tolerance absorbs only part of that).
+    Lies on metrics flows cannot check (lender counts, yields); a balance
+    inflated once and then kept steady (only growth is compared, since flows
+    start after a platform's first loans and levels cannot be); months
+    missing from the flows (a window with a missing month is skipped).
 Complexity
     O(E + F) in the platform's edges and disclosure facts.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import datetime
 
 from graphs.detectors import Inputs, complete_periods, fact_documents, finding, merged, month_end
 from graphs.detectors._borrowers import outstanding
 from graphs.detectors._convergence import collectors
+from graphs.platform import purpose_code
 from monitor.findings import Evidence, FindingResult
 
 NAME = "disclosure_mismatch"
 DEFAULTS = {
-    "balance_tolerance": 0.35,
+    "balance_months": 3,  # growth of the disclosed balance over this many months
+    "balance_excess": 0.08,  # (disclosed growth − net lending in flows) / disclosed balance
     "min_amount": 500_000.0,  # 元: differences below this are ignored
     "related_floor": 0.2,  # disclosed related balance below this share of what flows show = not disclosed
-    "overdue_months": 3,
+    "overdue_months": 2,
+    "min_stopped": 3,  # borrowers that stopped repaying
     "overdue_understated": 0.4,  # disclosed overdue below this share of the flow estimate
     "window": 6,
 }
+
+
+def _lending(flows, period: str) -> float:
+    """Loans out of custody minus repayments into it in one month (any non-lender counterparty)."""
+    net = 0.0
+    for e in flows.edges:
+        if e.period != period:
+            continue
+        codes = {purpose_code(x) for x in e.purposes}
+        if e.src == flows.custody and e.dst not in flows.platform_accounts and e.dst not in flows.lenders \
+                and (e.dst in flows.borrowers or "disburse" in codes):
+            net += e.amount
+        elif e.dst == flows.custody and e.src not in flows.platform_accounts and e.src not in flows.lenders \
+                and (e.src in flows.borrowers or "repay" in codes):
+            net -= e.amount
+    return net
+
+
+def balance_growth_excess(flows, facts: list[dict], upto: str, months: int) -> dict | None:
+    """Disclosed balance growth over ``months`` minus net lending seen in flows, for the latest disclosure.
+
+    Levels cannot be compared (flows start after the first loans); changes can.
+    Repayments include interest, so honest platforms show a small positive
+    excess (about the interest of the period).
+    """
+    rows = {str(f["period"])[:7]: f for f in facts if f.get("metric") == "outstanding_balance"}
+    periods = [q for q in flows.periods() if q <= upto]
+    for i in range(len(periods) - 1, months - 1, -1):
+        end, start = periods[i], periods[i - months]
+        window = periods[i - months + 1:i + 1]
+        if end in rows and start in rows and _consecutive(start, end, months):
+            d1, d0 = rows[end]["value"], rows[start]["value"]
+            if d1 <= 0:
+                return None
+            net = sum(_lending(flows, q) for q in window)
+            excess = (d1 - d0) - net
+            return {"period": end, "from": start, "disclosed": d1, "disclosed_before": d0,
+                    "net_lending_in_flows": round(net, 2), "excess": round(excess, 2),
+                    "excess_share": round(excess / d1, 4)}
+    return None
+
+
+def _consecutive(start: str, end: str, months: int) -> bool:
+    y0, m0, y1, m1 = int(start[:4]), int(start[5:]), int(end[:4]), int(end[5:])
+    return (y1 - y0) * 12 + m1 - m0 == months
+
+
+def stopped_repaying(flows, upto: str, quiet_months: int) -> tuple[float, int]:
+    """Outstanding of borrowers who repaid in ≥ 2 months, then not at all in the last ``quiet_months``.
+
+    A regular repayer going silent while still owing at least a third of
+    what it borrowed is read as overdue. Returns (amount, borrowers).
+    """
+    periods = [q for q in flows.periods() if q <= upto]
+    if len(periods) <= quiet_months:
+        return 0.0, 0
+    quiet = set(periods[-quiet_months:])
+    lent: dict[str, float] = defaultdict(float)
+    repaid: dict[str, float] = defaultdict(float)
+    months: dict[str, set[str]] = defaultdict(set)
+    for e in flows.edges:
+        if e.period > upto:
+            continue
+        if e.src == flows.custody and e.dst in flows.borrowers:
+            lent[e.dst] += e.amount
+        elif e.dst == flows.custody and e.src in flows.borrowers:
+            repaid[e.src] += e.amount
+            months[e.src].add(e.period)
+    amount, n = 0.0, 0
+    for b, loan in lent.items():
+        owed = loan - repaid[b]
+        if len(months[b]) >= 2 and not months[b] & quiet and owed >= loan / 3:
+            amount += owed
+            n += 1
+    return amount, n
 
 
 def _latest(facts: list[dict], metric: str, upto: str) -> dict | None:
@@ -51,13 +132,9 @@ def detect(inputs: Inputs, params=None, as_of: datetime | None = None) -> list[F
         return []
     upto = periods[-1]
     checks: dict[str, dict] = {}
-    bal = _latest(inputs.facts, "outstanding_balance", upto)
-    if bal:
-        period = str(bal["period"])[:7]
-        est = sum(outstanding(flows, period).values())
-        diff = abs(bal["value"] - est)
-        if diff >= p["min_amount"] and diff / max(bal["value"], est) > p["balance_tolerance"]:
-            checks["outstanding_balance"] = {"period": period, "disclosed": bal["value"], "flows": round(est, 2)}
+    growth = balance_growth_excess(flows, inputs.facts, upto, p["balance_months"])
+    if growth and growth["excess_share"] >= p["balance_excess"] and growth["excess"] >= p["min_amount"]:
+        checks["outstanding_balance"] = growth
     rel = _latest(inputs.facts, "related_party_balance", upto)
     window = set(periods[-p["window"]:])
     related_flow = sum(e.amount for e in flows.edges if e.period in window and e.src == flows.custody
@@ -70,14 +147,10 @@ def detect(inputs: Inputs, params=None, as_of: datetime | None = None) -> list[F
     over = _latest(inputs.facts, "overdue_amount", upto)
     if over is not None:
         period = str(over["period"])[:7]
-        quiet = [q for q in periods if q <= period][-p["overdue_months"]:]
-        if len(quiet) == p["overdue_months"]:
-            owed = outstanding(flows, period)
-            repaid = {e.src for e in flows.edges if e.dst == flows.custody and e.period in set(quiet)}
-            started = {e.dst for e in flows.edges if e.src == flows.custody and e.period < quiet[0]}
-            est = sum(v for b, v in owed.items() if b not in repaid and b in started)
-            if est >= p["min_amount"] and over["value"] < p["overdue_understated"] * est:
-                checks["overdue_amount"] = {"period": period, "disclosed": over["value"], "flows": round(est, 2)}
+        est, stopped = stopped_repaying(flows, period, p["overdue_months"])
+        if stopped >= p["min_stopped"] and est >= p["min_amount"] and over["value"] < p["overdue_understated"] * est:
+            checks["overdue_amount"] = {"period": period, "disclosed": over["value"], "flows": round(est, 2),
+                                        "borrowers_stopped": stopped}
     if not checks:
         return []
     severity = "high" if len(checks) >= 2 else "medium"

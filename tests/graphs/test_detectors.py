@@ -246,34 +246,47 @@ def test_borrower_concentration_understated_in_disclosure_is_medium():
 
 
 # --------------------------------------------------------------------------- disclosure mismatch
-def balance_from_flows(p):
-    from graphs.detectors._borrowers import outstanding
+def balance_facts(before, after, url="/p/x/2017-12.html"):
+    return [{"period": date(2017, 9, 1), "metric": "outstanding_balance", "value": before, "url": "/p/x/2017-09.html",
+             "document_id": 4},
+            {"period": date(2017, 12, 1), "metric": "outstanding_balance", "value": after, "url": url, "document_id": 5}]
 
-    return sum(outstanding(p.flows(), "2017-12").values())
 
-
-def test_disclosure_mismatch_balance_and_related_party():
+# Net lending in Oct–Dec by construction: healthy book 3 × (800,000 lent − 880,000 repaid) = −240,000;
+# the converging platform adds 3 × 6 × 150,000 = 2,700,000 of nominal loans.
+def test_disclosure_mismatch_inflated_balance_and_hidden_related_lending():
     p = converging_platform()
-    reg = registry_with_controller()
-    true_balance = balance_from_flows(p)
-    facts = [{"period": date(2017, 12, 1), "metric": "outstanding_balance", "value": true_balance * 2,
-              "url": "/p/x/2017-12.html", "document_id": 5},
-             {"period": date(2017, 12, 1), "metric": "related_party_balance", "value": 0.0,
-              "url": "/p/x/2017-12.html", "document_id": 5}]
-    [f] = run("disclosure_mismatch", p.inputs(reg, facts=facts))
+    facts = balance_facts(10_000_000, 10_000_000 + 2_460_000 + 2_000_000)  # 2,000,000 more than flows show
+    facts.append({"period": date(2017, 12, 1), "metric": "related_party_balance", "value": 0.0,
+                  "url": "/p/x/2017-12.html", "document_id": 5})
+    [f] = run("disclosure_mismatch", p.inputs(registry_with_controller(), facts=facts))
     assert set(f.evidence.metrics) == {"outstanding_balance", "related_party_balance"}
     assert f.severity == "high"
-    assert f.evidence.metrics["outstanding_balance"]["flows"] == pytest.approx(true_balance, rel=1e-6)
-    assert f.evidence.documents[0].document_id == 5
+    bal = f.evidence.metrics["outstanding_balance"]
+    assert bal["net_lending_in_flows"] == pytest.approx(2_460_000, abs=1)
+    assert bal["excess"] == pytest.approx(2_000_000, abs=1)
+    assert f.evidence.metrics["related_party_balance"]["flows"] >= 18 * 140_000
+    assert {d.document_id for d in f.evidence.documents} >= {5}
 
 
 def test_disclosure_consistent_with_flows_is_quiet():
     p = Platform()
-    facts = [{"period": date(2017, 12, 1), "metric": "outstanding_balance", "value": balance_from_flows(p) * 1.1,
-              "url": "/p/x/2017-12.html"},
-             {"period": date(2017, 12, 1), "metric": "related_party_balance", "value": 0.0, "url": "/p/x/a.html"},
-             {"period": date(2017, 12, 1), "metric": "overdue_amount", "value": 0.0, "url": "/p/x/a.html"}]
+    facts = balance_facts(10_000_000, 10_000_000 - 240_000 + 250_000)  # interest-sized excess only
+    facts += [{"period": date(2017, 12, 1), "metric": "related_party_balance", "value": 0.0, "url": "/p/x/a.html"},
+              {"period": date(2017, 12, 1), "metric": "overdue_amount", "value": 0.0, "url": "/p/x/a.html"}]
     assert run("disclosure_mismatch", p.inputs(registry_with_controller(), facts=facts)) == []
+
+
+def test_disclosure_mismatch_overdue_understated_when_regular_repayers_stop():
+    p = Platform()
+    # the June cohort's borrowers repaid in Jul–Sep, then stopped: remove their Oct–Dec repayments
+    p.edges = [e for e in p.edges if not (e["src"].startswith("B5_") and e["period"] >= "2017-10")]
+    facts = [{"period": date(2017, 12, 1), "metric": "overdue_amount", "value": 10_000.0, "url": "/p/x/b.html"}]
+    [f] = run("disclosure_mismatch", p.inputs(facts=facts), min_amount=100_000)
+    od = f.evidence.metrics["overdue_amount"]
+    assert od["borrowers_stopped"] == 20
+    assert od["flows"] == pytest.approx(20 * (40_000 - 3 * 40_000 / 6 * 1.1), rel=1e-6)
+    assert run("disclosure_mismatch", Platform().inputs(facts=facts), min_amount=100_000) == []
 
 
 def test_fingerprints_are_stable_across_as_of_dates():
