@@ -112,6 +112,12 @@ def _split(total: int, n: int, rng: random.Random, round_to: int = 100_00) -> li
     return parts
 
 
+def _day_sec(rnd, span: int) -> int:
+    """A second of the month (office hours 8-22) from a uniform draw."""
+    day = int(rnd() * (span // 86400 + 1))
+    return day * 86400 + 28800 + int(rnd() * 50400)
+
+
 def _sec(day: int, rng: random.Random) -> int:
     return (day - 1) * 86400 + rng.randint(8 * 3600, 22 * 3600)
 
@@ -296,22 +302,23 @@ def simulate_platform(plat: Platform, seed: int, start: date, months: int, rows_
             n_inv = max(5, room // 2)
             n_pay = max(5, room - n_inv)
         pool_now = lender_pool * (1 + m / 12)
-        for amt in _split(invest - direct, int(n_inv * (invest - direct) / max(1, invest)) + 1, rng):
-            i = lender_base + int(rng.random() * pool_now)
-            lenders_ever.add(i)
-            rows.append((_sec(rng.randint(1, end_day), rng), amt, _person_row(i), custody, "invest"))
-        for amt in _split(direct, max(1, int(n_inv * direct / max(1, invest))), rng):
-            i = lender_base + int(rng.random() * pool_now)
-            lenders_ever.add(i)
-            rows.append((_sec(rng.randint(1, end_day), rng), amt, _person_row(i), general, "invest"))
-        current_lenders = len({r[2][0] for r in rows if r[4] == "invest"})
+        rnd = rng.random
+        span = end_day * 86400 - 1
+        month_lenders: set[int] = set()
+        # Lender rows are the bulk of a file (all of it in volume mode): keep this loop lean.
+        for amt, to in ((invest - direct, custody), (direct, general)):
+            n = int(n_inv * amt / max(1, invest)) + (1 if to is custody else 0)
+            for a in _split(amt, max(1, n), rng):
+                i = lender_base + int(rnd() * pool_now)
+                month_lenders.add(i)
+                rows.append((_day_sec(rnd, span), a, _person_row(i), to, "invest"))
+        lenders_ever |= month_lenders
+        current_lenders = len(month_lenders)
         pays_general = int((payout + extra) * 0.4) if (kind == "fund_pool" and x > 0) else 0
-        for amt in _split(payout + extra - pays_general, n_pay, rng, 0):
-            i = lender_base + int(rng.random() * pool_now * 0.9)
-            rows.append((_sec(rng.randint(1, end_day), rng), amt, custody, _person_row(i), "payout"))
-        for amt in _split(pays_general, max(1, n_pay // 3), rng, 0):
-            i = lender_base + int(rng.random() * pool_now * 0.9)
-            rows.append((_sec(rng.randint(1, end_day), rng), amt, general, _person_row(i), "payout"))
+        for amt, frm, n in ((payout + extra - pays_general, custody, n_pay), (pays_general, general, max(1, n_pay // 3))):
+            for a in _split(amt, n, rng, 0):
+                i = lender_base + int(rnd() * pool_now * 0.9)
+                rows.append((_day_sec(rnd, span), a, frm, _person_row(i), "payout"))
         st["payout"] = payout + extra
         st["extra_payout"] = extra
         # 4. the platform's own money: service fees, salaries, rent, controller pay

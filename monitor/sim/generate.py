@@ -6,6 +6,7 @@ with a string built from the seed, and files are written in a fixed order.
 
 from __future__ import annotations
 
+import calendar
 import csv
 import io
 import json
@@ -120,11 +121,22 @@ def generate_city(out_dir, *, seed: int = 7, platforms: int = 60, months: int = 
 
 
 # --------------------------------------------------------------------------- transfers
-def _amount(cents: int, thousands: bool, wan: bool) -> str:
-    if wan:
-        return f"{cents // 1_000_000}.{cents % 1_000_000:06d}"
-    whole = cents // 100
-    return (f"{whole:,}" if thousands else str(whole)) + f".{cents % 100:02d}"
+_TOD: dict[str, list[str]] = {}
+
+
+def _time_parts(fmt: str) -> tuple[str, str]:
+    """Split a time format into its date part and time-of-day part."""
+    k = fmt.index("%H")
+    return fmt[:k], fmt[k:]
+
+
+def _tod_table(fmt: str) -> list[str]:
+    """Formatted time of day for every second (built once per format; strftime per row is slow)."""
+    if fmt not in _TOD:
+        base = datetime(2000, 1, 1)
+        step = timedelta(seconds=1)
+        _TOD[fmt] = [(base + s * step).strftime(fmt) for s in range(86400)]
+    return _TOD[fmt]
 
 
 def _write_transfers(path: Path, rows: list, p: Platform, m: int, first: date) -> None:
@@ -134,30 +146,41 @@ def _write_transfers(path: Path, rows: list, p: Platform, m: int, first: date) -
     wan = fs.header_set == WAN_HEADER_SET
     english = fs.header_set in (2, 3)
     currency = "CNY" if english else "人民币"
-    prefix = ("CB", "", "TX", "REF", "LS")[fs.header_set]
+    prefix = f"{('CB', '', 'TX', 'REF', 'LS')[fs.header_set]}{p.no:04d}{m:03d}"
     rows.sort(key=lambda r: r[0])
-    base = datetime(first.year, first.month, 1)
-    fmt = fs.time_format
-    mask = fs.mask_ids
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow([h for h in hdr if h is not None])
-    one_sec = timedelta(seconds=1)
+    date_fmt, tod_fmt = _time_parts(fs.time_format)
+    tod = _tod_table(tod_fmt)
+    days = [date(first.year, first.month, d).strftime(date_fmt)
+            for d in range(1, calendar.monthrange(first.year, first.month)[1] + 1)]
+    thousands = fs.thousands
+    cur = f",{currency}" if with_cur else ""
+    purposes = {k: v + cur for k, v in PURPOSES.items()}
+    parties: dict[tuple, str] = {}
+
+    def party(t: tuple) -> str:
+        # account,name,id as one CSV fragment (names never hold commas or quotes)
+        acct, name, ident = t
+        if fs.mask_ids and len(ident) == 18 and not ident.startswith("9"):
+            ident = N.mask_id(ident)
+        v = parties[t] = f"{acct},{name},{ident}"
+        return v
+
+    lines = [",".join(h for h in hdr if h is not None)]
+    ap = lines.append
+    get = parties.get
     for k, (sec, cents, payer, payee, purpose) in enumerate(rows):
-        pid, qid = payer[2], payee[2]
-        if mask:
-            if len(pid) == 18 and not pid.startswith("9"):
-                pid = N.mask_id(pid)
-            if len(qid) == 18 and not qid.startswith("9"):
-                qid = N.mask_id(qid)
-        rec = [f"{prefix}{p.no:04d}{m:03d}{k:07d}", (base + sec * one_sec).strftime(fmt),
-               _amount(cents, fs.thousands, wan), payer[0], payer[1], pid, payee[0], payee[1], qid,
-               PURPOSES[purpose]]
-        if with_cur:
-            rec.append(currency)
-        w.writerow(rec)
+        d, s = divmod(sec, 86400)
+        if wan:
+            amount = f"{cents // 1_000_000}.{cents % 1_000_000:06d}"
+        elif thousands and cents >= 100_000:
+            amount = f'"{cents // 100:,}.{cents % 100:02d}"'
+        else:
+            amount = f"{cents // 100}.{cents % 100:02d}"
+        ap(f"{prefix}{k:07d},{days[d]}{tod[s]},{amount},{get(payer) or party(payer)},"
+           f"{get(payee) or party(payee)},{purposes[purpose]}")
+    ap("")
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(buf.getvalue().encode(fs.encoding))
+    path.write_bytes("\n".join(lines).encode(fs.encoding))
 
 
 # --------------------------------------------------------------------------- one platform
