@@ -61,6 +61,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("crawl_max_page_bytes", int, 5_000_000, "Largest body kept; larger responses are cut off and recorded as such."),
     Setting("crawl_retries", int, 2, "Retries of a failed request (with backoff)."),
     Setting("crawl_max_errors_per_source", int, 50, "A source is abandoned after this many errors in one crawl."),
+    Setting("crawl_base_url", str, "",
+            "Base URL for sources stored with relative URLs (a simulated city); sweeps crawl with it. Empty: none."),
     # -- sweeps and scheduling
     Setting("sweep_full_cron", str, "0 2 * * *", "Cron expression of the daily full sweep."),
     Setting("sweep_light_cron", str, "15 * * * *", "Cron expression of the hourly light sweep."),
