@@ -82,3 +82,15 @@ def registry_with_controller(extra_relations=(), extra_companies=()):
          "object_id": 2, "share": 1.0, "document_id": 12},
         *extra_relations]
     return related_party_graph(companies, persons, relations, [{"uscc": PLATFORM, "name": "甲平台"}])
+
+
+def converging_platform(collector="X", holder=("李氏投资有限公司", COLLECTOR_FIRM), n=6):
+    p = Platform()
+    p.accounts[collector] = {"holder_name": holder[0], "holder_id": holder[1]}
+    for q in months()[-3:]:
+        for b in range(n):
+            acc = f"N{q}_{b}"
+            p.accounts[acc] = {"holder_name": f"名义借款人{b}", "holder_id": f"51010119850101{b:04d}"}
+            p.edges.append(edge("C", acc, q, 150_000, day=10))
+            p.edges.append(edge(acc, collector, q, 140_000, day=11))
+    return p

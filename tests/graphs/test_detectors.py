@@ -9,7 +9,7 @@ import pytest
 from graphs.build import related_party_graph
 from graphs.detectors import DETECTORS, Inputs, module
 from graphs.run import detect_partition
-from tests.graphs.builders import (AS_OF, COLLECTOR_FIRM, PLATFORM, Platform, edge, months,
+from tests.graphs.builders import (AS_OF, COLLECTOR_FIRM, PLATFORM, Platform, converging_platform, edge, months,
                                    registry_with_controller, uscc)
 
 
@@ -65,18 +65,6 @@ def test_ponzi_yield_far_above_peers_is_supporting_evidence():
 
 
 # --------------------------------------------------------------------------- scatter-gather / self-financing
-def converging_platform(collector="X", holder=("李氏投资有限公司", COLLECTOR_FIRM), n=6):
-    p = Platform()
-    p.accounts[collector] = {"holder_name": holder[0], "holder_id": holder[1]}
-    for q in months()[-3:]:
-        for b in range(n):
-            acc = f"N{q}_{b}"
-            p.accounts[acc] = {"holder_name": f"名义借款人{b}", "holder_id": f"51010119850101{b:04d}"}
-            p.edges.append(edge("C", acc, q, 150_000, day=10))
-            p.edges.append(edge(acc, collector, q, 140_000, day=11))
-    return p
-
-
 def test_self_financing_follows_converging_loans_to_a_related_firm():
     findings = run("self_financing", converging_platform().inputs(registry_with_controller()))
     [f] = [f for f in findings if f.key == "X"]
