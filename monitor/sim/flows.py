@@ -303,6 +303,7 @@ def simulate_platform(plat: Platform, seed: int, start: date, months: int, rows_
             n_pay = max(5, room - n_inv)
         pool_now = lender_pool * (1 + m / 12)
         rnd = rng.random
+        cache_get = _PERSON_CACHE.get
         span = end_day * 86400 - 1
         month_lenders: set[int] = set()
         # Lender rows are the bulk of a file (all of it in volume mode): keep this loop lean.
@@ -311,14 +312,14 @@ def simulate_platform(plat: Platform, seed: int, start: date, months: int, rows_
             for a in _split(amt, max(1, n), rng):
                 i = lender_base + int(rnd() * pool_now)
                 month_lenders.add(i)
-                rows.append((_day_sec(rnd, span), a, _person_row(i), to, "invest"))
+                rows.append((_day_sec(rnd, span), a, cache_get(i) or _person_row(i), to, "invest"))
         lenders_ever |= month_lenders
         current_lenders = len(month_lenders)
         pays_general = int((payout + extra) * 0.4) if (kind == "fund_pool" and x > 0) else 0
         for amt, frm, n in ((payout + extra - pays_general, custody, n_pay), (pays_general, general, max(1, n_pay // 3))):
             for a in _split(amt, n, rng, 0):
                 i = lender_base + int(rnd() * pool_now * 0.9)
-                rows.append((_day_sec(rnd, span), a, frm, _person_row(i), "payout"))
+                rows.append((_day_sec(rnd, span), a, frm, cache_get(i) or _person_row(i), "payout"))
         st["payout"] = payout + extra
         st["extra_payout"] = extra
         # 4. the platform's own money: service fees, salaries, rent, controller pay
@@ -382,7 +383,10 @@ def _new_loan(plat: Platform, rng: random.Random, person_base: int, k: int, m: i
         amt = rng.randint(20, 95) * 10_000_00 + rng.randint(0, 9) * 1_000_00
         return Loan(f.account, f.party.row(), True, amt, rng.choice((3, 6, 12)), rate, day, m)
     # persons: a pool that grows slowly, so some borrow again
-    i = person_base + int(rng.random() * 400 * (1 + max(0, m) / 6))
+    if rng.random() < 0.03:  # a few people borrow on many platforms of the city
+        i = 75_000_000 + int(rng.random() * 150)
+    else:
+        i = person_base + int(rng.random() * 400 * (1 + max(0, m) / 6))
     p = _person_row(i)
     amt = int(rng.lognormvariate(10.8, 0.6)) * 100
     amt = max(5_000_00, min(amt, 190_000_00))

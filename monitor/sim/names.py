@@ -82,9 +82,10 @@ def person_account(i: int) -> str:
     return f"62{(h % 9) + 12:02d}{i % 10**11:011d}{(h >> 8) % 10000:04d}"[:19].ljust(19, "0")
 
 
-def make_uscc(n: int, region: str = CITY_REGION) -> str:
-    """Valid 18-character USCC of firm number ``n`` (registered in ``region``)."""
+def make_uscc(n: int, region: str | None = None) -> str:
+    """Valid 18-character USCC of firm number ``n`` (registered in ``region``, default one of the city's districts)."""
     h = mix(n, 53)
+    region = region or DISTRICTS[(h >> 40) % len(DISTRICTS)]
     code = "".join(_USCC_CHARS[(h >> (5 * k)) % len(_USCC_CHARS)] for k in range(3))
     body = f"91{region}{code}{n % 10**6:06d}"
     return body + uscc.calc_check_digit(body)
