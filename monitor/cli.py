@@ -29,6 +29,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "scheduler": "monitor.scheduler:scheduler_command",
     "alerts": "monitor.alerts:alerts_group",
     "rules": "monitor.scoring:rules_group",
+    "brief": "monitor.briefings.cli:brief_group",
 }
 
 
