@@ -98,6 +98,9 @@ class SweepLock:
             conn = get_engine(self.config).connect()
             got = conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": PG_LOCK_KEY}).scalar()
             conn.commit()
+            if not got and self._take_over_stale(conn):
+                got = conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": PG_LOCK_KEY}).scalar()
+                conn.commit()
             if not got:
                 conn.close()
                 return False
@@ -119,6 +122,35 @@ class SweepLock:
         fh.flush()
         self._fh = fh
         return True
+
+    def _take_over_stale(self, conn) -> bool:
+        """PostgreSQL keeps a vanished client's session (and its lock) until TCP gives up: when the
+        running sweep's heartbeat is older than ``sweep_stale_minutes``, end the holder's backend."""
+        from sqlalchemy import text
+
+        limit = utcnow() - timedelta(minutes=self.config.sweep_stale_minutes)
+        beat = conn.execute(text("SELECT max(heartbeat_at) FROM sweeprun WHERE status = 'running'")).scalar()
+        conn.commit()
+        if beat is None or _aware(beat) >= limit:
+            return False
+        holders = conn.execute(text(
+            "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted "
+            "AND classid = :hi AND objid = :lo AND objsubid = 1"),
+            {"hi": PG_LOCK_KEY >> 32, "lo": PG_LOCK_KEY & 0xFFFFFFFF}).scalars().all()
+        for pid in holders:
+            log.warning("sweep lock held by backend %s with a stale heartbeat (%s): terminating it", pid, beat)
+            conn.execute(text("SELECT pg_terminate_backend(:p)"), {"p": pid})
+        conn.commit()
+        deadline = time.monotonic() + 5
+        while holders and time.monotonic() < deadline:  # termination is asynchronous
+            still = conn.execute(text(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted "
+                "AND classid = :hi AND objid = :lo"), {"hi": PG_LOCK_KEY >> 32, "lo": PG_LOCK_KEY & 0xFFFFFFFF}).scalar()
+            conn.commit()
+            if not still:
+                break
+            time.sleep(0.1)
+        return bool(holders)
 
     def release(self) -> None:
         if self._conn is not None:
@@ -251,7 +283,7 @@ def stage_crawl(ctx: SweepContext) -> dict:
         raise StageSkipped("light sweep: no crawl")
     from crawlers.run import crawl
 
-    return _numeric_totals(crawl(ctx.config))
+    return _numeric_totals(crawl(ctx.config, base_url=ctx.config.crawl_base_url or None))
 
 
 def stage_ingest(ctx: SweepContext) -> dict:

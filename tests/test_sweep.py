@@ -238,3 +238,37 @@ def test_queue_cli_only_records(sqlite_store, monkeypatch, capsys):
 
 def test_parse_as_of_is_the_end_of_the_local_day():
     assert parse_as_of("2018-06-30", "Asia/Shanghai") == datetime(2018, 6, 30, 15, 59, 59, tzinfo=timezone.utc)
+
+
+@pytest.mark.postgres
+def test_postgres_lock_of_a_vanished_client_with_stale_heartbeat_is_taken_over(pg_url, tmp_path):
+    """PostgreSQL keeps a lost client's session for a while: a stale heartbeat lets the next sweep end it."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    from monitor.db import dispose_engines, init_db
+    from monitor.sweep import PG_LOCK_KEY
+    from tests.conftest import make_config
+
+    config = make_config(tmp_path, database_url=pg_url, sweep_stale_minutes=5)
+    try:
+        init_db(config)
+        u = make_url(pg_url)
+        ghost = psycopg.connect(host=u.host, port=u.port or 5432, user=u.username, dbname=u.database, autocommit=True)
+        ghost.execute("SELECT pg_advisory_lock(%s)", (PG_LOCK_KEY,))
+        with session_scope(config) as s:
+            s.add(SweepRun(status="running", host="other-host", pid=4242, started_at=datetime(2018, 1, 1, tzinfo=timezone.utc),
+                           heartbeat_at=datetime.now(timezone.utc) - timedelta(minutes=3)))
+        with pytest.raises(SweepBusyError, match="pid 4242 on other-host"):  # fresh enough: still busy
+            run_sweep(config, stages=(_ok("noop"),))
+        with session_scope(config) as s:
+            ghost_run = s.exec(select(SweepRun)).one()
+            ghost_run.heartbeat_at = datetime.now(timezone.utc) - timedelta(minutes=10)
+            s.add(ghost_run)
+        run = run_sweep(config, stages=(_ok("noop"),))
+        assert run.status == "succeeded"
+        assert [r.status for r in _runs(config)] == ["failed", "succeeded"]
+        with pytest.raises(psycopg.OperationalError):
+            ghost.execute("SELECT 1")
+    finally:
+        dispose_engines()
