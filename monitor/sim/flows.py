@@ -73,7 +73,7 @@ _PERSON_CACHE: dict[int, tuple[str, str, str]] = {}
 def _person_row(i: int) -> tuple[str, str, str]:
     r = _PERSON_CACHE.get(i)
     if r is None:
-        if len(_PERSON_CACHE) > 2_000_000:
+        if len(_PERSON_CACHE) > 500_000:
             _PERSON_CACHE.clear()
         r = (N.person_account(i), N.person_name(i), N.person_id(i))
         _PERSON_CACHE[i] = r

@@ -13,6 +13,10 @@ def test_simulate_writes_a_city(tmp_path, capsys):
     assert "8 platforms" in capsys.readouterr().out
     truth = json.loads((out / "truth.json").read_text(encoding="utf-8"))
     assert truth["seed"] == 2 and len(truth["institutions"]) == 8
+    # even the smallest city holds every fraud kind and look-alikes
+    assert {i["fraud_kind"] for i in truth["institutions"]} == {None, "ponzi", "self_financing", "fund_pool",
+                                                                  "capital_flight"}
+    assert any(i["label"] == "lookalike" for i in truth["institutions"])
     assert (out / "sources.csv").read_text(encoding="utf-8").startswith("institution_name,uscc,kind,url")
 
 

@@ -302,3 +302,42 @@ def test_disclosure_pages_agree_with_truth_and_lie_where_it_says(small_city, tru
             true = inst["true_metrics"][month]["outstanding_balance"]
             if "outstanding_balance" in rec["values"]:
                 assert abs(rec["values"]["outstanding_balance"] - true) <= max(1.0, true * 1e-4) + 5000
+
+
+def test_every_link_and_source_resolves(small_city):
+    www = small_city / "www"
+
+    def exists(url: str) -> bool:
+        path = www / url.split("?")[0].split("#")[0].lstrip("/")
+        return path.is_file() or (path / "index.html").is_file()
+
+    with (small_city / "sources.csv").open(encoding="utf-8") as f:
+        sources = list(csv.DictReader(f))
+    assert {s["kind"] for s in sources} == {"disclosure", "registry", "court", "complaints", "news"}
+    assert all(exists(s["url"]) for s in sources)
+    broken = []
+    for page in www.rglob("*.html"):
+        text = page.read_bytes().decode("gb18030", errors="replace")
+        broken += [(str(page), u) for u in re.findall(r'href="(/[^"]*)"', text) if not exists(u)]
+    assert broken == []
+
+
+def test_guarantee_circles_are_cycles_in_the_registry(truth):
+    registry = truth["registry"]
+    by_name = {e["name"]: e for e in registry.values()}
+    circles = [p for i in truth["institutions"] for p in i["patterns"] if p["kind"] == "guarantee_circle"]
+    assert circles
+    for pat in circles:
+        start = by_name[pat["details"]["names"][0]]["name"]
+        seen, name = [], start
+        while name not in seen:
+            seen.append(name)
+            name = by_name[name]["guarantees"][0]["guaranteed"]
+        assert name == start and sorted(seen) == sorted(pat["details"]["names"])
+    for inst in truth["institutions"]:  # frauds have paid-in capital far below registered more often
+        assert registry[inst["uscc"]]["paid_in_capital"] <= registry[inst["uscc"]]["registered_capital"]
+    fraud_ratio = [registry[i["uscc"]]["paid_in_capital"] / registry[i["uscc"]]["registered_capital"]
+                   for i in truth["institutions"] if i["label"] == "fraud"]
+    honest_ratio = [registry[i["uscc"]]["paid_in_capital"] / registry[i["uscc"]]["registered_capital"]
+                    for i in truth["institutions"] if i["label"] != "fraud"]
+    assert sum(fraud_ratio) / len(fraud_ratio) < sum(honest_ratio) / len(honest_ratio)
