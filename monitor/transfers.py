@@ -255,7 +255,7 @@ class TransferStore:
         if source is None:
             return 0
         with self.connect() as con:
-            return int(con.execute(f"SELECT count(*) FROM {source} s", params).fetchone()[0])
+            return int(con.execute(f"SELECT count(*) FROM {source} s", params).fetchall()[0][0])
 
 
 def _arrow(result) -> pa.Table:
