@@ -276,6 +276,16 @@ def _numeric_totals(summary: Any) -> dict[str, float]:
     return {k: round(v, 3) for k, v in totals.items()}
 
 
+def _crawl_counts(summary: dict) -> dict:
+    totals = summary.get("totals") if isinstance(summary, dict) else None
+    counts = dict(totals) if isinstance(totals, dict) and totals else _numeric_totals(summary)
+    if isinstance(summary, dict):
+        counts["sources"] = len(summary.get("sources") or [])
+        if isinstance(summary.get("seconds"), (int, float)):
+            counts["crawl_seconds"] = summary["seconds"]
+    return counts
+
+
 def stage_crawl(ctx: SweepContext) -> dict:
     if ctx.replay:
         raise StageSkipped("replay: the crawl would fetch the present")
@@ -283,7 +293,7 @@ def stage_crawl(ctx: SweepContext) -> dict:
         raise StageSkipped("light sweep: no crawl")
     from crawlers.run import crawl
 
-    return _numeric_totals(crawl(ctx.config, base_url=ctx.config.crawl_base_url or None))
+    return _crawl_counts(crawl(ctx.config, base_url=ctx.config.crawl_base_url or None))
 
 
 def stage_ingest(ctx: SweepContext) -> dict:
@@ -297,7 +307,7 @@ def stage_ingest(ctx: SweepContext) -> dict:
         return {"files": 0}
     from monitor.ingest import ingest_paths
 
-    results = ingest_paths(ctx.config, paths)
+    results = ingest_paths(ctx.config, [drop])  # the folder: ingest walks it (and skips known files by sha256)
     counts: dict[str, Any] = {"files": len(paths)}
     for r in results:
         counts[f"status_{r.status}"] = counts.get(f"status_{r.status}", 0) + 1

@@ -272,3 +272,30 @@ def test_postgres_lock_of_a_vanished_client_with_stale_heartbeat_is_taken_over(p
             ghost.execute("SELECT 1")
     finally:
         dispose_engines()
+
+
+def test_crawl_counts_prefer_the_summary_totals():
+    from monitor.sweep import _crawl_counts
+
+    summary = {"seconds": 3.5, "totals": {"pages": 10, "errors": 1},
+               "sources": [{"source_id": 7, "pages": 4}, {"source_id": 9, "pages": 6}]}
+    assert _crawl_counts(summary) == {"pages": 10, "errors": 1, "sources": 2, "crawl_seconds": 3.5}
+    assert _crawl_counts({"sources": [{"pages": 4}, {"pages": 6}]}) == {"pages": 10, "sources": 2}
+
+
+def test_ingest_stage_takes_new_files_from_the_drop_folder(sqlite_store):
+    uscc = uscc_for(1)
+    with session_scope(sqlite_store) as s:
+        s.add(Institution(name="甲", name_norm="甲", uscc=uscc))
+    folder = sqlite_store.drop_path / "transfers" / uscc
+    folder.mkdir(parents=True)
+    (folder / "2018-01.csv").write_text(
+        "交易流水号,交易时间,交易金额,付款账号,收款账号,摘要\n"
+        "T1,2018-01-02 10:00:00,1000.00,6222000000000001,4418000000000001,出借\n"
+        "T2,2018-01-03 11:00:00,500.00,4418000000000001,6222000000000002,放款\n", encoding="utf-8")
+    stages = tuple(s for s in DEFAULT_STAGES if s[0] == "ingest")
+    first = run_sweep(sqlite_store, stages=stages)
+    assert first.status == "succeeded", first.stages
+    assert first.stages["ingest"]["counts"]["rows_new"] == 2 and first.stages["ingest"]["counts"]["files"] == 1
+    second = run_sweep(sqlite_store, stages=stages)  # nothing new: the file is known by its sha256
+    assert second.stages["ingest"]["counts"]["rows_new"] == 0
