@@ -18,6 +18,23 @@ echo $! > demo-city/serve.pid
 for _ in $(seq 50); do python -c "import urllib.request,sys; urllib.request.urlopen(sys.argv[1], timeout=1)" "http://127.0.0.1:$SIM_PORT/robots.txt" 2>/dev/null && break; sleep 0.2; done
 echo "simulated web: http://127.0.0.1:$SIM_PORT/  (sources: demo-city/sources.csv; stop: kill \$(cat demo-city/serve.pid))"
 echo
+echo "== 3. the chain: one full sweep (crawl the served city, ingest demo-city/transfers, detect, indicators, scores, alerts)"
+export MONITOR_CRAWL_BASE_URL="http://127.0.0.1:$SIM_PORT" MONITOR_DROP_DIR="$PWD/demo-city/transfers"
+export MONITOR_CRAWL_DELAY=0 MONITOR_CRAWL_AUTOTHROTTLE=false MONITOR_CRAWL_CONCURRENCY_PER_HOST=16
+python -c "from monitor.config import load_config; from crawlers.run import load_sources, read_sources_csv; print(load_sources(load_config(), read_sources_csv('demo-city/sources.csv')), 'sources known')"
+monitor sweep || echo "(the sweep failed: see the stage table above)"
+# The simulated city lives in the past: replay as of its last month end + 5 days, as the bureau saw it then.
+END=$(python -c "
+import json, calendar, datetime
+t = json.load(open('demo-city/truth.json')); y, m = map(int, t['start'].split('-')[:2])
+y, m = divmod(y * 12 + m - 1 + int(t['months']) - 1, 12); m += 1
+print(datetime.date(y, m, calendar.monthrange(y, m)[1]) + datetime.timedelta(days=5))")
+echo "== 4. replay as of $END"
+monitor sweep --as-of "$END" || true
+monitor alerts list --open | tail -12
+echo "(triage: monitor alerts show ID / triage / assign / note / close; rules: monitor rules show / set)"
+echo
+
 echo "== what the store holds"
 monitor status
 echo
