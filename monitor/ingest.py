@@ -143,7 +143,8 @@ def detect_encoding(head: bytes) -> tuple[str, bool]:
     """``(encoding, confident)`` from the first bytes of a file.
 
     A BOM decides; else valid UTF-8 with non-ASCII bytes is UTF-8; else
-    GB18030. Pure ASCII is UTF-8 but not confident (GB18030 is ASCII too).
+    GB18030 if that reads. Pure ASCII is UTF-8 but not confident (GB18030 is
+    ASCII too; the rest of the file decides).
     """
     if head.startswith(codecs.BOM_UTF8):
         return "utf-8", True
@@ -151,10 +152,12 @@ def detect_encoding(head: bytes) -> tuple[str, bool]:
         return "utf-16", True
     try:
         codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
-    except UnicodeDecodeError as exc:
-        # Multibyte UTF-8 before the bad byte: a damaged UTF-8 file, not GB18030.
-        if not head[:exc.start].isascii():
-            return "utf-8", True
+    except UnicodeDecodeError as utf8_error:
+        try:
+            codecs.getincrementaldecoder("gb18030")().decode(head, final=False)
+        except UnicodeDecodeError as gb_error:
+            # Neither fits: a damaged file; report it in the encoding that read further.
+            return ("utf-8" if utf8_error.start >= gb_error.start else "gb18030"), True
         return "gb18030", True
     return "utf-8", not head.isascii()
 

@@ -88,6 +88,8 @@ def test_detect_encoding():
     assert detect_encoding(b"\xef\xbb\xbf" + "交易".encode("utf-8"))[0] == "utf-8"
     assert detect_encoding("交易".encode("gb18030")) == ("gb18030", True)
     assert detect_encoding(b"txn_id,amount") == ("utf-8", False)
+    # ASCII header, then GB18030 bytes that happen to start like a UTF-8 sequence (示 = CA BE)
+    assert detect_encoding("txn_id,name\nT1,示范市信息".encode("gb18030")) == ("gb18030", True)
 
 
 def test_holder_kind():
