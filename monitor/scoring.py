@@ -447,7 +447,3 @@ def rules_set(ctx, weights, thresholds, note, actor) -> None:
         rules = new_rule_version(session, _parse_pairs(weights, "--weight"), _parse_pairs(thresholds, "--threshold"),
                                  note=note, actor=actor)
     click.echo(f"rule set version {rules.version} is now active")
-
-
-def utc(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)

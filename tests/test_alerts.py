@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import delete, text, update
+from sqlalchemy import delete, update
 from sqlmodel import select
 
 from monitor.alerts import add_note, assign, raise_alerts, transition
