@@ -5,9 +5,9 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup system demo test test-fast bench clean
+.PHONY: setup system portal-assets demo test test-fast bench clean
 
-setup: system $(STAMP)
+setup: system $(STAMP) portal-assets
 
 system:
 	@scripts/install-system-packages.sh
@@ -16,6 +16,11 @@ $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --disable-pip-version-check -c constraints.txt -e '.[dev]'
 	@touch $(STAMP)
+
+# The portal's front-end libraries (npm ci from package-lock.json, skipped when vendored) and catalogues.
+portal-assets: $(STAMP)
+	@scripts/vendor-assets.sh
+	@$(BIN)/pybabel compile -q -f -d monitor/translations
 
 demo: setup
 	@scripts/demo.sh

@@ -29,6 +29,8 @@ LAZY_COMMANDS: dict[str, str] = {
     "scheduler": "monitor.scheduler:scheduler_command",
     "alerts": "monitor.alerts:alerts_group",
     "rules": "monitor.scoring:rules_group",
+    "web": "monitor.portal.cli:web_command",
+    "users": "monitor.portal.users:users_group",
     "brief": "monitor.briefings.cli:brief_group",
 }
 

@@ -1,0 +1,132 @@
+"""The portal for inspectors and supervisors (Flask): ``create_app`` builds it.
+
+Blueprints per area (auth, dashboard, institutions, graph, alerts, sweeps,
+settings, users, exports); all data is read through :mod:`monitor.portal.access`.
+Every page except the login form and static files needs a signed-in user:
+:func:`create_app` enforces that once, for every route.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask, g, redirect, request, session, url_for
+from flask_babel import Babel
+from flask_login import LoginManager, current_user
+from flask_wtf.csrf import CSRFProtect
+
+from monitor.config import Config, load_config
+
+ROOT = Path(__file__).resolve().parents[2]
+TEMPLATES = ROOT / "templates"
+TRANSLATIONS = Path(__file__).resolve().parents[1] / "translations"
+LOCALES = ("zh_CN", "en")
+PUBLIC_ENDPOINTS = {"auth.login", "static", "auth.set_language"}
+
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+       "font-src 'self'; connect-src 'self'; frame-src 'self'; object-src 'none'; base-uri 'none'; "
+       "form-action 'self'; frame-ancestors 'self'")
+RAW_CSP = "sandbox; default-src 'none'"
+
+csrf = CSRFProtect()
+login_manager = LoginManager()
+
+
+def secret_key(config: Config) -> str:
+    """The configured secret key, else one generated once and kept in ``<instance_dir>/secret_key``."""
+    if config.secret_key:
+        return config.secret_key
+    path = config.instance_path / "secret_key"
+    if path.is_file():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
+    return key
+
+
+def create_app(config: Config | None = None, test_config: dict | None = None) -> Flask:
+    """Build the portal for ``config`` (default: :func:`monitor.config.load_config`)."""
+    config = config or load_config()
+    app = Flask(__name__, template_folder=str(TEMPLATES), static_folder="static")
+    app.extensions["monitor_config"] = config
+    app.config.update(
+        SECRET_KEY=secret_key(config),
+        SESSION_COOKIE_SECURE=True, SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_SECURE=True, REMEMBER_COOKIE_HTTPONLY=True,
+        PERMANENT_SESSION_LIFETIME=8 * 3600,
+        BABEL_DEFAULT_LOCALE=config.locale if config.locale in LOCALES else "zh_CN",
+        BABEL_DEFAULT_TIMEZONE=config.timezone,
+        BABEL_TRANSLATION_DIRECTORIES=str(TRANSLATIONS),
+        LOGIN_MAX_FAILURES=5, LOGIN_WINDOW_SECONDS=900,
+        MAX_CONTENT_LENGTH=1_000_000,
+    )
+    if test_config:
+        app.config.update(test_config)
+
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    Babel(app, locale_selector=_locale, timezone_selector=lambda: config.timezone)
+
+    from monitor.portal import (alerts, auth, dashboard, exports, graph, institutions, settings, sweeps,
+                                users)
+    from monitor.portal.common import install_filters
+
+    for module in (auth, dashboard, institutions, graph, alerts, sweeps, settings, users, exports):
+        app.register_blueprint(module.bp)
+    install_filters(app)
+
+    @app.before_request
+    def _require_login():
+        # One gate for every route, so no view can forget it.
+        if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None:
+            return None
+        if not current_user.is_authenticated:
+            return redirect(url_for("auth.login", next=request.full_path if request.method == "GET" else None))
+        return None
+
+    @app.teardown_appcontext
+    def _close_db(_exc):
+        session_ = g.pop("db", None)
+        if session_ is not None:
+            session_.close()
+
+    @app.after_request
+    def _headers(response):
+        h = response.headers
+        h.setdefault("Content-Security-Policy", CSP)
+        h["X-Content-Type-Options"] = "nosniff"
+        h.setdefault("X-Frame-Options", "SAMEORIGIN")
+        h["Referrer-Policy"] = "same-origin"
+        h["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
+        h["Cross-Origin-Opener-Policy"] = "same-origin"
+        if request.endpoint != "static":
+            h["Cache-Control"] = "no-store"
+        return response
+
+    @app.context_processor
+    def _globals():
+        from flask_babel import get_locale
+
+        from monitor.portal.access import has_role
+
+        return {"city": config.city, "locales": LOCALES, "current_locale": str(get_locale()),
+                "has_role": lambda role: current_user.is_authenticated and has_role(current_user.role, role)}
+
+    return app
+
+
+def _locale() -> str:
+    chosen = session.get("lang")
+    if chosen in LOCALES:
+        return chosen
+    if current_user and current_user.is_authenticated and current_user.locale in LOCALES:
+        return current_user.locale
+    from flask import current_app
+
+    return current_app.config["BABEL_DEFAULT_LOCALE"]

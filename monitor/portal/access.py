@@ -1,0 +1,129 @@
+"""The scoped data-access layer: every read of supervised data by the portal goes through a :class:`Scope`.
+
+A user sees the institutions of their jurisdictions (and of the districts
+below them), and through them alerts, findings, documents, scores and graphs.
+An object outside the scope is reported as missing (HTTP 404), so its
+existence is not disclosed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+from werkzeug.exceptions import NotFound
+
+from monitor.models import (Alert, Document, Finding, Institution, Jurisdiction, Role, Score, User,
+                            UserJurisdiction)
+
+ROLE_RANK = {Role.INSPECTOR.value: 0, Role.SUPERVISOR.value: 1, Role.ADMIN.value: 2}
+
+
+def has_role(user_role: str, needed: str) -> bool:
+    """Roles are nested: admin ⊇ supervisor ⊇ inspector."""
+    return ROLE_RANK.get(user_role, -1) >= ROLE_RANK[needed]
+
+
+def jurisdiction_closure(session: Session, roots: Iterable[int]) -> set[int]:
+    """The given jurisdiction ids and every jurisdiction below them."""
+    children: dict[int | None, list[int]] = {}
+    for jid, parent in session.exec(select(Jurisdiction.id, Jurisdiction.parent_id)):
+        children.setdefault(parent, []).append(jid)
+    seen: set[int] = set()
+    stack = list(roots)
+    while stack:
+        jid = stack.pop()
+        if jid in seen:
+            continue
+        seen.add(jid)
+        stack.extend(children.get(jid, ()))
+    return seen
+
+
+@dataclass
+class Scope:
+    """What one user may see, bound to one database session."""
+
+    session: Session
+    user: User
+    jurisdiction_ids: frozenset[int]
+
+    @classmethod
+    def for_user(cls, session: Session, user: User) -> "Scope":
+        roots = session.exec(select(UserJurisdiction.jurisdiction_id)
+                             .where(UserJurisdiction.user_id == user.id)).all()
+        return cls(session, user, frozenset(jurisdiction_closure(session, roots)))
+
+    # ---------------------------------------------------------------- institutions
+    def institutions(self):
+        """A select of the institutions in scope (callers add filters and order)."""
+        return select(Institution).where(Institution.jurisdiction_id.in_(self.jurisdiction_ids))
+
+    def institution_ids(self):
+        """A subquery of the ids of the institutions in scope."""
+        return select(Institution.id).where(Institution.jurisdiction_id.in_(self.jurisdiction_ids))
+
+    def institution(self, institution_id: int) -> Institution:
+        inst = self.session.get(Institution, institution_id)
+        if inst is None or inst.jurisdiction_id not in self.jurisdiction_ids:
+            raise NotFound()
+        return inst
+
+    def institution_by_uscc(self, uscc: str) -> Institution | None:
+        inst = self.session.exec(select(Institution).where(Institution.uscc == uscc)).first()
+        if inst is None or inst.jurisdiction_id not in self.jurisdiction_ids:
+            return None
+        return inst
+
+    def in_scope(self, institution_id: int | None) -> bool:
+        if institution_id is None:
+            return False
+        inst = self.session.get(Institution, institution_id)
+        return inst is not None and inst.jurisdiction_id in self.jurisdiction_ids
+
+    # ---------------------------------------------------------------- alerts, findings, documents, scores
+    def alerts(self):
+        return select(Alert).where(Alert.institution_id.in_(self.institution_ids()))
+
+    def alert(self, alert_id: int) -> Alert:
+        alert = self.session.get(Alert, alert_id)
+        if alert is None or not self.in_scope(alert.institution_id):
+            raise NotFound()
+        return alert
+
+    def findings(self):
+        return select(Finding).where(Finding.institution_id.in_(self.institution_ids()))
+
+    def finding(self, finding_id: int) -> Finding:
+        finding = self.session.get(Finding, finding_id)
+        if finding is None or not self.in_scope(finding.institution_id):
+            raise NotFound()
+        return finding
+
+    def documents(self):
+        return select(Document).where(Document.institution_id.in_(self.institution_ids()))
+
+    def document(self, document_id: int) -> Document:
+        doc = self.session.get(Document, document_id)
+        if doc is None or not self.in_scope(doc.institution_id):
+            raise NotFound()
+        return doc
+
+    def latest_scores(self, before=None) -> dict[int, Score]:
+        """The newest score of each institution in scope (as of ``before`` when given)."""
+        newest = select(Score.institution_id, func.max(Score.as_of).label("as_of")) \
+            .where(Score.institution_id.in_(self.institution_ids()))
+        if before is not None:
+            newest = newest.where(Score.as_of <= before)
+        newest = newest.group_by(Score.institution_id).subquery()
+        rows = self.session.exec(select(Score).join(
+            newest, (Score.institution_id == newest.c.institution_id) & (Score.as_of == newest.c.as_of))
+            .order_by(Score.id)).all()
+        return {s.institution_id: s for s in rows}
+
+    def scores(self, institution_id: int) -> list[Score]:
+        self.institution(institution_id)
+        return list(self.session.exec(select(Score).where(Score.institution_id == institution_id)
+                                      .order_by(Score.as_of, Score.id)))

@@ -1,0 +1,112 @@
+"""Sign-in and sign-out: argon2 password hashes, failed attempts counted in the audit journal."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import UserMixin, current_user, login_user, logout_user
+from sqlalchemy import func
+from sqlmodel import select
+
+from monitor.audit import record
+from monitor.models import AuditEntry, User, utcnow
+from monitor.portal import LOCALES, login_manager
+from monitor.portal.common import db
+
+bp = Blueprint("auth", __name__)
+_hasher = PasswordHasher()
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def check_password(stored_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(stored_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+class PortalUser(UserMixin):
+    """The signed-in user as Flask-Login sees it (wraps the store's :class:`User`)."""
+
+    def __init__(self, record_: User):
+        self.record = record_
+        self.id = str(record_.id)
+        self.username = record_.username
+        self.role = record_.role
+        self.locale = record_.locale
+
+
+@login_manager.user_loader
+def _load_user(user_id: str):
+    user = db().get(User, int(user_id)) if user_id.isdigit() else None
+    return PortalUser(user) if user is not None and user.active else None
+
+
+def recent_failures(session, username: str, window_seconds: int) -> int:
+    """Failed sign-ins for ``username`` within the window (journaled, so all workers see them)."""
+    since = utcnow() - timedelta(seconds=window_seconds)
+    return session.exec(select(func.count()).select_from(AuditEntry).where(
+        AuditEntry.object_type == "login", AuditEntry.action == "login_failed",
+        AuditEntry.field == username[:64], AuditEntry.at >= since)).one()
+
+
+def _safe_next(target: str | None) -> str:
+    if target and not urlsplit(target).netloc and target.startswith("/") and not target.startswith("//"):
+        return target
+    return url_for("dashboard.index")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated and request.method == "GET":
+        return redirect(url_for("dashboard.index"))
+    if request.method == "POST":
+        s = db()
+        username = (request.form.get("username") or "").strip()[:64]
+        password = request.form.get("password") or ""
+        cfg = current_app.config
+        if recent_failures(s, username, cfg["LOGIN_WINDOW_SECONDS"]) >= cfg["LOGIN_MAX_FAILURES"]:
+            flash(_("Too many failed sign-ins. Try again in %(minutes)d minutes.",
+                    minutes=cfg["LOGIN_WINDOW_SECONDS"] // 60), "error")
+            return render_template("portal/login.html"), 429
+        user = s.exec(select(User).where(User.username == username)).first()
+        if user is None or not user.active or not check_password(user.password_hash, password):
+            record(s, "system", "login", None, "login_failed", field=username, new=request.remote_addr)
+            s.commit()
+            flash(_("Unknown user name or wrong password."), "error")
+            return render_template("portal/login.html"), 401
+        if _hasher.check_needs_rehash(user.password_hash):
+            user.password_hash = hash_password(password)
+        user.last_login_at = utcnow()
+        s.add(user)
+        record(s, user.username, "login", user.id, "login", new=request.remote_addr)
+        s.commit()
+        session.clear()
+        login_user(PortalUser(user))
+        session.permanent = True
+        return redirect(_safe_next(request.args.get("next")))
+    return render_template("portal/login.html")
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    logout_user()
+    session.clear()
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/language", methods=["POST"])
+def set_language():
+    lang = request.form.get("lang")
+    if lang not in LOCALES:
+        abort(400)
+    session["lang"] = lang
+    return redirect(_safe_next(request.form.get("next")))

@@ -1,0 +1,38 @@
+"""``monitor web``: the portal on the development server, or under gunicorn with ``--gunicorn``."""
+
+from __future__ import annotations
+
+import click
+
+from monitor.cli import pass_ctx
+
+
+def wsgi_app():
+    """Entry for gunicorn: ``gunicorn 'monitor.portal.cli:wsgi_app()'``."""
+    from monitor.portal import create_app
+
+    return create_app()
+
+
+@click.command("web")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--gunicorn", "use_gunicorn", is_flag=True, help="Serve with gunicorn (production) instead.")
+@click.option("--workers", default=4, show_default=True, type=int, help="gunicorn workers.")
+@pass_ctx
+def web_command(ctx, host, port, use_gunicorn, workers) -> None:
+    """Run the portal (development server by default)."""
+    from monitor.db import require_schema
+
+    require_schema(ctx.config)
+    if use_gunicorn:
+        import os
+        import sys
+
+        os.execvp(sys.executable, [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"{host}:{port}",
+                                   "--access-logfile", "-", "monitor.portal.cli:wsgi_app()"])
+    from monitor.portal import create_app
+
+    app = create_app(ctx.config)
+    click.echo(f"portal: http://{host}:{port}/")
+    app.run(host=host, port=port, debug=False, use_reloader=False)

@@ -1,0 +1,114 @@
+"""What every blueprint shares: the request's database session and scope, role checks, display formats."""
+
+from __future__ import annotations
+
+import functools
+from datetime import date, datetime, timezone
+from zoneinfo import ZoneInfo
+
+from flask import abort, current_app, g
+from flask_babel import get_locale, lazy_gettext as _l
+from flask_login import current_user
+from sqlmodel import Session
+
+from monitor.db import get_engine
+from monitor.portal.access import Scope, has_role
+
+BAND_LABELS = {"red": _l("red"), "orange": _l("orange"), "yellow": _l("yellow"), "green": _l("green")}
+STATUS_LABELS = {"new": _l("new"), "investigating": _l("investigating"), "escalated": _l("escalated"),
+                 "closed": _l("closed")}
+REASON_LABELS = {"false_positive": _l("false positive"), "resolved": _l("resolved"),
+                 "handed_over": _l("handed over")}
+SEVERITY_LABELS = {"low": _l("low"), "medium": _l("medium"), "high": _l("high"), "critical": _l("critical")}
+KIND_LABELS = {"p2p": _l("P2P platform"), "small_loan": _l("small-loan company"), "guarantor": _l("guarantor"),
+               "other": _l("other")}
+INST_STATUS_LABELS = {"operating": _l("operating"), "troubled": _l("troubled"), "collapsed": _l("collapsed"),
+                      "closed": _l("closed (orderly)"), "unknown": _l("unknown")}
+ROLE_LABELS = {"inspector": _l("inspector"), "supervisor": _l("supervisor"), "admin": _l("administrator")}
+EVENT_LABELS = {"lawsuit": _l("lawsuit"), "enforcement": _l("enforcement"), "dishonest": _l("dishonest debtor"),
+                "complaint": _l("complaint"), "news": _l("news"), "registry_change": _l("registry change"),
+                "closure": _l("closure notice")}
+SWEEP_LABELS = {"queued": _l("queued"), "running": _l("running"), "succeeded": _l("succeeded"),
+                "partial": _l("partial"), "failed": _l("failed")}
+
+
+def monitor_config():
+    return current_app.extensions["monitor_config"]
+
+
+def db() -> Session:
+    """The request's session (closed at teardown; writes commit explicitly)."""
+    if "db" not in g:
+        g.db = Session(get_engine(monitor_config()), expire_on_commit=False)
+    return g.db
+
+
+def scope() -> Scope:
+    """The signed-in user's :class:`Scope` for this request."""
+    if "scope" not in g:
+        g.scope = Scope.for_user(db(), current_user.record)
+    return g.scope
+
+
+def requires(role: str):
+    """Allow a view only to ``role`` and above (403 otherwise; anonymous users never get here)."""
+    def decorate(view):
+        @functools.wraps(view)
+        def wrapped(*args, **kwargs):
+            if not has_role(current_user.role, role):
+                abort(403)
+            return view(*args, **kwargs)
+        wrapped.required_role = role
+        return wrapped
+    return decorate
+
+
+# --------------------------------------------------------------------------- formats (pure)
+def format_money(yuan, locale: str = "zh_CN") -> str:
+    """Amount in 元 shown the Chinese way: 万元 below 1 亿, 亿元 above; '—' when unknown."""
+    if yuan is None:
+        return "—"
+    value = float(yuan)
+    if abs(value) >= 1e8:
+        return f"{value / 1e8:,.2f} 亿元"
+    if abs(value) >= 1e4:
+        return f"{value / 1e4:,.2f} 万元"
+    return f"{value:,.2f} 元"
+
+
+def format_day(value, locale: str = "zh_CN") -> str:
+    """A calendar date: 2018年6月1日 in Chinese, 2018-06-01 otherwise."""
+    if value is None:
+        return "—"
+    if isinstance(value, str):
+        value = date.fromisoformat(value[:10])
+    if isinstance(value, datetime):
+        value = value.date()
+    if str(locale).startswith("zh"):
+        return f"{value.year}年{value.month}月{value.day}日"
+    return value.isoformat()
+
+
+def format_moment(value, tz: str = "Asia/Shanghai", locale: str = "zh_CN") -> str:
+    """A moment in the bureau's time zone: 2018年6月1日 14:05 / 2018-06-01 14:05."""
+    if value is None:
+        return "—"
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    local = value.astimezone(ZoneInfo(tz))
+    return f"{format_day(local.date(), locale)} {local:%H:%M}"
+
+
+def install_filters(app) -> None:
+    def loc():
+        return str(get_locale() or "zh_CN")
+
+    app.jinja_env.filters["money"] = lambda v: format_money(v, loc())
+    app.jinja_env.filters["day"] = lambda v: format_day(v, loc())
+    app.jinja_env.filters["moment"] = lambda v: format_moment(v, monitor_config().timezone, loc())
+    labels = {"band": BAND_LABELS, "status": STATUS_LABELS, "reason": REASON_LABELS, "severity": SEVERITY_LABELS,
+              "kind": KIND_LABELS, "inst_status": INST_STATUS_LABELS, "role": ROLE_LABELS, "event": EVENT_LABELS,
+              "sweep": SWEEP_LABELS}
+    app.jinja_env.filters["label"] = lambda v, what: labels[what].get(v, v) if v is not None else "—"

@@ -1,0 +1,88 @@
+"""CSV and Excel exports of institutions, alerts and findings (the user's scope only)."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from flask import Blueprint, Response, abort
+from flask_login import current_user
+from sqlmodel import select
+
+from monitor.audit import record
+from monitor.models import Alert, Finding, Institution
+from monitor.portal.common import db, scope
+
+bp = Blueprint("exports", __name__)
+WHAT = ("institutions", "alerts", "findings")
+FORMATS = {"csv": "text/csv; charset=utf-8",
+           "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+def export_rows(sc, what: str) -> tuple[list[str], list[list]]:
+    """(header, rows) of one export in a scope."""
+    s = sc.session
+    names = {i.id: (i.name, i.uscc) for i in s.exec(sc.institutions())}
+    if what == "institutions":
+        latest = sc.latest_scores()
+        header = ["name", "uscc", "kind", "status", "district", "score", "band", "as_of"]
+        rows = []
+        for inst in s.exec(sc.institutions().order_by(Institution.name)):
+            sc_ = latest.get(inst.id)
+            rows.append([inst.name, inst.uscc, inst.kind, inst.status, inst.district or "",
+                         sc_.score if sc_ else None, sc_.band if sc_ else "green",
+                         sc_.as_of.isoformat() if sc_ else ""])
+        return header, rows
+    if what == "alerts":
+        header = ["id", "institution", "uscc", "kind", "severity", "status", "close_reason", "title",
+                  "first_raised_at", "last_seen_at", "reopen_count"]
+        return header, [[a.id, *names.get(a.institution_id, ("", "")), a.kind, a.severity, a.status,
+                         a.close_reason or "", a.title, a.first_raised_at.isoformat(), a.last_seen_at.isoformat(),
+                         a.reopen_count]
+                        for a in s.exec(sc.alerts().order_by(Alert.id))]
+    header = ["id", "institution", "uscc", "detector", "kind", "severity", "score", "title", "window_start",
+              "window_end", "as_of", "fingerprint"]
+    return header, [[f.id, *names.get(f.institution_id, ("", "")), f.detector, f.kind, f.severity, f.score, f.title,
+                     str(f.window_start or ""), str(f.window_end or ""), f.as_of.isoformat(), f.fingerprint]
+                    for f in s.exec(sc.findings().order_by(Finding.id))]
+
+
+def _safe_cell(value):
+    # Spreadsheet formula injection: crawled text starting with = + - @ is shown, never evaluated.
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def to_csv(header, rows) -> bytes:
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(header)
+    writer.writerows([[_safe_cell(v) for v in row] for row in rows])
+    return ("\ufeff" + buf.getvalue()).encode("utf-8")  # BOM: Excel opens UTF-8 Chinese correctly
+
+
+def to_xlsx(header, rows, title: str) -> bytes:
+    from openpyxl import Workbook
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(title)
+    ws.append(header)
+    for row in rows:
+        ws.append([_safe_cell(v) for v in row])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+@bp.route("/exports/<what>.<fmt>")
+def download(what: str, fmt: str):
+    if what not in WHAT or fmt not in FORMATS:
+        abort(404)
+    sc = scope()
+    header, rows = export_rows(sc, what)
+    body = to_csv(header, rows) if fmt == "csv" else to_xlsx(header, rows, what)
+    record(db(), current_user.username, "export", None, "export", field=what, new=f"{fmt}:{len(rows)}")
+    db().commit()
+    return Response(body, mimetype=FORMATS[fmt],
+                    headers={"Content-Disposition": f"attachment; filename={what}.{fmt}"})

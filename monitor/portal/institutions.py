@@ -1,0 +1,174 @@
+"""Institution list (filters, search), institution page, score history, stored documents."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from flask import Blueprint, Response, jsonify, render_template, request
+from sqlalchemy import or_
+from sqlmodel import select
+
+from monitor.models import (Alert, Company, DisclosureFact, Document, Event, Finding, Institution, Person,
+                            Relation)
+from monitor.portal.common import db, monitor_config, scope
+from monitor.portal.access import Scope
+from monitor.portal import RAW_CSP
+from monitor.text import normalize_name
+
+bp = Blueprint("institutions", __name__)
+PAGE = 50
+
+
+def filtered_institutions(sc: Scope, args) -> list[tuple[Institution, object]]:
+    """Institutions in scope matching the list's filters (q, band, kind, district), riskiest first."""
+    q = sc.institutions()
+    text = (args.get("q") or "").strip()
+    if text:
+        like = f"%{normalize_name(text)}%"
+        q = q.where(or_(Institution.name_norm.like(like), Institution.name.like(f"%{text}%"),
+                        Institution.uscc == text.upper()))
+    if args.get("kind"):
+        q = q.where(Institution.kind == args["kind"])
+    if args.get("district"):
+        q = q.where(Institution.district == args["district"])
+    latest = sc.latest_scores()
+    rows = [(inst, latest.get(inst.id)) for inst in sc.session.exec(q)]
+    if args.get("band"):
+        rows = [r for r in rows if (r[1].band if r[1] else "green") == args["band"]]
+    rows.sort(key=lambda r: (-(r[1].score if r[1] else 0.0), r[0].name))
+    return rows
+
+
+@bp.route("/institutions")
+def index():
+    sc = scope()
+    rows = filtered_institutions(sc, request.args)
+    districts = sorted({d for d in db().exec(select(Institution.district).where(
+        Institution.jurisdiction_id.in_(sc.jurisdiction_ids))) if d})
+    page = max(1, request.args.get("page", 1, type=int))
+    return render_template("portal/institutions.html", rows=rows[(page - 1) * PAGE: page * PAGE], total=len(rows),
+                           page=page, pages=max(1, -(-len(rows) // PAGE)), districts=districts, args=request.args)
+
+
+def registry(session, inst: Institution) -> dict:
+    """The institution's registry record and the parties related to it (shareholders, executives, ...)."""
+    company = session.exec(select(Company).where(Company.uscc == inst.uscc)).first()
+    parties = []
+    if company is not None:
+        rels = session.exec(select(Relation).where(Relation.object_kind == "company",
+                                                   Relation.object_id == company.id)
+                            .order_by(Relation.kind, Relation.share.desc())).all()
+        person_ids = [r.subject_id for r in rels if r.subject_kind == "person"]
+        company_ids = [r.subject_id for r in rels if r.subject_kind == "company"]
+        persons = {p.id: p for p in session.exec(select(Person).where(Person.id.in_(person_ids)))} if person_ids else {}
+        companies = {c.id: c for c in session.exec(select(Company).where(Company.id.in_(company_ids)))} \
+            if company_ids else {}
+        for r in rels:
+            who = (persons if r.subject_kind == "person" else companies).get(r.subject_id)
+            parties.append({"relation": r, "name": who.name if who else "?", "kind": r.subject_kind})
+    return {"company": company, "parties": parties}
+
+
+def disclosures(session, inst_id: int) -> tuple[list, list]:
+    """(periods, rows): one row per metric with its value per period (newest periods last)."""
+    facts = session.exec(select(DisclosureFact).where(DisclosureFact.institution_id == inst_id)
+                         .order_by(DisclosureFact.period, DisclosureFact.available_at)).all()
+    table: dict[str, dict] = defaultdict(dict)
+    units = {}
+    for f in facts:
+        table[f.metric][f.period] = f.value
+        units[f.metric] = f.unit
+    periods = sorted({f.period for f in facts})[-12:]
+    rows = [{"metric": m, "unit": units[m], "values": [table[m].get(p) for p in periods]} for m in sorted(table)]
+    return periods, rows
+
+
+def latest_findings(session, inst_id: int) -> list[Finding]:
+    """Each finding's newest sighting (one per fingerprint), strongest first."""
+    rows = session.exec(select(Finding).where(Finding.institution_id == inst_id)
+                        .order_by(Finding.as_of.desc(), Finding.id.desc())).all()
+    seen, out = set(), []
+    for f in rows:
+        if f.fingerprint not in seen:
+            seen.add(f.fingerprint)
+            out.append(f)
+    order = {"critical": 0, "high": 1, "medium": 2, "low": 3}
+    return sorted(out, key=lambda f: (order.get(f.severity, 9), -f.score))
+
+
+@bp.route("/institutions/<int:inst_id>")
+def show(inst_id: int):
+    sc = scope()
+    inst = sc.institution(inst_id)
+    s = db()
+    scores = sc.scores(inst_id)
+    periods, facts = disclosures(s, inst_id)
+    events = s.exec(select(Event).where(Event.institution_id == inst_id)
+                    .order_by(Event.occurred_on.desc(), Event.id.desc()).limit(100)).all()
+    documents = s.exec(select(Document).where(Document.institution_id == inst_id)
+                       .order_by(Document.fetched_at.desc(), Document.id.desc()).limit(100)).all()
+    alerts = s.exec(select(Alert).where(Alert.institution_id == inst_id).order_by(Alert.last_seen_at.desc())).all()
+    return render_template("portal/institution.html", inst=inst, reg=registry(s, inst),
+                           score=scores[-1] if scores else None, scores=scores, periods=periods, facts=facts,
+                           events=events, documents=documents, findings=latest_findings(s, inst_id),
+                           alerts=alerts)
+
+
+@bp.route("/institutions/<int:inst_id>/history.json")
+def history(inst_id: int):
+    """Score history and disclosed series for the charts."""
+    sc = scope()
+    scores = sc.scores(inst_id)
+    periods, facts = disclosures(db(), inst_id)
+    return jsonify({
+        "scores": [{"as_of": s.as_of.isoformat(), "score": s.score, "band": s.band} for s in scores],
+        "thresholds": _thresholds(),
+        "periods": [p.isoformat() for p in periods],
+        "series": [{"metric": r["metric"], "unit": r["unit"], "values": r["values"]} for r in facts],
+    })
+
+
+def _thresholds() -> dict:
+    from monitor.scoring import active_rules
+
+    t = active_rules(db()).thresholds
+    return {b: t.get(b) for b in ("red", "orange", "yellow")}
+
+
+# --------------------------------------------------------------------------- stored documents
+def document_text(doc: Document, evidence_dir) -> str:
+    """The stored body decoded as text (never interpreted)."""
+    body = doc.body
+    if body is None and doc.body_path:
+        path = (evidence_dir / doc.body_path).resolve()
+        if evidence_dir.resolve() in path.parents and path.is_file():
+            body = path.read_bytes()
+    if body is None:
+        return ""
+    for enc in filter(None, (doc.encoding, "utf-8", "gb18030")):
+        try:
+            return body.decode(enc)
+        except (LookupError, UnicodeDecodeError):
+            continue
+    return body.decode("utf-8", errors="replace")
+
+
+@bp.route("/documents/<int:doc_id>")
+def document(doc_id: int):
+    doc = scope().document(doc_id)
+    inst = db().get(Institution, doc.institution_id)
+    versions = db().exec(select(Document.id, Document.version, Document.fetched_at).where(Document.url == doc.url)
+                         .order_by(Document.version)).all()
+    text = document_text(doc, monitor_config().evidence_path)
+    return render_template("portal/document.html", doc=doc, inst=inst, versions=versions, text=text[:200_000])
+
+
+@bp.route("/documents/<int:doc_id>/raw")
+def document_raw(doc_id: int):
+    """The stored page as plain text in a sandbox: shown, never executed."""
+    doc = scope().document(doc_id)
+    text = document_text(doc, monitor_config().evidence_path)
+    resp = Response(text, mimetype="text/plain")
+    resp.headers["Content-Security-Policy"] = RAW_CSP
+    resp.headers["Content-Disposition"] = "inline"
+    return resp

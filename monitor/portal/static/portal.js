@@ -1,0 +1,133 @@
+/* Portal behaviour: charts (ECharts) and the graph explorer (Cytoscape.js). No inline scripts (CSP). */
+(function () {
+  "use strict";
+  var zh = (document.documentElement.lang || "").indexOf("zh") === 0;
+  var BAND = { red: "#c62828", orange: "#ef6c00", yellow: "#f9a825", green: "#2e7d32" };
+
+  function getJSON(url) {
+    return fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); });
+  }
+  function wan(v) {
+    if (v === null || v === undefined) { return "—"; }
+    if (Math.abs(v) >= 1e8) { return (v / 1e8).toFixed(2) + " 亿元"; }
+    if (Math.abs(v) >= 1e4) { return (v / 1e4).toFixed(2) + " 万元"; }
+    return v.toFixed(2) + " 元";
+  }
+
+  // ---------------------------------------------------------------- charts on the institution page
+  var scoreEl = document.getElementById("score-chart");
+  var discEl = document.getElementById("disclosure-chart");
+  if ((scoreEl || discEl) && window.echarts) {
+    getJSON((scoreEl || discEl).dataset.src).then(function (data) {
+      if (scoreEl) {
+        var chart = echarts.init(scoreEl);
+        var marks = ["red", "orange", "yellow"].filter(function (b) { return data.thresholds[b] != null; })
+          .map(function (b) { return { yAxis: data.thresholds[b], lineStyle: { color: BAND[b], type: "dashed" }, label: { show: false } }; });
+        chart.setOption({
+          grid: { left: 40, right: 16, top: 20, bottom: 30 }, tooltip: { trigger: "axis" },
+          xAxis: { type: "time" }, yAxis: { type: "value", min: 0, max: 100 },
+          series: [{ type: "line", name: scoreEl.dataset.title, showSymbol: data.scores.length < 40,
+            data: data.scores.map(function (s) { return { value: [s.as_of, s.score], itemStyle: { color: BAND[s.band] } }; }),
+            lineStyle: { color: "#12355b" }, markLine: { symbol: "none", data: marks } }]
+        });
+        window.addEventListener("resize", function () { chart.resize(); });
+      }
+      if (discEl && data.series.length) {
+        var money = data.series.filter(function (s) { return s.unit === "元"; });
+        var shown = (money.length ? money : data.series).slice(0, 5);
+        var chart2 = echarts.init(discEl);
+        chart2.setOption({
+          grid: { left: 70, right: 16, top: 36, bottom: 30 }, tooltip: { trigger: "axis", valueFormatter: money.length ? wan : null },
+          legend: { top: 0 }, xAxis: { type: "category", data: data.periods.map(function (p) { return p.slice(0, 7); }) },
+          yAxis: { type: "value", axisLabel: { formatter: function (v) { return money.length ? (v / 1e4).toFixed(0) + (zh ? "万" : "0k") : v; } } },
+          series: shown.map(function (s) { return { type: "line", name: s.metric, data: s.values, connectNulls: false }; })
+        });
+        window.addEventListener("resize", function () { chart2.resize(); });
+      }
+    }).catch(function () { /* the tables still show the numbers */ });
+  }
+
+  // ---------------------------------------------------------------- graph explorer
+  var graphEl = document.getElementById("graph");
+  if (graphEl && window.cytoscape) {
+    var info = document.getElementById("graph-info");
+    var mode = graphEl.dataset.start;
+    var cy = cytoscape({
+      container: graphEl, wheelSensitivity: 0.3,
+      style: [
+        { selector: "node", style: { "label": "data(label)", "font-size": 11, "text-wrap": "wrap", "text-max-width": 140,
+          "text-valign": "bottom", "text-margin-y": 4, "background-color": "#5b8def", "width": 22, "height": 22 } },
+        { selector: "node[kind = 'person']", style: { "background-color": "#8bc34a" } },
+        { selector: "node[kind = 'institution']", style: { "background-color": "#12355b", "shape": "round-rectangle", "width": 30, "height": 30 } },
+        { selector: "node[kind = 'custody']", style: { "background-color": "#ef6c00", "shape": "round-rectangle", "width": 30, "height": 30 } },
+        { selector: "node[?root]", style: { "border-width": 4, "border-color": "#f9a825" } },
+        { selector: "node[?highlight]", style: { "background-color": "#c62828", "border-width": 3, "border-color": "#7f0000" } },
+        { selector: "node.expanded", style: { "border-width": 2, "border-color": "#1f2933" } },
+        { selector: "edge", style: { "width": 1.5, "line-color": "#9aa5b1", "target-arrow-color": "#9aa5b1",
+          "target-arrow-shape": "triangle", "curve-style": "bezier", "label": "data(label)", "font-size": 9,
+          "text-rotation": "autorotate", "color": "#4a5561", "text-background-color": "#fff", "text-background-opacity": 0.8 } },
+        { selector: "edge[?highlight]", style: { "line-color": "#c62828", "target-arrow-color": "#c62828", "width": 3 } },
+        { selector: ":selected", style: { "overlay-opacity": 0.15, "overlay-color": "#12355b" } }
+      ]
+    });
+    graphEl.cy = cy;  // for tests and the console
+
+    function edgeLabel(d) {
+      if (d.amount != null && mode === "flows") { return wan(d.amount) + " · " + d.count + (zh ? "笔" : "x"); }
+      return d.label || d.kind || "";
+    }
+    function add(data, around) {
+      var fresh = [];
+      data.nodes.forEach(function (n) {
+        if (n.data.label === "(out of scope)") { n.data.label = graphEl.dataset.outOfScope; }
+        if (cy.getElementById(n.data.id).empty()) { fresh.push(cy.add({ group: "nodes", data: n.data })); }
+      });
+      data.edges.forEach(function (e) {
+        e.data.label = edgeLabel(e.data);
+        if (cy.getElementById(e.data.id).empty()) { cy.add({ group: "edges", data: e.data }); }
+      });
+      var layout = cy.layout({ name: "cose", animate: false, nodeRepulsion: function () { return 9000; },
+        idealEdgeLength: function () { return 110; }, randomize: !around, fit: true, padding: 30 });
+      layout.run();
+      if (data.hidden) { info.textContent = (zh ? "另有 " : "") + data.hidden + (zh ? " 条较小的资金往来未显示" : " smaller flows not shown"); }
+    }
+    function load(node) {
+      var base = graphEl.dataset[mode];
+      var url = base + (node ? (base.indexOf("?") < 0 ? "?" : "&") + "node=" + encodeURIComponent(node) : "");
+      return getJSON(url).then(function (d) { add(d, node); graphEl.dataset.loaded = "1"; });
+    }
+    function reset() { cy.elements().remove(); load(null); }
+
+    cy.on("tap", "node", function (evt) {
+      var n = evt.target;
+      if (!n.data("expandable") || n.hasClass("expanded")) { return; }
+      n.addClass("expanded");
+      load(n.id());
+    });
+    cy.on("dbltap", "node", function (evt) {
+      // collapse: remove neighbours that hang only on this node
+      evt.target.neighborhood("node").forEach(function (m) { if (m.degree() === 1 && !m.data("root")) { m.remove(); } });
+      evt.target.removeClass("expanded");
+    });
+    cy.on("tap", "edge", function (evt) {
+      var d = evt.target.data();
+      var parts = [d.source + " → " + d.target];
+      if (d.amount != null) { parts.push((zh ? "金额 " : "amount ") + wan(d.amount)); }
+      if (d.count != null) { parts.push((zh ? "笔数 " : "transfers ") + d.count); }
+      if (d.first) { parts.push(d.first + " – " + d.last); }
+      if (d.since) { parts.push((zh ? "自 " : "since ") + d.since); }
+      if (d.kind) { parts.push(d.kind); }
+      info.textContent = parts.join(" · ");
+    });
+    document.querySelectorAll(".tab").forEach(function (b) {
+      if (b.dataset.mode === mode) { b.classList.add("on"); } else { b.classList.remove("on"); }
+      b.addEventListener("click", function () {
+        document.querySelectorAll(".tab").forEach(function (x) { x.classList.remove("on"); });
+        b.classList.add("on"); mode = b.dataset.mode; reset();
+      });
+    });
+    document.getElementById("graph-fit").addEventListener("click", function () { cy.fit(undefined, 30); });
+    reset();
+  }
+})();
