@@ -198,6 +198,11 @@ def _charset(info: dict | None, body: bytes, ctype: str) -> str | None:
     return "utf-8"
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 128  # crawlers open many connections at once; the default backlog of 5 drops them
+
+
 def start_server(www_dir, *, host: str = "127.0.0.1", port: int = 0, faults: Faults | None = None,
                  as_of: date | None = None) -> Server:
     """Serve ``www_dir`` in a daemon thread; return the running :class:`Server`."""
@@ -205,10 +210,9 @@ def start_server(www_dir, *, host: str = "127.0.0.1", port: int = 0, faults: Fau
     if not root.is_dir():
         raise InputError(f"{root}: not a folder (expected a simulated city's www folder)")
     try:
-        httpd = ThreadingHTTPServer((host, port), make_handler(root, faults, as_of))
+        httpd = _Server((host, port), make_handler(root, faults, as_of))
     except OSError as exc:
         raise InputError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
-    httpd.daemon_threads = True
     thread = threading.Thread(target=httpd.serve_forever, name="sim-web", daemon=True)
     thread.start()
     return Server(httpd, thread)
