@@ -73,6 +73,7 @@ class StorePipeline:
                 select(DisclosureFact.id, DisclosureFact.institution_id, DisclosureFact.period,
                        DisclosureFact.metric, DisclosureFact.value, DisclosureFact.available_at))}
             self.companies_uscc = {u: i for i, u in s.exec(select(Company.id, Company.uscc)) if u}
+            self.companies_with_uscc = set(self.companies_uscc.values())
             self.companies_name = {}
             for i, n, u in s.exec(select(Company.id, Company.name_norm, Company.uscc)):
                 self.companies_name.setdefault(n, i)
@@ -94,12 +95,16 @@ class StorePipeline:
         if not self.buffer:
             return
         items, self.buffer = self.buffer, []
+        self._pending_facts: list[list] = []
         with session_scope(self.config) as s:
             for item in items:
                 doc = self._document(s, item)
                 records = item.get("records") or {}
                 if records:
                     self._records(s, item, doc, records)
+        # Rows of this batch are detached now: later batches reach them by id.
+        for seen in self._pending_facts:
+            seen[0] = seen[0].id
 
     def _store_body(self, sha: str, body: bytes) -> tuple[bytes | None, str | None]:
         if len(body) <= BODY_IN_DB_MAX:
@@ -170,7 +175,8 @@ class StorePipeline:
                                      raw_value=f["raw_value"], document_id=doc.id, published_at=doc.published_at,
                                      available_at=available)
                 s.add(row)
-                self.facts[key] = [row, available]
+                self.facts[key] = seen = [row, available]
+                self._pending_facts.append(seen)
                 stats.facts += 1
         if "company" in records:
             self._registry(s, records, doc, stats)
@@ -181,8 +187,15 @@ class StorePipeline:
     def _company(self, s, name: str, uscc: str | None, doc: Document, stats, **fields) -> int:
         norm = normalize_name(name) if name else ""
         cid = self.companies_uscc.get(uscc) if uscc else None
-        if cid is None and not uscc:
-            cid = self.companies_name.get(norm)
+        if cid is None:
+            # A firm first seen by name only (a guarantee row without a link) gets its USCC when it shows up.
+            named = self.companies_name.get(norm)
+            if named is not None and (not uscc or named not in self.companies_with_uscc):
+                cid = named
+                if uscc:
+                    s.get(Company, cid).uscc = uscc
+                    self.companies_uscc[uscc] = cid
+                    self.companies_with_uscc.add(cid)
         if cid is None:
             company = Company(name=name[:200], name_norm=norm[:200], uscc=uscc or None,
                               available_at=doc.available_at, document_id=doc.id)
@@ -192,6 +205,7 @@ class StorePipeline:
             stats.companies += 1
             if uscc:
                 self.companies_uscc[uscc] = cid
+                self.companies_with_uscc.add(cid)
             self.companies_name.setdefault(norm, cid)
         if fields:
             company = s.get(Company, cid)

@@ -264,7 +264,6 @@ def _child(job_path: str) -> int:
 
     job = json.loads(Path(job_path).read_text())
     config = Config(job["config"], job["origins"])
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     state = CrawlState(job["sources"], _known_docs(config), job["knobs"], int(config.crawl_max_errors_per_source),
                        progress=job["progress"])
 
@@ -273,9 +272,10 @@ def _child(job_path: str) -> int:
             doc = s.get(Document, known.doc_id)
             return load_body(config, doc) if doc else None
 
-    settings = scrapy_settings(config)
+    settings = scrapy_settings(config, job["knobs"])
     state.config = config
-    process = CrawlerProcess(settings, install_root_handler=False)
+    process = CrawlerProcess(settings)
+    logging.getLogger("scrapy").setLevel(logging.WARNING)
     by_kind: dict[str, list] = {}
     for src in job["sources"]:
         by_kind.setdefault(src["kind"], []).append(src)

@@ -59,6 +59,11 @@ def element_text(el) -> str:
     return " ".join(nfkc(el.text_content()).split())
 
 
+def raw_text(el) -> str:
+    """Whitespace-folded text of an element as printed (names and addresses keep full-width forms)."""
+    return " ".join(el.text_content().replace("\u3000", " ").split())
+
+
 def text_lines(el, skip_links: bool = False) -> list[str]:
     """The element's text split at block boundaries (cells joined by tabs), NFKC, no empty lines."""
     parts: list[str] = []

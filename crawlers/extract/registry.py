@@ -31,7 +31,7 @@ class RegistryResult:
 
 
 def _party(name: str, hrefs: list[str], kind_text: str = "", id_text: str = "") -> dict:
-    name = " ".join(nfkc(name).split())
+    name = " ".join(name.split())  # as printed: full-width brackets stay (names are matched normalised)
     uscc = uscc_in(id_text) or next((u for h in hrefs if (u := uscc_in(h))), None)
     is_company = bool(uscc) or any(k in kind_text for k in ("企业", "公司", "法人", "机构")) or \
         any(name.endswith(s) for s in ("公司", "企业", "合伙)", "合伙）", "中心", "集团", "事务所", "Ltd", "Limited"))
@@ -94,6 +94,8 @@ def extract_registry(html: str, url: str = "") -> RegistryResult:
             c_new = find_column(header, "变更后")
             for r in rows:
                 d = parse_date(r[c_date]["text"]) if c_date and c_date in r else None
+                if d is None:
+                    continue
                 res.changes.append({"date": d, "field": r.get(c_field, {}).get("text") if c_field else None,
                                     "old": r.get(c_old, {}).get("text") if c_old else None,
                                     "new": r.get(c_new, {}).get("text") if c_new else None})
@@ -106,6 +108,8 @@ def extract_registry(html: str, url: str = "") -> RegistryResult:
                 ge = r.get(c_ge) if c_ge else None
                 me = {"text": name, "hrefs": [url]}
                 gr, ge = gr or me, ge or me
+                if not gr["text"] or not ge["text"]:
+                    continue
                 res.guarantees.append({"guarantor": _party(gr["text"], gr["hrefs"], "公司"),
                                        "guaranteed": _party(ge["text"], ge["hrefs"], "公司"),
                                        "amount": parse_amount(r[c_amt]["text"]) if c_amt and c_amt in r else None})

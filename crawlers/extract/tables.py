@@ -6,7 +6,7 @@ import re
 
 from monitor.text import nfkc, normalize_label
 
-from crawlers.extract.html import element_text, text_lines
+from crawlers.extract.html import element_text, raw_text, text_lines
 
 USCC_RE = re.compile(r"(?<![0-9A-Z])([0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10})(?![0-9A-Z])")
 
@@ -20,11 +20,13 @@ def table_records(table) -> tuple[list[str], list[dict]]:
     out = []
     for tr in rows[1:]:
         cells = [c for c in tr if c.tag in ("td", "th")]
-        if not cells:
+        # "暂无" spanning the table, or an empty row: no record
+        if not cells or (len(cells) == 1 and len(header) > 1) or \
+                all(element_text(c) in ("", "暂无", "无", "-", "—", "暂无数据") for c in cells):
             continue
         rec = {}
         for name, cell in zip(header, cells):
-            rec[name] = {"text": element_text(cell), "hrefs": [a.get("href") for a in cell.iter("a") if a.get("href")]}
+            rec[name] = {"text": raw_text(cell), "hrefs": [a.get("href") for a in cell.iter("a") if a.get("href")]}
         out.append(rec)
     return header, out
 
@@ -51,7 +53,7 @@ def key_values(el) -> dict[str, str]:
             if child.tag == "dt":
                 label = element_text(child)
             elif child.tag == "dd" and label is not None:
-                pairs.setdefault(normalize_label(label), element_text(child))
+                pairs.setdefault(normalize_label(label), raw_text(child))
                 label = None
     for tr in el.iter("tr"):
         cells = [c for c in tr if c.tag in ("td", "th")]
@@ -59,7 +61,7 @@ def key_values(el) -> dict[str, str]:
             if cells[i].tag == "th" or (len(cells) % 2 == 0 and i % 2 == 0):
                 key = normalize_label(element_text(cells[i]))
                 if key and len(key) <= 12:
-                    pairs.setdefault(key, element_text(cells[i + 1]))
+                    pairs.setdefault(key, raw_text(cells[i + 1]))
     for line in text_lines(el):
         for part in re.split(r"\t|\s{2,}|[；;]", line):
             m = re.match(r"^\s*([^:：]{1,12})[:：]\s*(.+?)\s*$", nfkc(part))

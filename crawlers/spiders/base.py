@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
@@ -32,6 +33,15 @@ def folder_prefix(url: str) -> str:
     path = parts.path or "/"
     folder = path if path.endswith("/") else path.rsplit("/", 1)[0] + "/"
     return f"{parts.scheme}://{parts.netloc}{folder}"
+
+
+_PAGER_TEXT = re.compile(r"^(?:\d{1,4}|下一页|上一页|下页|上页|首页|末页|尾页|更多|next|prev|previous|»|«|>|<|>>|<<)$", re.I)
+_PAGER_URL = re.compile(r"(?:[?&](?:page|p|pn|pageno)=\d+|(?:list|index|page)[_-]\d+\.html?$)", re.I)
+
+
+def is_pagination(url: str, text: str) -> bool:
+    """A link to another page of the same list (by its text or its URL)."""
+    return bool(_PAGER_TEXT.match(text.strip())) or bool(_PAGER_URL.search(url))
 
 
 class SourceSpider(scrapy.Spider):
@@ -149,19 +159,21 @@ class SourceSpider(scrapy.Spider):
 
     def follow(self, response, src: dict, tree):
         depth = response.meta["depth_"] + 1
-        if depth > self.state.knobs["max_depth"]:
-            return
         stats = self.state.stats(src["source_id"])
         prefix = response.meta["prefix"]
-        for url, _text in links(clean(tree, chrome=False), response.url):
+        for url, text in links(clean(tree, chrome=False), response.url):
             if not url.startswith(prefix) or not self.wanted(url):
+                continue
+            # Pagination (下一页, 2, list_3.html) walks an archive sideways: it does not count as depth.
+            link_depth = depth - 1 if is_pagination(url, text) else depth
+            if link_depth > self.state.knobs["max_depth"]:
                 continue
             if stats.pages >= self.state.knobs["max_pages_per_source"]:
                 if src["source_id"] not in self.state.abandoned:
                     stats.stopped = f"page budget of {self.state.knobs['max_pages_per_source']} reached"
                     self.state.abandoned[src["source_id"]] = stats.stopped
                 return
-            yield self.request(url, src, depth, prefix)
+            yield self.request(url, src, link_depth, prefix)
 
     def wanted(self, url: str) -> bool:
         """Whether a same-site link is worth fetching (subclasses skip images, downloads...)."""
