@@ -76,6 +76,13 @@ def generate_city(out_dir, *, seed: int = 7, platforms: int = 60, months: int = 
     t0 = time.perf_counter()
     out = Path(out_dir)
     first = _check(out, platforms, months, transfers_per_month, force, start)
+    try:
+        return _generate(out, first, seed, platforms, months, transfers_per_month, t0)
+    except OSError as exc:
+        raise InputError(f"{exc.filename or out}: cannot write the city ({exc.strerror or exc})") from None
+
+
+def _generate(out: Path, first: date, seed: int, platforms: int, months: int, transfers_per_month, t0) -> dict:
     if out.exists():
         for name in OWNED:
             target = out / name

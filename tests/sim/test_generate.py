@@ -341,3 +341,9 @@ def test_guarantee_circles_are_cycles_in_the_registry(truth):
     honest_ratio = [registry[i["uscc"]]["paid_in_capital"] / registry[i["uscc"]]["registered_capital"]
                     for i in truth["institutions"] if i["label"] != "fraud"]
     assert sum(fraud_ratio) / len(fraud_ratio) < sum(honest_ratio) / len(honest_ratio)
+
+
+def test_unwritable_output_is_an_input_error(tmp_path):
+    (tmp_path / "file").write_text("not a folder")
+    with pytest.raises(InputError, match="cannot write"):
+        generate_city(tmp_path / "file" / "city", platforms=8, months=6)
