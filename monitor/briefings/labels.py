@@ -1,0 +1,117 @@
+"""Chinese labels and number formats shown in the briefings (codes stay English in the store)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from monitor.scoring import BAND_ZH
+from monitor.vocab import METRICS_BY_NAME
+
+BANDS = ("red", "orange", "yellow", "green")
+BAND_COLOURS = {"red": "#c62828", "orange": "#ef6c00", "yellow": "#f9a825", "green": "#2e7d32"}
+
+PATTERN_ZH = {
+    "ponzi": "借新还旧（庞氏）", "self_financing": "自融", "fund_pool": "资金池/绕开存管",
+    "capital_flight": "资金外逃（跑路前兆）", "round_tripping": "资金回流/循环交易",
+    "scatter_gather": "分散转入集中转出", "guarantee_circle": "担保圈", "borrower_cap": "借款超限额",
+    "borrower_concentration": "借款人集中度高", "disclosure_mismatch": "披露与资金流不符",
+    "yield_above_peers": "收益率显著高于同业", "overdue_jump": "逾期率骤升", "disclosure_late": "信息披露迟延/停止",
+    "site_down": "网站无法访问", "complaint_surge": "投诉激增", "litigation": "涉诉/被执行/失信",
+    "frequent_changes": "频繁变更股东或法定代表人", "capital_gap": "实缴资本远低于注册资本",
+    "shared_address": "注册地址集中", "weak_cap": "弱信号封顶", "cap": "指数封顶",
+}
+SEVERITY_ZH = {"low": "低", "medium": "中", "high": "高", "critical": "严重"}
+ALERT_STATUS_ZH = {"new": "新建", "investigating": "核查中", "escalated": "已上报", "closed": "已关闭"}
+CLOSE_REASON_ZH = {"false_positive": "误报", "resolved": "已解决", "handed_over": "已移交"}
+ALERT_KIND_ZH = {"band_change": "等级上升", "finding": "新发现"}
+EVENT_ZH = {"lawsuit": "诉讼", "enforcement": "被执行", "dishonest": "失信被执行", "complaint": "投诉",
+            "news": "新闻", "registry_change": "工商变更", "closure": "清盘/停业公告"}
+RELATION_ZH = {"shareholder": "股东", "controller": "实际控制人", "executive": "高管",
+               "legal_representative": "法定代表人", "guarantee": "担保"}
+KIND_ZH = {"p2p": "网络借贷信息中介", "small_loan": "小额贷款公司", "guarantor": "融资担保公司", "other": "其他"}
+STATUS_ZH = {"operating": "正常经营", "troubled": "经营异常", "collapsed": "已爆雷", "closed": "已退出",
+             "unknown": "未知"}
+SOURCE_ZH = {"disclosure": "平台信息披露", "registry": "工商登记", "court": "法院公开信息", "complaints": "投诉平台",
+             "news": "新闻"}
+SWEEP_STATUS_ZH = {"queued": "排队", "running": "运行中", "succeeded": "成功", "partial": "部分成功", "failed": "失败"}
+ROLE_ZH = {"custody": "存管户", "lender": "出借人", "borrower": "借款人", "collector": "归集户", "controller": "控制人",
+           "platform": "平台自有户", "insider": "关联方"}
+
+
+def band_zh(band: str | None) -> str:
+    return BAND_ZH.get(band or "", "—")
+
+
+def pattern_zh(kind: str | None) -> str:
+    return PATTERN_ZH.get(kind or "", kind or "—")
+
+
+def metric_zh(name: str) -> str:
+    metric = METRICS_BY_NAME.get(name)
+    return metric.label if metric else name
+
+
+def money(value: float | None) -> str:
+    """元 shown in 万元 with two decimals (the unit supervisors read)."""
+    if value is None:
+        return "—"
+    return f"{value / 10_000:,.2f} 万元"
+
+
+def number(value: float | None, digits: int = 0) -> str:
+    if value is None:
+        return "—"
+    return f"{value:,.{digits}f}"
+
+
+def pct(value: float | None, digits: int = 1) -> str:
+    """A fraction (0.052) as a percentage (5.2%)."""
+    if value is None:
+        return "—"
+    return f"{value * 100:.{digits}f}%"
+
+
+def metric_value(name: str, value: float | None) -> str:
+    metric = METRICS_BY_NAME.get(name)
+    unit = metric.unit if metric else None
+    if unit == "yuan":
+        return money(value)
+    if unit == "ratio":
+        return pct(value, 2)
+    return number(value)
+
+
+def local_time(value: datetime | str | None, tz: str, with_time: bool = True) -> str:
+    """An aware (or ISO) time shown in the bureau's time zone."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    if isinstance(value, datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(ZoneInfo(tz))
+        return value.strftime("%Y-%m-%d %H:%M" if with_time else "%Y-%m-%d")
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def plain(value) -> str:
+    """A detector's metric value for people: booleans as 是/否, small fractions with 4 digits, thousands split."""
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        return f"{value:.4g}" if abs(value) < 1 else f"{value:,.2f}"
+    if isinstance(value, (list, tuple)):
+        return "、".join(plain(v) for v in value)
+    if isinstance(value, dict):
+        return "；".join(f"{k}: {plain(v)}" for k, v in value.items())
+    return str(value)
