@@ -68,7 +68,6 @@ def create_app(config: Config | None = None, test_config: dict | None = None) ->
     if test_config:
         app.config.update(test_config)
 
-    csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     Babel(app, locale_selector=_locale, timezone_selector=lambda: config.timezone)
@@ -89,6 +88,9 @@ def create_app(config: Config | None = None, test_config: dict | None = None) ->
         if not current_user.is_authenticated:
             return redirect(url_for("auth.login", next=request.full_path if request.method == "GET" else None))
         return None
+
+    # After the login gate, so an anonymous POST is sent to the login page rather than refused for its token.
+    csrf.init_app(app)
 
     @app.teardown_appcontext
     def _close_db(_exc):

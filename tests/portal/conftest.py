@@ -104,14 +104,34 @@ def _seed(cfg) -> dict:
     return ids
 
 
-@pytest.fixture
-def portal(sqlite_store):
-    """(app, ids): the portal over a freshly seeded SQLite store; cookies allowed over plain HTTP in tests."""
-    from monitor.portal import create_app
+@pytest.fixture(scope="session")
+def seeded_store(tmp_path_factory):
+    """A seeded SQLite file built once per session (migrations and argon2 hashes are slow); tests copy it."""
+    from monitor.db import dispose_engines
+    from tests.conftest import make_config
 
-    ids = _seed(sqlite_store)
-    app = create_app(sqlite_store, test_config={"TESTING": True, "SESSION_COOKIE_SECURE": False})
-    return app, ids
+    root = tmp_path_factory.mktemp("portal-seed")
+    ids = _seed(make_config(root))
+    dispose_engines()  # checkpoints the WAL into the file
+    return root / "instance" / "monitor.db", ids
+
+
+@pytest.fixture
+def portal(seeded_store, tmp_path):
+    """(app, ids): the portal over a fresh copy of the seeded store; cookies allowed over plain HTTP in tests."""
+    import shutil
+
+    from monitor.db import dispose_engines
+    from monitor.portal import create_app
+    from tests.conftest import make_config
+
+    db_file, ids = seeded_store
+    (tmp_path / "instance").mkdir()
+    shutil.copy(db_file, tmp_path / "instance" / "monitor.db")
+    cfg = make_config(tmp_path)
+    app = create_app(cfg, test_config={"TESTING": True, "SESSION_COOKIE_SECURE": False})
+    yield app, ids
+    dispose_engines()
 
 
 def login(client, username, password=PASSWORD):
