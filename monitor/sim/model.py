@@ -18,7 +18,7 @@ FRAUD_KINDS = ("self_financing", "ponzi", "fund_pool", "capital_flight")
 LOOKALIKES = (("high_yield", "ponzi"), ("big_borrowers", "self_financing"),
               ("seasonal_spike", "fund_pool"), ("dividend_complaints", "capital_flight"),
               ("related_disclosed", "self_financing"))
-LAYOUTS = ("table", "dl", "kv", "archive")
+LAYOUTS = ("table", "dl", "kv", "archive", "cards")
 
 # Transfer-file header sets, in the canonical column order of monitor.vocab.TRANSFER_FIELDS:
 # txn_id, txn_time, amount, payer_account, payer_name, payer_id, payee_account, payee_name,
@@ -205,7 +205,8 @@ def plan_city(seed: int, platforms: int, months: int, start: date) -> dict:
     assigned = [labels[i] for i in order]
 
     brands = _brands(rng, platforms)
-    layouts = [LAYOUTS[i % 4] for i in range(platforms)]
+    # the four classic layouts in turn; every eighth site shows "cards" (big number above its label)
+    layouts = ["cards" if i % 8 == 7 else LAYOUTS[i % 4] for i in range(platforms)]
     rng.shuffle(layouts)
     n_gb = max(1, platforms // 4)
     gb_idx = sorted(rng.sample(range(platforms), n_gb))

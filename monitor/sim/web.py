@@ -107,7 +107,7 @@ def platform_ad(p: Platform) -> str:
 
 
 # --------------------------------------------------------------------------- disclosure urls
-DISCLOSURE_DIRS = {"table": "xxpl", "dl": "disclosure", "kv": "info", "archive": "news"}
+DISCLOSURE_DIRS = {"table": "xxpl", "dl": "disclosure", "kv": "info", "archive": "news", "cards": "yysj"}
 
 
 def disclosure_index_url(p: Platform) -> str:
@@ -119,7 +119,7 @@ def disclosure_list_url(p: Platform, k: int) -> str:
         return disclosure_index_url(p)
     d = DISCLOSURE_DIRS[p.site.layout]
     name = {"table": f"list_{k}.html", "dl": f"page-{k}.html", "kv": f"index_{k}.html",
-            "archive": f"list_{k}.html"}[p.site.layout]
+            "archive": f"list_{k}.html", "cards": f"p{k}.html"}[p.site.layout]
     return f"/p/{p.slug}/{d}/{name}"
 
 
@@ -131,6 +131,8 @@ def report_url(p: Platform, first: date, article_no: int) -> str:
         return f"/p/{p.slug}/disclosure/{first.year}-{first.month:02d}.html"
     if lay == "kv":
         return f"/p/{p.slug}/info/report_{first.year}_{first.month:02d}.html"
+    if lay == "cards":
+        return f"/p/{p.slug}/yysj/{first.year}-{first.month}.html"
     return f"/p/{p.slug}/news/art_{article_no}.html"
 
 
@@ -159,6 +161,13 @@ def report_body(p: Platform, first: date, last: date, values: dict, prev: tuple 
                 rows.append(f"<tr><td>{esc(label_with_unit(name, st, unit))}</td>"
                             f"<td>{esc(value_with_unit(name, st, text, unit))}</td>"
                             f"<td>{esc(value_with_unit(name, st, ptext, punit) if ptext != '-' else '-')}</td></tr>")
+        elif p.no % 3 == 0:  # two label/value pairs per row
+            head = "<tr><th>项目</th><th>数据</th><th>项目</th><th>数据</th></tr>"
+            cells = [f"<td>{esc(label_with_unit(n, st, u))}</td><td>{esc(value_with_unit(n, st, t, u))}</td>"
+                     for n, t, u in items]
+            if len(cells) % 2:
+                cells.append("<td></td><td></td>")
+            rows = [f"<tr>{a}{b}</tr>" for a, b in zip(cells[::2], cells[1::2])]
         else:
             head = "<tr><th>项目</th><th>数据</th></tr>"
             rows = [f"<tr><td>{esc(label_with_unit(n, st, u))}</td><td>{esc(value_with_unit(n, st, t, u))}</td></tr>"
@@ -183,6 +192,15 @@ def report_body(p: Platform, first: date, last: date, values: dict, prev: tuple 
         wrap = ("<ul>", "</ul>") if p.no % 2 else ("<div class=\"kv\">", "</div>")
         body = (f"<h2>{esc(period)}运营数据</h2>\n<p>统计时间：{esc(period)}</p>\n{wrap[0]}\n"
                 + "\n".join(lines) + f"\n{wrap[1]}")
+    elif lay == "cards":
+        cards = []
+        for n, t, u in items:
+            unit = "" if (st.unit_in_label and u not in ("人", "笔")) or (u in ("人", "笔") and not st.count_suffix) else u
+            cards.append(f'<li class="card"><div class="num"><span class="val">{esc(t)}</span>'
+                         f'{f"<em>{esc(unit)}</em>" if unit else ""}</div>'
+                         f'<div class="name">{esc(label_with_unit(n, st, u))}</div></li>')
+        body = (f"<h2>运营数据 · {esc(period)}</h2>\n<ul class=\"data-cards\">\n" + "\n".join(cards) + "\n</ul>\n"
+                f"<p class=\"note\">数据来源：{esc(p.brand)}运营中心</p>")
     else:
         clauses = []
         for n, t, u in items:
