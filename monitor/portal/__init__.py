@@ -21,7 +21,7 @@ from monitor.config import Config, load_config
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = ROOT / "templates"
-TRANSLATIONS = Path(__file__).resolve().parents[1] / "translations"
+TRANSLATIONS = Path(__file__).resolve().parents[1] / "translations"  # zh_CN is filed as zh_Hans_CN (Babel's name)
 LOCALES = ("zh_CN", "en")
 PUBLIC_ENDPOINTS = {"auth.login", "static", "auth.set_language"}
 
@@ -117,7 +117,8 @@ def create_app(config: Config | None = None, test_config: dict | None = None) ->
 
         from monitor.portal.access import has_role
 
-        return {"city": config.city, "locales": LOCALES, "current_locale": str(get_locale()),
+        current = "zh_CN" if str(get_locale()).startswith("zh") else "en"
+        return {"city": config.city, "locales": LOCALES, "current_locale": current,
                 "has_role": lambda role: current_user.is_authenticated and has_role(current_user.role, role)}
 
     return app

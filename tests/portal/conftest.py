@@ -104,6 +104,23 @@ def _seed(cfg) -> dict:
     return ids
 
 
+@pytest.fixture(scope="session", autouse=True)
+def compiled_catalogues():
+    """Compile the message catalogues when `make setup` has not (the .mo files are build output)."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    from monitor.portal import TRANSLATIONS
+
+    for po in TRANSLATIONS.glob("*/LC_MESSAGES/messages.po"):
+        mo = po.with_suffix(".mo")
+        if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
+            with po.open("rb") as fh:
+                catalog = read_po(fh)
+            with mo.open("wb") as fh:
+                write_mo(fh, catalog)
+
+
 @pytest.fixture(scope="session")
 def seeded_store(tmp_path_factory):
     """A seeded SQLite file built once per session (migrations and argon2 hashes are slow); tests copy it."""

@@ -1,0 +1,218 @@
+"""What inspectors, supervisors and admins see and do, through the Flask test client."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, datetime, timezone
+
+from sqlmodel import Session, select
+
+from monitor.db import get_engine
+from monitor.models import Alert, AlertNote, AuditEntry, RuleSet, SweepRun, User
+from tests.portal.conftest import csrf_token, login
+
+
+def _session(app):
+    return Session(get_engine(app.extensions["monitor_config"]))
+
+
+# --------------------------------------------------------------------------- pure formats
+def test_amounts_in_wan_and_yi_and_chinese_dates():
+    from monitor.portal.common import format_day, format_moment, format_money
+
+    assert format_money(2.5e8) == "2.50 亿元"
+    assert format_money(123456) == "12.35 万元"
+    assert format_money(999) == "999.00 元"
+    assert format_money(None) == "—"
+    assert format_day(date(2018, 6, 1)) == "2018年6月1日"
+    assert format_day(date(2018, 6, 1), "en") == "2018-06-01"
+    # 23:30 UTC is the next morning in Shanghai
+    assert format_moment(datetime(2018, 6, 1, 23, 30, tzinfo=timezone.utc)) == "2018年6月2日 07:30"
+
+
+def test_flow_json_keeps_the_biggest_flows_and_highlights_finding_accounts():
+    import networkx as nx
+
+    from monitor.portal.graph import flow_json
+
+    G = nx.DiGraph()
+    for i in range(10):
+        G.add_edge(f"L{i}", "C", amount=float(i), count=1, first="2018-01-01T00:00", last="2018-02-01T00:00")
+    G.add_edge("C", "X", amount=0.5, count=3, first="2018-03-01T00:00", last="2018-03-02T00:00")
+    data = flow_json(G, "C", {"C": {"holder_name": "平台存管", "is_custody": True}}, {"C", "X"}, limit=3)
+    ids = {e["data"]["id"] for e in data["edges"]}
+    assert ids == {"L9>C", "L8>C", "L7>C", "C>X"}  # top 3 by amount + the highlighted pair
+    assert data["hidden"] == 8
+    custody = next(n for n in data["nodes"] if n["data"]["id"] == "C")
+    assert custody["data"]["kind"] == "custody" and custody["data"]["highlight"]
+    assert next(e for e in data["edges"] if e["data"]["id"] == "C>X")["data"]["highlight"]
+
+
+def test_band_changes_compare_with_a_week_before():
+    from types import SimpleNamespace as S
+
+    from monitor.portal.dashboard import band_changes
+
+    now = {1: S(band="red"), 2: S(band="green"), 3: S(band="orange")}
+    before = {1: S(band="yellow"), 2: S(band="green")}
+    assert band_changes(now, before) == [(1, "yellow", "red"), (3, "green", "orange")]
+
+
+# --------------------------------------------------------------------------- pages
+def test_dashboard_is_chinese_by_default_and_counts_bands(portal):
+    app, ids = portal
+    client = app.test_client()
+    login(client, "inspector")
+    html = client.get("/").get_data(as_text=True)
+    assert "全市风险概览" in html and "本周风险等级变化" in html
+    # city A scope: red 1 (红利宝), orange 1 (hostile), green 1 — the foreign red is not counted
+    import re
+
+    counts = dict(re.findall(r'tile-(\w+)"[^>]*><span class="n">(\d+)</span>', html))
+    assert counts == {"red": "1", "orange": "1", "yellow": "0", "green": "1"}
+    assert "+50.0" in html  # 红利宝 rose from 20 to 70
+    assert "2018年6月1日" in html
+
+
+def test_language_switch_to_english(portal):
+    app, _ = portal
+    client = app.test_client()
+    login(client, "inspector")
+    token = csrf_token(client)
+    client.post("/language", data={"lang": "en", "next": "/", "csrf_token": token})
+    html = client.get("/").get_data(as_text=True)
+    assert "City risk overview" in html and "全市风险概览" not in html
+    assert "2018-06-01" in html
+
+
+def test_institution_list_filters(portal):
+    app, ids = portal
+    client = app.test_client()
+    login(client, "inspector")
+    assert "红利宝" in client.get("/institutions?band=red").get_data(as_text=True)
+    assert "红利宝" not in client.get("/institutions?band=green").get_data(as_text=True)
+    assert "稳稳贷" in client.get("/institutions?district=西区").get_data(as_text=True)
+    assert "红利宝" not in client.get("/institutions?district=西区").get_data(as_text=True)
+    from tests.conftest import uscc_for
+
+    by_uscc = client.get(f"/institutions?q={uscc_for(2)}").get_data(as_text=True)
+    assert "稳稳贷" in by_uscc and "红利宝" not in by_uscc
+    assert "红利宝" in client.get("/institutions?q=红利").get_data(as_text=True)
+
+
+def test_institution_page_shows_registry_score_disclosures_findings(portal):
+    app, ids = portal
+    client = app.test_client()
+    login(client, "inspector")
+    html = client.get(f"/institutions/{ids['red']}").get_data(as_text=True)
+    for text in ("张三", "80.0%", "5,000.00 万元", "资金池：出借资金流向归集账户", "6222001", "2.50 亿元",
+                 "投诉：无法提现", "http://p2p.example/disclosure", "6,000.00 万元"):
+        assert text in html, text
+    data = client.get(f"/institutions/{ids['red']}/history.json").get_json()
+    assert [s["score"] for s in data["scores"]] == [20.0, 70.0]
+    assert data["series"][0]["metric"] == "loan_balance" and len(data["periods"]) == 6
+
+
+def test_triage_assign_and_note_are_journaled(portal):
+    app, ids = portal
+    client = app.test_client()
+    login(client, "inspector")
+    token = csrf_token(client)
+    aid = ids["alert"]
+    client.post(f"/alerts/{aid}/transition", data={"status": "investigating", "csrf_token": token})
+    client.post(f"/alerts/{aid}/assign", data={"username": "supervisor", "csrf_token": token})
+    client.post(f"/alerts/{aid}/note", data={"body": "已调取存管流水", "csrf_token": token})
+    # closing without a reason is refused by the workflow and shown
+    resp = client.post(f"/alerts/{aid}/transition", data={"status": "closed", "csrf_token": token},
+                       follow_redirects=True)
+    assert "needs a reason" in resp.get_data(as_text=True)
+    # the foreign inspector cannot be assigned: they cannot see the institution
+    resp = client.post(f"/alerts/{aid}/assign", data={"username": "foreign", "csrf_token": token},
+                       follow_redirects=True)
+    with _session(app) as s:
+        alert = s.get(Alert, aid)
+        sup = s.exec(select(User).where(User.username == "supervisor")).one()
+        assert alert.status == "investigating" and alert.assignee_id == sup.id
+        assert s.exec(select(AlertNote.body).where(AlertNote.alert_id == aid)).all() == ["已调取存管流水"]
+        actions = s.exec(select(AuditEntry.action, AuditEntry.actor).where(AuditEntry.object_type == "alert",
+                                                                           AuditEntry.object_id == aid)).all()
+    assert ("status", "inspector") in actions and ("assign", "inspector") in actions and ("note", "inspector") in actions
+    page = client.get(f"/alerts/{aid}").get_data(as_text=True)
+    assert "已调取存管流水" in page and "investigating" in page
+
+
+def test_supervisor_changes_a_threshold_as_a_new_rule_version(portal):
+    app, _ = portal
+    client = app.test_client()
+    login(client, "supervisor")
+    client.get("/settings")
+    token = csrf_token(client, "/settings")
+    client.post("/settings", data={"t.red": "65", "note": "更严格", "csrf_token": token})
+    bad = client.post("/settings", data={"t.red": "5", "csrf_token": token}, follow_redirects=True)
+    assert "thresholds must satisfy" in bad.get_data(as_text=True)
+    with _session(app) as s:
+        active = s.exec(select(RuleSet).where(RuleSet.active == True)).all()  # noqa: E712
+    assert len(active) == 1 and active[0].thresholds["red"] == 65.0 and active[0].version == 2
+
+
+def test_supervisor_queues_a_sweep(portal):
+    app, _ = portal
+    client = app.test_client()
+    login(client, "supervisor")
+    token = csrf_token(client)
+    client.post("/sweeps", data={"kind": "light", "csrf_token": token})
+    with _session(app) as s:
+        run = s.exec(select(SweepRun).where(SweepRun.trigger == "portal")).one()
+    assert (run.status, run.kind, run.requested_by) == ("queued", "light", "supervisor")
+    assert "light · portal" in client.get("/sweeps").get_data(as_text=True)
+
+
+def test_admin_creates_a_user_who_can_sign_in(portal):
+    app, _ = portal
+    client = app.test_client()
+    login(client, "admin")
+    token = csrf_token(client)
+    client.post("/users", data={"username": "wang", "password": "short", "role": "inspector", "jurisdiction": "A",
+                                "csrf_token": token})
+    client.post("/users", data={"username": "wang", "password": "a long password", "role": "inspector",
+                                "jurisdiction": "A", "csrf_token": token})
+    new = app.test_client()
+    assert login(new, "wang", "a long password").status_code == 302
+    assert "红利宝" in new.get("/institutions").get_data(as_text=True)
+
+
+def test_exports_csv_and_excel(portal):
+    from openpyxl import load_workbook
+
+    app, _ = portal
+    client = app.test_client()
+    login(client, "inspector")
+    rows = list(csv.reader(io.StringIO(client.get("/exports/institutions.csv").get_data().decode("utf-8-sig"))))
+    assert rows[0][:2] == ["name", "uscc"] and len(rows) == 4  # header + 3 institutions of city A
+    red = next(r for r in rows if r[0].startswith("红利宝"))
+    assert red[6] == "red" and float(red[5]) == 70.0
+    resp = client.get("/exports/alerts.xlsx")
+    sheet = load_workbook(io.BytesIO(resp.get_data())).active
+    values = list(sheet.values)
+    assert values[0][0] == "id" and len(values) == 2 and values[1][1].startswith("红利宝")
+    assert client.get("/exports/secrets.csv").status_code == 404
+
+
+def test_cli_users_add_and_list(sqlite_store):
+    from click.testing import CliRunner
+
+    from monitor.cli import cli
+    from monitor.db import session_scope
+    from monitor.models import Jurisdiction
+
+    with session_scope(sqlite_store) as s:
+        s.add(Jurisdiction(code="440300", name="示范市"))
+    env = {"MONITOR_INSTANCE_DIR": str(sqlite_store.instance_path)}
+    runner = CliRunner()
+    ok = runner.invoke(cli, ["users", "add", "li", "--role", "supervisor", "--jurisdiction", "440300"], env=env)
+    assert ok.exit_code == 0 and "password:" in ok.output
+    bad = runner.invoke(cli, ["users", "add", "zhao", "--role", "inspector", "--jurisdiction", "999"], env=env)
+    assert "jurisdiction '999' does not exist" in str(bad.exception)
+    listed = runner.invoke(cli, ["users", "list"], env=env)
+    assert "li" in listed.output and "supervisor" in listed.output and "440300" in listed.output
