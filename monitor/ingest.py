@@ -43,6 +43,7 @@ TIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/
                 "%Y%m%d%H%M%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S.%f", "%Y%m%d %H:%M:%S",
                 "%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y年%m月%d日 %H:%M:%S", "%Y年%m月%d日")
 SUFFIXES = (".csv", ".txt", ".xlsx")
+TRIMMED = frozenset({"txn_id", "txn_time", "payer_account", "payee_account", "purpose"})
 PROGRESS_MIN_BYTES = 20_000_000  # below this a progress bar only flickers
 
 
@@ -393,7 +394,12 @@ def _clean_sql(layout: Layout, source: str, time_format: str | None) -> str:
     resulting table's ``rowid`` is the row index.
     """
     def col(name: str) -> str:
-        return f"coalesce(trim(c{layout.columns[name]}), '')" if name in layout.columns else "''"
+        if name not in layout.columns:
+            return "''"
+        # trim() costs ~0.1 CPU-s per column per million rows: only where matching depends on it.
+        if name in TRIMMED:
+            return f"coalesce(trim(c{layout.columns[name]}), '')"
+        return f"coalesce(c{layout.columns[name]}, '')"
 
     fmts = "[" + ", ".join(f"'{f}'" for f in TIME_FORMATS) + "]"
     time_expr = f"try_strptime(time_raw, {fmts})"
@@ -405,16 +411,14 @@ def _clean_sql(layout: Layout, source: str, time_format: str | None) -> str:
     SELECT txn_id, txn_time,
            CASE WHEN scale = 1.0 THEN try_cast(num AS DOUBLE)
                 ELSE round(try_cast(num AS DOUBLE) * scale, 2) END AS amount,
-           payer_account, payer_name, payer_id, payee_account, payee_name, payee_id, purpose, currency,
-           time_raw, amount_raw
+           payer_account, payer_name, payer_id, payee_account, payee_name, payee_id, purpose, currency
     FROM (
         SELECT *, {time_expr} AS txn_time,
                CASE WHEN suffix(a, '万元') OR suffix(a, '万') THEN 10000.0 ELSE {layout.amount_scale} END AS scale,
                CASE WHEN suffix(a, '元') OR suffix(a, '万') THEN regexp_replace(a, '(万元|万|元)$', '')
                     ELSE a END AS num
         FROM (
-            SELECT {col('txn_id')} AS txn_id, {col('txn_time')} AS time_raw, {col('amount')} AS amount_raw,
-                   {amount_text} AS a,
+            SELECT {col('txn_id')} AS txn_id, {col('txn_time')} AS time_raw, {amount_text} AS a,
                    {col('payer_account')} AS payer_account, {col('payee_account')} AS payee_account,
                    {optional}
             FROM {source}
@@ -432,8 +436,7 @@ _BAD_SQL = """CASE WHEN txn_id = '' THEN 'txn_id'
 _STORE_SQL = """txn_id, txn_time, amount, payer_account, payer_name, payer_id, payee_account,
     payee_name, payee_id, purpose, currency,
     CAST(date_trunc('day', txn_time) + INTERVAL 1 DAY AS TIMESTAMP) AS available_at,
-    '{sha}' AS source_sha256, CAST({line} AS INTEGER) AS source_line,
-    strftime(txn_time, '%Y-%m') AS month"""
+    '{sha}' AS source_sha256, CAST({line} AS INTEGER) AS source_line"""
 
 
 # guess_holder_kind, vectorised
@@ -489,12 +492,12 @@ def _ingest_one(config: Config, path: Path, mapping: dict[str, str] | None, inst
         # One DuckDB connection serves all files of a call (connecting costs ~50 ms).
         con.execute("DROP TABLE IF EXISTS clean; DROP TABLE IF EXISTS line_map")
         step("reading")
-        layout, line_sql = _load(con, path, mapping, newlines, scratch)
+        layout, source, line_sql = _load(con, path, mapping, newlines, scratch)
         result.rows = _first(con, "SELECT count(*) FROM clean")[0]
         step("checking")
         uscc = _resolve_institution(config, path, institution, con)
         result.institution = uscc
-        _write(config, con, store, path, sha, layout, line_sql, uscc, result, step, started, scratch)
+        _write(config, con, store, path, sha, layout, source, line_sql, uscc, result, step, started, scratch)
     except MonitorError as exc:
         result.status, result.error = "failed", str(exc)
     finally:
@@ -506,11 +509,13 @@ def _ingest_one(config: Config, path: Path, mapping: dict[str, str] | None, inst
     return result
 
 
-def _load(con, path: Path, mapping: dict[str, str] | None, newlines: int, scratch: Path) -> tuple[Layout, str]:
+def _load(con, path: Path, mapping: dict[str, str] | None, newlines: int,
+          scratch: Path) -> tuple[Layout, str, str]:
     """Parse and clean the file into the DuckDB table ``clean``.
 
-    Returns the layout and the SQL expression of a row's line number (over
-    ``clean`` aliased ``c``; it may need the ``line_map`` table).
+    Returns the layout, the SQL source of the raw text columns (for error
+    messages) and the SQL expression of a row's line number (over ``clean``
+    aliased ``c``; it may need the ``line_map`` table).
     """
     import duckdb
     import pyarrow as pa
@@ -520,11 +525,10 @@ def _load(con, path: Path, mapping: dict[str, str] | None, newlines: int, scratc
         con.register("xlsx", table)
         samples = table.column(f"c{layout.columns['txn_time']}").slice(0, 20).to_pylist()
         con.execute(f"CREATE TEMP TABLE clean AS {_clean_sql(layout, 'xlsx', pick_time_format(samples))}")
-        con.unregister("xlsx")
         con.register("lines", pa.table({"_row": pa.array(range(len(lines)), pa.int64()),
                                         "_line": pa.array(lines, pa.int64())}))
         con.execute("CREATE TEMP TABLE line_map AS SELECT * FROM lines")
-        return layout, "(SELECT _line FROM line_map m WHERE m._row = c.rowid)"
+        return layout, "xlsx", "(SELECT _line FROM line_map m WHERE m._row = c.rowid)"
     with path.open("rb") as fh:
         head = fh.read(1 << 16)
     encoding, confident = detect_encoding(head)
@@ -554,12 +558,12 @@ def _load(con, path: Path, mapping: dict[str, str] | None, newlines: int, scratc
     rows = _first(con, "SELECT count(*) FROM clean")[0]
     # Rows + header = lines (the last may lack its newline): row index and line agree.
     if rows + header_lines in (newlines, newlines + 1):
-        return layout, f"(c.rowid + {header_lines + 1})"
+        return layout, source, f"(c.rowid + {header_lines + 1})"
     lines = _all_row_lines(path, encoding)
     con.register("lines", pa.table({"_row": pa.array(range(len(lines)), pa.int64()),
                                     "_line": pa.array(lines, pa.int64())}))
     con.execute("CREATE TEMP TABLE line_map AS SELECT * FROM lines")
-    return layout, "(SELECT _line FROM line_map m WHERE m._row = c.rowid)"
+    return layout, source, "(SELECT _line FROM line_map m WHERE m._row = c.rowid)"
 
 
 def _resolve_institution(config: Config, path: Path, given: str | None, con) -> str:
@@ -599,15 +603,19 @@ def _chunks(items: Sequence, size: int):
         yield items[i:i + size]
 
 
-def _write(config: Config, con, store: TransferStore, path: Path, sha: str, layout: Layout, line_sql: str,
-           uscc: str, result: IngestResult, step, started: float, scratch: Path) -> None:
+def _write(config: Config, con, store: TransferStore, path: Path, sha: str, layout: Layout, source: str,
+           line_sql: str, uscc: str, result: IngestResult, step, started: float, scratch: Path) -> None:
     """Validate, anti-join, write Parquet under temporary names, move into place, commit."""
     step("validating")
-    bad = _first(con, f"SELECT {line_sql}, {_BAD_SQL} AS bad, time_raw, amount_raw FROM clean c "
+    bad = _first(con, f"SELECT {line_sql}, {_BAD_SQL} AS bad, c.rowid FROM clean c "
                       f"WHERE bad IS NOT NULL ORDER BY c.rowid LIMIT 1")
     if bad:
-        line, name, time_raw, amount_raw = bad
-        value = time_raw if name == "txn_time" else amount_raw if name == "amount" else ""
+        line, name, row = bad
+        value = ""
+        if name in ("txn_time", "amount"):
+            # The raw text is not kept in ``clean`` (it would cost a copy of two columns): read it again.
+            raw = _first(con, f"SELECT c{layout.columns[name]} FROM {source} LIMIT 1 OFFSET {row}")
+            value = (raw[0] or "").strip() if raw else ""
         raise InputError(f"{path}: line {line}, column {layout.header_of(name)!r} ({name}): "
                          f"{_bad_message(name, value)}")
     step("deduplicating")
@@ -619,10 +627,10 @@ def _write(config: Config, con, store: TransferStore, path: Path, sha: str, layo
             raise InputError(f"{path}: line {dup[2]}, column {layout.header_of('txn_id')!r} (txn_id): "
                              f"transaction id {dup[0]!r} repeats line {dup[1]}")
     first, last = _first(con, "SELECT min(txn_time), max(txn_time) FROM clean")
-    months: list[str] = []
     if first is not None:
         result.period_start, result.period_end = first.date(), last.date()
-        months = _months_between(first, last)
+    months = [f"{m:%Y-%m}" for (m,) in con.execute(
+        "SELECT DISTINCT CAST(date_trunc('month', txn_time) AS DATE) AS m FROM clean ORDER BY m").fetchall()]
     existing = store.files([uscc], months=months)
     if existing:
         file_list = "[" + ", ".join(f"'{_sql_str(f)}'" for f in existing) + "]"
@@ -634,8 +642,8 @@ def _write(config: Config, con, store: TransferStore, path: Path, sha: str, layo
     # json_to_recordset), with no Python object per account.
     accounts = _first(con, f"""
         SELECT count(*), to_json(list([account_no, holder_name, holder_id, {_HOLDER_KIND_SQL}]))::VARCHAR
-        FROM (SELECT account_no, any_value(holder_name) AS holder_name,
-                     upper(any_value(holder_id)) AS holder_id
+        FROM (SELECT account_no, nullif(trim(any_value(holder_name)), '') AS holder_name,
+                     nullif(upper(trim(any_value(holder_id))), '') AS holder_id
               FROM (SELECT payer_account AS account_no, payer_name AS holder_name, payer_id AS holder_id
                     FROM clean
                     UNION ALL
@@ -648,15 +656,19 @@ def _write(config: Config, con, store: TransferStore, path: Path, sha: str, layo
             step("writing")
             scratch.mkdir(parents=True, exist_ok=True)
             select_sql = f"SELECT {_STORE_SQL.format(sha=sha, line=line_sql)} FROM clean c"
-            if len(months) == 1:
-                # The usual monthly statement: one file, no partition folders to create and remove.
-                (out / f"month={months[0]}").mkdir(parents=True)
-                con.execute(f"COPY (SELECT * EXCLUDE (month) FROM ({select_sql})) "
-                            f"TO '{_sql_str(out / f'month={months[0]}' / f'{sha}_0.parquet')}' "
-                            f"(FORMAT parquet, COMPRESSION zstd)")
-            else:
-                con.execute(f"COPY ({select_sql}) TO '{_sql_str(out)}' (FORMAT parquet, PARTITION_BY (month), "
-                            f"FILENAME_PATTERN '{sha}_{{i}}', COMPRESSION zstd)")
+            # One COPY per month (a filtered scan is cheap) rather than PARTITION_BY, and without
+            # insertion order so DuckDB writes row groups in parallel: ~40% less CPU.
+            con.execute("SET preserve_insertion_order = false")
+            try:
+                for month in months:
+                    start = f"TIMESTAMP '{month}-01'"
+                    (out / f"month={month}").mkdir(parents=True)
+                    con.execute(f"COPY ({select_sql} WHERE c.txn_time >= {start} "
+                                f"AND c.txn_time < {start} + INTERVAL 1 MONTH) "
+                                f"TO '{_sql_str(out / f'month={month}' / f'{sha}_0.parquet')}' "
+                                f"(FORMAT parquet, COMPRESSION zstd)")
+            finally:
+                con.execute("SET preserve_insertion_order = true")
             dest_root = store.root / f"institution={uscc}"
             for part in sorted(out.glob("month=*/*.parquet")):
                 dest = dest_root / part.parent.name / part.name
@@ -679,15 +691,6 @@ def _first(con, sql: str):
     """First row of a query, or ``None`` (reads the whole result: DuckDB 2 refuses half-read ones)."""
     rows = con.execute(sql).fetchall()
     return rows[0] if rows else None
-
-
-def _months_between(first, last) -> list[str]:
-    """YYYY-MM of every month from ``first`` to ``last`` inclusive."""
-    out, (y, m) = [], (first.year, first.month)
-    while (y, m) <= (last.year, last.month):
-        out.append(f"{y:04d}-{m:02d}")
-        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
-    return out
 
 
 def _sql_str(path: Path) -> str:
