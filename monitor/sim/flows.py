@@ -253,8 +253,9 @@ def simulate_platform(plat: Platform, seed: int, start: date, months: int, rows_
             t = _sec(day, rng)
             rows.append((t, ln.principal, custody, ln.party, "disburse"))
             rows.extend(_onward(ln, t, end_day, rng, related, kind, st))
-        if variant == "related_disclosed" and m % 3 == 1 and related:
-            amt = rng.randint(30, 90) * 10_000_00
+        amt = rng.randint(30, 90) * 10_000_00
+        if (variant == "related_disclosed" and m % 3 == 1 and related
+                and balances.get(related[0], 0) + amt <= FIRM_CAP):  # within the legal cap, disclosed
             day = rng.randint(1, end_day)
             ln = Loan(related[0], related, True, amt, 6, int(plat.yield_rate * 100) + 3, day, m, related=True)
             active.append(ln)

@@ -347,3 +347,19 @@ def test_unwritable_output_is_an_input_error(tmp_path):
     (tmp_path / "file").write_text("not a folder")
     with pytest.raises(InputError, match="cannot write"):
         generate_city(tmp_path / "file" / "city", platforms=8, months=6)
+
+
+def test_loans_above_the_legal_caps_only_where_truth_says(truth, flows):
+    for inst in truth["institutions"]:
+        custody = inst["custody_accounts"][0]
+        over = set()
+        for rows in flows[inst["uscc"]].values():
+            for r in rows:
+                if r["payer_account"] == custody and r["purpose"] == "放款":
+                    firm = r["payee_id"].startswith("9")
+                    if r["amount"] > (1_000_000 if firm else 200_000):
+                        over.add(r["payee_account"])
+        planted = {a for p in inst["patterns"] if p["kind"] == "borrower_cap" for a in p["accounts"]}
+        assert over <= planted
+        if planted:
+            assert over
