@@ -20,6 +20,7 @@ import shutil
 import sys
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date
@@ -27,9 +28,11 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 import click
+from sqlmodel import Session
 
 from monitor.cli import pass_ctx
 from monitor.config import Config
+from monitor.db import get_engine
 from monitor.errors import InputError, MonitorError
 from monitor.text import normalize_label
 from monitor.transfers import CST, TransferStore  # noqa: F401  (CST documents the time basis)
@@ -651,6 +654,11 @@ def _write(config: Config, con, store: TransferStore, path: Path, sha: str, layo
               GROUP BY account_no)""")
     moved: list[Path] = []
     out = scratch / "parquet"
+    # The SQL side (accounts, then the commit record) runs in one transaction; the account
+    # insert overlaps the Parquet writing in a second thread (both release the GIL).
+    session = Session(get_engine(config), expire_on_commit=False)
+    pool = ThreadPoolExecutor(max_workers=1)
+    pending = pool.submit(_upsert_accounts, session, accounts)
     try:
         if result.rows_new:
             step("writing")
@@ -677,14 +685,25 @@ def _write(config: Config, con, store: TransferStore, path: Path, sha: str, layo
                 moved.append(dest)
             result.store_path = f"institution={uscc}/month=*/{sha}_*.parquet"
         step("committing")
+        result.accounts_new = pending.result()
         result.status = "ok"
         result.seconds = time.perf_counter() - started
-        _commit(config, result, uscc, accounts)
+        session.add(_ingest_row(result, _institution_id(session, uscc)))
+        session.commit()
     except BaseException:
+        # Let the account insert finish before rolling back: the session is not shared between threads.
+        try:
+            pending.result()
+        except Exception:  # noqa: BLE001 - the first error is the one reported
+            pass
+        session.rollback()
         for dest in moved:
             dest.unlink(missing_ok=True)
         result.status = "failed"
         raise
+    finally:
+        session.close()
+        pool.shutdown()
 
 
 def _first(con, sql: str):
@@ -695,16 +714,6 @@ def _first(con, sql: str):
 
 def _sql_str(path: Path) -> str:
     return str(path).replace("'", "''")
-
-
-def _commit(config: Config, result: IngestResult, uscc: str, accounts: tuple[int, str | None]) -> None:
-    """One transaction: register new accounts and write the ``IngestFile`` commit record."""
-    from monitor.db import session_scope
-
-    with session_scope(config) as session:
-        institution_id = _institution_id(session, uscc)
-        result.accounts_new = _upsert_accounts(session, accounts)
-        session.add(_ingest_row(result, institution_id))
 
 
 def _record(config: Config, result: IngestResult, institution_uscc: str | None) -> None:

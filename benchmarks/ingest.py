@@ -1,0 +1,160 @@
+"""Ingest throughput: the monitor's vectorised ingest against a naive ORM baseline.
+
+Generates a CSV of ``--rows`` transfers (default 2,000,000; Chinese header,
+thousands separators in about a third of the amounts, Chinese names), ingests
+it with :func:`monitor.ingest.ingest_paths` into a fresh SQLite store and
+Parquet dataset, then measures a naive baseline in the same run: the same
+file parsed with the ``csv`` module and inserted row by row through SQLModel
+(``session.add`` per row, one commit) into a temporary SQLite, on a sample of
+``--sample`` rows. Prints rows/s of both and the ratio.
+
+Targets (issue 6): >= 1,000,000 rows/s and >= 50x the baseline.
+
+    .venv/bin/python benchmarks/ingest.py [--rows N] [--sample N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+import tempfile
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Optional
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+HEADER = ["交易流水号", "交易时间", "交易金额", "付款账号", "付款户名", "付款方证件号",
+          "收款账号", "收款户名", "收款方证件号", "摘要", "币种"]
+
+
+def generate(path: Path, rows: int) -> None:
+    """Write the CSV with DuckDB (vectorised; a Python loop would dominate the benchmark)."""
+    import duckdb
+
+    names = "['张伟','王芳','李娜','刘洋','陈静','杨磊','赵敏','黄强','周杰','吴婷']"
+    firms = "['深圳市恒信网络科技有限公司','深圳市华融资产管理有限公司','广州市鼎盛贸易有限公司']"
+    purposes = "['出借','放款','还款','兑付','提现','转账']"
+    cols = HEADER
+    sql = f"""
+    COPY (
+      SELECT 'T' || lpad(CAST(i AS VARCHAR), 10, '0') AS "{cols[0]}",
+             strftime(TIMESTAMP '2018-01-01' + to_seconds(CAST((i * 7919) % 31536000 AS BIGINT)),
+                      '%Y-%m-%d %H:%M:%S') AS "{cols[1]}",
+             CASE WHEN i % 3 = 0 THEN format('{{:,.2f}}', amt) ELSE printf('%.2f', amt) END AS "{cols[2]}",
+             '6222' || lpad(CAST(hash(i) % 200000 AS VARCHAR), 12, '0') AS "{cols[3]}",
+             {names}[1 + i % 10] AS "{cols[4]}",
+             '11010119' || lpad(CAST(70 + i % 30 AS VARCHAR), 2, '0') || '0101' || lpad(CAST(i % 9999 AS VARCHAR), 4, '0')
+                 AS "{cols[5]}",
+             '6228' || lpad(CAST(hash(i + 1) % 50000 AS VARCHAR), 12, '0') AS "{cols[6]}",
+             {firms}[1 + i % 3] AS "{cols[7]}",
+             '91440300MA5F00000' || CAST(i % 10 AS VARCHAR) AS "{cols[8]}",
+             {purposes}[1 + i % 6] AS "{cols[9]}",
+             'CNY' AS "{cols[10]}"
+      FROM (SELECT range AS i, round(100 + (hash(range * 31) % 5000000) / 100.0, 2) AS amt
+            FROM range({rows}))
+    ) TO '{path}' (HEADER, DELIMITER ',')
+    """
+    with duckdb.connect() as con:
+        con.execute(sql)
+
+
+def _cpu() -> float:
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run_monitor(path: Path, workdir: Path) -> tuple[float, int]:
+    from monitor.config import load_config
+    from monitor.db import dispose_engines, init_db
+    from monitor.ingest import ingest_paths
+
+    config = load_config(env={"MONITOR_INSTANCE_DIR": str(workdir / "instance")})
+    init_db(config)
+    uscc = "91440300MA5F000007"
+    started, cpu0 = time.perf_counter(), _cpu()
+    [result] = ingest_paths(config, [path], institution=uscc)
+    seconds = time.perf_counter() - started
+    print(f"  (process CPU {_cpu() - cpu0:.1f} s over {seconds:.1f} s wall; {result.accounts_new:,} accounts "
+          f"registered)")
+    dispose_engines()
+    if result.status != "ok":
+        raise SystemExit(f"ingest failed: {result.error}")
+    return seconds, result.rows_new
+
+
+def run_baseline(path: Path, workdir: Path, sample: int) -> tuple[float, int]:
+    """Row by row: csv module, Python cleaning, one ORM object and ``session.add`` per row."""
+    from sqlmodel import Field, Session, SQLModel, create_engine
+
+    from monitor.transfers import CST
+
+    class NaiveTransfer(SQLModel, table=True):
+        __tablename__ = "naive_transfer"
+        id: Optional[int] = Field(default=None, primary_key=True)
+        txn_id: str = Field(index=True, unique=True)
+        txn_time: datetime
+        amount: float
+        payer_account: str
+        payer_name: Optional[str] = None
+        payer_id: Optional[str] = None
+        payee_account: str
+        payee_name: Optional[str] = None
+        payee_id: Optional[str] = None
+        purpose: Optional[str] = None
+        currency: Optional[str] = None
+
+    engine = create_engine(f"sqlite:///{workdir / 'naive.db'}")
+    SQLModel.metadata.create_all(engine, tables=[NaiveTransfer.__table__])
+    started = time.perf_counter()
+    n = 0
+    with path.open(encoding="utf-8", newline="") as fh, Session(engine) as session:
+        reader = csv.reader(fh)
+        next(reader)
+        for row in reader:
+            session.add(NaiveTransfer(
+                txn_id=row[0], txn_time=datetime.strptime(row[1], "%Y-%m-%d %H:%M:%S").replace(tzinfo=CST),
+                amount=float(row[2].replace(",", "")), payer_account=row[3], payer_name=row[4],
+                payer_id=row[5], payee_account=row[6], payee_name=row[7], payee_id=row[8],
+                purpose=row[9], currency=row[10]))
+            n += 1
+            if n >= sample:
+                break
+        session.commit()
+    seconds = time.perf_counter() - started
+    engine.dispose()
+    return seconds, n
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=2_000_000)
+    parser.add_argument("--sample", type=int, default=20_000)
+    args = parser.parse_args()
+    import os
+
+    print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} "
+          f"(other work on the machine slows both measurements)")
+    with tempfile.TemporaryDirectory(prefix="bench-ingest-") as tmp:
+        workdir = Path(tmp)
+        path = workdir / "transfers.csv"
+        t0 = time.perf_counter()
+        generate(path, args.rows)
+        print(f"generated {args.rows:,} rows ({path.stat().st_size / 1e6:,.0f} MB) in "
+              f"{time.perf_counter() - t0:.1f} s")
+        seconds, rows = run_monitor(path, workdir)
+        fast = rows / seconds
+        print(f"monitor ingest:   {rows:,} rows in {seconds:.2f} s = {fast:,.0f} rows/s")
+        b_seconds, b_rows = run_baseline(path, workdir, args.sample)
+        slow = b_rows / b_seconds
+        print(f"naive ORM (SQLModel row by row, sample): {b_rows:,} rows in {b_seconds:.2f} s = "
+              f"{slow:,.0f} rows/s")
+        print(f"ratio: {fast / slow:,.1f}x   (targets: >= 1,000,000 rows/s, >= 50x)")
+
+
+if __name__ == "__main__":
+    main()
