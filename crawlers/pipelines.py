@@ -73,10 +73,13 @@ class StorePipeline:
                 select(DisclosureFact.id, DisclosureFact.institution_id, DisclosureFact.period,
                        DisclosureFact.metric, DisclosureFact.value, DisclosureFact.available_at))}
             self.companies_uscc = {u: i for i, u in s.exec(select(Company.id, Company.uscc)) if u}
-            self.companies_with_uscc = set(self.companies_uscc.values())
             self.companies_name = {}
-            for i, n, u in s.exec(select(Company.id, Company.name_norm, Company.uscc)):
-                self.companies_name.setdefault(n, i)
+            self.names_with_uscc = set()  # name keys whose cached company has a USCC
+            for i, n, u in s.exec(select(Company.id, Company.name_norm, Company.uscc).order_by(Company.id)):
+                if n not in self.companies_name:
+                    self.companies_name[n] = i
+                    if u:
+                        self.names_with_uscc.add(n)
             self.persons = {(n, k): i for i, n, k in s.exec(select(Person.id, Person.name, Person.id_key))}
             self.relations = {self._rel_key(r) for r in s.exec(select(Relation))}
             self.events = {(k, e) for k, e in s.exec(select(Event.kind, Event.external_id))}
@@ -96,15 +99,47 @@ class StorePipeline:
             return
         items, self.buffer = self.buffer, []
         self._pending_facts: list[list] = []
-        with session_scope(self.config) as s:
+        self._pending_relations: list[tuple] = []
+        self._pending_changes: list[tuple] = []
+        try:
+            self._write(items)
+        except Exception as exc:  # noqa: BLE001 - a store failure is reported per page, the crawl goes on
+            log.exception("storing %d pages failed", len(items))
             for item in items:
-                doc = self._document(s, item)
+                self.state.error(item["source_id"], item["url"], f"store error: {type(exc).__name__}: {exc}"[:300])
+                self.state.known.pop(item["url"], None)  # its version was rolled back; parse it again next time
+            self._reload()
+
+    def _reload(self) -> None:
+        """After a failed batch, caches may name rows that were rolled back: rebuild them from the store."""
+        self._load()
+
+    def _write(self, items: list[dict]) -> None:
+        # Three phases, one INSERT round each: documents; facts, events and parties; relations.
+        with session_scope(self.config) as s:
+            docs = [self._document(s, item) for item in items]
+            s.flush()
+            for item, doc in zip(items, docs):
+                self._remember(item, doc)
                 records = item.get("records") or {}
                 if records:
                     self._records(s, item, doc, records)
+            s.flush()
+            for args in self._pending_relations:
+                self._make_relation(s, *args)
+            for args in self._pending_changes:
+                self._changes(s, *args)
+        self._detach()
+
+    def _detach(self) -> None:
         # Rows of this batch are detached now: later batches reach them by id.
         for seen in self._pending_facts:
             seen[0] = seen[0].id
+        for cache in (self.companies_uscc, self.companies_name, self.persons):
+            for key, ref in cache.items():
+                if not isinstance(ref, int):
+                    cache[key] = ref.id
+
 
     def _store_body(self, sha: str, body: bytes) -> tuple[bytes | None, str | None]:
         if len(body) <= BODY_IN_DB_MAX:
@@ -147,12 +182,12 @@ class StorePipeline:
         if doc.parse_error:
             doc.parse_error = doc.parse_error[:1000]
         s.add(doc)
-        s.flush()
-        ok_body = not unchanged and item.get("http_status") and item["http_status"] < 400
-        if ok_body:
-            self.state.known[item["url"]] = KnownDoc(doc.id, item["sha256"], version, item.get("etag"),
-                                                     item.get("last_modified"))
         return doc
+
+    def _remember(self, item: dict, doc: Document) -> None:
+        if item["parse_status"] != "unchanged" and item.get("http_status") and item["http_status"] < 400:
+            self.state.known[item["url"]] = KnownDoc(doc.id, item["sha256"], doc.version, item.get("etag"),
+                                                     item.get("last_modified"))
 
     def _records(self, s, item: dict, doc: Document, records: dict) -> None:
         stats = self.state.stats(item["source_id"])
@@ -184,31 +219,32 @@ class StorePipeline:
             self._event(s, ev, doc, stats, item)
 
     # ------------------------------------------------------------------ registry
-    def _company(self, s, name: str, uscc: str | None, doc: Document, stats, **fields) -> int:
+    def _company(self, s, name: str, uscc: str | None, doc: Document, stats, **fields):
+        """The company's id, or its pending row when new in this batch."""
         norm = normalize_name(name) if name else ""
         cid = self.companies_uscc.get(uscc) if uscc else None
         if cid is None:
             # A firm first seen by name only (a guarantee row without a link) gets its USCC when it shows up.
             named = self.companies_name.get(norm)
-            if named is not None and (not uscc or named not in self.companies_with_uscc):
+            if named is not None and (not uscc or norm not in self.names_with_uscc):
                 cid = named
                 if uscc:
-                    s.get(Company, cid).uscc = uscc
+                    _row(s, cid, Company).uscc = uscc
                     self.companies_uscc[uscc] = cid
-                    self.companies_with_uscc.add(cid)
+                    self.names_with_uscc.add(norm)
         if cid is None:
             company = Company(name=name[:200], name_norm=norm[:200], uscc=uscc or None,
                               available_at=doc.available_at, document_id=doc.id)
             s.add(company)
-            s.flush()
-            cid = company.id
+            cid = company
             stats.companies += 1
             if uscc:
                 self.companies_uscc[uscc] = cid
-                self.companies_with_uscc.add(cid)
+                if self.companies_name.get(norm, cid) is cid:
+                    self.names_with_uscc.add(norm)
             self.companies_name.setdefault(norm, cid)
         if fields:
-            company = s.get(Company, cid)
+            company = _row(s, cid, Company)
             changed = False
             for key, value in fields.items():
                 if value is not None and getattr(company, key) != value:
@@ -219,14 +255,13 @@ class StorePipeline:
                 company.registry_url = doc.url[:1000]
         return cid
 
-    def _person(self, s, name: str, id_key: str | None, doc: Document) -> int:
+    def _person(self, s, name: str, id_key: str | None, doc: Document):
         key = (name, id_key or None)
         pid = self.persons.get(key)
         if pid is None:
             person = Person(name=name[:100], id_key=(id_key or None), available_at=doc.available_at)
             s.add(person)
-            s.flush()
-            pid = self.persons[key] = person.id
+            pid = self.persons[key] = person
         return pid
 
     def _party(self, s, party: dict, doc: Document, stats) -> tuple[str, int]:
@@ -234,9 +269,12 @@ class StorePipeline:
             return "person", self._person(s, party["name"], party.get("id"), doc)
         return "company", self._company(s, party["name"], party.get("uscc"), doc, stats)
 
-    def _relation(self, s, kind, subj: tuple[str, int], obj: tuple[str, int], doc, stats, **attrs) -> None:
-        rel = Relation(kind=kind, subject_kind=subj[0], subject_id=subj[1], object_kind=obj[0], object_id=obj[1],
-                       available_at=doc.available_at, document_id=doc.id, **attrs)
+    def _relation(self, s, kind, subj: tuple, obj: tuple, doc, stats, **attrs) -> None:
+        self._pending_relations.append((kind, subj, obj, doc, stats, attrs))
+
+    def _make_relation(self, s, kind, subj: tuple, obj: tuple, doc, stats, attrs) -> None:
+        rel = Relation(kind=kind, subject_kind=subj[0], subject_id=_id(subj[1]), object_kind=obj[0],
+                       object_id=_id(obj[1]), available_at=doc.available_at, document_id=doc.id, **attrs)
         key = self._rel_key(rel)
         if key in self.relations:
             return
@@ -265,6 +303,11 @@ class StorePipeline:
             guarantor = self._party(s, g["guarantor"], doc, stats)
             guaranteed = self._party(s, g["guaranteed"], doc, stats)
             self._relation(s, "guarantee", guarantor, guaranteed, doc, stats, amount=g.get("amount"))
+        if records.get("changes"):
+            self._pending_changes.append((records, doc, stats, cid))
+
+    def _changes(self, s, records: dict, doc: Document, stats, cid) -> None:
+        c = records["company"]
         inst = self.institutions_uscc.get(c.get("uscc")) if c.get("uscc") else None
         for ch in records.get("changes", []):
             ext = f"{c.get('uscc') or normalize_name(c['name'])}:{ch.get('date')}:{ch.get('field')}:" + \
@@ -272,7 +315,7 @@ class StorePipeline:
             title = f"{c['name']} {ch.get('field') or '变更'}：{ch.get('old') or ''} → {ch.get('new') or ''}"
             self._event(s, {"kind": "registry_change", "title": title, "occurred_on": ch.get("date"),
                             "published_at": _utc_date(ch.get("date")), "external_id": ext, "uscc": c.get("uscc"),
-                            "subject_name": c["name"], "company_id": cid, "institution_id": inst,
+                            "subject_name": c["name"], "company_id": _id(cid), "institution_id": inst,
                             "url": doc.url}, doc, stats, None)
 
     # ------------------------------------------------------------------ events
@@ -311,6 +354,14 @@ class StorePipeline:
                     available_at=published or doc.available_at, url=(ev.get("url") or doc.url)[:2000],
                     external_id=ext[:200], document_id=doc.id))
         stats.events += 1
+
+
+def _id(ref) -> int:
+    return ref if isinstance(ref, int) else ref.id
+
+
+def _row(s, ref, model):
+    return ref if isinstance(ref, model) else s.get(model, ref)
 
 
 def _aware(t: datetime) -> datetime:
