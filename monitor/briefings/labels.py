@@ -35,6 +35,8 @@ STATUS_ZH = {"operating": "正常经营", "troubled": "经营异常", "collapsed
 SOURCE_ZH = {"disclosure": "平台信息披露", "registry": "工商登记", "court": "法院公开信息", "complaints": "投诉平台",
              "news": "新闻"}
 SWEEP_STATUS_ZH = {"queued": "排队", "running": "运行中", "succeeded": "成功", "partial": "部分成功", "failed": "失败"}
+EDGE_ZH = {"transfer": "转账", "shareholder": "持股", "controller": "控制", "guarantee": "担保",
+           "executive": "任职", "legal_representative": "法定代表人"}
 ROLE_ZH = {"custody": "存管户", "lender": "出借人", "borrower": "借款人", "collector": "归集户", "controller": "控制人",
            "platform": "平台自有户", "insider": "关联方"}
 
