@@ -157,10 +157,14 @@ def simulate_platform(plat: Platform, seed: int, start: date, months: int, rows_
     # pre-existing book: loans disbursed before the simulated period
     active: list[Loan] = []
     n_init = int(plat.base_new * loan_scale * 5)
+    init_bal: dict[str, int] = {}
     for k in range(n_init):
         ln = _new_loan(plat, rng, person_base, k, -1, big, vol_scale=loan_scale)
         left = rng.randint(1, 6)
         ln.remaining = min(ln.principal, ln.monthly * left)
+        if init_bal.get(ln.key, 0) + ln.principal > (FIRM_CAP if ln.is_firm else PERSON_CAP):
+            continue
+        init_bal[ln.key] = init_bal.get(ln.key, 0) + ln.principal
         active.append(ln)
         cum_amount += ln.principal
         cum_count += 1
@@ -361,11 +365,18 @@ def simulate_platform(plat: Platform, seed: int, start: date, months: int, rows_
         true = _metrics(active, m, cum_amount, cum_count, cum_comp, cum_lenders0 + len(lenders_ever),
                         cum_borrowers0 + len(borrowers_ever), current_lenders, plat, rng)
         run.top10.append(true["top10_borrower_share"])
+        # borrowers above the cap: one loan above it, or their balance on the platform above it
+        per: dict[str, list] = {}
         for ln in active:
+            e = per.setdefault(ln.key, [ln, 0, 0])
+            e[1] += ln.remaining
+            e[2] = max(e[2], ln.principal)
+        for key, (ln, bal_k, big_k) in per.items():
             cap = FIRM_CAP if ln.is_firm else PERSON_CAP
-            if ln.remaining > cap or (ln.nominal and ln.principal > PERSON_CAP):
-                prev = run.over_cap.get(ln.key, (ln.party[1], "company" if ln.is_firm else "person", 0))
-                run.over_cap[ln.key] = (prev[0], prev[1], max(prev[2], ln.principal))
+            worst = max(bal_k, big_k)
+            if worst > cap:
+                prev = run.over_cap.get(key, (ln.party[1], "company" if ln.is_firm else "person", 0))
+                run.over_cap[key] = (prev[0], prev[1], max(prev[2], worst))
         disclosed = _lie(plat, true, x, pooled)
         yield MonthOut(m, rows, true, disclosed, st)
     return run

@@ -377,7 +377,7 @@ def _truth_institution(p: Platform, outs, run, first: date, months: int, reports
                              "accounts": [f.account for f in p.guarantee_circle],
                              "details": {"firms": [f.uscc for f in p.guarantee_circle],
                                          "names": [f.name for f in p.guarantee_circle]}})
-        over = [{"account": k, "name": v[0], "kind": v[1], "max_loan": round(v[2] / 100, 2),
+        over = [{"account": k, "name": v[0], "kind": v[1], "max_exposure": round(v[2] / 100, 2),
                  "cap": (FIRM_CAP if v[1] == "company" else PERSON_CAP) / 100}
                 for k, v in run.over_cap.items()]
         if over:
