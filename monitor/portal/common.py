@@ -28,6 +28,8 @@ ROLE_LABELS = {"inspector": _l("inspector"), "supervisor": _l("supervisor"), "ad
 EVENT_LABELS = {"lawsuit": _l("lawsuit"), "enforcement": _l("enforcement"), "dishonest": _l("dishonest debtor"),
                 "complaint": _l("complaint"), "news": _l("news"), "registry_change": _l("registry change"),
                 "closure": _l("closure notice")}
+RELATION_LABELS = {"shareholder": _l("shareholder"), "controller": _l("controller"), "executive": _l("executive"),
+                   "legal_representative": _l("legal representative"), "guarantee": _l("guarantee")}
 SWEEP_LABELS = {"queued": _l("queued"), "running": _l("running"), "succeeded": _l("succeeded"),
                 "partial": _l("partial"), "failed": _l("failed")}
 
@@ -110,5 +112,5 @@ def install_filters(app) -> None:
     app.jinja_env.filters["moment"] = lambda v: format_moment(v, monitor_config().timezone, loc())
     labels = {"band": BAND_LABELS, "status": STATUS_LABELS, "reason": REASON_LABELS, "severity": SEVERITY_LABELS,
               "kind": KIND_LABELS, "inst_status": INST_STATUS_LABELS, "role": ROLE_LABELS, "event": EVENT_LABELS,
-              "sweep": SWEEP_LABELS}
+              "sweep": SWEEP_LABELS, "relation": RELATION_LABELS}
     app.jinja_env.filters["label"] = lambda v, what: labels[what].get(v, v) if v is not None else "—"

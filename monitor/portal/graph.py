@@ -12,7 +12,7 @@ from sqlmodel import select
 from graphs.build import (collapse_periods, flow_graph, institution_key, load_related_party_graph,
                           neighbourhood)
 from monitor.models import Account
-from monitor.portal.common import db, monitor_config, scope
+from monitor.portal.common import RELATION_LABELS, db, monitor_config, scope
 
 bp = Blueprint("graph", __name__)
 MAX_HOPS_FROM_ROOT = 4  # expansion stays near the institution the user may see
@@ -50,7 +50,7 @@ def related_json(G: nx.MultiDiGraph, root: str, node: str, visible_usccs: set[st
                                "expandable": not hidden and key in hops and hops[key] < MAX_HOPS_FROM_ROOT}})
     for src, dst, kind, data in sub.edges(keys=True, data=True):
         share = data.get("share")
-        text = kind + (f" {share:.0%}" if share else "") + (f" {data['role']}" if data.get("role") else "")
+        text = str(RELATION_LABELS.get(kind, kind)) + (f" {share:.0%}" if share else "") + (f" {data['role']}" if data.get("role") else "")
         edges.append({"data": {"id": f"{src}|{dst}|{kind}", "source": src, "target": dst, "kind": kind,
                                "label": text, "amount": data.get("amount"),
                                "since": str(data.get("valid_from") or "")}})

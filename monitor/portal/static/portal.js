@@ -54,7 +54,7 @@
     var info = document.getElementById("graph-info");
     var mode = graphEl.dataset.start;
     var cy = cytoscape({
-      container: graphEl, wheelSensitivity: 0.3,
+      container: graphEl, wheelSensitivity: 0.3, maxZoom: 1.6, minZoom: 0.1,
       style: [
         { selector: "node", style: { "label": "data(label)", "font-size": 11, "text-wrap": "wrap", "text-max-width": 140,
           "text-valign": "bottom", "text-margin-y": 4, "background-color": "#5b8def", "width": 22, "height": 22 } },
