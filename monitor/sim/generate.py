@@ -543,7 +543,22 @@ def _city_sites(plats: list[Platform], seed: int, first: date, end: date, writer
         entries.append((title, url, d))
         events.append({"kind": "lawsuit", "uscc": p.company.uscc, "name": p.company.name, "date": d.isoformat(),
                        "url": url, "title": title, "role": role})
-    for url, text in W.paged_lists("court", "开庭公告", "/court/", entries):
+        # about half the cases end in a published judgment (裁判文书) a few months later
+        jd = d + timedelta(days=rng.randint(60, 150))
+        if rng.random() < 0.5 and jd <= end:
+            jurl = f"/court/wenshu/{jd.year}{k + 1:05d}.html"
+            won = "原告" if role == "defendant" or rng.random() < 0.8 else "被告"
+            jtitle = f"{plaintiff}与{defendant}{cause}一审民事判决书"
+            jbody = (f"<h1>{W.esc(jtitle)}</h1>\n<p>发布时间：{jd.isoformat()}</p>\n"
+                     f"<p>案号：（{d.year}）粤0304民初{1000 + k}号</p>\n<p>原告：{W.esc(plaintiff)}</p>\n"
+                     f"<p>被告：{W.esc(defendant)}</p>\n<p>本院认为，{won}的主张有事实和法律依据，本院予以支持。"
+                     f"判决如下：被告于本判决生效之日起十日内向原告偿还借款本金"
+                     f"{rng.randint(2, 80) * 10000:,}元及利息。</p>")
+            writer.page(jurl, W.site_shell("court", jtitle, jbody), jd)
+            entries.append((jtitle, jurl, jd))
+            events.append({"kind": "lawsuit", "uscc": p.company.uscc, "name": p.company.name,
+                           "date": jd.isoformat(), "url": jurl, "title": jtitle, "role": role})
+    for url, text in W.paged_lists("court", "开庭公告与裁判文书", "/court/", entries):
         writer.page(url, text, first)
     for kind, base, title, recs in (("enforcement", "/court/zxgk/", "被执行人名单", zx),
                                     ("dishonest", "/court/sxbzxr/", "失信被执行人名单", sx)):
