@@ -39,3 +39,20 @@ echo "== what the store holds"
 monitor status
 echo
 echo "Done. Settings: 'monitor config show'. Store: $MONITOR_INSTANCE_DIR"
+
+echo
+echo "== 5. the portal: one user per role (credentials kept in \$MONITOR_INSTANCE_DIR/demo-users.txt)"
+CREDS="$MONITOR_INSTANCE_DIR/demo-users.txt"
+CITY_CODE=$(python -c "from monitor.config import load_config; print(load_config().city[:32])")
+if [ ! -s "$CREDS" ]; then
+  umask 077
+  for role in inspector supervisor admin; do
+    pw=$(python -c "import secrets; print(secrets.token_urlsafe(9))")
+    monitor users add "demo-$role" --role "$role" --jurisdiction "$CITY_CODE" --password "$pw" >/dev/null \
+      && echo "demo-$role  $pw  ($role)" >> "$CREDS"
+  done
+fi
+cat "$CREDS"
+PORTAL_PORT="${PORTAL_PORT:-5000}"
+echo "portal: http://127.0.0.1:$PORTAL_PORT/  (Ctrl-C stops it; the simulated web keeps running)"
+exec monitor web --host 127.0.0.1 --port "$PORTAL_PORT"
