@@ -260,6 +260,10 @@ def flow_edges(rows: Any) -> Iterator[FlowEdge]:
     and a few aliases (``payer_account``/``src``, ``first_time``/``first``…)
     are accepted.
     """
+    if hasattr(rows, "column_names") and {"payer_account", "payee_account", "period", "amount", "count",
+                                          "first_time", "last_time"} <= set(rows.column_names):
+        yield from _table_edges(rows)
+        return
     if hasattr(rows, "to_pylist"):
         rows = rows.to_pylist()
     for row in rows:
@@ -279,6 +283,21 @@ def flow_edges(rows: Any) -> Iterator[FlowEdge]:
                        float(values.get("amount", 0.0)), int(values.get("count", 1)),
                        _iso(values.get("first")), _iso(values.get("last", values.get("first"))),
                        tuple(sorted(set(purposes))))
+
+
+def _table_edges(table) -> Iterator[FlowEdge]:
+    """Fast path for :meth:`TransferStore.aggregate_edges` tables: column-wise, no per-row dicts."""
+    cols = table.to_pydict()
+    purposes = cols.get("purposes") or [()] * table.num_rows
+    seen: dict[Any, tuple[str, ...]] = {}
+    for src, dst, period, amount, count, first, last, ps in zip(
+            cols["payer_account"], cols["payee_account"], cols["period"], cols["amount"], cols["count"],
+            cols["first_time"], cols["last_time"], purposes):
+        key = tuple(ps) if ps else ()
+        labels = seen.get(key)
+        if labels is None:
+            labels = seen[key] = tuple(sorted({x for x in key if x}))
+        yield FlowEdge(src, dst, _period(period), float(amount), int(count), _iso(first), _iso(last), labels)
 
 
 def flow_graph(edges: Any, accounts: Mapping[str, Mapping[str, Any]] | None = None, *,

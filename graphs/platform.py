@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Iterable, Mapping
 
 from graphs.build import FlowEdge, flow_edges, holder_key
@@ -43,6 +44,7 @@ _PURPOSE_CODES.update({"投资": "invest", "充值": "invest", "借款发放": "
                        "本息兑付": "payout", "lend": "invest", "loan": "disburse", "repayment": "repay"})
 
 
+@lru_cache(maxsize=4096)
 def purpose_code(label: str | None) -> str | None:
     """Canonical custody operation (invest/disburse/repay/payout/withdraw/transfer) of a purpose label."""
     return _PURPOSE_CODES.get(normalize_label(label)) if label else None
@@ -64,6 +66,7 @@ def _is_person(info: Mapping[str, Any] | None) -> bool:
     return len(ident) == 18 and ident[:17].replace("*", "0").isdigit()
 
 
+@lru_cache(maxsize=65536)
 def is_offshore_like(name: str | None) -> bool:
     text = (name or "").lower()
     return any(marker in text for marker in OFFSHORE_MARKERS)
@@ -188,12 +191,12 @@ def build_platform_flows(edges: Iterable[Any], accounts: Mapping[str, Mapping[st
     edges = list(flow_edges(edges))
     related = related or RelatedIndex()
     own = set(platform_accounts)
-    if uscc:
-        own |= {a for a, info in accounts.items() if info.get("holder_id") == uscc}
     partners: dict[str, set[str]] = defaultdict(set)
     for e in edges:
         partners[e.src].add(e.dst)
         partners[e.dst].add(e.src)
+    if uscc:
+        own |= {a for a in partners if (accounts.get(a) or {}).get("holder_id") == uscc}
     if custody is None:
         pool = [a for a in own if a in partners] or list(partners)
         custody = max(pool, key=lambda a: (len(partners[a]), a)) if pool else None
@@ -204,12 +207,15 @@ def build_platform_flows(edges: Iterable[Any], accounts: Mapping[str, Mapping[st
     first_in: dict[str, str] = {}
     first_out: dict[str, str] = {}
     votes: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])  # account → [lender, borrower] amounts
+    codes_of: dict[tuple[str, ...], set] = {}
     for e in edges:
         src_own, dst_own = e.src in own, e.dst in own
         if src_own == dst_own:
             continue
         other = e.dst if src_own else e.src
-        kinds = {purpose_code(x) for x in e.purposes} - {None}
+        kinds = codes_of.get(e.purposes)
+        if kinds is None:
+            kinds = codes_of[e.purposes] = {purpose_code(x) for x in e.purposes} - {None}
         if len(kinds) == 1:
             (k,) = kinds
             if (k == "invest" and dst_own) or (k == "payout" and src_own):

@@ -64,12 +64,9 @@ def peer_context(facts_by_inst: Mapping[Any, list[dict]]) -> dict[str, Any]:
     return {"median_yield": median(latest) if latest else None}
 
 
-def _visible(edge: FlowEdge, as_of_cst: datetime, current: str) -> bool:
-    # Only complete months, and only transfers the bank had reported (T+1) by as_of.
-    if edge.period >= current:
-        return False
-    last = datetime.fromisoformat(edge.last) if edge.last else None
-    return last is None or datetime(last.year, last.month, last.day) + timedelta(days=1) <= as_of_cst
+def _visible(edge: FlowEdge, as_of_day: str, current: str) -> bool:
+    # Only complete months, and only transfers the bank had reported (T+1: the day after) by as_of.
+    return edge.period < current and edge.last[:10] < as_of_day
 
 
 @dataclass
@@ -93,9 +90,11 @@ class CityData:
         peers = peer_context(facts)
         as_of_cst = to_cst(as_of)
         current = f"{as_of_cst.year:04d}-{as_of_cst.month:02d}"
+        # available_at = transaction day + 1 day 00:00 CST <= as_of  <=>  transaction day < as_of's CST day
+        as_of_day = as_of_cst.date().isoformat()
         for inst in self.institutions:
             uscc = inst["uscc"]
-            edges = [e for e in self.edges.get(uscc, ()) if _visible(e, as_of_cst, current)]
+            edges = [e for e in self.edges.get(uscc, ()) if _visible(e, as_of_day, current)]
             registry = component(G, uscc)
             flows = None
             if edges:
@@ -127,27 +126,38 @@ def _facts(config, as_of: datetime | None) -> dict[int, list[dict]]:
 
 
 def _accounts(config) -> tuple[dict[str, dict], dict[int, set[str]]]:
-    from sqlmodel import select
+    from sqlalchemy import text
 
-    from monitor.db import session_scope
-    from monitor.models import Account
+    from monitor.db import get_engine
 
     info: dict[str, dict] = {}
     owned: dict[int, set[str]] = defaultdict(set)
-    with session_scope(config) as session:
-        for a in session.exec(select(Account)):
-            info[a.account_no] = {"holder_name": a.holder_name, "holder_id": a.holder_id_no,
-                                  "holder_kind": a.holder_kind}
-            if a.institution_id is not None:
-                owned[a.institution_id].add(a.account_no)
+    # Plain rows, not ORM objects: a city has hundreds of thousands of accounts.
+    with get_engine(config).connect() as conn:
+        rows = conn.execute(text("SELECT account_no, holder_name, holder_id_no, holder_kind, institution_id "
+                                 "FROM account"))
+        for account_no, name, ident, kind, inst in rows:
+            info[account_no] = {"holder_name": name, "holder_id": ident, "holder_kind": kind}
+            if inst is not None:
+                owned[inst].add(account_no)
     return info, owned
 
 
 def accounts_from_edges(table) -> dict[str, dict]:
     """Holder name/ID per account from aggregated edges that carry ``payer_name``/``payer_id``…"""
-    rows = table.to_pylist() if hasattr(table, "to_pylist") else table
     out: dict[str, dict] = {}
-    for r in rows:
+    if hasattr(table, "to_pydict"):
+        cols = table.to_pydict()
+        n = table.num_rows
+        for side in ("payer", "payee"):
+            accs = cols.get(f"{side}_account", [None] * n)
+            names = cols.get(f"{side}_name", [None] * n)
+            ids = cols.get(f"{side}_id", [None] * n)
+            for acc, name, ident in zip(accs, names, ids):
+                if acc and acc not in out and (name or ident):
+                    out[acc] = {"holder_name": name, "holder_id": ident}
+        return out
+    for r in table:
         for side in ("payer", "payee"):
             acc = r.get(f"{side}_account")
             if acc and acc not in out and (r.get(f"{side}_name") or r.get(f"{side}_id")):

@@ -97,19 +97,25 @@ def stopped_repaying(flows, upto: str, quiet_months: int) -> tuple[float, int]:
     if len(periods) <= quiet_months:
         return 0.0, 0
     quiet = set(periods[-quiet_months:])
+    recent = set(periods[-quiet_months - 1:])  # a new loan there has no instalment due yet
     lent: dict[str, float] = defaultdict(float)
     repaid: dict[str, float] = defaultdict(float)
     months: dict[str, set[str]] = defaultdict(set)
+    fresh: set[str] = set()
     for e in flows.edges:
         if e.period > upto:
             continue
         if e.src == flows.custody and e.dst in flows.borrowers:
             lent[e.dst] += e.amount
+            if e.period in recent:
+                fresh.add(e.dst)
         elif e.dst == flows.custody and e.src in flows.borrowers:
             repaid[e.src] += e.amount
             months[e.src].add(e.period)
     amount, n = 0.0, 0
     for b, loan in lent.items():
+        if b in fresh:
+            continue
         owed = loan - repaid[b]
         if len(months[b]) >= 2 and not months[b] & quiet and owed >= loan / 3:
             amount += owed

@@ -4,8 +4,9 @@ Catches
     Months in which the platform pays its lenders (principal and interest)
     more than its borrowers repaid, so the difference can only come from new
     lenders' money (or the platform's own cash); flagged when that *funding
-    gap* is a large share of the payouts for several recent months, and
-    stronger when it rises. A disclosed yield well above the peers' median is
+    gap* is a share of the payouts above ``min_gap_share`` in each of the
+    last ``window`` months, or above ``single_gap_share`` in the latest one;
+    stronger when it is large and rising. A disclosed yield well above the peers' median is
     added as supporting evidence (never enough on its own).
 Misses
     Ponzi schemes whose payouts run outside the custody account we see, or
@@ -25,8 +26,9 @@ from monitor.findings import Evidence, FindingResult
 
 NAME = "ponzi"
 DEFAULTS = {
-    "window": 2,  # recent months that must show the gap
+    "window": 2,  # recent months that must all show the gap ...
     "min_gap_share": 0.08,  # payouts not covered by repayments / payouts, each month of the window
+    "single_gap_share": 0.15,  # ... or the latest month alone above this
     "high_gap_share": 0.3,  # mean over the window for severity high
     "min_payout": 10_000.0,  # 元 per month, below this the month is ignored
     "yield_excess": 0.03,  # disclosed yield above peers' median that counts as supporting
@@ -53,7 +55,7 @@ def detect(inputs: Inputs, params=None, as_of: datetime | None = None) -> list[F
     series = gap_series(flows)
     recent = periods[-p["window"]:]
     gaps = [series[q] for q in recent]
-    if min(gaps) < p["min_gap_share"]:
+    if min(gaps) < p["min_gap_share"] and gaps[-1] < p["single_gap_share"]:
         return []
     earlier = [series[q] for q in periods[:-p["window"]] if series[q] is not None]
     mean_recent = sum(gaps) / len(gaps)

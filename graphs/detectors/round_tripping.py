@@ -72,7 +72,8 @@ def detect(inputs: Inputs, params=None, as_of: datetime | None = None) -> list[F
     periods = complete_periods(flows, as_of)[-p["window"]:]
     if not periods:
         return []
-    G = collapse_periods(flow_graph(flows.edges, start=periods[0], end=periods[-1]))
+    window = set(periods)
+    G = collapse_periods(flow_graph([e for e in flows.edges if e.period in window]))
     found = [sorted_cycle(c) for c in cycles(G, p)]
     found = sorted(set(map(tuple, found)))
     if len(found) < p["min_cycles"]:

@@ -32,7 +32,7 @@ DEFAULTS = {
     "min_borrowers": 3,
     "min_forward_share": 0.6,
     "min_direct_amount": 500_000.0,  # 元 paid to related firms in the window
-    "disclosed_cover": 0.8,  # disclosed related-party balance / amount seen that counts as disclosed
+    "disclosed_cover": 0.5,  # disclosed related-party balance / what flows show still owed = disclosed
 }
 
 
@@ -82,13 +82,17 @@ def detect(inputs: Inputs, params=None, as_of: datetime | None = None) -> list[F
         amount = sum(e.amount for e in edges)
         if amount < p["min_direct_amount"]:
             continue
-        covered = disclosed >= p["disclosed_cover"] * amount
+        # What the related firm still owes, from all flows (loans out − repayments in).
+        owed = sum(e.amount for e in flows.edges if e.src == flows.custody and e.dst == account) \
+            - sum(e.amount for e in flows.edges if e.dst == flows.custody and e.src == account)
+        covered = disclosed >= p["disclosed_cover"] * max(owed, 0.0)
         severity = "low" if covered else "high"
         path = flows.tied[account][1]
         evidence = Evidence(
             accounts=[account_evidence(flows, flows.custody, "custody"), account_evidence(flows, account, "related")],
             edges=summed_edges(edges, 10), paths=[path] if path else [], **window,
-            metrics={"amount": round(amount, 2), "disclosed_related_party_balance": disclosed,
+            metrics={"amount": round(amount, 2), "owed_in_flows": round(owed, 2),
+                     "disclosed_related_party_balance": disclosed,
                      "disclosed": covered},
             documents=fact_documents(inputs.facts, {"related_party_balance"}, 2),
             note="存管资金直接流向平台关联企业" + ("（已披露关联借款）" if covered else "（未披露）"))
