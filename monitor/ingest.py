@@ -180,11 +180,6 @@ def guess_holder_kind(holder_id: str | None) -> str | None:
     return None
 
 
-def sha256_file(path: Path) -> str:
-    with path.open("rb") as fh:
-        return hashlib.file_digest(fh, "sha256").hexdigest()
-
-
 def scan_file(path: Path) -> tuple[str, int]:
     """``(sha256, number of newline bytes)`` in one pass over the bytes.
 
@@ -464,10 +459,6 @@ def _bad_message(field_name: str, raw_value: str) -> str:
 
 
 # --------------------------------------------------------------------------- one file
-class _Failed(MonitorError):
-    pass
-
-
 def _ingest_one(config: Config, path: Path, mapping: dict[str, str] | None, institution: str | None,
                 store: TransferStore, con, progress=None) -> IngestResult:
     from sqlmodel import select

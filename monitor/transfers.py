@@ -19,6 +19,7 @@ converted to CST before comparing with ``available_at``.
 from __future__ import annotations
 
 import re
+import threading
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Iterable, Sequence
@@ -95,6 +96,8 @@ class TransferStore:
     def __init__(self, config: Config):
         self.config = config
         self.root = config.transfer_store_path
+        self._duck = None
+        self._lock = threading.Lock()
 
     # ------------------------------------------------------------------ layout
     def committed_shas(self) -> set[str]:
@@ -146,10 +149,18 @@ class TransferStore:
 
     # ------------------------------------------------------------------ querying
     def connect(self):
-        """A fresh in-memory DuckDB connection (one per query; DuckDB is not shared across threads)."""
+        """A DuckDB cursor for one query (use as a context manager).
+
+        Cursors of one in-memory database cost ~0.2 ms against ~40 ms for a
+        new database, which matters when a replay asks per institution and
+        month; each cursor may be used from its own thread.
+        """
         import duckdb
 
-        return duckdb.connect()
+        with self._lock:
+            if self._duck is None:
+                self._duck = duckdb.connect()
+            return self._duck.cursor()
 
     def _source(self, institution_ids, start, end, as_of) -> tuple[str | None, list]:
         """``(FROM clause, params)`` of the filtered rows, or ``(None, [])`` when nothing matches."""

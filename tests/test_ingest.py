@@ -352,3 +352,37 @@ def test_small_city_all_rows_ingested(small_city, sqlite_store):
     assert sum(r.rows for r in results) == expected
     assert TransferStore(sqlite_store).count() == sum(r.rows_new for r in results)
     assert {r.institution for r in results} == {p.name for p in (small_city / "transfers").iterdir()}
+
+
+def test_failure_at_commit_leaves_store_and_accounts_unchanged(sqlite_store, tmp_path, monkeypatch):
+    import monitor.ingest as ingest
+
+    ok(ingest_paths(sqlite_store, [write_csv(tmp_path / "a" / "first.csv", ZH1, rows_for(5))], institution=INST))
+    before = _snapshot(sqlite_store)
+
+    original = ingest._ingest_row
+
+    def broken(result, institution_id):
+        if result.status == "ok":  # the commit record of a good file cannot be written
+            raise InputError("simulated failure while recording the file")
+        return original(result, institution_id)
+
+    monkeypatch.setattr(ingest, "_ingest_row", broken)
+    second = write_csv(tmp_path / "b" / "second.csv", ZH1, [r[:3] + ["63330000000001"] + r[4:]
+                                                             for r in rows_for(5, start=50, month="2018-07")])
+    [res] = ingest_paths(sqlite_store, [second], institution=INST)
+    assert res.status == "failed" and "simulated failure" in res.error
+    assert _snapshot(sqlite_store) == before  # no Parquet file left, no account added
+
+
+def test_garbage_without_commit_record_is_collected(sqlite_store, tmp_path):
+    from monitor.ingest import collect_garbage
+
+    ok(ingest_paths(sqlite_store, [write_csv(tmp_path / "a.csv", ZH1, rows_for(5))], institution=INST))
+    ts = TransferStore(sqlite_store)
+    [kept] = ts.files()
+    orphan = kept.with_name("e" * 64 + "_0.parquet")
+    orphan.write_bytes(kept.read_bytes())
+    assert collect_garbage(ts) == 0  # too recent: may belong to an ingest in progress
+    assert collect_garbage(ts, min_age_seconds=0) == 1
+    assert not orphan.exists() and kept.exists() and ts.count() == 5
