@@ -67,6 +67,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("sweep_full_cron", str, "0 2 * * *", "Cron expression of the daily full sweep."),
     Setting("sweep_light_cron", str, "15 * * * *", "Cron expression of the hourly light sweep."),
     Setting("sweep_stale_minutes", int, 360, "A running sweep whose heartbeat is older than this is marked failed."),
+    Setting("briefing_weekly_cron", str, "",
+            "Cron expression of the weekly city briefing of the last full week, e.g. '0 6 * * 1' "
+            "(Monday 06:00, after the night's full sweep). Empty: no scheduled briefing."),
     # -- portal
     Setting("secret_key", str, "", "Flask secret key; empty: generated once and kept in <instance_dir>/secret_key.",
             secret=True),

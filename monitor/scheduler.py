@@ -57,6 +57,18 @@ def scheduled_sweep(kind: str, settings: dict[str, Any]) -> None:
         log.warning("scheduled %s sweep skipped: %s", kind, exc)
 
 
+def scheduled_briefing(settings: dict[str, Any]) -> None:
+    """Job: the city briefing of the last full week into the archive (once per week; see monitor.briefings)."""
+    from monitor.briefings import weekly_briefing_job
+    from monitor.errors import MonitorError
+
+    try:
+        row_id = weekly_briefing_job(_config(settings))
+        log.info("weekly briefing: %s", f"archived as #{row_id}" if row_id else "already in the archive")
+    except MonitorError as exc:
+        log.error("weekly briefing failed: %s", exc)
+
+
 def poll_queue(settings: dict[str, Any], stages=None) -> int:
     """Job: run queued sweep requests, oldest first; returns how many this call ran."""
     from monitor.sweep import SweepBusyError, next_queued, run_sweep
@@ -104,6 +116,14 @@ def build_scheduler(config: Config, poll_seconds: float = 30.0):
                           name=f"{kind} sweep", replace_existing=True)
     scheduler.add_job(poll_queue, IntervalTrigger(seconds=poll_seconds), args=[settings], id="sweep-queue",
                       name="queued sweep requests", replace_existing=True)
+    if config["briefing_weekly_cron"]:
+        try:
+            weekly = CronTrigger.from_crontab(config["briefing_weekly_cron"], timezone=config.timezone)
+        except ValueError as exc:
+            raise ConfigError(f"briefing_weekly_cron {config['briefing_weekly_cron']!r} is not a cron expression: "
+                              f"{exc}") from None
+        scheduler.add_job(scheduled_briefing, weekly, args=[settings], id="briefing-weekly",
+                          name="weekly city briefing", replace_existing=True)
     return scheduler
 
 
