@@ -159,3 +159,15 @@ def test_weekly_job_renders_once_and_sets_the_next_baseline(seeded):
         nxt = city_data(s, config, WEEK_END + timedelta(days=1), WEEK_END + timedelta(days=7))
     assert nxt["baseline"] == {"kind": "briefing", "date": WEEK_END.isoformat(), "briefing_id": nxt["baseline"]["briefing_id"]}
     assert nxt["summary"]["up"] == 0  # nothing changed after the last briefing
+
+
+def test_scheduler_adds_the_weekly_briefing_only_when_configured(sqlite_store):
+    from monitor.errors import ConfigError
+    from monitor.scheduler import build_scheduler, scheduled_briefing
+
+    assert "briefing-weekly" not in {j.id for j in build_scheduler(sqlite_store).get_jobs()}
+    cfg = sqlite_store.replace(briefing_weekly_cron="0 6 * * 1")
+    job = next(j for j in build_scheduler(cfg).get_jobs() if j.id == "briefing-weekly")
+    assert job.func is scheduled_briefing and "day_of_week='1'" in repr(job.trigger)
+    with pytest.raises(ConfigError):
+        build_scheduler(sqlite_store.replace(briefing_weekly_cron="every monday"))
