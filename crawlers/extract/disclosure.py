@@ -245,6 +245,30 @@ def _dl(dl, page_period: date | None, out: _Collector) -> int:
 
 
 _REPORT_TITLE = re.compile(r"运营报告|运营数据|信息披露|数据披露|月报|运营月报")
+def _cards(tree, page_period: date | None, out: _Collector) -> int:
+    """Figure-above-label blocks ("6,592.63" over "累计撮合金额（万元）"): small elements holding one
+    label preceded by one number."""
+    n0 = len(out.values)
+    regex = _label_regex()
+    for el in list(tree.iter("li", "div", "section", "span", "td", "dd", "p")):
+        if el.getparent() is None:
+            continue
+        text = element_text(el)
+        if not text or len(text) > 60:
+            continue
+        hits = list(regex.finditer(text))
+        if len(hits) != 1 or hits[0].start() == 0:
+            continue
+        q = parse_quantity(text[: hits[0].start()])
+        lb = match_label(text[hits[0].start():])
+        if q is None or lb is None:
+            continue
+        metric, hint = lb
+        if out.add(metric, page_period, q, hint, text[hits[0].start():], text[: hits[0].start()], "cards"):
+            el.drop_tree()
+    return len(out.values) - n0
+
+
 _GAP_STOP = re.compile(r"[。；;!?！？]")
 _TAIL = re.compile(rf"(?P<tail>[^\d\n\t]{{0,14}}?)(?P<num>{NUMBER})\s*(?P<unit>{UNIT})?")
 
@@ -335,6 +359,7 @@ def extract_disclosure(html: str) -> DisclosureResult:
     for dl in list(tree.iter("dl")):
         if _dl(dl, result.period, out):
             dl.drop_tree()
+    _cards(tree, result.period, out)
     rest = [strip_published(line) for line in text_lines(tree.body if tree.body is not None else tree,
                                                           skip_links=True)]
     _text(rest, result.period, out)

@@ -24,6 +24,15 @@ def keywords(text: str) -> list[str]:
     return [k for k in COMPLAINT_KEYWORDS if k in t]
 
 
+_DOC_TYPES = (("开庭公告", "hearing"), ("判决书", "judgment"), ("裁定书", "ruling"), ("调解书", "mediation"),
+              ("决定书", "decision"), ("立案", "filing"), ("失信", "dishonest"), ("被执行", "enforcement"))
+
+
+def doc_type(text: str) -> str:
+    """What kind of court document a heading announces (one case has a hearing notice, a judgment...)."""
+    return next((code for word, code in _DOC_TYPES if word in text), "notice")
+
+
 def court_kind(context: str) -> str:
     """lawsuit / enforcement / dishonest from the words around a court item."""
     if "失信" in context:
@@ -154,7 +163,7 @@ def extract_article(html: str, url: str, family: str) -> dict | None:
         "published_at": published, "amount": parse_amount(amount_text) if amount_text else None,
         "parties": [p for p in (platform, party, plaintiff) if p], "subject_name": platform or party or plaintiff,
         "uscc": uscc_in(pick(pairs, "统一社会信用代码", "信用代码") or ""), "keywords": keywords(heading + text),
-        "external_id": f"{kind}:{case_no}" if case_no else f"{kind}:{url}",
+        "external_id": f"{kind}:{case_no}:{doc_type(heading)}" if case_no else f"{kind}:{url}",
     }
 
 

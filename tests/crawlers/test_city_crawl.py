@@ -21,7 +21,7 @@ def test_city_crawl_matches_truth_and_recrawl_is_incremental(sqlite_store, small
     first = crawl(config, sources_csv=small_city / "sources.csv", base_url=served_small_city.base_url, fast=True,
                   overrides=polite_enough)
     t = first["totals"]
-    assert t["errors"] == 0 and t["unreadable"] == 0, [s["errors_detail"][:3] for s in first["sources"] if s["errors"]]
+    assert t["errors"] == 0 and t["unreadable"] == 0, [s["errors_detail"][:3] + s["unreadable_detail"][:3] for s in first["sources"] if s["errors"] or s["unreadable"]]
     report = compare(config, small_city)
     d = report["disclosures"]
     # Every published platform-month and metric, read exactly (≥ 99 % required; the crawler reaches 100 %).

@@ -151,3 +151,14 @@ def test_invalid_bytes_are_replaced_not_fatal():
     assert values(extract_disclosure(text)) == {("outstanding_balance", date(2018, 6, 1)): 320_000_000.0}
     assert extract_disclosure("").values == []
     assert extract_disclosure("<html><body><table><tr><td>借贷余额<td></table").values == []
+
+
+def test_cards_with_figure_above_label_and_two_pairs_per_row():
+    result, _, _ = read("cards.html")
+    aug = date(2017, 8, 1)
+    assert values(result) == {("cumulative_lending_amount", aug): 65_926_300.0,
+                              ("cumulative_lending_count", aug): 929.0,
+                              ("top10_borrower_share", aug): 0.3602,
+                              ("amount_overdue_rate", aug): 0.0019,
+                              ("overdue_count", aug): 3.0, ("overdue_amount", aug): 26_300.0}
+    assert result.published_at.date() == date(2017, 9, 8)
