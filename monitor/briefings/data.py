@@ -246,7 +246,8 @@ def city_data(session, config, start: date, end: date, user=None, generated_at: 
         by_pattern[f.kind].append(d)
     patterns = [{"kind": k, "count": len(v), "institutions": len({x["institution_id"] for x in v}),
                  "findings": sorted(v, key=lambda x: (-_sev(x["severity"]), x["institution"]))}
-                for k, v in sorted(by_pattern.items(), key=lambda kv: (-len(kv[1]), kv[0]))]
+                for k, v in sorted(by_pattern.items(),  # the gravest patterns first, then the most frequent
+                                   key=lambda kv: (-max(_sev(x["severity"]) for x in kv[1]), -len(kv[1]), kv[0]))]
 
     alerts = list(session.exec(select(Alert).where(Alert.institution_id.in_(scope_ids))))
     new_alerts = [a for a in alerts if start_cut <= _aware(a.first_raised_at) < end_cut]

@@ -20,16 +20,22 @@ PATTERN_ZH = {
     "site_down": "网站无法访问", "complaint_surge": "投诉激增", "litigation": "涉诉/被执行/失信",
     "frequent_changes": "频繁变更股东或法定代表人", "capital_gap": "实缴资本远低于注册资本",
     "shared_address": "注册地址集中", "weak_cap": "弱信号封顶", "cap": "指数封顶",
+    "severity.low": "严重程度分值·低", "severity.medium": "严重程度分值·中", "severity.high": "严重程度分值·高",
+    "severity.critical": "严重程度分值·严重", "default": "其他模式（默认权重）",
 }
 SEVERITY_ZH = {"low": "低", "medium": "中", "high": "高", "critical": "严重"}
 ALERT_STATUS_ZH = {"new": "新建", "investigating": "核查中", "escalated": "已上报", "closed": "已关闭"}
 CLOSE_REASON_ZH = {"false_positive": "误报", "resolved": "已解决", "handed_over": "已移交"}
+ACTION_ZH = {"create": "创建", "status": "状态变更", "note": "添加备注", "assign": "分派", "close": "关闭",
+             "reopen": "重新打开"}
+FIELD_ZH = {"status": "状态", "note": "备注", "assignee": "负责人", "close_reason": "关闭原因",
+            "reopen_count": "重开次数"}
 ALERT_KIND_ZH = {"band_change": "等级上升", "finding": "新发现"}
 EVENT_ZH = {"lawsuit": "诉讼", "enforcement": "被执行", "dishonest": "失信被执行", "complaint": "投诉",
             "news": "新闻", "registry_change": "工商变更", "closure": "清盘/停业公告"}
 RELATION_ZH = {"shareholder": "股东", "controller": "实际控制人", "executive": "高管",
                "legal_representative": "法定代表人", "guarantee": "担保"}
-KIND_ZH = {"p2p": "网络借贷信息中介", "small_loan": "小额贷款公司", "guarantor": "融资担保公司", "other": "其他"}
+KIND_ZH = {"p2p": "网贷平台", "small_loan": "小额贷款公司", "guarantor": "融资担保公司", "other": "其他"}
 STATUS_ZH = {"operating": "正常经营", "troubled": "经营异常", "collapsed": "已爆雷", "closed": "已退出",
              "unknown": "未知"}
 SOURCE_ZH = {"disclosure": "平台信息披露", "registry": "工商登记", "court": "法院公开信息", "complaints": "投诉平台",
