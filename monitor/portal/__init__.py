@@ -72,11 +72,11 @@ def create_app(config: Config | None = None, test_config: dict | None = None) ->
     login_manager.login_view = "auth.login"
     Babel(app, locale_selector=_locale, timezone_selector=lambda: config.timezone)
 
-    from monitor.portal import (alerts, auth, dashboard, exports, graph, institutions, settings, sweeps,
-                                users)
+    from monitor.portal import (alerts, auth, briefings, dashboard, exports, graph, institutions, settings,
+                                sweeps, users)
     from monitor.portal.common import install_filters
 
-    for module in (auth, dashboard, institutions, graph, alerts, sweeps, settings, users, exports):
+    for module in (auth, dashboard, institutions, graph, alerts, sweeps, settings, users, exports, briefings):
         app.register_blueprint(module.bp)
     install_filters(app)
 

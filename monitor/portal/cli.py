@@ -7,11 +7,15 @@ import click
 from monitor.cli import pass_ctx
 
 
-def wsgi_app():
-    """Entry for gunicorn: ``gunicorn 'monitor.portal.cli:wsgi_app()'``."""
+def wsgi_app(insecure_cookies: bool = False):
+    """Entry for gunicorn: ``gunicorn 'monitor.portal.cli:wsgi_app()'``.
+
+    ``insecure_cookies`` drops the session cookie's Secure flag (only for
+    clients that refuse Secure cookies over plain HTTP, e.g. the benchmark).
+    """
     from monitor.portal import create_app
 
-    return create_app()
+    return create_app(test_config={"SESSION_COOKIE_SECURE": False} if insecure_cookies else None)
 
 
 @click.command("web")

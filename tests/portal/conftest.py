@@ -15,7 +15,7 @@ XSS = '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=2">'
 def _seed(cfg) -> dict:
     """Users of every role in city A, an inspector of city B, institutions, findings, scores, alerts."""
     from monitor.db import init_db, session_scope
-    from monitor.models import (Alert, Company, DisclosureFact, Document, Event, Finding, Institution,
+    from monitor.models import (Alert, Briefing, Company, DisclosureFact, Document, Event, Finding, Institution,
                                 Jurisdiction, Person, Relation, Score, SweepRun)
     from monitor.portal.users import add_user
     from monitor.text import normalize_name
@@ -98,6 +98,18 @@ def _seed(cfg) -> dict:
                               severity="high", finding_id=foreign_finding.id, first_raised_at=t0, last_seen_at=t0)
         s.add_all([alert, foreign_alert])
         s.flush()
+        folder = cfg.briefing_path
+        folder.mkdir(parents=True, exist_ok=True)
+        briefings = []
+        for name, inst_, jur in (("red", red, district), ("foreign", foreign, city_b)):
+            path = folder / f"institution-{name}.pdf"
+            path.write_bytes(b"%PDF-1.4\n% test\n")
+            b = Briefing(kind="institution", institution_id=inst_.id, jurisdiction_id=jur.id, path=str(path),
+                         sha256="2" * 64, pages=1, created_at=t0, created_by="test")
+            s.add(b)
+            briefings.append(b)
+        s.flush()
+        ids.update(briefing=briefings[0].id, foreign_briefing=briefings[1].id)
         ids.update(red=red.id, calm=calm.id, hostile=hostile.id, foreign=foreign.id, doc=doc.id,
                    foreign_doc=foreign_doc.id, finding=finding.id, foreign_finding=foreign_finding.id,
                    alert=alert.id, foreign_alert=foreign_alert.id, sweep=run.id)
@@ -143,12 +155,23 @@ def portal(seeded_store, tmp_path):
     from tests.conftest import make_config
 
     db_file, ids = seeded_store
-    (tmp_path / "instance").mkdir()
-    shutil.copy(db_file, tmp_path / "instance" / "monitor.db")
+    shutil.copytree(db_file.parent, tmp_path / "instance")
     cfg = make_config(tmp_path)
+    _relocate_briefings(cfg, db_file.parent)
     app = create_app(cfg, test_config={"TESTING": True, "SESSION_COOKIE_SECURE": False})
     yield app, ids
     dispose_engines()
+
+
+def _relocate_briefings(cfg, old_instance) -> None:
+    """Archived briefing paths are absolute: point the copy's rows at the copied files."""
+    from sqlalchemy import text
+
+    from monitor.db import get_engine
+
+    with get_engine(cfg).begin() as conn:
+        conn.execute(text("UPDATE briefing SET path = replace(path, :old, :new)"),
+                     {"old": str(old_instance), "new": str(cfg.instance_path)})
 
 
 def login(client, username, password=PASSWORD):

@@ -22,6 +22,8 @@ REQUIRED = {
     "settings.index": "supervisor", "settings.update": "supervisor",
     "users.index": "admin", "users.create": "admin",
     "exports.download": "inspector",
+    "briefings.index": "inspector", "briefings.download": "inspector", "briefings.city": "inspector",
+    "briefings.dossier": "inspector",
 }
 RANK = {"inspector": 0, "supervisor": 1, "admin": 2}
 FORMS = {
@@ -51,7 +53,7 @@ def _url(rule, ids, foreign: bool) -> str:
         elif arg == "fmt":
             values[arg] = "csv"
         else:
-            key = {"inst_id": "red", "doc_id": "doc", "alert_id": "alert"}[arg]
+            key = {"inst_id": "red", "doc_id": "doc", "alert_id": "alert", "briefing_id": "briefing"}[arg]
             values[arg] = ids[("foreign_" + key) if foreign and key != "red" else ("foreign" if foreign else key)]
     path = rule.build(values, append_unknown=False)[1]
     return path
@@ -95,6 +97,8 @@ def test_each_role_gets_what_it_may_and_403_otherwise(portal, role):
             assert resp.status_code == 403, (role, method, url, resp.status_code)
         elif rule.endpoint == "auth.login" and method == "POST":
             assert resp.status_code == 401  # no credentials in the form
+        elif method == "POST" and rule.endpoint.startswith("briefings."):
+            assert resp.status_code == 200 and resp.mimetype == "application/pdf", (role, url, resp.status_code)
         elif method == "POST":
             assert resp.status_code == 302, (role, method, url, resp.status_code)
         else:
@@ -112,19 +116,20 @@ def test_objects_of_another_jurisdiction_are_404(portal, who):
     token = csrf_token(client)
     if who == "foreign":
         # A's objects seen from B
-        target = {"red": ids["red"], "foreign": ids["red"], "foreign_doc": ids["doc"], "foreign_alert": ids["alert"]}
+        target = {"red": ids["red"], "foreign": ids["red"], "foreign_doc": ids["doc"], "foreign_alert": ids["alert"],
+                  "foreign_briefing": ids["briefing"]}
     else:
         target = ids
     checked = 0
     for rule, method in _routes(app):
-        if not ({"inst_id", "doc_id", "alert_id"} & set(rule.arguments)):
+        if not ({"inst_id", "doc_id", "alert_id", "briefing_id"} & set(rule.arguments)):
             continue
         url = _url(rule, target, foreign=True)
         data = dict(FORMS.get(rule.endpoint, {}), csrf_token=token) if method == "POST" else None
         resp = client.open(url, method=method, data=data)
         assert resp.status_code == 404, (who, method, url, resp.status_code)
         checked += 1
-    assert checked >= 11
+    assert checked >= 13
     # the finding of the other city cannot be used to highlight either
     other_finding = ids["finding"] if who == "foreign" else ids["foreign_finding"]
     own_inst = ids["foreign"] if who == "foreign" else ids["red"]

@@ -1,0 +1,151 @@
+"""Portal latency under load: gunicorn on localhost, 50 concurrent signed-in users, p95 per page.
+
+Uses the configured store (``MONITOR_*`` environment, e.g. the demo's
+``MONITOR_INSTANCE_DIR=instance`` or a PostgreSQL ``MONITOR_DATABASE_URL``);
+run ``make demo`` first. A user ``bench-inspector`` is created in the city's
+jurisdiction when missing. The baseline, measured in the same run, is a
+static file served by the same workers: the floor of the stack.
+
+    .venv/bin/python benchmarks/portal.py [--users 50] [--rounds 4] [--workers 4]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import secrets
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import requests
+
+TARGET_MS = 150.0
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _prepare(config) -> tuple[str, str, list[str]]:
+    """(username, password, page paths) on the configured store."""
+    from sqlmodel import select
+
+    from monitor.db import require_schema, session_scope
+    from monitor.models import Alert, Institution, Jurisdiction, User
+    from monitor.portal.auth import hash_password
+    from monitor.portal.users import add_user
+
+    require_schema(config)
+    password = secrets.token_urlsafe(12)
+    with session_scope(config) as s:
+        inst = s.exec(select(Institution).order_by(Institution.id)).first()
+        if inst is None:
+            sys.exit("the store holds no institution: run `make demo` first (or point MONITOR_* at a store)")
+        user = s.exec(select(User).where(User.username == "bench-inspector")).first()
+        if user is None:
+            code = s.get(Jurisdiction, inst.jurisdiction_id).code
+            add_user(s, "bench-inspector", password, "inspector", code, actor="benchmark")
+        else:
+            user.password_hash = hash_password(password)
+            s.add(user)
+        alert = s.exec(select(Alert.id).where(Alert.institution_id == inst.id)).first() or \
+            s.exec(select(Alert.id)).first()
+        from monitor.portal.access import Scope
+
+        sc = Scope.for_user(s, s.exec(select(User).where(User.username == "bench-inspector")).one())
+        latest = sc.latest_scores()
+        riskiest = max(latest.values(), key=lambda x: x.score).institution_id if latest else inst.id
+    pages = ["/", "/institutions", f"/institutions/{riskiest}", f"/institutions/{riskiest}/history.json",
+             "/alerts", f"/graph/{riskiest}/related.json"]
+    if alert:
+        pages.append(f"/alerts/{alert}")
+    return "bench-inspector", password, pages
+
+
+def _login(base, username, password) -> requests.Session:
+    s = requests.Session()
+    page = s.get(f"{base}/login").text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    r = s.post(f"{base}/login", data={"username": username, "password": password, "csrf_token": token},
+               allow_redirects=False)
+    if r.status_code != 302:
+        sys.exit(f"login failed: HTTP {r.status_code}")
+    return s
+
+
+def _p95(values):
+    return statistics.quantiles(values, n=20)[18] if len(values) >= 20 else max(values)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--users", type=int, default=50)
+    ap.add_argument("--rounds", type=int, default=4, help="times each user opens every page")
+    ap.add_argument("--workers", type=int, default=4, help="gunicorn workers")
+    args = ap.parse_args()
+
+    from monitor.config import load_config
+
+    config = load_config()
+    username, password, pages = _prepare(config)
+    port = _free_port()
+    env = dict(os.environ, MONITOR_LOG_LEVEL="WARNING")
+    # The benchmark speaks plain HTTP to localhost; the session cookie's Secure flag is honoured by
+    # browsers on loopback but not by `requests`, hence the override for this process only.
+    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", str(args.workers), "--threads", "4",
+                               "-b", f"127.0.0.1:{port}", "--log-level", "warning",
+                               "monitor.portal.cli:wsgi_app(insecure_cookies=True)"], env=env)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                requests.get(f"{base}/login", timeout=1)
+                break
+            except requests.ConnectionError:
+                time.sleep(0.2)
+        sessions = [_login(base, username, password) for _ in range(args.users)]
+        timings: dict[str, list[float]] = {p: [] for p in pages + ["/static/portal.css"]}
+        errors = 0
+
+        def user(s):
+            nonlocal errors
+            for _ in range(args.rounds):
+                for path in timings:
+                    t0 = time.perf_counter()
+                    r = s.get(base + path)
+                    timings[path].append((time.perf_counter() - t0) * 1000)
+                    if r.status_code != 200:
+                        errors += 1
+
+        t0 = time.perf_counter()
+        with ThreadPoolExecutor(args.users) as pool:
+            list(pool.map(user, sessions))
+        wall = time.perf_counter() - t0
+    finally:
+        server.terminate()
+        server.wait(10)
+
+    floor = _p95(timings["/static/portal.css"])
+    total = sum(len(v) for v in timings.values())
+    print(f"portal under {args.users} concurrent users, {args.workers} gunicorn workers × 4 threads, "
+          f"store {config.db_url.split('://')[0]}: {total} requests in {wall:.1f} s ({total / wall:.0f}/s), "
+          f"{errors} errors")
+    print(f"{'page':<40} {'p50 ms':>8} {'p95 ms':>8} {'× static':>9}")
+    for path, values in timings.items():
+        p95 = _p95(values)
+        print(f"{path:<40} {statistics.median(values):>8.1f} {p95:>8.1f} {p95 / floor:>9.1f}")
+    for path in ("/", pages[2]):
+        verdict = "ok" if _p95(timings[path]) < TARGET_MS else "ABOVE TARGET"
+        print(f"target p95 < {TARGET_MS:.0f} ms for {path}: {verdict}")
+    return 1 if errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
