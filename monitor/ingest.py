@@ -384,7 +384,7 @@ def pick_time_format(samples: Sequence[str]) -> str | None:
     return None
 
 
-def _clean_sql(layout: Layout, source: str, time_format: str | None) -> str:
+def _clean_sql(layout: Layout, source: str, time_format: str | None, keep_raw: bool = False) -> str:
     """SELECT turning the text columns ``c0..cN`` of ``source`` into typed columns.
 
     Nested so that each expensive expression is computed once (DuckDB inlines
@@ -405,18 +405,21 @@ def _clean_sql(layout: Layout, source: str, time_format: str | None) -> str:
         time_expr = f"coalesce(try_strptime(time_raw, '{time_format}'), {time_expr})"
     amount_text = f"replace(replace(replace(replace({col('amount')}, ',', ''), '，', ''), '¥', ''), ' ', '')"
     optional = ", ".join(f"nullif({col(n)}, '') AS {n}" for n in OPTIONAL)
+    raw_out = ", time_raw, amount_raw" if keep_raw else ""
+    raw_in = f"coalesce(trim(c{layout.columns['amount']}), '') AS amount_raw," if keep_raw else ""
     return f"""
     SELECT txn_id, txn_time,
            CASE WHEN scale = 1.0 THEN try_cast(num AS DOUBLE)
                 ELSE round(try_cast(num AS DOUBLE) * scale, 2) END AS amount,
            payer_account, payer_name, payer_id, payee_account, payee_name, payee_id, purpose, currency
+           {raw_out}
     FROM (
         SELECT *, {time_expr} AS txn_time,
                CASE WHEN suffix(a, '万元') OR suffix(a, '万') THEN 10000.0 ELSE {layout.amount_scale} END AS scale,
                CASE WHEN suffix(a, '元') OR suffix(a, '万') THEN regexp_replace(a, '(万元|万|元)$', '')
                     ELSE a END AS num
         FROM (
-            SELECT {col('txn_id')} AS txn_id, {col('txn_time')} AS time_raw, {amount_text} AS a,
+            SELECT {col('txn_id')} AS txn_id, {col('txn_time')} AS time_raw, {amount_text} AS a, {raw_in}
                    {col('payer_account')} AS payer_account, {col('payee_account')} AS payee_account,
                    {optional}
             FROM {source}
@@ -486,7 +489,7 @@ def _ingest_one(config: Config, path: Path, mapping: dict[str, str] | None, inst
         # One DuckDB connection serves all files of a call (connecting costs ~50 ms).
         con.execute("DROP TABLE IF EXISTS clean; DROP TABLE IF EXISTS line_map")
         step("reading")
-        layout, source, line_sql = _load(con, path, mapping, newlines, scratch)
+        layout, source, line_sql = _load_clean(con, path, mapping, newlines, scratch)
         result.rows = _first(con, "SELECT count(*) FROM clean")[0]
         step("checking")
         uscc = _resolve_institution(config, path, institution, con)
@@ -503,8 +506,8 @@ def _ingest_one(config: Config, path: Path, mapping: dict[str, str] | None, inst
     return result
 
 
-def _load(con, path: Path, mapping: dict[str, str] | None, newlines: int,
-          scratch: Path) -> tuple[Layout, str, str]:
+def _load_clean(con, path: Path, mapping: dict[str, str] | None, newlines: int, scratch: Path,
+                keep_raw: bool = False) -> tuple[Layout, str, str]:
     """Parse and clean the file into the DuckDB table ``clean``.
 
     Returns the layout, the SQL source of the raw text columns (for error
@@ -518,7 +521,7 @@ def _load(con, path: Path, mapping: dict[str, str] | None, newlines: int,
         layout, table, lines = read_xlsx_strings(path, mapping)
         con.register("xlsx", table)
         samples = table.column(f"c{layout.columns['txn_time']}").slice(0, 20).to_pylist()
-        con.execute(f"CREATE TEMP TABLE clean AS {_clean_sql(layout, 'xlsx', pick_time_format(samples))}")
+        con.execute(f"CREATE TEMP TABLE clean AS {_clean_sql(layout, 'xlsx', pick_time_format(samples), keep_raw)}")
         con.register("lines", pa.table({"_row": pa.array(range(len(lines)), pa.int64()),
                                         "_line": pa.array(lines, pa.int64())}))
         con.execute("CREATE TEMP TABLE line_map AS SELECT * FROM lines")
@@ -539,7 +542,7 @@ def _load(con, path: Path, mapping: dict[str, str] | None, newlines: int,
         sample_sql = f"SELECT c{layout.columns['txn_time']} FROM {source} LIMIT 20"
         try:
             samples = [r[0] for r in con.execute(sample_sql).fetchall()]
-            con.execute(f"CREATE TEMP TABLE clean AS {_clean_sql(layout, source, pick_time_format(samples))}")
+            con.execute(f"CREATE TEMP TABLE clean AS {_clean_sql(layout, source, pick_time_format(samples), keep_raw)}")
             break
         except duckdb.Error as exc:
             error = _csv_error(path, exc, width)
@@ -597,10 +600,8 @@ def _chunks(items: Sequence, size: int):
         yield items[i:i + size]
 
 
-def _write(config: Config, con, store: TransferStore, path: Path, sha: str, layout: Layout, source: str,
-           line_sql: str, uscc: str, result: IngestResult, step, started: float, scratch: Path) -> None:
-    """Validate, anti-join, write Parquet under temporary names, move into place, commit."""
-    step("validating")
+def _check_rows(con, path: Path, layout: Layout, source: str, line_sql: str) -> None:
+    """Raise :class:`InputError` for the first bad row or repeated transaction id of ``clean``."""
     bad = _first(con, f"SELECT {line_sql}, {_BAD_SQL} AS bad, c.rowid FROM clean c "
                       f"WHERE bad IS NOT NULL ORDER BY c.rowid LIMIT 1")
     if bad:
@@ -612,7 +613,6 @@ def _write(config: Config, con, store: TransferStore, path: Path, sha: str, layo
             value = (raw[0] or "").strip() if raw else ""
         raise InputError(f"{path}: line {line}, column {layout.header_of(name)!r} ({name}): "
                          f"{_bad_message(name, value)}")
-    step("deduplicating")
     # Hashes first (cheap to group); strings only when some hash repeats.
     if _first(con, "SELECT 1 FROM clean GROUP BY hash(txn_id) HAVING count(*) > 1 LIMIT 1"):
         dup = _first(con, f"SELECT txn_id, min({line_sql}), max({line_sql}) FROM clean c GROUP BY txn_id "
@@ -620,6 +620,13 @@ def _write(config: Config, con, store: TransferStore, path: Path, sha: str, layo
         if dup:
             raise InputError(f"{path}: line {dup[2]}, column {layout.header_of('txn_id')!r} (txn_id): "
                              f"transaction id {dup[0]!r} repeats line {dup[1]}")
+
+
+def _write(config: Config, con, store: TransferStore, path: Path, sha: str, layout: Layout, source: str,
+           line_sql: str, uscc: str, result: IngestResult, step, started: float, scratch: Path) -> None:
+    """Validate, anti-join, write Parquet under temporary names, move into place, commit."""
+    step("validating")
+    _check_rows(con, path, layout, source, line_sql)
     first, last = _first(con, "SELECT min(txn_time), max(txn_time) FROM clean")
     if first is not None:
         result.period_start, result.period_end = first.date(), last.date()
@@ -695,6 +702,38 @@ def _write(config: Config, con, store: TransferStore, path: Path, sha: str, layo
     finally:
         session.close()
         pool.shutdown()
+
+
+def load_validated(con, path: str | os.PathLike, mapping: dict[str, str] | str | None = None,
+                   scratch: str | os.PathLike | None = None) -> Layout:
+    """Parse, clean and check one transfer file into the DuckDB table ``clean`` of ``con``.
+
+    ``clean`` has the canonical columns (``txn_id``, ``txn_time``, ``amount``
+    in 元, ``payer_account`` ... ``currency``), in file order. Raises
+    :class:`InputError` naming file, line and column for the first bad row or
+    a repeated transaction id, exactly as the ingest does; nothing is stored.
+    This is the parser for callers that only read a file (``monitor scan``).
+    """
+    import tempfile
+
+    path = Path(path)
+    if isinstance(mapping, str):
+        mapping = parse_mapping(mapping)
+    _, newlines = scan_file(path)
+    con.execute("DROP TABLE IF EXISTS clean; DROP TABLE IF EXISTS line_map")
+    with tempfile.TemporaryDirectory(prefix="monitor-ingest-", dir=scratch) as tmp:
+        layout, source, line_sql = _load_clean(con, path, mapping, newlines, Path(tmp))
+        _check_rows(con, path, layout, source, line_sql)
+    return layout
+
+
+def _load(con, path: Path, mapping: dict[str, str] | None, newlines: int, scratch: Path) -> tuple[Layout, str]:
+    """Deprecated (kept for ``monitor.scan``): use :func:`load_validated`.
+
+    Loads ``clean`` with the extra columns ``time_raw`` and ``amount_raw``.
+    """
+    layout, _source, line_sql = _load_clean(con, path, mapping, newlines, scratch, keep_raw=True)
+    return layout, line_sql
 
 
 def _first(con, sql: str):

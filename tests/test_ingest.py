@@ -386,3 +386,21 @@ def test_garbage_without_commit_record_is_collected(sqlite_store, tmp_path):
     assert collect_garbage(ts) == 0  # too recent: may belong to an ingest in progress
     assert collect_garbage(ts, min_age_seconds=0) == 1
     assert not orphan.exists() and kept.exists() and ts.count() == 5
+
+
+def test_load_validated_is_the_ingest_parser_without_storing(sqlite_store, tmp_path):
+    import duckdb
+
+    from monitor.ingest import load_validated
+
+    path = write_csv(tmp_path / "s.csv", EN, rows_for(12, amount=lambda i: f"{i + 1},000.00"), "gb18030")
+    with duckdb.connect() as con:
+        layout = load_validated(con, path)
+        got = con.execute("SELECT count(*), sum(amount), min(txn_id) FROM clean").fetchall()[0]
+    assert layout.header_of("amount") == "Amount (CNY)"
+    assert got == (12, float(sum((i + 1) * 1000 for i in range(12))), "TX000000")
+    assert TransferStore(sqlite_store).count() == 0
+    rows = rows_for(12)
+    rows[9][1] = "2018-02-30 10:00:00"
+    with duckdb.connect() as con, pytest.raises(InputError, match=r"line 11, column 'Transaction Time'"):
+        load_validated(con, write_csv(tmp_path / "t.csv", EN, rows))
