@@ -1,12 +1,13 @@
 """Capital flight (跑路 precursor): outflow spikes to controller or offshore-like accounts, new lending collapsing.
 
 Catches
-    A recent month in which the platform's accounts pay the controller's
+    Recent months in each of which the platform's accounts pay the controller's
     persons (related persons in the registry, or insiders: persons on the
     platform's payroll-like outflows) or offshore-like firms much more
-    than in the months before (``spike_factor`` × the earlier median, and at
-    least ``min_amount``); stronger when new lending (disbursals to
-    borrowers) collapses at the same time.
+    than before (each of the last ``recent`` months ≥ ``spike_factor`` × the
+    receiver's earlier median, together ≥ ``min_amount`` above it); stronger
+    when new lending (disbursals to borrowers) collapses at the same time.
+    A one-month jump (a yearly dividend) is not enough.
 Misses
     Flight through nominees the registry does not show and that are not
     offshore-like by name; cash withdrawals; slow drains without a spike
@@ -28,8 +29,8 @@ NAME = "capital_flight"
 DEFAULTS = {
     "recent": 2,  # months examined for a spike
     "spike_factor": 3.0,
-    "min_amount": 150_000.0,  # 元 in the spike month
-    "min_share_of_inflows": 0.03,  # spike amount / lender inflows of that month
+    "min_amount": 150_000.0,  # 元 above the receivers' usual amounts, over the recent months
+    "min_share_of_inflows": 0.03,  # outflows to spiking receivers / lender inflows, recent months
     "collapse_ratio": 0.5,  # disbursals in the recent months / earlier mean
     "min_history": 3,  # months before the recent ones, to know what is normal
 }
@@ -55,21 +56,23 @@ def detect(inputs: Inputs, params=None, as_of: datetime | None = None) -> list[F
     for e in edges:
         months = by_target.setdefault(e.dst, {})
         months[e.period] = months.get(e.period, 0.0) + e.amount
-    # Each receiver against its own history: payroll-like payments stay flat, flight jumps.
+    # Each receiver against its own history: payroll-like payments stay flat, flight jumps — and
+    # keeps going (a once-a-year dividend is one month, not every recent month).
     spiking = {}
     for target, months in by_target.items():
         base = median([months.get(q, 0.0) for q in earlier])
-        peak = max(months.get(q, 0.0) for q in recent)
-        if peak >= p["spike_factor"] * base and peak - base > 0:
-            spiking[target] = (peak, base)
+        amounts = [months.get(q, 0.0) for q in recent]
+        if min(amounts) > 0 and min(amounts) >= p["spike_factor"] * base:
+            spiking[target] = (sum(amounts) - base * len(amounts), base)
+    increase = sum(v for v, _ in spiking.values())
     by_month = {q: sum(by_target[t].get(q, 0.0) for t in spiking) for q in periods}
     base = sum(b for _, b in spiking.values())
     spike_month = max(recent, key=lambda q: by_month[q])
     spike = by_month[spike_month]
-    inflow = flows.months[spike_month].lender_in
-    if not spiking or spike - base < p["min_amount"]:
+    inflow = sum(flows.months[q].lender_in for q in recent)
+    if not spiking or increase < p["min_amount"]:
         return []
-    if inflow and spike / inflow < p["min_share_of_inflows"]:
+    if inflow and sum(by_month[q] for q in recent) / inflow < p["min_share_of_inflows"]:
         return []
     edges = [e for e in edges if e.dst in spiking]
     disb_recent = sum(flows.months[q].disburse_out for q in recent) / len(recent)
@@ -84,7 +87,7 @@ def detect(inputs: Inputs, params=None, as_of: datetime | None = None) -> list[F
         + [account_evidence(flows, a, flows.tied[a][0]) for a in receivers[:10]],
         edges=summed_edges(spike_edges, 15), paths=[flows.tied[a][1] for a in receivers if flows.tied[a][1]][:5],
         window_start=f"{recent[0]}-01", window_end=month_end(recent[-1]),
-        metrics={"spike_month": spike_month, "spike_amount": round(spike, 2), "baseline_median": round(base, 2), "receivers_spiking": len(spiking),
+        metrics={"spike_month": spike_month, "spike_amount": round(spike, 2), "increase": round(increase, 2), "baseline_median": round(base, 2), "receivers_spiking": len(spiking),
                  "outflows_by_month": {q: round(v, 2) for q, v in by_month.items() if v},
                  "disbursals_recent_mean": round(disb_recent, 2), "disbursals_prior_mean": round(disb_prior, 2),
                  "new_lending_collapsing": collapsing},

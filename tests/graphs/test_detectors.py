@@ -129,6 +129,7 @@ def test_fund_pool_quiet_on_fee_withdrawals():
 def flight_platform(stop_lending=True):
     p = Platform()
     p.accounts["Z"] = {"holder_name": "张三", "holder_id": "440301198001011234"}
+    p.edges.append(edge("C", "Z", "2017-11", 800_000, day=20))
     p.edges.append(edge("C", "Z", "2017-12", 2_000_000, day=20))
     if stop_lending:
         p.edges = [e for e in p.edges if not (e["src"] == "C" and e["dst"].startswith("B") and
@@ -146,9 +147,24 @@ def test_capital_flight_spike_to_controller_with_lending_collapse():
 def test_capital_flight_offshore_like_firm_without_registry():
     p = Platform()
     p.accounts["HK"] = {"holder_name": "香港恒达国际投资有限公司", "holder_id": None}
+    p.edges.append(edge("C", "HK", "2017-11", 1_000_000, day=20))
     p.edges.append(edge("C", "HK", "2017-12", 3_000_000, day=20))
     [f] = run("capital_flight", p.inputs())
     assert f.severity == "medium" and f.evidence.accounts[1].role == "offshore"
+    assert f.evidence.metrics["increase"] == 4_000_000
+
+
+def test_capital_flight_insiders_flat_payroll_and_one_off_dividend_are_quiet():
+    p = Platform()
+    p.accounts["BOSS"] = {"holder_name": "赵六", "holder_id": "440301197001011111"}
+    for q in months():
+        p.edges.append(edge("G", "BOSS", q, 40_000, day=10))  # salary from the general account
+    assert run("capital_flight", p.inputs()) == []
+    p.edges.append(edge("G", "BOSS", "2017-12", 600_000, day=28))  # year-end dividend, one month
+    assert run("capital_flight", p.inputs()) == []
+    p.edges.append(edge("G", "BOSS", "2017-11", 500_000, day=28))  # two months running: flight
+    [f] = run("capital_flight", p.inputs())
+    assert f.evidence.accounts[1].role == "insider" and f.evidence.metrics["receivers_spiking"] == 1
 
 
 def test_capital_flight_needs_the_registry_to_know_the_controller():
