@@ -23,7 +23,7 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Iterable, Sequence
 
@@ -66,10 +66,11 @@ class IngestResult:
     sha256: str | None = None
     store_path: str | None = None
     accounts_new: int = 0
+    started_at: datetime | None = None  # when reading began (UTC); recorded as ``ingested_at``
 
     def to_dict(self) -> dict:
         d = dict(self.__dict__)
-        for key in ("period_start", "period_end"):
+        for key in ("period_start", "period_end", "started_at"):
             d[key] = d[key].isoformat() if d[key] else None
         return d
 
@@ -470,10 +471,23 @@ def _ingest_one(config: Config, path: Path, mapping: dict[str, str] | None, inst
     from monitor.models import IngestFile
 
     started = time.perf_counter()
-    result = IngestResult(path=str(path.resolve()), status="failed")
+    result = IngestResult(path=str(path.resolve()), status="failed", started_at=datetime.now(timezone.utc))
     step = progress or (lambda _msg: None)
     scratch = store.root / ".tmp" / uuid.uuid4().hex
     try:
+        # A drop folder is walked by every sweep: a file committed from this path after its last
+        # change is not read (nor hashed) again.
+        modified = datetime.fromtimestamp(path.stat().st_mtime, timezone.utc)
+        with session_scope(config) as session:
+            done = session.exec(select(IngestFile).where(IngestFile.path == result.path,
+                                                         IngestFile.status == "ok",
+                                                         IngestFile.ingested_at > modified)).first()
+            if done is not None:
+                result.status, result.rows, result.sha256 = "duplicate", done.rows, done.sha256
+                result.period_start, result.period_end = done.period_start, done.period_end
+                result.store_path = done.store_path
+        if result.status == "duplicate":
+            return result
         step("hashing")
         sha, newlines = scan_file(path)
         result.sha256 = sha
@@ -765,7 +779,8 @@ def _ingest_row(result: IngestResult, institution_id: int | None):
     return IngestFile(path=result.path[:1000], sha256=result.sha256 or "", status=result.status,
                       rows=result.rows, rows_new=result.rows_new, institution_id=institution_id,
                       period_start=result.period_start, period_end=result.period_end,
-                      store_path=result.store_path, seconds=result.seconds, error=result.error)
+                      store_path=result.store_path, seconds=result.seconds, error=result.error,
+                      ingested_at=result.started_at or datetime.now(timezone.utc))
 
 
 def _institution_id(session, uscc: str | None) -> int | None:

@@ -404,3 +404,17 @@ def test_load_validated_is_the_ingest_parser_without_storing(sqlite_store, tmp_p
     rows[9][1] = "2018-02-30 10:00:00"
     with duckdb.connect() as con, pytest.raises(InputError, match=r"line 11, column 'Transaction Time'"):
         load_validated(con, write_csv(tmp_path / "t.csv", EN, rows))
+
+
+def test_a_file_changed_in_place_is_read_again(sqlite_store, tmp_path):
+    import os
+
+    path = write_csv(tmp_path / "drop" / "statement.csv", ZH1, rows_for(5))
+    ok(ingest_paths(sqlite_store, [tmp_path / "drop"], institution=INST))
+    [again] = ingest_paths(sqlite_store, [tmp_path / "drop"], institution=INST)
+    assert again.status == "duplicate"
+    write_csv(path, ZH1, rows_for(8))  # the bank re-sent a longer statement under the same name
+    later = path.stat().st_mtime + 5
+    os.utime(path, (later, later))
+    [res] = ok(ingest_paths(sqlite_store, [tmp_path / "drop"], institution=INST))
+    assert (res.rows, res.rows_new) == (8, 3)
