@@ -87,8 +87,11 @@ def _consecutive(start: str, end: str, months: int) -> bool:
     return (y1 - y0) * 12 + m1 - m0 == months
 
 
-def stopped_repaying(flows, upto: str, quiet_months: int) -> tuple[float, int]:
+def stopped_repaying(flows, upto: str, quiet_months: int, horizon_months: int = 3) -> tuple[float, int]:
     """Outstanding of borrowers who repaid in ≥ 2 months, then not at all in the last ``quiet_months``.
+
+    Only borrowers whose last repayment falls in the ``horizon_months`` before
+    the quiet months count (recent stops).
 
     A regular repayer going silent while still owing at least a third of
     what it borrowed is read as overdue. Returns (amount, borrowers).
@@ -113,11 +116,13 @@ def stopped_repaying(flows, upto: str, quiet_months: int) -> tuple[float, int]:
             repaid[e.src] += e.amount
             months[e.src].add(e.period)
     amount, n = 0.0, 0
+    # Stopped recently: older defaults are compensated or written off and leave the disclosed figure.
+    horizon = set(periods[-quiet_months - horizon_months:-quiet_months])
     for b, loan in lent.items():
         if b in fresh:
             continue
         owed = loan - repaid[b]
-        if len(months[b]) >= 2 and not months[b] & quiet and owed >= loan / 3:
+        if len(months[b]) >= 2 and not months[b] & quiet and months[b] & horizon and owed >= loan / 3:
             amount += owed
             n += 1
     return amount, n

@@ -36,9 +36,13 @@ DEFAULTS = {
 }
 
 
-def _disclosed_related(facts: list[dict]) -> float:
+def _disclosed_related(facts: list[dict]) -> tuple[float, str | None]:
+    """Latest disclosed related-party balance and its period (``YYYY-MM``)."""
     values = [f for f in facts if f.get("metric") == "related_party_balance"]
-    return max(values, key=lambda f: str(f["period"]))["value"] if values else 0.0
+    if not values:
+        return 0.0, None
+    latest = max(values, key=lambda f: str(f["period"]))
+    return latest["value"], str(latest["period"])[:7]
 
 
 def detect(inputs: Inputs, params=None, as_of: datetime | None = None) -> list[FindingResult]:
@@ -50,7 +54,7 @@ def detect(inputs: Inputs, params=None, as_of: datetime | None = None) -> list[F
     if not periods:
         return []
     window = dict(window_start=f"{periods[0]}-01", window_end=month_end(periods[-1]))
-    disclosed = _disclosed_related(inputs.facts)
+    disclosed, disclosed_period = _disclosed_related(inputs.facts)
     out = []
     for c in collectors(flows, set(periods), p["min_forward_share"], p["min_borrowers"]):
         why, path = flows.tied.get(c.account, (None, []))
@@ -82,16 +86,18 @@ def detect(inputs: Inputs, params=None, as_of: datetime | None = None) -> list[F
         amount = sum(e.amount for e in edges)
         if amount < p["min_direct_amount"]:
             continue
-        # What the related firm still owes, from all flows (loans out − repayments in).
-        owed = sum(e.amount for e in flows.edges if e.src == flows.custody and e.dst == account) \
-            - sum(e.amount for e in flows.edges if e.dst == flows.custody and e.src == account)
-        covered = disclosed >= p["disclosed_cover"] * max(owed, 0.0)
+        # What the related firm still owed at the disclosed period, from flows (loans out − repayments in).
+        upto = disclosed_period or periods[-1]
+        owed = sum(e.amount for e in flows.edges if e.src == flows.custody and e.dst == account
+                   and e.period <= upto) \
+            - sum(e.amount for e in flows.edges if e.dst == flows.custody and e.src == account and e.period <= upto)
+        covered = disclosed_period is not None and disclosed >= p["disclosed_cover"] * max(owed, 0.0)
         severity = "low" if covered else "high"
         path = flows.tied[account][1]
         evidence = Evidence(
             accounts=[account_evidence(flows, flows.custody, "custody"), account_evidence(flows, account, "related")],
             edges=summed_edges(edges, 10), paths=[path] if path else [], **window,
-            metrics={"amount": round(amount, 2), "owed_in_flows": round(owed, 2),
+            metrics={"amount": round(amount, 2), "owed_in_flows": round(owed, 2), "owed_at": upto,
                      "disclosed_related_party_balance": disclosed,
                      "disclosed": covered},
             documents=fact_documents(inputs.facts, {"related_party_balance"}, 2),
