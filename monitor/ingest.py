@@ -16,6 +16,7 @@ import codecs
 import csv
 import hashlib
 import os
+import re
 import shutil
 import sys
 import time
@@ -153,8 +154,6 @@ def detect_encoding(head: bytes) -> tuple[str, bool]:
     """
     if head.startswith(codecs.BOM_UTF8):
         return "utf-8", True
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "utf-16", True
     try:
         codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
     except UnicodeDecodeError as utf8_error:
@@ -168,9 +167,10 @@ def detect_encoding(head: bytes) -> tuple[str, bool]:
 
 
 def guess_holder_kind(holder_id: str | None) -> str | None:
-    """``company`` for an 18-character USCC, ``person`` for a (masked) 身份证 number."""
-    import re
+    """``company`` for an 18-character USCC, ``person`` for a (masked) 身份证 number.
 
+    The ingest applies the same rule in SQL (``_HOLDER_KIND_SQL``).
+    """
     if not holder_id:
         return None
     text = holder_id.strip().upper()
@@ -185,8 +185,8 @@ def scan_file(path: Path) -> tuple[str, int]:
     """``(sha256, number of newline bytes)`` in one pass over the bytes.
 
     The newline count tells whether row index and line number agree (no
-    blank lines; quoted newlines are refused by the parser), so only files
-    where they differ pay for counting lines row by row.
+    blank lines, no newlines inside quoted values), so only files where they
+    differ pay for counting lines row by row.
     """
     digest = hashlib.sha256()
     newlines = 0
@@ -257,7 +257,7 @@ def _decode_error_line(path: Path, encoding: str) -> str:
 
 
 def _all_row_lines(path: Path, encoding: str) -> list[int]:
-    """Physical line number of every data row, blank lines skipped (files with blank lines only)."""
+    """Physical line number of every data row (only for files with blank lines or quoted newlines)."""
     out = []
     with path.open("r", encoding="utf-8-sig" if encoding == "utf-8" else encoding, newline="",
                    errors="replace") as fh:
@@ -297,7 +297,8 @@ def _csv_source(path: Path, width: int, header_lines: int) -> str:
             f"max_line_size=1000000)")
 
 
-_DUCK_LINE = __import__("re").compile(r"CSV Error on Line: (\d+)")
+_DUCK_LINE = re.compile(r"CSV Error on Line: (\d+)")
+_DUCK_WIDTH = re.compile(r"Expected Number of Columns: (\d+) Found: (\d+)")
 
 
 def _csv_error(path: Path, exc: Exception, width: int) -> InputError | None:
@@ -307,7 +308,7 @@ def _csv_error(path: Path, exc: Exception, width: int) -> InputError | None:
         return None
     match = _DUCK_LINE.search(text)
     where = f"line {match.group(1)}: " if match else ""
-    found = __import__("re").search(r"Expected Number of Columns: (\d+) Found: (\d+)", text)
+    found = _DUCK_WIDTH.search(text)
     if found:
         return InputError(f"{path}: {where}expected {found.group(1)} columns, found {found.group(2)}")
     first = next((ln for ln in text.splitlines() if ln.strip() and "CSV Error" not in ln), text)
@@ -837,8 +838,6 @@ def _upsert_accounts(session, accounts: tuple[int, str | None]) -> int:
 # --------------------------------------------------------------------------- many files
 def collect_garbage(store: TransferStore, min_age_seconds: float = 3600.0) -> int:
     """Remove Parquet files without a commit record (interrupted ingests); returns how many."""
-    import re
-
     if not store.root.is_dir():
         return 0
     committed = store.committed_shas()
