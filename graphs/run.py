@@ -101,7 +101,7 @@ class CityData:
                 flows = build_platform_flows(edges, self.accounts, uscc=uscc, name=inst.get("name"),
                                              platform_accounts=self.owned.get(uscc, ()),
                                              related=related_index(registry, uscc, k=k))
-            yield Inputs(uscc, inst.get("name"), flows, registry, facts.get(uscc, []), peers)
+            yield Inputs(uscc, inst.get("name"), flows, registry, facts.get(uscc, []), peers, G)
 
 
 def _facts(config, as_of: datetime | None) -> dict[int, list[dict]]:

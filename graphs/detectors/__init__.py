@@ -37,6 +37,8 @@ class Inputs:
     facts : disclosure facts available at ``as_of``: dicts with ``period``
         (date), ``metric``, ``value``, ``available_at``, ``url``, ``document_id``, ``raw_label``.
     peers : city-wide context, e.g. ``{"median_yield": 0.09}``.
+    city_registry : the whole city's related-party graph (read-only, shared by all partitions), for
+        patterns that reach beyond the institution's component (guarantee circles among its borrowers).
     """
 
     uscc: str | None
@@ -45,6 +47,7 @@ class Inputs:
     registry: nx.MultiDiGraph | None = None
     facts: list[dict] = field(default_factory=list)
     peers: dict[str, Any] = field(default_factory=dict)
+    city_registry: nx.MultiDiGraph | None = None
 
 
 def merged(defaults: Mapping[str, Any], params: Mapping[str, Any] | None) -> dict[str, Any]:

@@ -2,12 +2,14 @@
 
 Catches
     Cycles of length 2..``max_length`` in the registry's guarantee edges
-    (guarantor → guaranteed) that pass through the platform's company or a
+    (guarantor → guaranteed) that pass through the platform's company, a
     firm within ``k`` control hops of it (its shareholders' and controllers'
-    firms): one default then cascades around the circle.
+    firms), or firms borrowing from the platform (borrower accounts whose
+    holder USCC is a registry company): one default then cascades around the
+    circle and into the platform's book.
 Misses
     Guarantees not published in the registry; circles closed only through
-    personal guarantees; circles far from the platform.
+    personal guarantees; circles with no tie to the platform.
 Complexity
     Bounded-length cycle enumeration on the guarantee subgraph,
     O((V + E)(C + 1)); guarantee graphs are small and sparse.
@@ -23,7 +25,7 @@ import networkx as nx
 from graphs.build import institution_key, label, related_parties
 from graphs.detectors import Inputs, finding, merged
 from graphs.detectors.round_tripping import sorted_cycle
-from monitor.findings import Evidence, EvidenceEdge, FindingResult
+from monitor.findings import Evidence, EvidenceAccount, EvidenceEdge, FindingResult
 
 NAME = "guarantee_circle"
 DEFAULTS = {"max_length": 6, "k": 2, "max_cycles": 1000, "high_amount": 10_000_000.0}
@@ -42,22 +44,41 @@ def guarantee_graph(registry: nx.MultiDiGraph) -> nx.DiGraph:
     return G
 
 
+def _reach(G: nx.DiGraph, nodes: set[str]) -> set[str]:
+    """Nodes in the same weakly connected guarantee component as any of ``nodes``."""
+    out: set[str] = set()
+    U = G.to_undirected(as_view=True)
+    for n in nodes:
+        if n in G and n not in out:
+            out |= nx.node_connected_component(U, n)
+    return out
+
+
 def detect(inputs: Inputs, params=None, as_of: datetime | None = None) -> list[FindingResult]:
     p = merged(DEFAULTS, params)
-    if inputs.registry is None or not inputs.uscc:
+    R = inputs.city_registry if inputs.city_registry is not None else inputs.registry
+    if R is None or not inputs.uscc:
         return []
-    near = set(related_parties(inputs.registry, institution_key(inputs.uscc), k=p["k"]))
-    G = guarantee_graph(inputs.registry)
-    if not near & set(G):
+    near = set(related_parties(R, institution_key(inputs.uscc), k=p["k"]))
+    borrowers: dict[str, str] = {}  # registry node → borrower account
+    if inputs.flows is not None:
+        by_uscc = {d.get("uscc"): n for n, d in R.nodes(data=True) if d.get("uscc")}
+        for account in sorted(inputs.flows.borrowers):
+            node = by_uscc.get(inputs.flows.holder(account).get("holder_id"))
+            if node is not None:
+                borrowers.setdefault(node, account)
+    tied = near | set(borrowers)
+    G = guarantee_graph(R)
+    if not tied & set(G):
         return []
     found = []
-    for cycle in islice(nx.simple_cycles(G, length_bound=p["max_length"]), p["max_cycles"]):
-        if near & set(cycle):
+    for cycle in islice(nx.simple_cycles(G.subgraph(_reach(G, tied)), length_bound=p["max_length"]),
+                        p["max_cycles"]):
+        if tied & set(cycle):
             found.append(tuple(sorted_cycle(cycle)))
     found = sorted(set(found))
     if not found:
         return []
-    R = inputs.registry
     edges, paths, total = [], [], 0.0
     for c in found:
         for u, v in zip(c, c[1:] + c[:1]):
@@ -66,10 +87,15 @@ def detect(inputs: Inputs, params=None, as_of: datetime | None = None) -> list[F
             edges.append(EvidenceEdge(label(R, u), label(R, v), amount, None, None, None, "guarantee"))
         paths.append([label(R, n) for n in c + (c[0],)])
     severity = "high" if total >= p["high_amount"] else "medium"
-    evidence = Evidence(edges=edges[:30], paths=paths[:10],
-                        metrics={"circles": len(found), "firms": len({n for c in found for n in c}),
+    members = {n for c in found for n in c}
+    accounts = [EvidenceAccount(borrowers[n], R.nodes[n].get("name"), R.nodes[n].get("uscc"), "borrower")
+                for n in sorted(members & set(borrowers))]
+    evidence = Evidence(accounts=accounts, edges=edges[:30], paths=paths[:10],
+                        metrics={"circles": len(found), "firms": len(members),
+                                 "related_firms_in_circles": len(members & near),
+                                 "borrowers_in_circles": len(members & set(borrowers)),
                                  "guaranteed_amount": total},
                         note="平台或其关联企业处于互保/循环担保链中")
-    title = f"担保圈：平台关联企业处于{len(found)}个循环担保链中"
+    title = f"担保圈：平台关联企业或借款企业处于{len(found)}个循环担保链中"
     key = "|".join(found[0])
     return [finding(NAME, NAME, inputs.uscc, severity, title, evidence, key=key)]

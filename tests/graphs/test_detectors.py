@@ -209,6 +209,22 @@ def test_guarantee_chain_without_cycle_or_far_away_is_quiet():
     assert run("guarantee_circle", Inputs(PLATFORM, registry=reg), k=2) == []
 
 
+def test_guarantee_circle_among_the_platforms_borrower_firms():
+    firms = [{"id": n, "name": f"借款企业{n}", "uscc": uscc(n)} for n in (30, 31, 32)]
+    circle = [{"kind": "guarantee", "subject_kind": "company", "subject_id": s, "object_kind": "company",
+               "object_id": o, "amount": 1_000_000.0} for s, o in ((30, 31), (31, 32), (32, 30))]
+    city = registry_with_controller(circle, firms)
+    p = Platform()
+    p.accounts["F30"] = {"holder_name": "借款企业30", "holder_id": uscc(30)}
+    p.edges.append(edge("C", "F30", "2017-12", 900_000, purpose="放款"))
+    inputs = p.inputs(registry_with_controller())
+    assert run("guarantee_circle", inputs) == []  # the platform's own component does not hold the circle
+    inputs.city_registry = city
+    [f] = run("guarantee_circle", inputs)
+    assert f.evidence.metrics["borrowers_in_circles"] == 1 and f.evidence.metrics["related_firms_in_circles"] == 0
+    assert f.evidence.accounts[0].account_no == "F30" and f.severity == "medium"
+
+
 # --------------------------------------------------------------------------- borrowers
 def test_borrower_cap_persons_above_200k_but_firms_below_1m_are_fine():
     p = Platform()
