@@ -418,3 +418,13 @@ def test_a_file_changed_in_place_is_read_again(sqlite_store, tmp_path):
     os.utime(path, (later, later))
     [res] = ok(ingest_paths(sqlite_store, [tmp_path / "drop"], institution=INST))
     assert (res.rows, res.rows_new) == (8, 3)
+
+
+def test_quoted_newline_keeps_line_numbers_right(sqlite_store, tmp_path):
+    path = write_csv(tmp_path / "q.csv", ZH1, rows_for(6))
+    lines = path.read_text().splitlines()
+    lines[2] = lines[2].replace(",张三,", ',"张\n三",')  # row TX000001 spans lines 3-4
+    lines[4] = lines[4].replace("1003.50", "x")  # TX000003 is now on line 6
+    path.write_text("\n".join(lines) + "\n")
+    [res] = ingest_paths(sqlite_store, [path], institution=INST)
+    assert res.status == "failed" and "line 6," in res.error
