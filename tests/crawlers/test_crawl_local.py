@@ -118,8 +118,8 @@ def facts_of(config, uscc):
             select(DisclosureFact).where(DisclosureFact.institution_id == inst.id))}
 
 
-def test_crawl_stores_evidence_and_facts_then_is_incremental(sqlite_store, site):
-    config = sqlite_store
+def test_crawl_stores_evidence_and_facts_then_is_incremental(store, site):
+    config = store
     root, base, sources = site
     first = crawl(config, sources_csv=sources, base_url=base, fast=True, overrides=FAST)
     demo = next(s for s in first["sources"] if s["url"] == "/p/demo/index.html")
@@ -219,3 +219,21 @@ def test_bad_input_is_one_clear_error(sqlite_store, tmp_path):
         crawl(sqlite_store, sources_csv=ok)
     with pytest.raises(InputError, match="unknown crawl override"):
         crawl(sqlite_store, overrides={"nope": 1})
+
+
+def test_cli_crawl_prints_json_summary(sqlite_store, site, monkeypatch):
+    import json
+
+    from monitor.cli import main
+
+    _root, base, sources = site
+    monkeypatch.setenv("MONITOR_INSTANCE_DIR", str(sqlite_store.instance_path))
+    out = []
+    monkeypatch.setattr("click.echo", lambda msg="", **kw: out.append(str(msg)))
+    code = main(["crawl", "--sources", str(sources), "--base-url", base, "--fast", "--kind", "disclosure",
+                 "--set", "crawl_obey_robots=false", "--set", "crawl_timeout=1", "--json"])
+    assert code == 0
+    summary = json.loads("".join(out))
+    # demo: 18; bad: malformed, invalid-bytes and the cut-off page give one figure each
+    assert summary["totals"]["facts"] == 18 + 3 and summary["sources_loaded"] == 2
+    assert main(["crawl", "--set", "nonsense"]) == 2
