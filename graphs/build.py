@@ -215,7 +215,7 @@ def label(G: nx.Graph, node: str) -> str:
 
 
 # --------------------------------------------------------------------------- fund flows
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FlowEdge:
     """Aggregated transfers from one account to another in one period."""
 
@@ -287,9 +287,12 @@ def flow_edges(rows: Any) -> Iterator[FlowEdge]:
 
 def _table_edges(table) -> Iterator[FlowEdge]:
     """Fast path for :meth:`TransferStore.aggregate_edges` tables: column-wise, no per-row dicts."""
+    from sys import intern
+
     cols = table.to_pydict()
     purposes = cols.get("purposes") or [()] * table.num_rows
     seen: dict[Any, tuple[str, ...]] = {}
+    periods: dict[Any, str] = {}
     for src, dst, period, amount, count, first, last, ps in zip(
             cols["payer_account"], cols["payee_account"], cols["period"], cols["amount"], cols["count"],
             cols["first_time"], cols["last_time"], purposes):
@@ -297,7 +300,11 @@ def _table_edges(table) -> Iterator[FlowEdge]:
         labels = seen.get(key)
         if labels is None:
             labels = seen[key] = tuple(sorted({x for x in key if x}))
-        yield FlowEdge(src, dst, _period(period), float(amount), int(count), _iso(first), _iso(last), labels)
+        month = periods.get(period)
+        if month is None:
+            month = periods[period] = _period(period)
+        # Interned: an account appears in many edges; one string each keeps a big city in memory.
+        yield FlowEdge(intern(src), intern(dst), month, float(amount), int(count), _iso(first), _iso(last), labels)
 
 
 def flow_graph(edges: Any, accounts: Mapping[str, Mapping[str, Any]] | None = None, *,

@@ -20,7 +20,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from statistics import median
-from typing import Any, Iterable, Iterator, Mapping
+from typing import Any, Callable, Iterable, Iterator, Mapping
 
 import networkx as nx
 
@@ -79,6 +79,8 @@ class CityData:
     accounts: dict[str, dict] = field(default_factory=dict)
     owned: dict[str, set[str]] = field(default_factory=dict)  # uscc → account numbers
     edges: dict[str, list[FlowEdge]] = field(default_factory=dict)  # uscc → aggregated monthly edges
+    # Lazy mode (one as_of, big cities): edges and holders read per institution, then dropped.
+    loader: Callable[[str], tuple[list[FlowEdge], dict[str, dict]]] | None = None
 
     def partitions(self, as_of: datetime, k: int = 3) -> Iterator[Inputs]:
         """One :class:`Inputs` per institution with only what was available at ``as_of``."""
@@ -94,11 +96,17 @@ class CityData:
         as_of_day = as_of_cst.date().isoformat()
         for inst in self.institutions:
             uscc = inst["uscc"]
-            edges = [e for e in self.edges.get(uscc, ()) if _visible(e, as_of_day, current)]
+            accounts = self.accounts
+            if self.loader is not None and uscc not in self.edges:
+                loaded, holders = self.loader(uscc)
+                accounts = {**holders, **self.accounts}
+            else:
+                loaded = self.edges.get(uscc, ())
+            edges = [e for e in loaded if _visible(e, as_of_day, current)]
             registry = component(G, uscc)
             flows = None
             if edges:
-                flows = build_platform_flows(edges, self.accounts, uscc=uscc, name=inst.get("name"),
+                flows = build_platform_flows(edges, accounts, uscc=uscc, name=inst.get("name"),
                                              platform_accounts=self.owned.get(uscc, ()),
                                              related=related_index(registry, uscc, k=k))
             yield Inputs(uscc, inst.get("name"), flows, registry, facts.get(uscc, []), peers, G)
@@ -126,20 +134,19 @@ def _facts(config, as_of: datetime | None) -> dict[int, list[dict]]:
 
 
 def _accounts(config) -> tuple[dict[str, dict], dict[int, set[str]]]:
+    """Accounts the ``Account`` table links to an institution (holders of the rest come with the edges)."""
     from sqlalchemy import text
 
     from monitor.db import get_engine
 
     info: dict[str, dict] = {}
     owned: dict[int, set[str]] = defaultdict(set)
-    # Plain rows, not ORM objects: a city has hundreds of thousands of accounts.
     with get_engine(config).connect() as conn:
         rows = conn.execute(text("SELECT account_no, holder_name, holder_id_no, holder_kind, institution_id "
-                                 "FROM account"))
+                                 "FROM account WHERE institution_id IS NOT NULL"))
         for account_no, name, ident, kind, inst in rows:
             info[account_no] = {"holder_name": name, "holder_id": ident, "holder_kind": kind}
-            if inst is not None:
-                owned[inst].add(account_no)
+            owned[inst].add(account_no)
     return info, owned
 
 
@@ -165,8 +172,13 @@ def accounts_from_edges(table) -> dict[str, dict]:
     return out
 
 
-def load_city(config, as_of: datetime | None = None, institutions: Iterable[str] | None = None) -> CityData:
-    """Read what the detectors need from the store, as available at ``as_of`` (default: everything)."""
+def load_city(config, as_of: datetime | None = None, institutions: Iterable[str] | None = None,
+              lazy: bool = False) -> CityData:
+    """Read what the detectors need from the store, as available at ``as_of`` (default: everything).
+
+    ``lazy``: read each institution's aggregated edges only when its partition is cut (memory
+    bounded by the largest institution; for a single ``as_of``, as in a sweep).
+    """
     from monitor.transfers import TransferStore
 
     as_of = as_utc(as_of)
@@ -179,15 +191,20 @@ def load_city(config, as_of: datetime | None = None, institutions: Iterable[str]
     chosen = [insts[u] for u in sorted(insts) if wanted is None or u in wanted]
     facts_by_id = _facts(config, as_of)
     accounts, owned_by_id = _accounts(config)
-    data = CityData(snapshot, chosen)
+
+    def loader(uscc: str) -> tuple[list[FlowEdge], dict[str, dict]]:
+        table = store.aggregate_edges(institution_ids=[uscc], as_of=as_of)
+        return list(flow_edges(table)), accounts_from_edges(table)
+
+    data = CityData(snapshot, chosen, accounts=accounts, loader=loader if lazy else None)
     for inst in chosen:
-        table = store.aggregate_edges(institution_ids=[inst["uscc"]], as_of=as_of)
-        for acc, info in accounts_from_edges(table).items():
-            accounts.setdefault(acc, info)
-        data.edges[inst["uscc"]] = list(flow_edges(table))
         data.facts[inst["uscc"]] = facts_by_id.get(inst["id"], [])
         data.owned[inst["uscc"]] = owned_by_id.get(inst["id"], set())
-    data.accounts = accounts
+        if not lazy:
+            edges, holders = loader(inst["uscc"])
+            data.edges[inst["uscc"]] = edges
+            for acc, info in holders.items():
+                accounts.setdefault(acc, info)
     return data
 
 
@@ -208,7 +225,7 @@ def detect(config, as_of: datetime | None = None, institutions: Iterable[str] | 
     """
     as_of = as_utc(as_of) or datetime.now(timezone.utc)
     detectors = tuple(detectors)
-    data = load_city(config, as_of, institutions)
+    data = load_city(config, as_of, institutions, lazy=True)
     out: list[FindingResult] = []
     for inputs in data.partitions(as_of):
         out.extend(detect_partition(inputs, params, as_of, detectors))
