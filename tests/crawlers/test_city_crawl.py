@@ -52,3 +52,36 @@ def test_city_crawl_matches_truth_and_recrawl_is_incremental(sqlite_store, small
         statuses = dict(s.exec(select(Document.parse_status, func.count()).where(Document.id > n_docs)
                                .group_by(Document.parse_status)).all())
         assert statuses == {"unchanged": t["pages"]}
+
+
+def test_faulty_city_server_does_not_stop_the_crawl(sqlite_store, small_city):
+    """Injected faults (A's server): 500, endless redirects, a huge body, a cut-off body, a slow page."""
+    import json
+
+    from monitor.sim.serve import Faults, start_server
+
+    truth = json.loads((small_city / "truth.json").read_text(encoding="utf-8"))
+    # One monthly report of five different platforms.
+    urls = [next(iter(months.values()))["url"] for months in list(truth["published_disclosures"].values())[:5]]
+    faults = Faults(error_paths={urls[0]: 500}, redirect_loop_paths=(urls[1],), huge_paths=(urls[2],),
+                    huge_bytes=3_000_000, truncate_paths=(urls[3],), slow_paths={urls[4]: 3.0})
+    server = start_server(small_city / "www", port=0, faults=faults)
+    try:
+        summary = crawl(sqlite_store, sources_csv=small_city / "sources.csv", base_url=server.base_url, fast=True,
+                        kinds=["disclosure"], overrides={"crawl_concurrency_per_host": 4, "crawl_retries": 0,
+                                                         "crawl_timeout": 1.5, "crawl_max_page_bytes": 1_000_000})
+    finally:
+        server.stop()
+    errors = {e["url"].replace(server.base_url, "").split("?")[0]: e["reason"]
+              for s in summary["sources"] for e in s["errors_detail"]}
+    assert errors[urls[0]] == "HTTP 500"
+    assert "redirect loop" in errors[urls[1]]
+    assert "larger than" in errors[urls[2]]
+    assert "cut off" in errors[urls[3]]
+    assert "took longer than" in errors[urls[4]]
+    report = compare(sqlite_store, small_city)["disclosures"]
+    assert report["wrong"] == 0 and report["extra"] == 0
+    # Only the faulty pages' figures are missing (the cut-off page may still give its first half).
+    months_lost = {(ex[1], ex[2]) for ex in report["examples"] if ex[0] == "missing"}
+    assert len(months_lost) <= 5
+    assert report["exact"] >= report["total"] - 5 * 19
