@@ -48,11 +48,11 @@ if [ ! -s "$CREDS" ]; then
   umask 077
   for role in inspector supervisor admin; do
     pw=$(python -c "import secrets; print(secrets.token_urlsafe(9))")
-    monitor users add "demo-$role" --role "$role" --jurisdiction "$CITY_CODE" --password "$pw" >/dev/null \
+    monitor users add "demo-$role" --role "$role" --jurisdiction "$CITY_CODE" --password="$pw" >/dev/null \
       && echo "demo-$role  $pw  ($role)" >> "$CREDS"
   done
 fi
 cat "$CREDS"
 PORTAL_PORT="${PORTAL_PORT:-5000}"
-echo "portal: http://127.0.0.1:$PORTAL_PORT/  (Ctrl-C stops it; the simulated web keeps running)"
+echo "(Ctrl-C stops the portal; the simulated web keeps running)"
 exec monitor web --host 127.0.0.1 --port "$PORTAL_PORT"

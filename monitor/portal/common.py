@@ -103,11 +103,28 @@ def format_moment(value, tz: str = "Asia/Shanghai", locale: str = "zh_CN") -> st
     return f"{format_day(local.date(), locale)} {local:%H:%M}"
 
 
+def format_metric(value) -> str:
+    """A detector's computed number for people: grouped digits, short lists and mappings."""
+    import json
+
+    if isinstance(value, bool) or value is None:
+        return str(value)
+    if isinstance(value, float):
+        return f"{value:,.2f}" if abs(value) >= 1000 else f"{value:.4g}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, (dict, list)):
+        text = json.dumps(value, ensure_ascii=False)
+        return text if len(text) <= 160 else text[:157] + "…"
+    return str(value)
+
+
 def install_filters(app) -> None:
     def loc():
         return str(get_locale() or "zh_CN")
 
     app.jinja_env.filters["money"] = lambda v: format_money(v, loc())
+    app.jinja_env.filters["metric"] = format_metric
     app.jinja_env.filters["day"] = lambda v: format_day(v, loc())
     app.jinja_env.filters["moment"] = lambda v: format_moment(v, monitor_config().timezone, loc())
     labels = {"band": BAND_LABELS, "status": STATUS_LABELS, "reason": REASON_LABELS, "severity": SEVERITY_LABELS,

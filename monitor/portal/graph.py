@@ -16,7 +16,7 @@ from monitor.portal.common import RELATION_LABELS, db, monitor_config, scope
 
 bp = Blueprint("graph", __name__)
 MAX_HOPS_FROM_ROOT = 4  # expansion stays near the institution the user may see
-MAX_EDGES_PER_NODE = 40  # the biggest flows of a node; the rest is counted, not drawn
+MAX_EDGES_PER_NODE = 25  # the biggest flows of a node; the rest is counted, not drawn
 _CACHE: dict[str, tuple[float, nx.MultiDiGraph]] = {}
 _LOCK = threading.Lock()
 CACHE_SECONDS = 60.0
@@ -71,7 +71,8 @@ def flow_json(G: nx.DiGraph, node: str, accounts: dict, highlight: set[str], lim
     nodes = []
     for acc in keep:
         info = accounts.get(acc, {})
-        nodes.append({"data": {"id": acc, "label": f"{info.get('holder_name') or '?'}\n{acc}",
+        name = info.get("holder_name") or acc
+        nodes.append({"data": {"id": acc, "label": name if len(name) <= 14 else name[:13] + "…", "holder": name,
                                "kind": "custody" if info.get("is_custody") else (info.get("holder_kind") or "account"),
                                "highlight": acc in highlight, "expandable": True}})
     edges = [{"data": {"id": f"{u}>{v}", "source": u, "target": v, "amount": d["amount"], "count": d["count"],
@@ -137,6 +138,9 @@ def flows(inst_id: int):
     data = flow_json(G, node, {}, highlight)
     accounts = _accounts(db(), [n["data"]["id"] for n in data["nodes"]])
     data = flow_json(G, node, accounts, highlight)
+    if not request.args.get("node"):
+        for n in data["nodes"]:
+            n["data"]["root"] = n["data"]["id"] == node  # the institution's own account the view starts from
     for extra in sorted(highlight - {node}):
         if extra in G:
             more = flow_json(G, extra, _accounts(db(), set(G.predecessors(extra)) | set(G.successors(extra)) | {extra}),

@@ -118,7 +118,7 @@ def test_inspector_day_charts_graph_triage_and_screenshots(browser, live, shots)
 
     # graph explorer: related parties drawn, expansion by click
     page.goto(f"{base}/graph/{ids['red']}")
-    page.wait_for_function("document.getElementById('graph').dataset.loaded === '1'")
+    page.wait_for_selector("#graph[data-loaded='1']", timeout=30000)
     labels = page.evaluate("document.getElementById('graph').cy.nodes().map(n => n.data('label'))")
     assert "张三" in labels
     page.screenshot(path=str(shots / "graph.png"), full_page=True)

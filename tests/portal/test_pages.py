@@ -216,3 +216,13 @@ def test_cli_users_add_and_list(sqlite_store):
     assert "jurisdiction '999' does not exist" in str(bad.exception)
     listed = runner.invoke(cli, ["users", "list"], env=env)
     assert "li" in listed.output and "supervisor" in listed.output and "440300" in listed.output
+
+
+def test_metric_format():
+    from monitor.portal.common import format_metric
+
+    assert format_metric(27492344.48) == "27,492,344.48"
+    assert format_metric(0.61856) == "0.6186"
+    assert format_metric(12) == "12"
+    assert format_metric({"a": 1}) == '{"a": 1}'
+    assert format_metric(list(range(100))).endswith("…")

@@ -65,8 +65,9 @@
         { selector: "node[?highlight]", style: { "background-color": "#c62828", "border-width": 3, "border-color": "#7f0000" } },
         { selector: "node.expanded", style: { "border-width": 2, "border-color": "#1f2933" } },
         { selector: "edge", style: { "width": 1.5, "line-color": "#9aa5b1", "target-arrow-color": "#9aa5b1",
-          "target-arrow-shape": "triangle", "curve-style": "bezier", "label": "data(label)", "font-size": 9,
+          "target-arrow-shape": "triangle", "curve-style": "bezier", "label": "", "font-size": 9,
           "text-rotation": "autorotate", "color": "#4a5561", "text-background-color": "#fff", "text-background-opacity": 0.8 } },
+        { selector: "edge.labelled, edge:selected, edge[?highlight]", style: { "label": "data(label)" } },
         { selector: "edge[?highlight]", style: { "line-color": "#c62828", "target-arrow-color": "#c62828", "width": 3 } },
         { selector: ":selected", style: { "overlay-opacity": 0.15, "overlay-color": "#12355b" } }
       ]
@@ -87,8 +88,10 @@
         e.data.label = edgeLabel(e.data);
         if (cy.getElementById(e.data.id).empty()) { cy.add({ group: "edges", data: e.data }); }
       });
-      var layout = cy.layout({ name: "cose", animate: false, nodeRepulsion: function () { return 9000; },
-        idealEdgeLength: function () { return 110; }, randomize: !around, fit: true, padding: 30 });
+      if (cy.edges().length <= 16) { cy.edges().addClass("labelled"); } else { cy.edges().removeClass("labelled"); }
+      var layout = cy.layout({ name: "cose", animate: false, nodeRepulsion: function () { return 40000; },
+        idealEdgeLength: function () { return 140; }, nodeOverlap: 20, componentSpacing: 80,
+        randomize: !around, fit: true, padding: 30 });
       layout.run();
       if (data.hidden) { info.textContent = (zh ? "另有 " : "") + data.hidden + (zh ? " 条较小的资金往来未显示" : " smaller flows not shown"); }
     }
@@ -105,6 +108,10 @@
       n.addClass("expanded");
       load(n.id());
     });
+    cy.on("mouseover", "node", function (evt) {
+      var d = evt.target.data();
+      info.textContent = (d.holder || d.label) + (d.holder ? " · " + d.id : "");
+    });
     cy.on("dbltap", "node", function (evt) {
       // collapse: remove neighbours that hang only on this node
       evt.target.neighborhood("node").forEach(function (m) { if (m.degree() === 1 && !m.data("root")) { m.remove(); } });
@@ -112,7 +119,8 @@
     });
     cy.on("tap", "edge", function (evt) {
       var d = evt.target.data();
-      var parts = [d.source + " → " + d.target];
+      var src = cy.getElementById(d.source).data("holder") || d.source, dst = cy.getElementById(d.target).data("holder") || d.target;
+      var parts = [src + " → " + dst];
       if (d.amount != null) { parts.push((zh ? "金额 " : "amount ") + wan(d.amount)); }
       if (d.count != null) { parts.push((zh ? "笔数 " : "transfers ") + d.count); }
       if (d.first) { parts.push(d.first + " – " + d.last); }
