@@ -196,8 +196,7 @@ def build_store_from_city(config, city: Path, crawl: bool = True) -> dict[str, A
         server = start_server(city / "www", port=0)
         try:
             summary["crawl"] = run_crawl(config, sources_csv=city / "sources.csv", base_url=server.base_url,
-                                         overrides={"crawl_delay": 0, "crawl_autothrottle": False,
-                                                    "crawl_concurrency_per_host": 16})
+                                         fast=True)
         finally:
             server.stop()
     results = ingest_paths(config, [city / "transfers"])
