@@ -4,8 +4,11 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 missing=()
-while read -r pkg; do
+while read -r pkg cmd; do
   [[ -z "$pkg" || "$pkg" == \#* ]] && continue
+  # "package command": the package is only needed when the command is missing
+  # (e.g. npm, which may come with a Node.js installed outside Debian's packages).
+  [[ -n "${cmd:-}" ]] && command -v "$cmd" >/dev/null 2>&1 && continue
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
 done < "$here/system-packages.txt"
 if [ ${#missing[@]} -eq 0 ]; then
