@@ -49,6 +49,7 @@ TIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/
 SUFFIXES = (".csv", ".txt", ".xlsx")
 TRIMMED = frozenset({"txn_id", "txn_time", "payer_account", "payee_account", "purpose"})
 PROGRESS_MIN_BYTES = 20_000_000  # below this a progress bar only flickers
+ACCOUNTS_IN_THREAD = 20_000  # from this many distinct accounts the insert overlaps the Parquet writing
 
 
 @dataclass
@@ -670,7 +671,7 @@ def _write(config: Config, con, store: TransferStore, path: Path, sha: str, layo
     # The SQL side (accounts, then the commit record) runs in one transaction; a large account
     # insert overlaps the Parquet writing in a second thread (both release the GIL).
     session = Session(get_engine(config), expire_on_commit=False)
-    pool = ThreadPoolExecutor(max_workers=1) if accounts[0] >= 20_000 else None
+    pool = ThreadPoolExecutor(max_workers=1) if accounts[0] >= ACCOUNTS_IN_THREAD else None
     pending = pool.submit(_upsert_accounts, session, accounts) if pool else None
     try:
         if result.rows_new:

@@ -278,9 +278,14 @@ def test_institution_from_folder_custody_account_or_error(sqlite_store, tmp_path
         assert (acc.holder_name, acc.holder_kind) == ("张三", "person")
 
 
-def test_accounts_registered_once_and_linked_by_uscc(store, tmp_path):
+@pytest.mark.parametrize("threaded", [False, True])
+def test_accounts_registered_once_and_linked_by_uscc(store, tmp_path, monkeypatch, threaded):
     from sqlmodel import select
 
+    import monitor.ingest as ingest
+
+    # both ways of inserting accounts: inline (small files) and overlapping the Parquet writing
+    monkeypatch.setattr(ingest, "ACCOUNTS_IN_THREAD", 0 if threaded else 10**9)
     from monitor.db import session_scope
     from monitor.models import Account, Institution
 
