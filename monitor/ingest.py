@@ -841,6 +841,28 @@ def _upsert_accounts(session, accounts: tuple[int, str | None]) -> int:
     return conn.execute(total).scalar_one() - before
 
 
+def link_accounts(config: Config) -> int:
+    """Link company-held accounts to their company and institution by USCC where not yet linked.
+
+    The ingest links at insert time; this catches accounts registered before
+    the registry or the crawlers knew the firm. Set-based; returns the number
+    of accounts updated.
+    """
+    from sqlalchemy import text
+
+    from monitor.db import session_scope
+
+    with session_scope(config) as session:
+        linked = 0
+        for column, table in (("institution_id", "institution"), ("company_id", "company")):
+            res = session.execute(text(f"""
+                UPDATE account SET {column} = (SELECT t.id FROM {table} t WHERE t.uscc = account.holder_id_no)
+                WHERE {column} IS NULL AND holder_kind = 'company'
+                  AND holder_id_no IN (SELECT uscc FROM {table} WHERE uscc IS NOT NULL)"""))
+            linked += res.rowcount or 0
+    return linked
+
+
 # --------------------------------------------------------------------------- many files
 def collect_garbage(store: TransferStore, min_age_seconds: float = 3600.0) -> int:
     """Remove Parquet files without a commit record (interrupted ingests); returns how many."""
@@ -898,6 +920,8 @@ def ingest_paths(config: Config, paths: Iterable[str | os.PathLike], mapping: di
             show = progress and path.stat().st_size >= PROGRESS_MIN_BYTES
             with _progress(path) if show else nullcontext(None) as step:
                 results.append(_ingest_one(config, path, mapping, institution, store, con, step))
+    if any(r.status == "ok" for r in results):
+        link_accounts(config)
     return results
 
 

@@ -433,3 +433,25 @@ def test_quoted_newline_keeps_line_numbers_right(sqlite_store, tmp_path):
     path.write_text("\n".join(lines) + "\n")
     [res] = ingest_paths(sqlite_store, [path], institution=INST)
     assert res.status == "failed" and "line 6," in res.error
+
+
+def test_accounts_seen_before_their_institution_get_linked(store, tmp_path):
+    from sqlmodel import select
+
+    from monitor.db import session_scope
+    from monitor.ingest import link_accounts
+    from monitor.models import Account, Company, Institution
+
+    ok(ingest_paths(store, [write_csv(tmp_path / "a.csv", ZH1, rows_for(5))], institution=INST))
+    with session_scope(store) as session:
+        assert session.exec(select(Account.institution_id).where(Account.account_no == "6228000000000001")).one() \
+            is None
+        session.add(Institution(name="某某网络科技有限公司", name_norm="某某网络科技", uscc=INST))
+        session.add(Company(name="某某网络科技有限公司", name_norm="某某网络科技", uscc=INST))
+    assert link_accounts(store) == 2  # institution_id and company_id of the one company account
+    with session_scope(store) as session:
+        acc = session.exec(select(Account).where(Account.account_no == "6228000000000001")).one()
+        inst = session.exec(select(Institution)).one()
+        person = session.exec(select(Account).where(Account.account_no == "6222000000000001")).one()
+    assert acc.institution_id == inst.id and acc.company_id is not None
+    assert person.institution_id is None and person.company_id is None
