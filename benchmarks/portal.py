@@ -6,13 +6,17 @@ run ``make demo`` first. A user ``bench-inspector`` is created in the city's
 jurisdiction when missing. The baseline, measured in the same run, is a
 static file served by the same workers: the floor of the stack.
 
-    .venv/bin/python benchmarks/portal.py [--users 50] [--rounds 4] [--workers 4]
+    .venv/bin/python benchmarks/portal.py [--users 50] [--rounds 4] [--workers 4] [--think 1.0]
+
+Users read each page about ``--think`` seconds before the next (as people do);
+``--think 0`` sends back-to-back requests instead (a saturation test).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import random
 import re
 import secrets
 import socket
@@ -89,6 +93,8 @@ def main() -> int:
     ap.add_argument("--users", type=int, default=50)
     ap.add_argument("--rounds", type=int, default=4, help="times each user opens every page")
     ap.add_argument("--workers", type=int, default=4, help="gunicorn workers")
+    ap.add_argument("--think", type=float, default=1.0,
+                    help="mean seconds a user reads a page before the next (0: back-to-back, a stress test)")
     args = ap.parse_args()
 
     from monitor.config import load_config
@@ -104,25 +110,32 @@ def main() -> int:
                                "monitor.portal.cli:wsgi_app(insecure_cookies=True)"], env=env)
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(100):
+        for _ in range(200):
             try:
-                requests.get(f"{base}/login", timeout=1)
+                requests.get(f"{base}/login", timeout=5)
                 break
-            except requests.ConnectionError:
-                time.sleep(0.2)
+            except requests.RequestException:
+                time.sleep(0.3)
         sessions = [_login(base, username, password) for _ in range(args.users)]
         timings: dict[str, list[float]] = {p: [] for p in pages + ["/static/portal.css"]}
         errors = 0
 
+        rng = random.Random(7)
+
         def user(s):
             nonlocal errors
+            time.sleep(rng.uniform(0, args.think))  # users do not all arrive in the same millisecond
             for _ in range(args.rounds):
                 for path in timings:
+                    if args.think:
+                        time.sleep(rng.uniform(0.5, 1.5) * args.think)
                     t0 = time.perf_counter()
-                    r = s.get(base + path)
+                    try:
+                        ok = s.get(base + path, timeout=30).status_code == 200
+                    except requests.RequestException:
+                        ok = False
                     timings[path].append((time.perf_counter() - t0) * 1000)
-                    if r.status_code != 200:
-                        errors += 1
+                    errors += not ok
 
         t0 = time.perf_counter()
         with ThreadPoolExecutor(args.users) as pool:
@@ -130,11 +143,15 @@ def main() -> int:
         wall = time.perf_counter() - t0
     finally:
         server.terminate()
-        server.wait(10)
+        try:
+            server.wait(20)
+        except subprocess.TimeoutExpired:
+            server.kill()
 
     floor = _p95(timings["/static/portal.css"])
     total = sum(len(v) for v in timings.values())
-    print(f"portal under {args.users} concurrent users, {args.workers} gunicorn workers × 4 threads, "
+    print(f"portal under {args.users} concurrent users (think time {args.think:g} s), "
+          f"{args.workers} gunicorn workers × 4 threads, "
           f"store {config.db_url.split('://')[0]}: {total} requests in {wall:.1f} s ({total / wall:.0f}/s), "
           f"{errors} errors")
     print(f"{'page':<40} {'p50 ms':>8} {'p95 ms':>8} {'× static':>9}")
