@@ -20,7 +20,7 @@ $(STAMP): pyproject.toml constraints.txt
 # The portal's front-end libraries (npm ci from package-lock.json, skipped when vendored) and catalogues.
 portal-assets: $(STAMP)
 	@scripts/vendor-assets.sh
-	@$(BIN)/pybabel compile -q -f -d monitor/translations
+	@$(BIN)/pybabel compile -f -d monitor/translations >/dev/null 2>&1 || $(BIN)/pybabel compile -f -d monitor/translations
 
 demo: setup
 	@scripts/demo.sh
