@@ -6,6 +6,7 @@ import csv
 import io
 from datetime import date, datetime, timezone
 
+import pytest
 from sqlmodel import Session, select
 
 from monitor.db import get_engine
@@ -226,3 +227,24 @@ def test_metric_format():
     assert format_metric(12) == "12"
     assert format_metric({"a": 1}) == '{"a": 1}'
     assert format_metric(list(range(100))).endswith("…")
+
+
+@pytest.mark.postgres
+def test_main_pages_and_scoping_on_postgresql(pg_url, tmp_path):
+    from monitor.db import dispose_engines
+    from monitor.portal import create_app
+    from tests.conftest import make_config
+    from tests.portal.conftest import _seed
+
+    cfg = make_config(tmp_path, database_url=pg_url)
+    ids = _seed(cfg)
+    app = create_app(cfg, test_config={"TESTING": True, "SESSION_COOKIE_SECURE": False})
+    client = app.test_client()
+    login(client, "inspector")
+    for path in ("/", "/institutions?band=red", f"/institutions/{ids['red']}", f"/alerts/{ids['alert']}",
+                 "/exports/findings.xlsx", f"/graph/{ids['red']}/related.json", "/briefings"):
+        assert client.get(path).status_code == 200, path
+    assert "红利宝" in client.get("/institutions?band=red").get_data(as_text=True)
+    assert client.get(f"/institutions/{ids['foreign']}").status_code == 404
+    assert client.get(f"/alerts/{ids['foreign_alert']}").status_code == 404
+    dispose_engines()
