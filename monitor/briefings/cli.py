@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import click
@@ -18,6 +19,8 @@ def _check_out(out: str, force: bool) -> None:
 @click.group("brief")
 def brief_group() -> None:
     """PDF briefings: the weekly city briefing and an institution's dossier."""
+    # WeasyPrint narrates every rendering step at INFO; the operator needs only the result line.
+    logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
 
 @brief_group.command("city")
