@@ -60,7 +60,7 @@ def show(alert_id: int):
     users = {u.id: u for u in s.exec(select(User))}
     return render_template("portal/alert.html", alert=alert, inst=inst, finding=finding, score=score, notes=notes,
                            users=users, history=history(s, "alert", alert.id),
-                           next_statuses=sorted(workflow.TRANSITIONS[alert.status]),
+                           next_statuses=[st.value for st in AlertStatus if st.value in workflow.TRANSITIONS[alert.status]],
                            reasons=[r.value for r in CloseReason], assignable=assignable_users(s, inst))
 
 
