@@ -338,9 +338,12 @@ def page_period(tree, lines: list[str]) -> date | None:
     return None
 
 
-def extract_disclosure(html: str) -> DisclosureResult:
-    """Read every disclosed metric value of a page (see module docstring)."""
-    tree = clean(parse_html(html))
+def extract_disclosure(html: str, tree=None) -> DisclosureResult:
+    """Read every disclosed metric value of a page (see module docstring).
+
+    ``tree``: ``html`` already parsed (it is pruned in place).
+    """
+    tree = clean(tree if tree is not None else parse_html(html))
     all_lines = text_lines(tree.body if tree.body is not None else tree)
     result = DisclosureResult(title=title(tree))
     result.published_at = find_published("\n".join([result.title, *all_lines])) or _bare_date(tree, all_lines)

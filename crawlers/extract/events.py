@@ -46,9 +46,9 @@ def _external(prefix: str, *parts) -> str:
     return prefix + ":" + hashlib.sha1("|".join(str(p) for p in parts).encode()).hexdigest()[:16]
 
 
-def extract_table_items(html: str, url: str, family: str) -> tuple[list[dict], str]:
+def extract_table_items(html: str, url: str, family: str, tree=None) -> tuple[list[dict], str]:
     """Items listed in tables (court lists, enforcement lists): one event per row. Returns (events, page text)."""
-    tree = clean(parse_html(html))
+    tree = clean(tree if tree is not None else parse_html(html))
     body = tree.body if tree.body is not None else tree
     page_text = "\n".join(text_lines(body))
     context = title(tree) + " " + " ".join(element_text(h) for h in body.iter("h1", "h2", "h3"))
@@ -100,9 +100,9 @@ def is_list_page(el) -> bool:
 CLOSURE_WORDS = ("清盘", "停止运营", "终止运营", "良性退出", "停业", "暂停运营", "退出网贷", "清算", "停止发标")
 
 
-def closure_notice(html: str, url: str) -> dict | None:
+def closure_notice(html: str, url: str, tree=None) -> dict | None:
     """A platform's own closure notice (公告: 清盘, 良性退出, 停止运营 ...) as a ``closure`` event, else None."""
-    tree = clean(parse_html(html))
+    tree = clean(tree if tree is not None else parse_html(html))
     body = tree.body if tree.body is not None else tree
     h1 = next(iter(body.iter("h1")), None)
     heading = element_text(h1) if h1 is not None else title(tree)
@@ -115,9 +115,9 @@ def closure_notice(html: str, url: str) -> dict | None:
             "keywords": keywords(heading + text), "external_id": f"closure:{url}"}
 
 
-def extract_article(html: str, url: str, family: str) -> dict | None:
+def extract_article(html: str, url: str, family: str, tree=None) -> dict | None:
     """One article-like item (a court notice, a complaint post, a news article) or None when the page is a list."""
-    tree = clean(parse_html(html))
+    tree = clean(tree if tree is not None else parse_html(html))
     body = tree.body if tree.body is not None else tree
     h1 = next(iter(body.iter("h1")), None)
     heading = element_text(h1) if h1 is not None else ""

@@ -55,8 +55,9 @@ def _share(text: str) -> float | None:
     return v if v <= 1 else v / 100
 
 
-def extract_registry(html: str, url: str = "") -> RegistryResult:
-    tree = clean(parse_html(html))
+def extract_registry(html: str, url: str = "", tree=None) -> RegistryResult:
+    """Company, parties, guarantees and changes of one registry page (``tree``: ``html`` already parsed)."""
+    tree = clean(tree if tree is not None else parse_html(html))
     body = tree.body if tree.body is not None else tree
     res = RegistryResult(published_at=find_published(element_text(body)))
     pairs = key_values(body)

@@ -44,6 +44,11 @@ def is_pagination(url: str, text: str) -> bool:
     return bool(_PAGER_TEXT.match(text.strip())) or bool(_PAGER_URL.search(url))
 
 
+def page_links(tree, base_url: str) -> list[tuple[str, str]]:
+    """Links of a parsed page (scripts removed first; navigation kept: it leads to the archive)."""
+    return links(clean(tree, chrome=False), base_url)
+
+
 class SourceSpider(scrapy.Spider):
     """Base spider: subclasses set ``name`` and implement :meth:`extract`."""
 
@@ -116,7 +121,7 @@ class SourceSpider(scrapy.Spider):
             stored = self.loader(known) if self.loader else None
             if stored:
                 text, _enc, _ok = decode_body(stored, content_type)
-                yield from self.follow(response, src, parse_html(text))
+                yield from self.follow(response, src, page_links(parse_html(text), response.url))
             return
         if response.status >= 400:
             reason = f"HTTP {response.status}"
@@ -130,16 +135,17 @@ class SourceSpider(scrapy.Spider):
         text, encoding, clean_decode = decode_body(body, content_type)
         page.update(sha256=sha, body=body, size=len(body), encoding=encoding)
         tree = parse_html(text)
+        found = page_links(tree, response.url)  # before extraction, which may prune the tree
         if known is not None and known.sha256 == sha:
             page.update(body=None, parse_status="unchanged", known=known)
             self.state.page(sid, unchanged=True)
             yield page
-            yield from self.follow(response, src, tree)
+            yield from self.follow(response, src, found)
             return
         page["known"] = known
         self.state.page(sid)
         try:
-            outcome = self.extract(response, text, src)
+            outcome = self.extract(response, text, src, tree)
         except Exception as exc:  # noqa: BLE001 - a parser bug must not stop the crawl; it is recorded
             log.exception("parser %s failed on %s", self.parser_name, url)
             outcome = {"status": "error", "error": f"{type(exc).__name__}: {exc}"}
@@ -155,13 +161,14 @@ class SourceSpider(scrapy.Spider):
         elif status == "error":
             self.state.error(sid, url, outcome.get("error") or "parse error")
         yield page
-        yield from self.follow(response, src, tree)
+        yield from self.follow(response, src, found)
 
-    def follow(self, response, src: dict, tree):
+    def follow(self, response, src: dict, found: list[tuple[str, str]]):
+        """Requests for the links ``found`` on a page that stay in scope and within the bounds."""
         depth = response.meta["depth_"] + 1
         stats = self.state.stats(src["source_id"])
         prefix = response.meta["prefix"]
-        for url, text in links(clean(tree, chrome=False), response.url):
+        for url, text in found:
             if not url.startswith(prefix) or not self.wanted(url):
                 continue
             # Pagination (下一页, 2, list_3.html) walks an archive sideways: it does not count as depth.
@@ -203,6 +210,6 @@ class SourceSpider(scrapy.Spider):
                "parser_version": PARSER_VERSION, "sha256": hashlib.sha256(b"").hexdigest(), "body": None,
                "size": 0, "parse_status": "error", "parse_error": reason[:1000], "records": {}, "known": None}
 
-    def extract(self, response, text: str, src: dict) -> dict:
-        """Parse one page: ``{"status": ok|unreadable|error|skipped, "error", "published_at", "records"}``."""
+    def extract(self, response, text: str, src: dict, tree=None) -> dict:
+        """Parse one page (``tree``: the parsed ``text``, scripts removed; extractors may prune it): ``{"status": ok|unreadable|error|skipped, "error", "published_at", "records"}``."""
         raise NotImplementedError

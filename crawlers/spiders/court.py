@@ -11,10 +11,10 @@ class EventSpider(SourceSpider):
 
     family = "court"
 
-    def extract(self, response, text: str, src: dict) -> dict:
-        events, _page_text = extract_table_items(text, response.url, self.family)
+    def extract(self, response, text: str, src: dict, tree=None) -> dict:
+        events, _page_text = extract_table_items(text, response.url, self.family, tree)
         if not events:
-            item = extract_article(text, response.url, self.family)
+            item = extract_article(text, response.url, self.family, tree)
             events = [item] if item else []
         for ev in events:
             ev.setdefault("url", response.url)

@@ -11,8 +11,8 @@ class DisclosureSpider(SourceSpider):
     name = "disclosure"
     parser_name = "disclosure"
 
-    def extract(self, response, text: str, src: dict) -> dict:
-        result = extract_disclosure(text)
+    def extract(self, response, text: str, src: dict, tree=None) -> dict:
+        result = extract_disclosure(text, tree)
         facts = [{"metric": v.metric, "period": v.period, "value": v.value, "unit": v.unit,
                   "raw_label": v.raw_label, "raw_value": v.raw_value} for v in result.values]
         if result.values:
@@ -20,7 +20,7 @@ class DisclosureSpider(SourceSpider):
         elif result.reason:
             status, error = "unreadable", result.reason
         else:
-            notice = closure_notice(text, response.url)
+            notice = closure_notice(text, response.url, tree)
             if notice is not None:
                 return {"status": "ok", "published_at": notice["published_at"],
                         "records": {"events": [{**notice, "institution_id": src.get("institution_id"),

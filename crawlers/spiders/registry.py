@@ -16,20 +16,20 @@ class RegistrySpider(SourceSpider):
     parser_name = "registry"
     scope_segments = 1  # /registry/company/X.html links across /registry/ (lists, related firms)
 
-    def extract(self, response, text: str, src: dict) -> dict:
-        res = extract_registry(text, response.url)
+    def extract(self, response, text: str, src: dict, tree=None) -> dict:
+        res = extract_registry(text, response.url, tree)
         if res.company is None:
             if is_company_page(response.url, ""):
                 return {"status": "unreadable", "error": res.reason, "published_at": res.published_at}
             return {"status": "skipped", "published_at": res.published_at}
         return {"status": "ok", "published_at": res.published_at, "records": registry_records(res)}
 
-    def follow(self, response, src: dict, tree):
+    def follow(self, response, src: dict, found):
         if not is_company_page(src["abs_url"], ""):
-            yield from super().follow(response, src, tree)
+            yield from super().follow(response, src, found)
             return
         related = self.state.related = getattr(self.state, "related", {})
-        for request in super().follow(response, src, tree):
+        for request in super().follow(response, src, found):
             if not is_company_page(request.url, ""):
                 continue
             count = related.get(src["source_id"], 0)
