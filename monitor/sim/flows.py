@@ -256,7 +256,7 @@ def simulate_platform(plat: Platform, seed: int, start: date, months: int, rows_
             disb += ln.principal
             t = _sec(day, rng)
             rows.append((t, ln.principal, custody, ln.party, "disburse"))
-            rows.extend(_onward(ln, t, end_day, rng, related, kind, st))
+            rows.extend(_onward(ln, t, end_day, rng, related, kind, st, x))
         amt = rng.randint(30, 90) * 10_000_00
         if (variant == "related_disclosed" and m % 3 == 1 and related
                 and balances.get(related[0], 0) + amt <= FIRM_CAP):  # within the legal cap, disclosed
@@ -294,8 +294,8 @@ def simulate_platform(plat: Platform, seed: int, start: date, months: int, rows_
             invest += int(flight * 0.3)  # promotions keep money coming in
         pool_out = 0
         if kind == "fund_pool" and x > 0:
-            pool_out = int(invest * (0.06 + 0.45 * x))
-        direct = int(invest * (0.08 + 0.3 * x)) if kind == "fund_pool" and x > 0 else 0
+            pool_out = int(invest * (0.02 + 0.5 * x))
+        direct = int(invest * 0.3 * x) if kind == "fund_pool" and x > 0.25 else 0  # lenders paying the platform
         st["invest"] = invest
         st["invest_direct"] = direct
         n_rows_other = len(rows)
@@ -321,7 +321,8 @@ def simulate_platform(plat: Platform, seed: int, start: date, months: int, rows_
         lenders_ever |= month_lenders
         current_lenders = len(month_lenders)
         pays_general = int((payout + extra) * 0.4) if (kind == "fund_pool" and x > 0) else 0
-        for amt, frm, n in ((payout + extra - pays_general, custody, n_pay), (pays_general, general, max(1, n_pay // 3))):
+        for amt, frm, n in ((payout + extra - pays_general, custody, n_pay),
+                            (pays_general, general, max(1, n_pay // 3))):
             for a in _split(amt, n, rng, 0):
                 i = lender_base + int(rnd() * pool_now * 0.9)
                 rows.append((_day_sec(rnd, span), a, frm, cache_get(i) or _person_row(i), "payout"))
@@ -405,15 +406,18 @@ def _new_loan(plat: Platform, rng: random.Random, person_base: int, k: int, m: i
     return Loan(p[0], p, False, amt, rng.choice((1, 3, 3, 6, 6, 9, 12)), rate, day, m)
 
 
-def _onward(ln: Loan, t: int, end_day: int, rng: random.Random, collector, kind, st: dict) -> list:
+def _onward(ln: Loan, t: int, end_day: int, rng: random.Random, collector, kind, st: dict,
+            x: float = 0.0) -> list:
     """First hop out of the borrower's account after the loan arrives."""
     out = []
     last = end_day * 86400 - 1
     if ln.nominal and collector is not None:
-        share = rng.uniform(0.9, 0.99)
+        # early on the nominal borrowers keep more and wait longer: the signal starts weak
+        share = min(0.99, rng.uniform(0.55, 0.8) + 0.25 * x)
         total = int(ln.principal * share)
+        wait = int((1 + 6 * (1 - x)) * 86400)
         for amt in _split(total, rng.choice((1, 1, 2)), rng):
-            out.append((min(last, t + rng.randint(600, 2 * 86400)), amt, ln.party, collector, "transfer"))
+            out.append((min(last, t + rng.randint(600, wait)), amt, ln.party, collector, "transfer"))
         st["to_collector"] += total
         return out
     share = rng.uniform(0.5, 0.95)

@@ -408,7 +408,8 @@ def _truth_institution(p: Platform, outs, run, first: date, months: int, reports
                  "labels": p.site.labels, "units": p.site.units, "wide_table": p.site.wide_table},
         "transfer_file": {"header": [h for h in HEADER_SETS[p.files.header_set] if h is not None],
                           "time_format": p.files.time_format, "encoding": p.files.encoding,
-                          "thousands": p.files.thousands, "amount_unit": "万元" if p.files.header_set == WAN_HEADER_SET else "元",
+                          "thousands": p.files.thousands,
+                          "amount_unit": "万元" if p.files.header_set == WAN_HEADER_SET else "元",
                           "masked_ids": p.files.mask_ids},
         "custody_bank": p.custody_bank,
         "custody_accounts": [p.custody.account], "general_accounts": [p.general.account],
@@ -497,7 +498,8 @@ def _city_sites(plats: list[Platform], seed: int, first: date, end: date, writer
             cd = p.collapse_date
             win = max(1, (cd - ps).days)
             for _ in range(rng.randint(0, 2)):  # weak early signals
-                comp.append((p, clip(ps + timedelta(days=rng.randint(0, win))), rng.choice(COMPLAINT_MILD + COMPLAINT_BAD[:1])))
+                comp.append((p, clip(ps + timedelta(days=rng.randint(0, win))),
+                             rng.choice(COMPLAINT_MILD + COMPLAINT_BAD[:1])))
             for _ in range(rng.randint(2, 6)):
                 comp.append((p, clip(cd - timedelta(days=rng.randint(0, 60))), rng.choice(COMPLAINT_BAD[:3])))
             for _ in range(rng.randint(5, 12)):

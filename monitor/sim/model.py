@@ -184,7 +184,8 @@ def _address(rng: random.Random) -> str:
     district = rng.choice(N.DISTRICT_NAMES)
     road = rng.choice(("深南大道", "滨海大道", "新洲路", "福华路", "益田路", "科技园路", "创业路", "宝安大道",
                        "建设路", "红荔路", "华强北路", "前海路"))
-    return f"{N.CITY}{district}{road}{rng.randint(1, 999)}号{rng.choice('国际金融中心,时代大厦,财富广场,科技园,创业大厦'.split(','))}{rng.randint(2, 40)}楼"
+    building = rng.choice(("国际金融中心", "时代大厦", "财富广场", "科技园", "创业大厦"))
+    return f"{N.CITY}{district}{road}{rng.randint(1, 999)}号{building}{rng.randint(2, 40)}楼"
 
 
 def _capital(rng: random.Random, lo: int, hi: int) -> int:

@@ -119,7 +119,8 @@ def make_handler(root: Path, faults: Faults | None, as_of: date | None):
 
         def _error(self, status: int, head: bool) -> None:
             text = {404: "Not Found", 500: "Internal Server Error", 503: "Service Unavailable"}.get(status, "Error")
-            body = f"<html><head><meta charset=\"utf-8\"><title>{status}</title></head><body><h1>{status} {text}</h1></body></html>"
+            body = (f"<html><head><meta charset=\"utf-8\"><title>{status}</title></head>"
+                    f"<body><h1>{status} {text}</h1></body></html>")
             self._send(status, body.encode(), head=head)
 
         def _serve(self, head: bool) -> None:

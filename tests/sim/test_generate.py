@@ -186,7 +186,9 @@ def test_self_financing_money_converges_on_the_collector(truth, flows):
                 if r["payee_account"] in nominal and r["purpose"] == PURPOSES["disburse"]:
                     loans += r["amount"]
         assert loans > 0
-        assert sent[collector] >= Decimal("0.85") * loans  # scatter, then gather on one account
+        assert sent[collector] >= Decimal("0.6") * loans  # scatter, then gather on one account
+        others = [v for k, v in sent.items() if k not in (collector, inst["custody_accounts"][0])]
+        assert max(others, default=0) < Decimal("0.05") * sent[collector]  # nothing else gathers
     # honest borrowers spread their loans over many payees
     for inst in truth["institutions"]:
         if inst["label"] == "fraud":
