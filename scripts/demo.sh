@@ -34,6 +34,18 @@ monitor sweep --as-of "$END" || true
 monitor alerts list --open | tail -12
 echo "(triage: monitor alerts show ID / triage / assign / note / close; rules: monitor rules show / set)"
 echo
+echo "== 4b. briefings (PDF): the city briefing of the replay week and the dossier of the riskiest institution"
+WEEK_START=$(python -c "import datetime, sys; print(datetime.date.fromisoformat(sys.argv[1]) - datetime.timedelta(days=6))" "$END")
+monitor brief city --period "$WEEK_START..$END" --out "$MONITOR_INSTANCE_DIR/city-briefing.pdf" --force || true
+TOP=$(python -c "
+from sqlmodel import select
+from monitor.config import load_config; from monitor.db import session_scope; from monitor.models import Score
+with session_scope(load_config()) as s:
+    top = s.exec(select(Score).order_by(Score.as_of.desc(), Score.score.desc())).first()
+    print(top.institution_id if top else '')")
+[ -n "$TOP" ] && { monitor brief institution "$TOP" --out "$MONITOR_INSTANCE_DIR/dossier-$TOP.pdf" --force || true; }
+echo "(archive: $MONITOR_INSTANCE_DIR/briefings; more: monitor brief city --week YYYY-Www --out FILE.pdf)"
+echo
 
 echo "== what the store holds"
 monitor status
