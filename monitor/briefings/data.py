@@ -32,6 +32,7 @@ TOP_RISERS = 5
 TREND_WEEKS = 8
 ALERT_WEEKS = 12
 MAX_ROWS = 300  # per list in a dossier; the rest is counted, not printed
+MAX_DOCUMENTS = 150  # source documents listed in a dossier (newest version per URL)
 DOSSIER_METRICS = ("outstanding_balance", "cumulative_lending_amount", "overdue_amount", "amount_overdue_rate",
                    "overdue_90_amount", "top10_borrower_share", "related_party_balance", "avg_yield")
 
@@ -451,11 +452,18 @@ def institution_data(session, config, institution, user=None, generated_at: date
                            "last_seen_at": _aware(a.last_seen_at).isoformat(), "reopen_count": a.reopen_count,
                            "notes": notes, "history": log})
 
-    n_docs = session.exec(select(func.count(Document.id)).where(Document.institution_id == inst.id)).one()
-    docs = [{"id": d.id, "url": d.url, "fetched_at": _aware(d.fetched_at).isoformat(), "sha256": d.sha256,
-             "http_status": d.http_status, "version": d.version, "parse_status": d.parse_status}
-            for d in session.exec(select(Document).where(Document.institution_id == inst.id)
-                                  .order_by(Document.fetched_at.desc(), Document.id.desc()).limit(MAX_ROWS))]
+    # The newest version of each URL; columns only (bodies can be large).
+    latest_docs: dict[str, dict] = {}
+    for d in session.exec(select(Document.id, Document.url, Document.fetched_at, Document.sha256, Document.http_status,
+                                 Document.version, Document.parse_status)
+                          .where(Document.institution_id == inst.id)
+                          .order_by(Document.fetched_at.desc(), Document.id.desc())):
+        if d.url not in latest_docs:
+            latest_docs[d.url] = {"id": d.id, "url": d.url, "fetched_at": _aware(d.fetched_at).isoformat(),
+                                  "sha256": d.sha256, "http_status": d.http_status, "version": d.version,
+                                  "parse_status": d.parse_status}
+    n_docs = len(latest_docs)
+    docs = list(latest_docs.values())[:MAX_DOCUMENTS]
     return {
         "city": config.city, "timezone": tz,
         "generated_at": (generated_at or datetime.now(timezone.utc)).isoformat(),
