@@ -132,3 +132,35 @@ def test_end_to_end_on_a_seed_the_tuning_never_saw(tmp_path):
     o = report["overall"]
     assert o["recall"] >= 0.95 and o["precision"] >= 0.9, o
     assert o["lead_days_median"] >= 60
+
+
+def test_load_flow_graph_window_and_entity_level(flow_store):
+    from graphs.build import load_flow_graph
+    from monitor.transfers import TransferStore
+
+    uscc = TransferStore(flow_store).institutions()[0]
+    as_of = datetime(2017, 4, 10, tzinfo=timezone.utc)
+    G = load_flow_graph(flow_store, [uscc], start=date(2017, 2, 1), end=date(2017, 3, 1), as_of=as_of)
+    assert G.number_of_edges() > 0
+    assert {k for _, _, k in G.edges(keys=True)} == {"2017-02"}
+    E = load_flow_graph(flow_store, [uscc], start=date(2017, 2, 1), end=date(2017, 3, 1), as_of=as_of,
+                        entity_level=True)
+    # the platform's custody and general accounts are one holder at entity level
+    assert any(len(d["accounts"]) >= 2 for _, d in E.nodes(data=True))
+    assert sum(d["amount"] for *_, d in E.edges(data=True)) == \
+        pytest.approx(sum(d["amount"] for *_, d in G.edges(data=True)))
+
+
+def test_evaluate_cli_input_errors_are_one_line(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")}
+    env["MONITOR_INSTANCE_DIR"] = str(tmp_path / "instance")
+    for args, fragment in ((["evaluate"], "needs --truth"), (["evaluate", "--city", str(tmp_path / "nope")],
+                                                            "no such truth file")):
+        r = subprocess.run([sys.executable, "-m", "monitor", *args], capture_output=True, text=True, env=env,
+                           cwd=tmp_path, timeout=120)
+        lines = r.stderr.strip().splitlines()
+        assert r.returncode == 2 and len(lines) == 1 and lines[0].startswith("error: ") and fragment in lines[0]
