@@ -5,7 +5,9 @@ once per process. :func:`crawl` therefore writes a job file and runs
 ``python -m crawlers.run JOB`` — the caller (CLI, sweep, tests) can crawl any
 number of times, and a crash of the crawl cannot take the caller down. The
 child prints ``PROGRESS {...}`` lines on stdout (fed to ``on_progress``) and
-writes the summary to ``JOB.summary.json``.
+writes the summary to ``JOB.summary.json``. With the ``processes`` knob > 1
+the source kinds are split over several children running side by side (one
+Scrapy process is bound to one core).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterable
@@ -162,31 +165,89 @@ def crawl(config: Config, sources_csv: str | os.PathLike | None = None, base_url
     if not sources:
         return {"started_at": started.isoformat(), "sources_loaded": loaded, "seconds": 0.0,
                 "totals": {}, "sources": [], "note": "no active sources to crawl"}
+    groups = partition_by_kind(sources, int(knobs.get("processes", 1)))
     with tempfile.TemporaryDirectory(prefix="monitor-crawl-") as tmp:
-        job = Path(tmp) / "job.json"
-        job.write_text(json.dumps({"config": dict(config), "origins": {k: config.origin(k) for k in config},
-                                   "sources": sources, "knobs": knobs,
-                                   "progress": bool(progress or on_progress)}, ensure_ascii=False))
-        log_path = Path(tmp) / "crawl.log"
-        with log_path.open("w") as log:
-            proc = subprocess.Popen([sys.executable, "-m", "crawlers.run", str(job)], stdout=subprocess.PIPE,
-                                    stderr=log, text=True, cwd=os.getcwd(),
-                                    env={**os.environ, "PYTHONPATH": _pythonpath()})
-            for line in proc.stdout:
-                if line.startswith("PROGRESS ") and on_progress is not None:
-                    try:
-                        on_progress(json.loads(line[9:]))
-                    except ValueError:
-                        pass
+        latest: dict[int, dict] = {}
+        lock = threading.Lock()
+
+        def report(index: int, line: dict) -> None:
+            # Several children: the caller sees the sum of their latest totals.
+            with lock:
+                latest[index] = line
+                totals: dict[str, int] = {}
+                for entry in latest.values():
+                    for k, v in entry["progress"].items():
+                        totals[k] = totals.get(k, 0) + v
+                seconds = max(e["seconds"] for e in latest.values())
+            on_progress({"progress": totals, "seconds": seconds})
+
+        children = [_start_child(Path(tmp), i, config, group, knobs, bool(progress or on_progress))
+                    for i, group in enumerate(groups)]
+        readers = [threading.Thread(target=_read_progress, args=(i, proc, report if on_progress else None),
+                                    daemon=True) for i, (proc, _job, _log) in enumerate(children)]
+        for t in readers:
+            t.start()
+        for t in readers:
+            t.join()
+        parts = []
+        for proc, job, log_path in children:
             proc.wait()
-        summary_path = job.with_suffix(".summary.json")
-        if proc.returncode != 0 or not summary_path.exists():
-            tail = log_path.read_text(errors="replace").strip().splitlines()[-5:]
-            raise MonitorError(f"crawl process failed (exit {proc.returncode}): {' | '.join(tail)[-500:]}")
-        summary = json.loads(summary_path.read_text())
+            summary_path = job.with_suffix(".summary.json")
+            if proc.returncode != 0 or not summary_path.exists():
+                tail = log_path.read_text(errors="replace").strip().splitlines()[-5:]
+                raise MonitorError(f"crawl process failed (exit {proc.returncode}): {' | '.join(tail)[-500:]}")
+            parts.append(json.loads(summary_path.read_text()))
+    summary = _merge(parts)
     summary.update(started_at=started.isoformat(), sources_loaded=loaded)
     _record_sources(config, summary)
     return summary
+
+
+def partition_by_kind(sources: list[dict], n: int) -> list[list[dict]]:
+    """Split sources into at most ``n`` groups of whole source kinds (kinds write disjoint rows, so their
+    processes never contend for the same facts, entities or events); the biggest kinds are spread first."""
+    by_kind: dict[str, list[dict]] = {}
+    for src in sources:
+        by_kind.setdefault(src["kind"], []).append(src)
+    weight = {"disclosure": 3, "registry": 2}  # pages per source, roughly
+    groups: list[list[dict]] = [[] for _ in range(max(1, min(n, len(by_kind))))]
+    load = [0] * len(groups)
+    for kind, members in sorted(by_kind.items(), key=lambda kv: -len(kv[1]) * weight.get(kv[0], 1)):
+        i = load.index(min(load))
+        groups[i].extend(members)
+        load[i] += len(members) * weight.get(kind, 1)
+    return [g for g in groups if g]
+
+
+def _start_child(tmp: Path, index: int, config: Config, sources: list[dict], knobs: dict, progress: bool):
+    job = tmp / f"job{index}.json"
+    job.write_text(json.dumps({"config": dict(config), "origins": {k: config.origin(k) for k in config},
+                               "sources": sources, "knobs": knobs, "progress": progress}, ensure_ascii=False))
+    log_path = tmp / f"crawl{index}.log"
+    with log_path.open("w") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "crawlers.run", str(job)], stdout=subprocess.PIPE,
+                                stderr=log, text=True, cwd=os.getcwd(),
+                                env={**os.environ, "PYTHONPATH": _pythonpath()})
+    return proc, job, log_path
+
+
+def _read_progress(index: int, proc, report) -> None:
+    for line in proc.stdout:
+        if line.startswith("PROGRESS ") and report is not None:
+            try:
+                report(index, json.loads(line[9:]))
+            except ValueError:
+                pass
+
+
+def _merge(parts: list[dict]) -> dict:
+    totals: dict[str, int] = {}
+    for part in parts:
+        for k, v in part["totals"].items():
+            totals[k] = totals.get(k, 0) + v
+    sources = sorted((src for part in parts for src in part["sources"]), key=lambda x: x["source_id"])
+    return {"seconds": max(p["seconds"] for p in parts), "processes": len(parts), "totals": totals,
+            "sources": sources}
 
 
 def _pythonpath() -> str:

@@ -18,6 +18,8 @@ KNOBS: dict[str, Any] = {
     # Persistent connections (polite, and fastest on localhost when the server sets TCP_NODELAY). 0 sends
     # "Connection: close": for servers that stall on keep-alive (Nagle + delayed ACK, ~40 ms a response).
     "keep_alive": 1,
+    # Crawl processes run side by side, each with whole source kinds (one Scrapy process uses one core).
+    "processes": 1,
 }
 
 FAST_OVERRIDES: dict[str, Any] = {
@@ -26,6 +28,7 @@ FAST_OVERRIDES: dict[str, Any] = {
     "crawl_concurrency_per_host": 32,
     "crawl_timeout": 10.0,
     "crawl_retries": 1,
+    "processes": 2,
 }
 
 # Responses the spiders see themselves (recorded as evidence with their status) instead of Scrapy dropping them.
