@@ -467,6 +467,7 @@ def _bad_message(field_name: str, raw_value: str) -> str:
 # --------------------------------------------------------------------------- one file
 def _ingest_one(config: Config, path: Path, mapping: dict[str, str] | None, institution: str | None,
                 store: TransferStore, con, progress=None) -> IngestResult:
+    import duckdb
     from sqlmodel import select
 
     from monitor.db import session_scope
@@ -513,6 +514,10 @@ def _ingest_one(config: Config, path: Path, mapping: dict[str, str] | None, inst
         _write(config, con, store, path, sha, layout, source, line_sql, uscc, result, step, started, scratch)
     except MonitorError as exc:
         result.status, result.error = "failed", str(exc)
+    except (OSError, duckdb.Error) as exc:
+        # The disk or the data engine, not the file's content: still this file's failure only.
+        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        result.status, result.error = "failed", f"{path}: {type(exc).__name__}: {first_line}"
     finally:
         if scratch.exists():
             shutil.rmtree(scratch, ignore_errors=True)

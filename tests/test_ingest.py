@@ -455,3 +455,22 @@ def test_accounts_seen_before_their_institution_get_linked(store, tmp_path):
         person = session.exec(select(Account).where(Account.account_no == "6222000000000001")).one()
     assert acc.institution_id == inst.id and acc.company_id is not None
     assert person.institution_id is None and person.company_id is None
+
+
+def test_unreadable_file_fails_alone(sqlite_store, tmp_path, monkeypatch):
+    import monitor.ingest as ingest
+
+    good = write_csv(tmp_path / "in" / "b.csv", ZH1, rows_for(3))
+    write_csv(tmp_path / "in" / "a.csv", ZH1, rows_for(3, start=10))
+    real_scan = ingest.scan_file
+
+    def scan(path):
+        if path.name == "a.csv":  # e.g. a file on a network share that went away
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scan(path)
+
+    monkeypatch.setattr(ingest, "scan_file", scan)
+    results = ingest_paths(sqlite_store, [tmp_path / "in"], institution=INST)
+    assert [r.status for r in results] == ["failed", "ok"]
+    assert "a.csv" in results[0].error and "PermissionError" in results[0].error
+    assert good.exists() and TransferStore(sqlite_store).count() == 3
