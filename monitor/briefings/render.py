@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from monitor.errors import InputError
 
@@ -23,13 +24,7 @@ STATIC_TYPES = {".css": "text/css", ".svg": "image/svg+xml", ".png": "image/png"
 
 
 # --------------------------------------------------------------------------- fetching: own files only
-def _url_fetcher_base():
-    from weasyprint.urls import URLFetcher
-
-    return URLFetcher
-
-
-class StaticOnlyFetcher(_url_fetcher_base()):
+class StaticOnlyFetcher(URLFetcher):
     """Serves files under ``templates/briefings/`` (by ``file:`` URL) and refuses everything else.
 
     Crawled pages may carry ``<img src="http://...">`` or CSS ``url(...)``; even
@@ -43,8 +38,6 @@ class StaticOnlyFetcher(_url_fetcher_base()):
         self.refused: list[str] = []
 
     def fetch(self, url: str, headers=None):
-        from weasyprint.urls import URLFetcherResponse
-
         path = self._local_path(url)
         if path is None:
             self.refused.append(url)
