@@ -18,7 +18,8 @@ log = logging.getLogger(__name__)
 def city_charts(data: dict) -> dict:
     s = data["summary"]
     groups = [f"{band_zh(b)}色" for b in BANDS]
-    bands = ch.grouped_bars(groups, [("上期", "#9e9e9e", [s["previous_bands"][b] for b in BANDS]),
+    before = "上期简报" if data["baseline"]["kind"] == "briefing" else "期初"
+    bands = ch.grouped_bars(groups, [(before, "#9e9e9e", [s["previous_bands"][b] for b in BANDS]),
                                      ("本期", "#1f4e79", [s["bands"][b] for b in BANDS])],
                             title="各风险等级机构数", colours_by_group=[BAND_COLOURS[b] for b in BANDS])
     thresholds = (data["rule_sets"][-1]["thresholds"] if data["rule_sets"] else {})

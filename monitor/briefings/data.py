@@ -234,11 +234,18 @@ def city_data(session, config, start: date, end: date, user=None, generated_at: 
     # Findings first seen in the period: fingerprints never seen before it.
     scope_ids = list(insts)
     seen_before = set(session.exec(select(Finding.fingerprint).where(Finding.as_of < start_cut).distinct()))
+    # Light columns first (hourly sweeps repeat every finding), then only the latest row of each new one.
+    newest: dict[str, int] = {}
+    for fid, fp in session.exec(select(Finding.id, Finding.fingerprint)
+                                .where(Finding.as_of >= start_cut, Finding.as_of < end_cut,
+                                       Finding.institution_id.in_(scope_ids))
+                                .order_by(Finding.as_of, Finding.id)):
+        if fp not in seen_before:
+            newest[fp] = fid
+    ids = list(newest.values())
     fresh: dict[str, Finding] = {}
-    for f in session.exec(select(Finding).where(Finding.as_of >= start_cut, Finding.as_of < end_cut,
-                                                Finding.institution_id.in_(scope_ids))
-                          .order_by(Finding.as_of, Finding.id)):
-        if f.fingerprint not in seen_before:
+    for chunk in range(0, len(ids), 500):
+        for f in session.exec(select(Finding).where(Finding.id.in_(ids[chunk:chunk + 500]))):
             fresh[f.fingerprint] = f
     by_pattern: dict[str, list[dict]] = defaultdict(list)
     for f in fresh.values():
@@ -396,8 +403,10 @@ def institution_data(session, config, institution, user=None, generated_at: date
                               "valid_from": r.valid_from.isoformat() if r.valid_from else None,
                               "valid_to": r.valid_to.isoformat() if r.valid_to else None})
 
-    scores = list(session.exec(select(Score).where(Score.institution_id == inst.id).order_by(Score.as_of, Score.id)))
-    latest = scores[-1] if scores else None
+    # Columns only for the history (hourly sweeps: thousands of rows); the latest row in full.
+    scores = list(session.exec(select(Score.id, Score.as_of, Score.score, Score.band)
+                               .where(Score.institution_id == inst.id).order_by(Score.as_of, Score.id)))
+    latest = session.get(Score, scores[-1].id) if scores else None
     history = daily_last(((s.as_of, s.score) for s in scores), tz)
     band_history = []
     for s in scores:
