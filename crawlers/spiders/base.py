@@ -150,8 +150,9 @@ class SourceSpider(scrapy.Spider):
             log.exception("parser %s failed on %s", self.parser_name, url)
             outcome = {"status": "error", "error": f"{type(exc).__name__}: {exc}"}
         status = outcome.get("status", "ok")
-        if page["truncated"] and status == "ok":
-            status, outcome["error"] = "error", "body cut off (data loss); values may be incomplete"
+        if page["truncated"]:
+            # A figure cut in the middle ("2,29") would be wrong, not missing: keep nothing from the page.
+            status, outcome["error"], outcome["records"] = "error", "body cut off (data loss); nothing kept", {}
         if not clean_decode and status == "ok":
             outcome["error"] = f"invalid bytes for {encoding} were replaced"
         page.update(parse_status=status, parse_error=outcome.get("error"),

@@ -81,7 +81,7 @@ def test_faulty_city_server_does_not_stop_the_crawl(sqlite_store, small_city):
     assert "took longer than" in errors[urls[4]]
     report = compare(sqlite_store, small_city)["disclosures"]
     assert report["wrong"] == 0 and report["extra"] == 0
-    # Only the faulty pages' figures are missing (the cut-off page may still give its first half).
+    # Only the faulty pages' figures are missing (nothing is kept from the cut-off page).
     months_lost = {(ex[1], ex[2]) for ex in report["examples"] if ex[0] == "missing"}
     assert len(months_lost) <= 5
     assert report["exact"] >= report["total"] - 5 * 19
