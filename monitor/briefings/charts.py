@@ -157,8 +157,8 @@ def hbars(rows: Sequence[tuple[str, float, str]], width: int = 460, title: str =
         x = zero if value >= 0 else zero - w
         body.append(_t(label_w - 6, y + 11, shorten(label, 18), 8.5, "end"))
         body.append(f'<rect x="{x:.1f}" y="{y + 2}" width="{max(w, 0.5):.1f}" height="{row_h - 5}" fill="{colour}"/>')
-        body.append(_t((x + w + 3) if value >= 0 else (x - 3), y + 11, f"{value:+g} {unit}", 8,
-                       "start" if value >= 0 else "end"))
+        # Negative values (caps) are labelled right of the zero line: left of the bar sits the row label.
+        body.append(_t((x + w + 3) if value >= 0 else (zero + 3), y + 11, f"{value:+g} {unit}", 8, "start"))
     body.append(f'<line x1="{zero}" y1="{top}" x2="{zero}" y2="{height - 4}" stroke="{INK}" stroke-width="0.8"/>')
     return _svg(width, height, body, title)
 

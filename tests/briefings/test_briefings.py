@@ -171,3 +171,16 @@ def test_scheduler_adds_the_weekly_briefing_only_when_configured(sqlite_store):
     assert job.func is scheduled_briefing and "day_of_week='1'" in repr(job.trigger)
     with pytest.raises(ConfigError):
         build_scheduler(sqlite_store.replace(briefing_weekly_cron="every monday"))
+
+
+def test_charts_escape_text_and_scale():
+    from monitor.briefings.charts import grouped_bars, hbars, line_chart, ownership_chart
+
+    evil = '<img src="http://127.0.0.1:1/x.png">'
+    svg = str(hbars([(evil, 56.0, "#000"), ("封顶", -38.8, "#999")]))
+    assert "<img" not in svg and "&lt;img" in svg and "-38.8 分" in svg
+    svg = str(ownership_chart([{"id": "c:1", "name": evil, "kind": "company", "level": 0}], []))
+    assert "<img" not in svg
+    bars = str(grouped_bars(["红色", "绿色"], [("本期", "#000", [3, 180])]))
+    assert bars.count("<rect") == 2 and ">180<" in bars
+    assert "（无数据）" in str(line_chart([("x", [])]))
