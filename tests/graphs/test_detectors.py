@@ -302,11 +302,12 @@ def test_disclosure_mismatch_overdue_understated_when_regular_repayers_stop():
     # the June cohort's borrowers repaid in Jul–Sep, then stopped: remove their Oct–Dec repayments
     p.edges = [e for e in p.edges if not (e["src"].startswith("B5_") and e["period"] >= "2017-10")]
     facts = [{"period": date(2017, 12, 1), "metric": "overdue_amount", "value": 10_000.0, "url": "/p/x/b.html"}]
-    [f] = run("disclosure_mismatch", p.inputs(facts=facts), min_amount=100_000)
+    assert run("disclosure_mismatch", p.inputs(facts=facts), min_amount=100_000) == []  # off by default
+    [f] = run("disclosure_mismatch", p.inputs(facts=facts), min_amount=100_000, check_overdue=True)
     od = f.evidence.metrics["overdue_amount"]
     assert od["borrowers_stopped"] == 20
     assert od["flows"] == pytest.approx(20 * (40_000 - 3 * 40_000 / 6 * 1.1), rel=1e-6)
-    assert run("disclosure_mismatch", Platform().inputs(facts=facts), min_amount=100_000) == []
+    assert run("disclosure_mismatch", Platform().inputs(facts=facts), min_amount=100_000, check_overdue=True) == []
 
 
 def test_fingerprints_are_stable_across_as_of_dates():
