@@ -65,6 +65,7 @@ class CrawlState:
         self.knobs = knobs
         self.max_errors = max_errors
         self.abandoned: dict[int, str] = {}
+        self.related: dict[int, int] = {}  # registry pages of related firms followed, per source
         self.progress = progress
         self._last_progress = 0.0
         self.started = time.monotonic()

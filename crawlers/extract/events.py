@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import re
-from datetime import date
 
-from monitor.text import nfkc, normalize_label
+from monitor.text import nfkc
 
 from crawlers.extract.dates import DATE_RE, find_published, parse_date, to_utc
 from crawlers.extract.html import clean, element_text, parse_html, text_lines, title
@@ -166,5 +165,3 @@ def extract_article(html: str, url: str, family: str, tree=None) -> dict | None:
         "external_id": f"{kind}:{case_no}:{doc_type(heading)}" if case_no else f"{kind}:{url}",
     }
 
-
-__all__ = ["extract_table_items", "extract_article", "keywords", "court_kind", "date", "normalize_label"]

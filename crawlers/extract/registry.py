@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 
 from monitor.text import nfkc, normalize_label
 
@@ -155,5 +155,3 @@ def is_company_page(url: str, html_title: str) -> bool:
     """Heuristic for registry pages that should hold one company (used to flag unreadable ones)."""
     return bool(uscc_in(url)) or "company" in url.lower()
 
-
-__all__ = ["RegistryResult", "extract_registry", "registry_records", "is_company_page", "date"]

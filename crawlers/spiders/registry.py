@@ -28,7 +28,7 @@ class RegistrySpider(SourceSpider):
         if not is_company_page(src["abs_url"], ""):
             yield from super().follow(response, src, found)
             return
-        related = self.state.related = getattr(self.state, "related", {})
+        related = self.state.related
         for request in super().follow(response, src, found):
             if not is_company_page(request.url, ""):
                 continue
