@@ -143,6 +143,13 @@ def extract_registry(html: str, url: str = "", tree=None) -> RegistryResult:
             for r in rows:
                 if c_name and c_name in r and r[c_name]["text"]:
                     res.controllers.append(_party(r[c_name]["text"], r[c_name]["hrefs"]))
+    # The page shows the state after its latest change: it was not public before that change.
+    latest = max((c["date"] for c in res.changes if c["date"]), default=None)
+    if latest is not None:
+        from crawlers.extract.dates import to_utc
+
+        if res.published_at is None or res.published_at < to_utc(latest):
+            res.published_at = to_utc(latest)
     return res
 
 

@@ -162,3 +162,39 @@ def test_cards_with_figure_above_label_and_two_pairs_per_row():
                               ("amount_overdue_rate", aug): 0.0019,
                               ("overdue_count", aug): 3.0, ("overdue_amount", aug): 26_300.0}
     assert result.published_at.date() == date(2017, 9, 8)
+
+
+def test_registry_company_page():
+    from crawlers.extract.registry import extract_registry
+
+    res = extract_registry((PAGES / "registry_company.html").read_text("utf-8"), "/registry/company/x.html")
+    c = res.company
+    assert (c["name"], c["uscc"], c["legal_representative"]) == ("示范市恒信网络科技有限公司", "91440300MA5DEMP00Q", "张三")
+    assert (c["registered_capital"], c["paid_in_capital"]) == (100_000_000.0, 5_000_000.0)
+    assert c["address"] == "示范市福田区（北区）新街1号" and c["established_on"] == date(2014, 5, 6)
+    assert [(s["kind"], s["name"], s.get("uscc"), s["share"]) for s in res.shareholders] == [
+        ("company", "示范市恒信投资控股有限公司", "91440300P4C0000019", 0.6), ("person", "张三", None, 0.4)]
+    assert res.shareholders[1]["id"] == "440307********2467"
+    assert [(e["name"], e["role"]) for e in res.executives] == [("张三", "董事长"), ("李四", "监事")]
+    assert [(g["guarantor"]["name"], g["guaranteed"]["uscc"], g["amount"]) for g in res.guarantees] == [
+        ("示范市恒信网络科技有限公司", "91440300P4C0000019", 3_000_000.0)]
+    assert res.changes == [{"date": date(2017, 6, 19), "field": "法定代表人", "old": "王五", "new": "张三"}]
+    # The page shows the state after its latest change, so it counts as public from then on.
+    assert res.published_at == datetime(2017, 6, 19, tzinfo=timezone.utc)
+
+
+def test_court_complaint_and_list_pages():
+    from crawlers.extract.events import extract_article, extract_table_items, keywords
+
+    html = (PAGES / "court_enforcement.html").read_text("utf-8")
+    assert extract_table_items(html, "u", "court")[0] == []  # a record table, not a list
+    ev = extract_article(html, "/court/zxgk/1.html", "court")
+    assert (ev["kind"], ev["uscc"], ev["amount"], ev["occurred_on"]) == (
+        "enforcement", "91440300MA5DEMP00Q", 930_000.0, date(2017, 9, 28))
+    assert ev["published_at"].date() == date(2017, 10, 2)
+    post = extract_article((PAGES / "complaint_post.html").read_text("utf-8"), "/complaints/post/1.html", "complaint")
+    assert post["kind"] == "complaint" and post["occurred_on"] == date(2018, 6, 12)
+    assert post["subject_name"] == "示范市恒信网络科技有限公司"
+    assert {"提现困难", "逾期"} <= set(post["keywords"])
+    assert extract_article((PAGES / "complaint_list.html").read_text("utf-8"), "/complaints/", "complaint") is None
+    assert keywords("平台良性退出公告") == ["退出", "良性退出"]
