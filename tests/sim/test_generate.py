@@ -255,8 +255,12 @@ def test_fund_pool_money_leaves_custody_for_the_platform(truth, flows):
 
 
 def _parse_dl(text: str) -> dict[str, float]:
+    pairs = re.findall(r"<dt>(.*?)</dt><dd>(.*?)</dd>", text)
+    # cards: the number (unit in <em>) above its label
+    pairs += [(label, num + unit) for num, unit, label in re.findall(
+        r'<span class="val">(.*?)</span>(?:<em>(.*?)</em>)?</div><div class="name">(.*?)</div>', text)]
     out = {}
-    for label, value in re.findall(r"<dt>(.*?)</dt><dd>(.*?)</dd>", text):
+    for label, value in pairs:
         unit = re.search(r"（(万元|亿元|元|%)）", label)
         label_unit = unit.group(1) if unit else None
         metric = LABELS[normalize_label(re.sub(r"（.*?）", "", label))]
@@ -279,7 +283,7 @@ def test_disclosure_pages_agree_with_truth_and_lie_where_it_says(small_city, tru
         enc = inst["site"]["encoding"]
         for month, rec in pubs[inst["uscc"]].items():
             assert rec["published_at"] > month + "-28"  # published after the month ends
-            if inst["site"]["layout"] != "dl":
+            if inst["site"]["layout"] not in ("dl", "cards"):
                 continue
             page = (small_city / "www" / rec["url"].lstrip("/")).read_bytes().decode(enc)
             assert f"发布时间：{rec['published_at']}" in page
