@@ -60,19 +60,21 @@ def main() -> int:
     ap.add_argument("--transfers-per-month", type=int, default=2100)
     ap.add_argument("--baseline-platforms", type=int, default=5)
     ap.add_argument("--keep", help="Keep the city and store under this folder (default: a temporary one).")
+    ap.add_argument("--reuse", help="Folder kept by an earlier --keep run: measure detection only.")
     args = ap.parse_args()
 
-    root = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="bench-graph-"))
+    root = Path(args.reuse or args.keep or tempfile.mkdtemp(prefix="bench-graph-"))
     city, instance = root / "city", root / "instance"
-    queue = mp.get_context("spawn").Queue()
-    proc = mp.get_context("spawn").Process(target=_prepare, args=(str(city), str(instance), args.platforms,
-                                                                  args.months, args.transfers_per_month, queue))
-    proc.start()
-    prep = queue.get()
-    proc.join()
-    print(f"city: {prep['rows']:,} transfers, generated in {prep['generate_s']:.1f} s; "
-          f"ingested {prep['files']} files in {prep['ingest_s']:.1f} s ({prep['failed']} failed"
-          + (f", e.g. {prep['first_error']}" if prep["failed"] else "") + ")")
+    if not args.reuse:
+        queue = mp.get_context("spawn").Queue()
+        proc = mp.get_context("spawn").Process(target=_prepare, args=(str(city), str(instance), args.platforms,
+                                                                      args.months, args.transfers_per_month, queue))
+        proc.start()
+        prep = queue.get()
+        proc.join()
+        print(f"city: {prep['rows']:,} transfers, generated in {prep['generate_s']:.1f} s; "
+              f"ingested {prep['files']} files in {prep['ingest_s']:.1f} s ({prep['failed']} failed"
+              + (f", e.g. {prep['first_error']}" if prep["failed"] else "") + ")")
 
     import networkx as nx
 
