@@ -61,7 +61,7 @@ def _prepare(config) -> tuple[str, str, list[str]]:
             s.add(user)
         alert = s.exec(select(Alert.id).where(Alert.institution_id == inst.id)).first() or \
             s.exec(select(Alert.id)).first()
-        from monitor.portal.access import Scope
+        from monitor.access import Scope
 
         sc = Scope.for_user(s, s.exec(select(User).where(User.username == "bench-inspector")).one())
         latest = sc.latest_scores()

@@ -18,11 +18,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, func, or_
 from sqlmodel import select
 
+from monitor.access import Scope
 from monitor.errors import InputError, MonitorError
 from monitor.findings import EvidenceAccount, EvidenceDocument, EvidenceEdge
 from monitor.models import (
     Alert, AlertNote, AuditEntry, Briefing, Company, DisclosureFact, Document, Event, Finding, Institution,
-    Jurisdiction, Person, Relation, Role, RuleSet, Score, Source, SweepRun, User, UserJurisdiction,
+    Jurisdiction, Person, Relation, RuleSet, Score, Source, SweepRun, User,
 )
 from monitor.scoring import BAND_ORDER
 
@@ -113,7 +114,8 @@ def visible_jurisdictions(session, user) -> set[int] | None:
     """Jurisdiction ids ``user`` may see (with their sub-jurisdictions); ``None`` means all.
 
     ``user`` is ``None`` (no restriction: CLI, scheduler), a username, a user id or a :class:`User`.
-    Admins see everything.
+    The rule is the portal's (:mod:`monitor.access`): every role, admins included, sees its own
+    jurisdictions only.
     """
     if user is None:
         return None
@@ -125,20 +127,7 @@ def visible_jurisdictions(session, user) -> set[int] | None:
         row = user
     if row is None:
         raise InputError(f"user {user!r} does not exist")
-    if row.role == Role.ADMIN.value:
-        return None
-    allowed = set(session.exec(select(UserJurisdiction.jurisdiction_id).where(UserJurisdiction.user_id == row.id)))
-    children = defaultdict(list)
-    for j in session.exec(select(Jurisdiction)):
-        if j.parent_id is not None:
-            children[j.parent_id].append(j.id)
-    todo = list(allowed)
-    while todo:
-        for child in children.get(todo.pop(), []):
-            if child not in allowed:
-                allowed.add(child)
-                todo.append(child)
-    return allowed
+    return set(Scope.for_user(session, row).jurisdiction_ids)
 
 
 def _visible(inst: Institution, allowed: set[int] | None) -> bool:

@@ -1,7 +1,7 @@
 """The portal for inspectors and supervisors (Flask): ``create_app`` builds it.
 
 Blueprints per area (auth, dashboard, institutions, graph, alerts, sweeps,
-settings, users, exports); all data is read through :mod:`monitor.portal.access`.
+settings, users, exports); all data is read through :mod:`monitor.access`.
 Every page except the login form and static files needs a signed-in user:
 :func:`create_app` enforces that once, for every route.
 """
@@ -16,7 +16,9 @@ from flask import Flask, g, redirect, request, session, url_for
 from flask_babel import Babel
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.exceptions import NotFound
 
+from monitor.access import OutOfScope
 from monitor.config import Config, load_config
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -89,6 +91,11 @@ def create_app(config: Config | None = None, test_config: dict | None = None) ->
             return redirect(url_for("auth.login", next=request.full_path if request.method == "GET" else None))
         return None
 
+    @app.errorhandler(OutOfScope)
+    def _out_of_scope(_exc):
+        # Outside the user's jurisdictions looks exactly like missing.
+        return app.handle_http_exception(NotFound())
+
     # After the login gate, so an anonymous POST is sent to the login page rather than refused for its token.
     csrf.init_app(app)
 
@@ -115,7 +122,7 @@ def create_app(config: Config | None = None, test_config: dict | None = None) ->
     def _globals():
         from flask_babel import get_locale
 
-        from monitor.portal.access import has_role
+        from monitor.access import has_role
 
         current = "zh_CN" if str(get_locale()).startswith("zh") else "en"
         return {"city": config.city, "locales": LOCALES, "current_locale": current,

@@ -37,7 +37,7 @@ def index():
 
 def assignable_users(session, institution: Institution) -> list[User]:
     """Active users whose scope covers the institution (an alert is never given to someone who cannot see it)."""
-    from monitor.portal.access import Scope
+    from monitor.access import Scope
 
     out = []
     for user in session.exec(select(User).where(User.active == True).order_by(User.username)):  # noqa: E712

@@ -12,7 +12,7 @@ from flask_login import current_user
 from sqlmodel import Session
 
 from monitor.db import get_engine
-from monitor.portal.access import Scope, has_role
+from monitor.access import Scope, has_role
 
 BAND_LABELS = {"red": _l("red"), "orange": _l("orange"), "yellow": _l("yellow"), "green": _l("green")}
 STATUS_LABELS = {"new": _l("new"), "investigating": _l("investigating"), "escalated": _l("escalated"),

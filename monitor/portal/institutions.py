@@ -11,7 +11,7 @@ from sqlmodel import select
 from monitor.models import (Alert, Company, DisclosureFact, Document, Event, Finding, Institution, Person,
                             Relation)
 from monitor.portal.common import db, monitor_config, scope
-from monitor.portal.access import Scope
+from monitor.access import Scope
 from monitor.portal import RAW_CSP
 from monitor.text import normalize_name
 

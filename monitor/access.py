@@ -1,9 +1,10 @@
-"""The scoped data-access layer: every read of supervised data by the portal goes through a :class:`Scope`.
+"""The scoped data-access layer: every read of supervised data by the portal and the briefings goes through it.
 
 A user sees the institutions of their jurisdictions (and of the districts
 below them), and through them alerts, findings, documents, scores and graphs.
-An object outside the scope is reported as missing (HTTP 404), so its
-existence is not disclosed.
+An object outside the scope raises :class:`OutOfScope`, which the portal
+answers as missing (HTTP 404), so its existence is not disclosed. All roles,
+admins included, are bound to their jurisdictions.
 """
 
 from __future__ import annotations
@@ -13,10 +14,14 @@ from typing import Iterable
 
 from sqlalchemy import func
 from sqlmodel import Session, select
-from werkzeug.exceptions import NotFound
 
+from monitor.errors import MonitorError
 from monitor.models import (Alert, Document, Finding, Institution, Jurisdiction, Role, Score, User,
                             UserJurisdiction)
+
+class OutOfScope(MonitorError, LookupError):
+    """The object does not exist or lies outside the user's jurisdictions (deliberately indistinguishable)."""
+
 
 ROLE_RANK = {Role.INSPECTOR.value: 0, Role.SUPERVISOR.value: 1, Role.ADMIN.value: 2}
 
@@ -68,7 +73,7 @@ class Scope:
     def institution(self, institution_id: int) -> Institution:
         inst = self.session.get(Institution, institution_id)
         if inst is None or inst.jurisdiction_id not in self.jurisdiction_ids:
-            raise NotFound()
+            raise OutOfScope()
         return inst
 
     def institution_by_uscc(self, uscc: str) -> Institution | None:
@@ -90,7 +95,7 @@ class Scope:
     def alert(self, alert_id: int) -> Alert:
         alert = self.session.get(Alert, alert_id)
         if alert is None or not self.in_scope(alert.institution_id):
-            raise NotFound()
+            raise OutOfScope()
         return alert
 
     def findings(self):
@@ -99,7 +104,7 @@ class Scope:
     def finding(self, finding_id: int) -> Finding:
         finding = self.session.get(Finding, finding_id)
         if finding is None or not self.in_scope(finding.institution_id):
-            raise NotFound()
+            raise OutOfScope()
         return finding
 
     def documents(self):
@@ -108,7 +113,7 @@ class Scope:
     def document(self, document_id: int) -> Document:
         doc = self.session.get(Document, document_id)
         if doc is None or not self.in_scope(doc.institution_id):
-            raise NotFound()
+            raise OutOfScope()
         return doc
 
     def latest_scores(self, before=None) -> dict[int, Score]:
