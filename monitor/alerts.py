@@ -24,8 +24,8 @@ from monitor.audit import history, record
 from monitor.cli import pass_ctx
 from monitor.errors import InputError
 from monitor.findings import SEVERITY_ORDER
-from monitor.models import Alert, AlertNote, AlertStatus, CloseReason, Institution, User, utcnow
-from monitor.scoring import BAND_ORDER, BAND_ZH
+from monitor.models import (BAND_ORDER, BAND_ZH, Alert, AlertNote, AlertStatus, CloseReason, Institution, User,
+                            utcnow)
 
 TRANSITIONS: dict[str, set[str]] = {
     AlertStatus.NEW.value: {AlertStatus.INVESTIGATING.value, AlertStatus.CLOSED.value},

@@ -20,7 +20,7 @@ import click
 from monitor.cli import pass_ctx
 from monitor.errors import InputError
 from monitor.findings import SEVERITY_ORDER
-from monitor.models import Band
+from monitor.models import BAND_ORDER, Band
 
 DEFAULT_WEIGHTS: dict[str, float] = {
     # points per severity (a finding's points = severity points × its kind's weight)
@@ -42,8 +42,6 @@ DEFAULT_THRESHOLDS: dict[str, Any] = {
 }
 # Fallback when a rule set has no "severity.<level>" weight.
 SEVERITY_POINTS = {"low": 3.0, "medium": 8.0, "high": 25.0, "critical": 40.0}
-BAND_ORDER = {Band.GREEN.value: 0, Band.YELLOW.value: 1, Band.ORANGE.value: 2, Band.RED.value: 3}
-BAND_ZH = {"red": "红", "orange": "橙", "yellow": "黄", "green": "绿"}
 
 
 @dataclass

@@ -25,7 +25,7 @@ from monitor.models import (
     Alert, AlertNote, AuditEntry, Briefing, Company, DisclosureFact, Document, Event, Finding, Institution,
     Jurisdiction, Person, Relation, RuleSet, Score, Source, SweepRun, User,
 )
-from monitor.scoring import BAND_ORDER
+from monitor.models import BAND_ORDER
 
 from .labels import BANDS
 

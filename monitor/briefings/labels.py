@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from monitor.scoring import BAND_ZH
+from monitor.models import BAND_ZH
 from monitor.vocab import METRICS_BY_NAME
 
 BANDS = ("red", "orange", "yellow", "green")

@@ -9,9 +9,8 @@ from flask import Blueprint, render_template
 from sqlalchemy import func
 from sqlmodel import select
 
-from monitor.models import Alert, AlertStatus, Institution
+from monitor.models import BAND_ORDER, Alert, AlertStatus
 from monitor.portal.common import db, scope
-from monitor.scoring import BAND_ORDER
 
 bp = Blueprint("dashboard", __name__)
 
