@@ -22,7 +22,9 @@ DATETIME_RE = re.compile(rf"(?<!\d){_D}{_T}")
 COMPACT_DATE_RE = re.compile(r"(?<!\d)(?P<y>(?:19|20)\d{2})(?P<m>[01]\d)(?P<d>[0-3]\d)(?!\d)")
 _AS_OF = re.compile(rf"(?:截至|截止|截止到|截至到|截止至)\s*(?:日期)?\s*[:：]?\s*{_D}")
 _MONTH_CN = re.compile(r"(?<!\d)(?P<y>(?:19|20)\d{2})\s*年\s*(?:度\s*)?(?P<m>\d{1,2})\s*月(?!\s*\d{1,2}\s*日)(?:份)?")
-_MONTH_NUM = re.compile(r"(?<![\d.\-/])(?P<y>(?:19|20)\d{2})\s*(?P<sep>[-/.])\s*(?P<m>\d{1,2})(?![\d]|\s*[-/.]\s*\d)")
+# A number followed by a unit is an amount, not a month: 1933.09万元, 2017.06元.
+_MONTH_NUM = re.compile(r"(?<![\d.\-/])(?P<y>(?:19|20)\d{2})\s*(?P<sep>[-/.])\s*(?P<m>\d{1,2})"
+                        r"(?![\d]|\s*[-/.]\s*\d|\s*(?:万|亿|千|元|%|笔|人|户|个|倍))")
 _PUBLISHED = re.compile(
     rf"(?:发布时间|发布日期|发布于|发表时间|发表日期|公告日期|公示日期|披露日期|披露时间|更新时间|更新日期|发文日期|日期|时间)"
     rf"\s*[:：]?\s*{_D}{_T}")

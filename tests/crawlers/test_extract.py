@@ -51,9 +51,24 @@ def test_contradicting_unit_and_non_numbers_give_nothing():
     ("截止2018-07-01", date(2018, 6, 1)),
     ("发布时间：2018-07-09", None),
     ("客服电话 0755-1234", None),
+    ("1933.09万元", None),
+    ("2017.06 元", None),
+    ("2018.06%", None),
 ])
 def test_periods(text, expected):
     assert parse_period(text) == expected
+
+
+def test_amount_that_looks_like_a_month_in_a_two_pair_table():
+    """An amount such as 1933.09万元 beside a label must not turn the table into months-as-rows."""
+    html = """<html><body><p>发布时间：2018-06-10</p><h2>2018年5月运营数据</h2><table>
+      <tr><td>借贷余额</td><td>1933.09万元</td><td>逾期金额</td><td>12.50万元</td></tr>
+      <tr><td>累计借贷笔数</td><td>2,018笔</td><td>项目逾期率</td><td>1.20%</td></tr>
+    </table></body></html>"""
+    may = date(2018, 5, 1)
+    got = {(v.metric, v.period): v.value for v in extract_disclosure(html).values}
+    assert got == {("outstanding_balance", may): 19_330_900.0, ("overdue_amount", may): 125_000.0,
+                   ("cumulative_lending_count", may): 2018.0, ("project_overdue_rate", may): 0.012}
 
 
 def test_publication_dates_are_utc_and_never_early():
