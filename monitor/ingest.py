@@ -26,7 +26,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Callable, Iterable, Sequence
 
 import click
 from sqlmodel import Session
@@ -494,22 +494,34 @@ def _ingest_one(config: Config, path: Path, mapping: dict[str, str] | None, inst
                 result.store_path = done.store_path
         if result.status == "duplicate":
             return result
-        step("hashing")
-        sha, newlines = scan_file(path)
-        result.sha256 = sha
-        with session_scope(config) as session:
-            done = session.exec(select(IngestFile).where(IngestFile.sha256 == sha,
-                                                         IngestFile.status == "ok")).first()
-            if done is not None:
-                result.status, result.rows = "duplicate", done.rows
-                result.period_start, result.period_end = done.period_start, done.period_end
-                result.store_path = done.store_path
-        if result.status == "duplicate":
-            return result
-        # One DuckDB connection serves all files of a call (connecting costs ~50 ms).
-        con.execute("DROP TABLE IF EXISTS clean; DROP TABLE IF EXISTS line_map")
+        def duplicate(sha: str) -> bool:
+            result.sha256 = sha
+            with session_scope(config) as session:
+                done = session.exec(select(IngestFile).where(IngestFile.sha256 == sha,
+                                                             IngestFile.status == "ok")).first()
+                if done is not None:
+                    result.status, result.rows = "duplicate", done.rows
+                    result.period_start, result.period_end = done.period_start, done.period_end
+                    result.store_path = done.store_path
+            return done is not None
+
         step("reading")
-        layout, source, line_sql = _load_clean(con, path, mapping, newlines, scratch)
+        # Hashing (hashlib releases the GIL) runs beside the parse, which needs its newline count
+        # only at the end; a file found to be a duplicate has then been parsed for nothing.
+        with ThreadPoolExecutor(max_workers=1) as hasher:
+            scanned = hasher.submit(scan_file, path)
+            # One DuckDB connection serves all files of a call (connecting costs ~50 ms).
+            con.execute("DROP TABLE IF EXISTS clean; DROP TABLE IF EXISTS line_map")
+            try:
+                layout, source, line_sql = _load_clean(con, path, mapping, lambda: scanned.result()[1], scratch)
+            except (MonitorError, duckdb.Error):
+                # A file already committed (under another mapping, say) stays a duplicate, not an error.
+                if duplicate(scanned.result()[0]):
+                    return result
+                raise
+            sha = scanned.result()[0]
+        if duplicate(sha):
+            return result
         result.rows = _first(con, "SELECT count(*) FROM clean")[0]
         step("checking")
         uscc = _resolve_institution(config, path, institution, con)
@@ -530,9 +542,12 @@ def _ingest_one(config: Config, path: Path, mapping: dict[str, str] | None, inst
     return result
 
 
-def _load_clean(con, path: Path, mapping: dict[str, str] | None, newlines: int, scratch: Path,
-                keep_raw: bool = False) -> tuple[Layout, str, str]:
+def _load_clean(con, path: Path, mapping: dict[str, str] | None, newlines: int | Callable[[], int],
+                scratch: Path, keep_raw: bool = False) -> tuple[Layout, str, str]:
     """Parse and clean the file into the DuckDB table ``clean``.
+
+    ``newlines`` is the file's count of newline bytes (see :func:`scan_file`),
+    or a function giving it, called once the rows are read.
 
     Returns the layout, the SQL source of the raw text columns (for error
     messages) and the SQL expression of a row's line number (over ``clean``
@@ -577,6 +592,8 @@ def _load_clean(con, path: Path, mapping: dict[str, str] | None, newlines: int, 
                 raise InputError(_decode_error_line(path, encoding)) from None
             encoding = "gb18030"
     rows = _first(con, "SELECT count(*) FROM clean")[0]
+    if callable(newlines):
+        newlines = newlines()
     # Rows + header = lines (the last may lack its newline): row index and line agree.
     if rows + header_lines in (newlines, newlines + 1):
         return layout, source, f"(c.rowid + {header_lines + 1})"
@@ -938,7 +955,7 @@ def ingest_paths(config: Config, paths: Iterable[str | os.PathLike], mapping: di
 class _progress:
     """A rich progress line per long file (the stages are vectorised, so it steps per stage)."""
 
-    STAGES = ("hashing", "reading", "checking", "cleaning", "validating", "deduplicating", "accounts",
+    STAGES = ("reading", "checking", "cleaning", "validating", "deduplicating", "accounts",
               "writing", "committing")
 
     def __init__(self, path: Path):

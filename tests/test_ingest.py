@@ -157,6 +157,20 @@ def test_map_option_for_unknown_headers(sqlite_store, tmp_path):
     assert res.rows_new == 4
 
 
+def test_copy_of_a_committed_file_is_a_duplicate_even_without_its_mapping(sqlite_store, tmp_path):
+    # The hash is computed beside the parse: a parse error must not hide that the file is known.
+    header = ["Ref", "Zeit", "Betrag", "Von", "Name1", "ID1", "Nach", "Name2", "ID2", "Text"]
+    first = write_csv(tmp_path / "x.csv", header, rows_for(4))
+    ok(ingest_paths(sqlite_store, [first], institution=INST,
+                    mapping="Ref=txn_id,Zeit=txn_time,Betrag=amount,Von=payer_account,Nach=payee_account"))
+    copy = tmp_path / "copy" / "x.csv"
+    copy.parent.mkdir()
+    copy.write_bytes(first.read_bytes())
+    [res] = ingest_paths(sqlite_store, [copy], institution=INST)
+    assert (res.status, res.rows, res.error) == ("duplicate", 4, None)
+    assert TransferStore(sqlite_store).count() == 4
+
+
 def _snapshot(config):
     from sqlmodel import func, select
 
