@@ -52,7 +52,7 @@ PROGRESS_MIN_BYTES = 20_000_000  # below this a progress bar only flickers
 # zstd level 1 and no dictionaries for many-valued columns (ids, accounts): ~20% less CPU to write
 # than the defaults, for ~25% larger files.
 PARQUET_OPTIONS = "COMPRESSION zstd, COMPRESSION_LEVEL 1, DICTIONARY_SIZE_LIMIT 1000"
-ACCOUNTS_IN_THREAD = 20_000  # from this many distinct accounts the insert overlaps the Parquet writing
+ACCOUNTS_IN_THREAD = 20_000  # from this many new rows the accounts are registered beside the Parquet writing
 
 
 @dataclass
@@ -560,7 +560,7 @@ def _load_clean(con, path: Path, mapping: dict[str, str] | None, newlines: int |
         layout, table, lines = read_xlsx_strings(path, mapping)
         con.register("xlsx", table)
         samples = table.column(f"c{layout.columns['txn_time']}").slice(0, 20).to_pylist()
-        con.execute(f"CREATE TEMP TABLE clean AS {_clean_sql(layout, 'xlsx', pick_time_format(samples), keep_raw)}")
+        con.execute(f"CREATE TABLE clean AS {_clean_sql(layout, 'xlsx', pick_time_format(samples), keep_raw)}")
         con.register("lines", pa.table({"_row": pa.array(range(len(lines)), pa.int64()),
                                         "_line": pa.array(lines, pa.int64())}))
         con.execute("CREATE TEMP TABLE line_map AS SELECT * FROM lines")
@@ -581,7 +581,7 @@ def _load_clean(con, path: Path, mapping: dict[str, str] | None, newlines: int |
         sample_sql = f"SELECT c{layout.columns['txn_time']} FROM {source} LIMIT 20"
         try:
             samples = [r[0] for r in con.execute(sample_sql).fetchall()]
-            con.execute(f"CREATE TEMP TABLE clean AS {_clean_sql(layout, source, pick_time_format(samples), keep_raw)}")
+            con.execute(f"CREATE TABLE clean AS {_clean_sql(layout, source, pick_time_format(samples), keep_raw)}")
             break
         except duckdb.Error as exc:
             error = _csv_error(path, exc, width)
@@ -680,26 +680,20 @@ def _write(config: Config, con, store: TransferStore, path: Path, sha: str, layo
         con.execute(f"DELETE FROM clean WHERE txn_id IN (SELECT txn_id FROM read_parquet({file_list}))")
     result.rows_new = _first(con, "SELECT count(*) FROM clean")[0]
     step("accounts")
-    # Distinct accounts as one JSON document: the SQL store inserts them set-based (json_each /
-    # json_to_recordset), with no Python object per account.
-    accounts = _first(con, f"""
-        SELECT count(*),
-               -- in key order: the SQL store's unique index then takes them in sequence (~40% faster)
-               to_json(list([account_no, holder_name, holder_id, {_HOLDER_KIND_SQL}] ORDER BY account_no))::VARCHAR
-        FROM (SELECT account_no, nullif(trim(any_value(holder_name)), '') AS holder_name,
-                     nullif(upper(trim(any_value(holder_id))), '') AS holder_id
-              FROM (SELECT payer_account AS account_no, payer_name AS holder_name, payer_id AS holder_id
-                    FROM clean
-                    UNION ALL
-                    SELECT payee_account, payee_name, payee_id FROM clean)
-              GROUP BY account_no)""")
+    # The SQL side (accounts, then the commit record) runs in one transaction. For a large file the
+    # accounts are gathered (on their own DuckDB cursor: ``clean`` is a table of the connection's
+    # database) and inserted in a second thread, beside the Parquet writing.
+    session = Session(get_engine(config), expire_on_commit=False)
+
+    def register() -> int:
+        with con.cursor() as cursor:
+            accounts = _accounts_document(cursor)
+        return _upsert_accounts(session, accounts)
+
+    pool = ThreadPoolExecutor(max_workers=1) if result.rows_new >= ACCOUNTS_IN_THREAD else None
+    pending = pool.submit(register) if pool else None
     moved: list[Path] = []
     written: list[tuple[Path, Path]] = []
-    # The SQL side (accounts, then the commit record) runs in one transaction; a large account
-    # insert overlaps the Parquet writing in a second thread (both release the GIL).
-    session = Session(get_engine(config), expire_on_commit=False)
-    pool = ThreadPoolExecutor(max_workers=1) if accounts[0] >= ACCOUNTS_IN_THREAD else None
-    pending = pool.submit(_upsert_accounts, session, accounts) if pool else None
     try:
         if result.rows_new:
             step("writing")
@@ -727,7 +721,7 @@ def _write(config: Config, con, store: TransferStore, path: Path, sha: str, layo
                 moved.append(dest)
             result.store_path = f"institution={uscc}/month=*/{sha}_*.parquet"
         step("committing")
-        result.accounts_new = pending.result() if pending else _upsert_accounts(session, accounts)
+        result.accounts_new = pending.result() if pending else register()
         result.status = "ok"
         result.seconds = time.perf_counter() - started
         session.add(_ingest_row(result, _institution_id(session, uscc)))
@@ -750,6 +744,23 @@ def _write(config: Config, con, store: TransferStore, path: Path, sha: str, layo
         session.close()
         if pool:
             pool.shutdown()
+
+
+def _accounts_document(con) -> tuple[int, str | None]:
+    """``(count, JSON array of [account_no, holder_name, holder_id, holder_kind])`` of the distinct
+    accounts of ``clean``: the SQL store inserts them set-based (``json_each`` /
+    ``json_array_elements``), with no Python object per account."""
+    return _first(con, f"""
+        SELECT count(*),
+               -- in key order: the SQL store's unique index then takes them in sequence (~40% faster)
+               to_json(list([account_no, holder_name, holder_id, {_HOLDER_KIND_SQL}] ORDER BY account_no))::VARCHAR
+        FROM (SELECT account_no, nullif(trim(any_value(holder_name)), '') AS holder_name,
+                     nullif(upper(trim(any_value(holder_id))), '') AS holder_id
+              FROM (SELECT payer_account AS account_no, payer_name AS holder_name, payer_id AS holder_id
+                    FROM clean
+                    UNION ALL
+                    SELECT payee_account, payee_name, payee_id FROM clean)
+              GROUP BY account_no)""")
 
 
 def load_validated(con, path: str | os.PathLike, mapping: dict[str, str] | str | None = None,
