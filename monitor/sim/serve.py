@@ -96,6 +96,8 @@ def make_handler(root: Path, faults: Faults | None, as_of: date | None):
     class Handler(BaseHTTPRequestHandler):
         server_version = "SimCity/1.0"
         protocol_version = "HTTP/1.1"
+        # Keep-alive responses written in pieces otherwise wait ~40 ms for a delayed ACK (Nagle).
+        disable_nagle_algorithm = True
 
         def log_message(self, fmt, *args):  # quiet: tests and the demo do not want access logs
             pass
