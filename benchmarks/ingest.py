@@ -156,6 +156,7 @@ def main() -> None:
               f"{slow:,.0f} rows/s (CPU {b_cpu:.1f} s = {b_rows / b_cpu:,.0f} rows per CPU-second)")
         print(f"ratio: {fast / slow:,.1f}x wall, {(rows / cpu) / (b_rows / b_cpu):,.1f}x per CPU-second   "
               f"(targets: >= 1,000,000 rows/s, >= 50x)")
+    print(f"load average at the end {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":
