@@ -513,7 +513,8 @@ def _ingest_one(config: Config, path: Path, mapping: dict[str, str] | None, inst
             # One DuckDB connection serves all files of a call (connecting costs ~50 ms).
             con.execute("DROP TABLE IF EXISTS clean; DROP TABLE IF EXISTS line_map")
             try:
-                layout, source, line_sql = _load_clean(con, path, mapping, lambda: scanned.result()[1], scratch)
+                layout, source, line_sql = _load_clean(con, path, mapping, lambda: scanned.result()[1],
+                                                       scratch, shared=True)
             except (MonitorError, duckdb.Error):
                 # A file already committed (under another mapping, say) stays a duplicate, not an error.
                 if duplicate(scanned.result()[0]):
@@ -543,11 +544,13 @@ def _ingest_one(config: Config, path: Path, mapping: dict[str, str] | None, inst
 
 
 def _load_clean(con, path: Path, mapping: dict[str, str] | None, newlines: int | Callable[[], int],
-                scratch: Path, keep_raw: bool = False) -> tuple[Layout, str, str]:
+                scratch: Path, keep_raw: bool = False, shared: bool = False) -> tuple[Layout, str, str]:
     """Parse and clean the file into the DuckDB table ``clean``.
 
     ``newlines`` is the file's count of newline bytes (see :func:`scan_file`),
-    or a function giving it, called once the rows are read.
+    or a function giving it, called once the rows are read. ``clean`` is a
+    temporary table, or with ``shared`` a table of the connection's
+    (in-memory) database, which its cursors see too.
 
     Returns the layout, the SQL source of the raw text columns (for error
     messages) and the SQL expression of a row's line number (over ``clean``
@@ -556,11 +559,12 @@ def _load_clean(con, path: Path, mapping: dict[str, str] | None, newlines: int |
     import duckdb
     import pyarrow as pa
 
+    kind = "TABLE" if shared else "TEMP TABLE"
     if path.suffix.lower() == ".xlsx":
         layout, table, lines = read_xlsx_strings(path, mapping)
         con.register("xlsx", table)
         samples = table.column(f"c{layout.columns['txn_time']}").slice(0, 20).to_pylist()
-        con.execute(f"CREATE TABLE clean AS {_clean_sql(layout, 'xlsx', pick_time_format(samples), keep_raw)}")
+        con.execute(f"CREATE {kind} clean AS {_clean_sql(layout, 'xlsx', pick_time_format(samples), keep_raw)}")
         con.register("lines", pa.table({"_row": pa.array(range(len(lines)), pa.int64()),
                                         "_line": pa.array(lines, pa.int64())}))
         con.execute("CREATE TEMP TABLE line_map AS SELECT * FROM lines")
@@ -581,7 +585,7 @@ def _load_clean(con, path: Path, mapping: dict[str, str] | None, newlines: int |
         sample_sql = f"SELECT c{layout.columns['txn_time']} FROM {source} LIMIT 20"
         try:
             samples = [r[0] for r in con.execute(sample_sql).fetchall()]
-            con.execute(f"CREATE TABLE clean AS {_clean_sql(layout, source, pick_time_format(samples), keep_raw)}")
+            con.execute(f"CREATE {kind} clean AS {_clean_sql(layout, source, pick_time_format(samples), keep_raw)}")
             break
         except duckdb.Error as exc:
             error = _csv_error(path, exc, width)
