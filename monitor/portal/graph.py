@@ -2,36 +2,77 @@
 
 from __future__ import annotations
 
-import threading
-import time
-
 import networkx as nx
 from flask import Blueprint, abort, jsonify, render_template, request
+from sqlalchemy import and_, or_
 from sqlmodel import select
 
-from graphs.build import (collapse_periods, flow_graph, institution_key, load_related_party_graph,
-                          neighbourhood)
-from monitor.models import Account
+from graphs.build import collapse_periods, flow_graph, institution_key, neighbourhood, related_party_graph
+from monitor.models import Account, Company, Institution, Person, Relation
 from monitor.portal.common import RELATION_LABELS, db, monitor_config, scope
 
 bp = Blueprint("graph", __name__)
 MAX_HOPS_FROM_ROOT = 4  # expansion stays near the institution the user may see
 MAX_EDGES_PER_NODE = 25  # the biggest flows of a node; the rest is counted, not drawn
-_CACHE: dict[str, tuple[float, nx.MultiDiGraph]] = {}
-_LOCK = threading.Lock()
-CACHE_SECONDS = 60.0
 
 
-def related_graph(config) -> nx.MultiDiGraph:
-    """The city's related-party graph, rebuilt at most once a minute per process."""
-    with _LOCK:
-        hit = _CACHE.get(config.db_url)
-        if hit and time.monotonic() - hit[0] < CACHE_SECONDS:
-            return hit[1]
-    G = load_related_party_graph(config)
-    with _LOCK:
-        _CACHE[config.db_url] = (time.monotonic(), G)
-    return G
+def _touching(kind: str, ids: set[int]):
+    """Relations with a ``kind`` party among ``ids`` on either side."""
+    ids = sorted(ids)
+    return or_(and_(Relation.subject_kind == kind, Relation.subject_id.in_(ids)),
+               and_(Relation.object_kind == kind, Relation.object_id.in_(ids)))
+
+
+def related_graph(session, inst: Institution, hops: int = MAX_HOPS_FROM_ROOT + 1) -> nx.MultiDiGraph:
+    """The related-party graph around ``inst``: every relation of the parties within ``hops`` of it.
+
+    The same nodes and edges as the city's graph (:func:`graphs.build.related_party_graph`) for
+    everything within ``hops`` (edge direction ignored), read with one query per hop instead of the
+    whole registry. Parties reached over ``hops`` are read so that every edge among the parties at
+    ``hops`` is present, as in the whole graph.
+    """
+    root_company = session.exec(select(Company).where(Company.uscc == inst.uscc)).first() if inst.uscc else None
+    companies: dict[int, Company] = {root_company.id: root_company} if root_company else {}
+    persons: dict[int, Person] = {}
+    relations: dict[int, Relation] = {}
+    frontier = {"company": set(companies), "person": set()}
+    for _ in range(hops + 1):
+        conditions = [_touching(k, ids) for k, ids in frontier.items() if ids]
+        if not conditions:
+            break
+        found = {"company": set(), "person": set()}
+        for r in session.exec(select(Relation).where(or_(*conditions))):
+            if r.id in relations:
+                continue
+            relations[r.id] = r
+            for kind, pid in ((r.subject_kind, r.subject_id), (r.object_kind, r.object_id)):
+                if kind in found:
+                    found[kind].add(pid)
+        found["company"] -= companies.keys()
+        found["person"] -= persons.keys()
+        if found["company"]:
+            companies.update((c.id, c) for c in session.exec(select(Company).where(Company.id.in_(sorted(found["company"])))))
+        if found["person"]:
+            persons.update((p.id, p) for p in session.exec(select(Person).where(Person.id.in_(sorted(found["person"])))))
+        frontier = found
+    usccs = sorted({c.uscc for c in companies.values() if c.uscc} | {inst.uscc})
+    institutions = session.exec(select(Institution.uscc, Institution.name).where(Institution.uscc.in_(usccs))).all()
+    # In id order, as the whole graph is built, so nodes and edges come out in the same order.
+    return related_party_graph(sorted(companies.values(), key=lambda c: c.id),
+                               sorted(persons.values(), key=lambda p: p.id),
+                               sorted(relations.values(), key=lambda r: r.id),
+                               [{"uscc": u, "name": n} for u, n in institutions])
+
+
+def node_exists(session, key: str) -> bool:
+    """Whether ``key`` names a node of the city's related-party graph."""
+    kind, _, ident = key.partition(":")
+    if kind == "institution":
+        return session.exec(select(Institution.id).where(Institution.uscc == ident)).first() is not None
+    model = {"company": Company, "person": Person}.get(kind)
+    if model is None or not ident.isdigit():
+        return False
+    return session.get(model, int(ident)) is not None
 
 
 def related_json(G: nx.MultiDiGraph, root: str, node: str, visible_usccs: set[str]) -> dict:
@@ -113,8 +154,12 @@ def related(inst_id: int):
     sc = scope()
     inst = sc.institution(inst_id)
     root = institution_key(inst.uscc)
-    visible = {i.uscc for i in db().exec(sc.institutions())}
-    return jsonify(related_json(related_graph(monitor_config()), root, request.args.get("node") or root, visible))
+    node = request.args.get("node") or root
+    G = related_graph(db(), inst)
+    if node not in G and node_exists(db(), node):
+        abort(404)  # further from the institution than the explorer reaches
+    visible = set(db().exec(select(Institution.uscc).where(Institution.jurisdiction_id.in_(sc.jurisdiction_ids))))
+    return jsonify(related_json(G, root, node, visible))
 
 
 @bp.route("/graph/<int:inst_id>/flows.json")
