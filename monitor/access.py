@@ -47,6 +47,26 @@ def jurisdiction_closure(session: Session, roots: Iterable[int]) -> set[int]:
     return seen
 
 
+def jurisdiction_ancestors(session: Session, jurisdiction_id: int) -> set[int]:
+    """The jurisdiction and every jurisdiction above it: the roots whose closure contains it."""
+    parents = dict(session.exec(select(Jurisdiction.id, Jurisdiction.parent_id)).all())
+    seen: set[int] = set()
+    jid = jurisdiction_id
+    while jid is not None and jid not in seen:
+        seen.add(jid)
+        jid = parents.get(jid)
+    return seen
+
+
+def users_seeing(session: Session, jurisdiction_id: int, active_only: bool = True) -> list[User]:
+    """The users whose scope covers ``jurisdiction_id``, by username (one query, not one scope per user)."""
+    q = select(User).where(User.id.in_(select(UserJurisdiction.user_id).where(
+        UserJurisdiction.jurisdiction_id.in_(sorted(jurisdiction_ancestors(session, jurisdiction_id))))))
+    if active_only:
+        q = q.where(User.active == True)  # noqa: E712
+    return list(session.exec(q.order_by(User.username)))
+
+
 @dataclass
 class Scope:
     """What one user may see, bound to one database session."""

@@ -10,8 +10,7 @@ from sqlmodel import select
 from monitor import alerts as workflow
 from monitor.audit import history
 from monitor.errors import InputError
-from monitor.models import (Alert, AlertNote, AlertStatus, CloseReason, Finding, Institution, Score, User,
-                            UserJurisdiction)
+from monitor.models import Alert, AlertNote, AlertStatus, CloseReason, Finding, Institution, Score, User
 from monitor.portal.common import db, scope
 
 bp = Blueprint("alerts", __name__)
@@ -29,23 +28,18 @@ def index():
     if request.args.get("mine"):
         q = q.where(Alert.assignee_id == current_user.record.id)
     alerts = db().exec(q.order_by(Alert.last_seen_at.desc(), Alert.id.desc()).limit(500)).all()
-    names = {i.id: i.name for i in db().exec(sc.institutions())}
-    users = {u.id: u.username for u in db().exec(select(User))}
+    names = dict(db().exec(select(Institution.id, Institution.name)
+                           .where(Institution.jurisdiction_id.in_(sc.jurisdiction_ids))).all())
+    users = dict(db().exec(select(User.id, User.username)).all())
     return render_template("portal/alerts.html", alerts=alerts, names=names, users=users, status=status,
                            statuses=[s.value for s in AlertStatus])
 
 
 def assignable_users(session, institution: Institution) -> list[User]:
     """Active users whose scope covers the institution (an alert is never given to someone who cannot see it)."""
-    from monitor.access import Scope
+    from monitor.access import users_seeing
 
-    out = []
-    for user in session.exec(select(User).where(User.active == True).order_by(User.username)):  # noqa: E712
-        if session.exec(select(UserJurisdiction).where(UserJurisdiction.user_id == user.id)).first() is None:
-            continue
-        if institution.jurisdiction_id in Scope.for_user(session, user).jurisdiction_ids:
-            out.append(user)
-    return out
+    return users_seeing(session, institution.jurisdiction_id)
 
 
 @bp.route("/alerts/<int:alert_id>")
