@@ -121,7 +121,10 @@ def format_metric(value) -> str:
 
 def install_filters(app) -> None:
     def loc():
-        return str(get_locale() or "zh_CN")
+        # Once per request: the filters run hundreds of times per page and Babel's lookup is not free.
+        if "locale_name" not in g:
+            g.locale_name = str(get_locale() or "zh_CN")
+        return g.locale_name
 
     app.jinja_env.filters["money"] = lambda v: format_money(v, loc())
     app.jinja_env.filters["metric"] = format_metric
@@ -130,4 +133,18 @@ def install_filters(app) -> None:
     labels = {"band": BAND_LABELS, "status": STATUS_LABELS, "reason": REASON_LABELS, "severity": SEVERITY_LABELS,
               "kind": KIND_LABELS, "inst_status": INST_STATUS_LABELS, "role": ROLE_LABELS, "event": EVENT_LABELS,
               "sweep": SWEEP_LABELS, "relation": RELATION_LABELS}
-    app.jinja_env.filters["label"] = lambda v, what: labels[what].get(v, v) if v is not None else "—"
+    translated: dict[tuple[str, str, object], object] = {}
+
+    def label(v, what):
+        # Labels are translated once per locale and process, not once per table cell.
+        if v is None:
+            return "—"
+        lazy = labels[what].get(v)
+        if lazy is None:
+            return v
+        key = (loc(), what, v)
+        if key not in translated:
+            translated[key] = str(lazy)
+        return translated[key]
+
+    app.jinja_env.filters["label"] = label
