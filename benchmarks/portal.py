@@ -84,6 +84,21 @@ def _login(base, username, password) -> requests.Session:
     return s
 
 
+def _tree_cpu(pid: int) -> float:
+    """CPU seconds used so far by a process and its children (Linux /proc; 0 elsewhere)."""
+    total, stack = 0.0, [pid]
+    while stack:
+        p = stack.pop()
+        try:
+            fields = open(f"/proc/{p}/stat").read().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+            for task in os.listdir(f"/proc/{p}/task"):
+                stack += [int(c) for c in open(f"/proc/{p}/task/{task}/children").read().split()]
+        except (OSError, ValueError, IndexError):
+            continue
+    return total
+
+
 def _p95(values):
     return statistics.quantiles(values, n=20)[18] if len(values) >= 20 else max(values)
 
@@ -138,9 +153,11 @@ def main() -> int:
                     errors += not ok
 
         t0 = time.perf_counter()
+        cpu0 = _tree_cpu(server.pid), time.process_time()
         with ThreadPoolExecutor(args.users) as pool:
             list(pool.map(user, sessions))
         wall = time.perf_counter() - t0
+        server_cpu, client_cpu = _tree_cpu(server.pid) - cpu0[0], time.process_time() - cpu0[1]
     finally:
         server.terminate()
         try:
@@ -161,6 +178,9 @@ def main() -> int:
     for path in ("/", pages[2]):
         verdict = "ok" if _p95(timings[path]) < TARGET_MS else "ABOVE TARGET"
         print(f"target p95 < {TARGET_MS:.0f} ms for {path}: {verdict}")
+    print(f"CPU while measuring: server {server_cpu:.1f} s ({server_cpu / total * 1000:.1f} ms a request), "
+          f"client {client_cpu:.1f} s (its {args.users} threads share one GIL); "
+          f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     return 1 if errors else 0
 
 
