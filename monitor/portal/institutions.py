@@ -71,7 +71,9 @@ def registry(session, inst: Institution) -> dict:
 
 def disclosures(session, inst_id: int) -> tuple[list, list]:
     """(periods, rows): one row per metric with its value per period (newest periods last)."""
-    facts = session.exec(select(DisclosureFact).where(DisclosureFact.institution_id == inst_id)
+    # Plain rows rather than ORM objects: a page reads a few hundred facts.
+    facts = session.exec(select(DisclosureFact.metric, DisclosureFact.period, DisclosureFact.value,
+                                DisclosureFact.unit).where(DisclosureFact.institution_id == inst_id)
                          .order_by(DisclosureFact.period, DisclosureFact.available_at)).all()
     table: dict[str, dict] = defaultdict(dict)
     units = {}
