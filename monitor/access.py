@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Iterable
 
 from sqlalchemy import func
+from sqlalchemy.orm import defer
 from sqlmodel import Session, select
 
 from monitor.errors import MonitorError
@@ -136,16 +137,22 @@ class Scope:
             raise OutOfScope()
         return doc
 
-    def latest_scores(self, before=None) -> dict[int, Score]:
-        """The newest score of each institution in scope (as of ``before`` when given)."""
+    def latest_scores(self, before=None, *, contributions: bool = True) -> dict[int, Score]:
+        """The newest score of each institution in scope (as of ``before`` when given).
+
+        ``contributions=False`` leaves the contributions unread until used (lists need only the
+        score and band; the JSON is most of a row).
+        """
         newest = select(Score.institution_id, func.max(Score.as_of).label("as_of")) \
             .where(Score.institution_id.in_(self.institution_ids()))
         if before is not None:
             newest = newest.where(Score.as_of <= before)
         newest = newest.group_by(Score.institution_id).subquery()
-        rows = self.session.exec(select(Score).join(
+        q = select(Score).join(
             newest, (Score.institution_id == newest.c.institution_id) & (Score.as_of == newest.c.as_of))
-            .order_by(Score.id)).all()
+        if not contributions:
+            q = q.options(defer(Score.contributions))
+        rows = self.session.exec(q.order_by(Score.id)).all()
         return {s.institution_id: s for s in rows}
 
     def scores(self, institution_id: int) -> list[Score]:

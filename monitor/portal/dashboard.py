@@ -31,9 +31,9 @@ def summary(sc) -> dict:
     """Everything the dashboard shows, for one scope."""
     s = sc.session
     institutions = {i.id: i for i in s.exec(sc.institutions())}
-    latest = sc.latest_scores()
+    latest = sc.latest_scores(contributions=False)
     reference = max((x.as_of for x in latest.values()), default=None)
-    before = sc.latest_scores(before=reference - timedelta(days=7)) if reference else {}
+    before = sc.latest_scores(before=reference - timedelta(days=7), contributions=False) if reference else {}
     bands = Counter(x.band for x in latest.values())
     bands["green"] += sum(1 for i in institutions if i not in latest)
     risers = sorted(((x.score - (before[i].score if i in before else 0.0), i) for i, x in latest.items()),

@@ -31,7 +31,7 @@ def filtered_institutions(sc: Scope, args) -> list[tuple[Institution, object]]:
         q = q.where(Institution.kind == args["kind"])
     if args.get("district"):
         q = q.where(Institution.district == args["district"])
-    latest = sc.latest_scores()
+    latest = sc.latest_scores(contributions=False)
     rows = [(inst, latest.get(inst.id)) for inst in sc.session.exec(q)]
     if args.get("band"):
         rows = [r for r in rows if (r[1].band if r[1] else "green") == args["band"]]
