@@ -26,6 +26,7 @@ from monitor.errors import InputError
 from monitor.findings import SEVERITY_ORDER
 from monitor.models import (BAND_ORDER, BAND_ZH, Alert, AlertNote, AlertStatus, CloseReason, Institution, User,
                             utcnow)
+from monitor.vocab import PATTERN_ZH
 
 TRANSITIONS: dict[str, set[str]] = {
     AlertStatus.NEW.value: {AlertStatus.INVESTIGATING.value, AlertStatus.CLOSED.value},
@@ -125,7 +126,7 @@ def raise_alerts(session, findings: list, scores: list, prev_bands: dict[int, st
         prev = prev_bands.get(s.institution_id, "green")
         fp_now = band_fingerprint(session.get(Institution, s.institution_id).uscc, s.band)
         if BAND_ORDER[s.band] > BAND_ORDER[prev]:
-            top = "；".join(c["key"] for c in s.contributions[:3])
+            top = "；".join(PATTERN_ZH.get(c["key"], c["key"]) for c in s.contributions[:3])
             _, action = _upsert(session, fingerprint=fp_now, institution_id=s.institution_id, kind="band_change",
                                 title=f"风险等级升至{BAND_ZH[s.band]}（{s.score:g} 分：{top}）",
                                 severity=BAND_SEVERITY[s.band], seen_at=seen_at, recurred=True,

@@ -108,3 +108,20 @@ PURPOSES = {
     "withdraw": "提现",  # custody → platform's own or other account
     "transfer": "转账",  # anything else
 }
+
+
+# --------------------------------------------------------------------------- finding kinds
+# Chinese names of finding kinds (detectors and indicators) and of the rule set's own
+# contribution keys, for people: alert titles, the portal and the briefings.
+PATTERN_ZH = {
+    "ponzi": "借新还旧（庞氏）", "self_financing": "自融", "fund_pool": "资金池/绕开存管",
+    "capital_flight": "资金外逃（跑路前兆）", "round_tripping": "资金回流/循环交易",
+    "scatter_gather": "分散转入集中转出", "guarantee_circle": "担保圈", "borrower_cap": "借款超限额",
+    "borrower_concentration": "借款人集中度高", "disclosure_mismatch": "披露与资金流不符",
+    "yield_above_peers": "收益率显著高于同业", "overdue_jump": "逾期率骤升", "disclosure_late": "信息披露迟延/停止",
+    "site_down": "网站无法访问", "complaint_surge": "投诉激增", "litigation": "涉诉/被执行/失信",
+    "frequent_changes": "频繁变更股东或法定代表人", "capital_gap": "实缴资本远低于注册资本",
+    "shared_address": "注册地址集中", "weak_cap": "弱信号封顶", "cap": "指数封顶",
+    "severity.low": "严重程度分值·低", "severity.medium": "严重程度分值·中", "severity.high": "严重程度分值·高",
+    "severity.critical": "严重程度分值·严重", "default": "其他模式（默认权重）",
+}

@@ -62,6 +62,8 @@ def test_raise_dedup_and_last_seen(store):
         assert [a.kind for a in alerts] == ["band_change", "finding"]
         assert all(a.last_seen_at == t1 and a.first_raised_at == T0 for a in alerts)
         assert alerts[0].band == "orange" and alerts[0].severity == "high"
+        # people read the reasons in Chinese, not the kinds' code names
+        assert alerts[0].title == "风险等级升至橙（30 分：借新还旧（庞氏））"
         assert alerts[1].fingerprint == "fp-a"
     # rising further to red is a new alert
     c3 = _sweep(store, inst_id, t1 + timedelta(days=1), band="red", score=70, findings=[("fp-a", "high")],

@@ -6,23 +6,11 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from monitor.models import BAND_ZH
-from monitor.vocab import METRICS_BY_NAME
+from monitor.vocab import METRICS_BY_NAME, PATTERN_ZH
 
 BANDS = ("red", "orange", "yellow", "green")
 BAND_COLOURS = {"red": "#c62828", "orange": "#ef6c00", "yellow": "#f9a825", "green": "#2e7d32"}
 
-PATTERN_ZH = {
-    "ponzi": "借新还旧（庞氏）", "self_financing": "自融", "fund_pool": "资金池/绕开存管",
-    "capital_flight": "资金外逃（跑路前兆）", "round_tripping": "资金回流/循环交易",
-    "scatter_gather": "分散转入集中转出", "guarantee_circle": "担保圈", "borrower_cap": "借款超限额",
-    "borrower_concentration": "借款人集中度高", "disclosure_mismatch": "披露与资金流不符",
-    "yield_above_peers": "收益率显著高于同业", "overdue_jump": "逾期率骤升", "disclosure_late": "信息披露迟延/停止",
-    "site_down": "网站无法访问", "complaint_surge": "投诉激增", "litigation": "涉诉/被执行/失信",
-    "frequent_changes": "频繁变更股东或法定代表人", "capital_gap": "实缴资本远低于注册资本",
-    "shared_address": "注册地址集中", "weak_cap": "弱信号封顶", "cap": "指数封顶",
-    "severity.low": "严重程度分值·低", "severity.medium": "严重程度分值·中", "severity.high": "严重程度分值·高",
-    "severity.critical": "严重程度分值·严重", "default": "其他模式（默认权重）",
-}
 SEVERITY_ZH = {"low": "低", "medium": "中", "high": "高", "critical": "严重"}
 ALERT_STATUS_ZH = {"new": "新建", "investigating": "核查中", "escalated": "已上报", "closed": "已关闭"}
 CLOSE_REASON_ZH = {"false_positive": "误报", "resolved": "已解决", "handed_over": "已移交"}
