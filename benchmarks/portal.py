@@ -24,6 +24,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
 import requests
@@ -133,12 +134,11 @@ def main() -> int:
                 time.sleep(0.3)
         sessions = [_login(base, username, password) for _ in range(args.users)]
         timings: dict[str, list[float]] = {p: [] for p in pages + ["/static/portal.css"]}
-        errors = 0
+        errors: Counter = Counter()
 
         rng = random.Random(7)
 
         def user(s):
-            nonlocal errors
             time.sleep(rng.uniform(0, args.think))  # users do not all arrive in the same millisecond
             for _ in range(args.rounds):
                 for path in timings:
@@ -146,11 +146,12 @@ def main() -> int:
                         time.sleep(rng.uniform(0.5, 1.5) * args.think)
                     t0 = time.perf_counter()
                     try:
-                        ok = s.get(base + path, timeout=30).status_code == 200
-                    except requests.RequestException:
-                        ok = False
+                        status = s.get(base + path, timeout=30).status_code
+                    except requests.RequestException as exc:
+                        status = type(exc).__name__
                     timings[path].append((time.perf_counter() - t0) * 1000)
-                    errors += not ok
+                    if status != 200:
+                        errors[f"{path}: {status}"] += 1
 
         t0 = time.perf_counter()
         cpu0 = _tree_cpu(server.pid), time.process_time()
@@ -170,7 +171,7 @@ def main() -> int:
     print(f"portal under {args.users} concurrent users (think time {args.think:g} s), "
           f"{args.workers} gunicorn workers × 4 threads, "
           f"store {config.db_url.split('://')[0]}: {total} requests in {wall:.1f} s ({total / wall:.0f}/s), "
-          f"{errors} errors")
+          f"{sum(errors.values())} errors" + (f" ({', '.join(f'{k} ×{n}' for k, n in errors.items())})" if errors else ""))
     print(f"{'page':<40} {'p50 ms':>8} {'p95 ms':>8} {'× static':>9}")
     for path, values in timings.items():
         p95 = _p95(values)
