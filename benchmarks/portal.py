@@ -6,7 +6,7 @@ run ``make demo`` first. A user ``bench-inspector`` is created in the city's
 jurisdiction when missing. The baseline, measured in the same run, is a
 static file served by the same workers: the floor of the stack.
 
-    .venv/bin/python benchmarks/portal.py [--users 50] [--rounds 4] [--workers 4] [--think 1.0]
+    .venv/bin/python benchmarks/portal.py [--users 50] [--rounds 4] [--workers 4] [--threads 4] [--think 1.0]
 
 Users read each page about ``--think`` seconds before the next (as people do);
 ``--think 0`` sends back-to-back requests instead (a saturation test).
@@ -109,6 +109,7 @@ def main() -> int:
     ap.add_argument("--users", type=int, default=50)
     ap.add_argument("--rounds", type=int, default=4, help="times each user opens every page")
     ap.add_argument("--workers", type=int, default=4, help="gunicorn workers")
+    ap.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
     ap.add_argument("--think", type=float, default=1.0,
                     help="mean seconds a user reads a page before the next (0: back-to-back, a stress test)")
     args = ap.parse_args()
@@ -121,7 +122,10 @@ def main() -> int:
     env = dict(os.environ, MONITOR_LOG_LEVEL="WARNING")
     # The benchmark speaks plain HTTP to localhost; the session cookie's Secure flag is honoured by
     # browsers on loopback but not by `requests`, hence the override for this process only.
-    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", str(args.workers), "--threads", "4",
+    # Keep-alive outlives a user's think time plus queueing; with gunicorn's 2 s the client sometimes reuses a
+    # connection the server is closing (a ConnectionError that says nothing about the portal).
+    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", str(args.workers), "--threads", str(args.threads),
+                               "--keep-alive", "10",
                                "-b", f"127.0.0.1:{port}", "--log-level", "warning",
                                "monitor.portal.cli:wsgi_app(insecure_cookies=True)"], env=env)
     base = f"http://127.0.0.1:{port}"
@@ -169,7 +173,7 @@ def main() -> int:
     floor = _p95(timings["/static/portal.css"])
     total = sum(len(v) for v in timings.values())
     print(f"portal under {args.users} concurrent users (think time {args.think:g} s), "
-          f"{args.workers} gunicorn workers × 4 threads, "
+          f"{args.workers} gunicorn workers × {args.threads} threads, "
           f"store {config.db_url.split('://')[0]}: {total} requests in {wall:.1f} s ({total / wall:.0f}/s), "
           f"{sum(errors.values())} errors" + (f" ({', '.join(f'{k} ×{n}' for k, n in errors.items())})" if errors else ""))
     print(f"{'page':<40} {'p50 ms':>8} {'p95 ms':>8} {'× static':>9}")
