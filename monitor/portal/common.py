@@ -11,8 +11,9 @@ from flask_babel import get_locale, lazy_gettext as _l
 from flask_login import current_user
 from sqlmodel import Session
 
-from monitor.db import get_engine
 from monitor.access import Scope, has_role
+from monitor.db import get_engine
+from monitor.vocab import PATTERN_ZH
 
 BAND_LABELS = {"red": _l("red"), "orange": _l("orange"), "yellow": _l("yellow"), "green": _l("green")}
 STATUS_LABELS = {"new": _l("new"), "investigating": _l("investigating"), "escalated": _l("escalated"),
@@ -160,6 +161,8 @@ def install_filters(app) -> None:
         # Labels are translated once per locale and process, not once per table cell.
         if v is None:
             return "—"
+        if what == "pattern":  # finding kinds: the core vocabulary's Chinese names, readable keys in English
+            return PATTERN_ZH.get(v, v) if loc().startswith("zh") else str(v).replace("_", " ")
         lazy = labels[what].get(v)
         if lazy is None:
             return v

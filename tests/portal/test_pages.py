@@ -110,6 +110,8 @@ def test_institution_page_shows_registry_score_disclosures_findings(portal):
     for text in ("张三", "80.0%", "5,000.00 万元", "资金池：出借资金流向归集账户", "6222001", "2.50 亿元",
                  "投诉：无法提现", "http://p2p.example/disclosure", "6,000.00 万元"):
         assert text in html, text
+    # the score's contributions name the pattern in Chinese, not by its code name
+    assert "<td>资金池/绕开存管</td>" in html and "<td>fund_pool</td>" not in html
     data = client.get(f"/institutions/{ids['red']}/history.json").get_json()
     assert [s["score"] for s in data["scores"]] == [20.0, 70.0]
     assert data["series"][0]["metric"] == "loan_balance" and len(data["periods"]) == 6
