@@ -117,11 +117,187 @@ PATTERN_ZH = {
     "ponzi": "借新还旧（庞氏）", "self_financing": "自融", "fund_pool": "资金池/绕开存管",
     "capital_flight": "资金外逃（跑路前兆）", "round_tripping": "资金回流/循环交易",
     "scatter_gather": "分散转入集中转出", "guarantee_circle": "担保圈", "borrower_cap": "借款超限额",
+    "borrower_limits": "借款人限额（披露数据）",
     "borrower_concentration": "借款人集中度高", "disclosure_mismatch": "披露与资金流不符",
     "yield_above_peers": "收益率显著高于同业", "overdue_jump": "逾期率骤升", "disclosure_late": "信息披露迟延/停止",
     "site_down": "网站无法访问", "complaint_surge": "投诉激增", "litigation": "涉诉/被执行/失信",
     "frequent_changes": "频繁变更股东或法定代表人", "capital_gap": "实缴资本远低于注册资本",
-    "shared_address": "注册地址集中", "weak_cap": "弱信号封顶", "cap": "指数封顶",
+    "shared_address": "注册地址集中", "weak_cap": "弱信号封顶", "source_cap": "同一来源弱信号封顶", "cap": "指数封顶",
     "severity.low": "严重程度分值·低", "severity.medium": "严重程度分值·中", "severity.high": "严重程度分值·高",
     "severity.critical": "严重程度分值·严重", "default": "其他模式（默认权重）",
 }
+
+
+# --------------------------------------------------------------------------- evidence
+# Names of the numbers detectors (graphs/detectors) and indicators (monitor/indicators) write in
+# ``Evidence.metrics``, and of the keys of the maps some of them hold, as (Chinese, English): the
+# briefings and the portal label evidence from this one table. Disclosure metric names used as keys
+# fall back to ``METRICS``. A test reads the detectors and indicators and fails on a key missing here.
+# Amounts are in 元, shares are fractions.
+EVIDENCE_METRICS: dict[str, tuple[str, str]] = {
+    # flows: collectors, fund pools, self-financing
+    "amount": ("金额（元）", "amount (yuan)"),
+    "borrowers": ("借款人数", "borrowers"),
+    "gathered": ("归集金额（元）", "amount gathered (yuan)"),
+    "gathered_share": ("归集占比", "share gathered"),
+    "loans": ("放款金额（元）", "loans (yuan)"),
+    "tie": ("关联方式", "tie to the platform"),
+    "collector_tied": ("归集户关联方式", "collector's tie to the platform"),
+    "disclosed_related_party_balance": ("披露的关联借款余额（元）", "disclosed related-party balance (yuan)"),
+    "owed_in_flows": ("资金流显示欠款（元）", "owed according to the flows (yuan)"),
+    "owed_at": ("欠款时点", "owed as of"),
+    "disclosed": ("披露", "disclosed"),
+    "tied_outflows": ("流向关联方金额（元）", "outflows to tied accounts (yuan)"),
+    "bypass_inflows": ("绕开存管流入（元）", "inflows bypassing custody (yuan)"),
+    "bypass_payers": ("绕开存管付款人数", "payers bypassing custody"),
+    "lender_inflows": ("出借人流入（元）", "lender inflows (yuan)"),
+    "paid_in": ("流入合计（元）", "total inflows (yuan)"),
+    "share": ("占比", "share"),
+    "share_to_collector": ("流向归集户占比", "share to the collector"),
+    # Ponzi
+    "gap_share_by_month": ("各月缺口占比", "gap share by month"),
+    "gap_share_mean": ("缺口占比均值", "mean gap share"),
+    "gap_share_earlier_mean": ("此前缺口占比均值", "earlier mean gap share"),
+    "rising": ("呈上升", "rising"),
+    "payouts": ("兑付金额（元）", "payouts (yuan)"),
+    "borrower_repayments": ("借款人还款（元）", "borrower repayments (yuan)"),
+    "new_lender_inflows": ("新出借人资金（元）", "new lenders' money (yuan)"),
+    "new_money_share": ("新资金占比", "share of new money"),
+    "disclosed_yield": ("披露收益率", "disclosed yield"),
+    "peer_median_yield": ("同业收益率中位数", "peers' median yield"),
+    "yield_above_peers": ("收益率高于同业", "yield above peers"),
+    # capital flight
+    "spike_month": ("激增月份", "spike month"),
+    "spike_amount": ("激增金额（元）", "spike amount (yuan)"),
+    "increase": ("增加额（元）", "increase (yuan)"),
+    "baseline_median": ("基准中位数（元）", "baseline median (yuan)"),
+    "receivers_spiking": ("激增收款方数", "receivers spiking"),
+    "outflows_by_month": ("各月流出（元）", "outflows by month (yuan)"),
+    "disbursals_recent_mean": ("近期月均放款（元）", "recent monthly loans, mean (yuan)"),
+    "disbursals_prior_mean": ("此前月均放款（元）", "earlier monthly loans, mean (yuan)"),
+    "new_lending_collapsing": ("新增放款骤降", "new lending collapsing"),
+    # round tripping, guarantee circles
+    "cycles": ("资金闭环数", "cycles"),
+    "max_length": ("闭环最大长度", "longest cycle searched"),
+    "circles": ("担保圈数", "guarantee circles"),
+    "firms": ("企业数", "firms"),
+    "related_firms_in_circles": ("圈内关联企业数", "related firms in circles"),
+    "borrowers_in_circles": ("圈内借款人数", "borrowers in circles"),
+    "guaranteed_amount": ("担保金额（元）", "amount guaranteed (yuan)"),
+    # borrower caps and concentration
+    "violators": ("超限借款人数", "borrowers over the cap"),
+    "amount_over_cap_holders": ("超限借款人余额（元）", "balance of borrowers over the cap (yuan)"),
+    "share_of_balance": ("占余额比例", "share of the balance"),
+    "outstanding_by_borrower": ("各借款人余额（元）", "outstanding by borrower (yuan)"),
+    "top10_share": ("前十大借款人占比", "top-10 borrowers' share"),
+    "top10_share_before": ("此前前十大占比", "top-10 share before"),
+    "disclosed_top10_share": ("披露的前十大占比", "disclosed top-10 share"),
+    "not_understated": ("未低报", "not understated"),
+    "top10_outstanding": ("前十大借款人余额（元）", "top-10 borrowers' balances (yuan)"),
+    "top1_share": ("最大单一借款人占比", "largest borrower's share"),
+    "top1_amount": ("最大单一借款人金额（元）", "largest borrower's amount (yuan)"),
+    "balance": ("借贷余额（元）", "outstanding balance (yuan)"),
+    "cap": ("限额（元）", "cap (yuan)"),
+    "threshold": ("阈值", "threshold"),
+    # disclosure against flows (maps under the disclosure metric's name)
+    "from": ("起始期", "from"),
+    "period": ("期间", "period"),
+    "disclosed_before": ("此前披露值", "disclosed before"),
+    "net_lending_in_flows": ("资金流显示净放款（元）", "net lending in the flows (yuan)"),
+    "excess": ("超出额（元）", "excess (yuan)"),
+    "excess_share": ("超出占比", "excess share"),
+    "flows": ("资金流显示（元）", "according to the flows (yuan)"),
+    "borrowers_stopped": ("停止还款借款人数", "borrowers who stopped repaying"),
+    # indicators
+    "avg_yield": ("平均年化收益率", "average yield"),
+    "city_median": ("全市中位数", "city median"),
+    "gap": ("差距", "gap"),
+    "peers": ("同业家数", "peers"),
+    "metric": ("指标", "metric"),
+    "latest": ("最新值", "latest"),
+    "baseline": ("基准值", "baseline"),
+    "jump": ("升幅", "jump"),
+    "last_period": ("最近披露期", "last period disclosed"),
+    "due_period": ("应披露至", "due up to"),
+    "months_missing": ("缺失期数", "months missing"),
+    "fetches": ("抓取次数", "fetches"),
+    "failures": ("失败次数", "failures"),
+    "recent": ("近期条数", "recent"),
+    "baseline_per_window": ("基线（每窗口）", "baseline per window"),
+    "events": ("记录条数", "records"),
+    "change_dates": ("变更日期", "change dates"),
+    "registered_capital": ("注册资本（元）", "registered capital (yuan)"),
+    "paid_in_capital": ("实缴资本（元）", "paid-in capital (yuan)"),
+    "paid_ratio": ("实缴比例", "paid-in ratio"),
+    "address": ("地址", "address"),
+    "names": ("同址企业", "firms at the address"),
+}
+
+# Codes evidence holds as values: roles of evidence accounts and how an account is tied to a
+# platform (``graphs.platform.PlatformFlows.tied``), as (Chinese, English).
+ACCOUNT_ROLES: dict[str, tuple[str, str]] = {
+    "custody": ("存管户", "custody account"), "lender": ("出借人", "lender"), "borrower": ("借款人", "borrower"),
+    "new_lender": ("新出借人", "new lender"), "collector": ("归集户", "collector"), "controller": ("控制人", "controller"),
+    "platform": ("平台自有户", "platform's own account"), "insider": ("内部人员", "insider"),
+    "nominal_borrower": ("名义借款人", "nominal borrower"), "related": ("关联方", "related party"),
+    "related_person": ("关联自然人", "related person"), "related_company": ("关联企业", "related company"),
+    "cycle": ("循环链账户", "account in a cycle"), "receiver": ("收款方", "receiver"),
+    "offshore": ("境外账户", "offshore account"),
+}
+
+
+def _readable(code: str) -> str:
+    return code.replace("_", " ")
+
+
+def evidence_label(key: str, zh: bool = True) -> str:
+    """What an evidence key is called (Chinese, or English); other keys (accounts, months) stay as they are."""
+    if key in EVIDENCE_METRICS:
+        return EVIDENCE_METRICS[key][0 if zh else 1]
+    metric = METRICS_BY_NAME.get(key)
+    if metric is not None:
+        return metric.label if zh else _readable(key)
+    return key
+
+
+def evidence_code(value: str, zh: bool = True) -> str:
+    """A code held as an evidence value (account role or tie, disclosure metric) for people."""
+    if value in ACCOUNT_ROLES:
+        return ACCOUNT_ROLES[value][0 if zh else 1]
+    metric = METRICS_BY_NAME.get(value)
+    if metric is not None:
+        return metric.label if zh else _readable(value)
+    return value
+
+
+# --------------------------------------------------------------------------- signal sources
+# Where a finding's evidence comes from. Weak findings of one source often share one cause
+# (a late crawl, one bad month of flows); findings of different sources corroborate each
+# other. The risk index caps weak findings per source (monitor.scoring, docs/scoring.md).
+SIGNAL_SOURCES = {
+    "flows": "资金流水",  # custody-bank transfers (graphs/detectors)
+    "disclosure": "信息披露",  # the platform's own disclosure pages
+    "registry": "工商登记",  # shareholders, executives, capital, address, guarantees
+    "public": "司法与舆情",  # courts, complaints, the site itself
+    "other": "其他来源",
+}
+_SOURCE_OF_INDICATOR = {
+    "yield_above_peers": "disclosure", "overdue_jump": "disclosure", "disclosure_late": "disclosure",
+    "borrower_cap": "disclosure", "borrower_concentration": "disclosure",
+    "frequent_changes": "registry", "capital_gap": "registry", "shared_address": "registry",
+    "litigation": "public", "complaint_surge": "public", "site_down": "public",
+}
+_SOURCE_OF_DETECTOR = {"guarantee_circle": "registry"}  # the other detectors read flows
+
+
+def signal_source(detector: str | None) -> str:
+    """The source (a key of :data:`SIGNAL_SOURCES`) of a finding made by ``detector``.
+
+    >>> signal_source("indicator.litigation"), signal_source("ponzi"), signal_source("guarantee_circle")
+    ('public', 'flows', 'registry')
+    """
+    if not detector:
+        return "other"
+    if detector.startswith("indicator."):
+        return _SOURCE_OF_INDICATOR.get(detector.split(".", 1)[1], "other")
+    return _SOURCE_OF_DETECTOR.get(detector, "flows")

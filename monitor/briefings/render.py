@@ -63,7 +63,8 @@ def environment() -> Environment:
     env = Environment(loader=FileSystemLoader(TEMPLATE_DIR), autoescape=select_autoescape(default=True),
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters.update(money=labels.money, number=labels.number, pct=labels.pct, metric=labels.metric_value,
-                       band=labels.band_zh, plain=labels.plain, evidence_metric=labels.evidence_metric_zh, pattern=labels.pattern_zh, metric_name=labels.metric_zh,
+                       band=labels.band_zh, plain=labels.plain, evidence_metric=labels.evidence_metric_zh,
+                       detector=labels.detector_zh, pattern=labels.pattern_zh, metric_name=labels.metric_zh,
                        short=lambda s, n=12: (s or "")[:n], zh=lambda v, table: table.get(v, v) if v else "—")
     env.globals.update(L=labels, BANDS=labels.BANDS, BAND_COLOURS=labels.BAND_COLOURS)
     return env

@@ -13,7 +13,7 @@ from sqlmodel import Session
 
 from monitor.access import Scope, has_role
 from monitor.db import get_engine
-from monitor.vocab import PATTERN_ZH
+from monitor.vocab import ACCOUNT_ROLES, PATTERN_ZH, evidence_code, evidence_label
 
 BAND_LABELS = {"red": _l("red"), "orange": _l("orange"), "yellow": _l("yellow"), "green": _l("green")}
 STATUS_LABELS = {"new": _l("new"), "investigating": _l("investigating"), "escalated": _l("escalated"),
@@ -104,20 +104,27 @@ def format_moment(value, tz: str = "Asia/Shanghai", locale: str = "zh_CN") -> st
     return f"{format_day(local.date(), locale)} {local:%H:%M}"
 
 
-def format_metric(value) -> str:
-    """A detector's computed number for people: grouped digits, short lists and mappings."""
-    import json
-
-    if isinstance(value, bool) or value is None:
-        return str(value)
+def format_metric(value, zh: bool = True) -> str:
+    """A detector's computed number for people: grouped digits, yes/no, codes and the keys of maps named
+    (``monitor.vocab.EVIDENCE_METRICS``), short lists and mappings."""
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return ("是" if value else "否") if zh else ("yes" if value else "no")
     if isinstance(value, float):
         return f"{value:,.2f}" if abs(value) >= 1000 else f"{value:.4g}"
     if isinstance(value, int):
         return f"{value:,}"
-    if isinstance(value, (dict, list)):
-        text = json.dumps(value, ensure_ascii=False)
-        return text if len(text) <= 160 else text[:157] + "…"
-    return str(value)
+    if isinstance(value, str):
+        return evidence_code(value, zh)
+    if isinstance(value, dict):
+        text = ("；" if zh else "; ").join(f"{evidence_label(str(k), zh)}: {format_metric(v, zh)}"
+                                           for k, v in value.items())
+    elif isinstance(value, (list, tuple)):
+        text = ("、" if zh else ", ").join(format_metric(v, zh) for v in value)
+    else:
+        return str(value)
+    return text if len(text) <= 160 else text[:157] + "…"
 
 
 def _translations():
@@ -149,7 +156,7 @@ def install_filters(app) -> None:
         return name
 
     app.jinja_env.filters["money"] = format_money  # the same in every locale
-    app.jinja_env.filters["metric"] = format_metric
+    app.jinja_env.filters["metric"] = lambda v: format_metric(v, loc().startswith("zh"))
     app.jinja_env.filters["day"] = lambda v: format_day(v, loc())
     app.jinja_env.filters["moment"] = lambda v: format_moment(v, monitor_config().timezone, loc())
     labels = {"band": BAND_LABELS, "status": STATUS_LABELS, "reason": REASON_LABELS, "severity": SEVERITY_LABELS,
@@ -163,6 +170,11 @@ def install_filters(app) -> None:
             return "—"
         if what == "pattern":  # finding kinds: the core vocabulary's Chinese names, readable keys in English
             return PATTERN_ZH.get(v, v) if loc().startswith("zh") else str(v).replace("_", " ")
+        if what in ("evidence", "metric"):  # a finding's numbers and disclosure metrics: the core tables
+            return evidence_label(str(v), loc().startswith("zh"))
+        if what == "account_role":
+            names = ACCOUNT_ROLES.get(v)
+            return (names[0] if loc().startswith("zh") else names[1]) if names else v
         lazy = labels[what].get(v)
         if lazy is None:
             return v

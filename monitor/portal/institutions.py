@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from flask import Blueprint, Response, jsonify, render_template, request
+from flask_babel import get_locale
 from sqlalchemy import or_
 from sqlmodel import select
 
@@ -14,6 +15,7 @@ from monitor.portal.common import db, monitor_config, scope
 from monitor.access import Scope
 from monitor.portal import RAW_CSP
 from monitor.text import normalize_name
+from monitor.vocab import evidence_label
 
 bp = Blueprint("institutions", __name__)
 PAGE = 50
@@ -122,11 +124,13 @@ def history(inst_id: int):
     sc = scope()
     scores = sc.scores(inst_id)
     periods, facts = disclosures(db(), inst_id)
+    zh = str(get_locale() or "zh_CN").startswith("zh")
     return jsonify({
         "scores": [{"as_of": s.as_of.isoformat(), "score": s.score, "band": s.band} for s in scores],
         "thresholds": _thresholds(),
         "periods": [p.isoformat() for p in periods],
-        "series": [{"metric": r["metric"], "unit": r["unit"], "values": r["values"]} for r in facts],
+        "series": [{"metric": r["metric"], "label": evidence_label(r["metric"], zh), "unit": r["unit"],
+                    "values": r["values"]} for r in facts],
     })
 
 

@@ -74,7 +74,9 @@ def _seed(cfg) -> dict:
                     "edges": [{"src": "6222000", "dst": "6222001", "amount": 2.5e8, "count": 40,
                                "first": "2018-03-01T00:00:00", "last": "2018-05-30T00:00:00"}],
                     "documents": [{"url": doc.url, "document_id": doc.id, "label": "披露页" + XSS}],
-                    "metrics": {"share_to_collector": 0.62}, "note": "资金池" + XSS, "paths": []}
+                    "metrics": {"share_to_collector": 0.62, "collector_tied": "related_company", "rising": True,
+                                "outstanding_balance": {"disclosed": 1e7, "excess_share": 0.3}},
+                    "note": "资金池" + XSS, "paths": []}
         finding = Finding(sweep_id=run.id, detector="fund_pool", kind="fund_pool", institution_id=red.id,
                           severity="critical", score=56, title="资金池：出借资金流向归集账户" + XSS,
                           evidence=evidence, as_of=t0, fingerprint="f" * 32)

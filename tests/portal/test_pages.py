@@ -227,8 +227,42 @@ def test_metric_format():
     assert format_metric(27492344.48) == "27,492,344.48"
     assert format_metric(0.61856) == "0.6186"
     assert format_metric(12) == "12"
-    assert format_metric({"a": 1}) == '{"a": 1}'
+    # keys of nested maps and codes held as values are named (account numbers and months stay as they are)
+    assert format_metric({"a": 1, "excess_share": 0.3}) == "a: 1；超出占比: 0.3"
+    assert format_metric({"excess_share": 0.3}, zh=False) == "excess share: 0.3"
+    assert format_metric("related_company") == "关联企业"
+    assert format_metric(True) == "是" and format_metric(False, zh=False) == "no"
     assert format_metric(list(range(100))).endswith("…")
+
+
+def _evidence_names(html: str) -> list[str]:
+    """The names (th) and values (td) of the evidence number tables of a page."""
+    import re
+
+    tables = re.findall(r'<div class="evidence">.*?<table class="kv">(.*?)</table>', html, re.S)
+    return [cell for t in tables for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", t, re.S)]
+
+
+def test_finding_evidence_names_its_numbers_in_chinese_and_in_english(portal):
+    import re
+
+    app, ids = portal
+    client = app.test_client()
+    login(client, "inspector")
+    for path in (f"/institutions/{ids['red']}", f"/alerts/{ids['alert']}"):
+        html = client.get(path).get_data(as_text=True)
+        cells = _evidence_names(html)
+        assert "流向归集户占比" in cells and "关联企业" in cells and "借贷余额" in cells and "是" in cells, cells
+        assert any("超出占比" in c for c in cells), cells
+        assert not [c for c in cells if re.search(r"[a-z]+_[a-z]+", c)], cells  # no code name left
+        # the account's role and the finding's pattern are named too
+        assert "<td>归集户</td>" in html and "collector<" not in html
+    assert "资金池/绕开存管 ·" in client.get(f"/institutions/{ids['red']}").get_data(as_text=True)
+    token = csrf_token(client)
+    client.post("/language", data={"lang": "en", "next": "/", "csrf_token": token})
+    cells = _evidence_names(client.get(f"/institutions/{ids['red']}").get_data(as_text=True))
+    assert "share to the collector" in cells and "related company" in cells and "yes" in cells, cells
+    assert not [c for c in cells if re.search(r"[a-z]+_[a-z]+|[\u4e00-\u9fff]", c)], cells
 
 
 @pytest.mark.postgres

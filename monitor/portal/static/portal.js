@@ -41,7 +41,7 @@
           grid: { left: 70, right: 16, top: 36, bottom: 30 }, tooltip: { trigger: "axis", valueFormatter: money.length ? wan : null },
           legend: { top: 0 }, xAxis: { type: "category", data: data.periods.map(function (p) { return p.slice(0, 7); }) },
           yAxis: { type: "value", axisLabel: { formatter: function (v) { return money.length ? (v / 1e4).toFixed(0) + (zh ? "万" : "0k") : v; } } },
-          series: shown.map(function (s) { return { type: "line", name: s.metric, data: s.values, connectNulls: false }; })
+          series: shown.map(function (s) { return { type: "line", name: s.label || s.metric, data: s.values, connectNulls: false }; })
         });
         window.addEventListener("resize", function () { chart2.resize(); });
       }
