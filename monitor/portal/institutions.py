@@ -58,8 +58,7 @@ def registry(session, inst: Institution) -> dict:
     parties = []
     if company is not None:
         rels = session.exec(select(Relation).where(Relation.object_kind == "company",
-                                                   Relation.object_id == company.id)
-                            .order_by(Relation.kind, Relation.share.desc())).all()
+                                                   Relation.object_id == company.id)).all()
         person_ids = [r.subject_id for r in rels if r.subject_kind == "person"]
         company_ids = [r.subject_id for r in rels if r.subject_kind == "company"]
         persons = {p.id: p for p in session.exec(select(Person).where(Person.id.in_(person_ids)))} if person_ids else {}
@@ -68,7 +67,22 @@ def registry(session, inst: Institution) -> dict:
         for r in rels:
             who = (persons if r.subject_kind == "person" else companies).get(r.subject_id)
             parties.append({"relation": r, "name": who.name if who else "?", "kind": r.subject_kind})
+    parties.sort(key=party_order)
     return {"company": company, "parties": parties}
+
+
+RELATION_RANK = {"controller": 0, "shareholder": 1, "legal_representative": 2, "executive": 3, "guarantee": 4}
+
+
+def party_order(party: dict) -> tuple:
+    """Biggest share first, parties without a share last, then relation kind, name and id.
+
+    Sorted here rather than in SQL: PostgreSQL and SQLite put NULLs at opposite ends of a
+    descending order and collate names differently, and the page must read the same on both.
+    """
+    r = party["relation"]
+    return (r.share is None, -(r.share or 0.0), RELATION_RANK.get(r.kind, len(RELATION_RANK)), r.kind,
+            party["name"], r.id)
 
 
 def disclosures(session, inst_id: int) -> tuple[list, list]:
