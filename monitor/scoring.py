@@ -21,6 +21,7 @@ from monitor.cli import pass_ctx
 from monitor.errors import InputError
 from monitor.findings import SEVERITY_ORDER
 from monitor.models import BAND_ORDER, Band
+from monitor.vocab import SIGNAL_SOURCES, signal_source
 
 DEFAULT_WEIGHTS: dict[str, float] = {
     # points per severity (a finding's points = severity points × its kind's weight)
@@ -37,7 +38,10 @@ DEFAULT_WEIGHTS: dict[str, float] = {
 }
 DEFAULT_THRESHOLDS: dict[str, Any] = {
     "red": 60.0, "orange": 30.0, "yellow": 15.0,  # band lower bounds (score >= bound)
-    "weak_cap": 25.0,  # low + medium findings together count at most this (weak signals alone stay below orange)
+    # Low + medium findings of one source (monitor.vocab.SIGNAL_SOURCES) count at most this: weak
+    # signals of one source stay below orange, independent sources corroborate each other.
+    "weak_cap_per_source": 15.0,
+    # "weak_cap": N (optional) caps low + medium findings of all sources together (rule version 1 used 25).
     "alert_severity": "high",  # new findings at or above this severity raise an alert
 }
 # Fallback when a rule set has no "severity.<level>" weight.
@@ -106,9 +110,12 @@ def score_findings(findings: Iterable, rules: Rules) -> ScoreResult:
     A finding is worth ``weight[kind] × weight["severity.<its severity>"]``
     points (rounded to 0.01); per kind only the strongest finding counts
     (several lawsuits, or a detector and an indicator of the same pattern,
-    are one signal). Low and medium findings together count at most
-    ``thresholds["weak_cap"]`` points, so weak signals alone stay below
-    orange; the total is capped at 100. Both caps are visible entries, and
+    are one signal). Low and medium findings of one source
+    (:func:`monitor.vocab.signal_source`) count at most
+    ``thresholds["weak_cap_per_source"]`` points, so weak signals of one
+    source stay below orange while independent sources add up; an optional
+    ``thresholds["weak_cap"]`` caps the weak findings of all sources
+    together; the total is capped at 100. Every cap is a visible entry, and
     the contributions always sum exactly to the score.
     """
     best: dict[str, tuple[float, Any, int]] = {}
@@ -132,24 +139,45 @@ def score_findings(findings: Iterable, rules: Rules) -> ScoreResult:
             "reason": f"{_get(f, 'title')}{more}",
             "severity": _get(f, "severity"),
             "detector": _get(f, "detector"),
+            "source": signal_source(_get(f, "detector")),
             "finding_id": _get(f, "id"),
             "fingerprint": _get(f, "fingerprint"),
             "evidence": _evidence_link(f),
         })
-    weak_cap = rules.thresholds.get("weak_cap")
-    if weak_cap is not None:
-        weak = round(sum(c["points"] for c in contributions if c["severity"] in ("low", "medium")), 2)
-        if weak > float(weak_cap):
-            contributions.append({"key": "weak_cap", "points": round(float(weak_cap) - weak, 2),
-                                  "reason": f"弱信号封顶：低/中等级发现合计 {weak:g} 分，计 {float(weak_cap):g} 分",
-                                  "severity": None, "finding_id": None, "fingerprint": None, "evidence": None})
+    contributions.extend(_weak_caps(contributions, rules.thresholds))
     total = round(sum(c["points"] for c in contributions), 2)
     if total > 100:
-        contributions.append({"key": "cap", "points": round(100 - total, 2),
-                              "reason": f"封顶：原始合计 {total:g} 分，指数上限 100", "severity": None,
-                              "finding_id": None, "fingerprint": None, "evidence": None})
+        contributions.append(_cap_entry("cap", round(100 - total, 2), f"封顶：原始合计 {total:g} 分，指数上限 100"))
     score = round(sum(c["points"] for c in contributions), 2)
     return ScoreResult(score=score, band=band_for(score, rules.thresholds), contributions=contributions)
+
+
+def _cap_entry(key: str, points: float, reason: str, source: str | None = None) -> dict[str, Any]:
+    return {"key": key, "points": points, "reason": reason, "severity": None, "detector": None, "source": source,
+            "finding_id": None, "fingerprint": None, "evidence": None}
+
+
+def _weak_caps(contributions: list[dict[str, Any]], thresholds: dict[str, Any]) -> list[dict[str, Any]]:
+    """The negative entries that hold weak (low/medium) findings to the caps of the thresholds."""
+    weak = [c for c in contributions if c["severity"] in ("low", "medium")]
+    entries = []
+    per_source = thresholds.get("weak_cap_per_source")
+    if per_source is not None:
+        cap = float(per_source)
+        for source in SIGNAL_SOURCES:
+            total = round(sum(c["points"] for c in weak if c["source"] == source), 2)
+            if total > cap:
+                entries.append(_cap_entry(
+                    "source_cap", round(cap - total, 2),
+                    f"同一来源弱信号封顶：{SIGNAL_SOURCES[source]}的低/中等级发现合计 {total:g} 分，计 {cap:g} 分",
+                    source))
+    weak_cap = thresholds.get("weak_cap")
+    if weak_cap is not None:
+        total = round(sum(c["points"] for c in weak) + sum(e["points"] for e in entries), 2)
+        if total > float(weak_cap):
+            entries.append(_cap_entry("weak_cap", round(float(weak_cap) - total, 2),
+                                      f"弱信号封顶：低/中等级发现合计 {total:g} 分，计 {float(weak_cap):g} 分"))
+    return entries
 
 
 def score_all(findings: Iterable, institutions: dict[str, int], rules: Rules) -> dict[int, ScoreResult]:
@@ -176,9 +204,10 @@ def validate_rules(weights: dict[str, Any], thresholds: dict[str, Any]) -> None:
         raise InputError("thresholds need numbers for red, orange and yellow") from None
     if not (100 >= red > orange > yellow > 0):
         raise InputError(f"thresholds must satisfy 100 >= red > orange > yellow > 0 (got {red}, {orange}, {yellow})")
-    weak_cap = thresholds.get("weak_cap")
-    if weak_cap is not None and (not isinstance(weak_cap, (int, float)) or isinstance(weak_cap, bool) or weak_cap < 0):
-        raise InputError(f"weak_cap must be a number >= 0, not {weak_cap!r}")
+    for key in ("weak_cap", "weak_cap_per_source"):
+        cap = thresholds.get(key)
+        if cap is not None and (not isinstance(cap, (int, float)) or isinstance(cap, bool) or cap < 0):
+            raise InputError(f"{key} must be a number >= 0, not {cap!r}")
     sev = thresholds.get("alert_severity", "high")
     if sev not in SEVERITY_ORDER:
         raise InputError(f"alert_severity {sev!r} is not one of: {', '.join(SEVERITY_ORDER)}")
@@ -226,6 +255,9 @@ def new_rule_version(session, weights: dict[str, Any] | None = None, thresholds:
     current = active_rules(session)
     new_weights = {**current.weights, **(weights or {})}
     new_thresholds = {**current.thresholds, **(thresholds or {})}
+    # None removes a key: a weight falls back to "default", a cap is lifted.
+    new_weights = {k: v for k, v in new_weights.items() if v is not None}
+    new_thresholds = {k: v for k, v in new_thresholds.items() if v is not None}
     validate_rules(new_weights, new_thresholds)
     for row in session.exec(select(RuleSet).where(RuleSet.active == True)):  # noqa: E712
         row.active = False
@@ -417,7 +449,9 @@ def _parse_pairs(pairs: tuple[str, ...], what: str, numeric: bool = True) -> dic
         key, sep, value = pair.partition("=")
         if not sep or not key:
             raise InputError(f"{what} {pair!r}: expected KEY=VALUE")
-        if numeric and key != "alert_severity":
+        if numeric and value.lower() in ("none", "off"):
+            out[key] = None  # removes the key (e.g. the all-sources weak_cap)
+        elif numeric and key != "alert_severity":
             try:
                 out[key] = float(value)
             except ValueError:
@@ -430,7 +464,8 @@ def _parse_pairs(pairs: tuple[str, ...], what: str, numeric: bool = True) -> dic
 @rules_group.command("set")
 @click.option("--weight", "weights", multiple=True, metavar="KIND=W", help="Weight of a finding kind (repeatable).")
 @click.option("--threshold", "thresholds", multiple=True, metavar="BAND=SCORE",
-              help="Lower bound of red/orange/yellow, or alert_severity=LEVEL (repeatable).")
+              help="Lower bound of red/orange/yellow, weak_cap_per_source=N, weak_cap=N|none, "
+                   "or alert_severity=LEVEL (repeatable).")
 @click.option("--note", default=None, help="Why the rules change (kept with the version).")
 @click.option("--actor", default="cli", help="Who changes the rules (journaled).")
 @pass_ctx

@@ -64,6 +64,7 @@ class SweepContext:
     kind: str
     as_of: datetime  # effective: the replay date or the start time
     replay: bool
+    collect: bool = False  # a replay that still crawls and ingests first (see run_sweep)
     results: dict[str, Any] = field(default_factory=dict)
 
 
@@ -287,7 +288,7 @@ def _crawl_counts(summary: dict) -> dict:
 
 
 def stage_crawl(ctx: SweepContext) -> dict:
-    if ctx.replay:
+    if ctx.replay and not ctx.collect:
         raise StageSkipped("replay: the crawl would fetch the present")
     if ctx.kind == "light":
         raise StageSkipped("light sweep: no crawl")
@@ -297,7 +298,7 @@ def stage_crawl(ctx: SweepContext) -> dict:
 
 
 def stage_ingest(ctx: SweepContext) -> dict:
-    if ctx.replay:
+    if ctx.replay and not ctx.collect:
         raise StageSkipped("replay: new files are not ingested")
     drop = ctx.config.drop_path
     if not drop.is_dir():
@@ -465,8 +466,14 @@ def next_queued(config) -> int | None:
 
 def run_sweep(config, kind: str = "full", as_of: datetime | None = None, trigger: str = "cli", *,
               queued_id: int | None = None, stages: tuple[Stage, ...] | None = None,
-              requested_by: str | None = None, heartbeat_seconds: float = HEARTBEAT_SECONDS) -> SweepRun | None:
+              requested_by: str | None = None, heartbeat_seconds: float = HEARTBEAT_SECONDS,
+              collect: bool = False) -> SweepRun | None:
     """Run one sweep and return its finished :class:`SweepRun`.
+
+    A replay (``as_of``) skips crawl and ingest unless ``collect``: then it
+    fetches and ingests the present first and still judges only what was
+    available at ``as_of`` (every analysis filters ``available_at``), as a
+    bureau does when it starts monitoring sources that have a past.
 
     Raises :class:`SweepBusyError` when another sweep runs. With
     ``queued_id``, runs that queued request (kind and as_of from the row)
@@ -500,17 +507,20 @@ def run_sweep(config, kind: str = "full", as_of: datetime | None = None, trigger
                 session.add(run)
                 session.flush()
                 queued_id = run.id
-        return _execute(config, queued_id, kind, _aware(as_of), stages or DEFAULT_STAGES, heartbeat_seconds)
+        return _execute(config, queued_id, kind, _aware(as_of), stages or DEFAULT_STAGES, heartbeat_seconds,
+                        collect=collect)
     finally:
         lock.release()
 
 
-def _execute(config, run_id: int, kind: str, as_of: datetime | None, stages, heartbeat_seconds: float) -> SweepRun:
+def _execute(config, run_id: int, kind: str, as_of: datetime | None, stages, heartbeat_seconds: float,
+             collect: bool = False) -> SweepRun:
     from monitor.db import session_scope
 
     with session_scope(config) as session:
         started = _aware(session.get(SweepRun, run_id).started_at)
-    ctx = SweepContext(config=config, run_id=run_id, kind=kind, as_of=as_of or started, replay=as_of is not None)
+    ctx = SweepContext(config=config, run_id=run_id, kind=kind, as_of=as_of or started, replay=as_of is not None,
+                       collect=collect)
     beat = _Heartbeat(config, run_id, heartbeat_seconds)
     beat.start()
     record: dict[str, dict] = {}
@@ -575,9 +585,11 @@ def print_run(run: SweepRun) -> None:
 @click.command("sweep")
 @click.option("--light", is_flag=True, help="Light sweep: no crawl, detector findings carried over.")
 @click.option("--as-of", "as_of", default=None, metavar="DATE", help="Replay as of the end of DATE (YYYY-MM-DD).")
+@click.option("--collect", is_flag=True, help="With --as-of: crawl and ingest first (what is fetched now counts "
+              "only as far as it was available at DATE).")
 @click.option("--queue", is_flag=True, help="Only record a request; the scheduler process runs it.")
 @pass_ctx
-def sweep_command(ctx, light: bool, as_of: str | None, queue: bool) -> None:
+def sweep_command(ctx, light: bool, as_of: str | None, collect: bool, queue: bool) -> None:
     """Run the chain: crawl → ingest → detect → indicators → scores → alerts (one sweep at a time)."""
     import getpass
 
@@ -587,11 +599,13 @@ def sweep_command(ctx, light: bool, as_of: str | None, queue: bool) -> None:
     require_schema(cfg)
     when = parse_as_of(as_of, cfg.timezone) if as_of else None
     kind = "light" if light else "full"
+    if collect and (not when or light or queue):
+        raise InputError("--collect goes with --as-of, on a full sweep run now (not --light or --queue)")
     if queue:
         run = queue_sweep(cfg, kind, when, trigger="cli", requested_by=getpass.getuser())
         click.echo(f"queued sweep #{run.id} ({kind}); `monitor scheduler` will run it")
         return
-    run = run_sweep(cfg, kind, when, trigger="cli", requested_by=getpass.getuser())
+    run = run_sweep(cfg, kind, when, trigger="cli", requested_by=getpass.getuser(), collect=collect)
     print_run(run)
     if run.status == SweepStatus.FAILED.value:
         raise click.exceptions.Exit(1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timezone
 
 import pytest
@@ -48,15 +49,42 @@ def test_score_is_capped_at_100_with_a_visible_entry():
     assert result.band == "red"
 
 
-def test_weak_signals_alone_stay_below_orange():
-    kinds = ["yield_above_peers", "overdue_jump", "complaint_surge", "disclosure_mismatch", "capital_gap"]
-    weak = score_findings([fr(k, "medium") for k in kinds], RULES)
-    assert weak.score == DEFAULT_THRESHOLDS["weak_cap"] and weak.band == "yellow"
-    entry = next(c for c in weak.contributions if c["key"] == "weak_cap")
-    assert entry["points"] < 0 and sum(c["points"] for c in weak.contributions) == pytest.approx(weak.score)
-    strong = score_findings([fr(k, "medium") for k in kinds] + [fr("ponzi", "high")], RULES)
+def ind(kind, severity="medium", **kw):
+    return fr(kind, severity, detector=f"indicator.{kind}", **kw)
+
+
+def test_weak_signals_of_one_source_stay_below_orange():
+    cap = DEFAULT_THRESHOLDS["weak_cap_per_source"]
+    disclosure = [ind(k) for k in ("yield_above_peers", "overdue_jump", "disclosure_late", "borrower_concentration")]
+    weak = score_findings(disclosure, RULES)
+    assert sum(c["points"] for c in weak.contributions if c["key"] != "source_cap") > cap
+    assert weak.score == cap and weak.band == "yellow"
+    entry = next(c for c in weak.contributions if c["key"] == "source_cap")
+    assert entry["source"] == "disclosure" and entry["points"] < 0 and "信息披露" in entry["reason"]
+    assert sum(c["points"] for c in weak.contributions) == pytest.approx(weak.score)
+    flows = score_findings([fr(k, "medium") for k in ("ponzi", "fund_pool", "scatter_gather")], RULES)
+    assert flows.score == cap and {c["source"] for c in flows.contributions} == {"flows"}
+    strong = score_findings(disclosure + [fr("ponzi", "high")], RULES)
     assert strong.band in ("orange", "red") and strong.score == pytest.approx(
-        DEFAULT_THRESHOLDS["weak_cap"] + DEFAULT_WEIGHTS["severity.high"] * DEFAULT_WEIGHTS["ponzi"])
+        cap + DEFAULT_WEIGHTS["severity.high"] * DEFAULT_WEIGHTS["ponzi"])
+
+
+def test_weak_signals_of_independent_sources_add_up():
+    # the shape of a capital-flight fraud three months before it collapsed (simulated seed 41)
+    findings = [fr("capital_flight", "medium"), ind("yield_above_peers"), ind("frequent_changes"),
+                ind("litigation", key="lawsuit")]
+    result = score_findings(findings, RULES)
+    assert {c["source"] for c in result.contributions} == {"flows", "disclosure", "registry", "public"}
+    assert not [c for c in result.contributions if c["points"] < 0]
+    assert result.score == pytest.approx(sum(
+        DEFAULT_WEIGHTS["severity.medium"] * DEFAULT_WEIGHTS[k]
+        for k in ("capital_flight", "yield_above_peers", "frequent_changes", "litigation")))
+    assert result.band == "orange"
+    # the all-sources cap of rule version 1 held the same findings in yellow
+    v1 = Rules(version=1, weights=dict(DEFAULT_WEIGHTS), thresholds={**DEFAULT_THRESHOLDS, "weak_cap": 25.0})
+    held = score_findings(findings, v1)
+    assert held.score == 25 and held.band == "yellow"
+    assert [c["key"] for c in held.contributions if c["points"] < 0] == ["weak_cap"]
 
 
 def test_bands_and_warned():
@@ -115,6 +143,14 @@ def test_rules_cli_set_and_show(sqlite_store, capsys, monkeypatch):
     assert main(["rules", "show", "--json"]) == 0
     out = capsys.readouterr().out
     assert '"version": 2' in out and '"site_down": 2.0' in out
+    # a cap can be set and lifted again ("none" removes the key)
+    assert main(["rules", "set", "--threshold", "weak_cap=25"]) == 0
+    assert main(["rules", "set", "--threshold", "weak_cap=none", "--threshold", "weak_cap_per_source=12"]) == 0
+    capsys.readouterr()
+    assert main(["rules", "show", "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["version"] == 4 and "weak_cap" not in shown["thresholds"]
+    assert shown["thresholds"]["weak_cap_per_source"] == 12
 
 
 def test_backtest_reports_first_warning_and_alerts_per_sweep(sqlite_store):
@@ -126,7 +162,7 @@ def test_backtest_reports_first_warning_and_alerts_per_sweep(sqlite_store):
         s.add(Institution(name="甲", name_norm="甲", uscc=a))
         s.add(Institution(name="乙", name_norm="乙", uscc=b))
         v1 = active_rules(s)
-        new_rule_version(s, weights={"yield_above_peers": 5.0}, thresholds={"weak_cap": 50})
+        new_rule_version(s, weights={"yield_above_peers": 5.0}, thresholds={"weak_cap_per_source": 50})
     dates = [datetime(2018, m, 28, tzinfo=timezone.utc) for m in (5, 6, 7)]
     # what the detectors/indicators see at each date (hand-built)
     script = {dates[0]: [fr("yield_above_peers", "medium", uscc=a)],

@@ -299,3 +299,25 @@ def test_ingest_stage_takes_new_files_from_the_drop_folder(sqlite_store):
     assert first.stages["ingest"]["counts"]["rows_new"] == 2 and first.stages["ingest"]["counts"]["files"] == 1
     second = run_sweep(sqlite_store, stages=stages)  # nothing new: the file is known by its sha256
     assert second.stages["ingest"]["counts"]["rows_new"] == 0
+
+
+def test_replay_collects_only_when_asked(sqlite_store, capsys, monkeypatch):
+    from monitor.cli import main
+
+    uscc = uscc_for(2)
+    with session_scope(sqlite_store) as s:
+        s.add(Institution(name="乙", name_norm="乙", uscc=uscc))
+    folder = sqlite_store.drop_path / "transfers" / uscc
+    folder.mkdir(parents=True)
+    (folder / "2018-02.csv").write_text(
+        "交易流水号,交易时间,交易金额,付款账号,收款账号,摘要\n"
+        "T1,2018-02-02 10:00:00,1000.00,6222000000000001,4418000000000001,出借\n", encoding="utf-8")
+    stages = tuple(s for s in DEFAULT_STAGES if s[0] == "ingest")
+    as_of = datetime(2018, 3, 5, 15, 59, 59, tzinfo=timezone.utc)
+    replay = run_sweep(sqlite_store, as_of=as_of, stages=stages)
+    assert replay.stages["ingest"]["status"] == "skipped" and "replay" in replay.stages["ingest"]["reason"]
+    collected = run_sweep(sqlite_store, as_of=as_of, stages=stages, collect=True)
+    assert collected.status == "succeeded" and collected.stages["ingest"]["counts"]["rows_new"] == 1
+    monkeypatch.setenv("MONITOR_INSTANCE_DIR", str(sqlite_store.instance_path))
+    assert main(["sweep", "--collect"]) == 2  # --collect needs --as-of
+    assert "--collect goes with --as-of" in capsys.readouterr().err
