@@ -8,6 +8,7 @@ ingest (which reads transfer headers). Labels are matched after
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 
@@ -258,6 +259,20 @@ def evidence_label(key: str, zh: bool = True) -> str:
     if metric is not None:
         return metric.label if zh else _readable(key)
     return key
+
+
+# Related-party evidence names nodes as ``name (kind:id)`` (graphs.build.label) or by the bare key.
+NODE_KINDS: dict[str, tuple[str, str]] = {"institution": ("机构", "institution"), "company": ("企业", "company"),
+                                          "person": ("自然人", "person")}
+_NODE_KEY = re.compile(r"\b(institution|company|person):(\w+)")
+
+
+def node_label(text: str, zh: bool = True) -> str:
+    """Node keys inside an evidence path or edge end for people: ``company:4`` → ``企业#4``."""
+    def name(m: re.Match) -> str:
+        kind = NODE_KINDS[m.group(1)][0 if zh else 1]
+        return f"{kind} {m.group(2)}" if m.group(1) == "institution" else f"{kind}#{m.group(2)}"
+    return _NODE_KEY.sub(name, text)
 
 
 def evidence_code(value: str, zh: bool = True) -> str:

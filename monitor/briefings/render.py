@@ -14,6 +14,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from monitor.errors import InputError
+from monitor.vocab import node_label
 
 from . import labels
 
@@ -64,7 +65,7 @@ def environment() -> Environment:
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters.update(money=labels.money, number=labels.number, pct=labels.pct, metric=labels.metric_value,
                        band=labels.band_zh, plain=labels.plain, evidence_metric=labels.evidence_metric_zh,
-                       detector=labels.detector_zh, pattern=labels.pattern_zh, metric_name=labels.metric_zh,
+                       detector=labels.detector_zh, node=node_label, pattern=labels.pattern_zh, metric_name=labels.metric_zh,
                        short=lambda s, n=12: (s or "")[:n], zh=lambda v, table: table.get(v, v) if v else "—")
     env.globals.update(L=labels, BANDS=labels.BANDS, BAND_COLOURS=labels.BAND_COLOURS)
     return env

@@ -13,7 +13,7 @@ from sqlmodel import Session
 
 from monitor.access import Scope, has_role
 from monitor.db import get_engine
-from monitor.vocab import ACCOUNT_ROLES, PATTERN_ZH, evidence_code, evidence_label
+from monitor.vocab import ACCOUNT_ROLES, PATTERN_ZH, evidence_code, evidence_label, node_label
 
 BAND_LABELS = {"red": _l("red"), "orange": _l("orange"), "yellow": _l("yellow"), "green": _l("green")}
 STATUS_LABELS = {"new": _l("new"), "investigating": _l("investigating"), "escalated": _l("escalated"),
@@ -157,6 +157,7 @@ def install_filters(app) -> None:
 
     app.jinja_env.filters["money"] = format_money  # the same in every locale
     app.jinja_env.filters["metric"] = lambda v: format_metric(v, loc().startswith("zh"))
+    app.jinja_env.filters["node"] = lambda v: node_label(str(v), loc().startswith("zh"))
     app.jinja_env.filters["day"] = lambda v: format_day(v, loc())
     app.jinja_env.filters["moment"] = lambda v: format_moment(v, monitor_config().timezone, loc())
     labels = {"band": BAND_LABELS, "status": STATUS_LABELS, "reason": REASON_LABELS, "severity": SEVERITY_LABELS,

@@ -95,3 +95,12 @@ def test_labels_fall_back_to_disclosure_metrics_and_leave_other_keys_alone():
     assert evidence_code("amount_overdue_rate") == "金额逾期率"
     assert evidence_label("6222001") == "6222001" and evidence_label("2018-05") == "2018-05"
     assert evidence_label("gathered_share", zh=False) == "share gathered"
+
+
+def test_node_keys_in_related_party_paths_are_named():
+    from monitor.vocab import node_label
+
+    path = "恒银网贷 (institution:91440305CQP000065L) → 恒银控股 (company:4) → 张三 (person:12)"
+    assert node_label(path) == "恒银网贷 (机构 91440305CQP000065L) → 恒银控股 (企业#4) → 张三 (自然人#12)"
+    assert node_label("company:135", zh=False) == "company#135"
+    assert node_label("6222001") == "6222001"  # account numbers stay as they are
