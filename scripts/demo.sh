@@ -18,19 +18,28 @@ echo $! > demo-city/serve.pid
 for _ in $(seq 50); do python -c "import urllib.request,sys; urllib.request.urlopen(sys.argv[1], timeout=1)" "http://127.0.0.1:$SIM_PORT/robots.txt" 2>/dev/null && break; sleep 0.2; done
 echo "simulated web: http://127.0.0.1:$SIM_PORT/  (sources: demo-city/sources.csv; stop: kill \$(cat demo-city/serve.pid))"
 echo
-echo "== 3. the chain: one full sweep (crawl the served city, ingest demo-city/transfers, detect, indicators, scores, alerts)"
+echo "== 3. the chain, replayed over the city's past (the simulated city lives in 2016-2018)"
 export MONITOR_CRAWL_BASE_URL="http://127.0.0.1:$SIM_PORT" MONITOR_DROP_DIR="$PWD/demo-city/transfers"
 export MONITOR_CRAWL_DELAY=0 MONITOR_CRAWL_AUTOTHROTTLE=false MONITOR_CRAWL_CONCURRENCY_PER_HOST=16
 python -c "from monitor.config import load_config; from crawlers.run import load_sources, read_sources_csv; print(load_sources(load_config(), read_sources_csv('demo-city/sources.csv')), 'sources known')"
-monitor sweep || echo "(the sweep failed: see the stage table above)"
-# The simulated city lives in the past: replay as of its last month end + 5 days, as the bureau saw it then.
-END=$(python -c "
-import json, calendar, datetime
-t = json.load(open('demo-city/truth.json')); y, m = map(int, t['start'].split('-')[:2])
-y, m = divmod(y * 12 + m - 1 + int(t['months']) - 1, 12); m += 1
-print(datetime.date(y, m, calendar.monthrange(y, m)[1]) + datetime.timedelta(days=5))")
-echo "== 4. replay as of $END"
-monitor sweep --as-of "$END" || true
+# Sweep dates: 5 days after each month end of the city's last REPLAY_MONTHS months. The first sweep
+# also crawls the served city and ingests demo-city/transfers (--collect); every sweep judges only
+# what was available at its date, so score history and alerts unfold as the bureau would have seen them.
+REPLAY_MONTHS="${REPLAY_MONTHS:-12}"
+DATES=$(python -c "
+import json, calendar, datetime, sys
+t = json.load(open('demo-city/truth.json')); y0, m0 = map(int, t['start'].split('-')[:2]); n = int(t['months'])
+for i in range(max(0, n - int(sys.argv[1])), n):
+    y, m = divmod(y0 * 12 + m0 - 1 + i, 12); m += 1
+    print(datetime.date(y, m, calendar.monthrange(y, m)[1]) + datetime.timedelta(days=5))" "$REPLAY_MONTHS")
+FIRST=$(echo "$DATES" | head -1); END=$(echo "$DATES" | tail -1)
+echo "-- sweep as of $FIRST, collecting first (crawl + ingest)"
+monitor sweep --as-of "$FIRST" --collect || echo "(the sweep failed: see the stage table above)"
+for d in $(echo "$DATES" | tail -n +2); do
+  echo "-- sweep as of $d"
+  monitor sweep --as-of "$d" | sed -n 1p || true
+done
+echo "== 4. open alerts as of $END"
 monitor alerts list --open | tail -12
 echo "(triage: monitor alerts show ID / triage / assign / note / close; rules: monitor rules show / set)"
 echo
