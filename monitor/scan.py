@@ -12,7 +12,6 @@ Nothing is written to the store.
 from __future__ import annotations
 
 import json
-import tempfile
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -49,16 +48,9 @@ def read_aggregated(path: str | Path, mapping: dict[str, str] | None = None):
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{path}: no such file")
-    with tempfile.TemporaryDirectory(prefix="monitor-scan-") as tmp, duckdb.connect() as con:
-        _, newlines = ingest.scan_file(path)
-        layout, line_sql = ingest._load(con, path, mapping, newlines, Path(tmp))
-        bad = con.execute(f"SELECT {line_sql}, {ingest._BAD_SQL} AS bad, time_raw, amount_raw FROM clean c "
-                          f"WHERE bad IS NOT NULL ORDER BY c.rowid LIMIT 1").fetchone()
-        if bad:
-            line, name, time_raw, amount_raw = bad
-            value = time_raw if name == "txn_time" else amount_raw if name == "amount" else ""
-            raise InputError(f"{path}: line {line}, column {layout.header_of(name)!r} ({name}): "
-                             f"{ingest._bad_message(name, value)}")
+    with duckdb.connect() as con:
+        # The ingest's parser and checks: a bad row raises InputError naming file, line and column.
+        ingest.load_validated(con, path, mapping)
         return _arrow(con.sql(_AGGREGATE_SQL))
 
 
