@@ -344,11 +344,26 @@ def stage_detect(ctx: SweepContext) -> dict:
         return _carry_over_detector_findings(ctx)
     from graphs.run import detect
 
-    return store_findings(ctx.config, ctx.run_id, ctx.as_of, list(detect(ctx.config, ctx.as_of)))
+    try:
+        results = list(detect(ctx.config, ctx.as_of))
+    except Exception:
+        # The stage is recorded as failed, but the sweep keeps the last known detector findings:
+        # without them every score would drop and alerts would reopen on the next good sweep.
+        try:
+            carried = _carry_over_detector_findings(ctx)
+            log.warning("sweep %s: detectors failed; %s detector findings of sweep #%s carried over",
+                        ctx.run_id, carried["carried_over"], carried["from_sweep"])
+        except StageSkipped:
+            pass
+        raise
+    return store_findings(ctx.config, ctx.run_id, ctx.as_of, results)
 
 
 def _carry_over_detector_findings(ctx: SweepContext) -> dict:
-    """A light sweep copies the detector findings of the latest earlier sweep that stored some."""
+    """Copy the detector findings of the latest earlier sweep whose detect stage succeeded.
+
+    That sweep may have found nothing: then nothing is carried (older findings are not revived).
+    """
     from sqlmodel import select
 
     from monitor.db import session_scope
@@ -356,10 +371,15 @@ def _carry_over_detector_findings(ctx: SweepContext) -> dict:
 
     not_indicator = ~Finding.detector.startswith("indicator.")
     with session_scope(ctx.config) as session:
-        source = session.exec(select(Finding.sweep_id).where(not_indicator, Finding.sweep_id < ctx.run_id)
-                              .order_by(Finding.sweep_id.desc())).first()
+        source = None
+        earlier = session.exec(select(SweepRun).where(SweepRun.id < ctx.run_id, SweepRun.finished_at.is_not(None))
+                               .order_by(SweepRun.id.desc()))
+        for run in earlier:
+            if ((run.stages or {}).get("detect") or {}).get("status") == "ok":
+                source = run.id
+                break
         if source is None:
-            raise StageSkipped("light sweep: no earlier detector findings to carry over")
+            raise StageSkipped("light sweep: no earlier sweep with detector findings to carry over")
         rows = list(session.exec(select(Finding).where(not_indicator, Finding.sweep_id == source)))
         for f in rows:
             session.add(Finding(sweep_id=ctx.run_id, detector=f.detector, kind=f.kind, institution_id=f.institution_id,

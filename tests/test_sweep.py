@@ -321,3 +321,40 @@ def test_replay_collects_only_when_asked(sqlite_store, capsys, monkeypatch):
     monkeypatch.setenv("MONITOR_INSTANCE_DIR", str(sqlite_store.instance_path))
     assert main(["sweep", "--collect"]) == 2  # --collect needs --as-of
     assert "--collect goes with --as-of" in capsys.readouterr().err
+
+
+def test_detector_findings_carried_from_the_last_sweep_whose_detectors_ran(sqlite_store, monkeypatch):
+    import graphs.run
+    from monitor.findings import FindingResult
+
+    uscc = uscc_for(3)
+    with session_scope(sqlite_store) as s:
+        s.add(Institution(name="丙", name_norm="丙", uscc=uscc))
+    found = [FindingResult(detector="ponzi", kind="ponzi", institution_uscc=uscc, severity="high", score=25,
+                           title="借新还旧", key="k")]
+    outcome = {"detect": lambda config, as_of: list(found)}
+    monkeypatch.setattr(graphs.run, "detect", lambda config, as_of: outcome["detect"](config, as_of))
+    stages = tuple(s for s in DEFAULT_STAGES if s[0] == "detect")
+
+    def detector_findings(run):
+        with session_scope(sqlite_store) as s:
+            return [f.kind for f in s.exec(select(Finding).where(Finding.sweep_id == run.id))]
+
+    first = run_sweep(sqlite_store, stages=stages)
+    assert first.status == "succeeded" and detector_findings(first) == ["ponzi"]
+
+    def broken(config, as_of):
+        raise RuntimeError("graph store unreadable")
+    outcome["detect"] = broken
+    failed = run_sweep(sqlite_store, stages=stages)
+    assert failed.status == "failed" and "graph store unreadable" in failed.stages["detect"]["error"]
+    assert detector_findings(failed) == ["ponzi"]  # kept, so scores do not drop because detectors failed
+    light = run_sweep(sqlite_store, kind="light", stages=stages)
+    assert light.stages["detect"]["counts"] == {"carried_over": 1, "from_sweep": first.id}
+
+    outcome["detect"] = lambda config, as_of: []  # the pattern is gone
+    clean = run_sweep(sqlite_store, stages=stages)
+    assert clean.status == "succeeded" and detector_findings(clean) == []
+    light = run_sweep(sqlite_store, kind="light", stages=stages)
+    assert light.stages["detect"]["counts"] == {"carried_over": 0, "from_sweep": clean.id}
+    assert detector_findings(light) == []  # older findings are not revived
