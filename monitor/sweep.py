@@ -41,6 +41,7 @@ from monitor.errors import InputError, MonitorError
 from monitor.models import SweepRun, SweepStatus, utcnow
 
 log = logging.getLogger(__name__)
+MAX_STAGE_ERRORS = 20  # error lines kept per stage in SweepRun.stages
 
 HEARTBEAT_SECONDS = 15.0
 PG_LOCK_KEY = 0x6D6F6E69746F72  # "monitor": one advisory lock for sweeps
@@ -284,6 +285,17 @@ def _crawl_counts(summary: dict) -> dict:
         counts["sources"] = len(summary.get("sources") or [])
         if isinstance(summary.get("seconds"), (int, float)):
             counts["crawl_seconds"] = summary["seconds"]
+        # The reasons, not only the totals: which source failed how (the first pages of each).
+        errors = []
+        for src in summary.get("sources") or []:
+            if not isinstance(src, dict):
+                continue
+            for item in (src.get("errors_detail") or [])[:3] + (src.get("unreadable_detail") or [])[:3]:
+                errors.append(f"source #{src.get('source_id')} {item.get('url')}: {item.get('reason')}")
+            if src.get("stopped"):
+                errors.append(f"source #{src.get('source_id')} {src.get('url')}: {src['stopped']}")
+        if errors:
+            counts["error_detail"] = errors[:MAX_STAGE_ERRORS]  # "errors" is the crawl's count
     return counts
 
 
@@ -315,7 +327,7 @@ def stage_ingest(ctx: SweepContext) -> dict:
         counts["rows_new"] = counts.get("rows_new", 0) + (r.rows_new or 0)
     errors = [f"{r.path}: {r.error}" for r in results if getattr(r, "error", None)]
     if errors:
-        counts["errors"] = errors[:20]
+        counts["errors"] = errors[:MAX_STAGE_ERRORS]
     return counts
 
 

@@ -281,6 +281,14 @@ def test_crawl_counts_prefer_the_summary_totals():
                "sources": [{"source_id": 7, "pages": 4}, {"source_id": 9, "pages": 6}]}
     assert _crawl_counts(summary) == {"pages": 10, "errors": 1, "sources": 2, "crawl_seconds": 3.5}
     assert _crawl_counts({"sources": [{"pages": 4}, {"pages": 6}]}) == {"pages": 10, "sources": 2}
+    broken = {"totals": {"pages": 3, "errors": 5}, "sources": [
+        {"source_id": 4, "url": "http://p4/", "pages": 3, "errors": 5, "stopped": "stopped after 5 errors",
+         "errors_detail": [{"url": "http://p4/a", "reason": "HTTP 500"}],
+         "unreadable_detail": [{"url": "http://p4/b", "reason": "truncated body"}]}]}
+    counts = _crawl_counts(broken)
+    assert counts["errors"] == 5 and counts["error_detail"] == [
+        "source #4 http://p4/a: HTTP 500", "source #4 http://p4/b: truncated body",
+        "source #4 http://p4/: stopped after 5 errors"]
 
 
 def test_ingest_stage_takes_new_files_from_the_drop_folder(sqlite_store):
