@@ -215,9 +215,11 @@ def label(G: nx.Graph, node: str) -> str:
 
 
 # --------------------------------------------------------------------------- fund flows
-@dataclass(frozen=True, slots=True)
+# Not frozen: a big city builds millions of edges and a frozen dataclass costs ~4x more to
+# construct (``object.__setattr__`` per field). Edges are read-only by convention; hashable by value.
+@dataclass(slots=True, unsafe_hash=True)
 class FlowEdge:
-    """Aggregated transfers from one account to another in one period."""
+    """Aggregated transfers from one account to another in one period (treat as read-only)."""
 
     src: str
     dst: str
@@ -286,7 +288,35 @@ def flow_edges(rows: Any) -> Iterator[FlowEdge]:
 
 
 def _table_edges(table) -> Iterator[FlowEdge]:
-    """Fast path for :meth:`TransferStore.aggregate_edges` tables: column-wise, no per-row dicts."""
+    """Fast path for :meth:`TransferStore.aggregate_edges` tables: column-wise, no per-row dicts.
+
+    Periods, ISO times and purpose labels are formatted by Arrow compute kernels and account
+    numbers interned once per distinct value, so Python only assembles the edges.
+    """
+    import pyarrow as pa
+
+    if table.num_rows == 0:
+        return
+    table = table.combine_chunks()
+    period, first, last = (table.column(c) for c in ("period", "first_time", "last_time"))
+    if not (pa.types.is_date(period.type) and period.null_count == 0
+            and pa.types.is_timestamp(first.type) and pa.types.is_timestamp(last.type)
+            and first.type.tz is None and last.type.tz is None and first.type.unit == last.type.unit == "us"):
+        yield from _table_edges_rows(table)  # unusual types (freq="all", strings…): row by row
+        return
+    src = _interned(table.column("payer_account"))
+    dst = _interned(table.column("payee_account"))
+    months = _formatted(period, "%Y-%m")
+    firsts, lasts = _iso_column(first), _iso_column(last)
+    amounts = [float(a) for a in table.column("amount").to_pylist()]
+    counts = [int(c) for c in table.column("count").to_pylist()]
+    labels = (_purpose_labels(table.column("purposes")) if "purposes" in table.column_names
+              else [()] * table.num_rows)
+    yield from map(FlowEdge, src, dst, months, amounts, counts, firsts, lasts, labels)
+
+
+def _table_edges_rows(table) -> Iterator[FlowEdge]:
+    """Row-by-row conversion of an aggregated-edge table (the reference for :func:`_table_edges`)."""
     from sys import intern
 
     cols = table.to_pydict()
@@ -305,6 +335,69 @@ def _table_edges(table) -> Iterator[FlowEdge]:
             month = periods[period] = _period(period)
         # Interned: an account appears in many edges; one string each keeps a big city in memory.
         yield FlowEdge(intern(src), intern(dst), month, float(amount), int(count), _iso(first), _iso(last), labels)
+
+
+def _interned(column) -> list:
+    """Values of a string column, one interned string object per distinct value."""
+    import pyarrow.compute as pc
+    from sys import intern
+
+    encoded = pc.dictionary_encode(column)
+    if hasattr(encoded, "combine_chunks"):
+        encoded = encoded.combine_chunks()
+    values = [None if v is None else intern(v) for v in encoded.dictionary.to_pylist()]
+    return [None if i is None else values[i] for i in encoded.indices.to_pylist()]
+
+
+def _formatted(column, fmt: str) -> list:
+    """Distinct values formatted once (few distinct periods per table)."""
+    import pyarrow.compute as pc
+
+    encoded = pc.dictionary_encode(column)
+    if hasattr(encoded, "combine_chunks"):
+        encoded = encoded.combine_chunks()
+    values = pc.strftime(encoded.dictionary, format=fmt).to_pylist()
+    return [values[i] for i in encoded.indices.to_pylist()]
+
+
+def _iso_column(column) -> list[str]:
+    """``datetime.isoformat()`` of a naive microsecond timestamp column ("" for NULL), by Arrow casts.
+
+    Casting is ~25x faster than ``pc.strftime``; isoformat() prints microseconds only when they
+    are not zero, as the cast of the whole-second values does.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    seconds = column.cast(pa.timestamp("s"), safe=False)
+    text = pc.replace_substring(seconds.cast(pa.string()), " ", "T", max_replacements=1)
+    fractional = pc.not_equal(seconds.cast(column.type), column)
+    if pc.any(fractional).as_py():
+        full = pc.replace_substring(column.cast(pa.string()), " ", "T", max_replacements=1)
+        text = pc.if_else(fractional, full, text)
+    return text.fill_null("").to_pylist()
+
+
+def _purpose_labels(column) -> list[tuple[str, ...]]:
+    """Sorted distinct non-empty labels per row of a list<string> column."""
+    import pyarrow.compute as pc
+
+    if pc.list_flatten(column).null_count:
+        cache: dict[tuple, tuple[str, ...]] = {}
+        out = []
+        for ps in column.to_pylist():
+            key = tuple(ps) if ps else ()
+            if key not in cache:
+                cache[key] = tuple(sorted({x for x in key if x}))
+            out.append(cache[key])
+        return out
+    # Few distinct label sets: join each row's list into one string and convert each distinct string once.
+    joined = pc.binary_join(column, "\x1f").fill_null("")
+    encoded = pc.dictionary_encode(joined)
+    if hasattr(encoded, "combine_chunks"):
+        encoded = encoded.combine_chunks()
+    labels = [tuple(sorted({x for x in s.split("\x1f") if x})) for s in encoded.dictionary.to_pylist()]
+    return [labels[i] for i in encoded.indices.to_pylist()]
 
 
 def flow_graph(edges: Any, accounts: Mapping[str, Mapping[str, Any]] | None = None, *,

@@ -26,7 +26,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
+from operator import attrgetter
 from typing import Any, Iterable, Mapping
 
 from graphs.build import FlowEdge, flow_edges, holder_key
@@ -154,6 +155,59 @@ class PlatformFlows:
     def out_of(self, account: str) -> list[FlowEdge]:
         return [e for e in self.edges if e.src == account]
 
+    # Subsets of ``edges`` the detectors scan, each in the order of ``edges`` (so sums over them
+    # add the same floats in the same order as a scan of all edges would). Computed once per view
+    # instead of once per detector; a view is not modified after it is built.
+    @cached_property
+    def platform_out(self) -> list[FlowEdge]:
+        """Edges paid by a platform account (custody included)."""
+        own = self.platform_accounts
+        return [e for e in self.edges if e.src in own]
+
+    @cached_property
+    def platform_in(self) -> list[FlowEdge]:
+        """Edges paid to a platform account (custody included)."""
+        own = self.platform_accounts
+        return [e for e in self.edges if e.dst in own]
+
+    @cached_property
+    def custody_edges(self) -> list[FlowEdge]:
+        """Edges paid by or to the custody account."""
+        c = self.custody
+        return [e for e in self.edges if e.src == c or e.dst == c]
+
+    @cached_property
+    def borrower_edges(self) -> list[FlowEdge]:
+        """Loans (custody → borrower), repayments (borrower → custody) and borrowers' onward payments."""
+        c, b = self.custody, self.borrowers
+        return [e for e in self.edges if (e.src == c and e.dst in b) or e.src in b]
+
+    @cached_property
+    def _period_index(self) -> dict[str, list[int]]:
+        out: dict[str, list[int]] = defaultdict(list)
+        for i, e in enumerate(self.edges):
+            out[e.period].append(i)
+        return dict(out)
+
+    def in_period(self, period: str) -> list[FlowEdge]:
+        """Edges of one period, in the order of ``edges``."""
+        edges = self.edges
+        return [edges[i] for i in self._period_index.get(period, ())]
+
+    def in_periods(self, periods) -> list[FlowEdge]:
+        """Edges of the given periods, in the order of ``edges``."""
+        index = self._period_index
+        chosen = sorted(i for q in set(periods) for i in index.get(q, ()))
+        edges = self.edges
+        return [edges[i] for i in chosen]
+
+
+def _edge_list(edges: Any) -> list[FlowEdge]:
+    """A new list of :class:`FlowEdge` (a list of them is copied without re-normalising each edge)."""
+    if isinstance(edges, list) and set(map(type, edges)) <= {FlowEdge}:
+        return list(edges)
+    return list(flow_edges(edges))
+
 
 def build_platform_flows(edges: Iterable[Any], accounts: Mapping[str, Mapping[str, Any]] | None = None, *,
                          uscc: str | None = None, name: str | None = None,
@@ -188,18 +242,19 @@ def build_platform_flows(edges: Iterable[Any], accounts: Mapping[str, Mapping[st
     (['L1'], ['B1'], 5.0)
     """
     accounts = dict(accounts or {})
-    edges = list(flow_edges(edges))
+    edges = _edge_list(edges)
     related = related or RelatedIndex()
     own = set(platform_accounts)
     partners: dict[str, set[str]] = defaultdict(set)
-    for e in edges:
-        partners[e.src].add(e.dst)
-        partners[e.dst].add(e.src)
+    for src, dst in set(map(attrgetter("src", "dst"), edges)):  # distinct pairs: lenders pay custody every month
+        partners[src].add(dst)
+        partners[dst].add(src)
     if uscc:
         own |= {a for a in partners if (accounts.get(a) or {}).get("holder_id") == uscc}
     if custody is None:
         pool = [a for a in own if a in partners] or list(partners)
-        custody = max(pool, key=lambda a: (len(partners[a]), a)) if pool else None
+        # the most counterparties, ties to the greatest account number
+        custody = max(zip(map(len, map(partners.__getitem__, pool)), pool))[1] if pool else None
     own.discard(None)
     if custody:
         own.add(custody)
@@ -230,12 +285,13 @@ def build_platform_flows(edges: Iterable[Any], accounts: Mapping[str, Mapping[st
                 first_out[other] = e.first
 
     tied: dict[str, tuple[str, list[str]]] = {}
+    indexed = bool(related.by_id or related.by_name)
     for account in set(partners) | own:
-        info = accounts.get(account) or {}
         if account in own:
             tied[account] = ("platform", [])
             continue
-        hit = related.match(info.get("holder_name"), info.get("holder_id"))
+        info = accounts.get(account) or {}
+        hit = related.match(info.get("holder_name"), info.get("holder_id")) if indexed else None
         if hit:
             tied[account] = (f"related_{hit[0]}", hit[1])
         elif is_offshore_like(info.get("holder_name")):
@@ -266,32 +322,34 @@ def build_platform_flows(edges: Iterable[Any], accounts: Mapping[str, Mapping[st
     seen_lender_month: dict[str, str] = {}
     seen_borrower_month: dict[str, str] = {}
     for e in edges:
-        m = months[e.period]
-        if e.src in lenders and e.dst in own:
+        src, dst, period = e.src, e.dst, e.period
+        m = months[period]
+        src_own = src in own
+        if src in lenders and dst in own:
             m.lender_in += e.amount
-            if e.src not in seen_lender_month or e.period < seen_lender_month[e.src]:
-                seen_lender_month[e.src] = e.period
-        elif e.dst == custody and e.src != custody:
-            if e.src in borrowers:
+            if src not in seen_lender_month or period < seen_lender_month[src]:
+                seen_lender_month[src] = period
+        elif dst == custody and src != custody:
+            if src in borrowers:
                 m.repay_in += e.amount
-            elif e.src in own:
+            elif src_own:
                 m.platform_in += e.amount
             else:
                 m.other_in += e.amount
-        elif e.src in own and e.dst not in own:
-            if e.dst in lenders:
+        elif src_own and dst not in own:
+            if dst in lenders:
                 m.payout_out += e.amount
-            elif e.src != custody:
+            elif src != custody:
                 continue  # the platform's own spending from its general account
-            elif e.dst in borrowers:
+            elif dst in borrowers:
                 m.disburse_out += e.amount
-                if e.dst not in seen_borrower_month or e.period < seen_borrower_month[e.dst]:
-                    seen_borrower_month[e.dst] = e.period
-            elif e.dst in tied:
+                if dst not in seen_borrower_month or period < seen_borrower_month[dst]:
+                    seen_borrower_month[dst] = period
+            elif dst in tied:
                 m.tied_out += e.amount
             else:
                 m.other_out += e.amount
-        elif e.src == custody and e.dst in own and e.dst != custody:
+        elif src == custody and dst in own and dst != custody:
             m.tied_out += e.amount
     for period in seen_lender_month.values():
         months[period].new_lenders += 1

@@ -16,6 +16,7 @@ load once and cut many times.
 from __future__ import annotations
 
 import logging
+import os
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -84,32 +85,51 @@ class CityData:
 
     def partitions(self, as_of: datetime, k: int = 3) -> Iterator[Inputs]:
         """One :class:`Inputs` per institution with only what was available at ``as_of``."""
+        cut = self.cut(as_of, k)
+        for inst in self.institutions:
+            yield self.partition(inst, cut)
+
+    def cut(self, as_of: datetime, k: int = 3) -> "Cut":
+        """What every partition at ``as_of`` shares: the registry graph, facts, peer figures."""
         from monitor.transfers import to_cst
 
         as_of = as_utc(as_of)
         G = self.registry.graph(as_of)
         facts = {u: [f for f in fs if as_utc(f["available_at"]) <= as_of] for u, fs in self.facts.items()}
-        peers = peer_context(facts)
         as_of_cst = to_cst(as_of)
-        current = f"{as_of_cst.year:04d}-{as_of_cst.month:02d}"
         # available_at = transaction day + 1 day 00:00 CST <= as_of  <=>  transaction day < as_of's CST day
-        as_of_day = as_of_cst.date().isoformat()
-        for inst in self.institutions:
-            uscc = inst["uscc"]
-            accounts = self.accounts
-            if self.loader is not None and uscc not in self.edges:
-                loaded, holders = self.loader(uscc)
-                accounts = {**holders, **self.accounts}
-            else:
-                loaded = self.edges.get(uscc, ())
-            edges = [e for e in loaded if _visible(e, as_of_day, current)]
-            registry = component(G, uscc)
-            flows = None
-            if edges:
-                flows = build_platform_flows(edges, accounts, uscc=uscc, name=inst.get("name"),
-                                             platform_accounts=self.owned.get(uscc, ()),
-                                             related=related_index(registry, uscc, k=k))
-            yield Inputs(uscc, inst.get("name"), flows, registry, facts.get(uscc, []), peers, G)
+        return Cut(G, facts, peer_context(facts), f"{as_of_cst.year:04d}-{as_of_cst.month:02d}",
+                   as_of_cst.date().isoformat(), k)
+
+    def partition(self, inst: dict, cut: "Cut") -> Inputs:
+        """The :class:`Inputs` of one institution (an element of :attr:`institutions`) at a cut."""
+        uscc = inst["uscc"]
+        accounts = self.accounts
+        if self.loader is not None and uscc not in self.edges:
+            loaded, holders = self.loader(uscc)
+            accounts = {**holders, **self.accounts}
+        else:
+            loaded = self.edges.get(uscc, ())
+        edges = [e for e in loaded if _visible(e, cut.as_of_day, cut.current)]
+        registry = component(cut.graph, uscc)
+        flows = None
+        if edges:
+            flows = build_platform_flows(edges, accounts, uscc=uscc, name=inst.get("name"),
+                                         platform_accounts=self.owned.get(uscc, ()),
+                                         related=related_index(registry, uscc, k=cut.k))
+        return Inputs(uscc, inst.get("name"), flows, registry, cut.facts.get(uscc, []), cut.peers, cut.graph)
+
+
+@dataclass
+class Cut:
+    """City-wide inputs at one ``as_of`` (see :meth:`CityData.cut`)."""
+
+    graph: nx.MultiDiGraph
+    facts: dict[str, list[dict]]
+    peers: dict[str, Any]
+    current: str  # the running month (YYYY-MM, CST): left out
+    as_of_day: str  # transfers of days before this one (CST) were reported by as_of
+    k: int = 3
 
 
 def _facts(config, as_of: datetime | None) -> dict[int, list[dict]]:
@@ -153,6 +173,9 @@ def _accounts(config) -> tuple[dict[str, dict], dict[int, set[str]]]:
 def accounts_from_edges(table) -> dict[str, dict]:
     """Holder name/ID per account from aggregated edges that carry ``payer_name``/``payer_id``…"""
     out: dict[str, dict] = {}
+    if hasattr(table, "column_names") and {f"{side}_{c}" for side in ("payer", "payee")
+                                           for c in ("account", "name", "id")} <= set(table.column_names):
+        return _table_holders(table)
     if hasattr(table, "to_pydict"):
         cols = table.to_pydict()
         n = table.num_rows
@@ -170,6 +193,33 @@ def accounts_from_edges(table) -> dict[str, dict]:
             if acc and acc not in out and (r.get(f"{side}_name") or r.get(f"{side}_id")):
                 out[acc] = {"holder_name": r.get(f"{side}_name"), "holder_id": r.get(f"{side}_id")}
     return out
+
+
+def _table_holders(table) -> dict[str, dict]:
+    """:func:`accounts_from_edges` of an Arrow table, by Arrow kernels.
+
+    Same result as the row loop: payer rows then payee rows, the first row per account whose
+    name or ID is non-empty gives its holder.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    def side(name: str):
+        return [table.column(f"{name}_{c}").combine_chunks().cast(pa.string()) for c in ("account", "name", "id")]
+
+    acc, names, ids = (pa.concat_arrays(pair) for pair in zip(side("payer"), side("payee")))
+
+    def non_empty(a):
+        return pc.fill_null(pc.not_equal(a, ""), False)
+
+    keep = pc.and_(non_empty(acc), pc.or_(non_empty(names), non_empty(ids)))
+    acc, names, ids = (pc.filter(a, keep) for a in (acc, names, ids))
+    if len(acc) == 0:
+        return {}
+    accounts = pc.unique(acc)  # in order of first appearance
+    first = pc.index_in(accounts, value_set=acc)  # the first row of each account
+    return {a: {"holder_name": n, "holder_id": i} for a, n, i in zip(
+        accounts.to_pylist(), pc.take(names, first).to_pylist(), pc.take(ids, first).to_pylist())}
 
 
 def load_city(config, as_of: datetime | None = None, institutions: Iterable[str] | None = None,
@@ -208,9 +258,14 @@ def load_city(config, as_of: datetime | None = None, institutions: Iterable[str]
     return data
 
 
+# Below this many institutions the worker processes cost more (start, imports, loading the
+# registry) than they save.
+PARALLEL_MIN_INSTITUTIONS = 40
+
+
 def detect(config, as_of: datetime | None = None, institutions: Iterable[str] | None = None,
            params: Mapping[str, Mapping[str, Any]] | None = None,
-           detectors: Iterable[str] = DETECTORS) -> list[FindingResult]:
+           detectors: Iterable[str] = DETECTORS, workers: int | None = None) -> list[FindingResult]:
     """Findings of all detectors for the store's institutions at ``as_of`` (default: now).
 
     Parameters
@@ -222,11 +277,54 @@ def detect(config, as_of: datetime | None = None, institutions: Iterable[str] | 
         Restrict to these institutions.
     params : mapping, optional
         detector name → parameter overrides.
+    workers : int, optional
+        Processes mapping :func:`detect_partition` over the institutions (each loads the city
+        once and reads one institution's edges at a time). Default: up to 2 (the CPUs) from
+        :data:`PARALLEL_MIN_INSTITUTIONS` institutions on, else 1. The findings and their order
+        do not depend on it.
     """
     as_of = as_utc(as_of) or datetime.now(timezone.utc)
     detectors = tuple(detectors)
     data = load_city(config, as_of, institutions, lazy=True)
+    if workers is None:
+        workers = min(2, os.cpu_count() or 1) if len(data.institutions) >= PARALLEL_MIN_INSTITUTIONS else 1
+    workers = max(1, min(workers, len(data.institutions)))
+    if workers > 1:
+        return _detect_parallel(config, as_of, institutions, params, detectors, workers, len(data.institutions))
     out: list[FindingResult] = []
     for inputs in data.partitions(as_of):
         out.extend(detect_partition(inputs, params, as_of, detectors))
     return out
+
+
+# One worker process's city and cut (set by _init_worker; spawn start method: nothing is inherited).
+_WORKER: dict[str, Any] = {}
+
+
+def _detect_parallel(config, as_of, institutions, params, detectors, workers: int, n: int) -> list[FindingResult]:
+    import multiprocessing as mp
+
+    # Config does not pickle (attribute lookup by __getattr__); its values and origins do.
+    settings = (dict(config), {key: config.origin(key) for key in config})
+    ctx = mp.get_context("spawn")  # not fork: the sweep may run in a scheduler thread
+    with ctx.Pool(workers, initializer=_init_worker,
+                  initargs=(settings, as_of, None if institutions is None else list(institutions),
+                            params, detectors)) as pool:
+        out: list[FindingResult] = []
+        for found in pool.imap(_detect_one, range(n)):  # in institution order, as the sequential loop
+            out.extend(found)
+    return out
+
+
+def _init_worker(settings, as_of, institutions, params, detectors) -> None:
+    from monitor.config import Config
+
+    config = Config(*settings)
+    data = load_city(config, as_of, institutions, lazy=True)
+    _WORKER.update(data=data, cut=data.cut(as_of), as_of=as_of, params=params, detectors=detectors)
+
+
+def _detect_one(index: int) -> list[FindingResult]:
+    w = _WORKER
+    inputs = w["data"].partition(w["data"].institutions[index], w["cut"])
+    return detect_partition(inputs, w["params"], w["as_of"], w["detectors"])

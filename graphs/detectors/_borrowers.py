@@ -15,7 +15,7 @@ from graphs.platform import PlatformFlows
 
 def outstanding(flows: PlatformFlows, upto: str) -> dict[str, float]:
     owed: dict[str, float] = defaultdict(float)
-    for e in flows.edges:
+    for e in flows.borrower_edges:
         if e.period > upto:
             continue
         if e.src == flows.custody and e.dst in flows.borrowers:

@@ -38,7 +38,7 @@ def collectors(flows: PlatformFlows, periods: set[str], min_forward_share: float
     loans: dict[str, float] = defaultdict(float)
     loan_edges: dict[str, list[FlowEdge]] = defaultdict(list)
     onward: dict[str, dict[str, list[FlowEdge]]] = defaultdict(lambda: defaultdict(list))
-    for e in flows.edges:
+    for e in flows.borrower_edges:
         if e.period not in periods:
             continue
         if e.src == flows.custody and e.dst in flows.borrowers:

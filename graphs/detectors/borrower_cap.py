@@ -55,7 +55,7 @@ def detect(inputs: Inputs, params=None, as_of: datetime | None = None) -> list[F
     worst = sorted(over, key=lambda b: -over[b][0])[:20]
     evidence = Evidence(
         accounts=[account_evidence(flows, b, "borrower") for b in worst],
-        edges=summed_edges([e for e in flows.edges if e.src == flows.custody and e.dst in set(worst)], 20),
+        edges=summed_edges([e for e in flows.custody_edges if e.src == flows.custody and e.dst in set(worst)], 20),
         window_start=f"{periods[0]}-01", window_end=month_end(periods[-1]),
         metrics={"violators": len(over), "amount_over_cap_holders": round(amount, 2),
                  "share_of_balance": round(share, 4),

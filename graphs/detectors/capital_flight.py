@@ -51,7 +51,7 @@ def detect(inputs: Inputs, params=None, as_of: datetime | None = None) -> list[F
     if len(earlier) < p["min_history"]:
         return []
     by_target: dict[str, dict[str, float]] = {}
-    edges = [e for e in flows.edges if e.src in flows.platform_accounts and e.dst in targets
+    edges = [e for e in flows.platform_out if e.src in flows.platform_accounts and e.dst in targets
              and e.period in set(periods) and e.dst not in flows.lenders]
     for e in edges:
         months = by_target.setdefault(e.dst, {})

@@ -50,9 +50,7 @@ DEFAULTS = {
 def _lending(flows, period: str) -> float:
     """Loans out of custody minus repayments into it in one month (any non-lender counterparty)."""
     net = 0.0
-    for e in flows.edges:
-        if e.period != period:
-            continue
+    for e in flows.in_period(period):
         codes = {purpose_code(x) for x in e.purposes}
         if e.src == flows.custody and e.dst not in flows.platform_accounts and e.dst not in flows.lenders \
                 and (e.dst in flows.borrowers or "disburse" in codes):
@@ -110,7 +108,7 @@ def stopped_repaying(flows, upto: str, quiet_months: int, horizon_months: int = 
     repaid: dict[str, float] = defaultdict(float)
     months: dict[str, set[str]] = defaultdict(set)
     fresh: set[str] = set()
-    for e in flows.edges:
+    for e in flows.borrower_edges:
         if e.period > upto:
             continue
         if e.src == flows.custody and e.dst in flows.borrowers:
@@ -153,7 +151,7 @@ def detect(inputs: Inputs, params=None, as_of: datetime | None = None) -> list[F
         checks["outstanding_balance"] = growth
     rel = _latest(inputs.facts, "related_party_balance", upto)
     window = set(periods[-p["window"]:])
-    related_flow = sum(e.amount for e in flows.edges if e.period in window and e.src == flows.custody
+    related_flow = sum(e.amount for e in flows.custody_edges if e.period in window and e.src == flows.custody
                        and flows.tied.get(e.dst, ("",))[0].startswith("related"))
     related_flow += sum(c.gathered for c in collectors(flows, window)
                         if flows.tied.get(c.account, ("",))[0].startswith("related"))

@@ -42,10 +42,10 @@ def detect(inputs: Inputs, params=None, as_of: datetime | None = None) -> list[F
     if not periods:
         return []
     window = set(periods)
-    out_edges = [e for e in flows.edges if e.period in window and e.src == flows.custody and e.dst in flows.tied
+    out_edges = [e for e in flows.custody_edges if e.period in window and e.src == flows.custody and e.dst in flows.tied
                  and flows.tied[e.dst][0] in ("platform", "related_company", "offshore")
                  and e.dst not in flows.lenders]
-    bypass = [e for e in flows.edges if e.period in window and e.dst in flows.platform_accounts
+    bypass = [e for e in flows.platform_in if e.period in window and e.dst in flows.platform_accounts
               and e.dst != flows.custody and e.src in flows.lenders]
     lender_in = sum(flows.months[q].lender_in for q in periods)
     # Fees follow volume: compare with everything paid in, not only new lenders' money.

@@ -79,7 +79,7 @@ def detect(inputs: Inputs, params=None, as_of: datetime | None = None) -> list[F
             metrics["yield_above_peers"] = True
             if severity == "medium" and mean_recent >= (p["min_gap_share"] + p["high_gap_share"]) / 2:
                 severity = bump(severity)
-    window_edges = [e for e in flows.edges if e.period in recent and e.src in flows.platform_accounts
+    window_edges = [e for e in flows.platform_out if e.period in recent and e.src in flows.platform_accounts
                     and e.dst in flows.lenders]
     evidence = Evidence(
         accounts=[account_evidence(flows, flows.custody, "custody")] if flows.custody else [],

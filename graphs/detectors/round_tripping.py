@@ -23,10 +23,10 @@ from __future__ import annotations
 
 from datetime import datetime
 from itertools import islice
+from typing import Any
 
 import networkx as nx
 
-from graphs.build import collapse_periods, flow_graph
 from graphs.detectors import Inputs, account_evidence, complete_periods, finding, merged, month_end
 from monitor.findings import Evidence, EvidenceEdge, FindingResult
 
@@ -52,6 +52,35 @@ def _prune(G: nx.DiGraph) -> nx.DiGraph:
         H.remove_nodes_from(dead)
 
 
+def strong_pairs(edges, min_amount: float) -> nx.DiGraph:
+    """``collapse_periods(flow_graph(edges))`` keeping only pairs that moved ≥ ``min_amount``.
+
+    Same sums in the same order and the same node and edge order as the full collapsed graph
+    (so cycle enumeration is unchanged), without building a graph edge per monthly edge: in a
+    window most pairs are small lender payments that can never be on a qualifying cycle.
+    """
+    nodes: dict[str, None] = {}  # first appearance, payer before payee, as graph insertion
+    adj: dict[str, dict[str, dict[str, Any]]] = {}  # payer → payee → period → edge (a later duplicate wins)
+    for e in edges:
+        nodes.setdefault(e.src)
+        nodes.setdefault(e.dst)
+        adj.setdefault(e.src, {}).setdefault(e.dst, {})[e.period] = e
+    G = nx.DiGraph()
+    for u in nodes:
+        for v, by_period in adj.get(u, {}).items():
+            amount, count, first, last = 0.0, 0, None, None
+            for i, e in enumerate(by_period.values()):
+                if i == 0:
+                    amount, count, first, last = e.amount, e.count, e.first, e.last
+                else:
+                    amount += e.amount
+                    count += e.count
+                    first, last = min(first, e.first), max(last, e.last)
+            if amount >= min_amount:
+                G.add_edge(u, v, amount=amount, count=count, first=first, last=last)
+    return G
+
+
 def cycles(G: nx.DiGraph, p: dict):
     """Yield qualifying cycles (lists of nodes) of a collapsed account graph."""
     strong = nx.DiGraph((u, v, d) for u, v, d in G.edges(data=True) if d["amount"] >= p["min_amount"])
@@ -73,7 +102,7 @@ def detect(inputs: Inputs, params=None, as_of: datetime | None = None) -> list[F
     if not periods:
         return []
     window = set(periods)
-    G = collapse_periods(flow_graph([e for e in flows.edges if e.period in window]))
+    G = strong_pairs(flows.in_periods(window), p["min_amount"])
     found = [sorted_cycle(c) for c in cycles(G, p)]
     found = sorted(set(map(tuple, found)))
     if len(found) < p["min_cycles"]:

@@ -77,7 +77,7 @@ def detect(inputs: Inputs, params=None, as_of: datetime | None = None) -> list[F
         out.append(finding(NAME, NAME, inputs.uscc, severity, title, evidence, key=c.account))
     # Direct loans to related firms.
     direct: dict[str, list] = {}
-    for e in flows.edges:
+    for e in flows.custody_edges:
         if e.period in periods and e.src == flows.custody:
             why, path = flows.tied.get(e.dst, (None, []))
             if why == "related_company":
@@ -88,9 +88,10 @@ def detect(inputs: Inputs, params=None, as_of: datetime | None = None) -> list[F
             continue
         # What the related firm still owed at the disclosed period, from flows (loans out − repayments in).
         upto = disclosed_period or periods[-1]
-        owed = sum(e.amount for e in flows.edges if e.src == flows.custody and e.dst == account
+        owed = sum(e.amount for e in flows.custody_edges if e.src == flows.custody and e.dst == account
                    and e.period <= upto) \
-            - sum(e.amount for e in flows.edges if e.dst == flows.custody and e.src == account and e.period <= upto)
+            - sum(e.amount for e in flows.custody_edges if e.dst == flows.custody and e.src == account
+                  and e.period <= upto)
         covered = disclosed_period is not None and disclosed >= p["disclosed_cover"] * max(owed, 0.0)
         severity = "low" if covered else "high"
         path = flows.tied[account][1]
