@@ -612,6 +612,12 @@ def print_run(run: SweepRun) -> None:
         detail = entry.get("error") or entry.get("reason") or ", ".join(
             f"{k}={v}" for k, v in (entry.get("counts") or {}).items() if not isinstance(v, (list, dict)))
         click.echo(f"  {name:<11} {entry.get('status', '?'):<8} {entry.get('seconds', 0):>8.2f}s  {detail}")
+        counts = entry.get("counts") or {}
+        details = (counts.get("error_detail") or counts.get("errors") or []) if isinstance(counts, dict) else []
+        for line in (details if isinstance(details, list) else [])[:3]:
+            click.echo(f"      {line}"[:200])
+        if isinstance(details, list) and len(details) > 3:
+            click.echo(f"      … {len(details) - 3} more (monitor crawl --json / the ingest journal)")
 
 
 @click.command("sweep")
