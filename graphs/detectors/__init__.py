@@ -120,6 +120,25 @@ def complete_periods(flows: PlatformFlows, as_of: datetime | None) -> list[str]:
     return [p for p in flows.periods() if current is None or p < current]
 
 
+def flow_window(inputs: Inputs, as_of: datetime | None, months: int | None = None, *, custody: bool = True,
+                min_periods: int = 1) -> tuple[PlatformFlows, list[str]] | None:
+    """The preamble of the flow detectors: the platform's flows and the complete months to examine.
+
+    ``months`` keeps the last ones only (``None``: all). ``None`` is returned — nothing to
+    examine — without flows, without a custody account (when ``custody``), or with fewer than
+    ``min_periods`` months.
+    """
+    flows = inputs.flows
+    if flows is None or (custody and flows.custody is None):
+        return None
+    periods = complete_periods(flows, as_of)
+    if months:
+        periods = periods[-months:]
+    if len(periods) < max(1, min_periods):
+        return None
+    return flows, periods
+
+
 def bump(severity: str, levels: int = 1) -> str:
     order = ["low", "medium", "high", "critical"]
     return order[max(0, min(len(order) - 1, order.index(severity) + levels))]

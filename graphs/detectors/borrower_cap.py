@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from graphs.detectors import (Inputs, account_evidence, complete_periods, finding, merged, month_end,
+from graphs.detectors import (Inputs, account_evidence, flow_window, finding, merged, month_end,
                               summed_edges)
 from graphs.detectors._borrowers import holder_kind, outstanding
 from monitor.findings import Evidence, FindingResult
@@ -34,12 +34,10 @@ DEFAULTS = {
 
 def detect(inputs: Inputs, params=None, as_of: datetime | None = None) -> list[FindingResult]:
     p = merged(DEFAULTS, params)
-    flows = inputs.flows
-    if flows is None or flows.custody is None:
+    ready = flow_window(inputs, as_of)
+    if ready is None:
         return []
-    periods = complete_periods(flows, as_of)
-    if not periods:
-        return []
+    flows, periods = ready
     owed = outstanding(flows, periods[-1])
     total = sum(owed.values())
     over = {}

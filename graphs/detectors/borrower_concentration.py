@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from graphs.detectors import Inputs, account_evidence, complete_periods, fact_documents, finding, merged, month_end
+from graphs.detectors import Inputs, account_evidence, flow_window, fact_documents, finding, merged, month_end
 from graphs.detectors._borrowers import outstanding, top_share
 from monitor.findings import Evidence, FindingResult
 
@@ -27,12 +27,10 @@ DEFAULTS = {"min_share": 0.5, "min_rise": 0.1, "lookback": 3, "disclosure_tolera
 
 def detect(inputs: Inputs, params=None, as_of: datetime | None = None) -> list[FindingResult]:
     p = merged(DEFAULTS, params)
-    flows = inputs.flows
-    if flows is None or flows.custody is None:
+    ready = flow_window(inputs, as_of, min_periods=p["lookback"] + 1)
+    if ready is None:
         return []
-    periods = complete_periods(flows, as_of)
-    if len(periods) <= p["lookback"]:
-        return []
+    flows, periods = ready
     now = outstanding(flows, periods[-1])
     if len(now) < p["min_borrowers"]:
         return []

@@ -21,7 +21,7 @@ from __future__ import annotations
 from datetime import datetime
 from statistics import median
 
-from graphs.detectors import (Inputs, account_evidence, complete_periods, finding, merged, month_end,
+from graphs.detectors import (Inputs, account_evidence, flow_window, finding, merged, month_end,
                               summed_edges)
 from monitor.findings import Evidence, FindingResult
 
@@ -40,12 +40,10 @@ FLIGHT_TIES = ("related_person", "offshore", "insider")
 
 def detect(inputs: Inputs, params=None, as_of: datetime | None = None) -> list[FindingResult]:
     p = merged(DEFAULTS, params)
-    flows = inputs.flows
-    if flows is None or flows.custody is None:
+    ready = flow_window(inputs, as_of, min_periods=2)
+    if ready is None:
         return []
-    periods = complete_periods(flows, as_of)
-    if len(periods) < 2:
-        return []
+    flows, periods = ready
     targets = {a for a, (why, _) in flows.tied.items() if why in FLIGHT_TIES}
     recent, earlier = periods[-p["recent"]:], periods[:-p["recent"]]
     if len(earlier) < p["min_history"]:

@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime
 
-from graphs.detectors import Inputs, complete_periods, fact_documents, finding, merged, month_end
+from graphs.detectors import Inputs, flow_window, fact_documents, finding, merged, month_end
 from graphs.detectors._borrowers import outstanding
 from graphs.detectors._convergence import collectors
 from graphs.platform import purpose_code
@@ -138,12 +138,10 @@ def _latest(facts: list[dict], metric: str, upto: str) -> dict | None:
 
 def detect(inputs: Inputs, params=None, as_of: datetime | None = None) -> list[FindingResult]:
     p = merged(DEFAULTS, params)
-    flows = inputs.flows
-    if flows is None or flows.custody is None or not inputs.facts:
+    ready = flow_window(inputs, as_of) if inputs.facts else None
+    if ready is None:
         return []
-    periods = complete_periods(flows, as_of)
-    if not periods:
-        return []
+    flows, periods = ready
     upto = periods[-1]
     checks: dict[str, dict] = {}
     growth = balance_growth_excess(flows, inputs.facts, upto, p["balance_months"])

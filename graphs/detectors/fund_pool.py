@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from graphs.detectors import (Inputs, account_evidence, complete_periods, finding, merged, month_end,
+from graphs.detectors import (Inputs, account_evidence, flow_window, finding, merged, month_end,
                               summed_edges)
 from monitor.findings import Evidence, FindingResult
 
@@ -35,12 +35,10 @@ DEFAULTS = {
 
 def detect(inputs: Inputs, params=None, as_of: datetime | None = None) -> list[FindingResult]:
     p = merged(DEFAULTS, params)
-    flows = inputs.flows
-    if flows is None or flows.custody is None:
+    ready = flow_window(inputs, as_of, p["window"])
+    if ready is None:
         return []
-    periods = complete_periods(flows, as_of)[-p["window"]:]
-    if not periods:
-        return []
+    flows, periods = ready
     window = set(periods)
     out_edges = [e for e in flows.custody_edges if e.period in window and e.src == flows.custody and e.dst in flows.tied
                  and flows.tied[e.dst][0] in ("platform", "related_company", "offshore")

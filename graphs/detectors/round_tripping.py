@@ -27,7 +27,7 @@ from typing import Any
 
 import networkx as nx
 
-from graphs.detectors import Inputs, account_evidence, complete_periods, finding, merged, month_end
+from graphs.detectors import Inputs, account_evidence, flow_window, finding, merged, month_end
 from monitor.findings import Evidence, EvidenceEdge, FindingResult
 
 NAME = "round_tripping"
@@ -95,12 +95,10 @@ def cycles(G: nx.DiGraph, p: dict):
 
 def detect(inputs: Inputs, params=None, as_of: datetime | None = None) -> list[FindingResult]:
     p = merged(DEFAULTS, params)
-    flows = inputs.flows
-    if flows is None:
+    ready = flow_window(inputs, as_of, p["window"], custody=False)
+    if ready is None:
         return []
-    periods = complete_periods(flows, as_of)[-p["window"]:]
-    if not periods:
-        return []
+    flows, periods = ready
     window = set(periods)
     G = strong_pairs(flows.in_periods(window), p["min_amount"])
     found = [sorted_cycle(c) for c in cycles(G, p)]

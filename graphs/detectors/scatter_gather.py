@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from graphs.detectors import (Inputs, account_evidence, complete_periods, finding, merged, month_end,
+from graphs.detectors import (Inputs, account_evidence, flow_window, finding, merged, month_end,
                               summed_edges)
 from graphs.detectors._convergence import collectors
 from monitor.findings import Evidence, FindingResult
@@ -35,12 +35,10 @@ DEFAULTS = {
 
 def detect(inputs: Inputs, params=None, as_of: datetime | None = None) -> list[FindingResult]:
     p = merged(DEFAULTS, params)
-    flows = inputs.flows
-    if flows is None or flows.custody is None:
+    ready = flow_window(inputs, as_of, p["window"])
+    if ready is None:
         return []
-    periods = complete_periods(flows, as_of)[-p["window"]:]
-    if not periods:
-        return []
+    flows, periods = ready
     out = []
     for c in collectors(flows, set(periods), p["min_forward_share"], p["min_borrowers"]):
         severity = "high" if len(c.borrowers) >= p["high_borrowers"] else "medium"

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from graphs.detectors import (Inputs, account_evidence, complete_periods, fact_documents, finding, merged,
+from graphs.detectors import (Inputs, account_evidence, flow_window, fact_documents, finding, merged,
                               month_end, summed_edges)
 from graphs.detectors._convergence import collectors
 from monitor.findings import Evidence, FindingResult
@@ -47,12 +47,10 @@ def _disclosed_related(facts: list[dict]) -> tuple[float, str | None]:
 
 def detect(inputs: Inputs, params=None, as_of: datetime | None = None) -> list[FindingResult]:
     p = merged(DEFAULTS, params)
-    flows = inputs.flows
-    if flows is None or flows.custody is None:
+    ready = flow_window(inputs, as_of, p["window"])
+    if ready is None:
         return []
-    periods = complete_periods(flows, as_of)[-p["window"]:]
-    if not periods:
-        return []
+    flows, periods = ready
     window = dict(window_start=f"{periods[0]}-01", window_end=month_end(periods[-1]))
     disclosed, disclosed_period = _disclosed_related(inputs.facts)
     out = []
