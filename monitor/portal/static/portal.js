@@ -57,7 +57,8 @@
       container: graphEl, wheelSensitivity: 0.3, maxZoom: 1.6, minZoom: 0.1,
       style: [
         { selector: "node", style: { "label": "data(label)", "font-size": 11, "text-wrap": "wrap", "text-max-width": 140,
-          "text-valign": "bottom", "text-margin-y": 4, "background-color": "#5b8def", "width": 22, "height": 22 } },
+          "text-valign": "bottom", "text-margin-y": 4, "background-color": "#5b8def", "width": 22, "height": 22,
+          "text-background-color": "#fff", "text-background-opacity": 0.75, "text-background-padding": 1 } },
         { selector: "node[kind = 'person']", style: { "background-color": "#8bc34a" } },
         { selector: "node[kind = 'institution']", style: { "background-color": "#12355b", "shape": "round-rectangle", "width": 30, "height": 30 } },
         { selector: "node[kind = 'custody']", style: { "background-color": "#ef6c00", "shape": "round-rectangle", "width": 30, "height": 30 } },
@@ -89,11 +90,54 @@
         if (cy.getElementById(e.data.id).empty()) { cy.add({ group: "edges", data: e.data }); }
       });
       if (cy.edges().length <= 16) { cy.edges().addClass("labelled"); } else { cy.edges().removeClass("labelled"); }
-      var layout = cy.layout({ name: "cose", animate: false, nodeRepulsion: function () { return 40000; },
-        idealEdgeLength: function () { return 140; }, nodeOverlap: 20, componentSpacing: 80,
-        randomize: !around, fit: true, padding: 30 });
-      layout.run();
+      cy.layout(layoutOptions(mode, !around)).run();
+      spread(cy, 2.5);
       if (data.hidden) { info.textContent = (zh ? "另有 " : "") + data.hidden + (zh ? " 条较小的资金往来未显示" : " smaller flows not shown"); }
+    }
+    function layoutOptions(how, randomize) {
+      // Related parties draw their edge labels (kind, share, role), often several between two
+      // parties: longer, softer springs leave room for them. Flows hide edge labels past 16 edges.
+      var related = how === "related";
+      return { name: "cose", animate: false, randomize: randomize, fit: true, padding: 30, componentSpacing: 80,
+        nodeOverlap: 20, nodeRepulsion: function () { return related ? 100000 : 40000; },
+        idealEdgeLength: function () { return related ? 160 : 140; },
+        edgeElasticity: function () { return related ? 200 : 100; } };
+    }
+    function spread(cy, maxStretch) {
+      // cose keeps nodes apart, not their labels. Stretch the drawing to the container's shape
+      // (distances only grow), then push apart the nodes whose boxes with labels still overlap,
+      // neighbours further (their edge carries a label), and fit.
+      var nodes = cy.nodes().toArray();
+      if (nodes.length < 2) { return; }
+      var opts = { includeLabels: true, includeEdges: false, includeOverlays: false };
+      var bb = cy.nodes().boundingBox(opts);
+      var k = Math.min(maxStretch, Math.max(1, (cy.width() / Math.max(cy.height(), 1)) / (bb.w / Math.max(bb.h, 1))));
+      var cx = (bb.x1 + bb.x2) / 2;
+      cy.nodes().positions(function (n) { var p = n.position(); return { x: cx + (p.x - cx) * k, y: p.y }; });
+      for (var it = 0; it < 60; it++) {
+        var moved = false;
+        var boxes = nodes.map(function (n) { return n.boundingBox(opts); });
+        for (var i = 0; i < nodes.length; i++) {
+          for (var j = i + 1; j < nodes.length; j++) {
+            var a = boxes[i], b = boxes[j];
+            var gap = nodes[i].edgesWith(nodes[j]).length ? 60 : 12;
+            var ox = Math.min(a.x2, b.x2) - Math.max(a.x1, b.x1) + gap, oy = Math.min(a.y2, b.y2) - Math.max(a.y1, b.y1) + gap;
+            if (ox <= 0 || oy <= 0) { continue; }
+            moved = true;
+            var pi = nodes[i].position(), pj = nodes[j].position();
+            if (ox < oy) {  // separate along the axis that needs the smaller move
+              var dx = (pi.x < pj.x ? -ox : ox) / 2;
+              nodes[i].position({ x: pi.x + dx, y: pi.y }); nodes[j].position({ x: pj.x - dx, y: pj.y });
+            } else {
+              var dy = (pi.y < pj.y ? -oy : oy) / 2;
+              nodes[i].position({ x: pi.x, y: pi.y + dy }); nodes[j].position({ x: pj.x, y: pj.y - dy });
+            }
+            boxes[i] = nodes[i].boundingBox(opts); boxes[j] = nodes[j].boundingBox(opts);
+          }
+        }
+        if (!moved) { break; }
+      }
+      cy.fit(undefined, 30);
     }
     function load(node) {
       var base = graphEl.dataset[mode];
