@@ -10,7 +10,13 @@ file parsed with the ``csv`` module and inserted row by row through SQLModel
 
 Targets (issue 6): >= 1,000,000 rows/s and >= 50x the baseline.
 
+``--files`` measures the other shape of the work instead: a simulated city's
+custody statements (one file per platform and month, ~2,100 rows each, part
+of them GB18030), ingested in one ``ingest_paths`` call; prints files/s and
+rows/s (what limits it is the fixed cost per file, not the rows).
+
     .venv/bin/python benchmarks/ingest.py [--rows N] [--sample N]
+    .venv/bin/python benchmarks/ingest.py --files [--platforms N] [--months N]
 """
 
 from __future__ import annotations
@@ -130,15 +136,49 @@ def run_baseline(path: Path, workdir: Path, sample: int) -> tuple[float, int, fl
     return seconds, n, cpu
 
 
+def run_files(workdir: Path, platforms: int, months: int) -> None:
+    """Many small files: a simulated city's transfer statements in one ``ingest_paths`` call."""
+    from monitor.config import load_config
+    from monitor.db import dispose_engines, init_db
+    from monitor.ingest import ingest_paths
+    from monitor.sim import generate_city
+
+    city = workdir / "city"
+    t0 = time.perf_counter()
+    generate_city(city, seed=5, platforms=platforms, months=months, transfers_per_month=2100, force=True)
+    print(f"generated a city of {platforms} platforms x {months} months in {time.perf_counter() - t0:.1f} s")
+    config = load_config(env={"MONITOR_INSTANCE_DIR": str(workdir / "instance")})
+    init_db(config)
+    started, cpu0 = time.perf_counter(), _cpu()
+    results = ingest_paths(config, [city / "transfers"])
+    seconds, cpu = time.perf_counter() - started, _cpu() - cpu0
+    dispose_engines()
+    failed = [r for r in results if r.status != "ok"]
+    if failed:
+        raise SystemExit(f"{len(failed)} file(s) not ok, first: {failed[0].status} {failed[0].error}")
+    rows = sum(r.rows_new for r in results)
+    print(f"monitor ingest, small files: {len(results):,} files, {rows:,} rows in {seconds:.2f} s = "
+          f"{len(results) / seconds:,.1f} files/s, {rows / seconds:,.0f} rows/s "
+          f"(process CPU {cpu:.1f} s = {cpu / len(results) * 1000:.1f} ms per file)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=2_000_000)
     parser.add_argument("--sample", type=int, default=20_000)
+    parser.add_argument("--files", action="store_true", help="measure many small files instead")
+    parser.add_argument("--platforms", type=int, default=20, help="--files: platforms of the city")
+    parser.add_argument("--months", type=int, default=12, help="--files: months of the city")
     args = parser.parse_args()
     import os
 
     print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} "
           f"(other work on the machine slows both measurements)")
+    if args.files:
+        with tempfile.TemporaryDirectory(prefix="bench-ingest-files-") as tmp:
+            run_files(Path(tmp), args.platforms, args.months)
+        print(f"load average at the end {os.getloadavg()[0]:.1f}")
+        return
     with tempfile.TemporaryDirectory(prefix="bench-ingest-") as tmp:
         workdir = Path(tmp)
         path = workdir / "transfers.csv"
