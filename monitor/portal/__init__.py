@@ -12,11 +12,11 @@ import os
 import secrets
 from pathlib import Path
 
-from flask import Flask, g, redirect, request, session, url_for
-from flask_babel import Babel
+from flask import Flask, g, redirect, render_template, request, session, url_for
+from flask_babel import Babel, lazy_gettext as _l
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFProtect
-from werkzeug.exceptions import NotFound
+from werkzeug.exceptions import HTTPException, NotFound
 
 from monitor.access import OutOfScope
 from monitor.config import Config, load_config
@@ -31,6 +31,15 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline';
        "font-src 'self'; connect-src 'self'; frame-src 'self'; object-src 'none'; base-uri 'none'; "
        "form-action 'self'; frame-ancestors 'self'")
 RAW_CSP = "sandbox; default-src 'none'"
+ERROR_MESSAGES = {
+    400: _l("The request could not be read. If you sent a form, reload the page and try again."),
+    403: _l("Your role does not allow this page."),
+    404: _l("This page does not exist, or it lies outside your jurisdictions."),
+    405: _l("This page does not accept that kind of request."),
+    413: _l("The request is too large."),
+    429: _l("Too many requests; wait a few minutes and try again."),
+    500: _l("Something went wrong on the server; it has been logged."),
+}
 
 csrf = CSRFProtect()
 login_manager = LoginManager()
@@ -95,6 +104,13 @@ def create_app(config: Config | None = None, test_config: dict | None = None) ->
     def _out_of_scope(_exc):
         # Outside the user's jurisdictions looks exactly like missing.
         return app.handle_http_exception(NotFound())
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc):
+        # The portal's own page in the user's language instead of Werkzeug's English one; same status.
+        if exc.code is None or exc.code < 400:
+            return exc
+        return render_template("portal/error.html", code=exc.code, message=ERROR_MESSAGES.get(exc.code)), exc.code
 
     # After the login gate, so an anonymous POST is sent to the login page rather than refused for its token.
     csrf.init_app(app)

@@ -75,7 +75,13 @@ def _apply(alert_id: int, action):
 def transition(alert_id: int):
     status = request.form.get("status", "")
     reason = request.form.get("reason") or None if status == AlertStatus.CLOSED.value else None
-    return _apply(alert_id, lambda s: workflow.transition(s, alert_id, status, current_user.username, reason=reason))
+
+    def act(s):
+        # The workflow's own messages are English (CLI); the portal checks what people get wrong first.
+        if status == AlertStatus.CLOSED.value and reason is None:
+            raise InputError(_("Choose a reason to close the alert."))
+        workflow.transition(s, alert_id, status, current_user.username, reason=reason)
+    return _apply(alert_id, act)
 
 
 @bp.route("/alerts/<int:alert_id>/assign", methods=["POST"])

@@ -33,6 +33,18 @@ RELATION_LABELS = {"shareholder": _l("shareholder"), "controller": _l("controlle
                    "legal_representative": _l("legal representative"), "guarantee": _l("guarantee")}
 SWEEP_LABELS = {"queued": _l("queued"), "running": _l("running"), "succeeded": _l("succeeded"),
                 "partial": _l("partial"), "failed": _l("failed")}
+SWEEP_KIND_LABELS = {"full": _l("full sweep"), "light": _l("light sweep")}
+TRIGGER_LABELS = {"cli": _l("command line"), "portal": _l("portal"), "scheduler": _l("scheduler")}
+STAGE_LABELS = {"crawl": _l("crawl"), "ingest": _l("ingest"), "detect": _l("detectors"),
+                "indicators": _l("indicators"), "scores": _l("risk index"), "alerts": _l("alerts")}
+# The audit journal of an alert: actions, fields and who "system" is.
+ACTION_LABELS = {"create": _l("raised"), "status": _l("status change"), "note": _l("note added"),
+                 "assign": _l("assigned"), "close": _l("closed"), "reopen": _l("reopened")}
+FIELD_LABELS = {"status": _l("status"), "note": _l("note"), "assignee": _l("assignee"),
+                "close_reason": _l("close reason"), "reopen_count": _l("times reopened")}
+ACTOR_LABELS = {"system": _l("system")}
+# Rule settings that are neither bands nor patterns (patterns are named by PATTERN_ZH).
+RULE_LABELS = {"alert_severity": _l("lowest severity that raises an alert")}
 
 
 def monitor_config():
@@ -162,14 +174,17 @@ def install_filters(app) -> None:
     app.jinja_env.filters["moment"] = lambda v: format_moment(v, monitor_config().timezone, loc())
     labels = {"band": BAND_LABELS, "status": STATUS_LABELS, "reason": REASON_LABELS, "severity": SEVERITY_LABELS,
               "kind": KIND_LABELS, "inst_status": INST_STATUS_LABELS, "role": ROLE_LABELS, "event": EVENT_LABELS,
-              "sweep": SWEEP_LABELS, "relation": RELATION_LABELS}
+              "sweep": SWEEP_LABELS, "relation": RELATION_LABELS, "sweep_kind": SWEEP_KIND_LABELS,
+              "trigger": TRIGGER_LABELS, "stage": STAGE_LABELS, "action": ACTION_LABELS, "field": FIELD_LABELS,
+              "actor": ACTOR_LABELS, "rule": {**BAND_LABELS, **RULE_LABELS}}
     translated: dict[tuple[str, str, object], object] = {}
 
     def label(v, what):
         # Labels are translated once per locale and process, not once per table cell.
         if v is None:
             return "—"
-        if what == "pattern":  # finding kinds: the core vocabulary's Chinese names, readable keys in English
+        if what == "pattern" or (what == "rule" and v in PATTERN_ZH):
+            # finding kinds and the rule set's keys: the core vocabulary's Chinese names, readable keys in English
             return PATTERN_ZH.get(v, v) if loc().startswith("zh") else str(v).replace("_", " ")
         if what in ("evidence", "metric"):  # a finding's numbers and disclosure metrics: the core tables
             return evidence_label(str(v), loc().startswith("zh"))

@@ -15,7 +15,7 @@ from monitor.portal.common import db, monitor_config, scope
 from monitor.access import Scope
 from monitor.portal import RAW_CSP
 from monitor.text import normalize_name
-from monitor.vocab import evidence_label
+from monitor.vocab import METRICS, evidence_label
 
 bp = Blueprint("institutions", __name__)
 PAGE = 50
@@ -97,7 +97,10 @@ def disclosures(session, inst_id: int) -> tuple[list, list]:
         table[f.metric][f.period] = f.value
         units[f.metric] = f.unit
     periods = sorted({f.period for f in facts})[-12:]
-    rows = [{"metric": m, "unit": units[m], "values": [table[m].get(p) for p in periods]} for m in sorted(table)]
+    # In the order of the disclosure guideline (monitor.vocab.METRICS), not of the code names.
+    order = {m.name: i for i, m in enumerate(METRICS)}
+    rows = [{"metric": m, "unit": units[m], "values": [table[m].get(p) for p in periods]}
+            for m in sorted(table, key=lambda m: (order.get(m, len(order)), m))]
     return periods, rows
 
 

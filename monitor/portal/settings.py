@@ -34,6 +34,15 @@ def changed_values(current: dict, form, prefix: str) -> dict:
     return out
 
 
+def bands_in_order(thresholds: dict) -> bool:
+    """100 >= red > orange > yellow > 0, as the rule store requires."""
+    try:
+        red, orange, yellow = (float(thresholds[b]) for b in ("red", "orange", "yellow"))
+    except (KeyError, TypeError, ValueError):
+        return True  # not ours to judge: the rule store reports it
+    return 100 >= red > orange > yellow > 0
+
+
 @bp.route("/settings")
 @requires(Role.SUPERVISOR.value)
 def index():
@@ -41,7 +50,8 @@ def index():
     rules = active_rules(s)
     s.commit()
     versions = s.exec(select(RuleSet).order_by(RuleSet.version.desc()).limit(20)).all()
-    return render_template("portal/settings.html", rules=rules, versions=versions)
+    return render_template("portal/settings.html", rules=rules, versions=versions,
+                           severities=["low", "medium", "high", "critical"])
 
 
 @bp.route("/settings", methods=["POST"])
@@ -52,6 +62,9 @@ def update():
     try:
         weights = changed_values(rules.weights, request.form, "w.")
         thresholds = changed_values(rules.thresholds, request.form, "t.")
+        if not bands_in_order({**rules.thresholds, **thresholds}):
+            # checked here too: the rule store's own message is English (it serves the CLI)
+            raise InputError(_("Thresholds must satisfy 100 ≥ red > orange > yellow > 0."))
         if not weights and not thresholds:
             flash(_("Nothing changed."), "ok")
             return redirect(url_for("settings.index"))

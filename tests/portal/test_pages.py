@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import date, datetime, timezone
 
 import pytest
@@ -129,7 +130,7 @@ def test_triage_assign_and_note_are_journaled(portal):
     # closing without a reason is refused by the workflow and shown
     resp = client.post(f"/alerts/{aid}/transition", data={"status": "closed", "csrf_token": token},
                        follow_redirects=True)
-    assert "needs a reason" in resp.get_data(as_text=True)
+    assert "请选择关闭原因" in resp.get_data(as_text=True)
     # the foreign inspector cannot be assigned: they cannot see the institution
     resp = client.post(f"/alerts/{aid}/assign", data={"username": "foreign", "csrf_token": token},
                        follow_redirects=True)
@@ -143,6 +144,11 @@ def test_triage_assign_and_note_are_journaled(portal):
     assert ("status", "inspector") in actions and ("assign", "inspector") in actions and ("note", "inspector") in actions
     page = client.get(f"/alerts/{aid}").get_data(as_text=True)
     assert "已调取存管流水" in page and "investigating" in page
+    # the journal reads in Chinese: who, what, which field, old and new status
+    history = page[page.index("处置记录"):page.index("证据")]
+    for text in ("状态变更", "状态", "新 → 核查中", "分派", "承办人", "添加备注"):
+        assert text in history, text
+    assert not re.search(r"<td>(status|assign|note|new|investigating)</td>", history)
 
 
 def test_supervisor_changes_a_threshold_as_a_new_rule_version(portal):
@@ -153,7 +159,7 @@ def test_supervisor_changes_a_threshold_as_a_new_rule_version(portal):
     token = csrf_token(client, "/settings")
     client.post("/settings", data={"t.red": "65", "note": "更严格", "csrf_token": token})
     bad = client.post("/settings", data={"t.red": "5", "csrf_token": token}, follow_redirects=True)
-    assert "thresholds must satisfy" in bad.get_data(as_text=True)
+    assert "阈值须满足" in bad.get_data(as_text=True)
     with _session(app) as s:
         active = s.exec(select(RuleSet).where(RuleSet.active == True)).all()  # noqa: E712
     assert len(active) == 1 and active[0].thresholds["red"] == 65.0 and active[0].version == 2
@@ -168,7 +174,33 @@ def test_supervisor_queues_a_sweep(portal):
     with _session(app) as s:
         run = s.exec(select(SweepRun).where(SweepRun.trigger == "portal")).one()
     assert (run.status, run.kind, run.requested_by) == ("queued", "light", "supervisor")
-    assert "light · portal" in client.get("/sweeps").get_data(as_text=True)
+    page = client.get("/sweeps").get_data(as_text=True)
+    assert "轻量监测 · 门户" in page and "全量监测 · 命令行" in page
+    assert ">风险指数</span>" in page and ">scores<" not in page  # stage names
+
+
+def test_rules_page_names_patterns_bands_and_the_alert_severity(portal):
+    app, _ = portal
+    client = app.test_client()
+    login(client, "supervisor")
+    page = client.get("/settings").get_data(as_text=True)
+    assert "资金池/绕开存管" in page and "借新还旧（庞氏）" in page and "触发预警的最低严重程度" in page
+    assert re.search(r"<th>红 <span", page)  # the band, with its code beside it for `monitor rules set`
+    assert re.search(r'<select name="t.alert_severity">.*<option value="high" selected>高</option>', page, re.S)
+
+
+def test_error_pages_are_the_portal_s_own_in_the_user_s_language(portal):
+    app, ids = portal
+    client = app.test_client()
+    login(client, "inspector")
+    forbidden = client.get("/settings")
+    assert forbidden.status_code == 403 and "您的角色无权访问该页面" in forbidden.get_data(as_text=True)
+    missing = client.get(f"/institutions/{ids['foreign']}")
+    assert missing.status_code == 404 and "不在您的辖区范围内" in missing.get_data(as_text=True)
+    assert "Forbidden" not in forbidden.get_data(as_text=True)
+    token = csrf_token(client)
+    client.post("/language", data={"lang": "en", "next": "/", "csrf_token": token})
+    assert "Your role does not allow this page." in client.get("/settings").get_data(as_text=True)
 
 
 def test_admin_creates_a_user_who_can_sign_in(portal):
