@@ -12,7 +12,7 @@ from sqlalchemy import or_
 from sqlmodel import select
 
 from monitor.errors import MonitorError
-from monitor.models import Briefing
+from monitor.models import Briefing, Institution
 from monitor.portal.common import db, monitor_config, scope
 
 bp = Blueprint("briefings", __name__)
@@ -32,7 +32,9 @@ def _pdf(data: bytes, name: str) -> Response:
 @bp.route("/briefings")
 def index():
     rows = db().exec(scoped_briefings(scope()).order_by(Briefing.created_at.desc()).limit(200)).all()
-    return render_template("portal/briefings.html", rows=rows)
+    ids = sorted({b.institution_id for b in rows if b.institution_id})
+    names = dict(db().exec(select(Institution.id, Institution.name).where(Institution.id.in_(ids))).all()) if ids else {}
+    return render_template("portal/briefings.html", rows=rows, names=names)
 
 
 @bp.route("/briefings/<int:briefing_id>.pdf")

@@ -316,3 +316,12 @@ def test_main_pages_and_scoping_on_postgresql(pg_url, tmp_path):
     assert client.get(f"/institutions/{ids['foreign']}").status_code == 404
     assert client.get(f"/alerts/{ids['foreign_alert']}").status_code == 404
     dispose_engines()
+
+
+def test_briefing_archive_names_the_institution_of_each_dossier(portal):
+    app, ids = portal
+    client = app.test_client()
+    login(client, "inspector")
+    page = client.get("/briefings").get_data(as_text=True)
+    assert f'<a href="/institutions/{ids["red"]}">红利宝金融信息服务有限公司</a>' in page
+    assert "乙市外地平台" not in page  # the foreign dossier stays out of the list

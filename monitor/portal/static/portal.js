@@ -169,7 +169,7 @@
       if (d.count != null) { parts.push((zh ? "笔数 " : "transfers ") + d.count); }
       if (d.first) { parts.push(d.first + " – " + d.last); }
       if (d.since) { parts.push((zh ? "自 " : "since ") + d.since); }
-      if (d.kind) { parts.push(d.kind); }
+      if (d.kind && d.label) { parts.push(d.label); }  // the relation, translated by the server (not its code)
       info.textContent = parts.join(" · ");
     });
     document.querySelectorAll(".tab").forEach(function (b) {
