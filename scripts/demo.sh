@@ -18,7 +18,7 @@ echo $! > demo-city/serve.pid
 for _ in $(seq 50); do python -c "import urllib.request,sys; urllib.request.urlopen(sys.argv[1], timeout=1)" "http://127.0.0.1:$SIM_PORT/robots.txt" 2>/dev/null && break; sleep 0.2; done
 echo "simulated web: http://127.0.0.1:$SIM_PORT/  (sources: demo-city/sources.csv; stop: kill \$(cat demo-city/serve.pid))"
 echo
-echo "== 3. the chain, replayed over the city's past (the simulated city lives in 2016-2018)"
+echo "== 3. the chain, replayed over the city's past (the simulated city lives in the past)"
 export MONITOR_CRAWL_BASE_URL="http://127.0.0.1:$SIM_PORT" MONITOR_DROP_DIR="$PWD/demo-city/transfers"
 export MONITOR_CRAWL_DELAY=0 MONITOR_CRAWL_AUTOTHROTTLE=false MONITOR_CRAWL_CONCURRENCY_PER_HOST=16
 python -c "from monitor.config import load_config; from crawlers.run import load_sources, read_sources_csv; print(load_sources(load_config(), read_sources_csv('demo-city/sources.csv')), 'sources known')"
