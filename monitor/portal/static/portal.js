@@ -103,10 +103,20 @@
         idealEdgeLength: function () { return related ? 160 : 140; },
         edgeElasticity: function () { return related ? 200 : 100; } };
     }
+    function pairGap(a, b) {
+      // Room between two nodes' boxes: their edges' labels, when drawn, must fit (about 8 px a character).
+      var edges = a.edgesWith(b);
+      if (!edges.length) { return 12; }
+      var longest = 0;
+      edges.forEach(function (e) {
+        if (e.hasClass("labelled") || e.data("highlight")) { longest = Math.max(longest, String(e.data("label") || "").length); }
+      });
+      return Math.max(40, Math.min(longest * 8 + 16, 200));
+    }
     function spread(cy, maxStretch) {
       // cose keeps nodes apart, not their labels. Stretch the drawing to the container's shape
       // (distances only grow), then push apart the nodes whose boxes with labels still overlap,
-      // neighbours further (their edge carries a label), and fit.
+      // neighbours far enough for their edge labels (pairGap), and fit.
       var nodes = cy.nodes().toArray();
       if (nodes.length < 2) { return; }
       var opts = { includeLabels: true, includeEdges: false, includeOverlays: false };
@@ -120,7 +130,7 @@
         for (var i = 0; i < nodes.length; i++) {
           for (var j = i + 1; j < nodes.length; j++) {
             var a = boxes[i], b = boxes[j];
-            var gap = nodes[i].edgesWith(nodes[j]).length ? 60 : 12;
+            var gap = pairGap(nodes[i], nodes[j]);
             var ox = Math.min(a.x2, b.x2) - Math.max(a.x1, b.x1) + gap, oy = Math.min(a.y2, b.y2) - Math.max(a.y1, b.y1) + gap;
             if (ox <= 0 || oy <= 0) { continue; }
             moved = true;
