@@ -288,6 +288,8 @@ def detect(config, as_of: datetime | None = None, institutions: Iterable[str] | 
     data = load_city(config, as_of, institutions, lazy=True)
     if workers is None:
         workers = min(2, os.cpu_count() or 1) if len(data.institutions) >= PARALLEL_MIN_INSTITUTIONS else 1
+    if workers > 1 and _in_worker():
+        workers = 1  # a worker process never starts its own pool
     workers = max(1, min(workers, len(data.institutions)))
     if workers > 1:
         return _detect_parallel(config, as_of, institutions, params, detectors, workers, len(data.institutions))
@@ -299,6 +301,12 @@ def detect(config, as_of: datetime | None = None, institutions: Iterable[str] | 
 
 # One worker process's city and cut (set by _init_worker; spawn start method: nothing is inherited).
 _WORKER: dict[str, Any] = {}
+
+
+def _in_worker() -> bool:
+    import multiprocessing as mp
+
+    return mp.parent_process() is not None
 
 
 def _detect_parallel(config, as_of, institutions, params, detectors, workers: int, n: int) -> list[FindingResult]:
