@@ -36,6 +36,8 @@ def test_city_briefing_text(seeded, rendered):
     assert new_alerts and f"本期新增预警（{len(new_alerts)} 条）" in text
     assert "自融" in text and "借新还旧" in text  # new findings by pattern, in Chinese
     assert "第 1 版" in text  # the rule version in the appendix and on the cover
+    # the rule's caps in words (the default rule caps weak findings per source, not all together)
+    assert "同一来源" in flat.replace(" ", "") and "全部低、中等级发现合计至多" not in flat.replace(" ", "")
 
 
 def test_dossier_text_and_evidence(seeded, rendered):
