@@ -311,17 +311,25 @@ def _in_worker() -> bool:
 
 def _detect_parallel(config, as_of, institutions, params, detectors, workers: int, n: int) -> list[FindingResult]:
     import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
 
     # Config does not pickle (attribute lookup by __getattr__); its values and origins do.
     settings = (dict(config), {key: config.origin(key) for key in config})
-    ctx = mp.get_context("spawn")  # not fork: the sweep may run in a scheduler thread
-    with ctx.Pool(workers, initializer=_init_worker,
-                  initargs=(settings, as_of, None if institutions is None else list(institutions),
-                            params, detectors)) as pool:
-        out: list[FindingResult] = []
-        for found in pool.imap(_detect_one, range(n)):  # in institution order, as the sequential loop
-            out.extend(found)
-    return out
+    try:
+        # spawn, not fork: the sweep may run in a scheduler thread. An executor (not a Pool) fails
+        # fast when a worker cannot start — e.g. a script without a __main__ guard — instead of
+        # starting new workers forever; detection then runs in this process.
+        with ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn"), initializer=_init_worker,
+                                 initargs=(settings, as_of, None if institutions is None else list(institutions),
+                                           params, detectors)) as pool:
+            out: list[FindingResult] = []
+            for found in pool.map(_detect_one, range(n)):  # in institution order, as the sequential loop
+                out.extend(found)
+            return out
+    except BrokenProcessPool as exc:
+        log.warning("detection workers failed (%s); running in one process", exc)
+    return detect(config, as_of, institutions, params, detectors, workers=1)
 
 
 def _init_worker(settings, as_of, institutions, params, detectors) -> None:
