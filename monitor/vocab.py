@@ -147,6 +147,7 @@ EVIDENCE_METRICS: dict[str, tuple[str, str]] = {
     "disclosed_related_party_balance": ("披露的关联借款余额（元）", "disclosed related-party balance (yuan)"),
     "owed_in_flows": ("资金流显示欠款（元）", "owed according to the flows (yuan)"),
     "owed_at": ("欠款时点", "owed as of"),
+    "disclosure_due": ("首期应披露日", "first report due"),
     "disclosed": ("披露", "disclosed"),
     "tied_outflows": ("流向关联方金额（元）", "outflows to tied accounts (yuan)"),
     "bypass_inflows": ("绕开存管流入（元）", "inflows bypassing custody (yuan)"),

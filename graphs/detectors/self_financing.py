@@ -6,7 +6,8 @@ Catches
     hops in the registry: shareholders, controllers, executives, their
     firms) or by the platform itself or an offshore-like firm; (2) loans paid
     from custody straight to a related *firm*, unless the platform discloses
-    related-party lending that covers them. The related-party path from the
+    related-party lending that covers them (low), or has disclosed nothing yet
+    while no report covering the loans is due (low, "pending"). The related-party path from the
     registry is part of the evidence.
 Misses
     Related parties the registry does not show (nominees, hidden
@@ -19,7 +20,7 @@ Complexity
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 from graphs.detectors import (Inputs, account_evidence, flow_window, fact_documents, finding, merged,
                               month_end, summed_edges)
@@ -33,7 +34,15 @@ DEFAULTS = {
     "min_forward_share": 0.6,
     "min_direct_amount": 500_000.0,  # 元 paid to related firms in the window
     "disclosed_cover": 0.5,  # disclosed related-party balance / what flows show still owed = disclosed
+    # The report of month M is due by the end of M plus this (as the disclosure_late indicator):
+    # before any report covering a related loan is due, the loan is "pending", not "undisclosed".
+    "disclosure_grace_days": 25,
 }
+
+
+def _report_due(period: str, grace_days: int) -> date:
+    """The day the monthly report of ``period`` (``YYYY-MM``) is due."""
+    return date.fromisoformat(month_end(period)) + timedelta(days=grace_days)
 
 
 def _disclosed_related(facts: list[dict]) -> tuple[float, str | None]:
@@ -91,17 +100,21 @@ def detect(inputs: Inputs, params=None, as_of: datetime | None = None) -> list[F
             - sum(e.amount for e in flows.custody_edges if e.dst == flows.custody and e.src == account
                   and e.period <= upto)
         covered = disclosed_period is not None and disclosed >= p["disclosed_cover"] * max(owed, 0.0)
-        severity = "low" if covered else "high"
+        due = _report_due(min(e.period for e in edges), int(p["disclosure_grace_days"]))
+        pending = disclosed_period is None and as_of is not None and as_of.date() < due
+        severity = "low" if covered or pending else "high"
+        state = "已披露" if covered else ("待披露" if pending else "未披露")
         path = flows.tied[account][1]
         evidence = Evidence(
             accounts=[account_evidence(flows, flows.custody, "custody"), account_evidence(flows, account, "related")],
             edges=summed_edges(edges, 10), paths=[path] if path else [], **window,
             metrics={"amount": round(amount, 2), "owed_in_flows": round(owed, 2), "owed_at": upto,
                      "disclosed_related_party_balance": disclosed,
-                     "disclosed": covered},
+                     "disclosed": covered, "disclosure_due": due.isoformat()},
             documents=fact_documents(inputs.facts, {"related_party_balance"}, 2),
-            note="存管资金直接流向平台关联企业" + ("（已披露关联借款）" if covered else "（未披露）"))
+            note="存管资金直接流向平台关联企业" + {"已披露": "（已披露关联借款）", "待披露": "（首期披露期限未到）",
+                                                  "未披露": "（未披露）"}[state])
         name = flows.holder(account).get("holder_name") or account
-        title = f"{'已披露' if covered else '未披露'}关联借款：存管资金{amount / 10000:,.0f}万元流向关联企业（{name}）"
+        title = f"{state}关联借款：存管资金{amount / 10000:,.0f}万元流向关联企业（{name}）"
         out.append(finding(NAME, NAME, inputs.uscc, severity, title, evidence, key=f"direct:{account}"))
     return out

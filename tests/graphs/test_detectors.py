@@ -102,6 +102,22 @@ def test_direct_related_lending_disclosed_is_low_undisclosed_is_high():
     assert shown.severity == "low" and shown.evidence.metrics["disclosed"] is True
 
 
+def test_direct_related_lending_before_any_report_is_due_is_pending_not_undisclosed():
+    from datetime import datetime, timezone
+
+    p = Platform()
+    p.accounts["R"] = {"holder_name": "李氏投资有限公司", "holder_id": COLLECTOR_FIRM}
+    p.edges.append(edge("C", "R", "2017-12", 800_000, day=10))  # December's report is due 2018-01-25
+    reg = registry_with_controller()
+    [pending] = run("self_financing", p.inputs(reg))  # as of 2018-01-05: nothing disclosed, nothing due yet
+    assert pending.severity == "low" and pending.title.startswith("待披露")
+    assert pending.evidence.metrics["disclosure_due"] == "2018-01-25"
+    later = datetime(2018, 2, 5, tzinfo=timezone.utc)  # due and still nothing disclosed
+    [hidden] = module("self_financing").detect(p.inputs(reg), None, later)
+    assert hidden.severity == "high" and hidden.title.startswith("未披露")
+    assert pending.fingerprint == hidden.fingerprint  # the same finding, grown worse
+
+
 # --------------------------------------------------------------------------- fund pool
 def test_fund_pool_custody_money_to_own_general_account():
     p = Platform()
