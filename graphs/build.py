@@ -545,6 +545,58 @@ def load_related_party_graph(config, as_of: datetime | None = None) -> nx.MultiD
     return load_registry(config, as_of).graph(as_of)
 
 
+def accounts_from_edges(table) -> dict[str, dict]:
+    """Holder name/ID per account from aggregated edges that carry ``payer_name``/``payer_id``…"""
+    out: dict[str, dict] = {}
+    if hasattr(table, "column_names") and {f"{side}_{c}" for side in ("payer", "payee")
+                                           for c in ("account", "name", "id")} <= set(table.column_names):
+        return _table_holders(table)
+    if hasattr(table, "to_pydict"):
+        cols = table.to_pydict()
+        n = table.num_rows
+        for side in ("payer", "payee"):
+            accs = cols.get(f"{side}_account", [None] * n)
+            names = cols.get(f"{side}_name", [None] * n)
+            ids = cols.get(f"{side}_id", [None] * n)
+            for acc, name, ident in zip(accs, names, ids):
+                if acc and acc not in out and (name or ident):
+                    out[acc] = {"holder_name": name, "holder_id": ident}
+        return out
+    for r in table:
+        for side in ("payer", "payee"):
+            acc = r.get(f"{side}_account")
+            if acc and acc not in out and (r.get(f"{side}_name") or r.get(f"{side}_id")):
+                out[acc] = {"holder_name": r.get(f"{side}_name"), "holder_id": r.get(f"{side}_id")}
+    return out
+
+
+def _table_holders(table) -> dict[str, dict]:
+    """:func:`accounts_from_edges` of an Arrow table, by Arrow kernels.
+
+    Same result as the row loop: payer rows then payee rows, the first row per account whose
+    name or ID is non-empty gives its holder.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    def side(name: str):
+        return [table.column(f"{name}_{c}").combine_chunks().cast(pa.string()) for c in ("account", "name", "id")]
+
+    acc, names, ids = (pa.concat_arrays(pair) for pair in zip(side("payer"), side("payee")))
+
+    def non_empty(a):
+        return pc.fill_null(pc.not_equal(a, ""), False)
+
+    keep = pc.and_(non_empty(acc), pc.or_(non_empty(names), non_empty(ids)))
+    acc, names, ids = (pc.filter(a, keep) for a in (acc, names, ids))
+    if len(acc) == 0:
+        return {}
+    accounts = pc.unique(acc)  # in order of first appearance
+    first = pc.index_in(accounts, value_set=acc)  # the first row of each account
+    return {a: {"holder_name": n, "holder_id": i} for a, n, i in zip(
+        accounts.to_pylist(), pc.take(names, first).to_pylist(), pc.take(ids, first).to_pylist())}
+
+
 def load_flow_graph(config, institutions: Iterable[str] | None = None, start=None, end=None,
                     as_of: datetime | None = None, entity_level: bool = False) -> nx.Graph:
     """Fund-flow graph of some institutions (default: the whole city) for a window, as known at ``as_of``.
@@ -553,7 +605,6 @@ def load_flow_graph(config, institutions: Iterable[str] | None = None, start=Non
     ``start``/``end`` bound the transfer times as in the store (end exclusive). With
     ``entity_level`` the accounts are merged into their holders (:func:`entity_flow_graph`).
     """
-    from graphs.run import accounts_from_edges
     from monitor.transfers import TransferStore
 
     table = TransferStore(config).aggregate_edges(institution_ids=institutions, start=start, end=end,

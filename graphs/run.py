@@ -25,7 +25,8 @@ from typing import Any, Callable, Iterable, Iterator, Mapping
 
 import networkx as nx
 
-from graphs.build import FlowEdge, RegistrySnapshot, as_utc, flow_edges, institution_key, load_registry
+from graphs.build import (FlowEdge, RegistrySnapshot, accounts_from_edges, as_utc, flow_edges, institution_key,
+                          load_registry)
 from graphs.detectors import DETECTORS, Inputs, module
 from graphs.platform import build_platform_flows, related_index
 from monitor.findings import FindingResult
@@ -168,58 +169,6 @@ def _accounts(config) -> tuple[dict[str, dict], dict[int, set[str]]]:
             info[account_no] = {"holder_name": name, "holder_id": ident, "holder_kind": kind}
             owned[inst].add(account_no)
     return info, owned
-
-
-def accounts_from_edges(table) -> dict[str, dict]:
-    """Holder name/ID per account from aggregated edges that carry ``payer_name``/``payer_id``…"""
-    out: dict[str, dict] = {}
-    if hasattr(table, "column_names") and {f"{side}_{c}" for side in ("payer", "payee")
-                                           for c in ("account", "name", "id")} <= set(table.column_names):
-        return _table_holders(table)
-    if hasattr(table, "to_pydict"):
-        cols = table.to_pydict()
-        n = table.num_rows
-        for side in ("payer", "payee"):
-            accs = cols.get(f"{side}_account", [None] * n)
-            names = cols.get(f"{side}_name", [None] * n)
-            ids = cols.get(f"{side}_id", [None] * n)
-            for acc, name, ident in zip(accs, names, ids):
-                if acc and acc not in out and (name or ident):
-                    out[acc] = {"holder_name": name, "holder_id": ident}
-        return out
-    for r in table:
-        for side in ("payer", "payee"):
-            acc = r.get(f"{side}_account")
-            if acc and acc not in out and (r.get(f"{side}_name") or r.get(f"{side}_id")):
-                out[acc] = {"holder_name": r.get(f"{side}_name"), "holder_id": r.get(f"{side}_id")}
-    return out
-
-
-def _table_holders(table) -> dict[str, dict]:
-    """:func:`accounts_from_edges` of an Arrow table, by Arrow kernels.
-
-    Same result as the row loop: payer rows then payee rows, the first row per account whose
-    name or ID is non-empty gives its holder.
-    """
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    def side(name: str):
-        return [table.column(f"{name}_{c}").combine_chunks().cast(pa.string()) for c in ("account", "name", "id")]
-
-    acc, names, ids = (pa.concat_arrays(pair) for pair in zip(side("payer"), side("payee")))
-
-    def non_empty(a):
-        return pc.fill_null(pc.not_equal(a, ""), False)
-
-    keep = pc.and_(non_empty(acc), pc.or_(non_empty(names), non_empty(ids)))
-    acc, names, ids = (pc.filter(a, keep) for a in (acc, names, ids))
-    if len(acc) == 0:
-        return {}
-    accounts = pc.unique(acc)  # in order of first appearance
-    first = pc.index_in(accounts, value_set=acc)  # the first row of each account
-    return {a: {"holder_name": n, "holder_id": i} for a, n, i in zip(
-        accounts.to_pylist(), pc.take(names, first).to_pylist(), pc.take(ids, first).to_pylist())}
 
 
 def load_city(config, as_of: datetime | None = None, institutions: Iterable[str] | None = None,

@@ -10,7 +10,7 @@ import pytest
 
 from graphs.build import _table_edges, _table_edges_rows, collapse_periods, flow_edges, flow_graph
 from graphs.detectors.round_tripping import strong_pairs
-from graphs.run import _table_holders, accounts_from_edges
+from graphs.build import _table_holders, accounts_from_edges
 from tests.graphs.builders import Platform
 
 T = datetime(2018, 3, 4, 10, 11, 12)
