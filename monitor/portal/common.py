@@ -44,7 +44,9 @@ FIELD_LABELS = {"status": _l("status"), "note": _l("note"), "assignee": _l("assi
                 "close_reason": _l("close reason"), "reopen_count": _l("times reopened")}
 ACTOR_LABELS = {"system": _l("system")}
 # Rule settings that are neither bands nor patterns (patterns are named by PATTERN_ZH).
-RULE_LABELS = {"alert_severity": _l("lowest severity that raises an alert")}
+RULE_LABELS = {"alert_severity": _l("lowest severity that raises an alert"),
+               "weak_cap_per_source": _l("most points of low/medium findings from one source"),
+               "weak_cap": _l("most points of low/medium findings from all sources")}
 
 
 def monitor_config():

@@ -155,7 +155,8 @@ def test_supervisor_changes_a_threshold_as_a_new_rule_version(portal):
     app, _ = portal
     client = app.test_client()
     login(client, "supervisor")
-    client.get("/settings")
+    page = client.get("/settings").get_data(as_text=True)
+    assert "同一来源低、中等级发现合计封顶分" in page  # every threshold has a Chinese name
     token = csrf_token(client, "/settings")
     client.post("/settings", data={"t.red": "65", "note": "更严格", "csrf_token": token})
     bad = client.post("/settings", data={"t.red": "5", "csrf_token": token}, follow_redirects=True)
