@@ -109,33 +109,31 @@ class Scope:
         inst = self.session.get(Institution, institution_id)
         return inst is not None and inst.jurisdiction_id in self.jurisdiction_ids
 
+    def _owned(self, model, row_id: int):
+        """The ``model`` row ``row_id`` if its institution is in scope, else :class:`OutOfScope`."""
+        row = self.session.get(model, row_id)
+        if row is None or not self.in_scope(row.institution_id):
+            raise OutOfScope()
+        return row
+
     # ---------------------------------------------------------------- alerts, findings, documents, scores
     def alerts(self):
         return select(Alert).where(Alert.institution_id.in_(self.institution_ids()))
 
     def alert(self, alert_id: int) -> Alert:
-        alert = self.session.get(Alert, alert_id)
-        if alert is None or not self.in_scope(alert.institution_id):
-            raise OutOfScope()
-        return alert
+        return self._owned(Alert, alert_id)
 
     def findings(self):
         return select(Finding).where(Finding.institution_id.in_(self.institution_ids()))
 
     def finding(self, finding_id: int) -> Finding:
-        finding = self.session.get(Finding, finding_id)
-        if finding is None or not self.in_scope(finding.institution_id):
-            raise OutOfScope()
-        return finding
+        return self._owned(Finding, finding_id)
 
     def documents(self):
         return select(Document).where(Document.institution_id.in_(self.institution_ids()))
 
     def document(self, document_id: int) -> Document:
-        doc = self.session.get(Document, document_id)
-        if doc is None or not self.in_scope(doc.institution_id):
-            raise OutOfScope()
-        return doc
+        return self._owned(Document, document_id)
 
     def latest_scores(self, before=None, *, contributions: bool = True) -> dict[int, Score]:
         """The newest score of each institution in scope (as of ``before`` when given).

@@ -609,14 +609,16 @@ def print_run(run: SweepRun) -> None:
     click.echo(f"sweep #{run.id} ({run.kind}, {run.trigger}) {run.status}"
                + (f" as of {_aware(run.as_of).isoformat(timespec='seconds')}" if run.as_of else ""))
     for name, entry in (run.stages or {}).items():
-        detail = entry.get("error") or entry.get("reason") or ", ".join(
-            f"{k}={v}" for k, v in (entry.get("counts") or {}).items() if not isinstance(v, (list, dict)))
-        click.echo(f"  {name:<11} {entry.get('status', '?'):<8} {entry.get('seconds', 0):>8.2f}s  {detail}")
         counts = entry.get("counts") or {}
-        details = (counts.get("error_detail") or counts.get("errors") or []) if isinstance(counts, dict) else []
-        for line in (details if isinstance(details, list) else [])[:3]:
+        detail = entry.get("error") or entry.get("reason") or ", ".join(
+            f"{k}={v}" for k, v in counts.items() if not isinstance(v, (list, dict)))
+        click.echo(f"  {name:<11} {entry.get('status', '?'):<8} {entry.get('seconds', 0):>8.2f}s  {detail}")
+        details = counts.get("error_detail") or counts.get("errors")  # crawl: "errors" is a count
+        if not isinstance(details, list):
+            continue
+        for line in details[:3]:
             click.echo(f"      {line}"[:200])
-        if isinstance(details, list) and len(details) > 3:
+        if len(details) > 3:
             click.echo(f"      … {len(details) - 3} more (monitor crawl --json / the ingest journal)")
 
 

@@ -252,14 +252,19 @@ def _readable(code: str) -> str:
     return code.replace("_", " ")
 
 
+def _named(code: str, table: dict[str, tuple[str, str]], zh: bool) -> str:
+    """``code`` by ``table`` (zh, en), else as a disclosure metric, else unchanged."""
+    if code in table:
+        return table[code][0 if zh else 1]
+    metric = METRICS_BY_NAME.get(code)
+    if metric is not None:
+        return metric.label if zh else _readable(code)
+    return code
+
+
 def evidence_label(key: str, zh: bool = True) -> str:
     """What an evidence key is called (Chinese, or English); other keys (accounts, months) stay as they are."""
-    if key in EVIDENCE_METRICS:
-        return EVIDENCE_METRICS[key][0 if zh else 1]
-    metric = METRICS_BY_NAME.get(key)
-    if metric is not None:
-        return metric.label if zh else _readable(key)
-    return key
+    return _named(key, EVIDENCE_METRICS, zh)
 
 
 # Related-party evidence names nodes as ``name (kind:id)`` (graphs.build.label) or by the bare key.
@@ -278,12 +283,7 @@ def node_label(text: str, zh: bool = True) -> str:
 
 def evidence_code(value: str, zh: bool = True) -> str:
     """A code held as an evidence value (account role or tie, disclosure metric) for people."""
-    if value in ACCOUNT_ROLES:
-        return ACCOUNT_ROLES[value][0 if zh else 1]
-    metric = METRICS_BY_NAME.get(value)
-    if metric is not None:
-        return metric.label if zh else _readable(value)
-    return value
+    return _named(value, ACCOUNT_ROLES, zh)
 
 
 # --------------------------------------------------------------------------- signal sources

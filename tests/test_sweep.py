@@ -291,16 +291,20 @@ def test_crawl_counts_prefer_the_summary_totals():
         "source #4 http://p4/: stopped after 5 errors"]
 
 
-def test_ingest_stage_takes_new_files_from_the_drop_folder(sqlite_store):
-    uscc = uscc_for(1)
-    with session_scope(sqlite_store) as s:
-        s.add(Institution(name="甲", name_norm="甲", uscc=uscc))
-    folder = sqlite_store.drop_path / "transfers" / uscc
+def _drop_file(config, n: int, month: str, rows: str) -> None:
+    """Institution number ``n`` and one transfer file of ``rows`` for ``month`` in its drop folder."""
+    uscc = uscc_for(n)
+    with session_scope(config) as s:
+        s.add(Institution(name=f"机构{n}", name_norm=f"机构{n}", uscc=uscc))
+    folder = config.drop_path / "transfers" / uscc
     folder.mkdir(parents=True)
-    (folder / "2018-01.csv").write_text(
-        "交易流水号,交易时间,交易金额,付款账号,收款账号,摘要\n"
-        "T1,2018-01-02 10:00:00,1000.00,6222000000000001,4418000000000001,出借\n"
-        "T2,2018-01-03 11:00:00,500.00,4418000000000001,6222000000000002,放款\n", encoding="utf-8")
+    (folder / f"{month}.csv").write_text("交易流水号,交易时间,交易金额,付款账号,收款账号,摘要\n" + rows, encoding="utf-8")
+
+
+def test_ingest_stage_takes_new_files_from_the_drop_folder(sqlite_store):
+    _drop_file(sqlite_store, 1, "2018-01",
+               "T1,2018-01-02 10:00:00,1000.00,6222000000000001,4418000000000001,出借\n"
+               "T2,2018-01-03 11:00:00,500.00,4418000000000001,6222000000000002,放款\n")
     stages = tuple(s for s in DEFAULT_STAGES if s[0] == "ingest")
     first = run_sweep(sqlite_store, stages=stages)
     assert first.status == "succeeded", first.stages
@@ -312,14 +316,7 @@ def test_ingest_stage_takes_new_files_from_the_drop_folder(sqlite_store):
 def test_replay_collects_only_when_asked(sqlite_store, capsys, monkeypatch):
     from monitor.cli import main
 
-    uscc = uscc_for(2)
-    with session_scope(sqlite_store) as s:
-        s.add(Institution(name="乙", name_norm="乙", uscc=uscc))
-    folder = sqlite_store.drop_path / "transfers" / uscc
-    folder.mkdir(parents=True)
-    (folder / "2018-02.csv").write_text(
-        "交易流水号,交易时间,交易金额,付款账号,收款账号,摘要\n"
-        "T1,2018-02-02 10:00:00,1000.00,6222000000000001,4418000000000001,出借\n", encoding="utf-8")
+    _drop_file(sqlite_store, 2, "2018-02", "T1,2018-02-02 10:00:00,1000.00,6222000000000001,4418000000000001,出借\n")
     stages = tuple(s for s in DEFAULT_STAGES if s[0] == "ingest")
     as_of = datetime(2018, 3, 5, 15, 59, 59, tzinfo=timezone.utc)
     replay = run_sweep(sqlite_store, as_of=as_of, stages=stages)
