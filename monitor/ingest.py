@@ -27,7 +27,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Iterable, NamedTuple, Sequence
 
 import click
 from sqlmodel import Session
@@ -36,6 +36,7 @@ from monitor.cli import pass_ctx
 from monitor.config import Config
 from monitor.db import get_engine
 from monitor.errors import InputError, MonitorError
+from monitor.ingest_fast import read_clean
 from monitor.text import normalize_label
 from monitor.transfers import CST, TransferStore, _arrow  # noqa: F401  (CST documents the time basis)
 from monitor.vocab import TRANSFER_FIELDS
@@ -179,32 +180,34 @@ def detect_encoding(head: bytes) -> tuple[str, bool]:
 def guess_holder_kind(holder_id: str | None) -> str | None:
     """``company`` for an 18-character USCC, ``person`` for a (masked) 身份证 number.
 
-    The ingest applies the same rule in SQL (``_HOLDER_KIND_SQL``).
+    The ingest applies the same rule to whole columns (:func:`_distinct_accounts`).
     """
     if not holder_id:
         return None
     text = holder_id.strip().upper()
-    if "*" in text or re.fullmatch(r"[1-8]\d{5}(18|19|20)\d{2}[01]\d[0-3]\d\d{3}[\dX]", text):
+    if "*" in text or re.fullmatch(_PERSON_ID, text):
         return "person"
-    if re.fullmatch(r"[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}", text):
+    if re.fullmatch(_COMPANY_ID, text):
         return "company"
     return None
 
 
-def scan_file(path: Path) -> tuple[str, int]:
-    """``(sha256, number of newline bytes)`` in one pass over the bytes.
+class Scan(NamedTuple):
+    """What one pass over a file's bytes tells."""
 
-    The newline count tells whether row index and line number agree (no
-    blank lines, no newlines inside quoted values), so only files where they
-    differ pay for counting lines row by row.
-    """
+    sha256: str
+    newlines: int  # ``\n`` bytes: do row index and line number agree (no blank lines, no quoted newlines)?
+
+
+def scan_file(path: Path) -> Scan:
+    """Hash and count a file's bytes in one pass (hashlib and ``bytes.count`` release the GIL)."""
     digest = hashlib.sha256()
     newlines = 0
     with path.open("rb") as fh:
         while chunk := fh.read(8 << 20):
             digest.update(chunk)
             newlines += chunk.count(b"\n")
-    return digest.hexdigest(), newlines
+    return Scan(digest.hexdigest(), newlines)
 
 
 def expand_paths(paths: Iterable[str | os.PathLike]) -> list[Path]:
@@ -443,13 +446,9 @@ _BAD_SQL = """CASE WHEN txn_id = '' THEN 'txn_id'
                 WHEN payer_account = '' THEN 'payer_account'
                 WHEN payee_account = '' THEN 'payee_account' END"""
 
-# guess_holder_kind, vectorised
-_HOLDER_KIND_SQL = r"""CASE
-    WHEN holder_id IS NULL THEN NULL
-    WHEN contains(holder_id, '*')
-      OR regexp_full_match(holder_id, '[1-8]\d{5}(18|19|20)\d{2}[01]\d[0-3]\d\d{3}[\dX]') THEN 'person'
-    WHEN regexp_full_match(holder_id, '[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}') THEN 'company'
-    END"""
+# guess_holder_kind's patterns (the ingest applies them vectorised, in polars)
+_PERSON_ID = r"[1-8]\d{5}(18|19|20)\d{2}[01]\d[0-3]\d\d{3}[\dX]"
+_COMPANY_ID = r"[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}"
 
 
 def _bad_message(field_name: str, raw_value: str) -> str:
@@ -585,31 +584,31 @@ def _ingest_one(run: _Run, path: Path, mapping: dict[str, str] | None, instituti
         run.threads_for(size)
         if size < HASH_FIRST_BYTES:
             # Small file: hashing costs less than the parse a duplicate would waste.
-            sha, newlines = scan_file(path)
+            scan = scan_file(path)
+            sha = scan.sha256
             if duplicate(sha):
                 return result
-            layout, table, source = _load_clean(run.con, path, mapping, newlines, scratch)
+            layout, table, facts = _load_clean(run.con, path, mapping, scan, scratch)
         else:
             # Hashing (hashlib releases the GIL) runs beside the parse, which needs its newline
             # count only at the end; a file found to be a duplicate has then been parsed for nothing.
             scanned = run.workers.submit(scan_file, path)
             try:
-                layout, table, source = _load_clean(run.con, path, mapping, lambda: scanned.result()[1], scratch)
+                layout, table, facts = _load_clean(run.con, path, mapping, scanned.result, scratch)
             except (MonitorError, duckdb.Error):
                 # A file already committed (under another mapping, say) stays a duplicate, not an error.
-                if duplicate(scanned.result()[0]):
+                if duplicate(scanned.result().sha256):
                     return result
                 raise
             finally:
                 scanned.exception()  # never leave the hash running past this file
-            sha = scanned.result()[0]
+            sha = scanned.result().sha256
             if duplicate(sha):
                 return result
         result.rows = table.num_rows
         step("checking")
         uscc = _resolve_institution(run.config, path, institution, run.con)
         result.institution = uscc
-        facts = _check_rows(run.con, path, layout, source)
         _write(run, path, sha, table, facts, uscc, result, step, started)
     except MonitorError as exc:
         result.status, result.error = "failed", str(exc)
@@ -634,30 +633,33 @@ def _as_duplicate(result: IngestResult, done) -> IngestResult:
     return result
 
 
-def _load_clean(con, path: Path, mapping: dict[str, str] | None, newlines: int | Callable[[], int],
-                scratch: Path) -> tuple[Layout, "pa.Table", str]:
-    """Parse and clean the file into an Arrow table, registered as the view ``clean`` of ``con``.
+def _load_clean(con, path: Path, mapping: dict[str, str] | None, scan: Scan | Callable[[], Scan],
+                scratch: Path) -> tuple[Layout, "pa.Table", _Facts]:
+    """Parse, clean and check the file into an Arrow table, registered as the view ``clean`` of ``con``.
 
-    ``newlines`` is the file's count of newline bytes (see :func:`scan_file`),
-    or a function giving it, called once the rows are read. The table has the
-    canonical columns, in file order, and ``source_line`` (int32).
+    ``scan`` is the file's :class:`Scan`, or a function giving it (called
+    once the rows are read: the scan runs beside the parse). The table has
+    the canonical columns, in file order, and ``source_line`` (int32). Raises
+    :class:`InputError` naming file, line and column for the first bad row
+    or a repeated transaction id.
 
-    Arrow rather than a DuckDB table: DuckDB builds it in parallel at a third
-    of the CPU of a table, scans it in place, and pyarrow writes Parquet from
-    it at half the CPU of DuckDB's writer.
-
-    Returns the layout, the table and the SQL source of the raw text columns
-    (for error messages).
+    A CSV takes the fast path (:mod:`monitor.ingest_fast`, polars) when it
+    is well formed; the reference path (DuckDB SQL) reads XLSX, the files
+    the fast path declines, and names what is wrong with a bad file.
+    Arrow rather than a DuckDB table: DuckDB scans it in place and pyarrow
+    writes Parquet from it at half the CPU of DuckDB's writer.
     """
     import duckdb
     import pyarrow as pa
 
+    counts = scan if callable(scan) else (lambda: scan)
     if path.suffix.lower() == ".xlsx":
         layout, raw, lines = read_xlsx_strings(path, mapping)
         con.register("xlsx", raw)
         samples = raw.column(f"c{layout.columns['txn_time']}").slice(0, 20).to_pylist()
         table = _arrow(con.sql(_clean_sql(layout, "xlsx", pick_time_format(samples))))
-        return layout, _with_lines(con, table, pa.array(lines, pa.int32())), "xlsx"
+        table = _with_lines(con, table, pa.array(lines, pa.int32()))
+        return layout, table, _check_rows(con, path, layout, "xlsx")
     with path.open("rb") as fh:
         head = fh.read(HEAD_BYTES)
     encoding, confident = detect_encoding(head)
@@ -666,8 +668,21 @@ def _load_clean(con, path: Path, mapping: dict[str, str] | None, newlines: int |
     width = len(headers)
     time_format = pick_time_format(_head_samples(head, encoding, layout.columns["txn_time"], header_lines))
     source_path = path
+    if encoding != "utf-8":
+        scratch.mkdir(parents=True, exist_ok=True)
+        source_path = scratch / "utf8.csv"
+        transcode_to_utf8(path, encoding, source_path)
+    end = head.find(b"\n")
+    checked = read_clean(source_path, width=width, columns=layout.columns, amount_scale=layout.amount_scale,
+                         header_lines=header_lines, time_formats=TIME_FORMATS, primary_format=time_format,
+                         trimmed=TRIMMED, newlines=lambda: counts().newlines, threads=_threads(con),
+                         header_commas=(head if end < 0 else head[:end]).count(b","))
+    if checked is not None:
+        con.register("clean", checked.table)
+        return layout, checked.table, _Facts(checked.table.num_rows, checked.first, checked.last, checked.months)
     for attempt in range(2):
-        if encoding != "utf-8":
+        if attempt:  # Not UTF-8 after a pure-ASCII start: GB18030 is the other encoding custody banks use.
+            encoding = "gb18030"
             scratch.mkdir(parents=True, exist_ok=True)
             source_path = scratch / "utf8.csv"
             transcode_to_utf8(path, encoding, source_path)
@@ -679,12 +694,9 @@ def _load_clean(con, path: Path, mapping: dict[str, str] | None, newlines: int |
             error = _csv_error(path, exc, width)
             if error is not None:
                 raise error from None
-            # Not UTF-8 after a pure-ASCII start: GB18030 is the other encoding custody banks use.
             if confident or attempt:
                 raise InputError(_decode_error_line(path, encoding)) from None
-            encoding = "gb18030"
-    if callable(newlines):
-        newlines = newlines()
+    newlines = counts().newlines
     rows = table.num_rows
     # Rows + header = lines (the last may lack its newline): row index and line agree.
     if rows + header_lines in (newlines, newlines + 1):
@@ -694,7 +706,12 @@ def _load_clean(con, path: Path, mapping: dict[str, str] | None, newlines: int |
                        pa.scalar(header_lines, pa.int32())) if rows else pa.array([], pa.int32())
     else:
         lines = pa.array(_all_row_lines(path, encoding), pa.int32())
-    return layout, _with_lines(con, table, lines), source
+    table = _with_lines(con, table, lines)
+    return layout, table, _check_rows(con, path, layout, source)
+
+
+def _threads(con) -> int:
+    return int(con.execute("SELECT current_setting('threads')").fetchall()[0][0])
 
 
 def _with_lines(con, table, lines):
@@ -820,10 +837,8 @@ def _write(run: _Run, path: Path, sha: str, table, facts: _Facts, uscc: str, res
 
     def register() -> int:
         if result.rows_new < ACCOUNTS_IN_THREAD:
-            return _upsert_accounts(session, _accounts_document(con))
-        with con.cursor() as cursor:
-            cursor.register("clean", table)
-            return _upsert_accounts(session, _accounts_document(cursor))
+            return _upsert_accounts(session, _distinct_accounts(table))
+        return _upsert_accounts(session, _distinct_accounts(table))
 
     pending = run.accounts_worker.submit(register) if result.rows_new >= ACCOUNTS_IN_THREAD else None
     moved: list[Path] = []
@@ -841,9 +856,9 @@ def _write(run: _Run, path: Path, sha: str, table, facts: _Facts, uscc: str, res
                        for month in parts]
             jobs = [(parts[month], sha, tmp) for month, (tmp, _dest) in zip(parts, written)]
             if len(jobs) == 1:
-                _write_parquet(*jobs[0])
+                _write_parquet(jobs[0][0](), *jobs[0][1:])
             else:
-                for done in [run.workers.submit(_write_parquet, *job) for job in jobs]:
+                for done in [run.workers.submit(lambda job=job: _write_parquet(job[0](), *job[1:])) for job in jobs]:
                     done.result()
             for tmp, dest in written:
                 dest.parent.mkdir(parents=True, exist_ok=True)
@@ -873,38 +888,30 @@ def _write(run: _Run, path: Path, sha: str, table, facts: _Facts, uscc: str, res
         raise
 
 
-def _month_parts(table) -> dict[str, list]:
-    """Record batches of ``table`` per month of ``txn_time`` (``YYYY-MM``), each in file order.
+def _month_parts(table) -> dict[str, Callable[[], "pa.Table"]]:
+    """Per month of ``txn_time`` (``YYYY-MM``), a function giving that part of ``table`` in file order.
 
-    A batch of one month is taken whole; others are sorted by month (a stable
-    sort) and sliced, batch by batch: sorting the whole table would copy it
-    into one piece first.
+    The parts are cut when asked, in the writer threads: the copy of the rows
+    is spread over them rather than done up front.
     """
-    import pyarrow.compute as pc
+    import polars as pl
 
-    parts: dict[int, list] = {}
-    for batch in table.to_batches():
-        if not batch.num_rows:
-            continue
-        times = batch.column("txn_time")
-        key = pc.add(pc.multiply(pc.year(times), 100), pc.month(times))
-        bounds = pc.min_max(key)
-        low, high = bounds["min"].as_py(), bounds["max"].as_py()
-        if low == high:
-            parts.setdefault(low, []).append(batch)
-            continue
-        order = pc.sort_indices(key)
-        batch, key = batch.take(order), key.take(order)
-        offset = 0
-        for item in pc.value_counts(key):  # in order of first appearance: sorted
-            n = item["counts"].as_py()
-            parts.setdefault(item["values"].as_py(), []).append(batch.slice(offset, n))
-            offset += n
-    return {f"{k // 100:04d}-{k % 100:02d}": parts[k] for k in sorted(parts)}
+    frame = pl.from_arrow(table, rechunk=False)
+    key = frame.select(pl.col("txn_time").dt.year().cast(pl.Int32) * 100
+                       + pl.col("txn_time").dt.month().cast(pl.Int32)).to_series()
+    low, high = key.min(), key.max()
+    months = [low] if low == high else sorted(key.unique().to_list())
+
+    def part(month: int):
+        def cut() -> "pa.Table":
+            chosen = frame if low == high else frame.filter(key == month)
+            return chosen.to_arrow(compat_level=pl.CompatLevel.newest())
+        return cut
+    return {f"{k // 100:04d}-{k % 100:02d}": part(k) for k in months}
 
 
-def _write_parquet(batches: list, sha: str, out: Path) -> None:
-    """One Parquet file of the store's schema from batches of ``clean`` (pyarrow releases the GIL)."""
+def _write_parquet(part: "pa.Table", sha: str, out: Path) -> None:
+    """One Parquet file of the store's schema from a part of ``clean`` (pyarrow releases the GIL)."""
     import datetime as dt
 
     import pyarrow as pa
@@ -913,7 +920,6 @@ def _write_parquet(batches: list, sha: str, out: Path) -> None:
 
     from monitor.transfers import SCHEMA
 
-    part = pa.Table.from_batches(batches)
     times = part.column("txn_time").cast(pa.timestamp("us"))
     # T+1: custody banks report the day after (see docs/architecture.md, "Availability").
     available = pc.add(pc.floor_temporal(times, unit="day"), pa.scalar(dt.timedelta(days=1), pa.duration("us")))
@@ -924,21 +930,35 @@ def _write_parquet(batches: list, sha: str, out: Path) -> None:
     pq.write_table(out_table, out, **PARQUET_OPTIONS)
 
 
-def _accounts_document(con) -> tuple[int, str | None]:
-    """``(count, JSON array of [account_no, holder_name, holder_id, holder_kind])`` of the distinct
-    accounts of ``clean``: the SQL store inserts them set-based (``json_each`` /
-    ``json_array_elements``), with no Python object per account."""
-    return _first(con, f"""
-        SELECT count(*),
-               -- in key order: the SQL store's unique index then takes them in sequence (~40% faster)
-               to_json(list([account_no, holder_name, holder_id, {_HOLDER_KIND_SQL}] ORDER BY account_no))::VARCHAR
-        FROM (SELECT account_no, nullif(trim(any_value(holder_name)), '') AS holder_name,
-                     nullif(upper(trim(any_value(holder_id))), '') AS holder_id
-              FROM (SELECT payer_account AS account_no, payer_name AS holder_name, payer_id AS holder_id
-                    FROM clean
-                    UNION ALL
-                    SELECT payee_account, payee_name, payee_id FROM clean)
-              GROUP BY account_no)""")
+def _distinct_accounts(table: "pa.Table") -> list[tuple]:
+    """``(account_no, holder_name, holder_id, holder_kind)`` of each account of ``table``, in account
+    order (the SQL store's unique index then takes them in sequence, ~40% faster). Name and id are
+    the first given in the file, trimmed, cut to the store's lengths; the kind is
+    :func:`guess_holder_kind`'s."""
+    import polars as pl
+
+    frame = pl.from_arrow(table, rechunk=False)
+    holder = [pl.col("holder_name").drop_nulls().first(), pl.col("holder_id").drop_nulls().first()]
+    sides = []
+    for side in ("payer", "payee"):
+        rows = frame.select(pl.col(f"{side}_account").alias("account_no"),
+                            pl.col(f"{side}_name").alias("holder_name"), pl.col(f"{side}_id").alias("holder_id"))
+        if rows.get_column("holder_name").null_count() or rows.get_column("holder_id").null_count():
+            rows = rows.group_by("account_no", maintain_order=True).agg(holder)  # first name and id given
+        else:
+            rows = rows.filter(pl.col("account_no").is_first_distinct())  # a third of the group-by's CPU
+        sides.append(rows)
+    accounts = pl.concat(sides).group_by("account_no", maintain_order=True).agg(holder)
+    name = pl.col("holder_name").str.strip_chars()
+    ident = pl.col("holder_id").str.strip_chars().str.to_uppercase()
+    accounts = accounts.sort("account_no").select(
+        pl.col("account_no").str.slice(0, 64),
+        pl.when(name == "").then(None).otherwise(name.str.slice(0, 200)).alias("holder_name"),
+        pl.when(ident == "").then(None).otherwise(ident.str.slice(0, 64)).alias("holder_id"),
+        pl.when(ident.str.contains("*", literal=True) | ident.str.contains(f"^{_PERSON_ID}$"))
+        .then(pl.lit("person"))
+        .when(ident.str.contains(f"^{_COMPANY_ID}$")).then(pl.lit("company")).alias("holder_kind"))
+    return accounts.rows()
 
 
 def load_validated(con, path: str | os.PathLike, mapping: dict[str, str] | str | None = None,
@@ -958,10 +978,9 @@ def load_validated(con, path: str | os.PathLike, mapping: dict[str, str] | str |
     path = Path(path)
     if isinstance(mapping, str):
         mapping = parse_mapping(mapping)
-    _, newlines = scan_file(path)
+    scan = scan_file(path)
     with tempfile.TemporaryDirectory(prefix="monitor-ingest-", dir=scratch) as tmp:
-        layout, _table, source = _load_clean(con, path, mapping, newlines, Path(tmp))
-        _check_rows(con, path, layout, source)
+        layout, _table, _facts = _load_clean(con, path, mapping, scan, Path(tmp))
     return layout
 
 
@@ -1008,44 +1027,45 @@ def _institution_id(session, uscc: str | None) -> int | None:
     return session.exec(select(Institution.id).where(Institution.uscc == uscc)).first()
 
 
-def _upsert_accounts(session, accounts: tuple[int, str | None]) -> int:
-    """Insert the accounts not yet known, set-based; returns how many were new.
+def _upsert_accounts(session, accounts: list[tuple]) -> int:
+    """Insert the accounts not yet known; returns how many were new.
 
-    ``accounts`` is ``(count, JSON array of [account_no, holder_name,
-    holder_id, holder_kind])``. Company holders are linked to their
+    ``accounts`` are ``(account_no, holder_name, holder_id, holder_kind)``
+    (see :func:`_distinct_accounts`). Company holders are linked to their
     company and institution by USCC in the same statement. Known accounts are
-    left as they are (``ON CONFLICT DO NOTHING``).
+    left as they are (``ON CONFLICT DO NOTHING``). SQLite takes the rows as
+    one ``executemany`` (in-process, no round trips); PostgreSQL takes them
+    as one JSON document (one round trip).
     """
+    import json
+
     from sqlalchemy import func, select, text
 
     from monitor.models import Account, utcnow
 
-    count, document = accounts
-    if not count:
+    if not accounts:
         return 0
     conn = session.connection()
     table = Account.__table__
     process = table.c.first_seen_at.type.bind_processor(conn.dialect)
     seen_at = process(utcnow()) if process else utcnow()
-    if conn.dialect.name == "postgresql":
-        rows = ("SELECT v->>0 AS n, v->>1 AS h, v->>2 AS i, v->>3 AS k "
-                "FROM json_array_elements(CAST(:doc AS json)) AS v")
-    else:
-        rows = ("SELECT json_extract(value, '$[0]') AS n, json_extract(value, '$[1]') AS h, "
-                "json_extract(value, '$[2]') AS i, json_extract(value, '$[3]') AS k FROM json_each(:doc)")
-    sql = text(f"""
-        INSERT INTO account (account_no, holder_name, holder_id_no, holder_kind, company_id, institution_id,
-                             is_custody, first_seen_at)
-        SELECT substr(r.n, 1, 64), substr(r.h, 1, 200), substr(r.i, 1, 64), r.k,
-               CASE WHEN r.k = 'company' THEN (SELECT c.id FROM company c WHERE c.uscc = r.i) END,
-               CASE WHEN r.k = 'company' THEN (SELECT t.id FROM institution t WHERE t.uscc = r.i) END,
-               false, :seen_at
-        FROM ({rows}) r
-        WHERE true
-        ON CONFLICT (account_no) DO NOTHING""")
     total = select(func.count()).select_from(table)
     before = conn.execute(total).scalar_one()
-    conn.execute(sql, {"doc": document, "seen_at": seen_at})
+    link = ("CASE WHEN {k} = 'company' THEN (SELECT c.id FROM company c WHERE c.uscc = {i}) END, "
+            "CASE WHEN {k} = 'company' THEN (SELECT t.id FROM institution t WHERE t.uscc = {i}) END")
+    columns = ("account_no, holder_name, holder_id_no, holder_kind, company_id, institution_id, is_custody, "
+               "first_seen_at")
+    if conn.dialect.name == "postgresql":
+        conn.execute(text(f"""
+            INSERT INTO account ({columns})
+            SELECT v->>0, v->>1, v->>2, v->>3, {link.format(k="v->>3", i="v->>2")}, false, :seen_at
+            FROM json_array_elements(CAST(:doc AS json)) AS v
+            ON CONFLICT (account_no) DO NOTHING"""),
+                     {"doc": json.dumps(accounts, ensure_ascii=False), "seen_at": seen_at})
+    else:
+        conn.exec_driver_sql(
+            f"INSERT INTO account ({columns}) VALUES (?1, ?2, ?3, ?4, {link.format(k='?4', i='?3')}, 0, ?5) "
+            f"ON CONFLICT (account_no) DO NOTHING", [(*row, seen_at) for row in accounts])
     return conn.execute(total).scalar_one() - before
 
 

@@ -1,0 +1,170 @@
+"""The ingest's fast path: parse, clean and check a well-formed CSV with polars.
+
+:func:`read_clean` turns a UTF-8 CSV into the same table as the reference
+path of :mod:`monitor.ingest` (DuckDB SQL, ``_clean_sql`` and
+``_check_rows``), with the same values, in file order, with ``source_line``.
+It only takes the happy path: whenever a file is not plainly well formed (a
+bad value, a repeated transaction id, a blank line, a quoted newline, a row
+with too few or too many fields, bytes that are not UTF-8, a time format
+polars reads differently) it returns ``None`` and the reference path reads
+the file again and names the line and column. The price of a bad file is a
+second parse; a good file costs about a third of the CPU of the reference
+path (see docs/architecture.md, "Throughput").
+
+``tests/test_ingest_fast.py`` holds the two paths to the same results.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Callable, Sequence
+
+log = logging.getLogger(__name__)
+
+# Python strptime directives polars (chrono) reads differently: files using them take the reference path.
+_UNSUPPORTED = ("%f",)
+_AMOUNT_NOISE = (",", "，", "¥", " ")
+
+
+@dataclass
+class Checked:
+    """The cleaned table and what the checks learnt on the way (period, months)."""
+
+    table: object  # pyarrow.Table, columns of monitor.ingest._clean_sql plus source_line
+    first: datetime | None
+    last: datetime | None
+    months: list[str]
+
+
+def read_clean(path: Path, *, width: int, columns: dict[str, int], amount_scale: float, header_lines: int,
+               time_formats: Sequence[str], primary_format: str | None, trimmed: frozenset[str],
+               newlines: Callable[[], int], header_commas: int,
+               threads: int | None = None) -> Checked | None:
+    """Parse, clean and check ``path`` (UTF-8, header of ``header_lines`` lines), or ``None``.
+
+    ``newlines()`` gives the file's count of ``\\n`` bytes (asked once the
+    file is read, so that it can be counted beside the parse). A file with
+    no blank line and no quoted newline has rows + header lines (the last
+    newline may be missing). A row with too many fields fails the parse; one
+    with too few leaves the last column empty (null), and only then are the
+    file's commas counted: ``header_commas`` + rows × (width − 1) + the
+    commas inside values, or a row is short.
+    """
+    import polars as pl
+
+    names = [f"c{i}" for i in range(width)]
+    try:
+        raw = pl.read_csv(path, has_header=False, skip_rows=header_lines, new_columns=names,
+                          schema={n: pl.String for n in names}, quote_char='"', separator=",",
+                          encoding="utf8", raise_if_empty=False, truncate_ragged_lines=False,
+                          n_threads=threads)
+    except Exception as exc:  # noqa: BLE001 - any trouble (ragged, undecodable, unterminated)
+        return _decline(path, f"parse: {str(exc).strip().splitlines()[0] if str(exc).strip() else exc!r}")
+    rows = raw.height
+    lines = newlines()
+    if rows + header_lines not in (lines, lines + 1):
+        return _decline(path, "blank lines or quoted newlines")  # line numbers need the reference path
+    if raw.get_column(names[-1]).null_count():
+        commas = _count_bytes(path, b",")
+        inside = raw.select(pl.sum_horizontal(pl.col(n).str.count_matches(",", literal=True).sum()
+                                              for n in names)).item()
+        if commas != header_commas + rows * (width - 1) + inside:
+            return _decline(path, "a row with fewer fields than the header")
+
+    # DuckDB's trim() (spaces only), where some value needs it: a trim copies every string.
+    padded = [n for n in trimmed if n in columns]
+    if rows and padded:
+        found = raw.select((pl.col(f"c{columns[n]}").str.starts_with(" ") | pl.col(f"c{columns[n]}")
+                            .str.ends_with(" ")).any().alias(n) for n in padded).row(0)
+        padded = [n for n, yes in zip(padded, found) if yes]
+
+    def text(name: str) -> pl.Expr:
+        if name not in columns:
+            return pl.lit("", pl.String)
+        expr = pl.col(f"c{columns[name]}")
+        if name in padded:
+            expr = expr.str.strip_chars(" ")
+        return expr.fill_null("")
+
+    # The amount's text: separators and ¥ out; 元/万元/万 suffixes read (万 scales by 10,000).
+    amount_raw = raw.select(text("amount").alias("a")).to_series()
+    a = pl.col("a")
+    if amount_raw.str.contains_any(_AMOUNT_NOISE).any():
+        a = a.str.replace_many(_AMOUNT_NOISE, [""] * len(_AMOUNT_NOISE))
+    has_suffix = bool(amount_raw.str.contains("[元万]").any())
+    frame = raw.with_columns(a=amount_raw)
+    if has_suffix:
+        wan = a.str.ends_with("万元") | a.str.ends_with("万")
+        number = a.str.replace(r"(万元|万|元)$", "").cast(pl.Float64, strict=False)
+        scale = pl.when(wan).then(10_000.0).otherwise(amount_scale)
+        amount = pl.when(scale == 1.0).then(number).otherwise((number * scale).round(2))
+    else:
+        number = a.cast(pl.Float64, strict=False)
+        amount = number if amount_scale == 1.0 else (number * amount_scale).round(2)
+
+    def parse_time(fmt: str) -> pl.Expr:
+        return text("txn_time").str.to_datetime(fmt, time_unit="us", strict=False, exact=True, cache=False)
+
+    formats = [f for f in time_formats if not any(d in f for d in _UNSUPPORTED)]
+    first_format = primary_format if primary_format in formats else None
+    times = (frame.select(parse_time(first_format)).to_series() if first_format
+             else pl.Series([None] * rows, dtype=pl.Datetime("us")))
+    if times.null_count():
+        # Not all in the sampled format: each row takes the first format that reads it, as in the SQL.
+        times = frame.select(pl.coalesce(pl.lit(times), *[parse_time(f) for f in formats])).to_series()
+    frame = frame.with_columns(txn_time=times)
+    clean = frame.select(
+        text("txn_id").alias("txn_id"),
+        pl.col("txn_time"),
+        amount.alias("amount"),
+        text("payer_account").alias("payer_account"),
+        *[_optional(text, n).alias(n) for n in ("payer_name", "payer_id")],
+        text("payee_account").alias("payee_account"),
+        *[_optional(text, n).alias(n) for n in ("payee_name", "payee_id", "purpose", "currency")],
+        (pl.int_range(pl.len(), dtype=pl.Int32) + (header_lines + 1)).alias("source_line"),
+    )
+    bad = (pl.col("txn_id") == "") | pl.col("txn_time").is_null() | pl.col("amount").is_null() \
+        | ~pl.col("amount").is_finite() | (pl.col("amount") < 0) \
+        | (pl.col("payer_account") == "") | (pl.col("payee_account") == "")
+    facts = clean.select(bad.any().alias("bad"), pl.col("txn_id").hash().n_unique().alias("ids"),
+                         pl.col("txn_time").min().alias("first"), pl.col("txn_time").max().alias("last"))
+    if rows and facts.item(0, "bad"):
+        return _decline(path, "a value the checks refuse")
+    if facts.item(0, "ids") < rows and clean.get_column("txn_id").is_duplicated().any():
+        return _decline(path, "a repeated transaction id")  # (equal hashes of different ids: exact check)
+    first, last = facts.item(0, "first"), facts.item(0, "last")
+    # String views: no copy (pyarrow and DuckDB read them; the Parquet writer casts per month part).
+    return Checked(table=clean.to_arrow(compat_level=pl.CompatLevel.newest()), first=first, last=last,
+                   months=_months_between(first, last) if rows else [])
+
+
+def _decline(path: Path, why: str) -> None:
+    log.debug("%s: fast path declined (%s); the reference path reads it", path, why)
+    return None
+
+
+def _months_between(first: datetime, last: datetime) -> list[str]:
+    """``YYYY-MM`` of every month from ``first`` to ``last`` (a superset of the months present)."""
+    out, year, month = [], first.year, first.month
+    while (year, month) <= (last.year, last.month):
+        out.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return out
+
+
+def _count_bytes(path: Path, byte: bytes) -> int:
+    count = 0
+    with path.open("rb") as fh:
+        while chunk := fh.read(8 << 20):
+            count += chunk.count(byte)
+    return count
+
+
+def _optional(text, name: str):
+    import polars as pl
+
+    value = text(name)
+    return pl.when(value == "").then(None).otherwise(value)

@@ -1,0 +1,123 @@
+"""The ingest's fast path (polars) against its reference path (DuckDB SQL): same table, or it declines."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+import monitor.ingest as ingest
+from monitor.errors import InputError
+from monitor.ingest_fast import read_clean
+from test_ingest import EN, ZH1, ZH2, rows_for, write_csv
+
+
+def _both(path: Path, tmp_path: Path, monkeypatch, mapping=None):
+    """``(fast, reference)`` results of ``_load_clean``: ``(columns as Python lists, facts)`` each."""
+    calls = []
+
+    def spy(*args, **kwargs):
+        out = read_clean(*args, **kwargs)
+        calls.append(out is not None)
+        return out
+
+    results = []
+    for fast in (True, False):
+        monkeypatch.setattr(ingest, "read_clean", spy if fast else (lambda *a, **k: None))
+        with duckdb.connect() as con:
+            _layout, table, facts = ingest._load_clean(con, path, mapping, ingest.scan_file(path),
+                                                       tmp_path / ("f" if fast else "r"))
+            # Same values; string views (fast) and strings (reference) compare equal as Python values.
+            results.append(({n: table.column(n).to_pylist() for n in table.column_names},
+                             (facts.rows, facts.first, facts.last)))
+    return calls == [True], results[0], results[1]
+
+
+def _cases(tmp_path: Path) -> list[tuple[str, Path, dict | None]]:
+    out = []
+
+    def add(name, path, mapping=None):
+        out.append((name, path, mapping))
+
+    add("zh", write_csv(tmp_path / "zh.csv", ZH1, rows_for(50)))
+    add("en", write_csv(tmp_path / "en.csv", EN, rows_for(50, month="2018-02")))
+    wan = [r + ["CNY" if i % 3 else ""] for i, r in enumerate(rows_for(40, amount=lambda i: f"{i}.0{i % 10}"))]
+    add("wan-yuan header, empty last column", write_csv(tmp_path / "wan.csv", ZH2, wan))
+    add("gb18030", write_csv(tmp_path / "gb.csv", ZH1, rows_for(30), encoding="gb18030"))
+    add("utf-8 bom", write_csv(tmp_path / "bom.csv", ZH1, rows_for(30), encoding="utf-8-sig"))
+    add("separators quoted", write_csv(tmp_path / "sep.csv", ZH1,
+                                       rows_for(30, amount=lambda i: f"{i + 1},{i:03d}.25"), quote_amount=True))
+    add("suffixes", write_csv(tmp_path / "suf.csv", ZH1, rows_for(
+        30, amount=lambda i: ["12.5元", "3万", "1.2345万元", "¥1,000.00", " 7 ", "0"][i % 6]), quote_amount=True))
+    add("several time formats", write_csv(tmp_path / "times.csv", ZH1, [
+        r[:1] + [t] + r[2:] for r, t in zip(rows_for(4), ["2018/06/01 10:00:00", "2018-06-02 10:00",
+                                                          "20180603", "2018年06月04日"])]))
+    padded = rows_for(20)
+    padded[3][0], padded[5][3], padded[7][9] = " TX000003 ", "  62220000000005", "出借  "
+    padded[8][4] = " 张三 "  # not trimmed (names are kept as written)
+    add("padded", write_csv(tmp_path / "pad.csv", ZH1, padded))
+    add("months", write_csv(tmp_path / "months.csv", ZH1,
+                            rows_for(10, month="2017-12") + rows_for(10, start=10, month="2018-01")))
+    add("crlf", _crlf(write_csv(tmp_path / "crlf.csv", ZH1, rows_for(12))))
+    add("mapped", write_csv(tmp_path / "map.csv", ["Ref", "When", "Betrag", "Von", "An"],
+                            [[r[0], r[1], r[2], r[3], r[6]] for r in rows_for(10)]),
+        {"Ref": "txn_id", "When": "txn_time", "Betrag": "amount", "Von": "payer_account", "An": "payee_account"})
+    add("no rows", write_csv(tmp_path / "empty.csv", ZH1, []))
+    return out
+
+
+def _crlf(path: Path) -> Path:
+    path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n"))
+    return path
+
+
+def test_fast_path_stores_what_the_reference_path_stores(tmp_path, monkeypatch):
+    for name, path, mapping in _cases(tmp_path):
+        took_fast, fast, reference = _both(path, tmp_path / name, monkeypatch, mapping)
+        assert took_fast, f"{name}: the fast path declined a well-formed file"
+        assert fast == reference, name
+
+
+def test_fast_path_on_the_simulated_city(small_city, tmp_path, monkeypatch):
+    files = sorted((small_city / "transfers").rglob("*.csv"))
+    # one file of each header set and encoding the city writes
+    seen, chosen = set(), []
+    for path in files:
+        head = path.read_bytes()[:200]
+        if head not in seen:
+            seen.add(head)
+            chosen.append(path)
+    assert len(chosen) >= 5
+    for path in chosen[:12]:
+        took_fast, fast, reference = _both(path, tmp_path / path.stem, monkeypatch)
+        assert took_fast and fast == reference, path
+
+
+@pytest.mark.parametrize("damage,message", [
+    (lambda lines: lines.__setitem__(5, lines[5].rsplit(",", 1)[0]), "line 6"),  # a short row
+    (lambda lines: lines.__setitem__(5, lines[5] + ",x"), "line 6"),  # a long row
+    (lambda lines: lines.insert(4, ""), "line 9"),  # a blank line shifts the bad row below
+    (lambda lines: lines.__setitem__(3, lines[3].replace("出借", '"出\n借"')), "line 9"),  # quoted newline
+])
+def test_malformed_files_take_the_reference_path(tmp_path, monkeypatch, damage, message):
+    rows = rows_for(10)
+    rows[6][2] = "abc"  # line 8 before the damage
+    path = write_csv(tmp_path / "bad.csv", ZH1 + ["币种"], [r + ["CNY"] for r in rows])
+    lines = path.read_text().split("\n")
+    damage(lines)
+    path.write_text("\n".join(lines))
+    took = []
+    monkeypatch.setattr(ingest, "read_clean", lambda *a, **k: took.append(read_clean(*a, **k)) or took[-1])
+    with duckdb.connect() as con, pytest.raises(InputError) as err:
+        ingest._load_clean(con, path, None, ingest.scan_file(path), tmp_path / "s")
+    assert took == [None]
+    assert message in str(err.value) and "bad.csv" in str(err.value)
+
+
+def test_short_row_with_an_empty_last_value_is_not_mistaken_for_one(tmp_path, monkeypatch):
+    rows = [r + ["" if i % 2 else "CNY"] for i, r in enumerate(rows_for(10))]
+    path = write_csv(tmp_path / "ok.csv", ZH1 + ["币种"], rows)
+    took_fast, fast, reference = _both(path, tmp_path, monkeypatch)
+    assert took_fast and fast == reference
+    assert fast[0]["currency"] == ["CNY", None] * 5
