@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 # Python strptime directives polars (chrono) reads differently: files using them take the reference path.
 _UNSUPPORTED = ("%f",)
 _AMOUNT_NOISE = (",", "，", "¥", " ")
+_OPTIONAL = ("payer_name", "payer_id", "payee_name", "payee_id", "purpose", "currency")
 
 
 @dataclass
@@ -82,12 +83,21 @@ def read_clean(path: Path, *, width: int, columns: dict[str, int], amount_scale:
         padded = [n for n, yes in zip(padded, found) if yes]
 
     def text(name: str) -> pl.Expr:
+        """The column as the SQL has it before its checks (a null in a required one fails them)."""
         if name not in columns:
-            return pl.lit("", pl.String)
+            return pl.lit(None, pl.String)
         expr = pl.col(f"c{columns[name]}")
-        if name in padded:
-            expr = expr.str.strip_chars(" ")
-        return expr.fill_null("")
+        return expr.str.strip_chars(" ") if name in padded else expr
+
+    # Optional values are null when empty; only columns holding an empty (quoted) value need the copy.
+    present = [n for n in _OPTIONAL if n in columns and n not in padded]
+    empties = raw.select((pl.col(f"c{columns[n]}") == "").any().alias(n) for n in present).row(0) \
+        if rows and present else ()
+    blank = {n for n, yes in zip(present, empties) if yes} | {n for n in _OPTIONAL if n in padded}
+
+    def optional(name: str) -> pl.Expr:
+        value = text(name)
+        return (pl.when(value == "").then(None).otherwise(value) if name in blank else value).alias(name)
 
     # The amount's text: separators and ¥ out; 元/万元/万 suffixes read (万 scales by 10,000).
     amount_raw = raw.select(text("amount").alias("a")).to_series()
@@ -121,14 +131,15 @@ def read_clean(path: Path, *, width: int, columns: dict[str, int], amount_scale:
         pl.col("txn_time"),
         amount.alias("amount"),
         text("payer_account").alias("payer_account"),
-        *[_optional(text, n).alias(n) for n in ("payer_name", "payer_id")],
+        optional("payer_name"), optional("payer_id"),
         text("payee_account").alias("payee_account"),
-        *[_optional(text, n).alias(n) for n in ("payee_name", "payee_id", "purpose", "currency")],
+        *[optional(n) for n in ("payee_name", "payee_id", "purpose", "currency")],
         (pl.int_range(pl.len(), dtype=pl.Int32) + (header_lines + 1)).alias("source_line"),
     )
-    bad = (pl.col("txn_id") == "") | pl.col("txn_time").is_null() | pl.col("amount").is_null() \
-        | ~pl.col("amount").is_finite() | (pl.col("amount") < 0) \
-        | (pl.col("payer_account") == "") | (pl.col("payee_account") == "")
+    bad = pl.any_horizontal(*[pl.col(n).is_null() | (pl.col(n) == "")
+                              for n in ("txn_id", "payer_account", "payee_account")],
+                            pl.col("txn_time").is_null(), pl.col("amount").is_null(),
+                            ~pl.col("amount").is_finite(), pl.col("amount") < 0)
     facts = clean.select(bad.any().alias("bad"), pl.col("txn_id").hash().n_unique().alias("ids"),
                          pl.col("txn_time").min().alias("first"), pl.col("txn_time").max().alias("last"))
     if rows and facts.item(0, "bad"):
@@ -161,10 +172,3 @@ def _count_bytes(path: Path, byte: bytes) -> int:
         while chunk := fh.read(8 << 20):
             count += chunk.count(byte)
     return count
-
-
-def _optional(text, name: str):
-    import polars as pl
-
-    value = text(name)
-    return pl.when(value == "").then(None).otherwise(value)
