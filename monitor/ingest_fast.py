@@ -75,12 +75,18 @@ def read_clean(path: Path, *, width: int, columns: dict[str, int], amount_scale:
         if commas != header_commas + rows * (width - 1) + inside:
             return _decline(path, "a row with fewer fields than the header")
 
-    # DuckDB's trim() (spaces only), where some value needs it: a trim copies every string.
-    padded = [n for n in trimmed if n in columns]
-    if rows and padded:
-        found = raw.select((pl.col(f"c{columns[n]}").str.starts_with(" ") | pl.col(f"c{columns[n]}")
-                            .str.ends_with(" ")).any().alias(n) for n in padded).row(0)
-        padded = [n for n, yes in zip(padded, found) if yes]
+    # One pass of probes decides which copies are needed: DuckDB's trim() (spaces only) where some
+    # value is padded, null-if-empty where some optional value is an empty quoted string, the
+    # amount's separators and suffixes where some amount has them.
+    amount_col = pl.col(f"c{columns['amount']}")
+    probes = [amount_col.str.contains_any(_AMOUNT_NOISE).any().alias("noise"),
+              amount_col.str.contains("[元万]").any().alias("suffix")]
+    probes += [(pl.col(f"c{columns[n]}").str.starts_with(" ") | pl.col(f"c{columns[n]}").str.ends_with(" "))
+               .any().alias(f"pad {n}") for n in trimmed if n in columns]
+    probes += [(pl.col(f"c{columns[n]}") == "").any().alias(f"empty {n}") for n in _OPTIONAL if n in columns]
+    flags = raw.select(probes).row(0, named=True) if rows else {}
+    padded = {n for n in trimmed if flags.get(f"pad {n}")}
+    blank = {n for n in _OPTIONAL if flags.get(f"empty {n}") or n in padded}
 
     def text(name: str) -> pl.Expr:
         """The column as the SQL has it before its checks (a null in a required one fails them)."""
@@ -89,23 +95,16 @@ def read_clean(path: Path, *, width: int, columns: dict[str, int], amount_scale:
         expr = pl.col(f"c{columns[name]}")
         return expr.str.strip_chars(" ") if name in padded else expr
 
-    # Optional values are null when empty; only columns holding an empty (quoted) value need the copy.
-    present = [n for n in _OPTIONAL if n in columns and n not in padded]
-    empties = raw.select((pl.col(f"c{columns[n]}") == "").any().alias(n) for n in present).row(0) \
-        if rows and present else ()
-    blank = {n for n, yes in zip(present, empties) if yes} | {n for n in _OPTIONAL if n in padded}
-
     def optional(name: str) -> pl.Expr:
         value = text(name)
         return (pl.when(value == "").then(None).otherwise(value) if name in blank else value).alias(name)
 
-    # The amount's text: separators and ¥ out; 元/万元/万 suffixes read (万 scales by 10,000).
-    amount_raw = raw.select(text("amount").alias("a")).to_series()
-    a = pl.col("a")
-    if amount_raw.str.contains_any(_AMOUNT_NOISE).any():
+    # The amount: separators and ¥ out; 元/万元/万 suffixes read (万 scales by 10,000).
+    a = text("amount")
+    if flags.get("noise"):
         a = a.str.replace_many(_AMOUNT_NOISE, [""] * len(_AMOUNT_NOISE))
-    has_suffix = bool(amount_raw.str.contains("[元万]").any())
-    frame = raw.with_columns(a=amount_raw)
+    has_suffix = bool(flags.get("suffix"))
+    frame = raw
     if has_suffix:
         wan = a.str.ends_with("万元") | a.str.ends_with("万")
         number = a.str.replace(r"(万元|万|元)$", "").cast(pl.Float64, strict=False)
