@@ -2,9 +2,10 @@
 
 ``monitor ingest PATH...`` and :func:`ingest_paths` read CSV (and XLSX) files,
 recognise the header spellings of :data:`monitor.vocab.TRANSFER_FIELDS`,
-clean amounts and times with vectorised SQL (DuckDB over Arrow; never row by
-row), and write one Parquet file per month partition (see
-:mod:`monitor.transfers`). A file is all-or-nothing: its ``IngestFile`` row
+clean amounts and times vectorised (never row by row: polars for well-formed
+CSV, :mod:`monitor.ingest_fast`; DuckDB SQL over Arrow for XLSX and for
+naming what is wrong with a bad file), and write one Parquet file per month
+partition (see :mod:`monitor.transfers`). A file is all-or-nothing: its ``IngestFile`` row
 with status ``ok`` is the commit record, written after the Parquet files are
 in place; any failure leaves the dataset and the accounts unchanged and
 records the file as ``failed`` with an error naming file, line and column.
