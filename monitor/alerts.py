@@ -156,18 +156,21 @@ def transition(session, alert_id: int, status: str, actor: str, reason: str | No
     try:
         status = AlertStatus(status).value
     except ValueError:
-        raise InputError(f"status {status!r} is not one of: {', '.join(s.value for s in AlertStatus)}") from None
+        raise InputError(f"status {status!r} is not one of: {', '.join(s.value for s in AlertStatus)}",
+                         code="alert_status_unknown", status=status) from None
     if status not in TRANSITIONS[alert.status]:
         allowed = ", ".join(sorted(TRANSITIONS[alert.status])) or "none (closed alerts reopen only on recurrence)"
-        raise InputError(f"alert {alert_id}: cannot go from {alert.status} to {status} (allowed: {allowed})")
+        raise InputError(f"alert {alert_id}: cannot go from {alert.status} to {status} (allowed: {allowed})",
+                         code="alert_transition", old=alert.status, new=status)
     if status == AlertStatus.CLOSED.value:
         try:
             reason = CloseReason(reason).value
         except ValueError:
             raise InputError(f"closing alert {alert_id} needs a reason: "
-                             f"{', '.join(r.value for r in CloseReason)} (got {reason!r})") from None
+                             f"{', '.join(r.value for r in CloseReason)} (got {reason!r})",
+                             code="alert_close_reason") from None
     elif reason is not None:
-        raise InputError("a reason is only given when closing")
+        raise InputError("a reason is only given when closing", code="alert_reason_not_closing")
     old = alert.status
     alert.status = status
     session.add(alert)
@@ -187,10 +190,11 @@ def assign(session, alert_id: int, username: str | None, actor: str) -> Alert:
     if username:
         user_id = session.exec(select(User.id).where(User.username == username)).first()
         if user_id is None:
-            raise InputError(f"user {username!r} does not exist")
+            raise InputError(f"user {username!r} does not exist", code="user_unknown", username=username)
     old = session.get(User, alert.assignee_id).username if alert.assignee_id else None
     if user_id == alert.assignee_id:
-        raise InputError(f"alert {alert_id} is already assigned to {old or 'nobody'}")
+        raise InputError(f"alert {alert_id} is already assigned to {old or 'nobody'}", code="alert_assigned",
+                         username=old)
     alert.assignee_id = user_id
     session.add(alert)
     record(session, actor, "alert", alert.id, "assign", field="assignee", old=old, new=username)
@@ -202,7 +206,7 @@ def add_note(session, alert_id: int, body: str, actor: str) -> AlertNote:
 
     alert = _alert(session, alert_id)
     if not body or not body.strip():
-        raise InputError("a note needs text")
+        raise InputError("a note needs text", code="note_empty")
     author = session.exec(select(User.id).where(User.username == actor)).first()
     note = AlertNote(alert_id=alert.id, author_id=author, body=body.strip(), created_at=utcnow())
     session.add(note)

@@ -2,9 +2,18 @@
 
 
 class MonitorError(Exception):
-    """An error caused by input or environment, shown as ``error: <message>``."""
+    """An error caused by input or environment, shown as ``error: <message>``.
+
+    The message is English (the command line's language). An error people can
+    meet in the portal also carries a ``code`` and its ``params``: the portal
+    shows its own translated text for the code (``monitor.portal.common``).
+    """
 
     exit_code = 2
+
+    def __init__(self, *args, code: str | None = None, **params):
+        super().__init__(*args)
+        self.code, self.params = code, params
 
 
 class ConfigError(MonitorError):

@@ -55,21 +55,21 @@ def institution_charts(data: dict) -> dict:
 def parse_period(period: str | None = None, week: str | None = None) -> tuple[date, date]:
     """``YYYY-MM-DD..YYYY-MM-DD`` or an ISO week ``YYYY-Www`` → (start, end), both inclusive."""
     if bool(period) == bool(week):
-        raise InputError("give either --period YYYY-MM-DD..YYYY-MM-DD or --week YYYY-Www")
+        raise InputError("give either --period YYYY-MM-DD..YYYY-MM-DD or --week YYYY-Www", code="period")
     if week:
         try:
             year, num = week.upper().split("-W")
             start = date.fromisocalendar(int(year), int(num), 1)
         except ValueError:
-            raise InputError(f"--week {week!r}: expected YYYY-Www, e.g. 2018-W27") from None
+            raise InputError(f"--week {week!r}: expected YYYY-Www, e.g. 2018-W27", code="period") from None
         return start, start + timedelta(days=6)
     first, sep, last = period.partition("..")
     try:
         start, end = date.fromisoformat(first.strip()), date.fromisoformat(last.strip())
     except ValueError:
-        raise InputError(f"--period {period!r}: expected YYYY-MM-DD..YYYY-MM-DD") from None
+        raise InputError(f"--period {period!r}: expected YYYY-MM-DD..YYYY-MM-DD", code="period") from None
     if not sep or end < start:
-        raise InputError(f"--period {period!r}: expected START..END with END not before START")
+        raise InputError(f"--period {period!r}: expected START..END with END not before START", code="period")
     return start, end
 
 

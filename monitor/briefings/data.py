@@ -185,7 +185,7 @@ def _rule_set(session, version: int | None) -> dict[str, Any] | None:
 def city_data(session, config, start: date, end: date, user=None, generated_at: datetime | None = None) -> dict:
     """Everything the weekly city briefing shows for the period ``start``..``end`` (inclusive, local dates)."""
     if end < start:
-        raise InputError(f"period {start}..{end}: the end is before the start")
+        raise InputError(f"period {start}..{end}: the end is before the start", code="period")
     tz = config.timezone
     start_cut, end_cut = day_start(start, tz), day_start(end + timedelta(days=1), tz)
     allowed = visible_jurisdictions(session, user)

@@ -11,7 +11,7 @@ from monitor import alerts as workflow
 from monitor.audit import history
 from monitor.errors import InputError
 from monitor.models import Alert, AlertNote, AlertStatus, CloseReason, Finding, Institution, Score, User
-from monitor.portal.common import db, scope
+from monitor.portal.common import db, error_text, scope
 
 bp = Blueprint("alerts", __name__)
 
@@ -67,7 +67,7 @@ def _apply(alert_id: int, action):
         flash(_("Saved."), "ok")
     except InputError as exc:
         s.rollback()
-        flash(str(exc), "error")
+        flash(error_text(exc), "error")
     return redirect(url_for("alerts.show", alert_id=alert_id))
 
 

@@ -13,7 +13,7 @@ from sqlmodel import select
 
 from monitor.errors import MonitorError
 from monitor.models import Briefing, Institution
-from monitor.portal.common import db, monitor_config, scope
+from monitor.portal.common import db, error_text, monitor_config, scope
 
 bp = Blueprint("briefings", __name__)
 
@@ -62,12 +62,12 @@ def city():
             latest = scope().latest_scores()
             ref = max((s.as_of for s in latest.values()), default=None)
             if ref is None:
-                raise MonitorError("no score yet: run a sweep first")
+                raise MonitorError("no score yet: run a sweep first", code="no_score")
             end = ref.astimezone(ZoneInfo(config.timezone)).date()
             start = end - timedelta(days=6)
         pdf, _ = render_city(config, start, end, user=current_user.username)
     except MonitorError as exc:
-        flash(str(exc), "error")
+        flash(error_text(exc), "error")
         return redirect(url_for("briefings.index"))
     return _pdf(pdf, f"city-{start}_{end}")
 
@@ -80,6 +80,6 @@ def dossier(inst_id: int):
     try:
         pdf, _ = render_institution(monitor_config(), inst.id, user=current_user.username)
     except MonitorError as exc:
-        flash(str(exc), "error")
+        flash(error_text(exc), "error")
         return redirect(url_for("institutions.show", inst_id=inst_id))
     return _pdf(pdf, f"dossier-{inst.uscc}")

@@ -49,6 +49,38 @@ RULE_LABELS = {"alert_severity": _l("lowest severity that raises an alert"),
                "weak_cap": _l("most points of low/medium findings from all sources")}
 
 
+# Portal texts of the core's coded errors (monitor.errors.MonitorError.code); other errors show as raised.
+ERROR_TEXTS = {
+    "alert_status_unknown": _l("Unknown alert status %(status)s."),
+    "alert_transition": _l("An alert cannot go from “%(old)s” to “%(new)s”."),
+    "alert_close_reason": _l("Choose a reason to close the alert."),
+    "alert_reason_not_closing": _l("A reason is only given when closing."),
+    "alert_assigned": _l("The alert is already assigned to %(username)s."),
+    "note_empty": _l("A note needs text."),
+    "user_unknown": _l("User %(username)s does not exist."),
+    "user_name_length": _l("A user name has 1 to 64 characters."),
+    "user_exists": _l("User %(username)s already exists."),
+    "password_short": _l("A password needs at least %(count)d characters."),
+    "jurisdiction_unknown": _l("Jurisdiction %(code_given)s does not exist."),
+    "no_score": _l("No score yet: run a sweep first."),
+    "period": _l("The period is not valid: give a week or a start and an end date, the end not before the start."),
+}
+_STATUS_PARAMS = ("old", "new", "status")
+
+
+def error_text(exc) -> str:
+    """The user's-language text of a core error (its message as raised when it has no known code)."""
+    text = ERROR_TEXTS.get(getattr(exc, "code", None))
+    if text is None:
+        return str(exc)
+    params = dict(exc.params)
+    for key in _STATUS_PARAMS:
+        if key in params:
+            params[key] = str(STATUS_LABELS.get(params[key], params[key]))
+    params = {k: ("—" if v is None else v) for k, v in params.items()}
+    return str(text) % params
+
+
 def monitor_config():
     return current_app.extensions["monitor_config"]
 

@@ -9,7 +9,7 @@ from sqlmodel import select
 
 from monitor.errors import InputError
 from monitor.models import Role, RuleSet
-from monitor.portal.common import db, requires
+from monitor.portal.common import db, error_text, requires
 from monitor.scoring import active_rules, new_rule_version
 
 bp = Blueprint("settings", __name__)
@@ -74,5 +74,5 @@ def update():
         flash(_("Rule version %(v)d is active.", v=new.version), "ok")
     except InputError as exc:
         s.rollback()
-        flash(str(exc), "error")
+        flash(error_text(exc), "error")
     return redirect(url_for("settings.index"))

@@ -9,7 +9,7 @@ from sqlmodel import select
 
 from monitor.errors import MonitorError
 from monitor.models import Role, SweepRun
-from monitor.portal.common import db, monitor_config, requires
+from monitor.portal.common import db, error_text, monitor_config, requires
 
 bp = Blueprint("sweeps", __name__)
 
@@ -30,5 +30,5 @@ def queue():
         run = queue_sweep(monitor_config(), kind, trigger="portal", requested_by=current_user.username)
         flash(_("Sweep #%(id)d queued; the scheduler will run it.", id=run.id), "ok")
     except MonitorError as exc:
-        flash(str(exc), "error")
+        flash(error_text(exc), "error")
     return redirect(url_for("sweeps.index"))

@@ -12,7 +12,7 @@ from monitor.audit import record
 from monitor.cli import pass_ctx
 from monitor.errors import InputError
 from monitor.models import Jurisdiction, Role, User, UserJurisdiction
-from monitor.portal.common import db, requires
+from monitor.portal.common import db, error_text, requires
 
 bp = Blueprint("users", __name__)
 MIN_PASSWORD = 10
@@ -25,15 +25,17 @@ def add_user(session, username: str, password: str, role: str, jurisdiction_code
 
     username = (username or "").strip()
     if not username or len(username) > 64:
-        raise InputError("user name must be 1 to 64 characters")
+        raise InputError("user name must be 1 to 64 characters", code="user_name_length")
     if session.exec(select(User).where(User.username == username)).first() is not None:
-        raise InputError(f"user {username!r} already exists")
+        raise InputError(f"user {username!r} already exists", code="user_exists", username=username)
     if len(password or "") < MIN_PASSWORD:
-        raise InputError(f"password must have at least {MIN_PASSWORD} characters")
+        raise InputError(f"password must have at least {MIN_PASSWORD} characters", code="password_short",
+                         count=MIN_PASSWORD)
     jurisdiction = session.exec(select(Jurisdiction).where(Jurisdiction.code == jurisdiction_code)).first()
     if jurisdiction is None:
         known = ", ".join(session.exec(select(Jurisdiction.code)).all()) or "none yet"
-        raise InputError(f"jurisdiction {jurisdiction_code!r} does not exist (known: {known})")
+        raise InputError(f"jurisdiction {jurisdiction_code!r} does not exist (known: {known})",
+                         code="jurisdiction_unknown", code_given=jurisdiction_code)
     user = User(username=username, password_hash=hash_password(password), role=role,
                 display_name=display_name or None, locale=locale or None)
     session.add(user)
@@ -69,7 +71,7 @@ def create():
         flash(_("User created."), "ok")
     except InputError as exc:
         s.rollback()
-        flash(str(exc), "error")
+        flash(error_text(exc), "error")
     return redirect(url_for("users.index"))
 
 

@@ -326,3 +326,53 @@ def test_briefing_archive_names_the_institution_of_each_dossier(portal):
     page = client.get("/briefings").get_data(as_text=True)
     assert f'<a href="/institutions/{ids["red"]}">红利宝金融信息服务有限公司</a>' in page
     assert "乙市外地平台" not in page  # the foreign dossier stays out of the list
+
+
+def test_core_errors_reach_the_portal_in_the_user_s_language(portal):
+    app, ids = portal
+    client = app.test_client()
+    login(client, "admin")
+    token = csrf_token(client)
+    short = client.post("/users", data={"username": "li", "password": "short", "role": "inspector",
+                                        "jurisdiction": "A", "csrf_token": token}, follow_redirects=True)
+    assert "密码至少需要 10 个字符。" in short.get_data(as_text=True)
+    taken = client.post("/users", data={"username": "inspector", "password": "a long password", "role": "inspector",
+                                        "jurisdiction": "A", "csrf_token": token}, follow_redirects=True)
+    assert "用户 inspector 已存在。" in taken.get_data(as_text=True)
+    inspector = app.test_client()
+    login(inspector, "inspector")
+    token = csrf_token(inspector)
+    aid = ids["alert"]
+    moved = inspector.post(f"/alerts/{aid}/transition", data={"status": "escalated", "csrf_token": token},
+                           follow_redirects=True).get_data(as_text=True)
+    assert "预警不能从“新”改为“已上报”。" in moved and "cannot go" not in moved
+    empty = inspector.post(f"/alerts/{aid}/note", data={"body": "  ", "csrf_token": token},
+                           follow_redirects=True).get_data(as_text=True)
+    assert "备注不能为空。" in empty and "needs text" not in empty
+    token = csrf_token(inspector)
+    inspector.post("/language", data={"lang": "en", "next": "/", "csrf_token": token})
+    again = inspector.post(f"/alerts/{aid}/transition", data={"status": "escalated", "csrf_token": token},
+                           follow_redirects=True).get_data(as_text=True)
+    assert "An alert cannot go from “new” to “escalated”." in again
+
+
+def test_a_failed_sweep_names_its_failed_stages(portal):
+    app, _ = portal
+    with _session(app) as s:
+        now = datetime.now(timezone.utc)
+        s.add(SweepRun(kind="full", status="failed", requested_at=now, started_at=now, finished_at=now,
+                       stages={"crawl": {"status": "ok"}, "detect": {"status": "failed", "error": "boom"}},
+                       error="failed stages: detect"))
+        s.commit()
+    client = app.test_client()
+    login(client, "supervisor")
+    page = client.get("/sweeps").get_data(as_text=True)
+    assert "失败环节：检测" in page
+    assert "技术细节" in page and "failed stages: detect" in page  # the raw text stays, as the detail
+
+
+def test_error_text_keeps_uncoded_messages():
+    from monitor.errors import InputError
+    from monitor.portal.common import error_text
+
+    assert error_text(InputError("something odd")) == "something odd"
