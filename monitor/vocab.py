@@ -176,6 +176,7 @@ EVIDENCE_METRICS: dict[str, tuple[str, str]] = {
     "receivers_spiking": ("激增收款方数", "receivers spiking"),
     "outflows_by_month": ("各月流出（元）", "outflows by month (yuan)"),
     "disbursals_recent_mean": ("近期月均放款（元）", "recent monthly loans, mean (yuan)"),
+    "disbursals_last_month": ("最近一月放款（元）", "loans in the latest month (yuan)"),
     "disbursals_prior_mean": ("此前月均放款（元）", "earlier monthly loans, mean (yuan)"),
     "new_lending_collapsing": ("新增放款骤降", "new lending collapsing"),
     # round tripping, guarantee circles

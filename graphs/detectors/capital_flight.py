@@ -6,7 +6,9 @@ Catches
     platform's payroll-like outflows) or offshore-like firms much more
     than before (each of the last ``recent`` months ≥ ``spike_factor`` × the
     receiver's earlier median, together ≥ ``min_amount`` above it); stronger
-    when new lending (disbursals to borrowers) collapses at the same time.
+    when new lending (disbursals to borrowers) collapses at the same time (the
+    recent months' mean below half of before, or the latest month below a
+    fifth: a sudden stop).
     A one-month jump (a yearly dividend) is not enough.
 Misses
     Flight through nominees the registry does not show and that are not
@@ -32,6 +34,9 @@ DEFAULTS = {
     "min_amount": 150_000.0,  # 元 above the receivers' usual amounts, over the recent months
     "min_share_of_inflows": 0.03,  # outflows to spiking receivers / lender inflows, recent months
     "collapse_ratio": 0.5,  # disbursals in the recent months / earlier mean
+    # disbursals in the latest month / earlier mean: a sudden stop counts as a collapse even when the
+    # month before still lent as usual (the recent mean would hide it)
+    "stop_ratio": 0.2,
     "min_history": 3,  # months before the recent ones, to know what is normal
 }
 
@@ -76,7 +81,9 @@ def detect(inputs: Inputs, params=None, as_of: datetime | None = None) -> list[F
     disb_recent = sum(flows.months[q].disburse_out for q in recent) / len(recent)
     prior = periods[-p["recent"] - 3:-p["recent"]]
     disb_prior = sum(flows.months[q].disburse_out for q in prior) / len(prior) if prior else 0.0
-    collapsing = disb_prior > 0 and disb_recent < p["collapse_ratio"] * disb_prior
+    disb_last = flows.months[recent[-1]].disburse_out
+    collapsing = disb_prior > 0 and (disb_recent < p["collapse_ratio"] * disb_prior
+                                     or disb_last < p["stop_ratio"] * disb_prior)
     severity = "high" if collapsing else "medium"
     spike_edges = [e for e in edges if e.period in recent]
     receivers = sorted({e.dst for e in spike_edges})
@@ -88,6 +95,7 @@ def detect(inputs: Inputs, params=None, as_of: datetime | None = None) -> list[F
         metrics={"spike_month": spike_month, "spike_amount": round(spike, 2), "increase": round(increase, 2), "baseline_median": round(base, 2), "receivers_spiking": len(spiking),
                  "outflows_by_month": {q: round(v, 2) for q, v in by_month.items() if v},
                  "disbursals_recent_mean": round(disb_recent, 2), "disbursals_prior_mean": round(disb_prior, 2),
+                 "disbursals_last_month": round(disb_last, 2),
                  "new_lending_collapsing": collapsing},
         note="资金集中流向实际控制人或境外关联账户" + ("，新增放款骤降" if collapsing else ""))
     title = f"资金外逃迹象：{spike_month}流向控制人/境外账户{spike / 10000:,.0f}万元" + ("，新增放款骤降" if collapsing else "")

@@ -33,7 +33,10 @@ DEFAULTS = {
     "min_borrowers": 3,
     "min_forward_share": 0.6,
     "min_direct_amount": 500_000.0,  # 元 paid to related firms in the window
-    "disclosed_cover": 0.5,  # disclosed related-party balance / what flows show still owed = disclosed
+    # Disclosed related-party balance / what flows show still owed, from which the loans count as
+    # disclosed: disclosure_mismatch's ``related_floor`` (one notion of "disclosed"; understating
+    # the magnitude is disclosure_mismatch's finding, not this one's).
+    "disclosed_cover": 0.2,
     # The report of month M is due by the end of M plus this (as the disclosure_late indicator):
     # before any report covering a related loan is due, the loan is "pending", not "undisclosed".
     "disclosure_grace_days": 25,

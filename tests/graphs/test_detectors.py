@@ -102,6 +102,24 @@ def test_direct_related_lending_disclosed_is_low_undisclosed_is_high():
     assert shown.severity == "low" and shown.evidence.metrics["disclosed"] is True
 
 
+def test_direct_related_lending_disclosed_in_part_uses_disclosure_mismatch_s_floor():
+    p = Platform()
+    p.accounts["R"] = {"holder_name": "李氏投资有限公司", "holder_id": COLLECTOR_FIRM}
+    p.edges.append(edge("C", "R", "2017-11", 800_000, day=10))
+    reg = registry_with_controller()
+
+    def disclosed(value):
+        return [{"period": date(2017, 11, 1), "metric": "related_party_balance", "value": value,
+                 "url": "/p/x/2017-11.html"}]
+    # 40 % of what flows show owed is a disclosure (its magnitude is disclosure_mismatch's question)
+    [partly] = run("self_financing", p.inputs(reg, facts=disclosed(320_000.0)))
+    assert partly.severity == "low" and partly.evidence.metrics["disclosed"] is True
+    # 10 %: below disclosure_mismatch's related_floor, as good as hidden
+    [token] = run("self_financing", p.inputs(reg, facts=disclosed(80_000.0)))
+    assert token.severity == "high" and token.title.startswith("未披露")
+    assert module("self_financing").DEFAULTS["disclosed_cover"] == module("disclosure_mismatch").DEFAULTS["related_floor"]
+
+
 def test_direct_related_lending_before_any_report_is_due_is_pending_not_undisclosed():
     from datetime import datetime, timezone
 
@@ -158,6 +176,17 @@ def test_capital_flight_spike_to_controller_with_lending_collapse():
     assert f.severity == "high" and f.evidence.metrics["new_lending_collapsing"] is True
     assert f.evidence.metrics["spike_month"] == "2017-12"
     assert f.evidence.paths and "张三" in f.evidence.paths[0][1]
+
+
+def test_capital_flight_sudden_stop_of_lending_in_the_latest_month_is_a_collapse():
+    p = flight_platform(stop_lending=False)
+    # November still lends as usual; December stops (the two-month mean alone would hide it)
+    p.edges = [e for e in p.edges if not (e["src"] == "C" and e["dst"].startswith("B") and e["period"] == "2017-12")]
+    [f] = run("capital_flight", p.inputs(registry_with_controller()))
+    assert f.severity == "high" and f.evidence.metrics["disbursals_last_month"] == 0
+    assert f.evidence.metrics["disbursals_recent_mean"] >= 0.5 * f.evidence.metrics["disbursals_prior_mean"]
+    [usual] = run("capital_flight", flight_platform(stop_lending=False).inputs(registry_with_controller()))
+    assert usual.severity == "medium" and usual.evidence.metrics["new_lending_collapsing"] is False
 
 
 def test_capital_flight_offshore_like_firm_without_registry():
