@@ -80,11 +80,15 @@ def read_clean(path: Path, *, width: int, columns: dict[str, int], amount_scale:
     # amount's separators and suffixes where some amount has them.
     amount_col = pl.col(f"c{columns['amount']}")
     probes = [amount_col.str.contains_any(_AMOUNT_NOISE).any().alias("noise"),
-              amount_col.str.contains("[元万]").any().alias("suffix")]
+              amount_col.str.contains("[元万]").any().alias("suffix"),
+              # chrono reads a leap second (":60") as the next minute; DuckDB refuses it
+              pl.col(f"c{columns['txn_time']}").str.contains(":60", literal=True).any().alias("leap")]
     probes += [(pl.col(f"c{columns[n]}").str.starts_with(" ") | pl.col(f"c{columns[n]}").str.ends_with(" "))
                .any().alias(f"pad {n}") for n in trimmed if n in columns]
     probes += [(pl.col(f"c{columns[n]}") == "").any().alias(f"empty {n}") for n in _OPTIONAL if n in columns]
     flags = raw.select(probes).row(0, named=True) if rows else {}
+    if flags.get("leap"):
+        return _decline(path, "a time with second 60")
     padded = {n for n in trimmed if flags.get(f"pad {n}")}
     blank = {n for n in _OPTIONAL if flags.get(f"empty {n}") or n in padded}
 

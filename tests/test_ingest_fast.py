@@ -121,3 +121,30 @@ def test_short_row_with_an_empty_last_value_is_not_mistaken_for_one(tmp_path, mo
     took_fast, fast, reference = _both(path, tmp_path, monkeypatch)
     assert took_fast and fast == reference
     assert fast[0]["currency"] == ["CNY", None] * 5
+
+
+ODD_AMOUNTS = ["1e5", "inf", "nan", "+5", "\t5", "0x10", "1_000", "５", ".5", "5.", "-0", "1,2,3", "1.005万",
+               "2.5元", "3 万元", "万", "1e400", "00012", "1.2.3", "Infinity", "¥-5"]
+ODD_TIMES = ["2018-6-1 10:00:00", "2018-06-31 10:00:00", "2018-06-01 24:00:00", "2018-06-01T10:00:00",
+             "2018/6/1 9:5:3", "20180601", "2018-06-01 10:00:00.123", "2018年6月1日", "2018-06-01  10:00:00",
+             "2018-06-01 10:00:60", "2018-06-01 10:60:00"]
+
+
+@pytest.mark.parametrize("column,value", [(2, v) for v in ODD_AMOUNTS] + [(1, v) for v in ODD_TIMES])
+def test_odd_values_get_the_reference_path_s_answer(tmp_path, monkeypatch, column, value):
+    """Whatever polars makes of an odd value, the ingest answers as the reference path: the same values,
+    or the same error (the fast path then declines)."""
+    rows = rows_for(3)
+    rows[1][column] = value
+    path = write_csv(tmp_path / "odd.csv", ZH1, rows, quote_amount=True)
+    answers = []
+    for fast in (True, False):
+        monkeypatch.setattr(ingest, "read_clean", read_clean if fast else (lambda *a, **k: None))
+        try:
+            with duckdb.connect() as con:
+                _layout, table, _facts = ingest._load_clean(con, path, None, ingest.scan_file(path),
+                                                            tmp_path / str(fast))
+                answers.append((table.column("amount").to_pylist(), table.column("txn_time").to_pylist()))
+        except InputError as exc:
+            answers.append(str(exc))
+    assert answers[0] == answers[1]
