@@ -34,6 +34,7 @@ RELATION_LABELS = {"shareholder": _l("shareholder"), "controller": _l("controlle
 SWEEP_LABELS = {"queued": _l("queued"), "running": _l("running"), "succeeded": _l("succeeded"),
                 "partial": _l("partial"), "failed": _l("failed")}
 SWEEP_KIND_LABELS = {"full": _l("full sweep"), "light": _l("light sweep")}
+ALERT_KIND_LABELS = {"band_change": _l("risk band raised"), "finding": _l("finding")}
 TRIGGER_LABELS = {"cli": _l("command line"), "portal": _l("portal"), "scheduler": _l("scheduler")}
 STAGE_LABELS = {"crawl": _l("crawl"), "ingest": _l("ingest"), "detect": _l("detectors"),
                 "indicators": _l("indicators"), "scores": _l("risk index"), "alerts": _l("alerts")}
@@ -209,6 +210,7 @@ def install_filters(app) -> None:
     labels = {"band": BAND_LABELS, "status": STATUS_LABELS, "reason": REASON_LABELS, "severity": SEVERITY_LABELS,
               "kind": KIND_LABELS, "inst_status": INST_STATUS_LABELS, "role": ROLE_LABELS, "event": EVENT_LABELS,
               "sweep": SWEEP_LABELS, "relation": RELATION_LABELS, "sweep_kind": SWEEP_KIND_LABELS,
+              "alert_kind": ALERT_KIND_LABELS,
               "trigger": TRIGGER_LABELS, "stage": STAGE_LABELS, "action": ACTION_LABELS, "field": FIELD_LABELS,
               "actor": ACTOR_LABELS, "rule": {**BAND_LABELS, **RULE_LABELS}}
     translated: dict[tuple[str, str, object], object] = {}

@@ -5,7 +5,8 @@ from __future__ import annotations
 import csv
 import io
 
-from flask import Blueprint, Response, abort
+from flask import Blueprint, Response, abort, current_app
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlmodel import select
 
@@ -47,6 +48,35 @@ def export_rows(sc, what: str) -> tuple[list[str], list[list]]:
                     for f in s.exec(sc.findings().order_by(Finding.id))]
 
 
+# Column headings, and the label kind (``label`` filter) of coded columns: a spreadsheet for people,
+# in their language; ids, USCCs, scores and ISO times stay as they are.
+COLUMNS = {
+    "id": (_l("No."), None), "name": (_l("Institution"), None), "institution": (_l("Institution"), None),
+    "uscc": (_l("USCC"), None), "district": (_l("District"), None), "score": (_l("Score"), None),
+    "band": (_l("Band"), "band"), "as_of": (_l("Scored as of"), None), "severity": (_l("Severity"), "severity"),
+    "close_reason": (_l("Close reason"), "reason"), "title": (_l("Title"), None),
+    "first_raised_at": (_l("First raised"), None), "last_seen_at": (_l("Last seen"), None),
+    "reopen_count": (_l("Times reopened"), None), "detector": (_l("Detector"), "pattern"),
+    "window_start": (_l("Window start"), None), "window_end": (_l("Window end"), None),
+    "fingerprint": (_l("Fingerprint"), None),
+}
+# ``kind`` and ``status`` mean different things per export
+PER_EXPORT = {
+    "institutions": {"kind": (_l("Kind"), "kind"), "status": (_l("Operating status"), "inst_status")},
+    "alerts": {"kind": (_l("Alert kind"), "alert_kind"), "status": (_l("Status"), "status")},
+    "findings": {"kind": (_l("Pattern"), "pattern")},
+}
+
+
+def localise(what: str, header: list[str], rows: list[list]) -> tuple[list[str], list[list]]:
+    """Headings and coded values of an export in the user's language (see :data:`COLUMNS`)."""
+    label = current_app.jinja_env.filters["label"]
+    columns = [PER_EXPORT[what].get(code) or COLUMNS[code] for code in header]
+    return ([str(name) for name, _ in columns],
+            [[label(v, kind) if kind and v not in (None, "") else v for v, (_, kind) in zip(row, columns)]
+             for row in rows])
+
+
 def _safe_cell(value):
     # Spreadsheet formula injection: crawled text starting with = + - @ is shown, never evaluated.
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
@@ -80,7 +110,7 @@ def download(what: str, fmt: str):
     if what not in WHAT or fmt not in FORMATS:
         abort(404)
     sc = scope()
-    header, rows = export_rows(sc, what)
+    header, rows = localise(what, *export_rows(sc, what))
     body = to_csv(header, rows) if fmt == "csv" else to_xlsx(header, rows, what)
     record(db(), current_user.username, "export", None, "export", field=what, new=f"{fmt}:{len(rows)}")
     db().commit()

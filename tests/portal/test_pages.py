@@ -225,14 +225,22 @@ def test_exports_csv_and_excel(portal):
     client = app.test_client()
     login(client, "inspector")
     rows = list(csv.reader(io.StringIO(client.get("/exports/institutions.csv").get_data().decode("utf-8-sig"))))
-    assert rows[0][:2] == ["name", "uscc"] and len(rows) == 4  # header + 3 institutions of city A
+    assert rows[0][:3] == ["机构", "统一社会信用代码", "类型"] and len(rows) == 4  # header + 3 of city A
     red = next(r for r in rows if r[0].startswith("红利宝"))
-    assert red[6] == "red" and float(red[5]) == 70.0
+    assert red[6] == "红" and float(red[5]) == 70.0 and red[2] == "网络借贷平台"
     resp = client.get("/exports/alerts.xlsx")
     sheet = load_workbook(io.BytesIO(resp.get_data())).active
     values = list(sheet.values)
-    assert values[0][0] == "id" and len(values) == 2 and values[1][1].startswith("红利宝")
+    assert values[0][:2] == ("序号", "机构") and len(values) == 2 and values[1][1].startswith("红利宝")
+    assert values[1][values[0].index("状态")] == "新"
+    findings = list(csv.reader(io.StringIO(client.get("/exports/findings.csv").get_data().decode("utf-8-sig"))))
+    assert "资金池/绕开存管" in {r[findings[0].index("风险模式")] for r in findings[1:]}
+    assert not any(code in cell for row in findings[1:] for cell in row for code in ("fund_pool", "high"))
     assert client.get("/exports/secrets.csv").status_code == 404
+    token = csrf_token(client)
+    client.post("/language", data={"lang": "en", "next": "/", "csrf_token": token})
+    rows = list(csv.reader(io.StringIO(client.get("/exports/institutions.csv").get_data().decode("utf-8-sig"))))
+    assert rows[0][:2] == ["Institution", "USCC"] and "red" in {r[6] for r in rows}
 
 
 def test_cli_users_add_and_list(sqlite_store):
