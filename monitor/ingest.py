@@ -944,31 +944,32 @@ def _accounts_document(table: "pa.Table") -> tuple[int, str | None]:
     """
     import polars as pl
 
-    frame = pl.from_arrow(table, rechunk=False)
+    if not table.num_rows:
+        return 0, None
+    frame = pl.from_arrow(table, rechunk=False).lazy()
     holder = [pl.col("holder_name").drop_nulls().first(), pl.col("holder_id").drop_nulls().first()]
     sides = []
     for side in ("payer", "payee"):
         rows = frame.select(pl.col(f"{side}_account").alias("account_no"),
                             pl.col(f"{side}_name").alias("holder_name"), pl.col(f"{side}_id").alias("holder_id"))
-        if rows.get_column("holder_name").null_count() or rows.get_column("holder_id").null_count():
+        if table.column(f"{side}_name").null_count or table.column(f"{side}_id").null_count:
             rows = rows.group_by("account_no", maintain_order=True).agg(holder)  # first name and id given
         else:
             rows = rows.filter(pl.col("account_no").is_first_distinct())  # a third of the group-by's CPU
         sides.append(rows)
-    accounts = pl.concat(sides).group_by("account_no", maintain_order=True).agg(holder)
     name = pl.col("holder_name").str.strip_chars()
     ident = pl.col("holder_id").str.strip_chars().str.to_uppercase()
-    if not accounts.height:
-        return 0, None
-    document = accounts.sort("account_no").select(pl.struct(
-        pl.col("account_no").str.slice(0, 64).alias("n"),
-        pl.when(name == "").then(None).otherwise(name.str.slice(0, 200)).alias("h"),
-        pl.when(ident == "").then(None).otherwise(ident.str.slice(0, 64)).alias("i"),
-        pl.when(ident.str.contains("*", literal=True) | ident.str.contains(f"^{_PERSON_ID}$"))
-        .then(pl.lit("person"))
-        .when(ident.str.contains(f"^{_COMPANY_ID}$")).then(pl.lit("company")).alias("k"),
-    ).struct.json_encode().str.join(",")).item()
-    return accounts.height, f"[{document}]"
+    # One plan, collected once: a small file pays polars' fixed cost per query once, not per step.
+    count, document = pl.concat(sides).group_by("account_no", maintain_order=True).agg(holder) \
+        .sort("account_no").select(pl.len(), pl.struct(
+            pl.col("account_no").str.slice(0, 64).alias("n"),
+            pl.when(name == "").then(None).otherwise(name.str.slice(0, 200)).alias("h"),
+            pl.when(ident == "").then(None).otherwise(ident.str.slice(0, 64)).alias("i"),
+            pl.when(ident.str.contains("*", literal=True) | ident.str.contains(f"^{_PERSON_ID}$"))
+            .then(pl.lit("person"))
+            .when(ident.str.contains(f"^{_COMPANY_ID}$")).then(pl.lit("company")).alias("k"),
+        ).struct.json_encode().str.join(",")).collect().row(0)
+    return count, f"[{document}]"
 
 
 def load_validated(con, path: str | os.PathLike, mapping: dict[str, str] | str | None = None,
