@@ -123,28 +123,33 @@ def read_clean(path: Path, *, width: int, columns: dict[str, int], amount_scale:
 
     formats = [f for f in time_formats if not any(d in f for d in _UNSUPPORTED)]
     first_format = primary_format if primary_format in formats else None
-    times = (frame.select(parse_time(first_format)).to_series() if first_format
-             else pl.Series([None] * rows, dtype=pl.Datetime("us")))
-    if times.null_count():
-        # Not all in the sampled format: each row takes the first format that reads it, as in the SQL.
-        times = frame.select(pl.coalesce(pl.lit(times), *[parse_time(f) for f in formats])).to_series()
-    frame = frame.with_columns(txn_time=times)
-    clean = frame.select(
-        text("txn_id").alias("txn_id"),
-        pl.col("txn_time"),
-        amount.alias("amount"),
-        text("payer_account").alias("payer_account"),
-        optional("payer_name"), optional("payer_id"),
-        text("payee_account").alias("payee_account"),
-        *[optional(n) for n in ("payee_name", "payee_id", "purpose", "currency")],
-        (pl.int_range(pl.len(), dtype=pl.Int32) + (header_lines + 1)).alias("source_line"),
-    )
+    every_format = pl.coalesce(*[parse_time(f) for f in formats])
+
+    def cleaned(times: pl.Expr) -> pl.DataFrame:
+        return frame.select(
+            text("txn_id").alias("txn_id"),
+            times.alias("txn_time"),
+            amount.alias("amount"),
+            text("payer_account").alias("payer_account"),
+            optional("payer_name"), optional("payer_id"),
+            text("payee_account").alias("payee_account"),
+            *[optional(n) for n in ("payee_name", "payee_id", "purpose", "currency")],
+            (pl.int_range(pl.len(), dtype=pl.Int32) + (header_lines + 1)).alias("source_line"),
+        )
+
     bad = pl.any_horizontal(*[pl.col(n).is_null() | (pl.col(n) == "")
                               for n in ("txn_id", "payer_account", "payee_account")],
                             pl.col("txn_time").is_null(), pl.col("amount").is_null(),
                             ~pl.col("amount").is_finite(), pl.col("amount") < 0)
-    facts = clean.select(bad.any().alias("bad"), pl.col("txn_id").hash().n_unique().alias("ids"),
-                         pl.col("txn_time").min().alias("first"), pl.col("txn_time").max().alias("last"))
+    checks = [bad.any().alias("bad"), pl.col("txn_time").null_count().alias("no_time"),
+              pl.col("txn_id").hash().n_unique().alias("ids"),
+              pl.col("txn_time").min().alias("first"), pl.col("txn_time").max().alias("last")]
+    clean = cleaned(parse_time(first_format) if first_format else every_format)
+    facts = clean.select(checks)
+    if rows and first_format and facts.item(0, "no_time"):
+        # Not all in the sampled format: each row takes the first format that reads it, as in the SQL.
+        clean = cleaned(every_format)
+        facts = clean.select(checks)
     if rows and facts.item(0, "bad"):
         return _decline(path, "a value the checks refuse")
     if facts.item(0, "ids") < rows and clean.get_column("txn_id").is_duplicated().any():
