@@ -377,6 +377,7 @@ def test_a_failed_sweep_names_its_failed_stages(portal):
     page = client.get("/sweeps").get_data(as_text=True)
     assert "失败环节：检测" in page
     assert "技术细节" in page and "failed stages: detect" in page  # the raw text stays, as the detail
+    assert "detect: boom" in page  # with the failed stage's own error
 
 
 def test_error_text_keeps_uncoded_messages():
