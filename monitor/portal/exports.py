@@ -64,7 +64,7 @@ COLUMNS = {
 PER_EXPORT = {
     "institutions": {"kind": (_l("Kind"), "kind"), "status": (_l("Operating status"), "inst_status")},
     "alerts": {"kind": (_l("Alert kind"), "alert_kind"), "status": (_l("Status"), "status")},
-    "findings": {"kind": (_l("Pattern"), "pattern")},
+    "findings": {"kind": (_l("Pattern"), "pattern"), "as_of": (_l("Detected as of"), None)},
 }
 
 
