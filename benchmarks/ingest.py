@@ -8,14 +8,15 @@ file parsed with the ``csv`` module and inserted row by row through SQLModel
 (``session.add`` per row, one commit) into a temporary SQLite, on a sample of
 ``--sample`` rows. Prints rows/s of both and the ratio.
 
-Targets (issue 6): >= 1,000,000 rows/s and >= 50x the baseline.
+Targets (issue 6): >= 1,000,000 rows/s and >= 50x the baseline. ``--reference`` also ingests the
+file with the polars fast path off (every file read by the DuckDB reference parser), in the same run.
 
 ``--files`` measures the other shape of the work instead: a simulated city's
 custody statements (one file per platform and month, ~2,100 rows each, part
 of them GB18030), ingested in one ``ingest_paths`` call; prints files/s and
 rows/s (what limits it is the fixed cost per file, not the rows).
 
-    .venv/bin/python benchmarks/ingest.py [--rows N] [--sample N]
+    .venv/bin/python benchmarks/ingest.py [--rows N] [--sample N] [--reference]
     .venv/bin/python benchmarks/ingest.py --files [--platforms N] [--months N]
 """
 
@@ -74,12 +75,17 @@ def _cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def run_monitor(path: Path, workdir: Path) -> tuple[float, int, float]:
+def run_monitor(path: Path, workdir: Path, reference: bool = False) -> tuple[float, int, float]:
+    """The monitor's ingest into a fresh store; ``reference``: with the fast path switched off."""
+    import monitor.ingest as ingest
     from monitor.config import load_config
     from monitor.db import dispose_engines, init_db
     from monitor.ingest import ingest_paths
 
-    config = load_config(env={"MONITOR_INSTANCE_DIR": str(workdir / "instance")})
+    fast_path = ingest.read_clean
+    if reference:
+        ingest.read_clean = lambda *args, **kwargs: None  # every file declined: DuckDB reads it
+    config = load_config(env={"MONITOR_INSTANCE_DIR": str(workdir / ("reference" if reference else "instance"))})
     init_db(config)
     uscc = "91440300MA5F000007"
     # Imports are a once-per-process cost, not throughput (the baseline's engine and table are made
@@ -89,7 +95,10 @@ def run_monitor(path: Path, workdir: Path) -> tuple[float, int, float]:
     import pyarrow.parquet  # noqa: F401
 
     started, cpu0 = time.perf_counter(), _cpu()
-    [result] = ingest_paths(config, [path], institution=uscc)
+    try:
+        [result] = ingest_paths(config, [path], institution=uscc)
+    finally:
+        ingest.read_clean = fast_path
     seconds = time.perf_counter() - started
     cpu = _cpu() - cpu0
     print(f"  ({result.accounts_new:,} accounts registered)")
@@ -173,6 +182,8 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=2_000_000)
     parser.add_argument("--sample", type=int, default=20_000)
     parser.add_argument("--files", action="store_true", help="measure many small files instead")
+    parser.add_argument("--reference", action="store_true",
+                        help="also ingest the file with the fast path off (DuckDB reference parser), same run")
     parser.add_argument("--platforms", type=int, default=20, help="--files: platforms of the city")
     parser.add_argument("--months", type=int, default=12, help="--files: months of the city")
     args = parser.parse_args()
@@ -196,6 +207,11 @@ def main() -> None:
         fast = rows / seconds
         print(f"monitor ingest:   {rows:,} rows in {seconds:.2f} s = {fast:,.0f} rows/s "
               f"(process CPU {cpu:.1f} s = {rows / cpu:,.0f} rows per CPU-second)")
+        if args.reference:
+            r_seconds, r_rows, r_cpu = run_monitor(path, workdir, reference=True)
+            print(f"reference path (DuckDB parse, fast path off): {r_rows:,} rows in {r_seconds:.2f} s = "
+                  f"{r_rows / r_seconds:,.0f} rows/s (CPU {r_cpu:.1f} s); fast path {r_seconds / seconds:.2f}x "
+                  f"wall, {r_cpu / cpu:.2f}x CPU")
         b_seconds, b_rows, b_cpu = run_baseline(path, workdir, args.sample)
         slow = b_rows / b_seconds
         print(f"naive ORM (SQLModel row by row, sample): {b_rows:,} rows in {b_seconds:.2f} s = "
