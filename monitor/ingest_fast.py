@@ -6,10 +6,11 @@ path of :mod:`monitor.ingest` (DuckDB SQL, ``_clean_sql`` and
 It only takes the happy path: whenever a file is not plainly well formed (a
 bad value, a repeated transaction id, a blank line, a quoted newline, a row
 with too few or too many fields, bytes that are not UTF-8, a time format
-polars reads differently) it returns ``None`` and the reference path reads
-the file again and names the line and column. The price of a bad file is a
-second parse; a good file costs about a third of the CPU of the reference
-path (see docs/architecture.md, "Throughput").
+or a value polars reads differently, such as a leap second) it returns
+``None`` and the reference path reads the file again and names the line and
+column. The price of a bad file is a second parse; the whole ingest of a good
+file is 1.25-1.5x faster than with the reference path (``benchmarks/ingest.py
+--reference``; docs/architecture.md, "Throughput").
 
 ``tests/test_ingest_fast.py`` holds the two paths to the same results.
 """
