@@ -562,6 +562,7 @@ class _Run:
 def _ingest_one(run: _Run, path: Path, mapping: dict[str, str] | None, institution: str | None,
                 progress=None) -> IngestResult:
     import duckdb
+    from polars.exceptions import PolarsError
 
     started = time.perf_counter()
     result = IngestResult(path=str(path.resolve()), status="failed", started_at=datetime.now(timezone.utc))
@@ -598,7 +599,7 @@ def _ingest_one(run: _Run, path: Path, mapping: dict[str, str] | None, instituti
             scanned = run.workers.submit(scan_file, path)
             try:
                 layout, table, facts = _load_clean(run.con, path, mapping, scanned.result, scratch)
-            except (MonitorError, duckdb.Error):
+            except (MonitorError, duckdb.Error, PolarsError):
                 # A file already committed (under another mapping, say) stays a duplicate, not an error.
                 if duplicate(scanned.result().sha256):
                     return result
@@ -615,8 +616,8 @@ def _ingest_one(run: _Run, path: Path, mapping: dict[str, str] | None, instituti
         _write(run, path, sha, table, facts, uscc, result, step, started)
     except MonitorError as exc:
         result.status, result.error = "failed", str(exc)
-    except (OSError, duckdb.Error) as exc:
-        # The disk or the data engine, not the file's content: still this file's failure only.
+    except (OSError, duckdb.Error, PolarsError) as exc:
+        # The disk or a data engine, not the file's content: still this file's failure only.
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         result.status, result.error = "failed", f"{path}: {type(exc).__name__}: {first_line}"
     finally:

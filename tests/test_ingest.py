@@ -488,3 +488,26 @@ def test_unreadable_file_fails_alone(sqlite_store, tmp_path, monkeypatch):
     assert [r.status for r in results] == ["failed", "ok"]
     assert "a.csv" in results[0].error and "PermissionError" in results[0].error
     assert good.exists() and TransferStore(sqlite_store).count() == 3
+
+
+def test_a_data_engine_error_fails_that_file_alone(sqlite_store, tmp_path, monkeypatch):
+    import polars as pl
+
+    import monitor.ingest as ingest
+
+    write_csv(tmp_path / "in" / "a.csv", ZH1, rows_for(3))
+    write_csv(tmp_path / "in" / "b.csv", ZH1, rows_for(3, start=10))
+    real = ingest._month_parts
+    calls = []
+
+    def parts(table):
+        calls.append(1)
+        if len(calls) == 1:  # e.g. polars out of memory on the first file
+            raise pl.exceptions.ComputeError("simulated failure")
+        return real(table)
+
+    monkeypatch.setattr(ingest, "_month_parts", parts)
+    results = ingest_paths(sqlite_store, [tmp_path / "in"], institution=INST)
+    assert [r.status for r in results] == ["failed", "ok"]
+    assert "a.csv" in results[0].error and "ComputeError" in results[0].error
+    assert TransferStore(sqlite_store).count() == 3
