@@ -37,7 +37,7 @@ from monitor.cli import pass_ctx
 from monitor.config import Config
 from monitor.db import get_engine
 from monitor.errors import InputError, MonitorError
-from monitor.ingest_fast import read_clean
+from monitor.ingest_fast import Facts, read_clean
 from monitor.text import normalize_label
 from monitor.transfers import CST, TransferStore, _arrow  # noqa: F401  (CST documents the time basis)
 from monitor.vocab import TRANSFER_FIELDS
@@ -492,7 +492,7 @@ class _Run:
         self.by_path = self._committed_by_path(paths)
         self.institution_ids: dict[str, int | None] = {}
         self.cores = con.execute("SELECT current_setting('threads')").fetchall()[0][0]
-        self._threads = self.cores
+        self.threads = self.cores  # of DuckDB and the fast path's parser, for the current file
 
     def _committed_by_path(self, paths: Sequence[Path]) -> dict[str, object]:
         """Latest ``ok`` record of each path to ingest (the drop-folder shortcut), in a few queries."""
@@ -541,11 +541,11 @@ class _Run:
             self._committed.add(sha)
 
     def threads_for(self, size: int) -> None:
-        """One DuckDB thread for a small file (waking the others costs more than they give: ~8%)."""
+        """One thread for a small file (waking the others costs more than they give: ~8%)."""
         wanted = 1 if size < HASH_FIRST_BYTES else self.cores
-        if wanted != self._threads:
+        if wanted != self.threads:
             self.con.execute(f"SET threads = {wanted}")
-            self._threads = wanted
+            self.threads = wanted
 
     def institution_id(self, uscc: str) -> int | None:
         if uscc not in self.institution_ids:
@@ -592,13 +592,13 @@ def _ingest_one(run: _Run, path: Path, mapping: dict[str, str] | None, instituti
             sha = scan.sha256
             if duplicate(sha):
                 return result
-            layout, table, facts = _load_clean(run.con, path, mapping, scan, scratch)
+            layout, table, facts = _load_clean(run.con, path, mapping, scan, scratch, run.threads)
         else:
             # Hashing (hashlib releases the GIL) runs beside the parse, which needs its newline
             # count only at the end; a file found to be a duplicate has then been parsed for nothing.
             scanned = run.workers.submit(scan_file, path)
             try:
-                layout, table, facts = _load_clean(run.con, path, mapping, scanned.result, scratch)
+                layout, table, facts = _load_clean(run.con, path, mapping, scanned.result, scratch, run.threads)
             except (MonitorError, duckdb.Error, PolarsError):
                 # A file already committed (under another mapping, say) stays a duplicate, not an error.
                 if duplicate(scanned.result().sha256):
@@ -638,11 +638,12 @@ def _as_duplicate(result: IngestResult, done) -> IngestResult:
 
 
 def _load_clean(con, path: Path, mapping: dict[str, str] | None, scan: Scan | Callable[[], Scan],
-                scratch: Path) -> tuple[Layout, "pa.Table", _Facts]:
+                scratch: Path, threads: int | None = None) -> tuple[Layout, "pa.Table", Facts]:
     """Parse, clean and check the file into an Arrow table, registered as the view ``clean`` of ``con``.
 
     ``scan`` is the file's :class:`Scan`, or a function giving it (called
-    once the rows are read: the scan runs beside the parse). The table has
+    once the rows are read: the scan runs beside the parse); ``threads``, the
+    fast path's parser threads (default: the CPUs). The table has
     the canonical columns, in file order, and ``source_line`` (int32). Raises
     :class:`InputError` naming file, line and column for the first bad row
     or a repeated transaction id.
@@ -679,11 +680,12 @@ def _load_clean(con, path: Path, mapping: dict[str, str] | None, scan: Scan | Ca
     end = head.find(b"\n")
     checked = read_clean(source_path, width=width, columns=layout.columns, amount_scale=layout.amount_scale,
                          header_lines=header_lines, time_formats=TIME_FORMATS, primary_format=time_format,
-                         trimmed=TRIMMED, newlines=lambda: counts().newlines, threads=_threads(con),
+                         trimmed=TRIMMED, newlines=lambda: counts().newlines, threads=threads,
                          header_commas=(head if end < 0 else head[:end]).count(b","))
     if checked is not None:
-        con.register("clean", checked.table)
-        return layout, checked.table, _Facts(checked.table.num_rows, checked.first, checked.last, checked.months)
+        table, facts = checked
+        con.register("clean", table)
+        return layout, table, facts
     for attempt in range(2):
         if attempt:  # Not UTF-8 after a pure-ASCII start: GB18030 is the other encoding custody banks use.
             encoding = "gb18030"
@@ -712,10 +714,6 @@ def _load_clean(con, path: Path, mapping: dict[str, str] | None, scan: Scan | Ca
         lines = pa.array(_all_row_lines(path, encoding), pa.int32())
     table = _with_lines(con, table, lines)
     return layout, table, _check_rows(con, path, layout, source)
-
-
-def _threads(con) -> int:
-    return int(con.execute("SELECT current_setting('threads')").fetchall()[0][0])
 
 
 def _with_lines(con, table, lines):
@@ -779,17 +777,7 @@ def _chunks(items: Sequence, size: int):
         yield items[i:i + size]
 
 
-@dataclass
-class _Facts:
-    """What one pass over ``clean`` tells: size, period and months."""
-
-    rows: int
-    first: datetime | None
-    last: datetime | None
-    months: list[str]
-
-
-def _check_rows(con, path: Path, layout: Layout, source: str) -> _Facts:
+def _check_rows(con, path: Path, layout: Layout, source: str) -> Facts:
     """Raise :class:`InputError` for the first bad row or repeated transaction id of ``clean``.
 
     One pass answers every check (and gives the period and months); the
@@ -817,10 +805,10 @@ def _check_rows(con, path: Path, layout: Layout, source: str) -> _Facts:
         if dup:
             raise InputError(f"{path}: line {dup[2]}, column {layout.header_of('txn_id')!r} (txn_id): "
                              f"transaction id {dup[0]!r} repeats line {dup[1]}")
-    return _Facts(rows, first, last, sorted(f"{m:%Y-%m}" for m in months or []))
+    return Facts(rows, first, last, sorted(f"{m:%Y-%m}" for m in months or []))
 
 
-def _write(run: _Run, path: Path, sha: str, table, facts: _Facts, uscc: str, result: IngestResult, step,
+def _write(run: _Run, path: Path, sha: str, table, facts: Facts, uscc: str, result: IngestResult, step,
            started: float) -> None:
     """Anti-join, write Parquet under temporary names, move into place, commit."""
     con, store, session = run.con, run.store, run.session
@@ -840,7 +828,7 @@ def _write(run: _Run, path: Path, sha: str, table, facts: _Facts, uscc: str, res
     # released) in another thread, beside the Parquet writing.
 
     def register() -> int:
-        return _upsert_accounts(session, _accounts_document(table) if result.rows_new else (0, None))
+        return _upsert_accounts(session, _accounts_document(table))
 
     pending = run.accounts_worker.submit(register) if result.rows_new >= ACCOUNTS_IN_THREAD else None
     moved: list[Path] = []
@@ -856,11 +844,14 @@ def _write(run: _Run, path: Path, sha: str, table, facts: _Facts, uscc: str, res
             token = uuid.uuid4().hex
             written = [(tmp_root / f"{token}-{month}.parquet", dest_root / f"month={month}" / f"{sha}_0.parquet")
                        for month in parts]
-            jobs = [(parts[month], sha, tmp) for month, (tmp, _dest) in zip(parts, written)]
+            jobs = [(parts[month], tmp) for month, (tmp, _dest) in zip(parts, written)]
+
+            def write(cut, tmp: Path) -> None:
+                _write_parquet(cut(), sha, tmp)
             if len(jobs) == 1:
-                _write_parquet(jobs[0][0](), *jobs[0][1:])
+                write(*jobs[0])
             else:
-                for done in [run.workers.submit(lambda job=job: _write_parquet(job[0](), *job[1:])) for job in jobs]:
+                for done in [run.workers.submit(write, *job) for job in jobs]:
                     done.result()
             for tmp, dest in written:
                 dest.parent.mkdir(parents=True, exist_ok=True)

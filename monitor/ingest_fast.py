@@ -32,20 +32,23 @@ _OPTIONAL = ("payer_name", "payer_id", "payee_name", "payee_id", "purpose", "cur
 
 
 @dataclass
-class Checked:
-    """The cleaned table and what the checks learnt on the way (period, months)."""
+class Facts:
+    """What the checks of a cleaned file learnt on the way: size, period and months (both parsers)."""
 
-    table: object  # pyarrow.Table, columns of monitor.ingest._clean_sql plus source_line
+    rows: int
     first: datetime | None
     last: datetime | None
-    months: list[str]
+    months: list[str]  # YYYY-MM; may hold months between first and last that have no row
 
 
 def read_clean(path: Path, *, width: int, columns: dict[str, int], amount_scale: float, header_lines: int,
                time_formats: Sequence[str], primary_format: str | None, trimmed: frozenset[str],
                newlines: Callable[[], int], header_commas: int,
-               threads: int | None = None) -> Checked | None:
+               threads: int | None = None) -> tuple["pa.Table", Facts] | None:
     """Parse, clean and check ``path`` (UTF-8, header of ``header_lines`` lines), or ``None``.
+
+    Returns the table (the columns of ``monitor.ingest._clean_sql`` plus
+    ``source_line``) and its :class:`Facts`.
 
     ``newlines()`` gives the file's count of ``\\n`` bytes (asked once the
     file is read, so that it can be counted beside the parse). A file with
@@ -108,9 +111,7 @@ def read_clean(path: Path, *, width: int, columns: dict[str, int], amount_scale:
     a = text("amount")
     if flags.get("noise"):
         a = a.str.replace_many(_AMOUNT_NOISE, [""] * len(_AMOUNT_NOISE))
-    has_suffix = bool(flags.get("suffix"))
-    frame = raw
-    if has_suffix:
+    if flags.get("suffix"):
         wan = a.str.ends_with("万元") | a.str.ends_with("万")
         number = a.str.replace(r"(万元|万|元)$", "").cast(pl.Float64, strict=False)
         scale = pl.when(wan).then(10_000.0).otherwise(amount_scale)
@@ -127,7 +128,7 @@ def read_clean(path: Path, *, width: int, columns: dict[str, int], amount_scale:
     every_format = pl.coalesce(*[parse_time(f) for f in formats])
 
     def cleaned(times: pl.Expr) -> pl.DataFrame:
-        return frame.select(
+        return raw.select(
             text("txn_id").alias("txn_id"),
             times.alias("txn_time"),
             amount.alias("amount"),
@@ -157,8 +158,8 @@ def read_clean(path: Path, *, width: int, columns: dict[str, int], amount_scale:
         return _decline(path, "a repeated transaction id")  # (equal hashes of different ids: exact check)
     first, last = facts.item(0, "first"), facts.item(0, "last")
     # String views: no copy (pyarrow and DuckDB read them; the Parquet writer casts per month part).
-    return Checked(table=clean.to_arrow(compat_level=pl.CompatLevel.newest()), first=first, last=last,
-                   months=_months_between(first, last) if rows else [])
+    return clean.to_arrow(compat_level=pl.CompatLevel.newest()), \
+        Facts(rows, first, last, _months_between(first, last) if rows else [])
 
 
 def _decline(path: Path, why: str) -> None:
