@@ -1,7 +1,9 @@
 """``monitor evaluate``: replay the store month by month and score the detectors against ground truth.
 
-For each replay date (each month end + ``lag_days``) the detectors see only
-what was available by then (:meth:`graphs.run.CityData.partitions`). A
+For each replay date (each month end + ``lag_days``, default 1: the first
+day all of a month's custody flows are in, since banks report them the day
+after, T+1; the daily 02:00 sweep is the first to see the month whole) the
+detectors see only what was available by then (:meth:`graphs.run.CityData.partitions`). A
 platform is *warned* on the first replay date at which a finding passes the
 warn rule (default: severity ≥ medium; :func:`severity_rule` and
 :func:`band_rule`-style callables can replace it).
@@ -61,7 +63,10 @@ def load_truth(path: str | Path) -> dict:
     return truth
 
 
-def replay_dates(start: str, months: int, lag_days: int = 5, step: int = 1) -> list[datetime]:
+REPLAY_LAG_DAYS = 1  # a month's last transfers become available the next day (docs/architecture.md, "Availability")
+
+
+def replay_dates(start: str, months: int, lag_days: int = REPLAY_LAG_DAYS, step: int = 1) -> list[datetime]:
     """Month ends + ``lag_days`` (aware UTC), from the first month of ``start`` for ``months`` months."""
     y, m = int(start[:4]), int(start[5:7])
     out = []
@@ -154,7 +159,7 @@ def score(truth: Mapping[str, Any], result: Replay) -> dict[str, Any]:
 
 
 def evaluate(config, truth: Mapping[str, Any], *, warn: WarnRule | None = None, step: int = 1,
-             lag_days: int = 5, params=None, detectors=None, rule: str = "severity",
+             lag_days: int = REPLAY_LAG_DAYS, params=None, detectors=None, rule: str = "severity",
              rule_versions: list[int] | None = None) -> dict[str, Any]:
     """Replay the store against ``truth`` and return the report (see :func:`score`).
 
@@ -263,7 +268,8 @@ def print_report(report: Mapping[str, Any]) -> None:
 @click.option("--no-crawl", is_flag=True, help="With --city: ingest transfers only (flow detectors only).")
 @click.option("--step", type=click.Choice(["month", "quarter"]), default="month", show_default=True,
               help="Replay step.")
-@click.option("--lag-days", type=int, default=5, show_default=True, help="Days after each month end to replay at.")
+@click.option("--lag-days", type=int, default=REPLAY_LAG_DAYS, show_default=True,
+              help="Days after each month end to replay at (1: the first day the month's flows are complete).")
 @click.option("--min-severity", type=click.Choice(["low", "medium", "high", "critical"]), default="medium",
               show_default=True, help="Warn rule: a finding of at least this severity.")
 @click.option("--rule", type=click.Choice(["severity", "band"]), default="severity", show_default=True,

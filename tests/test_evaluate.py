@@ -110,6 +110,31 @@ def test_findings_carry_evidence_and_no_look_ahead(flow_store, small_city):
         assert f.evidence.metrics
 
 
+def test_a_replay_the_day_after_month_end_sees_that_month_whole_and_nothing_later(flow_store, small_city):
+    """The default replay date is the first at which a month's flows are complete (T+1), no earlier."""
+    from datetime import timedelta
+
+    from graphs.detectors import as_of_period
+    from monitor.evaluate import REPLAY_LAG_DAYS
+    from monitor.transfers import TransferStore
+
+    truth = load_truth(small_city / "truth.json")
+    store = TransferStore(flow_store)
+    as_of = replay_dates(truth["start"], 3)[1]  # the replay after the city's second month
+    assert REPLAY_LAG_DAYS == 1 and as_of.day == 1
+    next_month = as_of.date()
+    last_day = next_month - timedelta(days=1)
+    on_last_day = store.count(start=last_day, end=next_month)
+    assert on_last_day > 0
+    # every transfer of the month's last day is visible, none of the replay day itself
+    assert store.count(start=last_day, end=next_month, as_of=as_of) == on_last_day
+    assert store.count(start=next_month, as_of=as_of) == 0
+    # the detectors count that month as complete; a day earlier it was still running, its last day unseen
+    earlier = as_of - timedelta(days=1)
+    assert as_of_period(earlier) == f"{last_day:%Y-%m}" < as_of_period(as_of)
+    assert store.count(start=last_day, end=next_month, as_of=earlier) == 0
+
+
 @pytest.mark.slow
 def test_end_to_end_with_crawl_on_the_small_city(small_city):
     from monitor.evaluate import evaluate_city
