@@ -136,7 +136,6 @@ def read_clean(path: Path, *, width: int, columns: dict[str, int], amount_scale:
             optional("payer_name"), optional("payer_id"),
             text("payee_account").alias("payee_account"),
             *[optional(n) for n in ("payee_name", "payee_id", "purpose", "currency")],
-            (pl.int_range(pl.len(), dtype=pl.Int32) + (header_lines + 1)).alias("source_line"),
         )
 
     bad = pl.any_horizontal(*[pl.col(n).is_null() | (pl.col(n) == "")
@@ -158,7 +157,11 @@ def read_clean(path: Path, *, width: int, columns: dict[str, int], amount_scale:
         return _decline(path, "a repeated transaction id")  # (equal hashes of different ids: exact check)
     first, last = facts.item(0, "first"), facts.item(0, "last")
     # String views: no copy (pyarrow and DuckDB read them; the Parquet writer casts per month part).
-    return clean.to_arrow(compat_level=pl.CompatLevel.newest()), \
+    # The line numbers join as a column of their own: made in the select, their single chunk would
+    # make polars copy every other column into one chunk to line the record batches up.
+    table = clean.to_arrow(compat_level=pl.CompatLevel.newest())
+    lines = pl.int_range(header_lines + 1, header_lines + 1 + rows, dtype=pl.Int32, eager=True)
+    return table.append_column("source_line", lines.to_arrow()), \
         Facts(rows, first, last, _months_between(first, last) if rows else [])
 
 
