@@ -4,9 +4,11 @@ For each replay date (each month end + ``lag_days``, default 1: the first
 day all of a month's custody flows are in, since banks report them the day
 after, T+1; the daily 02:00 sweep is the first to see the month whole) the
 detectors see only what was available by then (:meth:`graphs.run.CityData.partitions`). A
-platform is *warned* on the first replay date at which a finding passes the
-warn rule (default: severity ≥ medium; :func:`severity_rule` and
-:func:`band_rule`-style callables can replace it).
+platform is *warned* on the first replay date at which it passes the warn
+rule: its risk index is orange or red (``rule="band"``, the command's
+default and the monitor's headline figure), or a detector finding reaches a
+severity (``warn=severity_rule("medium")``, :func:`evaluate`'s default:
+detectors only, for stores without crawled data).
 
 Scoring
 -------
@@ -272,8 +274,9 @@ def print_report(report: Mapping[str, Any]) -> None:
               help="Days after each month end to replay at (1: the first day the month's flows are complete).")
 @click.option("--min-severity", type=click.Choice(["low", "medium", "high", "critical"]), default="medium",
               show_default=True, help="Warn rule: a finding of at least this severity.")
-@click.option("--rule", type=click.Choice(["severity", "band"]), default="severity", show_default=True,
-              help="Warn rule: a finding of --min-severity, or the risk index in band orange/red.")
+@click.option("--rule", type=click.Choice(["band", "severity"]), default="band", show_default=True,
+              help="Warn rule: the risk index in band orange/red (the monitor's headline rule), or any "
+                   "detector finding of --min-severity (detectors only: issue 6's rule before scoring).")
 @click.option("--rule-version", "rule_versions", type=int, multiple=True,
               help="With --rule band: rule set version(s) to compare side by side (default: the active one).")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")

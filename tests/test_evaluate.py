@@ -189,3 +189,22 @@ def test_evaluate_cli_input_errors_are_one_line(tmp_path):
                            cwd=tmp_path, timeout=120)
         lines = r.stderr.strip().splitlines()
         assert r.returncode == 2 and len(lines) == 1 and lines[0].startswith("error: ") and fragment in lines[0]
+
+
+def test_evaluate_command_scores_the_risk_index_by_default(flow_store, small_city):
+    """The command's headline is the band rule, replayed at each month end + 1 day."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")}
+    env["MONITOR_INSTANCE_DIR"] = str(flow_store.instance_dir)
+    r = subprocess.run([sys.executable, "-m", "monitor", "evaluate", "--truth", str(small_city / "truth.json"),
+                        "--json"], capture_output=True, text=True, env=env, timeout=600)
+    assert r.returncode == 0, r.stderr
+    report = json.loads(r.stdout)
+    truth = load_truth(small_city / "truth.json")
+    assert report["rule"].startswith("band v") and len(report["alerts_per_sweep"]) == truth["months"]
+    first = replay_dates(truth["start"], 1)[0].date()
+    assert first.day == 1 and report["replay"][0] == first.isoformat()
+    assert report["overall"]["positives"] == report["frauds"] > 0
