@@ -28,6 +28,9 @@ log = logging.getLogger(__name__)
 # Python strptime directives polars (chrono) reads differently: files using them take the reference path.
 _UNSUPPORTED = ("%f",)
 _AMOUNT_NOISE = (",", "，", "¥", " ")
+# Below this many rows one contiguous copy of the file's columns costs less than every later step
+# working through the reader's many small chunks; above it the copy would be the cost.
+_RECHUNK_BELOW = 100_000
 _OPTIONAL = ("payer_name", "payer_id", "payee_name", "payee_id", "purpose", "currency")
 
 
@@ -69,6 +72,9 @@ def read_clean(path: Path, *, width: int, columns: dict[str, int], amount_scale:
     except Exception as exc:  # noqa: BLE001 - any trouble (ragged, undecodable, unterminated)
         return _decline(path, f"parse: {str(exc).strip().splitlines()[0] if str(exc).strip() else exc!r}")
     rows = raw.height
+    if rows < _RECHUNK_BELOW:
+        # The reader cuts even a small file into ~16 KB chunks; each later step pays per chunk.
+        raw = raw.rechunk()
     lines = newlines()
     if rows + header_lines not in (lines, lines + 1):
         return _decline(path, "blank lines or quoted newlines")  # line numbers need the reference path

@@ -317,6 +317,33 @@ def test_accounts_registered_once_and_linked_by_uscc(store, tmp_path, monkeypatc
     assert (payee.holder_kind, payee.holder_id_no, payee.institution_id) == ("company", INST, inst_id)
 
 
+def test_holder_names_that_look_like_the_accounts_document_are_stored_verbatim(store, tmp_path):
+    """The accounts travel to SQL as one JSON document; names holding its own syntax must not bend it."""
+    import csv
+
+    from sqlmodel import select
+
+    from monitor.db import session_scope
+    from monitor.models import Account
+
+    names = ['某"公司"', '},{"n":"X","h":"Y', ',"h":,"i":,"k":', "反斜杠\\n}", "]],[[", "null"]
+    path = tmp_path / "odd.csv"
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(ZH1)
+        for i, name in enumerate(names):
+            w.writerow([f"TX{i}", "2018-06-01 10:00:00", "100.00", f"6222{i:012d}", name, "",
+                        "6228000000000001", "某某网络科技有限公司", INST, "出借"])
+    [res] = ok(ingest_paths(store, [path], institution=INST))
+    assert res.accounts_new == len(names) + 1
+    with session_scope(store) as session:
+        got = {a.account_no: a for a in session.exec(select(Account))}
+    for i, name in enumerate(names):
+        acc = got[f"6222{i:012d}"]
+        assert (acc.holder_name, acc.holder_id_no, acc.holder_kind) == (name, None, None)
+    assert got["6228000000000001"].holder_kind == "company"
+
+
 def test_xlsx(sqlite_store, tmp_path):
     openpyxl = pytest.importorskip("openpyxl")
     book = openpyxl.Workbook()
