@@ -30,8 +30,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from monitor.evaluate import REPLAY_LAG_DAYS  # noqa: E402  (after the path insert)
 
-def evaluate_seed(seed: int, platforms: int, months: int, workdir: Path, lag_days: int | None = None) -> dict:
+
+def evaluate_seed(seed: int, platforms: int, months: int, workdir: Path, lag_days: int = REPLAY_LAG_DAYS) -> dict:
     from monitor.config import load_config
     from monitor.db import dispose_engines
     from monitor.evaluate import build_store_from_city, evaluate, load_truth, severity_rule
@@ -46,9 +48,8 @@ def evaluate_seed(seed: int, platforms: int, months: int, workdir: Path, lag_day
         built = build_store_from_city(config, city)
         built_s = time.monotonic() - t0
         t0 = time.monotonic()
-        lag = {} if lag_days is None else {"lag_days": lag_days}
-        band = evaluate(config, truth, rule="band", **lag)
-        severity = evaluate(config, truth, warn=severity_rule("medium"), **lag)
+        band = evaluate(config, truth, rule="band", lag_days=lag_days)
+        severity = evaluate(config, truth, warn=severity_rule("medium"), lag_days=lag_days)
         replay_s = time.monotonic() - t0
     finally:
         dispose_engines()
@@ -74,8 +75,8 @@ def main() -> int:
     ap.add_argument("--seeds", default="101,202,303", help="comma-separated seeds (default: never used for tuning)")
     ap.add_argument("--platforms", type=int, default=30)
     ap.add_argument("--months", type=int, default=18)
-    ap.add_argument("--lag-days", type=int, default=None,
-                    help="replay at each month end + this many days (default: monitor evaluate's, 1)")
+    ap.add_argument("--lag-days", type=int, default=REPLAY_LAG_DAYS,
+                    help="replay at each month end + this many days (default: monitor evaluate's)")
     ap.add_argument("--json", dest="json_out", default=None, help="also write the results as JSON")
     args = ap.parse_args()
     seeds = [int(s) for s in args.seeds.split(",") if s.strip()]

@@ -37,7 +37,7 @@ from monitor.cli import pass_ctx
 from monitor.config import Config
 from monitor.db import get_engine
 from monitor.errors import InputError, MonitorError
-from monitor.ingest_fast import Facts, read_clean
+from monitor.ingest_fast import Facts, line_numbers, read_clean
 from monitor.text import normalize_label
 from monitor.transfers import CST, TransferStore, _arrow  # noqa: F401  (CST documents the time basis)
 from monitor.vocab import TRANSFER_FIELDS
@@ -706,10 +706,7 @@ def _load_clean(con, path: Path, mapping: dict[str, str] | None, scan: Scan | Ca
     rows = table.num_rows
     # Rows + header = lines (the last may lack its newline): row index and line agree.
     if rows + header_lines in (newlines, newlines + 1):
-        import pyarrow.compute as pc
-
-        lines = pc.add(pc.cumulative_sum(pa.repeat(pa.scalar(1, pa.int32()), rows)),
-                       pa.scalar(header_lines, pa.int32())) if rows else pa.array([], pa.int32())
+        lines = line_numbers(rows, header_lines)
     else:
         lines = pa.array(_all_row_lines(path, encoding), pa.int32())
     table = _with_lines(con, table, lines)

@@ -166,9 +166,15 @@ def read_clean(path: Path, *, width: int, columns: dict[str, int], amount_scale:
     # The line numbers join as a column of their own: made in the select, their single chunk would
     # make polars copy every other column into one chunk to line the record batches up.
     table = clean.to_arrow(compat_level=pl.CompatLevel.newest())
-    lines = pl.int_range(header_lines + 1, header_lines + 1 + rows, dtype=pl.Int32, eager=True)
-    return table.append_column("source_line", lines.to_arrow()), \
+    return table.append_column("source_line", line_numbers(rows, header_lines)), \
         Facts(rows, first, last, _months_between(first, last) if rows else [])
+
+
+def line_numbers(rows: int, header_lines: int) -> "pa.Array":
+    """int32 line numbers of ``rows`` rows that follow a header of ``header_lines`` lines, one row a line."""
+    import polars as pl
+
+    return pl.int_range(header_lines + 1, header_lines + 1 + rows, dtype=pl.Int32, eager=True).to_arrow()
 
 
 def _decline(path: Path, why: str) -> None:
