@@ -672,11 +672,12 @@ def _load_clean(con, path: Path, mapping: dict[str, str] | None, scan: Scan | Ca
     layout = match_header(headers, mapping, where=f"{path}: ")
     width = len(headers)
     time_format = pick_time_format(_head_samples(head, encoding, layout.columns["txn_time"], header_lines))
-    source_path = path
-    if encoding != "utf-8":
+
+    def utf8_copy(encoding: str) -> Path:
         scratch.mkdir(parents=True, exist_ok=True)
-        source_path = scratch / "utf8.csv"
-        transcode_to_utf8(path, encoding, source_path)
+        transcode_to_utf8(path, encoding, scratch / "utf8.csv")
+        return scratch / "utf8.csv"
+    source_path = path if encoding == "utf-8" else utf8_copy(encoding)
     end = head.find(b"\n")
     checked = read_clean(source_path, width=width, columns=layout.columns, amount_scale=layout.amount_scale,
                          header_lines=header_lines, time_formats=TIME_FORMATS, primary_format=time_format,
@@ -689,9 +690,7 @@ def _load_clean(con, path: Path, mapping: dict[str, str] | None, scan: Scan | Ca
     for attempt in range(2):
         if attempt:  # Not UTF-8 after a pure-ASCII start: GB18030 is the other encoding custody banks use.
             encoding = "gb18030"
-            scratch.mkdir(parents=True, exist_ok=True)
-            source_path = scratch / "utf8.csv"
-            transcode_to_utf8(path, encoding, source_path)
+            source_path = utf8_copy(encoding)
         source = _csv_source(source_path, width, header_lines)
         try:
             table = _arrow(con.sql(_clean_sql(layout, source, time_format)))
