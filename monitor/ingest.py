@@ -37,7 +37,7 @@ from monitor.cli import pass_ctx
 from monitor.config import Config
 from monitor.db import get_engine
 from monitor.errors import InputError, MonitorError
-from monitor.ingest_fast import Facts, line_numbers, read_clean
+from monitor.ingest_fast import Facts, file_chunks, line_numbers, read_clean
 from monitor.text import normalize_label
 from monitor.transfers import CST, TransferStore, _arrow  # noqa: F401  (CST documents the time basis)
 from monitor.vocab import TRANSFER_FIELDS
@@ -206,10 +206,9 @@ def scan_file(path: Path) -> Scan:
     """Hash and count a file's bytes in one pass (hashlib and ``bytes.count`` release the GIL)."""
     digest = hashlib.sha256()
     newlines = 0
-    with path.open("rb") as fh:
-        while chunk := fh.read(8 << 20):
-            digest.update(chunk)
-            newlines += chunk.count(b"\n")
+    for chunk in file_chunks(path):
+        digest.update(chunk)
+        newlines += chunk.count(b"\n")
     return Scan(digest.hexdigest(), newlines)
 
 

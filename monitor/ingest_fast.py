@@ -191,9 +191,12 @@ def _months_between(first: datetime, last: datetime) -> list[str]:
     return out
 
 
-def _count_bytes(path: Path, byte: bytes) -> int:
-    count = 0
+def file_chunks(path: Path, size: int = 8 << 20):
+    """The file's bytes in chunks of ``size`` (one pass, bounded memory)."""
     with path.open("rb") as fh:
-        while chunk := fh.read(8 << 20):
-            count += chunk.count(byte)
-    return count
+        while chunk := fh.read(size):
+            yield chunk
+
+
+def _count_bytes(path: Path, byte: bytes) -> int:
+    return sum(chunk.count(byte) for chunk in file_chunks(path))
