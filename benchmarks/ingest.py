@@ -8,6 +8,13 @@ file parsed with the ``csv`` module and inserted row by row through SQLModel
 (``session.add`` per row, one commit) into a temporary SQLite, on a sample of
 ``--sample`` rows. Prints rows/s of both and the ratio.
 
+The same run also measures what the machine allows at all (the *floor*): polars
+reading the file as text and writing it to one Parquet file with the store's
+compression, with none of the ingest's work (hash, typing and checks of every
+value, transaction-id checks, month partitions, the accounts registry, the
+commit). The monitor's rows/s is printed as a share of it; ``--no-floor``
+skips it.
+
 Targets (issue 6): >= 1,000,000 rows/s and >= 50x the baseline. ``--reference`` also ingests the
 file with the polars fast path off (every file read by the DuckDB reference parser), in the same run.
 
@@ -108,6 +115,20 @@ def run_monitor(path: Path, workdir: Path, reference: bool = False) -> tuple[flo
     return seconds, result.rows_new, cpu
 
 
+def run_floor(path: Path, workdir: Path) -> tuple[float, int, float]:
+    """Read the CSV as text with polars and write it to one zstd-1 Parquet file: no checks at all."""
+    import polars as pl
+
+    with path.open("rb") as fh:
+        width = fh.readline().count(b",") + 1
+    names = [f"c{i}" for i in range(width)]
+    started, cpu0 = time.perf_counter(), _cpu()
+    frame = pl.read_csv(path, has_header=False, skip_rows=1, new_columns=names,
+                        schema={n: pl.String for n in names})
+    frame.write_parquet(workdir / "floor.parquet", compression="zstd", compression_level=1)
+    return time.perf_counter() - started, frame.height, _cpu() - cpu0
+
+
 def run_baseline(path: Path, workdir: Path, sample: int) -> tuple[float, int, float]:
     """Row by row: csv module, Python cleaning, one ORM object and ``session.add`` per row."""
     from sqlmodel import Field, Session, SQLModel, create_engine
@@ -184,6 +205,8 @@ def main() -> None:
     parser.add_argument("--files", action="store_true", help="measure many small files instead")
     parser.add_argument("--reference", action="store_true",
                         help="also ingest the file with the fast path off (DuckDB reference parser), same run")
+    parser.add_argument("--no-floor", action="store_true",
+                        help="skip the machine's floor (read as text + write Parquet, no checks)")
     parser.add_argument("--platforms", type=int, default=20, help="--files: platforms of the city")
     parser.add_argument("--months", type=int, default=12, help="--files: months of the city")
     args = parser.parse_args()
@@ -212,6 +235,11 @@ def main() -> None:
             print(f"reference path (DuckDB parse, fast path off): {r_rows:,} rows in {r_seconds:.2f} s = "
                   f"{r_rows / r_seconds:,.0f} rows/s (CPU {r_cpu:.1f} s); fast path {r_seconds / seconds:.2f}x "
                   f"wall, {r_cpu / cpu:.2f}x CPU")
+        if not args.no_floor:
+            f_seconds, f_rows, f_cpu = run_floor(path, workdir)
+            print(f"machine floor (polars: read as text, write Parquet; no checks): {f_rows:,} rows in "
+                  f"{f_seconds:.2f} s = {f_rows / f_seconds:,.0f} rows/s (CPU {f_cpu:.1f} s); "
+                  f"the monitor's ingest makes {fast / (f_rows / f_seconds):.0%} of it")
         b_seconds, b_rows, b_cpu = run_baseline(path, workdir, args.sample)
         slow = b_rows / b_seconds
         print(f"naive ORM (SQLModel row by row, sample): {b_rows:,} rows in {b_seconds:.2f} s = "
