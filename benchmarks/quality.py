@@ -1,11 +1,13 @@
 """Detection quality on simulated cities of several seeds: precision, recall and lead time per rule.
 
-    .venv/bin/python benchmarks/quality.py [--seeds 101,202,303] [--platforms 30] [--months 18] [--lag-days 1] [--json FILE]
+    .venv/bin/python benchmarks/quality.py [--seeds 101,202,303] [--platforms 30] [--months 18] [--lag-days 1]
+        [--step month|week] [--json FILE]
 
 For each seed: generate a city, build a fresh store from it the way
 ``monitor evaluate --city`` does (serve its web over HTTP, crawl, ingest its
 transfer files), then replay month by month (at each month end + 1 day, when the month's
-flows are complete; ``--lag-days`` to change) with no look-ahead and score
+flows are complete; ``--lag-days`` to change; ``--step week`` adds a replay every
+7 days in between, as the daily sweep sees months not yet over) with no look-ahead and score
 two warn rules against the ground truth:
 
 * ``band``: the risk index (default rule set) is orange or red — the
@@ -30,10 +32,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from monitor.evaluate import REPLAY_LAG_DAYS  # noqa: E402  (after the path insert)
+from monitor.evaluate import REPLAY_LAG_DAYS, STEPS  # noqa: E402  (after the path insert)
 
 
-def evaluate_seed(seed: int, platforms: int, months: int, workdir: Path, lag_days: int = REPLAY_LAG_DAYS) -> dict:
+def evaluate_seed(seed: int, platforms: int, months: int, workdir: Path, lag_days: int = REPLAY_LAG_DAYS,
+                  step: str = "month") -> dict:
     from monitor.config import load_config
     from monitor.db import dispose_engines
     from monitor.evaluate import build_store_from_city, evaluate, load_truth, severity_rule
@@ -48,12 +51,12 @@ def evaluate_seed(seed: int, platforms: int, months: int, workdir: Path, lag_day
         built = build_store_from_city(config, city)
         built_s = time.monotonic() - t0
         t0 = time.monotonic()
-        band = evaluate(config, truth, rule="band", lag_days=lag_days)
-        severity = evaluate(config, truth, warn=severity_rule("medium"), lag_days=lag_days)
+        band = evaluate(config, truth, rule="band", lag_days=lag_days, step=step)
+        severity = evaluate(config, truth, warn=severity_rule("medium"), lag_days=lag_days, step=step)
         replay_s = time.monotonic() - t0
     finally:
         dispose_engines()
-    return {"seed": seed, "platforms": platforms, "months": months, "frauds": band["frauds"],
+    return {"seed": seed, "platforms": platforms, "months": months, "step": step, "frauds": band["frauds"],
             "ingest_failed": len(built.get("ingest_failed") or []), "build_seconds": round(built_s, 1),
             "replay_seconds": round(replay_s, 1),
             "band": _summary(band), "severity": _summary(severity),
@@ -77,13 +80,15 @@ def main() -> int:
     ap.add_argument("--months", type=int, default=18)
     ap.add_argument("--lag-days", type=int, default=REPLAY_LAG_DAYS,
                     help="replay at each month end + this many days (default: monitor evaluate's)")
+    ap.add_argument("--step", choices=STEPS, default="month",
+                    help="replay step (week: every 7 days plus the month ends)")
     ap.add_argument("--json", dest="json_out", default=None, help="also write the results as JSON")
     args = ap.parse_args()
     seeds = [int(s) for s in args.seeds.split(",") if s.strip()]
     rows = []
     with tempfile.TemporaryDirectory(prefix="monitor-quality-") as tmp:
         for seed in seeds:
-            row = evaluate_seed(seed, args.platforms, args.months, Path(tmp), args.lag_days)
+            row = evaluate_seed(seed, args.platforms, args.months, Path(tmp), args.lag_days, args.step)
             rows.append(row)
             for rule in ("band", "severity"):
                 r = row[rule]

@@ -2,7 +2,9 @@
 
 For each replay date (each month end + ``lag_days``, default 1: the first
 day all of a month's custody flows are in, since banks report them the day
-after, T+1; the daily 02:00 sweep is the first to see the month whole) the
+after, T+1; the daily 02:00 sweep is the first to see the month whole; with
+``--step week`` also every 7 days in between, as the daily sweep sees months
+that are not over) the
 detectors see only what was available by then (:meth:`graphs.run.CityData.partitions`). A
 platform is *warned* on the first replay date at which it passes the warn
 rule: its risk index is orange or red (``rule="band"``, the command's
@@ -68,11 +70,35 @@ def load_truth(path: str | Path) -> dict:
 REPLAY_LAG_DAYS = 1  # a month's last transfers become available the next day (docs/architecture.md, "Availability")
 
 
-def replay_dates(start: str, months: int, lag_days: int = REPLAY_LAG_DAYS, step: int = 1) -> list[datetime]:
-    """Month ends + ``lag_days`` (aware UTC), from the first month of ``start`` for ``months`` months."""
+STEPS = ("month", "quarter", "week")
+
+
+def replay_dates(start: str, months: int, lag_days: int = REPLAY_LAG_DAYS, step: int | str = 1) -> list[datetime]:
+    """Replay dates (aware UTC, 00:00) over ``months`` months from the first month of ``start``.
+
+    ``step`` in months (an int, or ``"month"``/``"quarter"``): each month end + ``lag_days``.
+    ``"week"``: every 7 days from the first of those dates, plus all of them — a
+    finer sample of the daily sweep, which also sees months that are not over
+    (the monthly dates are kept so that a weekly replay sees everything a
+    monthly one does).
+
+    Examples
+    --------
+    >>> [d.date().isoformat() for d in replay_dates("2017-11", 2)]
+    ['2017-12-01', '2018-01-01']
+    >>> [d.date().isoformat() for d in replay_dates("2017-11", 2, step="week")]
+    ['2017-12-01', '2017-12-08', '2017-12-15', '2017-12-22', '2017-12-29', '2018-01-01']
+    """
+    if step == "week":
+        monthly = replay_dates(start, months, lag_days)
+        weekly = [monthly[0] + timedelta(days=7 * k) for k in range((monthly[-1] - monthly[0]).days // 7 + 1)]
+        return sorted(set(weekly) | set(monthly))
+    every = {"month": 1, "quarter": 3}.get(step, step) if isinstance(step, str) else step
+    if not isinstance(every, int) or every < 1:
+        raise ValueError(f"replay step must be one of {STEPS} or a number of months, not {step!r}")
     y, m = int(start[:4]), int(start[5:7])
     out = []
-    for i in range(0, months, step):
+    for i in range(0, months, every):
         yy, mm = y + (m - 1 + i) // 12, (m - 1 + i) % 12 + 1
         end = date(yy, mm, calendar.monthrange(yy, mm)[1])
         out.append(datetime(end.year, end.month, end.day, tzinfo=timezone.utc) + timedelta(days=lag_days))
@@ -160,11 +186,12 @@ def score(truth: Mapping[str, Any], result: Replay) -> dict[str, Any]:
     return report
 
 
-def evaluate(config, truth: Mapping[str, Any], *, warn: WarnRule | None = None, step: int = 1,
+def evaluate(config, truth: Mapping[str, Any], *, warn: WarnRule | None = None, step: int | str = "month",
              lag_days: int = REPLAY_LAG_DAYS, params=None, detectors=None, rule: str = "severity",
              rule_versions: list[int] | None = None) -> dict[str, Any]:
     """Replay the store against ``truth`` and return the report (see :func:`score`).
 
+    ``step``: the replay dates' step (see :func:`replay_dates`).
     ``rule="band"``: warned = first replay date at which the risk index is orange or red
     (:func:`monitor.scoring.band_replay`, detectors and indicators scored with each rule version in
     ``rule_versions``, default the active one); the report adds ``alerts_per_sweep`` and, for
@@ -268,8 +295,9 @@ def print_report(report: Mapping[str, Any]) -> None:
 @click.option("--city", "city", type=click.Path(file_okay=False), help="Simulated city folder: build a fresh "
               "temporary store from it (serve + crawl its web, ingest its transfers) and evaluate against its truth.")
 @click.option("--no-crawl", is_flag=True, help="With --city: ingest transfers only (flow detectors only).")
-@click.option("--step", type=click.Choice(["month", "quarter"]), default="month", show_default=True,
-              help="Replay step.")
+@click.option("--step", type=click.Choice(STEPS), default="month", show_default=True,
+              help="Replay step: each month end (+ --lag-days), every third one, or weekly (every 7 days "
+                   "plus the month ends: closer to the daily sweep, ~5x the replays).")
 @click.option("--lag-days", type=int, default=REPLAY_LAG_DAYS, show_default=True,
               help="Days after each month end to replay at (1: the first day the month's flows are complete).")
 @click.option("--min-severity", type=click.Choice(["low", "medium", "high", "critical"]), default="medium",
@@ -284,7 +312,7 @@ def print_report(report: Mapping[str, Any]) -> None:
 def evaluate_command(ctx, truth_path, city, no_crawl, step, lag_days, min_severity, rule, rule_versions,
                      as_json) -> None:
     """Replay month by month and print precision, recall, F1 and lead time against ground truth."""
-    kwargs = dict(warn=severity_rule(min_severity), step=1 if step == "month" else 3, lag_days=lag_days,
+    kwargs = dict(warn=severity_rule(min_severity), step=step, lag_days=lag_days,
                   rule=rule, rule_versions=list(rule_versions) or None)
     if city:
         report = evaluate_city(city, crawl=not no_crawl, **kwargs)

@@ -16,6 +16,21 @@ def test_replay_dates_are_month_ends_plus_lag():
     assert [d.date() for d in dates] == [date(2017, 12, 5), date(2018, 1, 5), date(2018, 2, 5)]
     assert all(d.tzinfo is timezone.utc for d in dates)
     assert len(replay_dates("2017-01", 12, step=3)) == 4
+    assert replay_dates("2017-01", 12, step="quarter") == replay_dates("2017-01", 12, step=3)
+    with pytest.raises(ValueError, match="replay step"):
+        replay_dates("2017-01", 12, step="fortnight")
+
+
+def test_weekly_replay_dates_keep_the_month_ends_and_leave_no_gap_over_a_week():
+    monthly = replay_dates("2017-11", 14)
+    weekly = replay_dates("2017-11", 14, step="week")
+    assert set(monthly) <= set(weekly) and weekly == sorted(set(weekly))
+    assert weekly[0] == monthly[0] and weekly[-1] == monthly[-1]
+    gaps = {(b - a).days for a, b in zip(weekly, weekly[1:])}
+    assert max(gaps) == 7 and min(gaps) >= 1
+    grid = [d for d in weekly if (d - weekly[0]).days % 7 == 0]
+    assert len(grid) == (monthly[-1] - monthly[0]).days // 7 + 1  # one replay each week, from the first
+    assert all(d.tzinfo is timezone.utc and d.hour == 0 for d in weekly)
 
 
 def truth_of(*insts):
