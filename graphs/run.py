@@ -27,7 +27,7 @@ import networkx as nx
 
 from graphs.build import (FlowEdge, RegistrySnapshot, accounts_from_edges, as_utc, flow_edges, institution_key,
                           load_registry)
-from graphs.detectors import DETECTORS, Inputs, module
+from graphs.detectors import DETECTORS, Inputs, RunningMonth, module
 from graphs.platform import build_platform_flows, related_index
 from monitor.findings import FindingResult
 
@@ -83,6 +83,9 @@ class CityData:
     edges: dict[str, list[FlowEdge]] = field(default_factory=dict)  # uscc → aggregated monthly edges
     # Lazy mode (one as_of, big cities): edges and holders read per institution, then dropped.
     loader: Callable[[str], tuple[list[FlowEdge], dict[str, dict]]] | None = None
+    # The running month at a cut's as_of, read from the store per cut (the edges above are whole
+    # months, aggregated once: they cannot be cut within a month).
+    running_reader: Callable[[datetime], dict[str, RunningMonth]] | None = None
 
     def partitions(self, as_of: datetime, k: int = 3) -> Iterator[Inputs]:
         """One :class:`Inputs` per institution with only what was available at ``as_of``."""
@@ -99,8 +102,9 @@ class CityData:
         facts = {u: [f for f in fs if as_utc(f["available_at"]) <= as_of] for u, fs in self.facts.items()}
         as_of_cst = to_cst(as_of)
         # available_at = transaction day + 1 day 00:00 CST <= as_of  <=>  transaction day < as_of's CST day
+        running = self.running_reader(as_of) if self.running_reader is not None else {}
         return Cut(G, facts, peer_context(facts), f"{as_of_cst.year:04d}-{as_of_cst.month:02d}",
-                   as_of_cst.date().isoformat(), k)
+                   as_of_cst.date().isoformat(), k, running)
 
     def partition(self, inst: dict, cut: "Cut") -> Inputs:
         """The :class:`Inputs` of one institution (an element of :attr:`institutions`) at a cut."""
@@ -118,7 +122,8 @@ class CityData:
             flows = build_platform_flows(edges, accounts, uscc=uscc, name=inst.get("name"),
                                          platform_accounts=self.owned.get(uscc, ()),
                                          related=related_index(registry, uscc, k=cut.k))
-        return Inputs(uscc, inst.get("name"), flows, registry, cut.facts.get(uscc, []), cut.peers, cut.graph)
+        return Inputs(uscc, inst.get("name"), flows, registry, cut.facts.get(uscc, []), cut.peers, cut.graph,
+                      cut.running.get(uscc))
 
 
 @dataclass
@@ -131,6 +136,7 @@ class Cut:
     current: str  # the running month (YYYY-MM, CST): left out
     as_of_day: str  # transfers of days before this one (CST) were reported by as_of
     k: int = 3
+    running: dict[str, RunningMonth] = field(default_factory=dict)  # uscc → the running month so far
 
 
 def _facts(config, as_of: datetime | None) -> dict[int, list[dict]]:
@@ -195,7 +201,10 @@ def load_city(config, as_of: datetime | None = None, institutions: Iterable[str]
         table = store.aggregate_edges(institution_ids=[uscc], as_of=as_of)
         return list(flow_edges(table)), accounts_from_edges(table)
 
-    data = CityData(snapshot, chosen, accounts=accounts, loader=loader if lazy else None)
+    def running(cut_at: datetime) -> dict[str, RunningMonth]:
+        return running_month(store, cut_at, [i["uscc"] for i in chosen] if wanted is not None else None)
+
+    data = CityData(snapshot, chosen, accounts=accounts, loader=loader if lazy else None, running_reader=running)
     for inst in chosen:
         data.facts[inst["uscc"]] = facts_by_id.get(inst["id"], [])
         data.owned[inst["uscc"]] = owned_by_id.get(inst["id"], set())
@@ -205,6 +214,33 @@ def load_city(config, as_of: datetime | None = None, institutions: Iterable[str]
             for acc, info in holders.items():
                 accounts.setdefault(acc, info)
     return data
+
+
+def running_month(store, as_of: datetime, institutions: Iterable[str] | None = None) -> dict[str, RunningMonth]:
+    """Per institution, the month running at ``as_of`` as far as reported by then (one query).
+
+    Empty on a month's first day: the bank reports a day's transfers the next day.
+    """
+    from datetime import date
+
+    from monitor.transfers import to_cst
+
+    today = to_cst(as_utc(as_of)).date()
+    start = date(today.year, today.month, 1)
+    if today == start:
+        return {}
+    table = store.aggregate_edges(institutions, start=start, as_of=as_of, per_institution=True)
+    period, through = f"{start:%Y-%m}", (today - timedelta(days=1)).isoformat()
+    out: dict[str, RunningMonth] = {}
+    insts = table.column("institution").to_pylist()
+    table = table.drop_columns(["institution"])
+    begin = 0
+    for i in range(1, len(insts) + 1):  # rows come grouped by institution
+        if i == len(insts) or insts[i] != insts[begin]:
+            part = table.slice(begin, i - begin)
+            out[insts[begin]] = RunningMonth(period, through, list(flow_edges(part)))
+            begin = i
+    return out
 
 
 # Below this many institutions the worker processes cost more (start, imports, loading the

@@ -215,28 +215,34 @@ class TransferStore:
             return _arrow(con.sql(sql, params=params))
 
     def aggregate_edges(self, institution_ids: Iterable[str] | None = None, start=None, end=None,
-                        as_of=None, freq: str = "month") -> pa.Table:
+                        as_of=None, freq: str = "month", per_institution: bool = False) -> pa.Table:
         """Transfers summed per (payer_account, payee_account, period).
 
         Columns: payer_account, payee_account, period (date: first day of the
         period; ``freq="all"`` gives NULL), amount (元), count, first_time,
         last_time, purposes (sorted distinct list), payer_name, payee_name,
         payer_id, payee_id (one seen value each). A transaction present in
-        several institutions' files counts once.
+        several institutions' files counts once; with ``per_institution``,
+        once per institution, and a first column ``institution`` (the USCC of
+        the files) leads the grouping and the order: what one query per
+        institution would give.
         """
         if freq not in FREQS:
             raise InputError(f"freq {freq!r} is not one of: {', '.join(FREQS)}")
         source, params = self._source(institution_ids, start, end, as_of)
         period = "CAST(NULL AS DATE)" if freq == "all" else f"CAST(date_trunc('{freq}', txn_time) AS DATE)"
         if source is None:
-            return _empty_edges()
+            empty = _empty_edges()
+            return empty.add_column(0, "institution", pa.array([], pa.string())) if per_institution else empty
         institution_ids = _norm_ids(institution_ids)
         single = institution_ids is not None and len(set(institution_ids)) == 1
         # One transfer can sit in two institutions' files (platform to platform): count it once.
-        dedupe = "" if single else "QUALIFY row_number() OVER (PARTITION BY txn_id ORDER BY institution) = 1"
+        dedupe = "" if single or per_institution else \
+            "QUALIFY row_number() OVER (PARTITION BY txn_id ORDER BY institution) = 1"
+        lead = "institution, " if per_institution else ""
         sql = f"""
             WITH t AS (SELECT * FROM {source} s {dedupe})
-            SELECT payer_account, payee_account, {period} AS period,
+            SELECT {lead}payer_account, payee_account, {period} AS period,
                    sum(amount) AS amount, count(*) AS count,
                    min(txn_time) AS first_time, max(txn_time) AS last_time,
                    list_sort(list_distinct(list(purpose))) AS purposes,
@@ -244,7 +250,7 @@ class TransferStore:
                    any_value(payer_id) AS payer_id, any_value(payee_id) AS payee_id
             FROM t
             GROUP BY ALL
-            ORDER BY period NULLS FIRST, payer_account, payee_account
+            ORDER BY {lead}period NULLS FIRST, payer_account, payee_account
         """
         with self.connect() as con:
             return _arrow(con.sql(sql, params=params))

@@ -150,6 +150,31 @@ def test_a_replay_the_day_after_month_end_sees_that_month_whole_and_nothing_late
     assert store.count(start=last_day, end=next_month, as_of=earlier) == 0
 
 
+
+def test_the_running_month_reaches_the_detectors_cut_at_as_of(flow_store, small_city):
+    """Month to date: what the bank reported by as_of, nothing later; nothing on the month's first day."""
+    from datetime import timedelta
+
+    from graphs.run import load_city, running_month
+    from monitor.transfers import TransferStore
+
+    truth = load_truth(small_city / "truth.json")
+    store = TransferStore(flow_store)
+    first = replay_dates(truth["start"], 3)[1]
+    assert running_month(store, first) == {}
+    mid = first + timedelta(days=14)
+    running = running_month(store, mid)
+    assert running and set(running) <= set(store.institutions())
+    for uscc, r in running.items():
+        assert r.period == f"{first:%Y-%m}" and r.through == (mid.date() - timedelta(days=1)).isoformat()
+        assert all(e.period == r.period and e.first[:10] >= f"{r.period}-01" and e.last[:10] <= r.through
+                   for e in r.edges)
+        assert sum(e.count for e in r.edges) == store.count([uscc], start=first.date(), as_of=mid) > 0
+    by_uscc = {i.uscc: i for i in load_city(flow_store).partitions(mid)}
+    assert {u: by_uscc[u].running.edges for u in running} == {u: r.edges for u, r in running.items()}
+    # whole months stay whole: the running month is never in the flows the other detectors read
+    assert all(i.flows is None or f"{first:%Y-%m}" not in i.flows.months for i in by_uscc.values())
+
 @pytest.mark.slow
 def test_end_to_end_with_crawl_on_the_small_city(small_city):
     from monitor.evaluate import evaluate_city

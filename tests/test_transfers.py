@@ -111,6 +111,24 @@ def test_aggregate_edges_sum_to_raw(city):
     assert (first["first_time"], first["last_time"]) == (p2[0], p2[-1])
 
 
+
+def test_aggregate_edges_per_institution_equal_one_query_each(city):
+    config, _rows = city
+    ts = TransferStore(config)
+    as_of = datetime(2018, 5, 10, tzinfo=timezone.utc)
+    both = ts.aggregate_edges(as_of=as_of, per_institution=True)
+    assert both.column_names[0] == "institution"
+    insts = both.column("institution").to_pylist()
+    assert insts == sorted(insts) and set(insts) == set(ts.institutions())
+    for uscc in ts.institutions():
+        mine = [{k: v for k, v in e.items() if k != "institution"} for e in both.to_pylist() if e["institution"] == uscc]
+        assert mine == ts.aggregate_edges([uscc], as_of=as_of).to_pylist()
+    # the platform-to-platform transfer is in both institutions' files: once in each
+    whole = ts.aggregate_edges(per_institution=True).to_pylist()
+    assert sum(1 for e in whole if (e["payer_account"], e["payee_account"]) == ("C1", "C2")) == 2
+    nothing = ts.aggregate_edges(as_of=datetime(2000, 1, 1, tzinfo=timezone.utc), per_institution=True)
+    assert nothing.num_rows == 0 and nothing.column_names == both.column_names
+
 def test_aggregate_weekly_and_as_of(city):
     config, rows = city
     ts = TransferStore(config)

@@ -39,6 +39,8 @@ class Inputs:
     peers : city-wide context, e.g. ``{"median_yield": 0.09}``.
     city_registry : the whole city's related-party graph (read-only, shared by all partitions), for
         patterns that reach beyond the institution's component (guarantee circles among its borrowers).
+    running : the month still running at ``as_of``, as far as the bank has reported it
+        (:class:`RunningMonth`; ``None`` when nothing of it is in). ``flows`` never holds it.
     """
 
     uscc: str | None
@@ -48,6 +50,22 @@ class Inputs:
     facts: list[dict] = field(default_factory=list)
     peers: dict[str, Any] = field(default_factory=dict)
     city_registry: nx.MultiDiGraph | None = None
+    running: RunningMonth | None = None
+
+
+@dataclass
+class RunningMonth:
+    """The month running at ``as_of``: its transfers reported so far, summed per account pair.
+
+    Most detectors judge whole months and never read it. A detector may use it
+    where part of a month suffices: a sum that has already crossed a bound can
+    only grow (an outflow spike), whereas a shortfall (lending stopped) cannot
+    be told from a month not yet over.
+    """
+
+    period: str  # YYYY-MM
+    through: str  # ISO day: transfers of this day and before are in (the bank reports T+1)
+    edges: list[FlowEdge]
 
 
 def merged(defaults: Mapping[str, Any], params: Mapping[str, Any] | None) -> dict[str, Any]:

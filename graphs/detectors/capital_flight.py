@@ -10,10 +10,18 @@ Catches
     recent months' mean below half of before, or the latest month below a
     fifth: a sudden stop).
     A one-month jump (a yearly dividend) is not enough.
+    Month to date: when the complete months show no flight yet, the month
+    still running counts as the latest recent month as soon as what the bank
+    has reported of it already reaches the spike (a sum that can only grow),
+    so the daily sweep warns during the month the draining happens, not after
+    it. Such a finding says how far the month is in (``month_to_date``); the
+    collapse of lending is judged on complete months only.
 Misses
     Flight through nominees the registry does not show and that are not
     offshore-like by name; cash withdrawals; slow drains without a spike
-    (fund_pool may catch those).
+    (fund_pool may catch those). Month to date, only receivers already known
+    from complete months count (ties are read from them), and a flight that
+    starts in the running month waits for a second month, as on whole months.
 Complexity
     O(E + M) over the platform's edges and months.
 """
@@ -23,6 +31,7 @@ from __future__ import annotations
 from datetime import datetime
 from statistics import median
 
+from graphs.build import FlowEdge
 from graphs.detectors import (Inputs, account_evidence, flow_window, finding, merged, month_end,
                               summed_edges)
 from monitor.findings import Evidence, FindingResult
@@ -49,13 +58,31 @@ def detect(inputs: Inputs, params=None, as_of: datetime | None = None) -> list[F
     if ready is None:
         return []
     flows, periods = ready
-    targets = {a for a, (why, _) in flows.tied.items() if why in FLIGHT_TIES}
-    recent, earlier = periods[-p["recent"]:], periods[:-p["recent"]]
-    if len(earlier) < p["min_history"]:
+    if len(periods) - p["recent"] < p["min_history"]:
         return []
-    by_target: dict[str, dict[str, float]] = {}
+    targets = {a for a, (why, _) in flows.tied.items() if why in FLIGHT_TIES}
+    examined = set(periods)
     edges = [e for e in flows.platform_out if e.src in flows.platform_accounts and e.dst in targets
-             and e.period in set(periods) and e.dst not in flows.lenders]
+             and e.period in examined and e.dst not in flows.lenders]
+    inflows = {q: flows.months[q].lender_in for q in periods}
+    found = _spike(edges, periods, inflows, p)
+    running = inputs.running
+    if found is None and running is not None and running.edges and running.period > periods[-1]:
+        # The running month as the latest recent one (see Catches): the whole months before it
+        # are the history, as they will be once it is over.
+        now = [e for e in running.edges if e.src in flows.platform_accounts and e.dst in targets
+               and e.dst not in flows.lenders]
+        inflows[running.period] = sum(e.amount for e in running.edges
+                                      if e.src in flows.lenders and e.dst in flows.platform_accounts)
+        found = _spike(edges + now, periods + [running.period], inflows, p)
+        return [] if found is None else [_finding(inputs, flows, found, periods, p, running)]
+    return [] if found is None else [_finding(inputs, flows, found, periods, p)]
+
+
+def _spike(edges: list[FlowEdge], periods: list[str], inflows: dict[str, float], p: dict) -> dict | None:
+    """The spike test over ``periods`` (the last ``recent`` of them examined), or ``None``."""
+    recent, earlier = periods[-p["recent"]:], periods[:-p["recent"]]
+    by_target: dict[str, dict[str, float]] = {}
     for e in edges:
         months = by_target.setdefault(e.dst, {})
         months[e.period] = months.get(e.period, 0.0) + e.amount
@@ -68,35 +95,50 @@ def detect(inputs: Inputs, params=None, as_of: datetime | None = None) -> list[F
         if min(amounts) > 0 and min(amounts) >= p["spike_factor"] * base:
             spiking[target] = (sum(amounts) - base * len(amounts), base)
     increase = sum(v for v, _ in spiking.values())
+    if not spiking or increase < p["min_amount"]:
+        return None
     by_month = {q: sum(by_target[t].get(q, 0.0) for t in spiking) for q in periods}
+    inflow = sum(inflows[q] for q in recent)
+    if inflow and sum(by_month[q] for q in recent) / inflow < p["min_share_of_inflows"]:
+        return None
+    return {"recent": recent, "spiking": spiking, "increase": increase, "by_month": by_month,
+            "edges": [e for e in edges if e.dst in spiking and e.period in recent]}
+
+
+def _finding(inputs: Inputs, flows, found: dict, periods: list[str], p: dict, running=None) -> FindingResult:
+    """The finding of a spike; ``periods`` are the complete months (lending is judged on them alone)."""
+    recent, spiking, by_month = found["recent"], found["spiking"], found["by_month"]
     base = sum(b for _, b in spiking.values())
     spike_month = max(recent, key=lambda q: by_month[q])
     spike = by_month[spike_month]
-    inflow = sum(flows.months[q].lender_in for q in recent)
-    if not spiking or increase < p["min_amount"]:
-        return []
-    if inflow and sum(by_month[q] for q in recent) / inflow < p["min_share_of_inflows"]:
-        return []
-    edges = [e for e in edges if e.dst in spiking]
-    disb_recent = sum(flows.months[q].disburse_out for q in recent) / len(recent)
+    whole = periods[-p["recent"]:]
+    disb_recent = sum(flows.months[q].disburse_out for q in whole) / len(whole)
     prior = periods[-p["recent"] - 3:-p["recent"]]
     disb_prior = sum(flows.months[q].disburse_out for q in prior) / len(prior) if prior else 0.0
-    disb_last = flows.months[recent[-1]].disburse_out
+    disb_last = flows.months[whole[-1]].disburse_out
     collapsing = disb_prior > 0 and (disb_recent < p["collapse_ratio"] * disb_prior
                                      or disb_last < p["stop_ratio"] * disb_prior)
     severity = "high" if collapsing else "medium"
-    spike_edges = [e for e in edges if e.period in recent]
+    spike_edges = found["edges"]
     receivers = sorted({e.dst for e in spike_edges})
+    metrics = {"spike_month": spike_month, "spike_amount": round(spike, 2), "increase": round(found["increase"], 2),
+               "baseline_median": round(base, 2), "receivers_spiking": len(spiking),
+               "outflows_by_month": {q: round(v, 2) for q, v in by_month.items() if v},
+               "disbursals_recent_mean": round(disb_recent, 2), "disbursals_prior_mean": round(disb_prior, 2),
+               "disbursals_last_month": round(disb_last, 2),
+               "new_lending_collapsing": collapsing}
+    if running is not None:
+        metrics["month_to_date"] = running.through
     evidence = Evidence(
         accounts=[account_evidence(flows, flows.custody, "custody")]
         + [account_evidence(flows, a, flows.tied[a][0]) for a in receivers[:10]],
         edges=summed_edges(spike_edges, 15), paths=[flows.tied[a][1] for a in receivers if flows.tied[a][1]][:5],
-        window_start=f"{recent[0]}-01", window_end=month_end(recent[-1]),
-        metrics={"spike_month": spike_month, "spike_amount": round(spike, 2), "increase": round(increase, 2), "baseline_median": round(base, 2), "receivers_spiking": len(spiking),
-                 "outflows_by_month": {q: round(v, 2) for q, v in by_month.items() if v},
-                 "disbursals_recent_mean": round(disb_recent, 2), "disbursals_prior_mean": round(disb_prior, 2),
-                 "disbursals_last_month": round(disb_last, 2),
-                 "new_lending_collapsing": collapsing},
-        note="资金集中流向实际控制人或境外关联账户" + ("，新增放款骤降" if collapsing else ""))
-    title = f"资金外逃迹象：{spike_month}流向控制人/境外账户{spike / 10000:,.0f}万元" + ("，新增放款骤降" if collapsing else "")
-    return [finding(NAME, NAME, inputs.uscc, severity, title, evidence, key="flight")]
+        window_start=f"{recent[0]}-01", window_end=running.through if running is not None else month_end(recent[-1]),
+        metrics=metrics,
+        note="资金集中流向实际控制人或境外关联账户" + ("，新增放款骤降" if collapsing else "")
+        + (f"（{running.period}截至{running.through}）" if running is not None else ""))
+    so_far = (f"，{running.period}截至{running.through[5:]}已{by_month[running.period] / 10000:,.0f}万元"
+              if running is not None else "")
+    title = (f"资金外逃迹象：{spike_month}流向控制人/境外账户{spike / 10000:,.0f}万元{so_far}"
+             + ("，新增放款骤降" if collapsing else ""))
+    return finding(NAME, NAME, inputs.uscc, severity, title, evidence, key="flight")

@@ -216,6 +216,44 @@ def test_capital_flight_needs_the_registry_to_know_the_controller():
     assert run("capital_flight", flight_platform().inputs(None)) == []
 
 
+
+def running_month(*edges_, through="2018-01-14"):
+    from graphs.build import flow_edges
+    from graphs.detectors import RunningMonth
+
+    return RunningMonth("2018-01", through, list(flow_edges(list(edges_))))
+
+
+def test_capital_flight_month_to_date_warns_during_the_month_the_draining_goes_on():
+    from dataclasses import replace
+    from datetime import datetime, timezone
+
+    p = Platform()
+    p.accounts["BOSS"] = {"holder_name": "赵六", "holder_id": "440301197001011111"}
+    for q in months():
+        p.edges.append(edge("G", "BOSS", q, 40_000, day=10))  # salary
+    p.edges.append(edge("G", "BOSS", "2017-12", 500_000, day=28))  # December: one month only so far
+    mid_january = datetime(2018, 1, 15, tzinfo=timezone.utc)
+    inputs = p.inputs()
+    assert module("capital_flight").detect(inputs, None, mid_january) == []
+    # what the bank reported of January by the 14th already passes the spike: it can only grow
+    so_far = running_month(edge("G", "BOSS", "2018-01", 300_000, day=9), edge("L1", "C", "2018-01", 100_000, day=2))
+    [f] = module("capital_flight").detect(replace(inputs, running=so_far), None, mid_january)
+    assert f.evidence.metrics["month_to_date"] == "2018-01-14" and f.window_end == date(2018, 1, 14)
+    assert f.evidence.metrics["spike_month"] == "2017-12" and "2018-01截至01-14已30万元" in f.title
+    assert f.evidence.metrics["outflows_by_month"]["2018-01"] == 300_000
+    assert f.severity == "medium" and f.evidence.accounts[1].account_no == "BOSS"
+    # evidence: December (salary + 500,000) and January so far, summed per account pair
+    assert [(e.src, e.dst, e.amount) for e in f.evidence.edges][:1] == [("G", "BOSS", 540_000 + 300_000)]
+    # the same pattern as the whole-month finding: one fingerprint across the two
+    assert f.key == "flight"
+    # below the spike so far (the salary and a little more): nothing yet
+    little = running_month(edge("G", "BOSS", "2018-01", 90_000, day=9))
+    assert module("capital_flight").detect(replace(inputs, running=little), None, mid_january) == []
+    # receivers unknown to the complete months do not count (no ties to read)
+    stranger = running_month(edge("G", "NEW", "2018-01", 5_000_000, day=9))
+    assert module("capital_flight").detect(replace(inputs, running=stranger), None, mid_january) == []
+
 # --------------------------------------------------------------------------- round tripping
 def test_round_tripping_cycles_of_bounded_length():
     p = Platform()
