@@ -179,6 +179,7 @@ EVIDENCE_METRICS: dict[str, tuple[str, str]] = {
     "disbursals_last_month": ("最近一月放款（元）", "loans in the latest month (yuan)"),
     "disbursals_prior_mean": ("此前月均放款（元）", "earlier monthly loans, mean (yuan)"),
     "new_lending_collapsing": ("新增放款骤降", "new lending collapsing"),
+    "month_to_date": ("本月数据截至", "running month reported through"),
     # round tripping, guarantee circles
     "cycles": ("资金闭环数", "cycles"),
     "max_length": ("闭环最大长度", "longest cycle searched"),
