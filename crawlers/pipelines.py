@@ -17,7 +17,7 @@ from sqlmodel import select
 
 from monitor.db import session_scope
 from monitor.models import Company, DisclosureFact, Document, Event, Institution, Person, Relation
-from monitor.text import normalize_name
+from monitor.text import district_of, normalize_name
 
 from crawlers.state import KnownDoc
 
@@ -288,6 +288,12 @@ class StorePipeline:
                             registered_capital=c.get("registered_capital"), paid_in_capital=c.get("paid_in_capital"),
                             legal_representative=c.get("legal_representative"), address=c.get("address"),
                             established_on=c.get("established_on"))
+        inst_id = self.institutions_uscc.get(c.get("uscc")) if c.get("uscc") else None
+        district = district_of(c.get("address")) if inst_id else None
+        if district:
+            inst = s.get(Institution, inst_id)
+            if inst is not None and not inst.district:  # an operator's setting stays
+                inst.district = district[:100]
         me = ("company", cid)
         if c.get("legal_representative"):
             rep = self._person(s, c["legal_representative"], c.get("legal_representative_id"), doc)

@@ -42,3 +42,28 @@ def normalize_name(name: str) -> str:
         if text.endswith(suffix):
             return text[: -len(suffix)]
     return text
+
+
+# A county-level division right after the city (or prefecture) in an address: 南山区, 宝安县, 某某旗.
+_DISTRICT = re.compile(r"^(?:[\u4e00-\u9fff]{1,7}?(?:省|自治区))?[\u4e00-\u9fff]{1,8}?(?:市|自治州|地区|盟)"
+                       r"([\u4e00-\u9fff]{1,5}?(?:区|县|旗))")
+# Place words ending in 区 that are not districts.
+_NOT_DISTRICT = ("园区", "小区", "社区", "校区", "街区", "厂区", "片区", "景区", "工业区", "商业区", "新区域")
+
+
+def district_of(address: str | None) -> str | None:
+    """The district (区/县/旗) an address names right after its city, else ``None``.
+
+    >>> district_of("示范市南山区滨海大道368号创业大厦39楼")
+    '南山区'
+    >>> district_of("广东省深圳市福田区深南大道1号")
+    '福田区'
+    >>> district_of("示范市科技园区8栋") is None
+    True
+    """
+    if not address:
+        return None
+    found = _DISTRICT.match(_SPACE.sub("", nfkc(address)))
+    if found is None or found.group(1).endswith(_NOT_DISTRICT):
+        return None
+    return found.group(1)

@@ -1,6 +1,6 @@
 import pytest
 
-from monitor.text import normalize_label, normalize_name
+from monitor.text import district_of, normalize_label, normalize_name
 from monitor.vocab import METRICS, TRANSFER_FIELDS
 
 
@@ -37,3 +37,19 @@ def test_transfer_aliases_are_unambiguous():
         for alias in (field.name, *field.aliases):
             key = normalize_label(alias)
             assert seen.setdefault(key, field.name) == field.name, alias
+
+
+@pytest.mark.parametrize("address, district", [
+    ("示范市南山区滨海大道368号创业大厦39楼", "南山区"),
+    ("广东省深圳市福田区深南大道1号", "福田区"),
+    ("新疆维吾尔自治区乌鲁木齐市天山区人民路1号", "天山区"),
+    ("示范市宝安县城关镇", "宝安县"),
+    ("深圳市　宝安区 新安街道", "宝安区"),  # full-width and plain spaces
+    ("示范市科技园区8栋", None),  # a park, not a district
+    ("示范市滨海大道1号", None),
+    ("香港中环皇后大道", None),
+    ("", None),
+    (None, None),
+])
+def test_district_of_reads_the_division_after_the_city(address, district):
+    assert district_of(address) == district

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from sqlmodel import func, select
 
 from monitor.db import session_scope
 from monitor.models import Company, DisclosureFact, Document, Event, Institution
+from monitor.text import district_of
 
 from crawlers.run import crawl
 from tests.crawlers.truthcheck import compare
@@ -38,6 +41,11 @@ def test_city_crawl_matches_truth_and_recrawl_is_incremental(sqlite_store, small
         inst_usccs = set(s.exec(select(Institution.uscc)))
         company_usccs = set(s.exec(select(Company.uscc)))
         assert inst_usccs <= company_usccs
+        # and placed in the district their registered address names
+        truth = json.loads((small_city / "truth.json").read_text(encoding="utf-8"))
+        expected = {u: district_of(r.get("address")) for u, r in truth["registry"].items() if u in inst_usccs}
+        districts = dict(s.exec(select(Institution.uscc, Institution.district)).all())
+        assert all(expected.values()) and districts == expected
         # Events name their institution when the source names a known platform.
         linked = s.exec(select(func.count()).select_from(Event).where(Event.institution_id.is_not(None))).one()
         assert linked >= report["events"]["total"] * 0.9
