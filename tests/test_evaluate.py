@@ -175,6 +175,23 @@ def test_the_running_month_reaches_the_detectors_cut_at_as_of(flow_store, small_
     # whole months stay whole: the running month is never in the flows the other detectors read
     assert all(i.flows is None or f"{first:%Y-%m}" not in i.flows.months for i in by_uscc.values())
 
+
+def test_a_weekly_replay_warns_no_later_and_flags_nothing_the_monthly_one_does_not(flow_store, small_city):
+    """Every 7 days plus the month ends: what the daily sweep sees, months not over included."""
+    from monitor.evaluate import evaluate
+
+    truth = load_truth(small_city / "truth.json")
+    monthly = evaluate(flow_store, truth)
+    weekly = evaluate(flow_store, truth, step="week")
+    assert weekly["replay"] == monthly["replay"]  # same first and last replay day
+    m, w = monthly["per_institution"], weekly["per_institution"]
+    for uscc, row in m.items():
+        if row["first_warning"]:
+            assert w[uscc]["first_warning"] <= row["first_warning"], uscc
+    assert weekly["overall"]["false_positives"] == monthly["overall"]["false_positives"]
+    assert weekly["overall"]["recall"] >= monthly["overall"]["recall"] >= 0.95
+    assert len(replay_dates(truth["start"], truth["months"], step="week")) > 4 * truth["months"]
+
 @pytest.mark.slow
 def test_end_to_end_with_crawl_on_the_small_city(small_city):
     from monitor.evaluate import evaluate_city
