@@ -4,8 +4,10 @@ Catches, for the latest disclosed month that flows cover:
     * ``outstanding_balance`` growing faster than net lending seen in flows
       (loans out − repayments in) over ``balance_months`` months, by more
       than ``balance_excess`` of the balance (an inflated balance);
-    * ``related_party_balance`` disclosed (near) zero while custody money
-      reaches related parties (directly or through converging borrowers);
+    * ``related_party_balance`` disclosed below ``related_floor`` of what
+      related parties owe according to the flows: custody loans to them not
+      yet repaid at the disclosed month (:func:`related_owed`), plus what
+      converging borrowers gathered on related accounts;
     * (``check_overdue=True`` only) ``overdue_amount`` far below the
       outstanding of regular repayers that stopped repaying for
       ``overdue_months`` (:func:`stopped_repaying`) — off by default, too
@@ -131,6 +133,27 @@ def stopped_repaying(flows, upto: str, quiet_months: int, horizon_months: int = 
     return amount, n
 
 
+def related_owed(flows, window: set[str], upto: str) -> float:
+    """What the related parties custody paid in ``window`` still owed at ``upto``: loans − repayments.
+
+    Over all months up to ``upto`` (a loan of the window may be repaid since, or
+    be the latest of several); repayments include interest, so the estimate errs
+    low. Same reading as ``self_financing``'s ``owed_in_flows``.
+    """
+    custody = flows.custody
+    related = {e.dst for e in flows.custody_edges if e.period in window and e.src == custody
+               and flows.tied.get(e.dst, ("",))[0].startswith("related")}
+    owed = dict.fromkeys(related, 0.0)
+    for e in flows.custody_edges:
+        if e.period > upto:
+            continue
+        if e.src == custody and e.dst in owed:
+            owed[e.dst] += e.amount
+        elif e.dst == custody and e.src in owed:
+            owed[e.src] -= e.amount
+    return sum(max(v, 0.0) for v in owed.values())
+
+
 def _latest(facts: list[dict], metric: str, upto: str) -> dict | None:
     rows = [f for f in facts if f.get("metric") == metric and str(f["period"])[:7] <= upto]
     return max(rows, key=lambda f: str(f["period"])) if rows else None
@@ -149,10 +172,12 @@ def detect(inputs: Inputs, params=None, as_of: datetime | None = None) -> list[F
         checks["outstanding_balance"] = growth
     rel = _latest(inputs.facts, "related_party_balance", upto)
     window = set(periods[-p["window"]:])
-    related_flow = sum(e.amount for e in flows.custody_edges if e.period in window and e.src == flows.custody
-                       and flows.tied.get(e.dst, ("",))[0].startswith("related"))
-    related_flow += sum(c.gathered for c in collectors(flows, window)
-                        if flows.tied.get(c.account, ("",))[0].startswith("related"))
+    related_flow = 0.0
+    if rel is not None:
+        # A balance against a balance: what related parties still owed at the disclosed month.
+        related_flow = related_owed(flows, window, str(rel["period"])[:7])
+        related_flow += sum(c.gathered for c in collectors(flows, window)
+                            if flows.tied.get(c.account, ("",))[0].startswith("related"))
     if rel is not None and related_flow >= p["min_amount"] and rel["value"] < p["related_floor"] * related_flow:
         checks["related_party_balance"] = {"period": str(rel["period"])[:7], "disclosed": rel["value"],
                                            "flows": round(related_flow, 2)}

@@ -372,6 +372,20 @@ def test_disclosure_mismatch_inflated_balance_and_hidden_related_lending():
     assert {d.document_id for d in f.evidence.documents} >= {5}
 
 
+def test_disclosure_mismatch_compares_the_related_balance_with_what_is_still_owed():
+    p = Platform()
+    p.accounts["R"] = {"holder_name": "李氏投资有限公司", "holder_id": COLLECTOR_FIRM}
+    p.edges.append(edge("C", "R", "2017-08", 3_500_000, day=6, purpose="放款"))
+    for q in ("2017-09", "2017-10", "2017-11", "2017-12"):
+        p.edges.append(edge("R", "C", q, 725_000, day=20, purpose="还款"))  # 2,900,000 repaid by December
+
+    def related(value):
+        return [{"period": date(2017, 12, 1), "metric": "related_party_balance", "value": value, "url": "/p/x/c.html"}]
+    # the honest disclosure of an amortising related loan: 600,000 still owed, though 3,500,000 went out
+    assert run("disclosure_mismatch", p.inputs(registry_with_controller(), facts=related(600_000.0))) == []
+    [f] = run("disclosure_mismatch", p.inputs(registry_with_controller(), facts=related(0.0)))
+    assert f.evidence.metrics["related_party_balance"]["flows"] == pytest.approx(600_000)
+
 def test_disclosure_consistent_with_flows_is_quiet():
     p = Platform()
     facts = balance_facts(10_000_000, 10_000_000 - 240_000 + 250_000)  # interest-sized excess only
