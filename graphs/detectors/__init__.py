@@ -120,6 +120,25 @@ def fact_documents(facts: list[dict], metrics: set[str] | None = None, limit: in
     return docs
 
 
+def owed_in_flows(flows: PlatformFlows, accounts, upto: str) -> dict[str, float]:
+    """Per account, custody's loans to it minus its repayments into custody, months up to ``upto``.
+
+    Repayments include interest, so the figure errs low (negative when more
+    came back than went out).
+    """
+    custody = flows.custody
+    lent = dict.fromkeys(accounts, 0.0)
+    repaid = dict.fromkeys(accounts, 0.0)
+    for e in flows.custody_edges:
+        if e.period > upto:
+            continue
+        if e.src == custody and e.dst in lent:
+            lent[e.dst] += e.amount
+        elif e.dst == custody and e.src in repaid:
+            repaid[e.src] += e.amount
+    return {a: lent[a] - repaid[a] for a in lent}
+
+
 def month_end(period: str) -> str:
     """Last day of a ``YYYY-MM`` period, ISO."""
     import calendar

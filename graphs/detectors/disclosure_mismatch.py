@@ -27,7 +27,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime
 
-from graphs.detectors import Inputs, flow_window, fact_documents, finding, merged, month_end
+from graphs.detectors import Inputs, flow_window, fact_documents, finding, merged, month_end, owed_in_flows
 from graphs.detectors._borrowers import outstanding
 from graphs.detectors._convergence import collectors
 from graphs.platform import purpose_code
@@ -134,24 +134,14 @@ def stopped_repaying(flows, upto: str, quiet_months: int, horizon_months: int = 
 
 
 def related_owed(flows, window: set[str], upto: str) -> float:
-    """What the related parties custody paid in ``window`` still owed at ``upto``: loans − repayments.
+    """What the related parties custody paid in ``window`` still owed at ``upto`` (:func:`owed_in_flows`).
 
     Over all months up to ``upto`` (a loan of the window may be repaid since, or
-    be the latest of several); repayments include interest, so the estimate errs
-    low. Same reading as ``self_financing``'s ``owed_in_flows``.
+    be the latest of several). Same reading as ``self_financing``'s ``owed_in_flows``.
     """
-    custody = flows.custody
-    related = {e.dst for e in flows.custody_edges if e.period in window and e.src == custody
+    related = {e.dst for e in flows.custody_edges if e.period in window and e.src == flows.custody
                and flows.tied.get(e.dst, ("",))[0].startswith("related")}
-    owed = dict.fromkeys(related, 0.0)
-    for e in flows.custody_edges:
-        if e.period > upto:
-            continue
-        if e.src == custody and e.dst in owed:
-            owed[e.dst] += e.amount
-        elif e.dst == custody and e.src in owed:
-            owed[e.src] -= e.amount
-    return sum(max(v, 0.0) for v in owed.values())
+    return sum(max(v, 0.0) for v in owed_in_flows(flows, related, upto).values())
 
 
 def _latest(facts: list[dict], metric: str, upto: str) -> dict | None:
@@ -172,15 +162,14 @@ def detect(inputs: Inputs, params=None, as_of: datetime | None = None) -> list[F
         checks["outstanding_balance"] = growth
     rel = _latest(inputs.facts, "related_party_balance", upto)
     window = set(periods[-p["window"]:])
-    related_flow = 0.0
     if rel is not None:
         # A balance against a balance: what related parties still owed at the disclosed month.
         related_flow = related_owed(flows, window, str(rel["period"])[:7])
         related_flow += sum(c.gathered for c in collectors(flows, window)
                             if flows.tied.get(c.account, ("",))[0].startswith("related"))
-    if rel is not None and related_flow >= p["min_amount"] and rel["value"] < p["related_floor"] * related_flow:
-        checks["related_party_balance"] = {"period": str(rel["period"])[:7], "disclosed": rel["value"],
-                                           "flows": round(related_flow, 2)}
+        if related_flow >= p["min_amount"] and rel["value"] < p["related_floor"] * related_flow:
+            checks["related_party_balance"] = {"period": str(rel["period"])[:7], "disclosed": rel["value"],
+                                               "flows": round(related_flow, 2)}
     over = _latest(inputs.facts, "overdue_amount", upto) if p["check_overdue"] else None
     if over is not None:
         period = str(over["period"])[:7]

@@ -23,7 +23,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from graphs.detectors import (Inputs, account_evidence, flow_window, fact_documents, finding, merged,
-                              month_end, summed_edges)
+                              month_end, owed_in_flows, summed_edges)
 from graphs.detectors._convergence import collectors
 from monitor.findings import Evidence, FindingResult
 
@@ -92,16 +92,14 @@ def detect(inputs: Inputs, params=None, as_of: datetime | None = None) -> list[F
             why, path = flows.tied.get(e.dst, (None, []))
             if why == "related_company":
                 direct.setdefault(e.dst, []).append(e)
+    # What each related firm still owed at the disclosed period, from flows (loans out − repayments in).
+    upto = disclosed_period or periods[-1]
+    owed_at = owed_in_flows(flows, direct, upto)
     for account, edges in sorted(direct.items()):
         amount = sum(e.amount for e in edges)
         if amount < p["min_direct_amount"]:
             continue
-        # What the related firm still owed at the disclosed period, from flows (loans out − repayments in).
-        upto = disclosed_period or periods[-1]
-        owed = sum(e.amount for e in flows.custody_edges if e.src == flows.custody and e.dst == account
-                   and e.period <= upto) \
-            - sum(e.amount for e in flows.custody_edges if e.dst == flows.custody and e.src == account
-                  and e.period <= upto)
+        owed = owed_at[account]
         covered = disclosed_period is not None and disclosed >= p["disclosed_cover"] * max(owed, 0.0)
         due = _report_due(min(e.period for e in edges), int(p["disclosure_grace_days"]))
         pending = disclosed_period is None and as_of is not None and as_of.date() < due
