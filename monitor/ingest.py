@@ -825,6 +825,8 @@ def _write(run: _Run, path: Path, sha: str, table, facts: Facts, uscc: str, resu
     def register() -> int:
         return _upsert_accounts(session, _accounts_document(table))
 
+    # The months first: polars runs one query at a time on its threads, and the writers wait for them.
+    parts = _month_parts(table) if result.rows_new else {}
     pending = run.accounts_worker.submit(register) if result.rows_new >= ACCOUNTS_IN_THREAD else None
     moved: list[Path] = []
     written: list[tuple[Path, Path]] = []
@@ -834,7 +836,6 @@ def _write(run: _Run, path: Path, sha: str, table, facts: Facts, uscc: str, resu
             tmp_root = store.root / ".tmp"
             tmp_root.mkdir(parents=True, exist_ok=True)
             dest_root = store.root / f"institution={uscc}"
-            parts = _month_parts(table)
             # Flat temporary names: no folders to create and remove per file.
             token = uuid.uuid4().hex
             written = [(tmp_root / f"{token}-{month}.parquet", dest_root / f"month={month}" / f"{sha}_0.parquet")
@@ -914,48 +915,64 @@ def _write_parquet(part: "pa.Table", sha: str, out: Path) -> None:
     columns = {name: part.column(name) for name in SCHEMA.names if name in part.column_names}
     columns.update(txn_time=times, available_at=available,
                    source_sha256=pa.repeat(pa.scalar(sha, pa.string()), part.num_rows))
-    out_table = pa.Table.from_arrays([columns[n].cast(SCHEMA.field(n).type) for n in SCHEMA.names], schema=SCHEMA)
-    pq.write_table(out_table, out, **PARQUET_OPTIONS)
+    # Strings as they come (polars' string views): the Parquet file is the same, and a cast would
+    # copy every string. Without the Arrow schema in the file, readers see the store's SCHEMA.
+    out_table = pa.Table.from_arrays([_as_type(columns[n], SCHEMA.field(n).type) for n in SCHEMA.names],
+                                     names=SCHEMA.names)
+    pq.write_table(out_table, out, store_schema=False, **PARQUET_OPTIONS)
+
+
+def _as_type(column, wanted):
+    """``column`` cast to ``wanted``, except a string view stays a view (the writer stores either as UTF-8)."""
+    import pyarrow as pa
+
+    if column.type == wanted or (pa.types.is_string_view(column.type) and pa.types.is_string(wanted)):
+        return column
+    return column.cast(wanted)
 
 
 def _accounts_document(table: "pa.Table") -> tuple[int, str | None]:
-    """``(count, JSON array)`` of the distinct accounts of ``table``, one array each:
-    ``[account_no, holder_name, holder_id, holder_kind]``.
+    """``(count, JSON array)`` of the organisation-held accounts of ``table``, one array each:
+    ``[account_no, holder_name, holder_id, "company"]``.
 
-    In account order (the SQL store's unique index then takes them in
-    sequence, ~40% faster). Name and id are the first given in the file,
-    trimmed, cut to the store's lengths; the kind is
-    :func:`guess_holder_kind`'s. One document, inserted set-based by one
-    statement: the SQL engine works with the GIL released, where a row-by-row
-    ``executemany`` would wait for it at every row while the writers run.
+    An account is organisation-held when the first holder ID the file gives
+    for it (in file order; a row's payer before its payee) reads as a USCC by
+    :func:`guess_holder_kind`'s rule; its name is the one given beside that
+    ID, trimmed, both cut to the store's lengths. Person-held and
+    unidentified accounts stay in the transfer store only, which holds each
+    row's holder name and ID (docs/architecture.md, "Accounts"). In account
+    order (the SQL store's unique index then takes them in sequence, ~40%
+    faster). One document, inserted set-based by one statement: the SQL
+    engine works with the GIL released, where a row-by-row ``executemany``
+    would wait for it at every row while the writers run.
     """
     import polars as pl
 
     if not table.num_rows:
         return 0, None
     frame = pl.from_arrow(table, rechunk=False).lazy()
-    holder = [pl.col("holder_name").drop_nulls().first(), pl.col("holder_id").drop_nulls().first()]
-    sides = []
-    for side in ("payer", "payee"):
-        rows = frame.select(pl.col(f"{side}_account").alias("account_no"),
-                            pl.col(f"{side}_name").alias("holder_name"), pl.col(f"{side}_id").alias("holder_id"))
-        if table.column(f"{side}_name").null_count or table.column(f"{side}_id").null_count:
-            rows = rows.group_by("account_no", maintain_order=True).agg(holder)  # first name and id given
-        else:
-            rows = rows.filter(pl.col("account_no").is_first_distinct())  # a third of the group-by's CPU
-        sides.append(rows)
-    name = pl.col("holder_name").str.strip_chars()
-    ident = pl.col("holder_id").str.strip_chars().str.to_uppercase()
+    # The first row giving an ID, per side, then across sides in file order (a row's payer before
+    # its payee): a hash pass over each account column, where a group-by with every row's name
+    # and ID cost three times as much.
+    sides = [frame.select(pl.col("source_line").alias("row"), pl.lit(k, pl.Int8).alias("side"),
+                          pl.col(f"{side}_account").alias("n"),
+                          pl.col(f"{side}_name").alias("h"), pl.col(f"{side}_id").alias("i"))
+             .filter(pl.col("i").is_not_null()).filter(pl.col("n").is_first_distinct())
+             for k, side in enumerate(("payer", "payee"))]
+    name = pl.col("h").str.strip_chars()
+    ident = pl.col("i").str.strip_chars().str.to_uppercase()
+    company = ~(ident.str.contains("*", literal=True) | ident.str.contains(f"^{_PERSON_ID}$")) \
+        & ident.str.contains(f"^{_COMPANY_ID}$")
     # One plan, collected once: a small file pays polars' fixed cost per query once, not per step.
-    count, document = pl.concat(sides).group_by("account_no", maintain_order=True).agg(holder) \
-        .sort("account_no").select(pl.len(), pl.struct(
-            pl.col("account_no").str.slice(0, 64).alias("n"),
+    count, document = pl.concat(sides).sort("row", "side").filter(pl.col("n").is_first_distinct()).filter(company) \
+        .sort("n").select(pl.len(), pl.struct(
+            pl.col("n").str.slice(0, 64),
             pl.when(name == "").then(None).otherwise(name.str.slice(0, 200)).alias("h"),
-            pl.when(ident == "").then(None).otherwise(ident.str.slice(0, 64)).alias("i"),
-            pl.when(ident.str.contains("*", literal=True) | ident.str.contains(f"^{_PERSON_ID}$"))
-            .then(pl.lit("person"))
-            .when(ident.str.contains(f"^{_COMPANY_ID}$")).then(pl.lit("company")).alias("k"),
+            ident.str.slice(0, 64).alias("i"),
+            pl.lit("company").alias("k"),
         ).struct.json_encode().str.join(",")).collect().row(0)
+    if not count:
+        return 0, None
     # polars encodes structs only; the objects become arrays by dropping their keys in the joined
     # text. Safe: a quote inside a JSON string is escaped, so `,"h":` or `},{"n":` with a bare quote
     # can only be structure. Arrays, because SQLite (3.40, no JSONB) parses an element once per

@@ -288,8 +288,8 @@ def test_institution_from_folder_custody_account_or_error(sqlite_store, tmp_path
     [res] = ok(ingest_paths(sqlite_store, [loose]))
     assert res.institution == OTHER
     with session_scope(sqlite_store) as session:
-        acc = session.exec(select(Account).where(Account.account_no == "6222000000000003")).one()
-        assert (acc.holder_name, acc.holder_kind) == ("张三", "person")
+        # person-held accounts stay in the transfer store; only organisations' accounts are registered
+        assert session.exec(select(Account).where(Account.account_no == "6222000000000003")).first() is None
 
 
 @pytest.mark.parametrize("threaded", [False, True])
@@ -308,13 +308,47 @@ def test_accounts_registered_once_and_linked_by_uscc(store, tmp_path, monkeypatc
     write_csv(tmp_path / "a.csv", ZH1, rows_for(20))
     write_csv(tmp_path / "b.csv", ZH1, rows_for(20, start=20))
     results = ok(ingest_paths(store, [tmp_path], institution=INST))
-    assert [r.accounts_new for r in results] == [8, 0]  # 7 payers + 1 payee, then nothing new
+    assert [r.accounts_new for r in results] == [1, 0]  # the company payee (7 payers are persons), then nothing
     with session_scope(store) as session:
         accounts = session.exec(select(Account)).all()
         inst_id = session.exec(select(Institution.id)).one()
-    assert len(accounts) == 8
-    payee = [a for a in accounts if a.account_no == "6228000000000001"][0]
+    assert [a.account_no for a in accounts] == ["6228000000000001"]
+    payee = accounts[0]
     assert (payee.holder_kind, payee.holder_id_no, payee.institution_id) == ("company", INST, inst_id)
+    assert payee.holder_name == "某某网络科技有限公司"
+
+
+@pytest.mark.parametrize("threaded", [False, True])
+def test_only_accounts_whose_first_id_is_a_uscc_are_registered(store, tmp_path, monkeypatch, threaded):
+    """The first row that gives an account's holder ID decides; its name comes with it."""
+    import csv
+
+    from sqlmodel import select
+
+    import monitor.ingest as ingest
+    from monitor.db import session_scope
+    from monitor.models import Account
+
+    monkeypatch.setattr(ingest, "ACCOUNTS_IN_THREAD", 0 if threaded else 10**9)
+    firm, other = "91440300MA5F000012", " 91440300ma5f000013 "
+    rows = [  # (payer account, name, id, payee account, name, id)
+        ("A1", "", "", "F1", "甲公司", firm),  # A1 no ID yet
+        ("A1", "乙公司", other, "P1", "李四", "110101199001011234"),  # A1's first ID: a USCC (padded, lower case)
+        ("P1", "李四", firm, "F1", "甲公司改名", firm),  # P1's first ID was a person's; F1 keeps its first name
+        ("M1", "王五", "110101********1234", "X1", "Offshore Ltd", ""),  # masked person; no ID at all
+        ("N1", "某户", "12345", "F1", "甲公司", firm),  # an ID that is neither
+    ]
+    path = tmp_path / "kinds.csv"
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(ZH1)
+        for i, (pa_, pn, pi, qa, qn, qi) in enumerate(rows):
+            w.writerow([f"TK{i}", "2018-06-01 10:00:00", "100.00", pa_, pn, pi, qa, qn, qi, "转账"])
+    [res] = ok(ingest_paths(store, [path], institution=INST))
+    with session_scope(store) as session:
+        got = {a.account_no: (a.holder_name, a.holder_id_no, a.holder_kind) for a in session.exec(select(Account))}
+    assert got == {"A1": ("乙公司", "91440300MA5F000013", "company"), "F1": ("甲公司", firm, "company")}
+    assert res.accounts_new == 2
 
 
 def test_holder_names_that_look_like_the_accounts_document_are_stored_verbatim(store, tmp_path):
@@ -332,7 +366,7 @@ def test_holder_names_that_look_like_the_accounts_document_are_stored_verbatim(s
         w = csv.writer(fh)
         w.writerow(ZH1)
         for i, name in enumerate(names):
-            w.writerow([f"TX{i}", "2018-06-01 10:00:00", "100.00", f"6222{i:012d}", name, "",
+            w.writerow([f"TX{i}", "2018-06-01 10:00:00", "100.00", f"6222{i:012d}", name, f"91440300MA5F0000{i:02d}",
                         "6228000000000001", "某某网络科技有限公司", INST, "出借"])
     [res] = ok(ingest_paths(store, [path], institution=INST))
     assert res.accounts_new == len(names) + 1
@@ -340,7 +374,7 @@ def test_holder_names_that_look_like_the_accounts_document_are_stored_verbatim(s
         got = {a.account_no: a for a in session.exec(select(Account))}
     for i, name in enumerate(names):
         acc = got[f"6222{i:012d}"]
-        assert (acc.holder_name, acc.holder_id_no, acc.holder_kind) == (name, None, None)
+        assert (acc.holder_name, acc.holder_id_no, acc.holder_kind) == (name, f"91440300MA5F0000{i:02d}", "company")
     assert got["6228000000000001"].holder_kind == "company"
 
 
@@ -493,9 +527,9 @@ def test_accounts_seen_before_their_institution_get_linked(store, tmp_path):
     with session_scope(store) as session:
         acc = session.exec(select(Account).where(Account.account_no == "6228000000000001")).one()
         inst = session.exec(select(Institution)).one()
-        person = session.exec(select(Account).where(Account.account_no == "6222000000000001")).one()
+        person = session.exec(select(Account).where(Account.account_no == "6222000000000001")).first()
     assert acc.institution_id == inst.id and acc.company_id is not None
-    assert person.institution_id is None and person.company_id is None
+    assert person is None  # a person's account is not registered at all
 
 
 def test_unreadable_file_fails_alone(sqlite_store, tmp_path, monkeypatch):

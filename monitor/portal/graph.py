@@ -7,7 +7,9 @@ from flask import Blueprint, abort, jsonify, render_template, request
 from sqlalchemy import and_, or_
 from sqlmodel import select
 
-from graphs.build import collapse_periods, flow_graph, institution_key, neighbourhood, related_party_graph
+from graphs.build import (accounts_from_edges, collapse_periods, flow_graph, institution_key, neighbourhood,
+                          related_party_graph)
+from monitor.ingest import guess_holder_kind
 from monitor.models import Account, Company, Institution, Person, Relation
 from monitor.portal.common import RELATION_LABELS, db, monitor_config, scope
 
@@ -111,10 +113,12 @@ def flow_json(G: nx.DiGraph, node: str, accounts: dict, highlight: set[str], lim
     keep = {node} | {u for u, _, _ in chosen} | {v for _, v, _ in chosen}
     nodes = []
     for acc in keep:
-        info = accounts.get(acc, {})
+        # The registry knows organisations' accounts; anyone else's holder is as the transfers give it.
+        info = {**{k: v for k, v in G.nodes[acc].items() if v}, **{k: v for k, v in accounts.get(acc, {}).items() if v}}
         name = info.get("holder_name") or acc
+        kind = info.get("holder_kind") or guess_holder_kind(info.get("holder_id")) or "account"
         nodes.append({"data": {"id": acc, "label": name if len(name) <= 14 else name[:13] + "…", "holder": name,
-                               "kind": "custody" if info.get("is_custody") else (info.get("holder_kind") or "account"),
+                               "kind": "custody" if info.get("is_custody") else kind,
                                "highlight": acc in highlight, "expandable": True}})
     edges = [{"data": {"id": f"{u}>{v}", "source": u, "target": v, "amount": d["amount"], "count": d["count"],
                        "first": d["first"][:10], "last": d["last"][:10],
@@ -134,7 +138,7 @@ def _flows(inst) -> nx.DiGraph:
     from monitor.transfers import TransferStore
 
     table = TransferStore(monitor_config()).aggregate_edges(institution_ids=[inst.uscc], freq="all")
-    return collapse_periods(flow_graph(table))
+    return collapse_periods(flow_graph(table, accounts_from_edges(table)))
 
 
 @bp.route("/graph/<int:inst_id>")

@@ -51,6 +51,21 @@ def test_flow_json_keeps_the_biggest_flows_and_highlights_finding_accounts():
     assert next(e for e in data["edges"] if e["data"]["id"] == "C>X")["data"]["highlight"]
 
 
+def test_flow_json_names_holders_the_registry_does_not_know_from_the_transfers():
+    import networkx as nx
+
+    from monitor.portal.graph import flow_json
+
+    G = nx.DiGraph()
+    G.add_node("P", holder_name="张三", holder_id="110101199001011234")
+    G.add_node("C", holder_name="旧名", holder_id="91440300MA5F000012")
+    G.add_edge("P", "C", amount=5.0, count=1, first="2018-01-01T00:00", last="2018-01-01T00:00")
+    data = flow_json(G, "C", {"C": {"holder_name": "平台存管", "is_custody": True}}, set())
+    nodes = {n["data"]["id"]: n["data"] for n in data["nodes"]}
+    assert (nodes["P"]["holder"], nodes["P"]["kind"]) == ("张三", "person")  # from the transfers
+    assert (nodes["C"]["holder"], nodes["C"]["kind"]) == ("平台存管", "custody")  # the registry wins
+
+
 def test_band_changes_compare_with_a_week_before():
     from types import SimpleNamespace as S
 
