@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 
 # Python strptime directives polars (chrono) reads differently: files using them take the reference path.
 _UNSUPPORTED = ("%f",)
-_AMOUNT_NOISE = (",", "，", "¥", " ")
+_AMOUNT_NOISE = (",", "，", "¥", " ")  # the thousands separator first
 # Below this many rows one contiguous copy of the file's columns costs less than every later step
 # working through the reader's many small chunks; above it the copy would be the cost.
 _RECHUNK_BELOW = 100_000
@@ -89,8 +89,9 @@ def read_clean(path: Path, *, width: int, columns: dict[str, int], amount_scale:
     # value is padded, null-if-empty where some optional value is an empty quoted string, the
     # amount's separators and suffixes where some amount has them.
     amount_col = pl.col(f"c{columns['amount']}")
-    probes = [amount_col.str.contains_any(_AMOUNT_NOISE).any().alias("noise"),
-              amount_col.str.contains("[元万]").any().alias("suffix"),
+    probes = [amount_col.str.contains(",", literal=True).any().alias("commas"),
+              amount_col.str.contains_any(_AMOUNT_NOISE[1:]).any().alias("noise"),
+              amount_col.str.contains_any(["元", "万"]).any().alias("suffix"),
               # chrono reads a leap second (":60") as the next minute; DuckDB refuses it
               pl.col(f"c{columns['txn_time']}").str.contains(":60", literal=True).any().alias("leap")]
     probes += [(pl.col(f"c{columns[n]}").str.starts_with(" ") | pl.col(f"c{columns[n]}").str.ends_with(" "))
@@ -117,6 +118,8 @@ def read_clean(path: Path, *, width: int, columns: dict[str, int], amount_scale:
     a = text("amount")
     if flags.get("noise"):
         a = a.str.replace_many(_AMOUNT_NOISE, [""] * len(_AMOUNT_NOISE))
+    elif flags.get("commas"):
+        a = a.str.replace_all(",", "", literal=True)  # half the CPU of replace_many
     if flags.get("suffix"):
         wan = a.str.ends_with("万元") | a.str.ends_with("万")
         number = a.str.replace(r"(万元|万|元)$", "").cast(pl.Float64, strict=False)
