@@ -37,7 +37,7 @@ from monitor.cli import pass_ctx
 from monitor.config import Config
 from monitor.db import get_engine
 from monitor.errors import InputError, MonitorError
-from monitor.ingest_fast import Facts, file_chunks, line_numbers, read_clean
+from monitor.ingest_fast import Facts, line_numbers, read_clean
 from monitor.text import normalize_label
 from monitor.transfers import CST, TransferStore, _arrow  # noqa: F401  (CST documents the time basis)
 from monitor.vocab import TRANSFER_FIELDS
