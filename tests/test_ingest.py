@@ -118,6 +118,27 @@ def test_spellings_and_encodings_store_the_same_values(sqlite_store, tmp_path, h
     assert path.exists()
 
 
+@pytest.mark.parametrize("rows", [30, 150_001])  # one thread and no rechunk; threaded writers, reader chunks
+def test_parquet_files_have_the_store_schema_whatever_the_parser_made(sqlite_store, tmp_path, rows):
+    """The parser's string views are written as they are; readers must still see plain strings."""
+    import pyarrow.parquet as pq
+
+    from monitor.transfers import SCHEMA
+
+    months = [rows_for(rows // 2, month="2018-06"), rows_for(rows - rows // 2, start=rows // 2, month="2018-07")]
+    write_csv(tmp_path / "s.csv", ZH1, months[0] + months[1])
+    ok(ingest_paths(sqlite_store, [tmp_path / "s.csv"], institution=INST))
+    files = sorted(TransferStore(sqlite_store).root.rglob("*.parquet"))
+    assert [f.parent.name for f in files] == ["month=2018-06", "month=2018-07"]
+    for f in files:
+        assert pq.read_schema(f).remove_metadata() == SCHEMA  # string, not string_view
+    table = TransferStore(sqlite_store).frame(columns=["txn_id", "payer_account", "payee_id", "source_line"])
+    assert table.num_rows == rows
+    assert table.schema.field("txn_id").type == SCHEMA.field("txn_id").type
+    first = min(table.to_pylist(), key=lambda r: r["source_line"])
+    assert (first["txn_id"], first["payer_account"], first["payee_id"]) == ("TX000000", "6222000000000000", INST)
+
+
 def test_wan_yuan_header_and_thousands_separators(sqlite_store, tmp_path):
     wan = rows_for(5, amount=lambda i: f"{1.2345 + i:.4f}")
     write_csv(tmp_path / "a.csv", ZH2[:10], wan)
