@@ -206,9 +206,11 @@ def scan_file(path: Path) -> Scan:
     """Hash and count a file's bytes in one pass (hashlib and ``bytes.count`` release the GIL)."""
     digest = hashlib.sha256()
     newlines = 0
-    buffer = bytearray(8 << 20)  # one buffer read into: no new bytes object per chunk
-    view = memoryview(buffer)
     with path.open("rb") as fh:
+        # One buffer read into (no new bytes object per chunk), no bigger than the file (zeroing
+        # 8 MB would cost a small file more than hashing it).
+        buffer = bytearray(min(8 << 20, os.fstat(fh.fileno()).st_size + 1))
+        view = memoryview(buffer)
         while size := fh.readinto(buffer):
             digest.update(view[:size])
             newlines += buffer.count(b"\n", 0, size)
