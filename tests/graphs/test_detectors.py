@@ -89,6 +89,20 @@ def test_scatter_gather_quiet_on_varied_spending():
     assert run("scatter_gather", Platform().inputs()) == []
 
 
+@pytest.mark.parametrize("each,found", [(57_000, False), (140_000, True)])
+def test_scatter_gather_needs_a_material_sum(each, found):
+    """Four borrowers paying one shop 228,000 元 in all is chance on a large platform; 560,000 is not."""
+    p = Platform()
+    p.accounts["X"] = {"holder_name": "某家具经营部", "holder_id": None}
+    for b, q in enumerate(months()[-4:]):
+        acc = f"B{b}"
+        p.accounts[acc] = {"holder_name": f"借款人{b}", "holder_id": f"44030119850101{b:04d}"}
+        p.edges.append(edge("C", acc, q, each + 10_000, day=10))
+        p.edges.append(edge(acc, "X", q, each, day=14))
+    findings = run("scatter_gather", p.inputs())
+    assert [(f.key, f.evidence.metrics["borrowers"]) for f in findings] == ([("X", 4)] if found else [])
+
+
 def test_direct_related_lending_disclosed_is_low_undisclosed_is_high():
     p = Platform()
     p.accounts["R"] = {"holder_name": "李氏投资有限公司", "holder_id": COLLECTOR_FIRM}
