@@ -38,7 +38,7 @@ from monitor.config import Config
 from monitor.db import get_engine
 from monitor.errors import InputError, MonitorError
 from monitor.ingest_fast import Facts, line_numbers, read_clean
-from monitor.text import normalize_label
+from monitor.text import COMPANY_ID, PERSON_ID, normalize_label
 from monitor.transfers import CST, TransferStore, _arrow  # noqa: F401  (CST documents the time basis)
 from monitor.vocab import TRANSFER_FIELDS
 
@@ -178,21 +178,6 @@ def detect_encoding(head: bytes) -> tuple[str, bool]:
             return ("utf-8" if utf8_error.start >= gb_error.start else "gb18030"), True
         return "gb18030", True
     return "utf-8", not head.isascii()
-
-
-def guess_holder_kind(holder_id: str | None) -> str | None:
-    """``company`` for an 18-character USCC, ``person`` for a (masked) 身份证 number.
-
-    The ingest applies the same rule to whole columns (:func:`_accounts_document`).
-    """
-    if not holder_id:
-        return None
-    text = holder_id.strip().upper()
-    if "*" in text or re.fullmatch(_PERSON_ID, text):
-        return "person"
-    if re.fullmatch(_COMPANY_ID, text):
-        return "company"
-    return None
 
 
 class Scan(NamedTuple):
@@ -452,11 +437,6 @@ _BAD_SQL = """CASE WHEN txn_id = '' THEN 'txn_id'
                 WHEN amount IS NULL OR NOT isfinite(amount) OR amount < 0 THEN 'amount'
                 WHEN payer_account = '' THEN 'payer_account'
                 WHEN payee_account = '' THEN 'payee_account' END"""
-
-# guess_holder_kind's patterns (the ingest applies them vectorised, in polars)
-_PERSON_ID = r"[1-8]\d{5}(18|19|20)\d{2}[01]\d[0-3]\d\d{3}[\dX]"
-_COMPANY_ID = r"[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}"
-
 
 def _bad_message(field_name: str, raw_value: str) -> str:
     if field_name == "txn_time":
@@ -942,7 +922,7 @@ def _accounts_document(table: "pa.Table") -> tuple[int, str | None]:
 
     An account is organisation-held when the first holder ID the file gives
     for it (in file order; a row's payer before its payee) reads as a USCC by
-    :func:`guess_holder_kind`'s rule; its name is the one given beside that
+    :func:`monitor.text.guess_holder_kind`'s rule; its name is the one given beside that
     ID, trimmed, both cut to the store's lengths. Person-held and
     unidentified accounts stay in the transfer store only, which holds each
     row's holder name and ID (docs/architecture.md, "Accounts"). In account
@@ -969,8 +949,8 @@ def _accounts_document(table: "pa.Table") -> tuple[int, str | None]:
         sides.append(rows.filter(pl.col("n").is_first_distinct()))
     name = pl.col("h").str.strip_chars()
     ident = pl.col("i").str.strip_chars().str.to_uppercase()
-    company = ~(ident.str.contains("*", literal=True) | ident.str.contains(f"^{_PERSON_ID}$")) \
-        & ident.str.contains(f"^{_COMPANY_ID}$")
+    company = ~(ident.str.contains("*", literal=True) | ident.str.contains(f"^{PERSON_ID}$")) \
+        & ident.str.contains(f"^{COMPANY_ID}$")
     # One plan, collected once: a small file pays polars' fixed cost per query once, not per step.
     count, document = pl.concat(sides).sort("row", "side").filter(pl.col("n").is_first_distinct()).filter(company) \
         .sort("n").select(pl.len(), pl.struct(

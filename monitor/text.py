@@ -8,6 +8,10 @@ import unicodedata
 _SPACE = re.compile(r"\s+")
 _LABEL_PUNCT = re.compile(r"[\s:：()（）\[\]【】<>《》\"'“”‘’、,，.。·*]+")
 _COMPANY_SUFFIXES = ("有限责任公司", "股份有限公司", "有限公司")
+# A 身份证 number and a USCC (统一社会信用代码), as regular expressions to match whole (the ingest
+# applies them to whole columns in polars, :func:`guess_holder_kind` to one value).
+PERSON_ID = r"[1-8]\d{5}(18|19|20)\d{2}[01]\d[0-3]\d\d{3}[\dX]"
+COMPANY_ID = r"[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}"
 
 
 def nfkc(text: str) -> str:
@@ -67,3 +71,18 @@ def district_of(address: str | None) -> str | None:
     if found is None or found.group(1).endswith(_NOT_DISTRICT):
         return None
     return found.group(1)
+
+
+def guess_holder_kind(holder_id: str | None) -> str | None:
+    """``company`` for an 18-character USCC, ``person`` for a (masked) 身份证 number, else ``None``.
+
+    The ingest applies the same rule to whole columns (``monitor.ingest._accounts_document``).
+    """
+    if not holder_id:
+        return None
+    text = holder_id.strip().upper()
+    if "*" in text or re.fullmatch(PERSON_ID, text):
+        return "person"
+    if re.fullmatch(COMPANY_ID, text):
+        return "company"
+    return None

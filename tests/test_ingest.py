@@ -10,7 +10,8 @@ import pytest
 from click.testing import CliRunner
 
 from monitor.errors import InputError
-from monitor.ingest import (detect_encoding, guess_holder_kind, ingest_paths, match_header, parse_mapping)
+from monitor.ingest import detect_encoding, ingest_paths, match_header, parse_mapping
+from monitor.text import guess_holder_kind
 from monitor.transfers import TransferStore
 from conftest import uscc_for
 

@@ -9,9 +9,9 @@ from sqlmodel import select
 
 from graphs.build import (accounts_from_edges, collapse_periods, flow_graph, institution_key, neighbourhood,
                           related_party_graph)
-from monitor.ingest import guess_holder_kind
 from monitor.models import Account, Company, Institution, Person, Relation
 from monitor.portal.common import RELATION_LABELS, db, monitor_config, scope
+from monitor.text import guess_holder_kind
 
 bp = Blueprint("graph", __name__)
 MAX_HOPS_FROM_ROOT = 4  # expansion stays near the institution the user may see
