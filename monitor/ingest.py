@@ -918,7 +918,7 @@ def _as_type(column, wanted):
 
 def _accounts_document(table: "pa.Table") -> tuple[int, str | None]:
     """``(count, JSON array)`` of the organisation-held accounts of ``table``, one array each:
-    ``[account_no, holder_name, holder_id, "company"]``.
+    ``[account_no, holder_name, holder_id]``.
 
     An account is organisation-held when the first holder ID the file gives
     for it (in file order; a row's payer before its payee) reads as a USCC by
@@ -957,16 +957,15 @@ def _accounts_document(table: "pa.Table") -> tuple[int, str | None]:
             pl.col("n").str.slice(0, 64),
             pl.when(name == "").then(None).otherwise(name.str.slice(0, 200)).alias("h"),
             ident.str.slice(0, 64).alias("i"),
-            pl.lit("company").alias("k"),
         ).struct.json_encode().str.join(",")).collect().row(0)
     if not count:
         return 0, None
     # polars encodes structs only; the objects become arrays by dropping their keys in the joined
     # text. Safe: a quote inside a JSON string is escaped, so `,"h":` or `},{"n":` with a bare quote
     # can only be structure. Arrays, because SQLite (3.40, no JSONB) parses an element once per
-    # field read, and four values parse in 60% of the time of the object.
+    # field read, and an array of values parses in 60% of the time of the object.
     first = '{"n":'
-    for key, by in (('},{"n":', "],["), (',"h":', ","), (',"i":', ","), (',"k":', ",")):
+    for key, by in (('},{"n":', "],["), (',"h":', ","), (',"i":', ",")):
         document = document.replace(key, by)
     return count, "[[" + document[len(first):-1] + "]]"
 
@@ -1040,9 +1039,9 @@ def _institution_id(session, uscc: str | None) -> int | None:
 def _upsert_accounts(session, accounts: tuple[int, str | None]) -> int:
     """Insert the accounts not yet known, set-based; returns how many were new.
 
-    ``accounts`` is ``(count, JSON document)`` from :func:`_accounts_document`.
-    Company holders are linked to their company and institution by USCC in the
-    same statement. Known accounts are left as they are (``ON CONFLICT DO
+    ``accounts`` is ``(count, JSON document)`` from :func:`_accounts_document`
+    (organisation-held accounts only), linked to their company and institution
+    by USCC in the same statement. Known accounts are left as they are (``ON CONFLICT DO
     NOTHING``).
     """
     from sqlalchemy import func, select, text
@@ -1057,17 +1056,17 @@ def _upsert_accounts(session, accounts: tuple[int, str | None]) -> int:
     process = table.c.first_seen_at.type.bind_processor(conn.dialect)
     seen_at = process(utcnow()) if process else utcnow()
     if conn.dialect.name == "postgresql":
-        rows = ("SELECT v->>0 AS n, v->>1 AS h, v->>2 AS i, v->>3 AS k "
+        rows = ("SELECT v->>0 AS n, v->>1 AS h, v->>2 AS i "
                 "FROM json_array_elements(CAST(:doc AS json)) AS v")
     else:
         rows = ("SELECT json_extract(value, '$[0]') AS n, json_extract(value, '$[1]') AS h, "
-                "json_extract(value, '$[2]') AS i, json_extract(value, '$[3]') AS k FROM json_each(:doc)")
+                "json_extract(value, '$[2]') AS i FROM json_each(:doc)")
     sql = text(f"""
         INSERT INTO account (account_no, holder_name, holder_id_no, holder_kind, company_id, institution_id,
                              is_custody, first_seen_at)
-        SELECT r.n, r.h, r.i, r.k,
-               CASE WHEN r.k = 'company' THEN (SELECT c.id FROM company c WHERE c.uscc = r.i) END,
-               CASE WHEN r.k = 'company' THEN (SELECT t.id FROM institution t WHERE t.uscc = r.i) END,
+        SELECT r.n, r.h, r.i, 'company',
+               (SELECT c.id FROM company c WHERE c.uscc = r.i),
+               (SELECT t.id FROM institution t WHERE t.uscc = r.i),
                false, :seen_at
         FROM ({rows}) r
         WHERE true
