@@ -54,7 +54,9 @@ def read_clean(path: Path, *, width: int, columns: dict[str, int], amount_scale:
     ``source_line``) and its :class:`Facts`.
 
     ``newlines()`` gives the file's count of ``\\n`` bytes (asked once the
-    file is read, so that it can be counted beside the parse). A file with
+    file is read, so that it can be counted beside the parse), or ``None``
+    for a file without a quote, whose every line is a row (polars keeps a
+    blank line as a row of nulls, which the checks refuse). A file with
     no blank line and no quoted newline has rows + header lines (the last
     newline may be missing). A row with too many fields fails the parse; one
     with too few leaves the last column empty (null), and only then are the
@@ -76,10 +78,10 @@ def read_clean(path: Path, *, width: int, columns: dict[str, int], amount_scale:
         # The reader cuts even a small file into ~16 KB chunks; each later step pays per chunk.
         raw = raw.rechunk()
     lines = newlines()
-    if rows + header_lines not in (lines, lines + 1):
+    if lines is not None and rows + header_lines not in (lines, lines + 1):
         return _decline(path, "blank lines or quoted newlines")  # line numbers need the reference path
     if raw.get_column(names[-1]).null_count():
-        commas = _count_bytes(path, b",")
+        commas = count_bytes(path, b",")
         inside = raw.select(pl.sum_horizontal(pl.col(n).str.count_matches(",", literal=True).sum()
                                               for n in names)).item()
         if commas != header_commas + rows * (width - 1) + inside:
@@ -201,5 +203,6 @@ def file_chunks(path: Path, size: int = 8 << 20):
             yield chunk
 
 
-def _count_bytes(path: Path, byte: bytes) -> int:
+def count_bytes(path: Path, byte: bytes) -> int:
+    """How many times ``byte`` occurs in the file (one pass, bounded memory)."""
     return sum(chunk.count(byte) for chunk in file_chunks(path))

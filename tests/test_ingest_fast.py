@@ -115,6 +115,38 @@ def test_malformed_files_take_the_reference_path(tmp_path, monkeypatch, damage, 
     assert message in str(err.value) and "bad.csv" in str(err.value)
 
 
+def test_scan_counts_newlines_only_where_a_quote_shows_in_the_first_chunk(tmp_path):
+    import hashlib
+
+    plain = tmp_path / "plain.csv"
+    plain.write_bytes(b"a,b\n1,2\n\n3,4\n")
+    early = tmp_path / "early.csv"
+    early.write_bytes(b'a,b\n"1\n2",3\n4,5\n')
+    late = tmp_path / "late.csv"
+    late.write_bytes(b"a,b\n" + b"1,2\n" * 10 + b'"3\n4",5\n')
+    assert ingest.scan_file(plain, chunk=8) == (hashlib.sha256(plain.read_bytes()).hexdigest(), False, None)
+    assert ingest.scan_file(early, chunk=8)[1:] == (True, 4)
+    late_scan = ingest.scan_file(late, chunk=8)
+    assert late_scan[1:] == (True, None)  # seen after the first chunk: counted when asked for
+    assert ingest.newline_count(late, late_scan) == 13
+
+
+def test_a_quoted_newline_after_the_first_chunk_takes_the_reference_path(tmp_path, monkeypatch):
+    rows = rows_for(10)
+    path = write_csv(tmp_path / "late.csv", ZH1, rows)
+    lines = path.read_text().split("\n")
+    lines[8] = lines[8].replace("出借", '"出\n借"')
+    path.write_text("\n".join(lines))
+    took = []
+    monkeypatch.setattr(ingest, "read_clean", lambda *a, **k: took.append(read_clean(*a, **k)) or took[-1])
+    with duckdb.connect() as con:
+        _layout, table, _facts = ingest._load_clean(con, path, None, ingest.scan_file(path, chunk=64),
+                                                    tmp_path / "s")
+    assert took == [None]  # the fast path asked for the count and declined
+    assert table.column("source_line").to_pylist() == list(range(2, 9)) + [9, 11, 12]
+    assert table.column("purpose").to_pylist()[7] == "出\n借"
+
+
 def test_short_row_with_an_empty_last_value_is_not_mistaken_for_one(tmp_path, monkeypatch):
     rows = [r + ["" if i % 2 else "CNY"] for i, r in enumerate(rows_for(10))]
     path = write_csv(tmp_path / "ok.csv", ZH1 + ["币种"], rows)
