@@ -44,6 +44,9 @@ def _cases(tmp_path: Path) -> list[tuple[str, Path, dict | None]]:
     add("en", write_csv(tmp_path / "en.csv", EN, rows_for(50, month="2018-02")))
     wan = [r + ["CNY" if i % 3 else ""] for i, r in enumerate(rows_for(40, amount=lambda i: f"{i}.0{i % 10}"))]
     add("wan-yuan header, empty last column", write_csv(tmp_path / "wan.csv", ZH2, wan))
+    odd = rows_for(12, amount=lambda i: ["1.23456", "2,000.5", "3万", "4元", "¥5", "6"][i % 6])
+    add("wan-yuan header, plain and odd amounts", write_csv(tmp_path / "wan-odd.csv", ZH2,
+                                                            [r + ["CNY"] for r in odd], quote_amount=True))
     add("gb18030", write_csv(tmp_path / "gb.csv", ZH1, rows_for(30), encoding="gb18030"))
     add("utf-8 bom", write_csv(tmp_path / "bom.csv", ZH1, rows_for(30), encoding="utf-8-sig"))
     add("separators quoted", write_csv(tmp_path / "sep.csv", ZH1,
