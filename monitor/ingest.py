@@ -478,22 +478,38 @@ def _record_columns():
 class _Run:
     """What one :func:`ingest_paths` call shares between its files.
 
-    One DuckDB connection (a new one costs ~50 ms), one SQL session (one
+    One DuckDB connection, opened when a file first needs it (a new one costs
+    ~30-50 ms; well-formed CSV files never do), one SQL session (one
     transaction per file: the accounts and the commit record), the commit
     records read once, and worker threads started once. Per-file costs are
     what limits sweeps over thousands of small statements.
     """
 
-    def __init__(self, config: Config, store: TransferStore, con, paths: Sequence[Path]):
-        self.config, self.store, self.con = config, store, con
+    def __init__(self, config: Config, store: TransferStore, paths: Sequence[Path]):
+        self.config, self.store, self._con = config, store, None
         self.session = Session(get_engine(config), expire_on_commit=False)
         self.workers = ThreadPoolExecutor(max_workers=2, thread_name_prefix="ingest")
         self.accounts_worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-accounts")
         self._committed: set[str] | None = None
         self.by_path = self._committed_by_path(paths)
         self.institution_ids: dict[str, int | None] = {}
-        self.cores = con.execute("SELECT current_setting('threads')").fetchall()[0][0]
+        self.cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
         self.threads = self.cores  # of DuckDB and the fast path's parser, for the current file
+
+    @property
+    def con(self):
+        """The run's DuckDB connection (opened on first use)."""
+        if self._con is None:
+            import duckdb
+
+            self._con = duckdb.connect()
+            self._con.execute(f"SET threads = {self.threads}")
+        return self._con
+
+    def unregister(self) -> None:
+        """Drop the current file's ``clean`` view, if a connection was opened."""
+        if self._con is not None:
+            self._con.unregister("clean")
 
     def _committed_by_path(self, paths: Sequence[Path]) -> dict[str, object]:
         """Latest ``ok`` record of each path to ingest (the drop-folder shortcut), in a few queries."""
@@ -545,7 +561,8 @@ class _Run:
         """One thread for a small file (waking the others costs more than they give: ~8%)."""
         wanted = 1 if size < HASH_FIRST_BYTES else self.cores
         if wanted != self.threads:
-            self.con.execute(f"SET threads = {wanted}")
+            if self._con is not None:
+                self._con.execute(f"SET threads = {wanted}")
             self.threads = wanted
 
     def institution_id(self, uscc: str) -> int | None:
@@ -554,6 +571,8 @@ class _Run:
         return self.institution_ids[uscc]
 
     def close(self) -> None:
+        if self._con is not None:
+            self._con.close()
         self.session.close()
         self.workers.shutdown()
         self.accounts_worker.shutdown()
@@ -593,13 +612,14 @@ def _ingest_one(run: _Run, path: Path, mapping: dict[str, str] | None, instituti
             sha = scan.sha256
             if duplicate(sha):
                 return result
-            layout, table, facts = _load_clean(run.con, path, mapping, scan, scratch, run.threads)
+            layout, table, facts = _load_clean(lambda: run.con, path, mapping, scan, scratch, run.threads)
         else:
             # Hashing (hashlib releases the GIL) runs beside the parse, which needs its newline
             # count only at the end; a file found to be a duplicate has then been parsed for nothing.
             scanned = run.workers.submit(scan_file, path)
             try:
-                layout, table, facts = _load_clean(run.con, path, mapping, scanned.result, scratch, run.threads)
+                layout, table, facts = _load_clean(lambda: run.con, path, mapping, scanned.result, scratch,
+                                                   run.threads)
             except (MonitorError, duckdb.Error, PolarsError):
                 # A file already committed (under another mapping, say) stays a duplicate, not an error.
                 if duplicate(scanned.result().sha256):
@@ -612,7 +632,7 @@ def _ingest_one(run: _Run, path: Path, mapping: dict[str, str] | None, instituti
                 return result
         result.rows = table.num_rows
         step("checking")
-        uscc = _resolve_institution(run.config, path, institution, run.con)
+        uscc = _resolve_institution(run.config, path, institution, lambda: run.con, table)
         result.institution = uscc
         _write(run, path, sha, table, facts, uscc, result, step, started)
     except MonitorError as exc:
@@ -622,7 +642,7 @@ def _ingest_one(run: _Run, path: Path, mapping: dict[str, str] | None, instituti
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         result.status, result.error = "failed", f"{path}: {type(exc).__name__}: {first_line}"
     finally:
-        run.con.unregister("clean")
+        run.unregister()
         if scratch.exists():
             shutil.rmtree(scratch, ignore_errors=True)
         result.seconds = time.perf_counter() - started
@@ -640,9 +660,11 @@ def _as_duplicate(result: IngestResult, done) -> IngestResult:
 
 def _load_clean(con, path: Path, mapping: dict[str, str] | None, scan: Scan | Callable[[], Scan],
                 scratch: Path, threads: int | None = None) -> tuple[Layout, "pa.Table", Facts]:
-    """Parse, clean and check the file into an Arrow table, registered as the view ``clean`` of ``con``.
+    """Parse, clean and check the file into an Arrow table.
 
-    ``scan`` is the file's :class:`Scan`, or a function giving it (called
+    ``con`` is a DuckDB connection, or a function giving one (called only
+    when the file needs DuckDB: XLSX, or a CSV the fast path declines, whose
+    table is then left registered there as the view ``clean``). ``scan`` is the file's :class:`Scan`, or a function giving it (called
     once the rows are read: the scan runs beside the parse); ``threads``, the
     fast path's parser threads (default: the CPUs). The table has
     the canonical columns, in file order, and ``source_line`` (int32). Raises
@@ -659,8 +681,10 @@ def _load_clean(con, path: Path, mapping: dict[str, str] | None, scan: Scan | Ca
     import pyarrow as pa
 
     counts = scan if callable(scan) else (lambda: scan)
+    connect = con if callable(con) else (lambda: con)
     if path.suffix.lower() == ".xlsx":
         layout, raw, lines = read_xlsx_strings(path, mapping)
+        con = connect()
         con.register("xlsx", raw)
         samples = raw.column(f"c{layout.columns['txn_time']}").slice(0, 20).to_pylist()
         table = _arrow(con.sql(_clean_sql(layout, "xlsx", pick_time_format(samples))))
@@ -689,8 +713,8 @@ def _load_clean(con, path: Path, mapping: dict[str, str] | None, scan: Scan | Ca
                          header_commas=(head if end < 0 else head[:end]).count(b","))
     if checked is not None:
         table, facts = checked
-        con.register("clean", table)
         return layout, table, facts
+    con = connect()
     for attempt in range(2):
         if attempt:  # Not UTF-8 after a pure-ASCII start: GB18030 is the other encoding custody banks use.
             encoding = "gb18030"
@@ -740,7 +764,8 @@ def _head_samples(head: bytes, encoding: str, column: int, header_lines: int, co
     return out
 
 
-def _resolve_institution(config: Config, path: Path, given: str | None, con) -> str:
+def _resolve_institution(config: Config, path: Path, given: str | None, connect: Callable[[], object],
+                         table) -> str:
     from monitor.models import validate_uscc
 
     if given:
@@ -754,6 +779,8 @@ def _resolve_institution(config: Config, path: Path, given: str | None, con) -> 
     from monitor.db import session_scope
     from monitor.models import Account, Institution
 
+    con = connect()
+    con.register("clean", table)
     accounts = [r[0] for r in con.execute(
         "SELECT DISTINCT a FROM (SELECT payer_account a FROM clean UNION ALL "
         "SELECT payee_account FROM clean) WHERE a <> ''").fetchall()]
@@ -811,13 +838,15 @@ def _check_rows(con, path: Path, layout: Layout, source: str) -> Facts:
 def _write(run: _Run, path: Path, sha: str, table, facts: Facts, uscc: str, result: IngestResult, step,
            started: float) -> None:
     """Anti-join, write Parquet under temporary names, move into place, commit."""
-    con, store, session = run.con, run.store, run.session
+    store, session = run.store, run.session
     if facts.first is not None:
         result.period_start, result.period_end = facts.first.date(), facts.last.date()
     step("deduplicating")
     existing = run.existing_files(uscc, facts.months)
     if existing:
         file_list = "[" + ", ".join(f"'{_sql_str(f)}'" for f in existing) + "]"
+        con = run.con
+        con.register("clean", table)
         table = _arrow(con.sql(f"SELECT * FROM clean WHERE txn_id NOT IN "
                                f"(SELECT txn_id FROM read_parquet({file_list}))"))
         con.register("clean", table)
@@ -1025,7 +1054,8 @@ def load_validated(con, path: str | os.PathLike, mapping: dict[str, str] | str |
         mapping = parse_mapping(mapping)
     scan = scan_file(path)
     with tempfile.TemporaryDirectory(prefix="monitor-ingest-", dir=scratch) as tmp:
-        layout, _table, _facts = _load_clean(con, path, mapping, scan, Path(tmp))
+        layout, table, _facts = _load_clean(con, path, mapping, scan, Path(tmp))
+    con.register("clean", table)
     return layout
 
 
@@ -1184,18 +1214,16 @@ def ingest_paths(config: Config, paths: Iterable[str | os.PathLike], mapping: di
     store = TransferStore(config)
     store.root.mkdir(parents=True, exist_ok=True)
     collect_garbage(store)
-    import duckdb
 
     results = []
-    with duckdb.connect() as con:
-        run = _Run(config, store, con, files)
-        try:
-            for path in files:
-                show = progress and path.stat().st_size >= PROGRESS_MIN_BYTES
-                with _progress(path) if show else nullcontext(None) as step:
-                    results.append(_ingest_one(run, path, mapping, institution, step))
-        finally:
-            run.close()
+    run = _Run(config, store, files)
+    try:
+        for path in files:
+            show = progress and path.stat().st_size >= PROGRESS_MIN_BYTES
+            with _progress(path) if show else nullcontext(None) as step:
+                results.append(_ingest_one(run, path, mapping, institution, step))
+    finally:
+        run.close()
     if any(r.status == "ok" for r in results):
         link_accounts(config)
     return results
