@@ -616,18 +616,26 @@ def _ingest_one(run: _Run, path: Path, mapping: dict[str, str] | None, instituti
         else:
             # Hashing (hashlib releases the GIL) runs beside the parse, which needs its newline
             # count only at the end; a file found to be a duplicate has then been parsed for nothing.
-            scanned = run.workers.submit(scan_file, path)
+            # It starts once polars has read the text: the reader keeps both cores busy, the typing
+            # and checks after it mostly one.
+            scanned = []
+
+            def start_scan():
+                if not scanned:
+                    scanned.append(run.workers.submit(scan_file, path))
+                return scanned[0]
             try:
-                layout, table, facts = _load_clean(lambda: run.con, path, mapping, scanned.result, scratch,
-                                                   run.threads)
+                layout, table, facts = _load_clean(lambda: run.con, path, mapping, lambda: start_scan().result(),
+                                                   scratch, run.threads, on_read=start_scan)
             except (MonitorError, duckdb.Error, PolarsError):
                 # A file already committed (under another mapping, say) stays a duplicate, not an error.
-                if duplicate(scanned.result().sha256):
+                if duplicate(start_scan().result().sha256):
                     return result
                 raise
             finally:
-                scanned.exception()  # never leave the hash running past this file
-            sha = scanned.result().sha256
+                if scanned:
+                    scanned[0].exception()  # never leave the hash running past this file
+            sha = start_scan().result().sha256
             if duplicate(sha):
                 return result
         result.rows = table.num_rows
@@ -659,14 +667,16 @@ def _as_duplicate(result: IngestResult, done) -> IngestResult:
 
 
 def _load_clean(con, path: Path, mapping: dict[str, str] | None, scan: Scan | Callable[[], Scan],
-                scratch: Path, threads: int | None = None) -> tuple[Layout, "pa.Table", Facts]:
+                scratch: Path, threads: int | None = None,
+                on_read: Callable[[], object] | None = None) -> tuple[Layout, "pa.Table", Facts]:
     """Parse, clean and check the file into an Arrow table.
 
     ``con`` is a DuckDB connection, or a function giving one (called only
     when the file needs DuckDB: XLSX, or a CSV the fast path declines, whose
     table is then left registered there as the view ``clean``). ``scan`` is the file's :class:`Scan`, or a function giving it (called
     once the rows are read: the scan runs beside the parse); ``threads``, the
-    fast path's parser threads (default: the CPUs). The table has
+    fast path's parser threads (default: the CPUs); ``on_read``, called once
+    the fast path's reader has the text (to start work beside what follows). The table has
     the canonical columns, in file order, and ``source_line`` (int32). Raises
     :class:`InputError` naming file, line and column for the first bad row
     or a repeated transaction id.
@@ -709,7 +719,7 @@ def _load_clean(con, path: Path, mapping: dict[str, str] | None, scan: Scan | Ca
     end = head.find(b"\n")
     checked = read_clean(source_path, width=width, columns=layout.columns, amount_scale=layout.amount_scale,
                          header_lines=header_lines, time_formats=TIME_FORMATS, primary_format=time_format,
-                         trimmed=TRIMMED, newlines=quoted_newlines, threads=threads,
+                         trimmed=TRIMMED, newlines=quoted_newlines, threads=threads, on_read=on_read,
                          header_commas=(head if end < 0 else head[:end]).count(b","))
     if checked is not None:
         table, facts = checked

@@ -47,15 +47,16 @@ class Facts:
 
 def read_clean(path: Path, *, width: int, columns: dict[str, int], amount_scale: float, header_lines: int,
                time_formats: Sequence[str], primary_format: str | None, trimmed: frozenset[str],
-               newlines: Callable[[], int], header_commas: int,
-               threads: int | None = None) -> tuple["pa.Table", Facts] | None:
+               newlines: Callable[[], int | None], header_commas: int, threads: int | None = None,
+               on_read: Callable[[], object] | None = None) -> tuple["pa.Table", Facts] | None:
     """Parse, clean and check ``path`` (UTF-8, header of ``header_lines`` lines), or ``None``.
 
     Returns the table (the columns of ``monitor.ingest._clean_sql`` plus
     ``source_line``) and its :class:`Facts`.
 
     ``newlines()`` gives the file's count of ``\\n`` bytes (asked once the
-    file is read, so that it can be counted beside the parse), or ``None``
+    file is typed and checked, so that it can be counted beside that; ``on_read()`` is
+    called when polars has read the text), or ``None``
     for a file without a quote, whose every line is a row (polars keeps a
     blank line as a row of nulls, which the checks refuse). A file with
     no blank line and no quoted newline has rows + header lines (the last
@@ -74,13 +75,12 @@ def read_clean(path: Path, *, width: int, columns: dict[str, int], amount_scale:
                           n_threads=threads)
     except Exception as exc:  # noqa: BLE001 - any trouble (ragged, undecodable, unterminated)
         return _decline(path, f"parse: {str(exc).strip().splitlines()[0] if str(exc).strip() else exc!r}")
+    if on_read is not None:
+        on_read()
     rows = raw.height
     if rows < _RECHUNK_BELOW:
         # The reader cuts even a small file into ~16 KB chunks; each later step pays per chunk.
         raw = raw.rechunk()
-    lines = newlines()
-    if lines is not None and rows + header_lines not in (lines, lines + 1):
-        return _decline(path, "blank lines or quoted newlines")  # line numbers need the reference path
     if raw.get_column(names[-1]).null_count():
         commas = count_bytes(path, b",")
         inside = raw.select(pl.sum_horizontal(pl.col(n).str.count_matches(",", literal=True).sum()
@@ -149,6 +149,9 @@ def read_clean(path: Path, *, width: int, columns: dict[str, int], amount_scale:
         return _decline(path, "a value the checks refuse")
     if facts.item(0, "ids") < rows and clean.get_column("txn_id").is_duplicated().any():
         return _decline(path, "a repeated transaction id")  # (equal hashes of different ids: exact check)
+    lines = newlines()
+    if lines is not None and rows + header_lines not in (lines, lines + 1):
+        return _decline(path, "blank lines or quoted newlines")  # line numbers need the reference path
     first, last = facts.item(0, "first"), facts.item(0, "last")
     # String views: no copy (pyarrow and DuckDB read them; the Parquet writer casts per month part).
     # The line numbers join as a column of their own: made in the select, their single chunk would
