@@ -26,6 +26,7 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
 from dataclasses import dataclass, field
+from functools import partial
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterable, NamedTuple, Sequence
@@ -869,8 +870,12 @@ def _write(run: _Run, path: Path, sha: str, table, facts: Facts, uscc: str, resu
     def register() -> int:
         return _upsert_accounts(session, _accounts_document(table))
 
-    # The months first: polars runs one query at a time on its threads, and the writers wait for them.
+    # The months first, and the two writers' first cuts: polars runs one query at a time on its
+    # threads, and the writers would wait behind the accounts document for them.
     parts = _month_parts(table) if result.rows_new else {}
+    if len(parts) > 1:
+        for month in list(parts)[:2]:
+            parts[month] = partial(lambda part: part, parts[month]())
     pending = run.accounts_worker.submit(register) if result.rows_new >= ACCOUNTS_IN_THREAD else None
     moved: list[Path] = []
     written: list[tuple[Path, Path]] = []
