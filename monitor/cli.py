@@ -23,6 +23,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "serve-sim": "monitor.sim.serve:serve_sim",
     "crawl": "crawlers.cli:crawl",
     "ingest": "monitor.ingest:ingest_command",
+    "gc": "monitor.ingest:gc_command",
     "scan": "monitor.scan:scan_command",
     "evaluate": "monitor.evaluate:evaluate_command",
     "sweep": "monitor.sweep:sweep_command",

@@ -64,6 +64,7 @@ PARQUET_OPTIONS = dict(compression="zstd", compression_level=1, row_group_size=1
 ACCOUNTS_IN_THREAD = 20_000  # from this many new rows the accounts are registered beside the Parquet writing
 HASH_FIRST_BYTES = 4 << 20  # below this a file is hashed before it is parsed (duplicates cost no parse)
 HEAD_BYTES = 1 << 16  # read for the encoding, the header and a sample of times
+JOURNAL_SUFFIX = ".moving"  # under the store's .tmp: the files an ingest moved in and has not committed
 
 
 @dataclass
@@ -879,6 +880,7 @@ def _write(run: _Run, path: Path, sha: str, table, facts: Facts, uscc: str, resu
     pending = run.accounts_worker.submit(register) if result.rows_new >= ACCOUNTS_IN_THREAD else None
     moved: list[Path] = []
     written: list[tuple[Path, Path]] = []
+    journal: Path | None = None
     try:
         if result.rows_new:
             step("writing")
@@ -898,6 +900,10 @@ def _write(run: _Run, path: Path, sha: str, table, facts: Facts, uscc: str, resu
             else:
                 for done in [run.workers.submit(write, *job) for job in jobs]:
                     done.result()
+            # Until the commit, a journal lists the files moved into the store: a process killed
+            # in between leaves it, and collect_garbage() removes what it lists.
+            journal = _write_journal(tmp_root / f"{token}{JOURNAL_SUFFIX}", store.root, sha,
+                                     [dest for _tmp, dest in written])
             for tmp, dest in written:
                 dest.parent.mkdir(parents=True, exist_ok=True)
                 os.replace(tmp, dest)
@@ -910,6 +916,8 @@ def _write(run: _Run, path: Path, sha: str, table, facts: Facts, uscc: str, resu
         session.add(_ingest_row(result, run.institution_id(uscc)))
         session.commit()
         run.committed(sha)
+        if journal is not None:
+            journal.unlink(missing_ok=True)
     except BaseException:
         # Let the account insert finish before rolling back: the session is not shared between threads.
         try:
@@ -922,8 +930,19 @@ def _write(run: _Run, path: Path, sha: str, table, facts: Facts, uscc: str, resu
             dest.unlink(missing_ok=True)
         for tmp, _dest in written:
             tmp.unlink(missing_ok=True)
+        if journal is not None:
+            journal.unlink(missing_ok=True)
         result.status = "failed"
         raise
+
+
+def _write_journal(path: Path, root: Path, sha: str, files: Sequence[Path]) -> Path:
+    """A journal of the files an ingest is about to move into the store (relative to ``root``)."""
+    import json
+
+    path.write_text(json.dumps({"sha256": sha, "files": [f.relative_to(root).as_posix() for f in files]}),
+                    encoding="utf-8")
+    return path
 
 
 def _month_parts(table) -> dict[str, Callable[[], "pa.Table"]]:
@@ -1181,28 +1200,65 @@ def link_accounts(config: Config) -> int:
 
 
 # --------------------------------------------------------------------------- many files
-def collect_garbage(store: TransferStore, min_age_seconds: float = 3600.0) -> int:
-    """Remove Parquet files without a commit record (interrupted ingests); returns how many."""
+def collect_garbage(store: TransferStore, min_age_seconds: float = 3600.0, full: bool = False) -> int:
+    """Remove Parquet files without a commit record (interrupted ingests); returns how many.
+
+    An ingest lists the files it moves into the store in a journal under
+    ``.tmp`` until its commit; a process killed in between leaves the journal,
+    and the files it lists are removed here if their source file never
+    committed. ``full`` also walks every file of the store (for a store written
+    before the journals, or one whose journal a machine crash lost): that costs
+    time in proportion to the store, so it is ``monitor gc``'s, not every
+    ingest's. Files younger than ``min_age_seconds`` are kept: they may belong to
+    an ingest in progress in another process.
+    """
+    import json
+
     if not store.root.is_dir():
         return 0
-    committed = store.committed_shas()
     now = time.time()
     removed = 0
-    for path in store.root.glob("institution=*/month=*/*.parquet"):
-        sha = re.match(r"[0-9a-f]{64}", path.name)
-        if sha and sha.group(0) in committed:
-            continue
+
+    def old(path: Path) -> bool:
         try:
-            if now - path.stat().st_mtime >= min_age_seconds:
-                path.unlink()
-                removed += 1
+            return now - path.stat().st_mtime >= min_age_seconds
         except FileNotFoundError:
-            continue
+            return False
+
+    def remove(path: Path) -> int:
+        if not old(path):
+            return 0
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            return 0
+        return 1
+
     tmp = store.root / ".tmp"
+    journals: dict[Path, dict] = {}
+    if tmp.is_dir():
+        for path in tmp.glob(f"*{JOURNAL_SUFFIX}"):
+            if old(path):
+                try:
+                    journals[path] = json.loads(path.read_text(encoding="utf-8"))
+                except (OSError, ValueError):
+                    journals[path] = {}
+    if journals:
+        committed = store.committed_shas(among=[j.get("sha256", "") for j in journals.values()])
+        for path, journal in journals.items():
+            if journal.get("sha256") not in committed:
+                removed += sum(remove(store.root / name) for name in journal.get("files", []))
+            path.unlink(missing_ok=True)
+    if full:
+        committed = store.committed_shas()
+        for path in store.root.glob("institution=*/month=*/*.parquet"):
+            sha = re.match(r"[0-9a-f]{64}", path.name)
+            if not (sha and sha.group(0) in committed):
+                removed += remove(path)
     if tmp.is_dir():
         for leftover in tmp.iterdir():
             try:
-                if now - leftover.stat().st_mtime >= min_age_seconds:
+                if old(leftover):
                     if leftover.is_dir():
                         shutil.rmtree(leftover, ignore_errors=True)
                     else:
@@ -1306,3 +1362,13 @@ def ingest_command(ctx, paths: tuple[str, ...], mapping: str | None, institution
         click.echo(f"error: {r.error}", err=True)
     if failed:
         click.get_current_context().exit(1)
+
+
+@click.command("gc")
+@click.option("--min-age", "min_age", type=float, default=3600.0, show_default=True,
+              help="Keep files younger than this many seconds (they may belong to an ingest in progress).")
+@pass_ctx
+def gc_command(ctx, min_age: float) -> None:
+    """Remove transfer-store files whose ingest never committed, walking the whole store."""
+    removed = collect_garbage(TransferStore(ctx.config), min_age_seconds=min_age, full=True)
+    click.echo(f"{removed} uncommitted Parquet file(s) removed from {TransferStore(ctx.config).root}")

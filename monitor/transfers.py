@@ -100,15 +100,21 @@ class TransferStore:
         self._lock = threading.Lock()
 
     # ------------------------------------------------------------------ layout
-    def committed_shas(self) -> set[str]:
-        """sha256 of every source file whose ingest committed."""
+    def committed_shas(self, among: Iterable[str] | None = None) -> set[str]:
+        """sha256 of every source file whose ingest committed (only those ``among`` these, if given)."""
         from sqlmodel import select
 
         from monitor.db import session_scope
         from monitor.models import IngestFile
 
+        query = select(IngestFile.sha256).where(IngestFile.status == "ok")
+        if among is not None:
+            among = sorted(set(among))
+            if not among:
+                return set()
+            query = query.where(IngestFile.sha256.in_(among))
         with session_scope(self.config) as session:
-            return set(session.exec(select(IngestFile.sha256).where(IngestFile.status == "ok")).all())
+            return set(session.exec(query).all())
 
     def files(self, institution_ids: Iterable[str] | None = None, months: Sequence[str] | None = None,
               first_month: str | None = None, last_month: str | None = None) -> list[Path]:

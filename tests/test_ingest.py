@@ -477,17 +477,88 @@ def test_failure_at_commit_leaves_store_and_accounts_unchanged(sqlite_store, tmp
     assert _snapshot(sqlite_store) == before  # no Parquet file left, no account added
 
 
-def test_garbage_without_commit_record_is_collected(sqlite_store, tmp_path):
+def test_garbage_without_commit_record_is_collected_by_the_full_walk(sqlite_store, tmp_path):
     from monitor.ingest import collect_garbage
 
     ok(ingest_paths(sqlite_store, [write_csv(tmp_path / "a.csv", ZH1, rows_for(5))], institution=INST))
     ts = TransferStore(sqlite_store)
     [kept] = ts.files()
-    orphan = kept.with_name("e" * 64 + "_0.parquet")
+    orphan = kept.with_name("e" * 64 + "_0.parquet")  # no journal names it (e.g. a store from before them)
     orphan.write_bytes(kept.read_bytes())
-    assert collect_garbage(ts) == 0  # too recent: may belong to an ingest in progress
+    assert collect_garbage(ts, min_age_seconds=0) == 0  # what every ingest runs: journals only
+    assert collect_garbage(ts, full=True) == 0  # too recent: may belong to an ingest in progress
+    assert collect_garbage(ts, min_age_seconds=0, full=True) == 1
+    assert not orphan.exists() and kept.exists() and ts.count() == 5
+
+
+def test_a_journal_names_the_files_of_an_ingest_until_it_commits(sqlite_store, tmp_path, monkeypatch):
+    import monitor.ingest as ingest
+
+    tmp = TransferStore(sqlite_store).root / ".tmp"
+    seen = []
+    real_replace = ingest.os.replace
+
+    def replace(src, dst):  # each move into the store happens with the journal on disk
+        seen.append([json.loads(j.read_text()) for j in tmp.glob("*" + ingest.JOURNAL_SUFFIX)])
+        real_replace(src, dst)
+
+    monkeypatch.setattr(ingest.os, "replace", replace)
+    path = write_csv(tmp_path / "a.csv", ZH1, rows_for(5, month="2018-03") + rows_for(5, start=5, month="2018-04"))
+    [res] = ok(ingest_paths(sqlite_store, [path], institution=INST))
+    assert len(seen) == 2 and all(len(s) == 1 for s in seen)
+    journal = seen[0][0]
+    assert journal["sha256"] == res.sha256
+    assert sorted(journal["files"]) == sorted(p.relative_to(TransferStore(sqlite_store).root).as_posix()
+                                              for p in TransferStore(sqlite_store).files())
+    assert not list(tmp.glob("*" + ingest.JOURNAL_SUFFIX))  # gone with the commit
+
+    real_row = ingest._ingest_row
+
+    def broken(result, institution_id):
+        if result.status == "ok":  # the commit record of a good file cannot be written
+            raise InputError("simulated failure while recording the file")
+        return real_row(result, institution_id)
+
+    monkeypatch.setattr(ingest, "_ingest_row", broken)
+    [res] = ingest_paths(sqlite_store, [write_csv(tmp_path / "b.csv", ZH1, rows_for(5, start=50))],
+                         institution=INST)
+    assert res.status == "failed" and not list(tmp.glob("*" + ingest.JOURNAL_SUFFIX))
+
+
+def test_files_of_an_interrupted_ingest_are_collected_from_its_journal(sqlite_store, tmp_path):
+    from monitor.ingest import JOURNAL_SUFFIX, _write_journal, collect_garbage
+
+    ok(ingest_paths(sqlite_store, [write_csv(tmp_path / "a.csv", ZH1, rows_for(5))], institution=INST))
+    ts = TransferStore(sqlite_store)
+    [kept] = ts.files()
+    committed_sha = kept.name[:64]
+    # What a process killed between moving its files in and committing leaves behind:
+    orphan = kept.parent.parent / "month=2018-09" / ("e" * 64 + "_0.parquet")
+    orphan.parent.mkdir()
+    orphan.write_bytes(kept.read_bytes())
+    (ts.root / ".tmp").mkdir(exist_ok=True)
+    _write_journal(ts.root / ".tmp" / f"{'1' * 32}{JOURNAL_SUFFIX}", ts.root, "e" * 64, [orphan])
+    # ... and one whose file did commit (a later ingest of the same file): its files stay.
+    _write_journal(ts.root / ".tmp" / f"{'2' * 32}{JOURNAL_SUFFIX}", ts.root, committed_sha, [kept])
+    assert collect_garbage(ts) == 0 and orphan.exists()  # too recent: may be an ingest in progress
     assert collect_garbage(ts, min_age_seconds=0) == 1
     assert not orphan.exists() and kept.exists() and ts.count() == 5
+    assert not list((ts.root / ".tmp").glob("*" + JOURNAL_SUFFIX))
+
+
+def test_gc_command_walks_the_whole_store(sqlite_store, tmp_path):
+    from monitor.cli import cli
+
+    ok(ingest_paths(sqlite_store, [write_csv(tmp_path / "a.csv", ZH1, rows_for(5))], institution=INST))
+    [kept] = TransferStore(sqlite_store).files()
+    orphan = kept.with_name("f" * 64 + "_0.parquet")
+    orphan.write_bytes(kept.read_bytes())
+    env = {"MONITOR_INSTANCE_DIR": sqlite_store.instance_dir}
+    res = CliRunner().invoke(cli, ["gc"], env=env)
+    assert res.exit_code == 0 and res.stdout.startswith("0 uncommitted") and orphan.exists()
+    res = CliRunner().invoke(cli, ["gc", "--min-age", "0"], env=env)
+    assert res.exit_code == 0 and res.stdout.startswith("1 uncommitted") and not orphan.exists()
+    assert kept.exists()
 
 
 def test_load_validated_is_the_ingest_parser_without_storing(sqlite_store, tmp_path):
