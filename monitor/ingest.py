@@ -217,7 +217,7 @@ def scan_file(path: Path, chunk: int = 8 << 20) -> Scan:
 
 
 def newline_count(path: Path, scan: Scan) -> int:
-    """The file's ``\n`` bytes: from its scan, or counted now (a second pass)."""
+    """The file's ``\\n`` bytes: from its scan, or counted now (a second pass)."""
     return scan.newlines if scan.newlines is not None else count_bytes(path, b"\n")
 
 
@@ -675,11 +675,12 @@ def _load_clean(con, path: Path, mapping: dict[str, str] | None, scan: Scan | Ca
 
     ``con`` is a DuckDB connection, or a function giving one (called only
     when the file needs DuckDB: XLSX, or a CSV the fast path declines, whose
-    table is then left registered there as the view ``clean``). ``scan`` is the file's :class:`Scan`, or a function giving it (called
-    once the rows are read: the scan runs beside the parse); ``threads``, the
-    fast path's parser threads (default: the CPUs); ``on_read``, called once
-    the fast path's reader has the text (to start work beside what follows). The table has
-    the canonical columns, in file order, and ``source_line`` (int32). Raises
+    table is then left registered there as the view ``clean``). ``scan`` is
+    the file's :class:`Scan`, or a function giving it (called once the rows
+    are read: the scan runs beside the parse); ``threads``, the fast path's
+    parser threads (default: the CPUs); ``on_read``, called once the fast
+    path's reader has the text (to start work beside what follows). The
+    table has the canonical columns, in file order, and ``source_line`` (int32). Raises
     :class:`InputError` naming file, line and column for the first bad row
     or a repeated transaction id.
 

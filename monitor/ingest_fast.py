@@ -18,9 +18,9 @@ file is 1.25-1.5x faster than with the reference path (``benchmarks/ingest.py
 from __future__ import annotations
 
 import logging
-from itertools import accumulate
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import accumulate
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -54,16 +54,17 @@ def read_clean(path: Path, *, width: int, columns: dict[str, int], amount_scale:
     Returns the table (the columns of ``monitor.ingest._clean_sql`` plus
     ``source_line``) and its :class:`Facts`.
 
-    ``newlines()`` gives the file's count of ``\\n`` bytes (asked once the
-    file is typed and checked, so that it can be counted beside that; ``on_read()`` is
-    called when polars has read the text), or ``None``
-    for a file without a quote, whose every line is a row (polars keeps a
-    blank line as a row of nulls, which the checks refuse). A file with
-    no blank line and no quoted newline has rows + header lines (the last
-    newline may be missing). A row with too many fields fails the parse; one
-    with too few leaves the last column empty (null), and only then are the
-    file's commas counted: ``header_commas`` + rows × (width − 1) + the
-    commas inside values, or a row is short.
+    ``on_read()`` is called once polars has read the text, and
+    ``newlines()`` once the rows are typed and checked, so that the file can
+    be hashed and counted beside that work. ``newlines()`` gives the file's
+    count of ``\\n`` bytes, or ``None`` for a file without a quote, whose
+    every line is a row (polars keeps a blank line as a row of nulls, which
+    the checks refuse). A file with no blank line and no quoted newline has
+    rows + header lines (the last newline may be missing). A row with too
+    many fields fails the parse; one with too few leaves the last column
+    empty (null), and only then are the file's commas counted:
+    ``header_commas`` + rows × (width − 1) + the commas inside values, or a
+    row is short.
     """
     import polars as pl
 
