@@ -456,20 +456,25 @@ def test_small_city_all_rows_ingested(small_city, sqlite_store):
     assert {r.institution for r in results} == {p.name for p in (small_city / "transfers").iterdir()}
 
 
-def test_failure_at_commit_leaves_store_and_accounts_unchanged(sqlite_store, tmp_path, monkeypatch):
+def _fail_commit_records(monkeypatch):
+    """From now on, the commit record of a good file cannot be written."""
     import monitor.ingest as ingest
-
-    ok(ingest_paths(sqlite_store, [write_csv(tmp_path / "a" / "first.csv", ZH1, rows_for(5))], institution=INST))
-    before = _snapshot(sqlite_store)
 
     original = ingest._ingest_row
 
     def broken(result, institution_id):
-        if result.status == "ok":  # the commit record of a good file cannot be written
+        if result.status == "ok":
             raise InputError("simulated failure while recording the file")
         return original(result, institution_id)
 
     monkeypatch.setattr(ingest, "_ingest_row", broken)
+
+
+def test_failure_at_commit_leaves_store_and_accounts_unchanged(sqlite_store, tmp_path, monkeypatch):
+    ok(ingest_paths(sqlite_store, [write_csv(tmp_path / "a" / "first.csv", ZH1, rows_for(5))], institution=INST))
+    before = _snapshot(sqlite_store)
+
+    _fail_commit_records(monkeypatch)
     second = write_csv(tmp_path / "b" / "second.csv", ZH1, [r[:3] + ["63330000000001"] + r[4:]
                                                              for r in rows_for(5, start=50, month="2018-07")])
     [res] = ingest_paths(sqlite_store, [second], institution=INST)
@@ -512,14 +517,7 @@ def test_a_journal_names_the_files_of_an_ingest_until_it_commits(sqlite_store, t
                                               for p in TransferStore(sqlite_store).files())
     assert not list(tmp.glob("*" + ingest.JOURNAL_SUFFIX))  # gone with the commit
 
-    real_row = ingest._ingest_row
-
-    def broken(result, institution_id):
-        if result.status == "ok":  # the commit record of a good file cannot be written
-            raise InputError("simulated failure while recording the file")
-        return real_row(result, institution_id)
-
-    monkeypatch.setattr(ingest, "_ingest_row", broken)
+    _fail_commit_records(monkeypatch)
     [res] = ingest_paths(sqlite_store, [write_csv(tmp_path / "b.csv", ZH1, rows_for(5, start=50))],
                          institution=INST)
     assert res.status == "failed" and not list(tmp.glob("*" + ingest.JOURNAL_SUFFIX))
