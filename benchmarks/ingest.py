@@ -4,8 +4,9 @@ Generates a CSV of ``--rows`` transfers (default 2,000,000; Chinese header,
 thousands separators in about a third of the amounts, Chinese names), ingests
 it with :func:`monitor.ingest.ingest_paths` into a fresh SQLite store and
 Parquet dataset (after a 10-row warm-up into a store of its own: imports,
-first SQL statements and thread pools are once-per-process costs), then measures a naive baseline in the same run: the same
-file parsed with the ``csv`` module and inserted row by row through SQLModel
+first SQL statements and thread pools are once-per-process costs), then
+measures a naive baseline in the same run: the same file parsed with the
+``csv`` module and inserted row by row through SQLModel
 (``session.add`` per row, one commit) into a temporary SQLite, on a sample of
 ``--sample`` rows. Prints rows/s of both and the ratio.
 

@@ -26,7 +26,6 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
 from dataclasses import dataclass, field
-from functools import partial
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterable, NamedTuple, Sequence
@@ -862,7 +861,6 @@ def _write(run: _Run, path: Path, sha: str, table, facts: Facts, uscc: str, resu
         con.register("clean", table)
         table = _arrow(con.sql(f"SELECT * FROM clean WHERE txn_id NOT IN "
                                f"(SELECT txn_id FROM read_parquet({file_list}))"))
-        con.register("clean", table)
     result.rows_new = table.num_rows
     step("accounts")
     # The SQL side (accounts, then the commit record) runs in one transaction. For a large file the
@@ -877,7 +875,8 @@ def _write(run: _Run, path: Path, sha: str, table, facts: Facts, uscc: str, resu
     parts = _month_parts(table) if result.rows_new else {}
     if len(parts) > 1:
         for month in list(parts)[:2]:
-            parts[month] = partial(lambda part: part, parts[month]())
+            part = parts[month]()
+            parts[month] = lambda part=part: part
     pending = run.accounts_worker.submit(register) if result.rows_new >= ACCOUNTS_IN_THREAD else None
     moved: list[Path] = []
     written: list[tuple[Path, Path]] = []
@@ -958,9 +957,10 @@ def _month_parts(table) -> dict[str, Callable[[], "pa.Table"]]:
     # Each row's day, then the day's month from a table of the file's span of days: a quarter of the
     # CPU of taking year and month of every row.
     days = frame.get_column("txn_time").dt.date()
-    span = pl.date_range(days.min(), days.max(), eager=True)
-    by_day = (span.dt.year().cast(pl.Int32) * 100 + span.dt.month().cast(pl.Int32))
-    key = by_day.gather(days.cast(pl.Int32) - (days.min() - date(1970, 1, 1)).days)
+    first = days.min()
+    span = pl.date_range(first, days.max(), eager=True)
+    by_day = span.dt.year().cast(pl.Int32) * 100 + span.dt.month().cast(pl.Int32)
+    key = by_day.gather(days.cast(pl.Int32) - (first - date(1970, 1, 1)).days)
     low, high = key.min(), key.max()
     months = [low] if low == high else sorted(key.unique().to_list())
 
@@ -1371,5 +1371,6 @@ def ingest_command(ctx, paths: tuple[str, ...], mapping: str | None, institution
 @pass_ctx
 def gc_command(ctx, min_age: float) -> None:
     """Remove transfer-store files whose ingest never committed, walking the whole store."""
-    removed = collect_garbage(TransferStore(ctx.config), min_age_seconds=min_age, full=True)
-    click.echo(f"{removed} uncommitted Parquet file(s) removed from {TransferStore(ctx.config).root}")
+    store = TransferStore(ctx.config)
+    removed = collect_garbage(store, min_age_seconds=min_age, full=True)
+    click.echo(f"{removed} uncommitted Parquet file(s) removed from {store.root}")
