@@ -26,7 +26,7 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Callable, Iterable, NamedTuple, Sequence
 
@@ -37,7 +37,7 @@ from monitor.cli import pass_ctx
 from monitor.config import Config
 from monitor.db import get_engine
 from monitor.errors import InputError, MonitorError
-from monitor.ingest_fast import Facts, count_bytes, line_numbers, read_clean
+from monitor.ingest_fast import Facts, count_newlines, line_numbers, read_clean
 from monitor.text import COMPANY_ID, PERSON_ID, normalize_label
 from monitor.transfers import CST, TransferStore, _arrow  # noqa: F401  (CST documents the time basis)
 from monitor.vocab import TRANSFER_FIELDS
@@ -189,13 +189,15 @@ class Scan(NamedTuple):
     newlines: int | None  # ``\n`` bytes, counted when the first chunk holds a quote (else see newline_count)
 
 
-def scan_file(path: Path, chunk: int = 8 << 20) -> Scan:
+def scan_file(path: Path, chunk: int = 8 << 20, count: bool = True) -> Scan:
     """Hash a file's bytes in one pass, and look for a quote (hashlib releases the GIL).
 
     The newlines, which tell whether row index and line number agree, are
-    counted in the same pass only when the first chunk holds a quote: a file
-    without a quote has one row per line (a blank line is a row of nulls the
-    checks refuse), and counting would cost 60% of the hashing.
+    counted in the same pass only when ``count`` and the first chunk holds a
+    quote: a file without a quote has one row per line (a blank line is a row
+    of nulls the checks refuse), and counting would cost 60% of the hashing.
+    A large file is scanned with ``count=False``: :func:`newline_count` then
+    counts on polars' threads, at a third of the CPU, only if it must.
     """
     digest = hashlib.sha256()
     newlines, quoted, counting = 0, False, None
@@ -209,7 +211,7 @@ def scan_file(path: Path, chunk: int = 8 << 20) -> Scan:
             if not quoted:
                 quoted = buffer.find(b'"', 0, size) >= 0
             if counting is None:  # the first chunk decides
-                counting = quoted
+                counting = quoted and count
             if counting:
                 newlines += buffer.count(b"\n", 0, size)
     return Scan(digest.hexdigest(), quoted, newlines if counting else None)
@@ -217,7 +219,7 @@ def scan_file(path: Path, chunk: int = 8 << 20) -> Scan:
 
 def newline_count(path: Path, scan: Scan) -> int:
     """The file's ``\\n`` bytes: from its scan, or counted now (a second pass)."""
-    return scan.newlines if scan.newlines is not None else count_bytes(path, b"\n")
+    return scan.newlines if scan.newlines is not None else count_newlines(path)
 
 
 def expand_paths(paths: Iterable[str | os.PathLike]) -> list[Path]:
@@ -623,7 +625,7 @@ def _ingest_one(run: _Run, path: Path, mapping: dict[str, str] | None, instituti
 
             def start_scan():
                 if not scanned:
-                    scanned.append(run.workers.submit(scan_file, path))
+                    scanned.append(run.workers.submit(scan_file, path, count=False))
                 return scanned[0]
             try:
                 layout, table, facts = _load_clean(lambda: run.con, path, mapping, lambda: start_scan().result(),
@@ -946,7 +948,8 @@ def _write_journal(path: Path, root: Path, sha: str, files: Sequence[Path]) -> P
 
 
 def _month_parts(table) -> dict[str, Callable[[], "pa.Table"]]:
-    """Per month of ``txn_time`` (``YYYY-MM``), a function giving that part of ``table`` in file order.
+    """Per month of ``txn_time`` (``YYYY-MM``), a function giving that part of ``table`` in file order,
+    with its ``available_at``.
 
     The parts are cut when asked, in the writer threads: the copy of the rows
     is spread over them rather than done up front.
@@ -957,6 +960,8 @@ def _month_parts(table) -> dict[str, Callable[[], "pa.Table"]]:
     # Each row's day, then the day's month from a table of the file's span of days: a quarter of the
     # CPU of taking year and month of every row.
     days = frame.get_column("txn_time").dt.date()
+    # T+1: custody banks report the day after (see docs/architecture.md, "Availability").
+    frame = frame.with_columns(available_at=days.cast(pl.Datetime("us")) + timedelta(days=1))
     first = days.min()
     span = pl.date_range(first, days.max(), eager=True)
     by_day = span.dt.year().cast(pl.Int32) * 100 + span.dt.month().cast(pl.Int32)
@@ -973,23 +978,17 @@ def _month_parts(table) -> dict[str, Callable[[], "pa.Table"]]:
 
 
 def _write_parquet(part: "pa.Table", sha: str, out: Path) -> None:
-    """One Parquet file of the store's schema from a part of ``clean`` (pyarrow releases the GIL)."""
-    import datetime as dt
-
+    """One Parquet file of the store's schema from a part of ``clean`` with its ``available_at`` (pyarrow
+    releases the GIL)."""
     import pyarrow as pa
-    import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
     from monitor.transfers import SCHEMA
 
-    times = part.column("txn_time").cast(pa.timestamp("us"))
-    # T+1: custody banks report the day after (see docs/architecture.md, "Availability").
-    available = pc.add(pc.floor_temporal(times, unit="day"), pa.scalar(dt.timedelta(days=1), pa.duration("us")))
     columns = {name: part.column(name) for name in SCHEMA.names if name in part.column_names}
     # The file's hash once, as a dictionary of one value: a column of the 64 characters repeated on
     # every row would be written and then dictionary-encoded back to this.
-    columns.update(txn_time=times, available_at=available,
-                   source_sha256=pa.DictionaryArray.from_arrays(pa.repeat(pa.scalar(0, pa.int32()), part.num_rows),
+    columns.update(source_sha256=pa.DictionaryArray.from_arrays(pa.repeat(pa.scalar(0, pa.int32()), part.num_rows),
                                                                 pa.array([sha], pa.string())))
     # Strings as they come (polars' string views): the Parquet file is the same, and a cast would
     # copy every string. Without the Arrow schema in the file, readers see the store's SCHEMA.

@@ -138,6 +138,16 @@ def test_parquet_files_have_the_store_schema_whatever_the_parser_made(sqlite_sto
     assert table.schema.field("txn_id").type == SCHEMA.field("txn_id").type
     first = min(table.to_pylist(), key=lambda r: r["source_line"])
     assert (first["txn_id"], first["payer_account"], first["payee_id"]) == ("TX000000", "6222000000000000", INST)
+    # T+1 at midnight, on every row (pyarrow's calendar floor as the oracle)
+    import datetime as dt
+
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    times = TransferStore(sqlite_store).frame(columns=["txn_time", "available_at"])
+    expected = pc.add(pc.floor_temporal(times.column("txn_time"), unit="day"),
+                      pa.scalar(dt.timedelta(days=1), pa.duration("us")))
+    assert times.column("available_at").equals(expected)
 
 
 def test_wan_yuan_header_and_thousands_separators(sqlite_store, tmp_path):

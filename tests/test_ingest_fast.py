@@ -8,6 +8,7 @@ import duckdb
 import pytest
 
 import monitor.ingest as ingest
+import monitor.ingest_fast as ingest_fast
 from monitor.errors import InputError
 from monitor.ingest_fast import read_clean
 from test_ingest import EN, ZH1, ZH2, rows_for, write_csv
@@ -132,6 +133,30 @@ def test_scan_counts_newlines_only_where_a_quote_shows_in_the_first_chunk(tmp_pa
     late_scan = ingest.scan_file(late, chunk=8)
     assert late_scan[1:] == (True, None)  # seen after the first chunk: counted when asked for
     assert ingest.newline_count(late, late_scan) == 13
+    unasked = ingest.scan_file(early, chunk=8, count=False)  # a large file's scan: counted when asked for
+    assert unasked[1:] == (True, None) and ingest.newline_count(early, unasked) == 4
+
+
+@pytest.mark.parametrize("data", [
+    b"", b"\n", b"\n\n\n", b"a", b"a\nb", b"a\nb\n", b"a\n\nb\n", b"a\r\nb\r\n", b"a\rb\rc",
+    b'"x\ny"\nz\n', b"a\x1fb\nc", b"\xff\xfe\x00\n\x80", "交易,金额\n1,2\n".encode("gb18030"),
+])
+def test_count_newlines_counts_every_newline_byte(tmp_path, data):
+    path = tmp_path / "f.csv"
+    path.write_bytes(data)
+    assert ingest_fast.count_newlines(path) == data.count(b"\n")
+
+
+def test_count_newlines_on_random_bytes_across_polars_chunks(tmp_path):
+    import random
+
+    rng = random.Random(7)
+    path = tmp_path / "r.csv"
+    for size in (1, 17, 4096, 300_000, 3_000_000):
+        data = rng.randbytes(size)
+        data = data.replace(b"\x00", b"\n")[:size]  # ~1 in 128 bytes a newline
+        path.write_bytes(data)
+        assert ingest_fast.count_newlines(path) == data.count(b"\n"), size
 
 
 def test_a_quoted_newline_after_the_first_chunk_takes_the_reference_path(tmp_path, monkeypatch):
