@@ -1181,8 +1181,9 @@ def link_accounts(config: Config) -> int:
     """Link company-held accounts to their company and institution by USCC where not yet linked.
 
     The ingest links at insert time; this catches accounts registered before
-    the registry or the crawlers knew the firm. Set-based; returns the number
-    of accounts updated.
+    the registry or the crawlers knew the firm, and so runs after each crawl
+    (:func:`crawlers.run.crawl`), which is what adds firms. Set-based; returns
+    the number of accounts updated.
     """
     from sqlalchemy import text
 
@@ -1295,8 +1296,6 @@ def ingest_paths(config: Config, paths: Iterable[str | os.PathLike], mapping: di
                 results.append(_ingest_one(run, path, mapping, institution, step))
     finally:
         run.close()
-    if any(r.status == "ok" for r in results):
-        link_accounts(config)
     return results
 
 

@@ -285,6 +285,8 @@ def _crawl_counts(summary: dict) -> dict:
         counts["sources"] = len(summary.get("sources") or [])
         if isinstance(summary.get("seconds"), (int, float)):
             counts["crawl_seconds"] = summary["seconds"]
+        if isinstance(summary.get("accounts_linked"), int):
+            counts["accounts_linked"] = summary["accounts_linked"]
         # The reasons, not only the totals: which source failed how (the first pages of each).
         errors = []
         for src in summary.get("sources") or []:

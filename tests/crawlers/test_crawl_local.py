@@ -172,6 +172,31 @@ def test_crawl_stores_evidence_and_facts_then_is_incremental(store, site):
     assert "+<tr><td>借贷余额（万元）</td><td>1,300.00</td><td></td></tr>" in diff
 
 
+def test_a_crawl_links_accounts_ingested_before_their_firm_was_known(sqlite_store, site, tmp_path):
+    from monitor.ingest import ingest_paths
+    from monitor.models import Account
+
+    _root, base, sources = site
+    firm, platform = uscc_for(1), uscc_for(9)
+    statement = tmp_path / "statement.csv"
+    statement.write_text("交易流水号,交易时间,交易金额,付款账号,付款户名,付款方证件号,收款账号,收款户名,收款方证件号\n"
+                         f"T1,2018-06-01 10:00:00,100.00,6222000000000001,张三,110101199001011234,"
+                         f"6228000000000009,演示网络科技有限公司,{firm}\n", encoding="utf-8")
+    [res] = ingest_paths(sqlite_store, [statement], institution=platform)
+    assert res.status == "ok", res.error
+
+    def linked() -> int | None:
+        with session_scope(sqlite_store) as s:
+            return s.exec(select(Account.institution_id).where(Account.account_no == "6228000000000009")).one()
+
+    assert linked() is None  # the firm is not known yet
+    summary = crawl(sqlite_store, sources_csv=sources, base_url=base, fast=True, overrides=FAST,
+                    kinds=["disclosure"])
+    with session_scope(sqlite_store) as s:
+        firm_id = s.exec(select(Institution.id).where(Institution.uscc == firm)).one()
+    assert linked() == firm_id and summary["accounts_linked"] == 1
+
+
 def test_hostile_pages_do_not_stop_the_crawl_and_are_reported(sqlite_store, site):
     config = sqlite_store
     _root, base, sources = site
