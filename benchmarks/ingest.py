@@ -145,7 +145,7 @@ def run_monitor_process(path: Path, workdir: Path, reference: bool = False) -> t
 
     command = [sys.executable, __file__, "--one-run", str(path), str(workdir)] + (["--reference"] if reference else [])
     done = subprocess.run(command, stdout=subprocess.PIPE, text=True)
-    *lines, last = done.stdout.rstrip("\n").split("\n") or [""]
+    *lines, last = done.stdout.rstrip("\n").split("\n")
     for line in lines:
         print(line)
     if done.returncode:

@@ -170,8 +170,9 @@ def related_parties(G: nx.MultiDiGraph, source: str, k: int = 3,
     Examples
     --------
     >>> G = nx.MultiDiGraph()
-    >>> G.add_edge("person:1", "institution:X", key="shareholder", kind="shareholder")
-    >>> G.add_edge("person:1", "company:2", key="shareholder", kind="shareholder")
+    >>> G.add_edges_from([("person:1", "institution:X", "shareholder", {"kind": "shareholder"}),
+    ...                   ("person:1", "company:2", "shareholder", {"kind": "shareholder"})])
+    ['shareholder', 'shareholder']
     >>> related_parties(G, "institution:X", k=2)["company:2"]
     ['institution:X', 'person:1', 'company:2']
 

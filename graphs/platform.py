@@ -28,7 +28,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from operator import attrgetter
-from typing import Any, Iterable, Mapping
+from typing import Any, Collection, Iterable, Mapping
 
 from graphs.build import FlowEdge, flow_edges, holder_key
 from monitor.text import normalize_label, normalize_name
@@ -209,6 +209,23 @@ def _edge_list(edges: Any) -> list[FlowEdge]:
     return list(flow_edges(edges))
 
 
+def likely_custody(partners: Mapping[str, Collection[str]], candidates: Iterable[str]) -> str | None:
+    """The candidate account with the most distinct counterparties (ties: the greatest account number),
+    or ``None`` when no candidate has any.
+
+    A platform's custody account is the one its lenders pay every month, so
+    among the platform's own accounts it has by far the most counterparties.
+    ``partners`` maps an account to its counterparties (both directions).
+
+    Examples
+    --------
+    >>> likely_custody({"C": {"L1", "L2", "B"}, "G": {"C"}, "L1": {"C"}}, ["C", "G"])
+    'C'
+    """
+    pool = [a for a in candidates if partners.get(a)]
+    return max((len(partners[a]), a) for a in pool)[1] if pool else None
+
+
 def build_platform_flows(edges: Iterable[Any], accounts: Mapping[str, Mapping[str, Any]] | None = None, *,
                          uscc: str | None = None, name: str | None = None,
                          platform_accounts: Iterable[str] = (), related: RelatedIndex | None = None,
@@ -252,9 +269,7 @@ def build_platform_flows(edges: Iterable[Any], accounts: Mapping[str, Mapping[st
     if uscc:
         own |= {a for a in partners if (accounts.get(a) or {}).get("holder_id") == uscc}
     if custody is None:
-        pool = [a for a in own if a in partners] or list(partners)
-        # the most counterparties, ties to the greatest account number
-        custody = max(zip(map(len, map(partners.__getitem__, pool)), pool))[1] if pool else None
+        custody = likely_custody(partners, [a for a in own if a in partners] or list(partners))
     own.discard(None)
     if custody:
         own.add(custody)

@@ -9,6 +9,7 @@ from sqlmodel import select
 
 from graphs.build import (accounts_from_edges, collapse_periods, flow_graph, institution_key, neighbourhood,
                           related_party_graph)
+from graphs.platform import likely_custody
 from monitor.models import Account, Company, Institution, Person, Relation
 from monitor.portal.common import RELATION_LABELS, db, monitor_config, scope
 from monitor.text import guess_holder_kind
@@ -100,8 +101,10 @@ def related_json(G: nx.MultiDiGraph, root: str, node: str, visible_usccs: set[st
     return {"nodes": nodes, "edges": edges}
 
 
-def flow_json(G: nx.DiGraph, node: str, accounts: dict, highlight: set[str], limit: int = MAX_EDGES_PER_NODE) -> dict:
-    """Cytoscape elements of an account's biggest in- and outflows (plus flows among highlighted accounts)."""
+def flow_json(G: nx.DiGraph, node: str, accounts: dict, highlight: set[str], limit: int = MAX_EDGES_PER_NODE,
+              custody: str | None = None) -> dict:
+    """Cytoscape elements of an account's biggest in- and outflows (plus flows among highlighted accounts);
+    ``custody`` (or an account ``accounts`` marks ``is_custody``) is drawn as the custody account."""
     if node not in G:
         return {"nodes": [], "edges": [], "hidden": 0}
     around = [(u, v, d) for u, v, d in G.in_edges(node, data=True)] + \
@@ -118,7 +121,7 @@ def flow_json(G: nx.DiGraph, node: str, accounts: dict, highlight: set[str], lim
         name = info.get("holder_name") or acc
         kind = info.get("holder_kind") or guess_holder_kind(info.get("holder_id")) or "account"
         nodes.append({"data": {"id": acc, "label": name if len(name) <= 14 else name[:13] + "…", "holder": name,
-                               "kind": "custody" if info.get("is_custody") else kind,
+                               "kind": "custody" if info.get("is_custody") or acc == custody else kind,
                                "highlight": acc in highlight, "expandable": True}})
     edges = [{"data": {"id": f"{u}>{v}", "source": u, "target": v, "amount": d["amount"], "count": d["count"],
                        "first": d["first"][:10], "last": d["last"][:10],
@@ -148,9 +151,7 @@ def explorer(inst_id: int):
     finding = sc.finding(request.args.get("finding", type=int)) if request.args.get("finding") else None
     if finding is not None and finding.institution_id != inst.id:
         abort(404)
-    custody = db().exec(select(Account.account_no).where(Account.institution_id == inst.id)
-                        .order_by(Account.is_custody.desc(), Account.id)).all()
-    return render_template("portal/graph.html", inst=inst, finding=finding, custody=custody)
+    return render_template("portal/graph.html", inst=inst, finding=finding)
 
 
 @bp.route("/graph/<int:inst_id>/related.json")
@@ -177,23 +178,28 @@ def flows(inst_id: int):
             abort(404)
         highlight = {a.get("account_no") for a in finding.evidence.get("accounts", []) if a.get("account_no")}
     G = _flows(inst)
+    own = [(a, marked) for a, marked in db().exec(
+        select(Account.account_no, Account.is_custody).where(Account.institution_id == inst.id)
+        .order_by(Account.id)) if a in G]
+    # An account marked as custody, else the detectors' reading (graphs.platform): of the institution's own
+    # accounts, the one with the most counterparties.
+    custody = next((a for a, marked in own if marked), None) or \
+        likely_custody({a: set(nx.all_neighbors(G, a)) for a, _ in own}, [a for a, _ in own])
     node = request.args.get("node")
     if not node:
-        own = db().exec(select(Account.account_no).where(Account.institution_id == inst.id)
-                        .order_by(Account.is_custody.desc(), Account.id)).all()
-        node = next((a for a in own if a in G), None) or next(iter(sorted(highlight & set(G))), None)
+        node = custody or next(iter(sorted(highlight & set(G))), None)
     if node is None:
         return jsonify({"nodes": [], "edges": [], "hidden": 0})
     data = flow_json(G, node, {}, highlight)
     accounts = _accounts(db(), [n["data"]["id"] for n in data["nodes"]])
-    data = flow_json(G, node, accounts, highlight)
+    data = flow_json(G, node, accounts, highlight, custody=custody)
     if not request.args.get("node"):
         for n in data["nodes"]:
             n["data"]["root"] = n["data"]["id"] == node  # the institution's own account the view starts from
     for extra in sorted(highlight - {node}):
         if extra in G:
             more = flow_json(G, extra, _accounts(db(), set(G.predecessors(extra)) | set(G.successors(extra)) | {extra}),
-                             highlight, limit=5)
+                             highlight, limit=5, custody=custody)
             data["nodes"] += more["nodes"]
             data["edges"] += more["edges"]
     return jsonify(data)

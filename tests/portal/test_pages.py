@@ -66,6 +66,35 @@ def test_flow_json_names_holders_the_registry_does_not_know_from_the_transfers()
     assert (nodes["C"]["holder"], nodes["C"]["kind"]) == ("平台存管", "custody")  # the registry wins
 
 
+def test_flows_start_at_the_custody_account_and_draw_it_as_one(portal, tmp_path):
+    """No account is marked as custody: the explorer reads it as the detectors do (most counterparties)."""
+    from monitor.ingest import ingest_paths
+    from monitor.models import Institution
+
+    app, ids = portal
+    with _session(app) as s:
+        inst = s.get(Institution, ids["red"])
+        uscc, name = inst.uscc, inst.name
+    custody, general = "6228000000000002", "6228000000000001"  # the general account is registered first
+    rows = [f"T0,2018-06-01 09:00:00,500.00,{general},{name},{uscc},6222900000000001,某供应商,,转账",
+            f"T1,2018-06-01 09:30:00,800.00,{general},{name},{uscc},6222900000000002,另一供应商,,转账"]
+    rows += [f"T{2 + i},2018-06-0{2 + i} 10:00:00,1000.00,622200000000000{i},出借人{i},,{custody},"
+             f"{name}（存管账户）,{uscc},出借" for i in range(6)]
+    rows.append(f"T9,2018-06-09 10:00:00,300.00,{custody},{name}（存管账户）,{uscc},{general},{name},{uscc},提现")
+    statement = tmp_path / "custody.csv"
+    statement.write_text("交易流水号,交易时间,交易金额,付款账号,付款户名,付款方证件号,收款账号,收款户名,收款方证件号,摘要\n"
+                         + "\n".join(rows) + "\n", encoding="utf-8")
+    [res] = ingest_paths(app.extensions["monitor_config"], [statement], institution=uscc)
+    assert res.status == "ok", res.error
+    client = app.test_client()
+    login(client, "inspector")
+    data = client.get(f"/graph/{ids['red']}/flows.json").get_json()
+    nodes = {n["data"]["id"]: n["data"] for n in data["nodes"]}
+    assert [a for a, n in nodes.items() if n.get("root")] == [custody]  # not the account registered first
+    assert nodes[custody]["kind"] == "custody" and nodes[general]["kind"] == "company"
+    assert len(nodes) == 8  # custody, general, six lenders
+
+
 def test_band_changes_compare_with_a_week_before():
     from types import SimpleNamespace as S
 
