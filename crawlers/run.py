@@ -30,7 +30,6 @@ from sqlmodel import select
 from monitor.config import SETTINGS, Config
 from monitor.db import require_schema, session_scope
 from monitor.errors import InputError, MonitorError
-from monitor.ingest import link_accounts
 from monitor.models import Document, Institution, Jurisdiction, Source, SourceKind, validate_uscc
 from monitor.text import normalize_name
 
@@ -202,6 +201,9 @@ def crawl(config: Config, sources_csv: str | os.PathLike | None = None, base_url
     summary.update(started_at=started.isoformat(), sources_loaded=loaded)
     _record_sources(config, summary)
     # Firms the crawl (or the sources file) made known: accounts ingested before them get linked.
+    # (Imported here: the crawl's child processes, which import this module, need none of the ingest.)
+    from monitor.ingest import link_accounts
+
     summary["accounts_linked"] = link_accounts(config)
     return summary
 

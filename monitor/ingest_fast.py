@@ -154,7 +154,7 @@ def read_clean(path: Path, *, width: int, columns: dict[str, int], amount_scale:
     if lines is not None and rows + header_lines not in (lines, lines + 1):
         return _decline(path, "blank lines or quoted newlines")  # line numbers need the reference path
     first, last = facts.item(0, "first"), facts.item(0, "last")
-    # String views: no copy (pyarrow and DuckDB read them; the Parquet writer casts per month part).
+    # String views: no copy (pyarrow and DuckDB read them; the Parquet writer stores them as UTF-8).
     # The line numbers join as a column of their own: made in the select, their single chunk would
     # make polars copy every other column into one chunk to line the record batches up.
     table = clean.to_arrow(compat_level=pl.CompatLevel.newest())
