@@ -1,4 +1,4 @@
-"""audit journal hash chain, ingest ownership
+"""audit journal hash chain
 
 Revision ID: 0002
 Revises: 0001
