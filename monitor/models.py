@@ -412,7 +412,11 @@ class Finding(SQLModel, table=True):
 
 
 class RuleSet(SQLModel, table=True):
-    """Weights and thresholds of the risk index; a new version on every change."""
+    """Weights and thresholds of the risk index; a new version on every change.
+
+    Versions are numbered across the store (unique); each jurisdiction (and the
+    store-wide default, ``jurisdiction_id`` None) has at most one active set.
+    """
 
     id: Optional[int] = Field(default=None, primary_key=True)
     version: int = Field(unique=True)
@@ -422,6 +426,8 @@ class RuleSet(SQLModel, table=True):
     created_by: Optional[int] = Field(default=None, foreign_key="user.id")
     created_at: datetime = Field(default_factory=utcnow)
     active: bool = False
+    # The jurisdiction whose institutions (and sub-jurisdictions') it scores; None: the store-wide default.
+    jurisdiction_id: Optional[int] = Field(default=None, foreign_key="jurisdiction.id", index=True)
 
 
 class Score(SQLModel, table=True):
@@ -435,6 +441,7 @@ class Score(SQLModel, table=True):
     score: float
     band: str = Field(max_length=8)
     rule_version: int
+    ruleset_id: Optional[int] = Field(default=None, foreign_key="ruleset.id")  # the exact rule set used
     contributions: list = _json_list_column()  # [{key, points, reason, finding_id, evidence}]
     created_at: datetime = Field(default_factory=utcnow)
 
@@ -508,6 +515,7 @@ class SweepRun(SQLModel, table=True):
     pid: Optional[int] = None
     stages: dict = _json_column()  # {stage: {status, counts, errors, seconds}}
     error: Optional[str] = None
+    jurisdiction_id: Optional[int] = Field(default=None, foreign_key="jurisdiction.id")  # None: the whole store
 
     @validates("status")
     def _v_status(self, _key: str, value: str) -> str:
