@@ -32,6 +32,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "rules": "monitor.scoring:rules_group",
     "web": "monitor.portal.cli:web_command",
     "users": "monitor.portal.users:users_group",
+    "jurisdictions": "monitor.commands.jurisdictions:jurisdictions_group",
     "brief": "monitor.briefings.cli:brief_group",
 }
 
@@ -169,9 +170,10 @@ def status_command(ctx: Context, as_json: bool) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point: errors of input or environment become one line on stderr and exit code 2."""
+    """Entry point; returns the exit code: 0 success, 1 a file or stage failed, 2 usage or
+    environment (errors of input or environment become one line on stderr), 3 busy."""
     try:
-        cli.main(args=argv, prog_name="monitor", standalone_mode=False)
+        rv = cli.main(args=argv, prog_name="monitor", standalone_mode=False)
     except MonitorError as exc:
         click.echo(f"error: {exc}", err=True)
         return exc.exit_code
@@ -183,10 +185,22 @@ def main(argv: list[str] | None = None) -> int:
         return exc.exit_code
     except click.exceptions.Exit as exc:
         return exc.exit_code
+    except SystemExit as exc:  # a command that ends with sys.exit(code)
+        return _exit_code(exc.code)
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
         return 130
-    return 0
+    # Without standalone mode click returns ctx.exit()'s code or the command's own return value.
+    return rv if isinstance(rv, int) and not isinstance(rv, bool) else 0
+
+
+def _exit_code(code) -> int:
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code
+    click.echo(str(code), err=True)  # sys.exit("message") prints the message, as Python does
+    return 1
 
 
 if __name__ == "__main__":  # pragma: no cover
