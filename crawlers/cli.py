@@ -71,6 +71,7 @@ def crawl(ctx, sources_csv, base_url, kinds, as_json, fast, sets):
             status.stop()
     if as_json:
         click.echo(json.dumps(summary, ensure_ascii=False, indent=2, default=str))
+        _exit_on_failures(summary)
         return
     from rich.console import Console
 
@@ -90,3 +91,14 @@ def crawl(ctx, sources_csv, base_url, kinds, as_json, fast, sets):
             console.print(f"[red]error[/] {e['url']}: {e['reason']}")
         if s.get("stopped"):
             console.print(f"[red]stopped[/] {s['url']}: {s['stopped']}")
+    _exit_on_failures(summary)
+
+
+def _exit_on_failures(summary: dict) -> None:
+    """Exit 1 when pages failed or sources were stopped (the summary is printed first)."""
+    from crawlers.run import crawl_failures
+
+    failures = crawl_failures(summary)
+    if failures:
+        click.echo(f"error: crawl: {failures}", err=True)
+        raise click.exceptions.Exit(1)

@@ -8,6 +8,13 @@ child prints ``PROGRESS {...}`` lines on stdout (fed to ``on_progress``) and
 writes the summary to ``JOB.summary.json``. With the ``processes`` knob > 1
 the source kinds are split over several children running side by side (one
 Scrapy process is bound to one core).
+
+Children die with their parent: each leads its own process group (the parent
+ends the group when it leaves the crawl early), asks Linux for SIGTERM when
+the parent dies (``PR_SET_PDEATHSIG``) and polls its parent pid besides (for
+other systems, and because Linux sends that signal when the *thread* that
+started the child ends). The job folder ``monitor-crawl-*`` names its owner
+(pid and start time); a crawl removes the folders of owners that are gone.
 """
 
 from __future__ import annotations
@@ -16,10 +23,13 @@ import csv
 import difflib
 import json
 import os
+import shutil
+import signal
 import subprocess
 import sys
 import tempfile
 import threading
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterable
@@ -166,7 +176,8 @@ def crawl(config: Config, sources_csv: str | os.PathLike | None = None, base_url
         return {"started_at": started.isoformat(), "sources_loaded": loaded, "seconds": 0.0,
                 "totals": {}, "sources": [], "note": "no active sources to crawl"}
     groups = partition_by_kind(sources, int(knobs.get("processes", 1)))
-    with tempfile.TemporaryDirectory(prefix="monitor-crawl-") as tmp:
+    remove_stale_job_dirs()
+    with _job_dir() as tmp:
         latest: dict[int, dict] = {}
         lock = threading.Lock()
 
@@ -181,22 +192,26 @@ def crawl(config: Config, sources_csv: str | os.PathLike | None = None, base_url
                 seconds = max(e["seconds"] for e in latest.values())
             on_progress({"progress": totals, "seconds": seconds})
 
-        children = [_start_child(Path(tmp), i, config, group, knobs, bool(progress or on_progress))
-                    for i, group in enumerate(groups)]
-        readers = [threading.Thread(target=_read_progress, args=(i, proc, report if on_progress else None),
-                                    daemon=True) for i, (proc, _job, _log) in enumerate(children)]
-        for t in readers:
-            t.start()
-        for t in readers:
-            t.join()
-        parts = []
-        for proc, job, log_path in children:
-            proc.wait()
-            summary_path = job.with_suffix(".summary.json")
-            if proc.returncode != 0 or not summary_path.exists():
-                tail = log_path.read_text(errors="replace").strip().splitlines()[-5:]
-                raise MonitorError(f"crawl process failed (exit {proc.returncode}): {' | '.join(tail)[-500:]}")
-            parts.append(json.loads(summary_path.read_text()))
+        children = []
+        try:
+            for i, group in enumerate(groups):
+                children.append(_start_child(Path(tmp), i, config, group, knobs, bool(progress or on_progress)))
+            readers = [threading.Thread(target=_read_progress, args=(i, proc, report if on_progress else None),
+                                        daemon=True) for i, (proc, _job, _log) in enumerate(children)]
+            for t in readers:
+                t.start()
+            for t in readers:
+                t.join()
+            parts = []
+            for proc, job, log_path in children:
+                proc.wait()
+                summary_path = job.with_suffix(".summary.json")
+                if proc.returncode != 0 or not summary_path.exists():
+                    tail = log_path.read_text(errors="replace").strip().splitlines()[-5:]
+                    raise MonitorError(f"crawl process failed (exit {proc.returncode}): {' | '.join(tail)[-500:]}")
+                parts.append(json.loads(summary_path.read_text()))
+        finally:
+            _end_children([proc for proc, _job, _log in children])
     summary = _merge(parts)
     summary.update(started_at=started.isoformat(), sources_loaded=loaded)
     _record_sources(config, summary)
@@ -206,6 +221,128 @@ def crawl(config: Config, sources_csv: str | os.PathLike | None = None, base_url
 
     summary["accounts_linked"] = link_accounts(config)
     return summary
+
+
+def crawl_failures(summary: dict) -> str | None:
+    """What failed in a crawl (page errors, sources stopped), as one line; ``None`` when nothing did."""
+    errors = int((summary.get("totals") or {}).get("errors") or 0)
+    stopped = [src for src in summary.get("sources") or [] if src.get("stopped")]
+    if not errors and not stopped:
+        return None
+    return ", ".join([f"{errors} page error(s)"] if errors else []
+                     + ([f"{len(stopped)} source(s) stopped"] if stopped else []))
+
+
+# --------------------------------------------------------------------------- child processes and their folders
+JOB_DIR_PREFIX = "monitor-crawl-"
+OWNER_FILE = "owner"
+OWNERLESS_DIR_HOURS = 6  # a folder without an owner file (being created, or older code) is left alone this long
+
+
+def _start_time(pid: int) -> str:
+    """The process's start time in clock ticks since boot ("" where /proc is missing): pid plus start
+    time names a process even after its pid is reused."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return ""
+    return stat.rsplit(")", 1)[1].split()[19]
+
+
+def _owner_alive(owner: str) -> bool:
+    parts = owner.split()
+    if not parts or not parts[0].isdigit():
+        return False
+    pid = int(parts[0])
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass
+    return len(parts) < 2 or not parts[1] or _start_time(pid) in ("", parts[1])
+
+
+class _job_dir:
+    """A ``monitor-crawl-*`` temporary folder naming its owner; removed when the crawl ends."""
+
+    def __enter__(self) -> str:
+        self.path = tempfile.mkdtemp(prefix=JOB_DIR_PREFIX)
+        Path(self.path, OWNER_FILE).write_text(f"{os.getpid()} {_start_time(os.getpid())}\n")
+        return self.path
+
+    def __exit__(self, *exc) -> None:
+        shutil.rmtree(self.path, ignore_errors=True)
+
+
+def remove_stale_job_dirs(root: str | None = None) -> list[str]:
+    """Remove the ``monitor-crawl-*`` folders whose owner process is gone; return their paths."""
+    removed = []
+    base = Path(root or tempfile.gettempdir())
+    for path in base.glob(JOB_DIR_PREFIX + "*"):
+        try:
+            owner = (path / OWNER_FILE).read_text()
+        except FileNotFoundError:
+            try:
+                if time.time() - path.stat().st_mtime < OWNERLESS_DIR_HOURS * 3600:
+                    continue
+            except OSError:
+                continue
+            owner = ""
+        except OSError:
+            continue
+        if not _owner_alive(owner):
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(str(path))
+    return removed
+
+
+def _end_children(procs: list, grace: float = 5.0) -> None:
+    """End the process groups of children still running (the crawl is left early: error, interrupt)."""
+    running = [p for p in procs if p.poll() is None]
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        for p in running:
+            try:
+                os.killpg(p.pid, sig)
+            except (ProcessLookupError, PermissionError):
+                pass
+        deadline = time.monotonic() + grace
+        for p in running:
+            try:
+                p.wait(timeout=max(0.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                pass
+        running = [p for p in running if p.poll() is None]
+        if not running:
+            return
+
+
+def _die_with_parent(parent_pid: int, poll_seconds: float = 0.5) -> None:
+    """In the child: end when the parent ends (PR_SET_PDEATHSIG on Linux, and a parent-pid poll)."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        PR_SET_PDEATHSIG = 1
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0)
+        except (OSError, AttributeError):
+            pass
+
+    def orphaned() -> bool:
+        return os.getppid() != parent_pid
+
+    if orphaned():  # the parent died before the signal was asked for
+        os._exit(1)
+
+    def watch() -> None:
+        while not orphaned():
+            time.sleep(poll_seconds)
+        # Scrapy turns SIGTERM into a graceful stop that still writes: end now (with our group, if we lead it).
+        if os.getpgrp() == os.getpid():
+            os.killpg(os.getpid(), signal.SIGKILL)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 def partition_by_kind(sources: list[dict], n: int) -> list[list[dict]]:
@@ -227,11 +364,12 @@ def partition_by_kind(sources: list[dict], n: int) -> list[list[dict]]:
 def _start_child(tmp: Path, index: int, config: Config, sources: list[dict], knobs: dict, progress: bool):
     job = tmp / f"job{index}.json"
     job.write_text(json.dumps({"config": dict(config), "origins": {k: config.origin(k) for k in config},
-                               "sources": sources, "knobs": knobs, "progress": progress}, ensure_ascii=False))
+                               "sources": sources, "knobs": knobs, "progress": progress,
+                               "parent_pid": os.getpid()}, ensure_ascii=False))
     log_path = tmp / f"crawl{index}.log"
     with log_path.open("w") as log:
         proc = subprocess.Popen([sys.executable, "-m", "crawlers.run", str(job)], stdout=subprocess.PIPE,
-                                stderr=log, text=True, cwd=os.getcwd(),
+                                stderr=log, text=True, cwd=os.getcwd(), process_group=0,
                                 env={**os.environ, "PYTHONPATH": _pythonpath()})
     return proc, job, log_path
 
@@ -329,6 +467,8 @@ def _child(job_path: str) -> int:
     from crawlers.state import CrawlState
 
     job = json.loads(Path(job_path).read_text())
+    if job.get("parent_pid"):
+        _die_with_parent(int(job["parent_pid"]))
     config = Config(job["config"], job["origins"])
     state = CrawlState(job["sources"], _known_docs(config), job["knobs"], int(config.crawl_max_errors_per_source),
                        progress=job["progress"])

@@ -58,6 +58,14 @@ class StageSkipped(Exception):
     """Raised by a stage that has nothing to do (recorded as skipped, with the reason)."""
 
 
+class StagePartial(Exception):
+    """Raised by a stage that ran but met errors (recorded as partial, with its counts)."""
+
+    def __init__(self, message: str, counts: dict):
+        super().__init__(message)
+        self.counts = counts
+
+
 @dataclass
 class SweepContext:
     config: Any
@@ -306,9 +314,14 @@ def stage_crawl(ctx: SweepContext) -> dict:
         raise StageSkipped("replay: the crawl would fetch the present")
     if ctx.kind == "light":
         raise StageSkipped("light sweep: no crawl")
-    from crawlers.run import crawl
+    from crawlers.run import crawl, crawl_failures
 
-    return _crawl_counts(crawl(ctx.config, base_url=ctx.config.crawl_base_url or None))
+    summary = crawl(ctx.config, base_url=ctx.config.crawl_base_url or None)
+    counts = _crawl_counts(summary)
+    failures = crawl_failures(summary)
+    if failures:
+        raise StagePartial(failures, counts)
+    return counts
 
 
 def stage_ingest(ctx: SweepContext) -> dict:
@@ -330,6 +343,9 @@ def stage_ingest(ctx: SweepContext) -> dict:
     errors = [f"{r.path}: {r.error}" for r in results if getattr(r, "error", None)]
     if errors:
         counts["errors"] = errors[:MAX_STAGE_ERRORS]
+    failed = counts.get("status_failed", 0)
+    if failed:
+        raise StagePartial(f"{failed} of {len(results)} file(s) failed", counts)
     return counts
 
 
@@ -569,6 +585,8 @@ def _execute(config, run_id: int, kind: str, as_of: datetime | None, stages, hea
                 entry.update(status="ok", counts=counts)
             except StageSkipped as exc:
                 entry.update(status="skipped", reason=str(exc))
+            except StagePartial as exc:
+                entry.update(status="partial", counts=exc.counts, error=str(exc)[:2000])
             except Exception as exc:  # noqa: BLE001 - a failing stage is recorded; the sweep goes on
                 log.warning("sweep %s: stage %s failed: %s: %s", run_id, name, type(exc).__name__, exc)
                 log.debug("sweep %s: stage %s", run_id, name, exc_info=True)
@@ -576,16 +594,12 @@ def _execute(config, run_id: int, kind: str, as_of: datetime | None, stages, hea
                              traceback=traceback.format_exc(limit=5)[-4000:])
             entry["seconds"] = round(time.monotonic() - t0, 3)
             _touch(config, run_id, stages=dict(record))
-        statuses = [e["status"] for e in record.values()]
-        if "failed" not in statuses:
-            status = SweepStatus.SUCCEEDED.value
-        elif "ok" in statuses:
-            status = SweepStatus.PARTIAL.value
-        else:
-            status = SweepStatus.FAILED.value
+        status = sweep_status([e["status"] for e in record.values()])
         failed = [n for n, e in record.items() if e["status"] == "failed"]
-        _touch(config, run_id, stages=dict(record), status=status, finished_at=utcnow(),
-               error=("failed stages: " + ", ".join(failed)) if failed else None)
+        partial = [n for n, e in record.items() if e["status"] == "partial"]
+        error = "; ".join(([f"failed stages: {', '.join(failed)}"] if failed else [])
+                          + ([f"partial stages: {', '.join(partial)}"] if partial else [])) or None
+        _touch(config, run_id, stages=dict(record), status=status, finished_at=utcnow(), error=error)
     except BaseException as exc:
         _touch(config, run_id, stages=dict(record), status=SweepStatus.FAILED.value, finished_at=utcnow(),
                error=f"interrupted: {type(exc).__name__}: {exc}"[:2000])
@@ -594,6 +608,15 @@ def _execute(config, run_id: int, kind: str, as_of: datetime | None, stages, hea
         beat.stop_event.set()
     with session_scope(config) as session:
         return session.get(SweepRun, run_id)
+
+
+def sweep_status(stage_statuses: list[str]) -> str:
+    """succeeded when no stage failed or was partial; failed when no stage got anywhere; else partial."""
+    if "failed" not in stage_statuses and "partial" not in stage_statuses:
+        return SweepStatus.SUCCEEDED.value
+    if "ok" in stage_statuses or "partial" in stage_statuses:
+        return SweepStatus.PARTIAL.value
+    return SweepStatus.FAILED.value
 
 
 # --------------------------------------------------------------------------- CLI
@@ -649,5 +672,8 @@ def sweep_command(ctx, light: bool, as_of: str | None, collect: bool, queue: boo
         return
     run = run_sweep(cfg, kind, when, trigger="cli", requested_by=getpass.getuser(), collect=collect)
     print_run(run)
-    if run.status == SweepStatus.FAILED.value:
+    if run.status in (SweepStatus.FAILED.value, SweepStatus.PARTIAL.value):
+        stages = [f"{name} {entry.get('status')}" for name, entry in (run.stages or {}).items()
+                  if entry.get("status") in ("failed", "partial")]
+        click.echo(f"error: sweep #{run.id} {run.status}: {', '.join(stages)}", err=True)
         raise click.exceptions.Exit(1)
