@@ -496,6 +496,19 @@ class AuditEntry(SQLModel, table=True):
     field: Optional[str] = Field(default=None, max_length=64)
     old: Optional[str] = None
     new: Optional[str] = None
+    # Hash chain (monitor.audit): sha256 of this entry's content and of the previous entry's hash.
+    prev_hash: Optional[str] = Field(default=None, max_length=64)
+    hash: Optional[str] = Field(default=None, max_length=64, index=True)
+
+
+class AlertState(SQLModel, table=True):
+    """Per institution, the band that alerts were last raised against (written with those alerts)."""
+
+    __tablename__ = "alert_state"
+    institution_id: int = Field(foreign_key="institution.id", primary_key=True)
+    band: str = Field(max_length=16)
+    sweep_id: Optional[int] = Field(default=None, foreign_key="sweeprun.id")
+    updated_at: datetime = Field(default_factory=utcnow)
 
 
 class SweepRun(SQLModel, table=True):
@@ -549,6 +562,8 @@ class User(SQLModel, table=True):
     active: bool = True
     created_at: datetime = Field(default_factory=utcnow)
     last_login_at: Optional[datetime] = None
+    can_view_personal: bool = False  # sees ID numbers, phones and personal accounts in full (journaled)
+    session_epoch: int = 0  # raised at sign-out, password change and deactivation: older sign-ins end
 
     @validates("role")
     def _v_role(self, _key: str, value: str) -> str:

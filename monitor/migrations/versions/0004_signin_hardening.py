@@ -18,8 +18,14 @@ depends_on: Union[str, Sequence[str], None] = None
 
 
 def upgrade() -> None:
-    pass
+    # Native ADD/DROP COLUMN on SQLite (3.35+): recreating "user" would trip the foreign keys pointing at it.
+    with op.batch_alter_table('user', recreate='never') as batch_op:
+        batch_op.add_column(sa.Column('can_view_personal', sa.Boolean(), nullable=False,
+                                      server_default=sa.false()))
+        batch_op.add_column(sa.Column('session_epoch', sa.Integer(), nullable=False, server_default='0'))
 
 
 def downgrade() -> None:
-    pass
+    with op.batch_alter_table('user', recreate='never') as batch_op:
+        batch_op.drop_column('session_epoch')
+        batch_op.drop_column('can_view_personal')
