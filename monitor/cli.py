@@ -34,6 +34,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "users": "monitor.portal.users:users_group",
     "jurisdictions": "monitor.commands.jurisdictions:jurisdictions_group",
     "brief": "monitor.briefings.cli:brief_group",
+    "audit": "monitor.commands.audit:audit_group",
 }
 
 
