@@ -1,7 +1,11 @@
 """Alerts: raised by sweeps, triaged by inspectors, every change journaled.
 
 An alert is raised when an institution enters a higher band or a new finding
-at or above the rule set's ``alert_severity`` appears. Alerts are
+at or above the rule set's ``alert_severity`` appears. A band rise is measured
+against ``alert_state``: per institution, the band that alerts were last raised
+against, written in the same transaction as those alerts. So a sweep
+interrupted between its scores and its alerts is caught up by the next one,
+and raising alerts twice for the same scores raises nothing new. Alerts are
 deduplicated by fingerprint: the same finding (or the same band of the same
 institution) on a later sweep updates ``last_seen_at``; a closed alert whose
 pattern comes back after being absent is reopened (status new,
@@ -24,8 +28,8 @@ from monitor.audit import history, record
 from monitor.cli import pass_ctx
 from monitor.errors import InputError
 from monitor.findings import SEVERITY_ORDER
-from monitor.models import (BAND_ORDER, BAND_ZH, Alert, AlertNote, AlertStatus, CloseReason, Institution, User,
-                            utcnow)
+from monitor.models import (BAND_ORDER, BAND_ZH, Alert, AlertNote, AlertState, AlertStatus, CloseReason,
+                            Institution, User, utcnow)
 from monitor.vocab import PATTERN_ZH
 
 TRANSITIONS: dict[str, set[str]] = {
@@ -148,6 +152,30 @@ def raise_alerts(session, findings: list, scores: list, prev_bands: dict[int, st
                             recurred=f.fingerprint not in prev_fingerprints, finding_id=f.id)
         counts[action] += 1
     return counts
+
+
+def raise_sweep_alerts(session, run_id: int, seen_at: datetime, min_severity: str = "high") -> dict[str, Any]:
+    """Raise the alerts of sweep ``run_id``'s scores and findings against the stored alert state, then move
+    the state to these scores (same transaction). Returns the counts and the sweep the state came from."""
+    from sqlmodel import select
+
+    from monitor.models import Finding, Score
+
+    scores = list(session.exec(select(Score).where(Score.sweep_id == run_id)))
+    if not scores:
+        return {}
+    findings = list(session.exec(select(Finding).where(Finding.sweep_id == run_id)))
+    states = {st.institution_id: st for st in session.exec(select(AlertState))}
+    prev_bands = {i: st.band for i, st in states.items()}
+    prev_id = max((st.sweep_id for st in states.values() if st.sweep_id is not None), default=None)
+    prev_fps = set(session.exec(select(Finding.fingerprint).where(Finding.sweep_id == prev_id))) if prev_id else set()
+    counts = raise_alerts(session, findings, scores, prev_bands, prev_fps, seen_at, min_severity)
+    now = utcnow()
+    for s in scores:
+        st = states.get(s.institution_id) or AlertState(institution_id=s.institution_id, band=s.band)
+        st.band, st.sweep_id, st.updated_at = s.band, run_id, now
+        session.add(st)
+    return {**counts, "previous_sweep": prev_id}
 
 
 def transition(session, alert_id: int, status: str, actor: str, reason: str | None = None) -> Alert:

@@ -443,28 +443,16 @@ def stage_scores(ctx: SweepContext) -> dict:
 
 
 def stage_alerts(ctx: SweepContext) -> dict:
-    from sqlmodel import select
-
-    from monitor.alerts import raise_alerts
+    from monitor.alerts import raise_sweep_alerts
     from monitor.db import session_scope
-    from monitor.models import Finding, Score
     from monitor.scoring import active_rules
 
     with session_scope(ctx.config) as session:
-        scores = list(session.exec(select(Score).where(Score.sweep_id == ctx.run_id)))
-        if not scores:
-            raise StageSkipped("no scores in this sweep")
-        findings = list(session.exec(select(Finding).where(Finding.sweep_id == ctx.run_id)))
-        prev_id = session.exec(select(Score.sweep_id).where(Score.sweep_id < ctx.run_id)
-                               .order_by(Score.sweep_id.desc())).first()
-        prev_bands, prev_fps = {}, set()
-        if prev_id is not None:
-            prev_bands = {s.institution_id: s.band for s in session.exec(select(Score).where(Score.sweep_id == prev_id))}
-            prev_fps = set(session.exec(select(Finding.fingerprint).where(Finding.sweep_id == prev_id)))
         rules = active_rules(session)
-        counts = raise_alerts(session, findings, scores, prev_bands, prev_fps, ctx.as_of,
-                              rules.thresholds.get("alert_severity", "high"))
-    return {**counts, "previous_sweep": prev_id}
+        counts = raise_sweep_alerts(session, ctx.run_id, ctx.as_of, rules.thresholds.get("alert_severity", "high"))
+        if not counts:
+            raise StageSkipped("no scores in this sweep")
+    return counts
 
 
 DEFAULT_STAGES: tuple[Stage, ...] = (

@@ -1,0 +1,1 @@
+"""Reliability tests: interrupted runs, exit codes, tamper evidence."""
