@@ -13,6 +13,7 @@ from urllib.parse import unquote, urlsplit
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from monitor import TEMPLATES_DIR
 from monitor.errors import InputError
 from monitor.vocab import node_label
 
@@ -20,7 +21,7 @@ from . import labels
 
 log = logging.getLogger(__name__)
 
-TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "templates" / "briefings"
+TEMPLATE_DIR = TEMPLATES_DIR / "briefings"
 STATIC_TYPES = {".css": "text/css", ".svg": "image/svg+xml", ".png": "image/png", ".woff2": "font/woff2"}
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import os
 import secrets
+import time
+from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask, g, redirect, render_template, request, session, url_for
@@ -18,11 +20,11 @@ from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.exceptions import HTTPException, NotFound
 
+from monitor import TEMPLATES_DIR
 from monitor.access import OutOfScope
 from monitor.config import Config, load_config
 
-ROOT = Path(__file__).resolve().parents[2]
-TEMPLATES = ROOT / "templates"
+TEMPLATES = TEMPLATES_DIR
 TRANSLATIONS = Path(__file__).resolve().parents[1] / "translations"  # zh_CN is filed as zh_Hans_CN (Babel's name)
 LOCALES = ("zh_CN", "en")
 PUBLIC_ENDPOINTS = {"auth.login", "static", "auth.set_language"}
@@ -67,9 +69,13 @@ def create_app(config: Config | None = None, test_config: dict | None = None) ->
     app.extensions["monitor_config"] = config
     app.config.update(
         SECRET_KEY=secret_key(config),
-        SESSION_COOKIE_SECURE=True, SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
-        REMEMBER_COOKIE_SECURE=True, REMEMBER_COOKIE_HTTPONLY=True,
-        PERMANENT_SESSION_LIFETIME=8 * 3600,
+        SESSION_COOKIE_SECURE=config.portal_secure_cookies, SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_SECURE=config.portal_secure_cookies, REMEMBER_COOKIE_HTTPONLY=True,
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=config.portal_session_hours),
+        MONITOR_IDLE_SECONDS=config.portal_idle_minutes * 60, MONITOR_CLOCK=time.time,
+        LOGIN_RATE_LIMIT=config.portal_login_rate_limit, RATELIMIT_STORAGE_URI=config.portal_rate_limit_storage,
+        RATELIMIT_HEADERS_ENABLED=False,
         BABEL_DEFAULT_LOCALE=config.locale if config.locale in LOCALES else "zh_CN",
         BABEL_DEFAULT_TIMEZONE=config.timezone,
         BABEL_TRANSLATION_DIRECTORIES=str(TRANSLATIONS),
@@ -90,6 +96,7 @@ def create_app(config: Config | None = None, test_config: dict | None = None) ->
     for module in (auth, dashboard, institutions, graph, alerts, sweeps, settings, users, exports, briefings):
         app.register_blueprint(module.bp)
     install_filters(app)
+    _limit_sign_ins(app)
 
     @app.before_request
     def _require_login():
@@ -122,6 +129,20 @@ def create_app(config: Config | None = None, test_config: dict | None = None) ->
             session_.close()
 
     @app.after_request
+    def _journal_unmasked(response):
+        # Every view that showed personal numbers in full is journaled (who, which page, how many).
+        shown = g.get("masker")
+        if shown is not None and shown.revealed and current_user.is_authenticated:
+            from monitor.audit import record
+            from monitor.portal.common import db
+
+            ids = [v for v in (request.view_args or {}).values() if isinstance(v, int)]
+            record(db(), current_user.username, "personal_data", ids[0] if ids else None, "view_unmasked",
+                   field=(request.endpoint or "")[:64], new=f"{request.full_path} ({shown.revealed})")
+            db().commit()
+        return response
+
+    @app.after_request
     def _headers(response):
         h = response.headers
         h.setdefault("Content-Security-Policy", CSP)
@@ -145,6 +166,18 @@ def create_app(config: Config | None = None, test_config: dict | None = None) ->
                 "has_role": lambda role: current_user.is_authenticated and has_role(current_user.role, role)}
 
     return app
+
+
+def _limit_sign_ins(app: Flask) -> None:
+    """Failed sign-ins per network address (Flask-Limiter), on top of the per-account lockout."""
+    from flask_limiter import Limiter
+    from flask_limiter.util import get_remote_address
+
+    limiter = Limiter(get_remote_address, app=app)
+    app.extensions["monitor_limiter"] = limiter
+    app.view_functions["auth.login"] = limiter.limit(
+        lambda: app.config["LOGIN_RATE_LIMIT"], methods=["POST"],
+        deduct_when=lambda response: response.status_code == 401)(app.view_functions["auth.login"])
 
 
 def _locale() -> str:
