@@ -5,6 +5,11 @@ every change creates a new version, and every :class:`~monitor.models.Score`
 records the version it used and its ``contributions`` (which add up to the
 score exactly; a capping entry makes the sum 100 when the raw total is
 higher). See ``docs/scoring.md``.
+
+A rule set belongs to a jurisdiction (``RuleSet.jurisdiction_id``; None is
+the store-wide default): an institution is scored with the active rule set of
+the nearest jurisdiction up its tree that has one, else the default, and its
+score names that rule set (``Score.ruleset_id``).
 """
 
 from __future__ import annotations
@@ -55,6 +60,8 @@ class Rules:
     version: int
     weights: dict[str, float]
     thresholds: dict[str, Any]
+    id: int | None = None  # the RuleSet row, when stored
+    jurisdiction_id: int | None = None  # None: the store-wide default
 
 
 @dataclass
@@ -190,7 +197,8 @@ def score_all(findings: Iterable, institutions: dict[str, int], rules: Rules) ->
 
 # --------------------------------------------------------------------------- rule sets in the store
 def _as_rules(row) -> Rules:
-    return Rules(version=row.version, weights=dict(row.weights), thresholds=dict(row.thresholds))
+    return Rules(version=row.version, weights=dict(row.weights), thresholds=dict(row.thresholds), id=row.id,
+                 jurisdiction_id=row.jurisdiction_id)
 
 
 def validate_rules(weights: dict[str, Any], thresholds: dict[str, Any]) -> None:
@@ -213,21 +221,60 @@ def validate_rules(weights: dict[str, Any], thresholds: dict[str, Any]) -> None:
         raise InputError(f"alert_severity {sev!r} is not one of: {', '.join(SEVERITY_ORDER)}")
 
 
-def active_rules(session) -> Rules:
-    """The active rule set; creates the default version 1 on first use."""
+def default_rules(session) -> Rules:
+    """The active store-wide rule set; creates the default version 1 on first use."""
     from sqlmodel import select
 
     from monitor.models import RuleSet
 
-    row = session.exec(select(RuleSet).where(RuleSet.active == True).order_by(RuleSet.version.desc())).first()  # noqa: E712
+    store_wide = RuleSet.jurisdiction_id.is_(None)
+    row = session.exec(select(RuleSet).where(RuleSet.active == True, store_wide)  # noqa: E712
+                       .order_by(RuleSet.version.desc())).first()
     if row is None:
-        row = session.exec(select(RuleSet).order_by(RuleSet.version.desc())).first()
+        row = session.exec(select(RuleSet).where(store_wide).order_by(RuleSet.version.desc())).first()
     if row is None:
-        row = RuleSet(version=1, weights=dict(DEFAULT_WEIGHTS), thresholds=dict(DEFAULT_THRESHOLDS),
+        latest = session.exec(select(RuleSet.version).order_by(RuleSet.version.desc())).first() or 0
+        row = RuleSet(version=latest + 1, weights=dict(DEFAULT_WEIGHTS), thresholds=dict(DEFAULT_THRESHOLDS),
                       note="default rule set", active=True)
         session.add(row)
         session.flush()
     return _as_rules(row)
+
+
+def rule_resolver(session, default: Rules | None = None):
+    """A function ``jurisdiction_id -> Rules``: the active rule set of the nearest jurisdiction up the tree
+    that has one, else ``default`` (the store-wide active set when not given). Reads the store once."""
+    from sqlmodel import select
+
+    from monitor.models import Jurisdiction, RuleSet
+
+    default = default or default_rules(session)
+    own = {row.jurisdiction_id: _as_rules(row) for row in session.exec(
+        select(RuleSet).where(RuleSet.active == True, RuleSet.jurisdiction_id.is_not(None))  # noqa: E712
+        .order_by(RuleSet.version))}
+    if not own:
+        return lambda _jurisdiction_id: default
+    parents = dict(session.exec(select(Jurisdiction.id, Jurisdiction.parent_id)).all())
+
+    def resolve(jurisdiction_id: int | None) -> Rules:
+        seen = set()
+        jid = jurisdiction_id
+        while jid is not None and jid not in seen:
+            if jid in own:
+                return own[jid]
+            seen.add(jid)
+            jid = parents.get(jid)
+        return default
+
+    return resolve
+
+
+def active_rules(session, jurisdiction_id: int | None = None) -> Rules:
+    """The rules that score ``jurisdiction_id``'s institutions (its own, inherited, or the store-wide default);
+    without a jurisdiction the store-wide default. Creates the default version 1 on first use."""
+    if jurisdiction_id is None:
+        return default_rules(session)
+    return rule_resolver(session)(jurisdiction_id)
 
 
 def rules_version(session, version: int) -> Rules:
@@ -242,34 +289,45 @@ def rules_version(session, version: int) -> Rules:
 
 
 def new_rule_version(session, weights: dict[str, Any] | None = None, thresholds: dict[str, Any] | None = None,
-                     note: str | None = None, actor: str = "system") -> Rules:
+                     note: str | None = None, actor: str = "system", jurisdiction_id: int | None = None) -> Rules:
     """Create and activate a new version from the active one with ``weights``/``thresholds`` merged in.
 
-    Old scores keep the version they were computed with; the change is journaled.
+    With ``jurisdiction_id`` the new version is that jurisdiction's own rule set, made from the rules it
+    had (its own, or inherited from above); it then scores that jurisdiction and those below it that have
+    none of their own. Old scores keep the rule set they were computed with; the change is journaled.
     """
     from sqlmodel import select
 
     from monitor.audit import record
     from monitor.models import RuleSet, User
 
-    current = active_rules(session)
+    current = active_rules(session, jurisdiction_id)
     new_weights = {**current.weights, **(weights or {})}
     new_thresholds = {**current.thresholds, **(thresholds or {})}
     # None removes a key: a weight falls back to "default", a cap is lifted.
     new_weights = {k: v for k, v in new_weights.items() if v is not None}
     new_thresholds = {k: v for k, v in new_thresholds.items() if v is not None}
     validate_rules(new_weights, new_thresholds)
-    for row in session.exec(select(RuleSet).where(RuleSet.active == True)):  # noqa: E712
+    if jurisdiction_id is not None and new_thresholds.get("alert_severity") != \
+            default_rules(session).thresholds.get("alert_severity"):
+        # the alerts stage applies one alert severity to the whole store
+        raise InputError("alert_severity is store-wide: change it in the default rule set (no jurisdiction)",
+                         code="rules_alert_severity")
+    same_owner = (RuleSet.jurisdiction_id.is_(None) if jurisdiction_id is None
+                  else RuleSet.jurisdiction_id == jurisdiction_id)
+    for row in session.exec(select(RuleSet).where(RuleSet.active == True, same_owner)):  # noqa: E712
         row.active = False
         session.add(row)
     latest = session.exec(select(RuleSet.version).order_by(RuleSet.version.desc())).first() or 0
     user = session.exec(select(User).where(User.username == actor)).first()
     row = RuleSet(version=latest + 1, weights=new_weights, thresholds=new_thresholds, note=note, active=True,
-                  created_by=user.id if user else None)
+                  created_by=user.id if user else None, jurisdiction_id=jurisdiction_id)
     session.add(row)
     session.flush()
     record(session, actor, "ruleset", row.id, "new_version", field="version", old=str(current.version),
            new=str(row.version))
+    if jurisdiction_id is not None:
+        record(session, actor, "ruleset", row.id, "new_version", field="jurisdiction_id", new=str(jurisdiction_id))
     for key in sorted(set(new_weights) | set(current.weights)):
         if new_weights.get(key) != current.weights.get(key):
             record(session, actor, "ruleset", row.id, "set_weight", field=key,
@@ -287,7 +345,11 @@ def _s(value) -> str | None:
 
 # --------------------------------------------------------------------------- scores in the store
 def store_scores(session, findings: list, rules: Rules, as_of: datetime, sweep_id: int | None) -> list:
-    """Score every institution from stored :class:`~monitor.models.Finding` rows; add one Score each."""
+    """Score every institution from stored :class:`~monitor.models.Finding` rows; add one Score each.
+
+    An institution whose jurisdiction (or one above it) has an active rule set of its own is scored with
+    that set; the others with ``rules``. Each score records the rule set that made it.
+    """
     from sqlmodel import select
 
     from monitor.models import Institution, Score
@@ -296,11 +358,14 @@ def store_scores(session, findings: list, rules: Rules, as_of: datetime, sweep_i
     for f in findings:
         if f.institution_id is not None:
             by_inst[f.institution_id].append(f)
+    resolve = rule_resolver(session, default=rules)
     scores = []
     for inst in session.exec(select(Institution).order_by(Institution.id)):
-        result = score_findings(by_inst.get(inst.id, []), rules)
+        used = resolve(inst.jurisdiction_id)
+        result = score_findings(by_inst.get(inst.id, []), used)
         row = Score(institution_id=inst.id, sweep_id=sweep_id, as_of=as_of, score=result.score,
-                    band=result.band, rule_version=rules.version, contributions=result.contributions)
+                    band=result.band, rule_version=used.version, ruleset_id=used.id,
+                    contributions=result.contributions)
         session.add(row)
         scores.append(row)
     session.flush()
@@ -421,22 +486,43 @@ def rules_group() -> None:
     """Show or change the risk-index rules (weights, band thresholds); every change is a new version."""
 
 
+def _jurisdiction_id(session, code: str | None) -> int | None:
+    if code is None:
+        return None
+    from monitor.jurisdictions import get
+
+    return get(session, code).id
+
+
+def _owner(session, rules: Rules) -> str:
+    from monitor.models import Jurisdiction
+
+    if rules.jurisdiction_id is None:
+        return "store-wide default"
+    j = session.get(Jurisdiction, rules.jurisdiction_id)
+    return f"jurisdiction {j.code} {j.name}" if j else f"jurisdiction #{rules.jurisdiction_id}"
+
+
 @rules_group.command("show")
 @click.option("--version", "version", type=int, default=None, help="A past version (default: the active one).")
+@click.option("--jurisdiction", "code", default=None, metavar="CODE",
+              help="The rules that score this jurisdiction (its own or inherited; default: the store-wide set).")
 @click.option("--json", "as_json", is_flag=True)
 @pass_ctx
-def rules_show(ctx, version: int | None, as_json: bool) -> None:
+def rules_show(ctx, version: int | None, code: str | None, as_json: bool) -> None:
     """Print a rule set."""
     from monitor.db import require_schema, session_scope
 
     require_schema(ctx.config)
     with session_scope(ctx.config) as session:
-        rules = rules_version(session, version) if version else active_rules(session)
+        rules = rules_version(session, version) if version else active_rules(session, _jurisdiction_id(session, code))
+        owner = _owner(session, rules)
     if as_json:
-        click.echo(json.dumps({"version": rules.version, "weights": rules.weights, "thresholds": rules.thresholds},
+        click.echo(json.dumps({"version": rules.version, "jurisdiction_id": rules.jurisdiction_id,
+                               "weights": rules.weights, "thresholds": rules.thresholds},
                               ensure_ascii=False, indent=2))
         return
-    click.echo(f"rule set version {rules.version}")
+    click.echo(f"rule set version {rules.version} ({owner})")
     click.echo("thresholds: " + ", ".join(f"{k}={v}" for k, v in rules.thresholds.items()))
     click.echo("weights:")
     for key, value in sorted(rules.weights.items()):
@@ -468,8 +554,11 @@ def _parse_pairs(pairs: tuple[str, ...], what: str, numeric: bool = True) -> dic
                    "or alert_severity=LEVEL (repeatable).")
 @click.option("--note", default=None, help="Why the rules change (kept with the version).")
 @click.option("--actor", default="cli", help="Who changes the rules (journaled).")
+@click.option("--jurisdiction", "code", default=None, metavar="CODE",
+              help="Change this jurisdiction's own rule set (it and the jurisdictions below it without one); "
+                   "default: the store-wide set.")
 @pass_ctx
-def rules_set(ctx, weights, thresholds, note, actor) -> None:
+def rules_set(ctx, weights, thresholds, note, actor, code) -> None:
     """Change weights/thresholds: creates and activates a new version."""
     from monitor.db import require_schema, session_scope
 
@@ -478,5 +567,6 @@ def rules_set(ctx, weights, thresholds, note, actor) -> None:
     require_schema(ctx.config)
     with session_scope(ctx.config) as session:
         rules = new_rule_version(session, _parse_pairs(weights, "--weight"), _parse_pairs(thresholds, "--threshold"),
-                                 note=note, actor=actor)
-    click.echo(f"rule set version {rules.version} is now active")
+                                 note=note, actor=actor, jurisdiction_id=_jurisdiction_id(session, code))
+        owner = _owner(session, rules)
+    click.echo(f"rule set version {rules.version} is now active ({owner})")
