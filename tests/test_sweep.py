@@ -21,18 +21,22 @@ from tests.conftest import uscc_for
 
 ROOT = Path(__file__).resolve().parents[1]
 
-# A sweep in its own process whose one stage sleeps (the test hook: run_sweep's ``stages``).
-SLEEPER = r"""
+# A sweep in its own process whose one stage holds until the test creates the release file (the test
+# hook: run_sweep's ``stages``); the stage's own deadline only ends a test that never releases it.
+HOLDER = r"""
 import sys, time
+from pathlib import Path
 from monitor.config import load_config
 from monitor.sweep import SweepBusyError, run_sweep
 
-def sleep_stage(ctx):
-    time.sleep(float(sys.argv[1]))
-    return {"slept": float(sys.argv[1])}
+def hold_stage(ctx):
+    release, deadline = Path(sys.argv[1]), time.monotonic() + 300
+    while not release.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return {"released": release.exists()}
 
 try:
-    run = run_sweep(load_config(), stages=(("sleep", sleep_stage),), heartbeat_seconds=0.2)
+    run = run_sweep(load_config(), stages=(("hold", hold_stage),), heartbeat_seconds=0.2)
 except SweepBusyError as exc:
     print("busy:", exc, file=sys.stderr, flush=True)
     sys.exit(exc.exit_code)
@@ -49,8 +53,8 @@ def _env(config) -> dict[str, str]:
     return env
 
 
-def _sleeper(config, seconds: float) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-c", SLEEPER, str(seconds)], env=_env(config), cwd=ROOT,
+def _holder(config, release: Path) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-c", HOLDER, str(release)], env=_env(config), cwd=ROOT,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
@@ -62,7 +66,7 @@ def _runs(config) -> list[SweepRun]:
 def _wait_running(config, timeout: float = 30) -> SweepRun:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        running = [r for r in _runs(config) if r.status == "running" and "sleep" in (r.stages or {})]
+        running = [r for r in _runs(config) if r.status == "running" and "hold" in (r.stages or {})]
         if running:
             return running[0]
         time.sleep(0.1)
@@ -157,8 +161,17 @@ def test_chain_scores_and_alerts_from_stored_data(store):
         assert len(s.exec(select(Score)).all()) == 4  # history: one per institution per sweep
 
 
-def test_two_sweeps_at_once_one_runs_the_other_reports_it(store):
-    procs = [_sleeper(store, 3) for _ in range(2)]
+def test_two_sweeps_at_once_one_runs_the_other_reports_it(store, tmp_path):
+    release = tmp_path / "release"
+    procs = [_holder(store, release) for _ in range(2)]
+    try:
+        _wait_running(store, timeout=60)
+        deadline = time.monotonic() + 60  # the loser exits as soon as it finds the winner running
+        while all(p.poll() is None for p in procs):
+            assert time.monotonic() < deadline, "neither sweep reported the other"
+            time.sleep(0.05)
+    finally:
+        release.touch()
     outs = [p.communicate(timeout=60) for p in procs]
     codes = sorted(p.returncode for p in procs)
     assert codes == [0, 3], outs
@@ -169,27 +182,30 @@ def test_two_sweeps_at_once_one_runs_the_other_reports_it(store):
     assert f"sweep #{runs[0].id}" in busy and f"pid {winner.pid}" in busy and "already running" in busy
 
 
-def test_cli_sweep_while_one_runs_exits_nonzero(store):
-    holder = _sleeper(store, 4)
+def test_cli_sweep_while_one_runs_exits_nonzero(store, tmp_path):
+    release = tmp_path / "release"
+    holder = _holder(store, release)
     try:
-        running = _wait_running(store)
+        running = _wait_running(store, timeout=60)
         cli = subprocess.run([sys.executable, "-m", "monitor", "sweep", "--light"], env=_env(store), cwd=ROOT,
                              capture_output=True, text=True, timeout=60)
         assert cli.returncode == 3
         assert cli.stderr.startswith("error: ") and f"sweep #{running.id}" in cli.stderr
         assert "Traceback" not in cli.stderr
         # the heartbeat moves while the stage sleeps
-        first_beat = running.heartbeat_at
-        time.sleep(0.6)
-        assert next(r for r in _runs(store) if r.id == running.id).heartbeat_at > first_beat
+        first_beat, deadline = running.heartbeat_at, time.monotonic() + 30
+        while next(r for r in _runs(store) if r.id == running.id).heartbeat_at <= first_beat:
+            assert time.monotonic() < deadline, "the heartbeat did not move"
+            time.sleep(0.05)
     finally:
+        release.touch()
         holder.wait(timeout=60)
     assert holder.returncode == 0
 
 
-def test_killed_sweep_is_marked_failed_and_the_next_one_runs(store):
-    victim = _sleeper(store, 120)
-    running = _wait_running(store)
+def test_killed_sweep_is_marked_failed_and_the_next_one_runs(store, tmp_path):
+    victim = _holder(store, tmp_path / "never-released")
+    running = _wait_running(store, timeout=60)
     os.kill(victim.pid, signal.SIGKILL)
     victim.wait(timeout=30)
     assert _runs(store)[0].status == "running"  # nobody has noticed yet
