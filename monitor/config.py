@@ -46,6 +46,12 @@ SETTINGS: tuple[Setting, ...] = (
             "Folder watched by sweeps for new transfer files. Empty: <instance_dir>/drop"),
     Setting("briefing_dir", str, "",
             "Folder of the briefing archive (PDF). Empty: <instance_dir>/briefings"),
+    # -- ingest
+    Setting("ingest_lock_wait", float, 600.0,
+            "Seconds an ingest waits for another process's ingest of the same institution; "
+            "then the file fails as busy."),
+    Setting("ingest_max_future_days", int, 1,
+            "Transactions dated more than this many days after today are refused (1: after tomorrow)."),
     # -- the bureau
     Setting("city", str, "示范市", "Name of the city (jurisdiction) the bureau supervises."),
     Setting("timezone", str, "Asia/Shanghai", "Time zone for dates shown to people."),
@@ -74,6 +80,19 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("secret_key", str, "", "Flask secret key; empty: generated once and kept in <instance_dir>/secret_key.",
             secret=True),
     Setting("log_level", str, "INFO", "Logging level (DEBUG, INFO, WARNING, ERROR)."),
+    Setting("portal_secure_cookies", bool, True,
+            "Send the sign-in cookie over HTTPS only (Secure). `monitor web` on a loopback address "
+            "(127.0.0.1, localhost) turns it off unless this is set explicitly; set false to use the portal "
+            "over plain HTTP elsewhere."),
+    Setting("portal_session_hours", float, 8.0, "Hours a sign-in lasts at most, active or not."),
+    Setting("portal_idle_minutes", float, 30.0, "Minutes without a request after which a sign-in ends."),
+    Setting("portal_login_rate_limit", str, "20 per 15 minutes",
+            "Sign-in attempts allowed from one network address, across user names (Flask-Limiter notation); "
+            "a per-account lockout applies as well."),
+    Setting("portal_rate_limit_storage", str, "memory://",
+            "Where the per-address counts are kept (Flask-Limiter storage URI): memory:// (per process: "
+            "each gunicorn worker counts apart), redis://host:6379, memcached://host:11211, "
+            "mongodb://host:27017."),
 )
 
 _BY_NAME: dict[str, Setting] = {s.name: s for s in SETTINGS}

@@ -7,24 +7,36 @@ CSV, :mod:`monitor.ingest_fast`; DuckDB SQL over Arrow for XLSX and for
 naming what is wrong with a bad file), and write one Parquet file per month
 partition (see :mod:`monitor.transfers`). A file is all-or-nothing: its ``IngestFile`` row
 with status ``ok`` is the commit record, written after the Parquet files are
-in place; any failure leaves the dataset and the accounts unchanged and
-records the file as ``failed`` with an error naming file, line and column.
+in place, synced to disk and checked; any failure leaves the dataset and the
+accounts unchanged and records the file as ``failed`` with an error naming
+file, line and column.
+
+Concurrent ingests: the de-duplication, the writing and the commit of an
+institution's files run under a lock file per institution
+(``<transfer_store>/.locks/<USCC>.lock``, ``fcntl.flock``; the store is a
+local folder, so this serialises processes on SQLite and PostgreSQL alike).
+Every file an ingest creates carries its run id, so it only ever deletes its
+own files; the run's owner file (``.tmp/<run>.owner``: pid, host, process
+start) lets :func:`collect_garbage` tell a live ingest from a dead one.
 """
 
 from __future__ import annotations
 
 import codecs
 import csv
+import fcntl
 import hashlib
 import io
+import json
 import os
 import re
 import shutil
+import socket
 import sys
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -39,7 +51,7 @@ from monitor.db import get_engine
 from monitor.errors import InputError, MonitorError
 from monitor.ingest_fast import Facts, count_newlines, line_numbers, read_clean
 from monitor.text import COMPANY_ID, PERSON_ID, normalize_label
-from monitor.transfers import CST, TransferStore, _arrow  # noqa: F401  (CST documents the time basis)
+from monitor.transfers import CST, TransferStore, _arrow, is_committed, name_parts  # noqa: F401  (CST: time basis)
 from monitor.vocab import TRANSFER_FIELDS
 
 FIELDS = {f.name: f for f in TRANSFER_FIELDS}
@@ -64,6 +76,132 @@ ACCOUNTS_IN_THREAD = 20_000  # from this many new rows the accounts are register
 HASH_FIRST_BYTES = 4 << 20  # below this a file is hashed before it is parsed (duplicates cost no parse)
 HEAD_BYTES = 1 << 16  # read for the encoding, the header and a sample of times
 JOURNAL_SUFFIX = ".moving"  # under the store's .tmp: the files an ingest moved in and has not committed
+OWNER_SUFFIX = ".owner"  # under the store's .tmp: the process of a run (its files are named after the run)
+LOCK_DIR = ".locks"  # under the store: one lock file per institution
+QUOTE_MAX = 300  # characters of a value quoted in an error message
+_RUN_PREFIX = re.compile(r"^([0-9a-f]{32})[-.]")
+
+
+class BusyError(MonitorError):
+    """Another process holds the institution's ingest lock for longer than ``ingest_lock_wait``."""
+
+    exit_code = 3
+
+
+def quote(value, limit: int = QUOTE_MAX) -> str:
+    """``repr`` of a value for an error message, cut to ``limit`` characters (a 50 MB field stays readable).
+
+    >>> quote("x" * 1000, 5)
+    "'xxxxx'... (1,000 characters)"
+    """
+    text = "" if value is None else str(value)
+    if len(text) <= limit:
+        return repr(text)
+    return f"{text[:limit]!r}... ({len(text):,} characters)"
+
+
+def _short(text: str, limit: int = QUOTE_MAX) -> str:
+    """One line of an engine's message, cut to ``limit`` characters."""
+    text = text.strip().splitlines()[0] if text.strip() else ""
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text):,} characters)"
+
+
+def _pause_point(point: str) -> None:
+    """Test hook (tests/reliability): with ``MONITOR_TEST_PAUSE_AT=<point>`` and
+    ``MONITOR_TEST_PAUSE_FILE=<path>`` in the environment, the ingest writes
+    its pid to ``<path>`` on reaching ``point`` and waits (at most 60 s) until
+    the file is removed. Points: read, locked, journal, written, moving,
+    moved, verified, accounts, committed, done."""
+    if os.environ.get("MONITOR_TEST_PAUSE_AT") != point:
+        return
+    marker = Path(os.environ["MONITOR_TEST_PAUSE_FILE"])
+    marker.write_text(str(os.getpid()))
+    deadline = time.monotonic() + 60
+    while marker.exists() and time.monotonic() < deadline:
+        time.sleep(0.01)
+
+
+# --------------------------------------------------------------------------- ownership
+def _process_identity(pid: int) -> str | None:
+    """What tells process ``pid`` from a later one with the same pid (boot id and start time), or
+    ``None`` when no such process runs (a zombie counts as gone)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return None
+    except OSError:  # no /proc: the pid alone
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return None
+        except PermissionError:
+            pass
+        return "pid"
+    fields = stat.rsplit(")", 1)[1].split()
+    if fields[0] in ("Z", "X"):
+        return None
+    try:
+        boot = Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+    except OSError:
+        boot = ""
+    return f"{boot}:{fields[19]}"  # field 22 of stat: start time in clock ticks after boot
+
+
+def _owner_record() -> dict:
+    return {"pid": os.getpid(), "host": socket.gethostname(), "identity": _process_identity(os.getpid())}
+
+
+def _owner_alive(owner: dict | None) -> bool | None:
+    """Whether the process of an owner record runs; ``None`` when it cannot be told (another host)."""
+    if not isinstance(owner, dict) or owner.get("host") != socket.gethostname():
+        return None
+    try:
+        pid = int(owner["pid"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    identity = _process_identity(pid)
+    return identity is not None and identity == owner.get("identity")
+
+
+def _fsync(path: Path) -> None:
+    """Flush a file or a folder to disk."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+@contextmanager
+def institution_lock(root: Path, uscc: str, wait: float, path: Path | str = ""):
+    """Hold the institution's ingest lock (``<root>/.locks/<USCC>.lock``, ``fcntl.flock``).
+
+    Waits up to ``wait`` seconds for another process's ingest of the same
+    institution, then raises :class:`BusyError`. The kernel releases the lock
+    when its holder dies, so a killed ingest never leaves it held.
+    """
+    folder = root / LOCK_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    lock_path = folder / f"{uscc}.lock"
+    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        deadline = time.monotonic() + wait
+        delay = 0.005
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise BusyError(f"{path}: busy: another process is ingesting institution {uscc} "
+                                    f"(lock {lock_path} held for more than {wait:g} s, "
+                                    f"setting ingest_lock_wait); try again later") from None
+                time.sleep(min(delay, left))
+                delay = min(delay * 2, 0.1)
+        yield lock_path
+    finally:
+        os.close(fd)  # releases the lock
 
 
 @dataclass
@@ -83,6 +221,8 @@ class IngestResult:
     store_path: str | None = None
     accounts_new: int = 0
     started_at: datetime | None = None  # when reading began (UTC); recorded as ``ingested_at``
+    warnings: list[str] = field(default_factory=list)  # e.g. no newline at the end: the last row may be cut
+    busy: bool = False  # failed because another process held the institution's lock
 
     def to_dict(self) -> dict:
         d = dict(self.__dict__)
@@ -493,8 +633,14 @@ class _Run:
         self.session = Session(get_engine(config), expire_on_commit=False)
         self.workers = ThreadPoolExecutor(max_workers=2, thread_name_prefix="ingest")
         self.accounts_worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-accounts")
-        self._committed: set[str] | None = None
+        self._committed: dict[str, str | None] | None = None
         self.by_path = self._committed_by_path(paths)
+        # Every file this run creates is named after it (only the run's own files are ever deleted by it).
+        self.run_id = uuid.uuid4().hex
+        self.tmp_root = store.root / ".tmp"
+        self.owner_path = self.tmp_root / f"{self.run_id}{OWNER_SUFFIX}"
+        self.tmp_root.mkdir(parents=True, exist_ok=True)
+        self.owner_path.write_text(json.dumps(_owner_record()), encoding="utf-8")
         self.institution_ids: dict[str, int | None] = {}
         self.cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
         self.threads = self.cores  # of DuckDB and the fast path's parser, for the current file
@@ -552,13 +698,13 @@ class _Run:
         if not candidates:
             return []
         shas = {p.name[:64] for p in candidates}
-        if self._committed is None or not shas <= self._committed:
-            self._committed = self.store.committed_shas()  # another process may have committed meanwhile
-        return sorted(p for p in candidates if p.name[:64] in self._committed)
+        if self._committed is None or not shas <= self._committed.keys():
+            self._committed = self.store.committed_runs()  # another process may have committed meanwhile
+        return sorted(p for p in candidates if is_committed(p.name, self._committed))
 
     def committed(self, sha: str) -> None:
         if self._committed is not None:
-            self._committed.add(sha)
+            self._committed[sha] = self.run_id
 
     def threads_for(self, size: int) -> None:
         """One thread for a small file (waking the others costs more than they give: ~8%)."""
@@ -579,6 +725,7 @@ class _Run:
         self.session.close()
         self.workers.shutdown()
         self.accounts_worker.shutdown()
+        self.owner_path.unlink(missing_ok=True)
 
 
 # --------------------------------------------------------------------------- one file
@@ -590,7 +737,7 @@ def _ingest_one(run: _Run, path: Path, mapping: dict[str, str] | None, instituti
     started = time.perf_counter()
     result = IngestResult(path=str(path.resolve()), status="failed", started_at=datetime.now(timezone.utc))
     step = progress or (lambda _msg: None)
-    scratch = run.store.root / ".tmp" / uuid.uuid4().hex
+    scratch = run.tmp_root / f"{run.run_id}-{uuid.uuid4().hex}"
     try:
         # A drop folder is walked by every sweep: a file committed from this path after its last
         # change is not read (nor hashed) again.
@@ -643,15 +790,25 @@ def _ingest_one(run: _Run, path: Path, mapping: dict[str, str] | None, instituti
                 return result
         result.rows = table.num_rows
         step("checking")
+        _check_dates(run.config, path, layout, table, facts)
+        if (warning := _unterminated(path, table)) is not None:
+            result.warnings.append(warning)
         uscc = _resolve_institution(run.config, path, institution, lambda: run.con, table)
         result.institution = uscc
-        _write(run, path, sha, table, facts, uscc, result, step, started)
+        _pause_point("read")
+        with institution_lock(run.store.root, uscc, run.config.ingest_lock_wait, path):
+            _pause_point("locked")
+            # Under the lock: another process may have committed this file while it was parsed here.
+            if duplicate(sha):
+                return result
+            _write(run, path, sha, table, facts, uscc, result, step, started)
     except MonitorError as exc:
-        result.status, result.error = "failed", str(exc)
+        result.status, result.error, result.busy = "failed", str(exc), isinstance(exc, BusyError)
     except (OSError, duckdb.Error, PolarsError) as exc:
         # The disk or a data engine, not the file's content: still this file's failure only.
-        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        result.status, result.error = "failed", f"{path}: {type(exc).__name__}: {first_line}"
+        first_line = _short(str(exc)) or type(exc).__name__
+        where = _engine_error_line(path, exc)
+        result.status, result.error = "failed", f"{path}: {where}{type(exc).__name__}: {first_line}"
     finally:
         run.unregister()
         if scratch.exists():
@@ -851,7 +1008,14 @@ def _check_rows(con, path: Path, layout: Layout, source: str) -> Facts:
 
 def _write(run: _Run, path: Path, sha: str, table, facts: Facts, uscc: str, result: IngestResult, step,
            started: float) -> None:
-    """Anti-join, write Parquet under temporary names, move into place, commit."""
+    """Anti-join, write Parquet under temporary names, move into place, check, commit (under the
+    institution's lock).
+
+    Every file created is named after the run (``<sha>_<run>_<n>.parquet``), so
+    the clean-up of a failure or an interrupt removes this run's files only.
+    """
+    from sqlalchemy.exc import IntegrityError
+
     store, session = run.store, run.session
     if facts.first is not None:
         result.period_start, result.period_end = facts.first.date(), facts.last.date()
@@ -883,51 +1047,82 @@ def _write(run: _Run, path: Path, sha: str, table, facts: Facts, uscc: str, resu
     moved: list[Path] = []
     written: list[tuple[Path, Path]] = []
     journal: Path | None = None
+    committing = committed = False
     try:
         if result.rows_new:
             step("writing")
-            tmp_root = store.root / ".tmp"
-            tmp_root.mkdir(parents=True, exist_ok=True)
+            tmp_root = run.tmp_root
             dest_root = store.root / f"institution={uscc}"
             # Flat temporary names: no folders to create and remove per file.
-            token = uuid.uuid4().hex
-            written = [(tmp_root / f"{token}-{month}.parquet", dest_root / f"month={month}" / f"{sha}_0.parquet")
-                       for month in parts]
+            token = f"{run.run_id}-{uuid.uuid4().hex}"
+            written = [(tmp_root / f"{token}-{month}.parquet",
+                        dest_root / f"month={month}" / f"{sha}_{run.run_id}_{n}.parquet")
+                       for n, month in enumerate(parts)]
+            # Until the commit, a journal (with this process as owner) lists the files moved into the
+            # store: collect_garbage() removes them once the owner is gone without a commit.
+            journal = _write_journal(tmp_root / f"{token}{JOURNAL_SUFFIX}", store.root, sha,
+                                     [dest for _tmp, dest in written], owner=True)
+            _pause_point("journal")
             jobs = [(parts[month], tmp) for month, (tmp, _dest) in zip(parts, written)]
 
-            def write(cut, tmp: Path) -> None:
-                _write_parquet(cut(), sha, tmp)
+            def write(cut, tmp: Path) -> tuple[int, int]:
+                rows = _write_parquet(cut(), sha, tmp)
+                _fsync(tmp)
+                return rows, tmp.stat().st_size
             if len(jobs) == 1:
-                write(*jobs[0])
+                sizes = [write(*jobs[0])]
             else:
-                for done in [run.workers.submit(write, *job) for job in jobs]:
-                    done.result()
-            # Until the commit, a journal lists the files moved into the store: a process killed
-            # in between leaves it, and collect_garbage() removes what it lists.
-            journal = _write_journal(tmp_root / f"{token}{JOURNAL_SUFFIX}", store.root, sha,
-                                     [dest for _tmp, dest in written])
+                sizes = [done.result() for done in [run.workers.submit(write, *job) for job in jobs]]
+            _pause_point("written")
+            folders = set()
             for tmp, dest in written:
-                dest.parent.mkdir(parents=True, exist_ok=True)
-                os.replace(tmp, dest)
+                if not dest.parent.is_dir():
+                    dest.parent.mkdir(parents=True, exist_ok=True)
+                    folders.update((dest.parent.parent, dest.parent.parent.parent))
+                os.replace(tmp, dest)  # never over another run's file: the name holds this run's id
                 moved.append(dest)
-            result.store_path = f"institution={uscc}/month=*/{sha}_*.parquet"
+                folders.add(dest.parent)
+                _pause_point("moving")
+            _pause_point("moved")
+            for folder in sorted(folders, key=lambda f: len(f.parts)):
+                _fsync(folder)
+            _verify(path, [dest for _tmp, dest in written], sizes)
+            _pause_point("verified")
+            result.store_path = f"institution={uscc}/month=*/{sha}_{run.run_id}_*.parquet"
         step("committing")
         result.accounts_new = pending.result() if pending else register()
+        _pause_point("accounts")
         result.status = "ok"
         result.seconds = time.perf_counter() - started
         session.add(_ingest_row(result, run.institution_id(uscc)))
+        committing = True
         session.commit()
+        committed = True
         run.committed(sha)
+        _pause_point("committed")
         if journal is not None:
             journal.unlink(missing_ok=True)
-    except BaseException:
-        # Let the account insert finish before rolling back: the session is not shared between threads.
-        try:
-            if pending:
-                pending.result()
-        except Exception:  # noqa: BLE001 - the first error is the one reported
-            pass
-        session.rollback()
+        _pause_point("done")
+    except BaseException as exc:
+        if not committed:
+            # Let the account insert finish before rolling back: the session is not shared between threads.
+            try:
+                if pending:
+                    pending.result()
+            except Exception:  # noqa: BLE001 - the first error is the one reported
+                pass
+            try:
+                session.rollback()
+            except Exception:  # noqa: BLE001 - the connection may be gone; the files are still ours to remove
+                pass
+            # An interrupt during the commit may come after the database committed: ask it.
+            committed = committing and not isinstance(exc, IntegrityError) and \
+                run.store.committed_runs(among=[sha]).get(sha) == run.run_id
+        if committed:
+            result.status = "ok"
+            if journal is not None:
+                journal.unlink(missing_ok=True)
+            raise
         for dest in moved:
             dest.unlink(missing_ok=True)
         for tmp, _dest in written:
@@ -935,16 +1130,103 @@ def _write(run: _Run, path: Path, sha: str, table, facts: Facts, uscc: str, resu
         if journal is not None:
             journal.unlink(missing_ok=True)
         result.status = "failed"
+        if isinstance(exc, IntegrityError) and (done := run.committed_record(sha)) is not None:
+            # Another process committed the same file (under another institution's lock) first.
+            _as_duplicate(result, done)
+            result.rows_new = result.accounts_new = 0
+            return
         raise
 
 
-def _write_journal(path: Path, root: Path, sha: str, files: Sequence[Path]) -> Path:
-    """A journal of the files an ingest is about to move into the store (relative to ``root``)."""
-    import json
+def _verify(path: Path, files: Sequence[Path], expected: Sequence[tuple[int, int]]) -> None:
+    """Check that each file is in place, whole and readable before the commit record names it."""
+    import pyarrow.parquet as pq
 
-    path.write_text(json.dumps({"sha256": sha, "files": [f.relative_to(root).as_posix() for f in files]}),
-                    encoding="utf-8")
+    for dest, (rows, size) in zip(files, expected):
+        try:
+            actual = dest.stat().st_size
+            found = pq.read_metadata(dest).num_rows if actual == size else None
+        except OSError as exc:
+            raise MonitorError(f"{path}: store file {dest} vanished before the commit ({exc.strerror}); "
+                               f"nothing was committed") from None
+        except Exception as exc:  # noqa: BLE001 - any unreadable footer means the file is not whole
+            raise MonitorError(f"{path}: store file {dest} is unreadable before the commit "
+                               f"({_short(str(exc))}); nothing was committed") from None
+        if actual != size or found != rows:
+            raise MonitorError(f"{path}: store file {dest} changed before the commit ({actual:,} bytes, "
+                               f"expected {size:,}); nothing was committed")
+
+
+def _write_journal(path: Path, root: Path, sha: str, files: Sequence[Path], owner: bool = False) -> Path:
+    """A journal of the files an ingest is about to move into the store (relative to ``root``); with
+    ``owner``, it names this process, so that garbage collection can tell whether it still runs."""
+    record = {"sha256": sha, "files": [f.relative_to(root).as_posix() for f in files]}
+    if owner:
+        record["owner"] = _owner_record()
+    path.write_text(json.dumps(record), encoding="utf-8")
     return path
+
+
+def _check_dates(config: Config, path: Path, layout: Layout, table, facts: Facts) -> None:
+    """Refuse a file with a transaction dated later than ``ingest_max_future_days`` after today (CST),
+    naming the first such line."""
+    if facts.last is None:
+        return
+    limit_day = datetime.now(CST).date() + timedelta(days=config.ingest_max_future_days)
+    limit = datetime.combine(limit_day + timedelta(days=1), datetime.min.time())
+    if facts.last < limit:
+        return
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    mask = pc.greater_equal(table.column("txn_time"), pa.scalar(limit, pa.timestamp("us")))
+    line, moment = min((r["source_line"], r["txn_time"]) for r in
+                       table.select(["source_line", "txn_time"]).filter(mask).to_pylist())
+    raise InputError(f"{path}: line {line}, column {layout.header_of('txn_time')!r} (txn_time): "
+                     f"date {moment:%Y-%m-%d} is in the future (later than {limit_day}; "
+                     f"setting ingest_max_future_days={config.ingest_max_future_days})")
+
+
+def _unterminated(path: Path, table) -> str | None:
+    """A warning when a text file does not end with a newline (its last row may have been cut off)."""
+    if path.suffix.lower() == ".xlsx" or not table.num_rows:
+        return None
+    with path.open("rb") as fh:
+        fh.seek(-1, os.SEEK_END)
+        if fh.read(1) == b"\n":
+            return None
+    line = table.column("source_line")[-1].as_py()
+    return (f"{path}: line {line}: the file does not end with a newline; its last row may be truncated "
+            f"(check that the file arrived whole)")
+
+
+_ENGINE_LINE = re.compile(r"(?:CSV Error on Line|line)[:\s]+(\d+)", re.IGNORECASE)
+LONG_LINE = 1_000_000  # bytes; DuckDB's max_line_size in _csv_source
+
+
+def _engine_error_line(path: Path, exc: BaseException) -> str:
+    """``"line N: "`` for an error polars or DuckDB raised about a file, when the line can be told: from
+    the message, else the first line longer than :data:`LONG_LINE` bytes (what such engines choke on)."""
+    if isinstance(exc, OSError):
+        return ""
+    match = _ENGINE_LINE.search(str(exc))
+    if match:
+        return f"line {match.group(1)}: "
+    try:
+        line, start, offset = 1, 0, 0
+        with path.open("rb") as fh:
+            while chunk := fh.read(8 << 20):
+                at = 0
+                while (end := chunk.find(b"\n", at)) >= 0:
+                    if offset + end - start > LONG_LINE:
+                        return f"line {line} ({offset + end - start:,} bytes long): "
+                    line, start, at = line + 1, offset + end + 1, end + 1
+                offset += len(chunk)
+            if offset - start > LONG_LINE:
+                return f"line {line} ({offset - start:,} bytes long): "
+    except OSError:
+        pass
+    return ""
 
 
 def _month_parts(table) -> dict[str, Callable[[], "pa.Table"]]:
@@ -977,7 +1259,7 @@ def _month_parts(table) -> dict[str, Callable[[], "pa.Table"]]:
     return {f"{k // 100:04d}-{k % 100:02d}": part(k) for k in months}
 
 
-def _write_parquet(part: "pa.Table", sha: str, out: Path) -> None:
+def _write_parquet(part: "pa.Table", sha: str, out: Path) -> int:
     """One Parquet file of the store's schema from a part of ``clean`` with its ``available_at`` (pyarrow
     releases the GIL)."""
     import pyarrow as pa
@@ -995,6 +1277,7 @@ def _write_parquet(part: "pa.Table", sha: str, out: Path) -> None:
     out_table = pa.Table.from_arrays([_as_type(columns[n], SCHEMA.field(n).type) for n in SCHEMA.names],
                                      names=SCHEMA.names)
     pq.write_table(out_table, out, store_schema=False, **PARQUET_OPTIONS)
+    return out_table.num_rows
 
 
 def _as_type(column, wanted):
@@ -1201,24 +1484,41 @@ def link_accounts(config: Config) -> int:
 
 
 # --------------------------------------------------------------------------- many files
-def collect_garbage(store: TransferStore, min_age_seconds: float = 3600.0, full: bool = False) -> int:
-    """Remove Parquet files without a commit record (interrupted ingests); returns how many.
+@dataclass
+class GcReport:
+    """What :func:`collect_garbage` removed, and what it could not."""
 
-    An ingest lists the files it moves into the store in a journal under
-    ``.tmp`` until its commit; a process killed in between leaves the journal,
-    and the files it lists are removed here if their source file never
-    committed. ``full`` also walks every file of the store (for a store written
-    before the journals, or one whose journal a machine crash lost): that costs
-    time in proportion to the store, so it is ``monitor gc``'s, not every
-    ingest's. Files younger than ``min_age_seconds`` are kept: they may belong to
-    an ingest in progress in another process.
+    files: int = 0  # uncommitted Parquet files removed from the store
+    tmp: int = 0  # entries removed from the store's .tmp (temporary files, scratch folders, journals, owner files)
+    kept_live: int = 0  # files left because a live ingest owns them
+    errors: list[str] = field(default_factory=list)
+
+    def __int__(self) -> int:
+        return self.files
+
+
+def collect_garbage(store: TransferStore, min_age_seconds: float = 3600.0, full: bool = False) -> GcReport:
+    """Remove Parquet files without a commit record (interrupted ingests) and leftovers of dead runs.
+
+    An ingest run names every file it creates after its run id and records
+    its process (pid, host, start time) in ``.tmp/<run>.owner`` and in the
+    journal listing the files it moves into the store until its commit.
+    Files of a run whose process still runs are never touched; those of a
+    dead process are removed at once, unless their source file committed with
+    that run. Files nothing tells the owner of (written before run ids, or by
+    another host) are removed only once older than ``min_age_seconds``.
+    ``full`` also walks every file of the store (for a store written before
+    the journals, or one whose journal a machine crash lost): that costs time
+    in proportion to the store, so it is ``monitor gc``'s, not every ingest's.
+    Whether a file committed is asked again just before it is removed (after
+    its owner was found dead), so a commit meanwhile is never undone.
     """
-    import json
-
+    report = GcReport()
     if not store.root.is_dir():
-        return 0
+        return report
     now = time.time()
-    removed = 0
+    tmp = store.root / ".tmp"
+    states: dict[str, bool | None] = {}
 
     def old(path: Path) -> bool:
         try:
@@ -1226,47 +1526,90 @@ def collect_garbage(store: TransferStore, min_age_seconds: float = 3600.0, full:
         except FileNotFoundError:
             return False
 
+    def run_state(run: str | None) -> bool | None:
+        """True: a live run; False: a dead one; None: unknown (no owner file, or another host)."""
+        if run is None:
+            return None
+        if run not in states:
+            try:
+                owner = json.loads((tmp / f"{run}{OWNER_SUFFIX}").read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                owner = None
+            alive = _owner_alive(owner) if owner is not None else None
+            states[run] = None if alive is None else alive
+        return states[run]
+
+    def removable(path: Path, alive: bool | None) -> bool:
+        if alive:
+            report.kept_live += 1
+            return False
+        return alive is False or old(path)
+
     def remove(path: Path) -> int:
-        if not old(path):
-            return 0
         try:
-            path.unlink()
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path)
+            else:
+                path.unlink()
         except FileNotFoundError:
+            return 0
+        except OSError as exc:
+            report.errors.append(f"{path}: {exc.strerror or exc}")
             return 0
         return 1
 
-    tmp = store.root / ".tmp"
-    journals: dict[Path, dict] = {}
-    if tmp.is_dir():
-        for path in tmp.glob(f"*{JOURNAL_SUFFIX}"):
-            if old(path):
-                try:
-                    journals[path] = json.loads(path.read_text(encoding="utf-8"))
-                except (OSError, ValueError):
-                    journals[path] = {}
-    if journals:
-        committed = store.committed_shas(among=[j.get("sha256", "") for j in journals.values()])
-        for path, journal in journals.items():
-            if journal.get("sha256") not in committed:
-                removed += sum(remove(store.root / name) for name in journal.get("files", []))
-            path.unlink(missing_ok=True)
+    def remove_uncommitted(candidates: list[Path]) -> None:
+        """Remove those of ``candidates`` (store files) that no commit record covers, asked now."""
+        if not candidates:
+            return
+        committed = store.committed_runs(among=[p.name[:64] for p in candidates])
+        for path in candidates:
+            if not is_committed(path.name, committed):
+                report.files += remove(path)
+
+    # Journals: the files a run moved into the store and had not committed.
+    journals = sorted(tmp.glob(f"*{JOURNAL_SUFFIX}")) if tmp.is_dir() else []
+    for path in journals:
+        try:
+            journal = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            continue
+        except (OSError, ValueError):
+            journal = {}
+        alive = _owner_alive(journal.get("owner")) if "owner" in journal else None
+        if not removable(path, alive):
+            continue
+        names = [store.root / name for name in journal.get("files", [])
+                 if name_parts(Path(name).name) is not None]
+        remove_uncommitted([p for p in names if p.exists()])
+        report.tmp += remove(path)
     if full:
-        committed = store.committed_shas()
+        committed = store.committed_runs()
+        candidates = []
         for path in store.root.glob("institution=*/month=*/*.parquet"):
-            sha = re.match(r"[0-9a-f]{64}", path.name)
-            if not (sha and sha.group(0) in committed):
-                removed += remove(path)
-    if tmp.is_dir():
-        for leftover in tmp.iterdir():
-            try:
-                if old(leftover):
-                    if leftover.is_dir():
-                        shutil.rmtree(leftover, ignore_errors=True)
-                    else:
-                        leftover.unlink()
-            except FileNotFoundError:
+            if is_committed(path.name, committed):
                 continue
-    return removed
+            parts = name_parts(path.name)
+            if removable(path, run_state(parts[1] if parts else None)):
+                candidates.append(path)
+        remove_uncommitted(candidates)
+    if tmp.is_dir():
+        entries = sorted(tmp.iterdir(), key=lambda p: p.name.endswith(OWNER_SUFFIX))  # owner files last
+        for entry in entries:
+            if entry.name.endswith(JOURNAL_SUFFIX):
+                continue  # handled above (a journal that appeared since belongs to a live run)
+            match = _RUN_PREFIX.match(entry.name)
+            run = match.group(1) if match else None
+            if entry.name.endswith(OWNER_SUFFIX):
+                # Kept while the run is alive, or while a journal of it remains.
+                if run_state(run) is False and not any(tmp.glob(f"{run}-*{JOURNAL_SUFFIX}")):
+                    report.tmp += remove(entry)
+                elif run_state(run) is None and old(entry):
+                    report.tmp += remove(entry)
+                continue
+            if removable(entry, run_state(run)):
+                report.tmp += remove(entry)
+    return report
 
 
 def ingest_paths(config: Config, paths: Iterable[str | os.PathLike], mapping: dict[str, str] | str | None = None,
@@ -1338,7 +1681,12 @@ class _progress:
 @pass_ctx
 def ingest_command(ctx, paths: tuple[str, ...], mapping: str | None, institution: str | None,
                    as_json: bool) -> None:
-    """Ingest custody-bank transfer files (CSV, XLSX) or folders of them into the transfer store."""
+    """Ingest custody-bank transfer files (CSV, XLSX) or folders of them into the transfer store.
+
+    Exit code 0 when every file is ok or a duplicate, 1 when a file failed
+    (the summary names each, with its error), 3 when the only failures were
+    files whose institution another process was ingesting (busy).
+    """
     results = ingest_paths(ctx.config, paths, mapping=parse_mapping(mapping), institution=institution,
                            progress=sys.stderr.isatty() and not as_json)
     if as_json:
@@ -1352,15 +1700,24 @@ def ingest_command(ctx, paths: tuple[str, ...], mapping: str | None, institution
                            f"{r.institution} {r.period_start}..{r.period_end} ({r.seconds:.2f} s)")
             elif r.status == "duplicate":
                 click.echo(f"duplicate  {r.path}: already ingested ({r.rows:,} rows)")
+            elif r.status == "failed":
+                click.echo(f"failed     {r.path}: {r.error}")
+            for warning in r.warnings:
+                click.echo(f"warning    {warning}")
         total = sum(r.rows_new for r in results)
         click.echo(f"{len(results)} file(s): {sum(r.status == 'ok' for r in results)} ok, "
                    f"{sum(r.status == 'duplicate' for r in results)} duplicate, "
                    f"{sum(r.status == 'failed' for r in results)} failed; {total:,} new transfers")
     failed = [r for r in results if r.status == "failed"]
+    for r in results:
+        for warning in r.warnings:
+            click.echo(f"warning: {warning}", err=True)
     for r in failed:
         click.echo(f"error: {r.error}", err=True)
     if failed:
-        click.get_current_context().exit(1)
+        # SystemExit, not click's Exit: the code reaches the shell whatever the entry point does with
+        # click's return value. 3 when every failure was another process holding the lock.
+        raise SystemExit(3 if all(r.busy for r in failed) else 1)
 
 
 @click.command("gc")
@@ -1368,7 +1725,16 @@ def ingest_command(ctx, paths: tuple[str, ...], mapping: str | None, institution
               help="Keep files younger than this many seconds (they may belong to an ingest in progress).")
 @pass_ctx
 def gc_command(ctx, min_age: float) -> None:
-    """Remove transfer-store files whose ingest never committed, walking the whole store."""
+    """Remove transfer-store files whose ingest never committed, walking the whole store.
+
+    Exit code 0 when everything due was removed, 1 when something could not be.
+    """
     store = TransferStore(ctx.config)
-    removed = collect_garbage(store, min_age_seconds=min_age, full=True)
-    click.echo(f"{removed} uncommitted Parquet file(s) removed from {store.root}")
+    report = collect_garbage(store, min_age_seconds=min_age, full=True)
+    click.echo(f"{report.files} uncommitted Parquet file(s) removed from {store.root}; "
+               f"{report.tmp} temporary item(s) removed from {store.root / '.tmp'}"
+               + (f"; {report.kept_live} file(s) of running ingests kept" if report.kept_live else ""))
+    for error in report.errors:
+        click.echo(f"error: cannot remove {error}", err=True)
+    if report.errors:
+        raise SystemExit(1)

@@ -23,7 +23,7 @@ from datetime import date, datetime, timezone
 from enum import StrEnum
 from typing import Any, Optional
 
-from sqlalchemy import JSON, Column, Index, LargeBinary, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, LargeBinary, UniqueConstraint, text
 from sqlalchemy.orm import validates
 from sqlmodel import Field, SQLModel
 
@@ -370,7 +370,13 @@ class Event(SQLModel, table=True):
 
 
 class IngestFile(SQLModel, table=True):
-    """One transfer file that went into the columnar store (or failed to)."""
+    """One transfer file that went into the columnar store (or failed to).
+
+    At most one ``ok`` row (the commit record) per sha256 (migration 0005).
+    """
+
+    __table_args__ = (Index("uq_ingestfile_sha256_ok", "sha256", unique=True,
+                            sqlite_where=text("status = 'ok'"), postgresql_where=text("status = 'ok'")),)
 
     id: Optional[int] = Field(default=None, primary_key=True)
     path: str = Field(max_length=1000)

@@ -3,11 +3,13 @@
 Transfers live in a Parquet dataset beside the SQL store (see
 ``docs/architecture.md``, section *Transfers*)::
 
-    <transfer_store>/institution=<USCC>/month=YYYY-MM/<file-sha256>_<n>.parquet
+    <transfer_store>/institution=<USCC>/month=YYYY-MM/<file-sha256>_<run>_<n>.parquet
 
-A Parquet file counts only once its source file has an ``IngestFile`` row with
-status ``ok`` (the commit record); anything else is an interrupted ingest and
-is never read. All reads go through DuckDB over ``read_parquet(...,
+``<run>`` is the id of the ingest run that wrote the file (32 hex digits;
+files written before run ids were named ``<file-sha256>_<n>.parquet``). A
+Parquet file counts only once its source file has an ``IngestFile`` row with
+status ``ok`` (the commit record) whose ``store_path`` names that run;
+anything else is an interrupted or concurrent ingest and is never read. All reads go through DuckDB over ``read_parquet(...,
 hive_partitioning=true)`` with the filters pushed down, and aggregate before
 anything becomes a graph edge.
 
@@ -55,6 +57,26 @@ ALL_COLUMNS: tuple[str, ...] = COLUMNS + PARTITION_COLUMNS
 FREQS = ("day", "week", "month", "quarter", "year", "all")
 
 _FILE_RE = re.compile(r"^institution=([^/]+)/month=(\d{4}-\d{2})/([0-9a-f]{64})_[^/]*\.parquet$")
+_NAME_RE = re.compile(r"([0-9a-f]{64})_(?:([0-9a-f]{32})_)?")
+_RUN_OF_RECORD = re.compile(r"_([0-9a-f]{32})_\*\.parquet$")
+
+
+def name_parts(name: str) -> tuple[str, str | None] | None:
+    """``(sha256, run id)`` of a store file's name (run id ``None`` for the older names), or ``None``."""
+    match = _NAME_RE.match(name)
+    return (match.group(1), match.group(2)) if match else None
+
+
+def run_of_record(store_path: str | None) -> str | None:
+    """The run id a commit record's ``store_path`` names (``None``: a record from before run ids)."""
+    match = _RUN_OF_RECORD.search(store_path or "")
+    return match.group(1) if match else None
+
+
+def is_committed(name: str, runs: dict[str, str | None]) -> bool:
+    """Whether the store file ``name`` is one a commit record in ``runs`` (sha256 -> run id) covers."""
+    parts = name_parts(name)
+    return parts is not None and parts[0] in runs and runs[parts[0]] == parts[1]
 
 
 def to_cst(moment: datetime) -> datetime:
@@ -116,6 +138,26 @@ class TransferStore:
         with session_scope(self.config) as session:
             return set(session.exec(query).all())
 
+    def committed_runs(self, among: Iterable[str] | None = None) -> dict[str, str | None]:
+        """sha256 -> run id of every committed source file (only those ``among`` these, if given).
+
+        Only the files of that run are the file's transfers: another run's
+        files of the same source (a killed or concurrent ingest) are not.
+        """
+        from sqlmodel import select
+
+        from monitor.db import session_scope
+        from monitor.models import IngestFile
+
+        query = select(IngestFile.sha256, IngestFile.store_path).where(IngestFile.status == "ok")
+        if among is not None:
+            among = sorted(set(among))
+            if not among:
+                return {}
+            query = query.where(IngestFile.sha256.in_(among))
+        with session_scope(self.config) as session:
+            return {sha: run_of_record(store_path) for sha, store_path in session.exec(query).all()}
+
     def files(self, institution_ids: Iterable[str] | None = None, months: Sequence[str] | None = None,
               first_month: str | None = None, last_month: str | None = None) -> list[Path]:
         """Committed Parquet files, pruned by institution and month from their path."""
@@ -133,14 +175,14 @@ class TransferStore:
         paths = sorted(candidates)
         if not paths:
             return []
-        committed = self.committed_shas()
+        committed = self.committed_runs()
         out = []
         for path in paths:
             match = _FILE_RE.match(path.relative_to(self.root).as_posix())
             if not match:
                 continue
-            inst, month, sha = match.groups()
-            if sha not in committed:
+            inst, month, _sha = match.groups()
+            if not is_committed(path.name, committed):
                 continue
             if wanted is not None and inst not in wanted:
                 continue

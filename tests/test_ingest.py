@@ -500,9 +500,9 @@ def test_garbage_without_commit_record_is_collected_by_the_full_walk(sqlite_stor
     [kept] = ts.files()
     orphan = kept.with_name("e" * 64 + "_0.parquet")  # no journal names it (e.g. a store from before them)
     orphan.write_bytes(kept.read_bytes())
-    assert collect_garbage(ts, min_age_seconds=0) == 0  # what every ingest runs: journals only
-    assert collect_garbage(ts, full=True) == 0  # too recent: may belong to an ingest in progress
-    assert collect_garbage(ts, min_age_seconds=0, full=True) == 1
+    assert collect_garbage(ts, min_age_seconds=0).files == 0  # what every ingest runs: journals only
+    assert collect_garbage(ts, full=True).files == 0  # too recent: may belong to an ingest in progress
+    assert collect_garbage(ts, min_age_seconds=0, full=True).files == 1
     assert not orphan.exists() and kept.exists() and ts.count() == 5
 
 
@@ -548,8 +548,8 @@ def test_files_of_an_interrupted_ingest_are_collected_from_its_journal(sqlite_st
     _write_journal(ts.root / ".tmp" / f"{'1' * 32}{JOURNAL_SUFFIX}", ts.root, "e" * 64, [orphan])
     # ... and one whose file did commit (a later ingest of the same file): its files stay.
     _write_journal(ts.root / ".tmp" / f"{'2' * 32}{JOURNAL_SUFFIX}", ts.root, committed_sha, [kept])
-    assert collect_garbage(ts) == 0 and orphan.exists()  # too recent: may be an ingest in progress
-    assert collect_garbage(ts, min_age_seconds=0) == 1
+    assert collect_garbage(ts).files == 0 and orphan.exists()  # too recent: may be an ingest in progress
+    assert collect_garbage(ts, min_age_seconds=0).files == 1
     assert not orphan.exists() and kept.exists() and ts.count() == 5
     assert not list((ts.root / ".tmp").glob("*" + JOURNAL_SUFFIX))
 
