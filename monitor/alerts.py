@@ -286,12 +286,20 @@ def alerts_list(ctx, status, only_open, as_json) -> None:
         alerts = list(session.exec(q))
         names = {i.id: i.name for i in session.exec(select(Institution))}
         rows = [_row(a, names) for a in alerts]
+    mask = _cli_masker(ctx)  # personal numbers quoted in titles are shown masked
     if as_json:
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        click.echo(json.dumps(mask.data(rows), ensure_ascii=False, indent=2))
         return
     for r in rows:
-        click.echo(f"#{r['id']:<5} {r['status']:<13} {r['severity']:<8} {r['institution'] or '':<20} {r['title']}")
+        click.echo(mask(f"#{r['id']:<5} {r['status']:<13} {r['severity']:<8} {r['institution'] or '':<20} {r['title']}"))
     click.echo(f"{len(rows)} alert(s)")
+
+
+def _cli_masker(ctx):
+    from monitor.db import get_engine
+    from monitor.privacy import Masker, account_keeper
+
+    return Masker(keep=account_keeper(get_engine(ctx.config)))
 
 
 @alerts_group.command("show")
@@ -311,6 +319,8 @@ def alerts_show(ctx, alert_id, as_json) -> None:
                                                .order_by(AlertNote.id))]
         data["history"] = [{"at": e.at.isoformat(), "actor": e.actor, "action": e.action, "field": e.field,
                             "old": e.old, "new": e.new} for e in history(session, "alert", alert_id)]
+    mask = _cli_masker(ctx)
+    data = mask.data(data)  # notes and titles may quote personal numbers
     if as_json:
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return

@@ -171,19 +171,24 @@ class Masker:
         return self(value)
 
 
-def account_keeper(engine) -> Callable[[str], bool]:
+def account_keeper(bind) -> Callable[[str], bool]:
     """``keep`` for :func:`mask_text`: accounts the store knows as an organisation's (a company holder,
-    an institution's own, a custody account) stay in full; anyone else's are masked. Answers are cached."""
-    from sqlalchemy import text
+    an institution's own, a custody account) stay in full; anyone else's are masked.
 
+    ``bind`` is an engine or an open session; answers are cached.
+    """
+    from sqlalchemy import Engine, text
+
+    query = text("SELECT holder_kind, company_id, institution_id, is_custody FROM account WHERE account_no = :a")
     known: dict[str, bool] = {}
 
     def keep(account: str) -> bool:
         if account not in known:
-            with engine.connect() as conn:
-                row = conn.execute(text(
-                    "SELECT holder_kind, company_id, institution_id, is_custody FROM account WHERE account_no = :a"),
-                    {"a": account}).first()
+            if isinstance(bind, Engine):
+                with bind.connect() as conn:
+                    row = conn.execute(query, {"a": account}).first()
+            else:
+                row = bind.execute(query, {"a": account}).first()
             known[account] = row is not None and (row[0] == "company" or row[1] is not None
                                                   or row[2] is not None or bool(row[3]))
         return known[account]

@@ -76,7 +76,17 @@ def scan_edges(table, *, custody: str | None = None, institution: str | None = N
     return detect_partition(Inputs(institution, None, flows), params, as_of, detectors)
 
 
-def _print(findings, path: Path) -> None:
+def _masker(findings, custody: str | None):
+    """Personal numbers masked; accounts the file shows held under a USCC (and the custody account) in full."""
+    from monitor.privacy import Masker
+    from monitor.text import guess_holder_kind
+
+    firms = {a.account_no for f in findings for a in f.evidence.accounts
+             if guess_holder_kind(a.holder_id) == "company"} | ({custody} if custody else set())
+    return Masker(keep=firms.__contains__)
+
+
+def _print(findings, path: Path, mask) -> None:
     from rich.console import Console
     from rich.table import Table
 
@@ -84,21 +94,25 @@ def _print(findings, path: Path) -> None:
         click.echo(f"{path}: no findings")
         return
     console = Console()
+
+    def show(text: str) -> None:
+        console.print(mask(text))
+
     for f in findings:
         ev = f.evidence
-        console.print(f"[bold]{f.severity.upper()}[/] {f.kind}: {f.title}")
-        console.print(f"  window {ev.window_start} – {ev.window_end}; key {f.key}")
+        show(f"[bold]{f.severity.upper()}[/] {f.kind}: {f.title}")
+        show(f"  window {ev.window_start} – {ev.window_end}; key {f.key}")
         if ev.metrics:
-            console.print("  " + json.dumps(ev.metrics, ensure_ascii=False, default=str)[:400])
+            show("  " + json.dumps(ev.metrics, ensure_ascii=False, default=str)[:400])
         if ev.accounts:
-            console.print("  accounts: " + "; ".join(f"{a.account_no} {a.holder_name or ''} ({a.role})"
-                                                       for a in ev.accounts[:8]))
+            show("  accounts: " + "; ".join(f"{a.account_no} {a.holder_name or ''} ({a.role})"
+                                            for a in ev.accounts[:8]))
         if ev.edges:
             table = Table(show_header=True, box=None, padding=(0, 1))
             for col in ("from", "to", "amount 元", "count", "first", "last"):
                 table.add_column(col)
             for e in ev.edges[:10]:
-                table.add_row(e.src, e.dst, f"{e.amount:,.2f}" if e.amount is not None else "",
+                table.add_row(mask(e.src), mask(e.dst), f"{e.amount:,.2f}" if e.amount is not None else "",
                               str(e.count or ""), e.first or "", e.last or "")
             console.print(table)
 
@@ -117,9 +131,10 @@ def scan_command(ctx, file: str, mapping: str | None, custody: str | None, insti
 
     table = read_aggregated(file, parse_mapping(mapping) if mapping else None)
     findings = scan_edges(table, custody=custody, institution=institution)
+    mask = _masker(findings, custody)
     if as_json:
         out: dict[str, Any] = {"file": str(file), "edges": table.num_rows,
-                               "findings": [f.to_dict() for f in findings]}
+                               "findings": [mask.data(f.to_dict()) for f in findings]}
         click.echo(json.dumps(out, ensure_ascii=False, indent=2))
     else:
-        _print(findings, Path(file))
+        _print(findings, Path(file), mask)

@@ -107,7 +107,7 @@ def render_city(config, start: date, end: date, out_path=None, user=None, *, cre
         data = city_data(session, config, start, end, user=user)
         who = created_by or _username(session, user)
         jurisdiction_id = _single_jurisdiction(session, user)
-    pdf, pages, refused = html_to_pdf(render_html("city.html", data, city_charts(data)))
+    pdf, pages, refused = html_to_pdf(render_html("city.html", data, city_charts(data), _masker(config)))
     if refused:
         log.warning("city briefing: %d external resource(s) refused", len(refused))
     row_id = archive(config, pdf, pages, kind="city", name=f"city-{start}_{end}", jurisdiction_id=jurisdiction_id,
@@ -133,7 +133,8 @@ def render_institution(config, institution_id, out_path=None, user=None, *, crea
     with session_scope(config) as session:
         data = institution_data(session, config, institution_id, user=user)
         who = created_by or _username(session, user)
-    pdf, pages, refused = html_to_pdf(render_html("institution.html", data, institution_charts(data)))
+    pdf, pages, refused = html_to_pdf(render_html("institution.html", data, institution_charts(data),
+                                                  _masker(config)))
     if refused:
         log.warning("dossier %s: %d external resource(s) refused", data["institution"]["id"], len(refused))
     inst = data["institution"]
@@ -142,6 +143,14 @@ def render_institution(config, institution_id, out_path=None, user=None, *, crea
     if out_path is not None:
         write_out(out_path, pdf, force=force)
     return pdf, row_id
+
+
+def _masker(config):
+    """Personal numbers masked, organisations' accounts (known to the store) in full."""
+    from monitor.db import get_engine
+    from monitor.privacy import Masker, account_keeper
+
+    return Masker(keep=account_keeper(get_engine(config)))
 
 
 def _single_jurisdiction(session, user) -> int | None:

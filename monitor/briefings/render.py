@@ -15,6 +15,7 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from monitor import TEMPLATES_DIR
 from monitor.errors import InputError
+from monitor.privacy import Masker
 from monitor.vocab import node_label
 
 from . import labels
@@ -60,10 +61,12 @@ class StaticOnlyFetcher(URLFetcher):
 
 
 # --------------------------------------------------------------------------- templates
-def environment() -> Environment:
-    """The Jinja environment of the briefings: autoescaping on, undefined names are errors."""
+def environment(masker: Masker | None = None) -> Environment:
+    """The Jinja environment of the briefings: autoescaping on, undefined names are errors, and every
+    value shown passes ``masker`` (default: personal numbers masked; a PDF travels, so it is always masked)."""
     env = Environment(loader=FileSystemLoader(TEMPLATE_DIR), autoescape=select_autoescape(default=True),
-                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+                      finalize=masker or Masker())
     env.filters.update(money=labels.money, number=labels.number, pct=labels.pct, metric=labels.metric_value,
                        band=labels.band_zh, plain=labels.plain, evidence_metric=labels.evidence_metric_zh,
                        detector=labels.detector_zh, node=node_label, pattern=labels.pattern_zh, metric_name=labels.metric_zh,
@@ -72,9 +75,9 @@ def environment() -> Environment:
     return env
 
 
-def render_html(template: str, data: dict[str, Any], charts: dict[str, Any]) -> str:
+def render_html(template: str, data: dict[str, Any], charts: dict[str, Any], masker: Masker | None = None) -> str:
     tz = data["timezone"]
-    env = environment()
+    env = environment(masker)
     env.filters["t"] = lambda v: labels.local_time(v, tz)
     env.filters["d"] = lambda v: labels.local_time(v, tz, with_time=False)
     return env.get_template(template).render(data=data, charts=charts)

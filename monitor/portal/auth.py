@@ -1,4 +1,10 @@
-"""Sign-in and sign-out: argon2 password hashes, failed attempts counted in the audit journal."""
+"""Sign-in and sign-out: argon2 password hashes, failed attempts counted in the audit journal.
+
+A sign-in lives in the signed cookie but is checked against the store on every
+request: it carries the user's ``session_epoch`` (raised by sign-out, password
+change and deactivation, so a copied cookie stops working), the moment of
+sign-in (absolute lifetime) and of the last request (idle timeout).
+"""
 
 from __future__ import annotations
 
@@ -42,12 +48,43 @@ class PortalUser(UserMixin):
         self.username = record_.username
         self.role = record_.role
         self.locale = record_.locale
+        self.can_view_personal = bool(record_.can_view_personal)
+
+
+# Keys of the sign-in in the cookie: the user's epoch, when it began and when it was last used.
+EPOCH, SIGNED_IN_AT, SEEN_AT = "_epoch", "_signed_in_at", "_seen_at"
+
+
+def _now() -> float:
+    """Seconds since the epoch from the app's clock (``MONITOR_CLOCK``; tests set their own)."""
+    return current_app.config["MONITOR_CLOCK"]()
 
 
 @login_manager.user_loader
 def _load_user(user_id: str):
     user = db().get(User, int(user_id)) if user_id.isdigit() else None
-    return PortalUser(user) if user is not None and user.active else None
+    if user is None or not user.active or session.get(EPOCH) != user.session_epoch:
+        return _ended()
+    now, cfg = _now(), current_app.config
+    if now - session.get(SIGNED_IN_AT, 0) > cfg["PERMANENT_SESSION_LIFETIME"].total_seconds() \
+            or now - session.get(SEEN_AT, 0) > cfg["MONITOR_IDLE_SECONDS"]:
+        return _ended()
+    session[SEEN_AT] = now
+    return PortalUser(user)
+
+
+def _ended():
+    # The cookie names a sign-in the store no longer honours: drop it (the language choice stays).
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    return None
+
+
+def end_sign_ins(user: User) -> None:
+    """End every sign-in of ``user`` on every device (sign-out, password change, deactivation)."""
+    user.session_epoch = (user.session_epoch or 0) + 1
 
 
 def recent_failures(session, username: str, window_seconds: int) -> int:
@@ -92,12 +129,21 @@ def login():
         session.clear()
         login_user(PortalUser(user))
         session.permanent = True
+        now = _now()
+        session.update({EPOCH: user.session_epoch, SIGNED_IN_AT: now, SEEN_AT: now})
         return redirect(_safe_next(request.args.get("next")))
     return render_template("portal/login.html")
 
 
 @bp.route("/logout", methods=["POST"])
 def logout():
+    if current_user.is_authenticated:
+        s = db()
+        user = s.get(User, current_user.record.id)
+        end_sign_ins(user)
+        s.add(user)
+        record(s, user.username, "login", user.id, "logout", new=request.remote_addr)
+        s.commit()
     logout_user()
     session.clear()
     return redirect(url_for("auth.login"))

@@ -6,13 +6,14 @@ import functools
 from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
 
-from flask import abort, current_app, g
+from flask import abort, current_app, g, has_request_context
 from flask_babel import get_locale, lazy_gettext as _l
 from flask_login import current_user
 from sqlmodel import Session
 
 from monitor.access import Scope, has_role
 from monitor.db import get_engine
+from monitor.privacy import Masker, account_keeper
 from monitor.vocab import ACCOUNT_ROLES, PATTERN_ZH, evidence_code, evidence_label, node_label
 
 BAND_LABELS = {"red": _l("red"), "orange": _l("orange"), "yellow": _l("yellow"), "green": _l("green")}
@@ -98,6 +99,20 @@ def scope() -> Scope:
     if "scope" not in g:
         g.scope = Scope.for_user(db(), current_user.record)
     return g.scope
+
+
+def masker() -> Masker:
+    """The request's :class:`~monitor.privacy.Masker`: personal numbers in full only for users permitted to
+    see them (the views that did are journaled after the request)."""
+    if "masker" not in g:
+        full = bool(current_user and current_user.is_authenticated and current_user.can_view_personal)
+        g.masker = Masker(full=full, keep=account_keeper(db()))
+    return g.masker
+
+
+def _finalize(value):
+    # Every {{ ... }} of every portal page passes here: personal numbers cannot be forgotten by a template.
+    return masker()(value) if has_request_context() else value
 
 
 def requires(role: str):
@@ -202,6 +217,7 @@ def install_filters(app) -> None:
             name = g.locale_name = str(get_locale() or "zh_CN")
         return name
 
+    app.jinja_env.finalize = _finalize
     app.jinja_env.filters["money"] = format_money  # the same in every locale
     app.jinja_env.filters["metric"] = lambda v: format_metric(v, loc().startswith("zh"))
     app.jinja_env.filters["node"] = lambda v: node_label(str(v), loc().startswith("zh"))

@@ -12,7 +12,7 @@ from sqlmodel import select
 
 from monitor.audit import record
 from monitor.models import Alert, Finding, Institution
-from monitor.portal.common import db, scope
+from monitor.portal.common import db, masker, scope
 
 bp = Blueprint("exports", __name__)
 WHAT = ("institutions", "alerts", "findings")
@@ -111,6 +111,7 @@ def download(what: str, fmt: str):
         abort(404)
     sc = scope()
     header, rows = localise(what, *export_rows(sc, what))
+    rows = masker().data(rows)  # titles quote crawled text
     body = to_csv(header, rows) if fmt == "csv" else to_xlsx(header, rows, what)
     record(db(), current_user.username, "export", None, "export", field=what, new=f"{fmt}:{len(rows)}")
     db().commit()

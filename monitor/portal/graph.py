@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+
 import networkx as nx
-from flask import Blueprint, abort, jsonify, render_template, request
+from flask import Blueprint, abort, current_app, jsonify, render_template, request
 from sqlalchemy import and_, or_
 from sqlmodel import select
 
@@ -11,7 +14,7 @@ from graphs.build import (accounts_from_edges, collapse_periods, flow_graph, ins
                           related_party_graph)
 from graphs.platform import likely_custody
 from monitor.models import Account, Company, Institution, Person, Relation
-from monitor.portal.common import RELATION_LABELS, db, monitor_config, scope
+from monitor.portal.common import RELATION_LABELS, db, masker, monitor_config, scope
 from monitor.text import guess_holder_kind
 
 bp = Blueprint("graph", __name__)
@@ -129,6 +132,37 @@ def flow_json(G: nx.DiGraph, node: str, accounts: dict, highlight: set[str], lim
     return {"nodes": nodes, "edges": edges, "hidden": max(0, len(around) - limit)}
 
 
+def account_token(account: str) -> str:
+    """The name a masked account goes by in the explorer: stable, opaque, never the number."""
+    key = current_app.config["SECRET_KEY"].encode()
+    return "m:" + hmac.new(key, account.encode(), hashlib.sha256).hexdigest()[:20]
+
+
+def masked_flows(data: dict, G: nx.DiGraph) -> dict:
+    """``data`` for the viewer: personal accounts renamed by :func:`account_token`, every text masked."""
+    m = masker()
+    if m.full:
+        return m.data(data)
+    names = {n["data"]["id"]: n["data"]["id"] for n in data["nodes"]}
+    for acc in names:
+        if m(acc) != acc:
+            names[acc] = account_token(acc)
+    for n in data["nodes"]:
+        n["data"]["id"] = names[n["data"]["id"]]
+    for e in data["edges"]:
+        d = e["data"]
+        d["source"], d["target"] = names.get(d["source"], d["source"]), names.get(d["target"], d["target"])
+        d["id"] = f"{d['source']}>{d['target']}"
+    return m.data(data)
+
+
+def _unmask_node(node: str | None, G: nx.DiGraph) -> str | None:
+    """The account a masked node name (``m:...``) stands for in ``G``, else ``node`` itself."""
+    if not node or not node.startswith("m:"):
+        return node
+    return next((acc for acc in G if account_token(acc) == node), node)
+
+
 def _accounts(session, account_nos=None) -> dict:
     q = select(Account)
     if account_nos is not None:
@@ -164,7 +198,7 @@ def related(inst_id: int):
     if node not in G and node_exists(db(), node):
         abort(404)  # further from the institution than the explorer reaches
     visible = set(db().exec(select(Institution.uscc).where(Institution.jurisdiction_id.in_(sc.jurisdiction_ids))))
-    return jsonify(related_json(G, root, node, visible))
+    return jsonify(masker().data(related_json(G, root, node, visible)))
 
 
 @bp.route("/graph/<int:inst_id>/flows.json")
@@ -185,7 +219,7 @@ def flows(inst_id: int):
     # accounts, the one with the most counterparties.
     custody = next((a for a, marked in own if marked), None) or \
         likely_custody({a: set(nx.all_neighbors(G, a)) for a, _ in own}, [a for a, _ in own])
-    node = request.args.get("node")
+    node = _unmask_node(request.args.get("node"), G)
     if not node:
         node = custody or next(iter(sorted(highlight & set(G))), None)
     if node is None:
@@ -202,4 +236,4 @@ def flows(inst_id: int):
                              highlight, limit=5, custody=custody)
             data["nodes"] += more["nodes"]
             data["edges"] += more["edges"]
-    return jsonify(data)
+    return jsonify(masked_flows(data, G))

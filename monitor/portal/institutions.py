@@ -11,7 +11,7 @@ from sqlmodel import select
 
 from monitor.models import (Alert, Company, DisclosureFact, Document, Event, Finding, Institution, Person,
                             Relation)
-from monitor.portal.common import db, monitor_config, scope
+from monitor.portal.common import db, masker, monitor_config, scope
 from monitor.access import Scope
 from monitor.portal import RAW_CSP
 from monitor.text import normalize_name
@@ -190,7 +190,7 @@ def document(doc_id: int):
 def document_raw(doc_id: int):
     """The stored page as plain text in a sandbox: shown, never executed."""
     doc = scope().document(doc_id)
-    text = document_text(doc, monitor_config().evidence_path)
+    text = masker().text(document_text(doc, monitor_config().evidence_path))
     resp = Response(text, mimetype="text/plain")
     resp.headers["Content-Security-Policy"] = RAW_CSP
     resp.headers["Content-Disposition"] = "inline"
