@@ -169,6 +169,7 @@ def crawl(config: Config, sources_csv: str | os.PathLike | None = None, base_url
         if kind not in {k.value for k in SourceKind}:
             raise InputError(f"unknown source kind {kind!r}")
     require_schema(config)
+    remove_stale_job_dirs()  # of crawls whose process died
     loaded = load_sources(config, read_sources_csv(sources_csv)) if sources_csv else 0
     sources = _job_sources(config, base_url, kinds)
     started = datetime.now(timezone.utc)
@@ -176,7 +177,6 @@ def crawl(config: Config, sources_csv: str | os.PathLike | None = None, base_url
         return {"started_at": started.isoformat(), "sources_loaded": loaded, "seconds": 0.0,
                 "totals": {}, "sources": [], "note": "no active sources to crawl"}
     groups = partition_by_kind(sources, int(knobs.get("processes", 1)))
-    remove_stale_job_dirs()
     with _job_dir() as tmp:
         latest: dict[int, dict] = {}
         lock = threading.Lock()
