@@ -141,8 +141,28 @@ class Masker:
 
     def __init__(self, full: bool = False, keep: Callable[[str], bool] | None = None):
         self.full = full
-        self.keep = keep
+        self.firms: set[str] = set()  # organisations' accounts learnt from evidence (keep_evidence)
+        self._keep = keep
         self.revealed = 0
+
+    def keep(self, account: str) -> bool:
+        return account in self.firms or (self._keep is not None and self._keep(account))
+
+    def keep_evidence(self, evidence: Any) -> None:
+        """Learn from evidence (dicts, lists, objects with ``account_no``/``holder_id``) which accounts are
+        held under a USCC: those are organisations' and stay in full."""
+        from monitor.text import guess_holder_kind
+
+        if isinstance(evidence, dict):
+            if evidence.get("account_no") and guess_holder_kind(evidence.get("holder_id")) == "company":
+                self.firms.add(str(evidence["account_no"]))
+            for v in evidence.values():
+                self.keep_evidence(v)
+        elif isinstance(evidence, (list, tuple)):
+            for v in evidence:
+                self.keep_evidence(v)
+        elif hasattr(evidence, "account_no") and hasattr(evidence, "holder_id"):
+            self.keep_evidence({"account_no": evidence.account_no, "holder_id": evidence.holder_id})
 
     def text(self, value: str) -> str:
         if self.full:

@@ -79,11 +79,12 @@ def scan_edges(table, *, custody: str | None = None, institution: str | None = N
 def _masker(findings, custody: str | None):
     """Personal numbers masked; accounts the file shows held under a USCC (and the custody account) in full."""
     from monitor.privacy import Masker
-    from monitor.text import guess_holder_kind
 
-    firms = {a.account_no for f in findings for a in f.evidence.accounts
-             if guess_holder_kind(a.holder_id) == "company"} | ({custody} if custody else set())
-    return Masker(keep=firms.__contains__)
+    masker = Masker()
+    masker.keep_evidence([a for f in findings for a in f.evidence.accounts])
+    if custody:
+        masker.firms.add(custody)
+    return masker
 
 
 def _print(findings, path: Path, mask) -> None:

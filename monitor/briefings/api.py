@@ -107,7 +107,7 @@ def render_city(config, start: date, end: date, out_path=None, user=None, *, cre
         data = city_data(session, config, start, end, user=user)
         who = created_by or _username(session, user)
         jurisdiction_id = _single_jurisdiction(session, user)
-    pdf, pages, refused = html_to_pdf(render_html("city.html", data, city_charts(data), _masker(config)))
+    pdf, pages, refused = html_to_pdf(render_html("city.html", data, city_charts(data), _masker(config, data)))
     if refused:
         log.warning("city briefing: %d external resource(s) refused", len(refused))
     row_id = archive(config, pdf, pages, kind="city", name=f"city-{start}_{end}", jurisdiction_id=jurisdiction_id,
@@ -134,7 +134,7 @@ def render_institution(config, institution_id, out_path=None, user=None, *, crea
         data = institution_data(session, config, institution_id, user=user)
         who = created_by or _username(session, user)
     pdf, pages, refused = html_to_pdf(render_html("institution.html", data, institution_charts(data),
-                                                  _masker(config)))
+                                                  _masker(config, data)))
     if refused:
         log.warning("dossier %s: %d external resource(s) refused", data["institution"]["id"], len(refused))
     inst = data["institution"]
@@ -145,12 +145,15 @@ def render_institution(config, institution_id, out_path=None, user=None, *, crea
     return pdf, row_id
 
 
-def _masker(config):
-    """Personal numbers masked, organisations' accounts (known to the store) in full."""
+def _masker(config, data):
+    """Personal numbers masked; organisations' accounts (known to the store, or held under a USCC in the
+    evidence shown) in full."""
     from monitor.db import get_engine
     from monitor.privacy import Masker, account_keeper
 
-    return Masker(keep=account_keeper(get_engine(config)))
+    masker = Masker(keep=account_keeper(get_engine(config)))
+    masker.keep_evidence(data)
+    return masker
 
 
 def _single_jurisdiction(session, user) -> int | None:

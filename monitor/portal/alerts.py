@@ -11,7 +11,7 @@ from monitor import alerts as workflow
 from monitor.audit import history
 from monitor.errors import InputError
 from monitor.models import Alert, AlertNote, AlertStatus, CloseReason, Finding, Institution, Score, User
-from monitor.portal.common import db, error_text, scope
+from monitor.portal.common import db, error_text, masker, scope
 
 bp = Blueprint("alerts", __name__)
 
@@ -52,6 +52,8 @@ def show(alert_id: int):
     score = s.get(Score, alert.score_id) if alert.score_id else None
     notes = s.exec(select(AlertNote).where(AlertNote.alert_id == alert.id).order_by(AlertNote.id)).all()
     users = {u.id: u for u in s.exec(select(User))}
+    if finding is not None:
+        masker().keep_evidence(finding.evidence)
     return render_template("portal/alert.html", alert=alert, inst=inst, finding=finding, score=score, notes=notes,
                            users=users, history=history(s, "alert", alert.id),
                            next_statuses=[st.value for st in AlertStatus if st.value in workflow.TRANSITIONS[alert.status]],

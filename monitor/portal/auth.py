@@ -16,7 +16,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import UserMixin, current_user, login_user, logout_user
-from sqlalchemy import func
+from sqlalchemy import event, func
+from sqlalchemy.orm import attributes
 from sqlmodel import select
 
 from monitor.audit import record
@@ -85,6 +86,14 @@ def _ended():
 def end_sign_ins(user: User) -> None:
     """End every sign-in of ``user`` on every device (sign-out, password change, deactivation)."""
     user.session_epoch = (user.session_epoch or 0) + 1
+
+
+@event.listens_for(User.password_hash, "set")
+@event.listens_for(User.active, "set")
+def _credentials_changed(target: User, value, old, _initiator):
+    # Whatever changes a password or deactivates a user (portal, CLI), the sign-ins made before end.
+    if old not in (attributes.NO_VALUE, attributes.NEVER_SET) and value != old and target.id is not None:
+        end_sign_ins(target)
 
 
 def recent_failures(session, username: str, window_seconds: int) -> int:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import os
+
 import click
 
 from monitor.cli import pass_ctx
+
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 
 def wsgi_app(insecure_cookies: bool = False):
@@ -28,15 +32,20 @@ def web_command(ctx, host, port, use_gunicorn, workers) -> None:
     """Run the portal (development server by default)."""
     from monitor.db import require_schema
 
-    require_schema(ctx.config)
+    config = ctx.config
+    require_schema(config)
+    if host in LOOPBACK and config.origin("portal_secure_cookies") == "default":
+        # Only this machine can reach a loopback address, over plain HTTP: a Secure cookie would not come back.
+        config = config.replace(portal_secure_cookies=False)
+        os.environ["MONITOR_PORTAL_SECURE_COOKIES"] = "false"  # for gunicorn's workers
+        click.echo("portal on a loopback address: sign-in cookie without Secure (portal_secure_cookies)")
     if use_gunicorn:
-        import os
         import sys
 
         os.execvp(sys.executable, [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"{host}:{port}",
                                    "--access-logfile", "-", "monitor.portal.cli:wsgi_app()"])
     from monitor.portal import create_app
 
-    app = create_app(ctx.config)
+    app = create_app(config)
     click.echo(f"portal: http://{host}:{port}/")
     app.run(host=host, port=port, debug=False, use_reloader=False)

@@ -129,10 +129,11 @@ def show(inst_id: int):
     documents = s.exec(select(Document).where(Document.institution_id == inst_id)
                        .order_by(Document.fetched_at.desc(), Document.id.desc()).limit(100)).all()
     alerts = s.exec(select(Alert).where(Alert.institution_id == inst_id).order_by(Alert.last_seen_at.desc())).all()
+    findings = latest_findings(s, inst_id)
+    masker().keep_evidence([f.evidence for f in findings])
     return render_template("portal/institution.html", inst=inst, reg=registry(s, inst),
                            score=scores[-1] if scores else None, scores=scores, periods=periods, facts=facts,
-                           events=events, documents=documents, findings=latest_findings(s, inst_id),
-                           alerts=alerts)
+                           events=events, documents=documents, findings=findings, alerts=alerts)
 
 
 @bp.route("/institutions/<int:inst_id>/history.json")

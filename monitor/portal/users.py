@@ -87,8 +87,10 @@ def users_group() -> None:
 @click.option("--jurisdiction", "code", required=True, help="Jurisdiction code the user may see.")
 @click.option("--password", default=None, help="Default: a random one, printed once.")
 @click.option("--display-name", default=None)
+@click.option("--personal-data/--no-personal-data", default=False, show_default=True,
+              help="May see ID numbers, phones and personal accounts in full (each such view is journaled).")
 @pass_ctx
-def users_add(ctx, username, role, code, password, display_name) -> None:
+def users_add(ctx, username, role, code, password, display_name, personal_data) -> None:
     """Create a portal user."""
     import getpass
     import secrets
@@ -99,7 +101,9 @@ def users_add(ctx, username, role, code, password, display_name) -> None:
     shown = password is None
     password = password or secrets.token_urlsafe(12)
     with session_scope(ctx.config) as s:
-        add_user(s, username, password, role, code, actor=getpass.getuser(), display_name=display_name)
+        user = add_user(s, username, password, role, code, actor=getpass.getuser(), display_name=display_name)
+        if personal_data:
+            _set_personal(s, user, True, getpass.getuser())
     click.echo(f"user {username} ({role}, {code}) created" + (f"; password: {password}" if shown else ""))
 
 
@@ -116,3 +120,35 @@ def users_list(ctx) -> None:
             js = [codes[j] for j in s.exec(select(UserJurisdiction.jurisdiction_id)
                                            .where(UserJurisdiction.user_id == u.id))]
             click.echo(f"{u.username:<20} {u.role:<11} {'active' if u.active else 'disabled':<9} {','.join(js)}")
+
+
+# -- the personal-data permission (see docs/portal.md, "Personal data")
+def _set_personal(session, user: User, allowed: bool, actor: str) -> None:
+    if bool(user.can_view_personal) != allowed:
+        record(session, actor, "user", user.id, "update", field="can_view_personal", old=user.can_view_personal,
+               new=allowed)
+        user.can_view_personal = allowed
+        session.add(user)
+
+
+def _personal_command(name: str, allowed: bool, doc: str):
+    @users_group.command(name, help=doc)
+    @click.argument("username")
+    @pass_ctx
+    def command(ctx, username) -> None:
+        import getpass
+
+        from monitor.db import require_schema, session_scope
+
+        require_schema(ctx.config)
+        with session_scope(ctx.config) as s:
+            user = s.exec(select(User).where(User.username == username)).first()
+            if user is None:
+                raise InputError(f"user {username!r} does not exist", code="user_unknown", username=username)
+            _set_personal(s, user, allowed, getpass.getuser())
+        click.echo(f"user {username}: personal data {'shown in full' if allowed else 'masked'}")
+    return command
+
+
+_personal_command("grant-personal", True, "Let a user see ID numbers, phones and personal accounts in full.")
+_personal_command("revoke-personal", False, "Show a user personal numbers masked again.")

@@ -138,3 +138,106 @@ def test_exports_neutralise_spreadsheet_formulas():
 
     body = to_csv(["name"], [["=HYPERLINK(\"http://x\")"], ["+1"], ["平台"]]).decode("utf-8-sig")
     assert "'=HYPERLINK" in body and "'+1" in body and "\n平台" in body.replace("\r", "")
+
+
+# --------------------------------------------------------------------------- sign-in hardening
+def _cookie(client) -> str:
+    return client.get_cookie("session").value
+
+
+def test_failed_sign_ins_from_one_address_are_limited_across_user_names(portal):
+    app, _ = portal
+    app.config["LOGIN_RATE_LIMIT"] = "3 per 15 minutes"
+    here = app.test_client()
+    for name in ("inspector", "supervisor", "nobody"):  # three different accounts, one address
+        assert login(here, name, "wrong password!").status_code == 401
+    # the fourth attempt from the address is refused, even with a right password of another account
+    assert login(here, "admin").status_code == 429
+    assert here.get("/").status_code == 302
+    # another address is not limited by it, and the accounts are not locked
+    elsewhere = app.test_client()
+    elsewhere.environ_base["REMOTE_ADDR"] = "10.0.0.9"
+    assert login(elsewhere, "admin").status_code == 302
+
+
+def test_successful_sign_ins_do_not_count_towards_the_address_limit(portal):
+    app, _ = portal
+    app.config["LOGIN_RATE_LIMIT"] = "2 per 15 minutes"
+    for _ in range(4):
+        assert login(app.test_client(), "inspector").status_code == 302
+
+
+def test_cookie_flags_follow_the_configuration(portal, tmp_path):
+    from monitor.portal import create_app
+
+    app, _ = portal
+    config = app.extensions["monitor_config"]
+    for secure in (True, False):
+        other = create_app(config.replace(portal_secure_cookies=secure), test_config={"TESTING": True})
+        cookie = login(other.test_client(), "inspector").headers["Set-Cookie"]
+        flags = [part.strip() for part in cookie.split(";")]
+        assert "HttpOnly" in flags and "SameSite=Lax" in flags
+        assert ("Secure" in flags) is secure, cookie
+
+
+def test_a_copied_cookie_is_refused_after_sign_out(portal):
+    app, _ = portal
+    mine, thief = app.test_client(), app.test_client()
+    login(mine, "inspector")
+    thief.set_cookie("session", _cookie(mine))
+    assert thief.get("/").status_code == 200  # the copy works while the sign-in lasts
+    assert mine.post("/logout", data={"csrf_token": csrf_token(mine)}).status_code == 302
+    assert thief.get("/").status_code == 302  # ... and no longer after sign-out
+    assert mine.get("/").status_code == 302
+
+
+def test_deactivation_and_password_change_end_sign_ins(portal):
+    from sqlmodel import Session, select
+
+    from monitor.db import get_engine
+    from monitor.models import User
+    from monitor.portal.auth import hash_password
+
+    app, _ = portal
+    a, b = app.test_client(), app.test_client()
+    login(a, "inspector")
+    login(b, "supervisor")
+    with Session(get_engine(app.extensions["monitor_config"])) as s:
+        inspector = s.exec(select(User).where(User.username == "inspector")).one()
+        inspector.active = False
+        s.add(inspector)
+        s.commit()
+        inspector.active = True  # reactivated: the cookie from before still does not work
+        s.add(inspector)
+        supervisor = s.exec(select(User).where(User.username == "supervisor")).one()
+        supervisor.password_hash = hash_password("another long password")
+        s.add(supervisor)
+        s.commit()
+    assert a.get("/").status_code == 302
+    assert b.get("/").status_code == 302
+    assert login(app.test_client(), "inspector").status_code == 302
+
+
+def test_idle_timeout_and_lifetime_on_the_app_clock(portal):
+    from datetime import timedelta
+
+    app, _ = portal
+    now = [1_000_000.0]
+    app.config.update(MONITOR_CLOCK=lambda: now[0], MONITOR_IDLE_SECONDS=600,
+                      PERMANENT_SESSION_LIFETIME=timedelta(hours=1))
+    client = app.test_client()
+    login(client, "inspector")
+    now[0] += 590
+    assert client.get("/").status_code == 200  # active: each request restarts the idle clock
+    now[0] += 590
+    assert client.get("/").status_code == 200
+    now[0] += 601
+    resp = client.get("/")
+    assert resp.status_code == 302 and "/login" in resp.headers["Location"]
+    # a sign-in in use all along still ends after its lifetime
+    login(client, "inspector")
+    statuses = []
+    for _ in range(8):
+        now[0] += 500
+        statuses.append(client.get("/").status_code)
+    assert statuses == [200] * 7 + [302]  # 3,500 s in: still signed in; 4,000 s: over the hour
