@@ -71,13 +71,15 @@ def test_faulty_city_server_does_not_stop_the_crawl(sqlite_store, small_city):
     truth = json.loads((small_city / "truth.json").read_text(encoding="utf-8"))
     # One monthly report of five different platforms.
     urls = [next(iter(months.values()))["url"] for months in list(truth["published_disclosures"].values())[:5]]
+    # The slow page answers long after the crawl's timeout, which is generous for every other page
+    # even on a loaded machine (the server's threads are daemons: stopping it does not wait for them).
     faults = Faults(error_paths={urls[0]: 500}, redirect_loop_paths=(urls[1],), huge_paths=(urls[2],),
-                    huge_bytes=3_000_000, truncate_paths=(urls[3],), slow_paths={urls[4]: 3.0})
+                    huge_bytes=3_000_000, truncate_paths=(urls[3],), slow_paths={urls[4]: 120.0})
     server = start_server(small_city / "www", port=0, faults=faults)
     try:
         summary = crawl(sqlite_store, sources_csv=small_city / "sources.csv", base_url=server.base_url, fast=True,
                         kinds=["disclosure"], overrides={"crawl_concurrency_per_host": 4, "crawl_retries": 0,
-                                                         "crawl_timeout": 1.5, "crawl_max_page_bytes": 1_000_000})
+                                                         "crawl_timeout": 8.0, "crawl_max_page_bytes": 1_000_000})
     finally:
         server.stop()
     errors = {e["url"].replace(server.base_url, "").split("?")[0]: e["reason"]
@@ -89,7 +91,12 @@ def test_faulty_city_server_does_not_stop_the_crawl(sqlite_store, small_city):
     assert "took longer than" in errors[urls[4]]
     report = compare(sqlite_store, small_city)["disclosures"]
     assert report["wrong"] == 0 and report["extra"] == 0
-    # Only the faulty pages' figures are missing (nothing is kept from the cut-off page).
-    months_lost = {(ex[1], ex[2]) for ex in report["examples"] if ex[0] == "missing"}
-    assert len(months_lost) <= 5
-    assert report["exact"] >= report["total"] - 5 * 19
+    # Only the faulty pages' figures are missing (every missing figure counted, not just the examples).
+    with session_scope(sqlite_store) as s:
+        have = {(uscc, period.strftime("%Y-%m"), metric) for uscc, period, metric in s.exec(
+            select(Institution.uscc, DisclosureFact.period, DisclosureFact.metric)
+            .join(Institution, DisclosureFact.institution_id == Institution.id))}
+    lost_at = {entry["url"] for uscc, months in truth["published_disclosures"].items()
+               for month, entry in months.items() for metric in entry["values"] if (uscc, month, metric) not in have}
+    assert report["missing"] > 0 and lost_at <= set(urls), sorted(lost_at - set(urls))[:10]
+    assert report["exact"] == report["total"] - report["missing"]
