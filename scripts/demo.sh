@@ -15,7 +15,12 @@ if [ -f demo-city/serve.pid ]; then kill "$(cat demo-city/serve.pid)" 2>/dev/nul
 monitor simulate --seed 7 --out demo-city --force
 nohup monitor serve-sim demo-city --port "$SIM_PORT" > demo-city/serve.log 2>&1 &
 echo $! > demo-city/serve.pid
-for _ in $(seq 50); do python -c "import urllib.request,sys; urllib.request.urlopen(sys.argv[1], timeout=1)" "http://127.0.0.1:$SIM_PORT/robots.txt" 2>/dev/null && break; sleep 0.2; done
+up=""
+for _ in $(seq 100); do
+  python -c "import urllib.request,sys; urllib.request.urlopen(sys.argv[1], timeout=1)" "http://127.0.0.1:$SIM_PORT/robots.txt" 2>/dev/null && { up=1; break; }
+  sleep 0.2
+done
+[ -n "$up" ] || { echo "error: the simulated web did not answer on port $SIM_PORT (log: demo-city/serve.log)" >&2; exit 1; }
 echo "simulated web: http://127.0.0.1:$SIM_PORT/  (sources: demo-city/sources.csv; stop: kill \$(cat demo-city/serve.pid))"
 echo
 echo "== 3. the chain, replayed over the city's past (the simulated city lives in the past)"
@@ -33,11 +38,37 @@ for i in range(max(0, n - int(sys.argv[1])), n):
     y, m = divmod(y0 * 12 + m0 - 1 + i, 12); m += 1
     print(datetime.date(y, m, calendar.monthrange(y, m)[1]) + datetime.timedelta(days=5))" "$REPLAY_MONTHS")
 FIRST=$(echo "$DATES" | head -1); END=$(echo "$DATES" | tail -1)
-echo "-- sweep as of $FIRST, collecting first (crawl + ingest)"
-monitor sweep --as-of "$FIRST" --collect || echo "(the sweep failed: see the stage table above)"
+# Prints each stage of the sweeps started after this call as it starts and ends (the sweep records
+# its stages in the store as it goes; the command itself prints its table only at the end).
+LAST_RUN=$(python -c "
+from sqlmodel import func, select
+from monitor.config import load_config; from monitor.db import session_scope; from monitor.models import SweepRun
+with session_scope(load_config()) as s: print(s.exec(select(func.max(SweepRun.id))).one() or 0)")
+python -u -c "
+import sys, time
+from sqlmodel import select
+from monitor.config import load_config; from monitor.db import session_scope; from monitor.models import SweepRun
+cfg, after, seen = load_config(), int(sys.argv[1]), {}
+while True:
+    with session_scope(cfg) as s:
+        run = s.exec(select(SweepRun).where(SweepRun.id > after).order_by(SweepRun.id)).first()
+        stages = dict(run.stages or {}) if run else {}
+    for name, e in stages.items():
+        if seen.get(name) != e.get('status'):
+            seen[name] = e.get('status')
+            took = f\" in {e['seconds']:.1f} s\" if 'seconds' in e else ''
+            print(f'   {time.strftime(\"%H:%M:%S\")} {name}: {seen[name]}{took}')
+    time.sleep(1)" "$LAST_RUN" &
+PROGRESS=$!
+echo "-- sweep as of $FIRST, collecting first (crawl + ingest; a few minutes)"
+rc=0; monitor sweep --as-of "$FIRST" --collect || rc=$?
+kill "$PROGRESS" 2>/dev/null; wait "$PROGRESS" 2>/dev/null || true
+[ "$rc" -eq 0 ] || { echo "error: the first sweep failed (exit $rc): see the stage table above" >&2; exit "$rc"; }
 for d in $(echo "$DATES" | tail -n +2); do
   echo "-- sweep as of $d"
-  monitor sweep --as-of "$d" | sed -n 1p || true
+  rc=0; out=$(monitor sweep --as-of "$d") || rc=$?
+  [ "$rc" -eq 0 ] || { echo "$out"; echo "error: the sweep as of $d failed (exit $rc)" >&2; exit "$rc"; }
+  echo "${out%%$'\n'*}"
 done
 echo "== 4. open alerts as of $END"
 monitor alerts list --open | tail -12
@@ -45,14 +76,14 @@ echo "(triage: monitor alerts show ID / triage / assign / note / close; rules: m
 echo
 echo "== 4b. briefings (PDF): the city briefing of the replay week and the dossier of the riskiest institution"
 WEEK_START=$(python -c "import datetime, sys; print(datetime.date.fromisoformat(sys.argv[1]) - datetime.timedelta(days=6))" "$END")
-monitor brief city --period "$WEEK_START..$END" --out "$MONITOR_INSTANCE_DIR/city-briefing.pdf" --force || true
+monitor brief city --period "$WEEK_START..$END" --out "$MONITOR_INSTANCE_DIR/city-briefing.pdf" --force
 TOP=$(python -c "
 from sqlmodel import select
 from monitor.config import load_config; from monitor.db import session_scope; from monitor.models import Score
 with session_scope(load_config()) as s:
     top = s.exec(select(Score).order_by(Score.as_of.desc(), Score.score.desc())).first()
     print(top.institution_id if top else '')")
-[ -n "$TOP" ] && { monitor brief institution "$TOP" --out "$MONITOR_INSTANCE_DIR/dossier-$TOP.pdf" --force || true; }
+if [ -n "$TOP" ]; then monitor brief institution "$TOP" --out "$MONITOR_INSTANCE_DIR/dossier-$TOP.pdf" --force; fi
 echo "(archive: $MONITOR_INSTANCE_DIR/briefings; more: monitor brief city --week YYYY-Www --out FILE.pdf)"
 echo
 
@@ -75,5 +106,5 @@ if [ ! -s "$CREDS" ]; then
 fi
 cat "$CREDS"
 PORTAL_PORT="${PORTAL_PORT:-5000}"
-echo "(Ctrl-C stops the portal; the simulated web keeps running)"
-exec monitor web --host 127.0.0.1 --port "$PORTAL_PORT"
+echo "portal: http://127.0.0.1:$PORTAL_PORT/  (gunicorn; Ctrl-C stops it, the simulated web keeps running)"
+exec monitor web --gunicorn --workers 2 --host 127.0.0.1 --port "$PORTAL_PORT"
