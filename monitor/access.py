@@ -4,7 +4,9 @@ A user sees the institutions of their jurisdictions (and of the districts
 below them), and through them alerts, findings, documents, scores and graphs.
 An object outside the scope raises :class:`OutOfScope`, which the portal
 answers as missing (HTTP 404), so its existence is not disclosed. All roles,
-admins included, are bound to their jurisdictions.
+admins included, are bound to their jurisdictions: an admin manages only the
+users of their subtree, with roles at or below their own; sweeps and rule
+sets are seen by the users whose subtree holds what they cover.
 """
 
 from __future__ import annotations
@@ -12,12 +14,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable
 
-from sqlalchemy import func
+from sqlalchemy import false, func, or_
 from sqlalchemy.orm import defer
 from sqlmodel import Session, select
 
 from monitor.errors import MonitorError
-from monitor.models import (Alert, Document, Finding, Institution, Jurisdiction, Role, Score, User,
+from monitor.models import (Alert, Document, Finding, Institution, Jurisdiction, Role, Score, SweepRun, User,
                             UserJurisdiction)
 
 class OutOfScope(MonitorError, LookupError):
@@ -30,6 +32,20 @@ ROLE_RANK = {Role.INSPECTOR.value: 0, Role.SUPERVISOR.value: 1, Role.ADMIN.value
 def has_role(user_role: str, needed: str) -> bool:
     """Roles are nested: admin ⊇ supervisor ⊇ inspector."""
     return ROLE_RANK.get(user_role, -1) >= ROLE_RANK[needed]
+
+
+def roles_up_to(role: str) -> list[str]:
+    """The roles at or below ``role``, lowest first (what a user may give others)."""
+    return [r for r, rank in sorted(ROLE_RANK.items(), key=lambda kv: kv[1]) if rank <= ROLE_RANK.get(role, -1)]
+
+
+def refuse(session, actor: str, object_type: str, object_id: int | None, what: str) -> None:
+    """Journal a refused request (in its own commit, since the request itself changes nothing)."""
+    from monitor.audit import record
+
+    session.rollback()
+    record(session, actor, object_type, object_id, "refused", field="request", new=what)
+    session.commit()
 
 
 def jurisdiction_closure(session: Session, roots: Iterable[int]) -> set[int]:
@@ -75,12 +91,55 @@ class Scope:
     session: Session
     user: User
     jurisdiction_ids: frozenset[int]
+    roots: frozenset[int] = frozenset()  # the user's own jurisdictions
 
     @classmethod
     def for_user(cls, session: Session, user: User) -> "Scope":
         roots = session.exec(select(UserJurisdiction.jurisdiction_id)
                              .where(UserJurisdiction.user_id == user.id)).all()
-        return cls(session, user, frozenset(jurisdiction_closure(session, roots)))
+        return cls(session, user, frozenset(jurisdiction_closure(session, roots)), frozenset(roots))
+
+    # ---------------------------------------------------------------- jurisdictions
+    @property
+    def top_level(self) -> bool:
+        """Whether one of the user's jurisdictions is a root of the tree (a province, or a city without one)."""
+        if not self.roots:
+            return False
+        parents = self.session.exec(select(Jurisdiction.parent_id).where(Jurisdiction.id.in_(sorted(self.roots))))
+        return any(p is None for p in parents)
+
+    def jurisdictions(self):
+        """A select of the jurisdictions in scope (the user's and those below them)."""
+        return select(Jurisdiction).where(Jurisdiction.id.in_(sorted(self.jurisdiction_ids)))
+
+    def jurisdiction(self, code: str) -> Jurisdiction:
+        """The jurisdiction ``code`` if in scope, else :class:`OutOfScope`."""
+        row = self.session.exec(select(Jurisdiction).where(Jurisdiction.code == (code or "").strip())).first()
+        if row is None or row.id not in self.jurisdiction_ids:
+            raise OutOfScope()
+        return row
+
+    # ---------------------------------------------------------------- users (administrators)
+    def users(self):
+        """A select of the users every one of whose jurisdictions lies in scope (those an admin manages)."""
+        ids = sorted(self.jurisdiction_ids)
+        inside = select(UserJurisdiction.user_id).where(UserJurisdiction.jurisdiction_id.in_(ids))
+        outside = select(UserJurisdiction.user_id).where(UserJurisdiction.jurisdiction_id.not_in(ids))
+        return select(User).where(User.id.in_(inside), User.id.not_in(outside))
+
+    def managed_user(self, user_id: int) -> User:
+        """A user this scope's admin may edit: in scope and with a role at or below theirs, else :class:`OutOfScope`."""
+        user = self.session.exec(self.users().where(User.id == user_id)).first()
+        if user is None or ROLE_RANK.get(user.role, 99) > ROLE_RANK.get(self.user.role, -1):
+            raise OutOfScope()
+        return user
+
+    # ---------------------------------------------------------------- sweeps
+    def sweeps(self):
+        """A select of the sweeps whose coverage lies in scope (whole-store sweeps: top-level users only)."""
+        covered = SweepRun.jurisdiction_id.in_(sorted(self.jurisdiction_ids))
+        whole = SweepRun.jurisdiction_id.is_(None) if self.top_level else false()
+        return select(SweepRun).where(or_(covered, whole))
 
     # ---------------------------------------------------------------- institutions
     def institutions(self):

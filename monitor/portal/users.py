@@ -1,18 +1,25 @@
-"""User accounts (administrators): the same function serves the portal and ``monitor users add``."""
+"""User accounts (administrators): the same function serves the portal and ``monitor users add``.
+
+In the portal an admin lists, creates, edits and deactivates only the users of their own jurisdictions
+and those below, with roles at or below their own; each refusal is journaled. ``monitor users add`` is an
+operator action and may create any user.
+"""
 
 from __future__ import annotations
 
 import click
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlmodel import select
 
+from monitor.access import OutOfScope, refuse, roles_up_to
 from monitor.audit import record
 from monitor.cli import pass_ctx
 from monitor.errors import InputError
+from monitor.jurisdictions import tree as jurisdiction_tree
 from monitor.models import Jurisdiction, Role, User, UserJurisdiction
-from monitor.portal.common import db, error_text, requires
+from monitor.portal.common import db, error_text, requires, scope
 
 bp = Blueprint("users", __name__)
 MIN_PASSWORD = 10
@@ -45,33 +52,121 @@ def add_user(session, username: str, password: str, role: str, jurisdiction_code
     return user
 
 
+def _refused(object_type: str, object_id: int | None, what: str, status: int = 404):
+    """Journal the refusal and answer it (404: the object's existence is not disclosed)."""
+    refuse(db(), current_user.username, object_type, object_id, what)
+    abort(status)
+
+
+def _jurisdiction_in_scope(sc, code: str, what: str):
+    try:
+        return sc.jurisdiction(code)
+    except OutOfScope:
+        _refused("jurisdiction", None, f"{what}: jurisdiction {code!r} outside scope")
+
+
+def _role_allowed(role: str, what: str, object_id: int | None = None) -> None:
+    if role not in roles_up_to(current_user.role):
+        _refused("user", object_id, f"{what}: role {role!r} above own", status=403)
+
+
 @bp.route("/users")
 @requires(Role.ADMIN.value)
 def index():
     s = db()
-    users = s.exec(select(User).order_by(User.username)).all()
+    sc = scope()
+    users = s.exec(sc.users().order_by(User.username)).all()
     links = {}
     for uj, code in s.exec(select(UserJurisdiction, Jurisdiction.code).join(
-            Jurisdiction, Jurisdiction.id == UserJurisdiction.jurisdiction_id)):
+            Jurisdiction, Jurisdiction.id == UserJurisdiction.jurisdiction_id)
+            .where(UserJurisdiction.user_id.in_([u.id for u in users]))):
         links.setdefault(uj.user_id, []).append(code)
-    jurisdictions = s.exec(select(Jurisdiction).order_by(Jurisdiction.code)).all()
-    return render_template("portal/users.html", users=users, links=links, jurisdictions=jurisdictions,
-                           roles=[r.value for r in Role])
+    nodes = jurisdiction_tree(s, roots=sorted(sc.roots))
+    return render_template("portal/users.html", users=users, links=links, nodes=nodes,
+                           roles=roles_up_to(current_user.role), me=current_user.record.id)
 
 
 @bp.route("/users", methods=["POST"])
 @requires(Role.ADMIN.value)
 def create():
     s = db()
+    sc = scope()
     f = request.form
+    role = f.get("role", "")
+    _role_allowed(role, "create user")
+    _jurisdiction_in_scope(sc, f.get("jurisdiction", ""), "create user")
     try:
-        add_user(s, f.get("username", ""), f.get("password", ""), f.get("role", ""), f.get("jurisdiction", ""),
+        add_user(s, f.get("username", ""), f.get("password", ""), role, f.get("jurisdiction", ""),
                  actor=current_user.username, display_name=f.get("display_name"))
         s.commit()
         flash(_("User created."), "ok")
     except InputError as exc:
         s.rollback()
         flash(error_text(exc), "error")
+    return redirect(url_for("users.index"))
+
+
+@bp.route("/users/<int:user_id>", methods=["POST"])
+@requires(Role.ADMIN.value)
+def update(user_id: int):
+    """Change a user's role, name or jurisdiction (all inside the admin's scope)."""
+    s = db()
+    sc = scope()
+    try:
+        user = sc.managed_user(user_id)
+    except OutOfScope:
+        _refused("user", user_id, "edit user: outside scope")
+    f = request.form
+    role = f.get("role") or user.role
+    _role_allowed(role, "edit user", user_id)
+    code = f.get("jurisdiction") or None
+    target = _jurisdiction_in_scope(sc, code, "edit user") if code else None
+    if role != user.role:
+        if user.id == current_user.record.id:
+            flash(_("You cannot change your own role."), "error")
+            return redirect(url_for("users.index"))
+        record(s, current_user.username, "user", user.id, "update", field="role", old=user.role, new=role)
+        user.role = role
+    name = (f.get("display_name") or "").strip() or None
+    if "display_name" in f and name != user.display_name:
+        record(s, current_user.username, "user", user.id, "update", field="display_name", old=user.display_name,
+               new=name)
+        user.display_name = name
+    if target is not None:
+        links = s.exec(select(UserJurisdiction).where(UserJurisdiction.user_id == user.id)).all()
+        old = [s.get(Jurisdiction, uj.jurisdiction_id).code for uj in links]
+        if old != [target.code]:
+            for uj in links:
+                s.delete(uj)
+            s.flush()
+            s.add(UserJurisdiction(user_id=user.id, jurisdiction_id=target.id))
+            record(s, current_user.username, "user", user.id, "update", field="jurisdiction", old=",".join(old),
+                   new=target.code)
+    s.add(user)
+    s.commit()
+    flash(_("User saved."), "ok")
+    return redirect(url_for("users.index"))
+
+
+@bp.route("/users/<int:user_id>/active", methods=["POST"])
+@requires(Role.ADMIN.value)
+def set_active(user_id: int):
+    """Deactivate (or reactivate) a user of the admin's scope."""
+    s = db()
+    try:
+        user = scope().managed_user(user_id)
+    except OutOfScope:
+        _refused("user", user_id, "deactivate user: outside scope")
+    active = request.form.get("active") == "1"
+    if user.id == current_user.record.id and not active:
+        flash(_("You cannot deactivate yourself."), "error")
+        return redirect(url_for("users.index"))
+    if user.active != active:
+        record(s, current_user.username, "user", user.id, "update", field="active", old=user.active, new=active)
+        user.active = active
+        s.add(user)
+        s.commit()
+    flash(_("User saved."), "ok")
     return redirect(url_for("users.index"))
 
 
