@@ -82,13 +82,15 @@ def test_scheduler_process_persists_jobs_runs_queue_and_stops_on_sigterm(store):
 
 
 def test_two_pollers_run_a_queued_request_once(store):
-    calls = []
+    calls, overlapped = [], []
     stage_lock = threading.Lock()
+    loser_done = threading.Event()
 
     def stage(ctx):
         with stage_lock:
             calls.append(ctx.run_id)
-        time.sleep(0.5)
+        # the run lasts until the other poller has come and gone, so the two really overlap
+        overlapped.append(loser_done.wait(timeout=60))
         return {}
 
     queued = queue_sweep(store, "full", requested_by="test")
@@ -97,14 +99,16 @@ def test_two_pollers_run_a_queued_request_once(store):
 
     def poller():
         barrier.wait()
-        ran.append(poll_queue(store, stages=(("work", stage),)))
+        ran.append(n := poll_queue(store, stages=(("work", stage),)))
+        if n == 0:
+            loser_done.set()
 
     threads = [threading.Thread(target=poller) for _ in range(2)]
     for t in threads:
         t.start()
     for t in threads:
         t.join(timeout=60)
-    assert calls == [queued.id] and sorted(ran) == [0, 1]
+    assert calls == [queued.id] and sorted(ran) == [0, 1] and overlapped == [True]
     with session_scope(store) as s:
         runs = list(s.exec(select(SweepRun)))
     assert len(runs) == 1 and runs[0].status == "succeeded" and runs[0].trigger == "cli"

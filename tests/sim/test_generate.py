@@ -7,7 +7,7 @@ import hashlib
 import io
 import json
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from decimal import Decimal
 from pathlib import Path
 
@@ -16,6 +16,7 @@ from stdnum.cn import uscc as uscc_check
 
 from monitor.errors import InputError
 from monitor.sim import generate_city
+from monitor.sim.flows import LIES
 from monitor.text import normalize_label
 from monitor.vocab import METRICS, PURPOSES, TRANSFER_FIELDS
 
@@ -279,6 +280,7 @@ def _parse_dl(text: str) -> dict[str, float]:
 def test_disclosure_pages_agree_with_truth_and_lie_where_it_says(small_city, truth):
     pubs = truth["published_disclosures"]
     checked = 0
+    lies_seen = Counter({kind: 0 for kind in LIES})
     for inst in truth["institutions"]:
         enc = inst["site"]["encoding"]
         for month, rec in pubs[inst["uscc"]].items():
@@ -297,10 +299,18 @@ def test_disclosure_pages_agree_with_truth_and_lie_where_it_says(small_city, tru
             for m in later:
                 shown = pubs[inst["uscc"]][m]["values"][metric]
                 true = inst["true_metrics"][m][metric]
+                # display rounding: yuan to the 万 digit shown, counts exact, ratios to 0.01 %
+                tol = 5000 + abs(true) * 1e-4 if metric.endswith(("balance", "amount")) else (
+                    1e-4 if metric.endswith("rate") else 0)
                 if inst["fraud_kind"] == "self_financing":
                     assert shown == 0
-            if inst["fraud_kind"] == "self_financing" and metric == "related_party_balance":
-                assert any(inst["true_metrics"][m][metric] > 0 for m in later) or not later
+                elif metric == "outstanding_balance":  # ponzi and fund_pool inflate it
+                    assert shown >= true - tol, (inst["uscc"], m, metric, shown, true)
+                else:  # ponzi and capital_flight understate overdue figures
+                    assert shown <= true + tol, (inst["uscc"], m, metric, shown, true)
+                lies_seen[inst["fraud_kind"]] += abs(shown - true) > tol
+    # every kind that lies is caught lying on a published page (self-financing: hiding a real balance)
+    assert set(lies_seen) == set(LIES) and all(lies_seen.values()), lies_seen
     assert checked >= 5
     healthy = [i for i in truth["institutions"] if i["label"] == "healthy"]
     for inst in healthy:  # honest platforms publish their true book (up to display rounding)
