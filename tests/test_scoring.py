@@ -182,3 +182,58 @@ def test_backtest_reports_first_warning_and_alerts_per_sweep(sqlite_store):
     assert hook["first"] == {a: dates[0].date(), b: dates[1].date()}
     assert hook["first_by_detector"]["site_down"] == {b: dates[1].date()}
     assert hook["alerts_per_sweep"] == r2["alerts_per_sweep"]
+
+
+def test_rules_are_inherited_down_the_jurisdiction_tree_and_scores_name_their_rule_set(store, monkeypatch):
+    """Province rule set, a city's override, a district inheriting its city's; a sibling city the province's."""
+    from sqlmodel import select
+
+    from monitor.cli import main
+    from monitor.db import session_scope
+    from monitor.jurisdictions import add
+    from monitor.models import Finding, Institution, Score
+
+    as_of = datetime(2018, 7, 1, tzinfo=timezone.utc)
+    with session_scope(store) as s:
+        province = add(s, "440000", "广东省")
+        city = add(s, "440300", "深圳市", parent_code="440000")
+        district = add(s, "440305", "南山区", parent_code="440300")
+        sibling = add(s, "440100", "广州市", parent_code="440000")
+        places = {"none": None, "province": province.id, "city": city.id, "district": district.id,
+                  "sibling": sibling.id}
+        insts = {}
+        for n, (name, jid) in enumerate(places.items(), start=1):
+            inst = Institution(name=name, name_norm=name, uscc=uscc_for(n), jurisdiction_id=jid)
+            s.add(inst)
+            s.flush()
+            insts[name] = inst.id
+            s.add(Finding(detector="ponzi", kind="ponzi", institution_id=inst.id, severity="high", score=20,
+                          title="借新还旧", as_of=as_of, fingerprint=f"f{n}"))
+        default = active_rules(s)
+        province_rules = new_rule_version(s, weights={"ponzi": 2.0}, jurisdiction_id=province.id, actor="省局")
+        city_rules = new_rule_version(s, weights={"ponzi": 3.0}, thresholds={"red": 70}, jurisdiction_id=city.id)
+        assert city_rules.thresholds["red"] == 70 and city_rules.weights["site_down"] == DEFAULT_WEIGHTS["site_down"]
+        assert active_rules(s, district.id).id == city_rules.id
+        assert active_rules(s, sibling.id).id == province_rules.id
+        assert active_rules(s).id == default.id and active_rules(s, None).version == 1
+        with pytest.raises(InputError, match="alert_severity is store-wide"):
+            new_rule_version(s, thresholds={"alert_severity": "medium"}, jurisdiction_id=city.id)
+        store_scores(s, list(s.exec(select(Finding))), default, as_of, None)
+    with session_scope(store) as s:
+        scores = {r.institution_id: r for r in s.exec(select(Score))}
+    used = {name: (scores[i].ruleset_id, scores[i].rule_version, scores[i].score) for name, i in insts.items()}
+    assert used == {"none": (default.id, 1, pytest.approx(25 * 1.4)),
+                    "province": (province_rules.id, province_rules.version, pytest.approx(50.0)),
+                    "sibling": (province_rules.id, province_rules.version, pytest.approx(50.0)),
+                    "city": (city_rules.id, city_rules.version, pytest.approx(75.0)),
+                    "district": (city_rules.id, city_rules.version, pytest.approx(75.0))}
+    assert scores[insts["city"]].band == "red" and scores[insts["province"]].band == "orange"
+    # the CLI changes one jurisdiction's rules; the district still follows its city
+    monkeypatch.setenv("MONITOR_INSTANCE_DIR", str(store.instance_path))
+    monkeypatch.setenv("MONITOR_DATABASE_URL", store.database_url)
+    assert main(["rules", "set", "--jurisdiction", "440305", "--weight", "ponzi=1.0"]) == 0
+    assert main(["rules", "set", "--jurisdiction", "449999", "--weight", "ponzi=1.0"]) == 2
+    with session_scope(store) as s:
+        assert active_rules(s, district.id).weights["ponzi"] == 1.0
+        assert active_rules(s, city.id).id == city_rules.id
+        assert active_rules(s).weights["ponzi"] == DEFAULT_WEIGHTS["ponzi"]

@@ -1,0 +1,96 @@
+"""``monitor jurisdictions add/list/show/assign`` through ``monitor.cli.main``, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import pytest
+
+from monitor.cli import main
+from tests.conftest import uscc_for
+
+
+@pytest.fixture
+def cli_store(store, monkeypatch):
+    """The initialised store, reached by ``main([...])`` through the environment."""
+    monkeypatch.setenv("MONITOR_INSTANCE_DIR", str(store.instance_path))
+    monkeypatch.setenv("MONITOR_DATABASE_URL", store.database_url)
+    return store
+
+
+def _run(capsys, *args) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_add_list_show_assign(cli_store, capsys):
+    from sqlmodel import select
+
+    from monitor.db import session_scope
+    from monitor.models import AuditEntry, Institution, Jurisdiction
+
+    assert _run(capsys, "jurisdictions", "add", "440000", "--name", "广东省")[0] == 0
+    assert _run(capsys, "jurisdictions", "add", "440300", "--name", "深圳市", "--parent", "440000")[0] == 0
+    code, out, _ = _run(capsys, "jurisdictions", "add", "440305", "--name", "南山区", "--parent", "440300")
+    assert code == 0 and "440305 南山区 (district)" in out
+    assert _run(capsys, "jurisdictions", "add", "440306", "--name", "宝安区", "--parent", "440300",
+                "--level", "district")[0] == 0
+    assert _run(capsys, "jurisdictions", "add", "440100", "--name", "广州市", "--parent", "440000")[0] == 0
+    code, out, _ = _run(capsys, "jurisdictions", "list")
+    assert code == 0
+    assert out.splitlines() == ["440000  广东省  (province)", "  440100  广州市  (city)", "  440300  深圳市  (city)",
+                                "    440305  南山区  (district)", "    440306  宝安区  (district)"]
+    with session_scope(cli_store) as s:
+        city = s.exec(select(Jurisdiction).where(Jurisdiction.code == "440300")).one()
+        s.add_all([Institution(name="甲平台", name_norm="甲平台", uscc=uscc_for(1), jurisdiction_id=city.id),
+                   Institution(name="乙平台", name_norm="乙平台", uscc=uscc_for(2), jurisdiction_id=city.id)])
+    with session_scope(cli_store) as s:
+        first_id = s.exec(select(Institution.id).where(Institution.uscc == uscc_for(1))).one()
+    code, out, _ = _run(capsys, "jurisdictions", "assign", uscc_for(1), "440305")
+    assert code == 0 and "440300 -> 440305" in out
+    assert _run(capsys, "jurisdictions", "assign", str(first_id), "440305")[0] == 0  # by id, already there
+    code, out, _ = _run(capsys, "jurisdictions", "show", "440300")
+    assert code == 0
+    assert "path: 广东省 (440000) > 深圳市 (440300)" in out
+    assert "children: 南山区 (440305), 宝安区 (440306)" in out
+    assert "institutions: 1 (with sub-jurisdictions: 2)" in out
+    code, out, _ = _run(capsys, "jurisdictions", "show", "440305")
+    assert "institutions: 1 (with sub-jurisdictions: 1)" in out and "children: none" in out
+    with session_scope(cli_store) as s:
+        audit = list(s.exec(select(AuditEntry).where(AuditEntry.object_type.in_(["jurisdiction", "institution"]))))
+    assert sorted(a.new for a in audit if a.action == "create") == ["440000", "440100", "440300", "440305", "440306"]
+    assert [(a.object_id, a.old, a.new) for a in audit if a.action == "assign_jurisdiction"] == \
+        [(first_id, "440300", "440305")]
+
+
+@pytest.mark.parametrize("args, message", [
+    (("add", "440305", "--name", "南山区", "--parent", "440300"), "jurisdiction '440300' does not exist"),
+    (("add", "440000", "--name", "广东省"), "jurisdiction '440000' already exists"),
+    (("add", "44030", "--name", "深圳市"), "a numeric code has 6 digits"),
+    (("add", "450300", "--name", "柳州市", "--parent", "440000"), "does not lie under its parent '440000'"),
+    (("add", "440300", "--name", "深圳市", "--level", "district"), "is a city code"),
+    (("add", "440300", "--name", "Shenzhen"), "give the Chinese name"),
+    (("add", "bad code!", "--name", "某区"), "use a 6-digit GB/T 2260 code"),
+    (("show", "449900"), "jurisdiction '449900' does not exist (known: 440000)"),
+    (("assign", "999", "440000"), "institution '999' does not exist"),
+    (("assign", "not-a-uscc", "440000"), "neither an institution id nor a valid USCC"),
+])
+def test_failures_exit_2_with_a_clear_message(cli_store, capsys, args, message):
+    from sqlmodel import func, select
+
+    from monitor.db import session_scope
+    from monitor.models import Jurisdiction
+
+    assert _run(capsys, "jurisdictions", "add", "440000", "--name", "广东省")[0] == 0
+    code, out, err = _run(capsys, "jurisdictions", *args)
+    assert code == 2 and message in err, err
+    with session_scope(cli_store) as s:
+        assert s.exec(select(func.count()).select_from(Jurisdiction)).one() == 1
+
+
+def test_local_codes_are_not_checked_against_their_parent(cli_store, capsys):
+    """Codes that are not GB/T 2260 (a store's own) nest freely, a level below their parent."""
+    assert _run(capsys, "jurisdictions", "add", "A", "--name", "甲市")[0] == 0
+    code, out, _ = _run(capsys, "jurisdictions", "add", "A-1", "--name", "甲市东区", "--parent", "A")
+    assert code == 0 and "(district)" in out
+    code, _, err = _run(capsys, "jurisdictions", "add", "A-2", "--name", "甲市西区", "--parent", "A-1")
+    assert code == 2 and "a district cannot be under the district A-1" in err
