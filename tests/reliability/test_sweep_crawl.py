@@ -111,9 +111,9 @@ def _wait(predicate, timeout: float, what: str):
         time.sleep(0.05)
 
 
-def _job_dirs_of(pid: int) -> list[Path]:
+def _job_dirs_of(pid: int, root: Path) -> list[Path]:
     dirs = []
-    for path in Path(tempfile.gettempdir()).glob(JOB_DIR_PREFIX + "*"):
+    for path in root.glob(JOB_DIR_PREFIX + "*"):
         try:
             if (path / OWNER_FILE).read_text().split()[0] == str(pid):
                 dirs.append(path)
@@ -123,16 +123,20 @@ def _job_dirs_of(pid: int) -> list[Path]:
 
 
 @pytest.mark.slow
-def test_killed_sweep_takes_its_crawler_along(store, site):
+def test_killed_sweep_takes_its_crawler_along(store, site, tmp_path, monkeypatch):
     handler, base = site
     load_sources(store, [{"name": "慢站", "uscc": uscc_for(7), "kind": "disclosure", "url": f"{base}/slow/index.html"}])
-    sweep = subprocess.Popen([sys.executable, "-c", CRAWL_SWEEP], env={**_env(store), **FAST_ENV}, cwd=ROOT,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # A temporary folder of the test's own: other crawls on this machine clean up dead owners' folders too.
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp))
+    sweep = subprocess.Popen([sys.executable, "-c", CRAWL_SWEEP], env={**_env(store), **FAST_ENV, "TMPDIR": str(tmp)},
+                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     children: list[int] = []
     try:
         children = _wait(lambda: _children_of(sweep.pid), 60, "the crawl's child process")
         _wait(lambda: handler.requests >= 5, 60, "the crawler to fetch pages")
-        job_dirs = _job_dirs_of(sweep.pid)
+        job_dirs = _job_dirs_of(sweep.pid, tmp)
         assert len(job_dirs) == 1
         os.kill(sweep.pid, signal.SIGKILL)
         sweep.wait(timeout=10)
