@@ -93,6 +93,8 @@ def test_each_role_opens_the_main_pages(browser, live, role):
 
 
 def test_inspector_day_charts_graph_triage_and_screenshots(browser, live, shots):
+    from playwright.sync_api import expect
+
     base, ids = live
     problems: list[str] = []
     page = _page(browser, problems)
@@ -110,11 +112,10 @@ def test_inspector_day_charts_graph_triage_and_screenshots(browser, live, shots)
 
     # the hostile institution's page and the stored page: scripts stay text
     page.goto(f"{base}/institutions/{ids['hostile']}")
-    page.goto(f"{base}/documents/{ids['doc']}")
-    page.wait_for_timeout(300)
-    assert page.evaluate("window.__pwned") is None
+    page.goto(f"{base}/documents/{ids['doc']}")  # returns at the load event: scripts and images are done
     frame = page.frame_locator("iframe.raw")
-    assert "<script>" in frame.locator("body").inner_text()
+    expect(frame.locator("body")).to_contain_text("<script>")  # waits for the framed page
+    assert page.evaluate("window.__pwned") is None
 
     # graph explorer: related parties drawn, expansion by click
     page.goto(f"{base}/graph/{ids['red']}")
@@ -191,8 +192,7 @@ def test_graph_labels_of_a_dense_neighbourhood_do_not_overlap(browser, live, por
     page = _page(browser, problems)
     _login(page, base, "inspector")
     page.goto(f"{base}/graph/{ids['red']}")
-    page.wait_for_selector("#graph[data-loaded='1']", timeout=30000)
-    page.wait_for_timeout(300)
+    page.wait_for_selector("#graph[data-loaded='1']", timeout=30000)  # set after layout and spread (synchronous)
     drawn = page.evaluate(OVERLAPS_JS)
     page.screenshot(path=str(shots / "graph-dense.png"))
     assert drawn["nodes"] >= 38, drawn  # the institution, 张三 and the 36 parties
