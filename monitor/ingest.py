@@ -287,14 +287,14 @@ def match_header(headers: Sequence[str], mapping: dict[str, str] | None = None,
             extra.append(raw)
             continue
         if name in columns:
-            raise InputError(f"{where}columns {headers[columns[name]]!r} and {raw!r} both give {name}; "
+            raise InputError(f"{where}columns {quote(headers[columns[name]])} and {quote(raw)} both give {name}; "
                              f"use --map to choose")
         columns[name] = i
         if name == "amount" and "万元" in key:
             scale = 10_000.0
     missing = [n for n in REQUIRED if n not in columns]
     if missing:
-        found = ", ".join(repr(h) for h in headers) or "none"
+        found = ", ".join(quote(h) for h in headers) or "none"
         raise InputError(f"{where}missing required column(s) {', '.join(missing)}; columns found: {found} "
                          f"(use --map 'column=field')")
     return Layout(columns=columns, headers=list(headers), amount_scale=scale, extra=extra)
@@ -472,12 +472,13 @@ def _csv_error(path: Path, exc: Exception, width: int) -> InputError | None:
     if "Invalid unicode" in text:
         return None
     match = _DUCK_LINE.search(text)
-    where = f"line {match.group(1)}: " if match else ""
+    # Without a line in DuckDB's message (a line past its max_line_size, say), the line is looked for.
+    where = f"line {match.group(1)}: " if match else _engine_error_line(path, exc)
     found = _DUCK_WIDTH.search(text)
     if found:
         return InputError(f"{path}: {where}expected {found.group(1)} columns, found {found.group(2)}")
     first = next((ln for ln in text.splitlines() if ln.strip() and "CSV Error" not in ln), text)
-    return InputError(f"{path}: {where}cannot read as CSV: {first.strip()}")
+    return InputError(f"{path}: {where}cannot read as CSV: {_short(first)}")
 
 
 def read_xlsx_strings(path: Path, mapping: dict[str, str] | None):
@@ -600,13 +601,13 @@ _BAD_SQL = """CASE WHEN txn_id = '' THEN 'txn_id'
 
 def _bad_message(field_name: str, raw_value: str) -> str:
     if field_name == "txn_time":
-        return f"cannot read time {raw_value!r}"
+        return f"cannot read time {quote(raw_value)}"
     if field_name == "amount":
         if not raw_value:
             return "empty amount"
         if raw_value.strip().startswith("-"):
-            return f"negative amount {raw_value!r}"
-        return f"cannot read amount {raw_value!r}"
+            return f"negative amount {quote(raw_value)}"
+        return f"cannot read amount {quote(raw_value)}"
     return f"empty {field_name}"
 
 
@@ -1002,7 +1003,7 @@ def _check_rows(con, path: Path, layout: Layout, source: str) -> Facts:
                           "HAVING count(*) > 1 ORDER BY 2 LIMIT 1")
         if dup:
             raise InputError(f"{path}: line {dup[2]}, column {layout.header_of('txn_id')!r} (txn_id): "
-                             f"transaction id {dup[0]!r} repeats line {dup[1]}")
+                             f"transaction id {quote(dup[0])} repeats line {dup[1]}")
     return Facts(rows, first, last, sorted(f"{m:%Y-%m}" for m in months or []))
 
 
