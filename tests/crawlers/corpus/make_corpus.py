@@ -412,6 +412,7 @@ class Ctx:
         self.distractors = []
         self.pub = pub_date(periods[-1], self.rng, pub_late) if pub else None
         self._lab = {}
+        self.zero_dec = self.rng.random() < 0.5   # a page writes zero amounts one way: 0 or 0.00
 
     # labels ------------------------------------------------------------
     def base(self, item):
@@ -431,7 +432,7 @@ class Ctx:
     def label(self, item, with_unit=False, amt_unit=None):
         """returns (html, text)"""
         s = self.base(item)
-        if with_unit:
+        if with_unit and not s.endswith(('(笔数)', '（笔数）')):
             u = self.unit_of(item, amt_unit)
             if u:
                 s += ('（%s）' if self.fw else '(%s)') % u
@@ -464,7 +465,7 @@ class Ctx:
                 u = '亿' if r >= 1e8 else ('万' if r >= 1e4 else '元')
             dd = dec if dec is not None else (self.dec if self.dec is not None else {'元': 2, '万元': 2, '万': 2, '亿元': 2, '亿': 2}[u])
             n = q(D(repr(r)) / MULT[u], dd) if r else D(0)
-            txt = commafy(n, dd if r else (dd if self.rng.random() < 0.5 else 0), self.comma)
+            txt = commafy(n, dd if (r or self.zero_dec) else 0, self.comma)
             exp = n * MULT[u]
             unit_txt = u
         elif k in ('cnt', 'ppl'):
@@ -600,9 +601,25 @@ def footer(ctx, style):
                '{:,}'.format(p['cap']), y0, p['name'], p['biz_addr'], p['bank']))
 
 
+TICKER = {'jinqiao_201809_dash', 'fenggu_201811', 'huixi_201805', 'rongxinbao_201812_narr'}
+
+
+def ticker(ctx):
+    """a site-wide live counter in the header: the platform's figures 'as of today' (2019-06), not the page's period."""
+    s = SERIES[ctx.key]['2019-05']
+    amt = '%.2f亿元' % (s['累计借贷金额'] / 1e8)
+    users = '{:,}'.format(int(s['累计出借人数量'] * 9.3))
+    ctx.distract('平台累计成交', amt)
+    ctx.distract('累计注册用户', users)
+    return ('<div class="ticker">截至今日，平台累计成交 <strong>%s</strong>，累计注册用户 <strong>%s</strong> 人，'
+            '风险准备金 <strong>%s万元</strong></div>' % (amt, users, '{:,.2f}'.format(s['借贷余额'] * 0.012 / 1e4)))
+
+
 def page(ctx, title, main, style='modern', charset='utf-8', section='运营信息', with_counters=True, extra_head=''):
     p = ctx.p
     brand = p['brands'][0]
+    if ctx.seed in TICKER:
+        main = ticker(ctx) + '\n' + main
     side = ''.join('<li%s><a href="/xxpl/%s.html">%s</a></li>' % (' class="cur"' if s == section else '', h, s)
                    for s, h in [('备案信息', 'baxx'), ('组织信息', 'zzxx'), ('审核信息', 'shxx'), ('运营信息', 'yyxx'),
                                 ('重大事项', 'zdsx'), ('其他信息', 'qtxx')])
@@ -929,7 +946,7 @@ def L12_bignum(ctx, items=None):
         blocks.append('<div class="item"><p class="num">%s<span class="unit">%s</span></p><p class="name">%s</p></div>'
                       % (v, ctx.unit_of(it), lh))
     title = '运营数据'
-    main = ('<div class="dashboard"><div class="db-hd"><h2>%s</h2><p>数据统计截至%s</p></div>%s\n<div class="grid">\n%s\n</div>'
+    main = ('<div class="dashboard"><div class="db-hd"><h2>%s</h2><p>数据统计%s</p></div>%s\n<div class="grid">\n%s\n</div>'
             '<div class="fee-box">收费标准：%s</div>%s</div>' % (title, pfmt(p, 'end'), ctx.publine(), '\n'.join(blocks), ctx.fee(p), ctx.footnote_html()))
     return title, main
 
@@ -1350,6 +1367,7 @@ GOV = {
         holders=[('苏州橙果控股有限公司', 4000, None, None, '企业法人'), ('曹颖', 1000, None, '2018-06-11', '自然人股东'),
                  ('许文涛', 1000, '2018-06-11', None, '自然人股东')],
         controllers=['沈佳'],
+        controller_hist=[('曹颖', None, '2018-06-11'), ('沈佳', '2018-06-11', None)],
         reg_officers=[('曹颖', '执行董事兼总经理', None, '2018-06-11'), ('许文涛', '执行董事兼总经理', '2018-06-11', None),
                       ('彭国庆', '监事', None, None)],
         more_officers=[('蒋丽华', '运营总监'), ('杜明', '风控总监')],
@@ -1486,6 +1504,9 @@ def gen_about():
                 old, new = g['legal'][0], g['legal'][1]
                 ev.append((new[1], '公司法定代表人由%s变更为%s。' % (old[0], new[0])))
                 exp_legal = [dict(name=old[0], start=None, end=old[2]), dict(name=new[0], start=new[1], end=None)]
+            if g.get('controller_hist'):
+                old, new = g['controller_hist'][0], g['controller_hist'][1]
+                ev.append((new[1], '公司实际控制人由%s变更为%s。' % (old[0], new[0])))
             ev.sort()
             hhtml = '<h3>重大变更情况</h3><ul class="events">%s</ul>' % ''.join(
                 '<li><span class="d">%s</span>%s</li>' % (cn_date(d), t) for d, t in ev)
@@ -1497,8 +1518,11 @@ def gen_about():
                 % (title, p['name'], p['brands'][0], cn_date(p['founded']), '{:,}'.format(p['cap']), p['bank'],
                    p['launch'].replace('-', '年') + '月', '{:,}'.format(rng.randint(100000, 900000)), bhtml, shtml, ctrl, ohtml, hhtml))
         html = page(ctx, title, main, style=style, charset=cs, section='组织信息')
-        exp = dict(page_type='about', url_path=url, platform=platform_ref(pkey), published=None,
-                   controllers=[dict(name=n) for n in g['controllers']], shareholders=exp_holders,
+        ctrls = [dict(name=n, start=None, end=None) for n in g['controllers']]
+        if hist and g.get('controller_hist'):
+            ctrls = [dict(name=n, start=s, end=e) for n, s, e in g['controller_hist']]
+        exp = dict(page_type='about', layout='about-' + style, url_path=url, platform=platform_ref(pkey), published=None,
+                   controllers=ctrls, shareholders=exp_holders,
                    legal_representatives=exp_legal, officers=exp_off,
                    institution=dict(name=p['name'], uscc=p['uscc'], brands=p['brands'], registered_capital=p['cap'] * 10000,
                                     paid_in_capital=p['paid'] * 10000, custody_bank=p['bank'], icp=p['icp'],
@@ -1574,7 +1598,7 @@ def gen_registry():
             hh = ('<table class="holder"><tr><th>序号</th><th>股东（发起人）</th><th>持股比例</th><th>认缴出资额(万元)</th><th>认缴出资日期</th></tr>%s</table>'
                   % ''.join('<tr><td>%d</td><td>%s<br><span class="tag">%s</span></td><td>%s</td><td>%s</td><td>%s</td></tr>'
                             % (i + 1, h[0], '大股东' if i == 0 else '', pct(pkey, h[1]), '{:,.2f}'.format(h[1]),
-                               cn_date(h[2]) if h[2] else '2035-12-31') for i, h in enumerate(cur_holders)))
+                               h[2] if h[2] else '2035-12-31') for i, h in enumerate(cur_holders)))
         else:
             hh = ('<table class="holder"><tr><th>序号</th><th>股东名称</th><th>股东类型</th><th>证照/证件类型</th><th>证照/证件号码</th>'
                   '<th>认缴出资额（万元）</th><th>认缴出资方式</th><th>认缴出资日期</th></tr>%s</table>'
@@ -1616,7 +1640,7 @@ def gen_registry():
                     '<div class="search-bar"><input placeholder="请输入企业名称、人名、产品名等"> <a href="/vip">开通VIP</a> 客服热线 400-928-2212</div>\n'
                     '<div class="company-header"><h1>%s</h1><span class="tag">%s</span><p>电话：%s 邮箱：service@%s 官网：%s</p>'
                     '<p>浏览 %s 次 · 更新于 2019-06-18</p></div>\n<div class="tabs">基本信息 法律诉讼 经营风险 经营信息 知识产权 历史信息</div>\n%s'
-                    '<div class="footer">©2019 企业信用查询 京ICP备14058888号-2 本站数据来源于国家企业信用信息公示系统等公开信息</div></body></html>\n'
+                    '<div class="footer">&copy;2019 企业信用查询 京ICP备14058888号-2 本站数据来源于国家企业信用信息公示系统等公开信息</div></body></html>\n'
                     % (cs, p['name'], p['name'], '存续', p['tel'], p['domain'].replace('www.', ''), p['domain'],
                        '{:,}'.format(ctx.rng.randint(3000, 90000)), body))
         else:
