@@ -40,6 +40,7 @@ from sqlmodel import select
 from monitor.config import SETTINGS, Config
 from monitor.db import require_schema, session_scope
 from monitor.errors import InputError, MonitorError
+from monitor.jurisdictions import registered_in
 from monitor.models import Document, Institution, Jurisdiction, Source, SourceKind, validate_uscc
 from monitor.text import normalize_name
 
@@ -116,8 +117,10 @@ def load_sources(config: Config, rows: Iterable[dict]) -> int:
                 if inst is None:
                     jurisdiction = jurisdiction or _city_jurisdiction(s, config)
                     name = row["name"] or row["uscc"]
+                    # the district of its registered address when the store has it, else the city
+                    home = registered_in(s, row["uscc"], jurisdiction)
                     inst = Institution(name=name, name_norm=normalize_name(name), uscc=row["uscc"], kind="p2p",
-                                       jurisdiction_id=jurisdiction.id,
+                                       jurisdiction_id=home.id,
                                        website=row["url"] if row["kind"] == "disclosure" else None)
                     s.add(inst)
                     s.flush()

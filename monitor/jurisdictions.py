@@ -210,3 +210,17 @@ def assign(session: Session, key: str, code: str, actor: str = "system") -> tupl
         record(session, actor, "institution", inst.id, "assign_jurisdiction", field="jurisdiction",
                old=old_code, new=target.code)
     return inst, old_code
+
+
+def registered_in(session: Session, uscc: str | None, within: Jurisdiction) -> Jurisdiction:
+    """Where an institution new to the store belongs: the jurisdiction whose code is its USCC's registration
+    division (characters 3-8, a GB/T 2260 code: the district of its registered address) when the store holds
+    it under ``within``, else ``within``."""
+    from monitor.access import jurisdiction_closure
+
+    if not uscc or len(uscc) != 18:
+        return within
+    row = session.exec(select(Jurisdiction).where(Jurisdiction.code == uscc[2:8])).first()
+    if row is None or row.id not in jurisdiction_closure(session, [within.id]):
+        return within
+    return row

@@ -94,3 +94,26 @@ def test_local_codes_are_not_checked_against_their_parent(cli_store, capsys):
     assert code == 0 and "(district)" in out
     code, _, err = _run(capsys, "jurisdictions", "add", "A-2", "--name", "甲市西区", "--parent", "A-1")
     assert code == 2 and "a district cannot be under the district A-1" in err
+
+
+def test_the_crawl_puts_new_institutions_in_the_district_of_their_registration(sqlite_store):
+    """A USCC's division code (characters 3-8) names its district: used when the store holds it under the city."""
+    from sqlmodel import select
+
+    from crawlers.run import load_sources
+    from monitor import jurisdictions
+    from monitor.db import session_scope
+    from monitor.models import Institution
+
+    with session_scope(sqlite_store) as s:
+        city = jurisdictions.add(s, "CITY", sqlite_store.city)  # the demo's city: a local code, named by the setting
+        jurisdictions.add(s, "440305", "南山区", parent_code="CITY")
+        jurisdictions.add(s, "450100", "南宁市")  # not under the city: never used for the city's institutions
+    rows = [{"name": name, "uscc": uscc_for(n, region), "kind": "disclosure", "url": f"http://p{n}.example/"}
+            for n, (name, region) in enumerate((("南山平台", "440305"), ("福田平台", "440304"),
+                                                ("南宁平台", "450100")), start=1)]
+    assert load_sources(sqlite_store, rows) == 3
+    with session_scope(sqlite_store) as s:
+        placed = {i.name: jurisdictions.path(s, s.get(type(city), i.jurisdiction_id))[-1].code
+                  for i in s.exec(select(Institution))}
+    assert placed == {"南山平台": "440305", "福田平台": "CITY", "南宁平台": "CITY"}
