@@ -52,9 +52,15 @@ def scheduled_sweep(kind: str, settings: dict[str, Any]) -> None:
 
     try:
         run = run_sweep(_config(settings), kind, trigger="scheduler")
-        log.info("scheduled %s sweep #%s: %s", kind, run.id, run.status)
+        log.log(_level(run), "scheduled %s sweep #%s: %s%s", kind, run.id, run.status,
+                f" ({run.error})" if run.error else "")
     except SweepBusyError as exc:
         log.warning("scheduled %s sweep skipped: %s", kind, exc)
+
+
+def _level(run) -> int:
+    """A partial or failed sweep is a warning in the scheduler's log (no exit code reaches anyone here)."""
+    return logging.INFO if run.status == "succeeded" else logging.WARNING
 
 
 def scheduled_briefing(settings: dict[str, Any]) -> None:
@@ -84,7 +90,7 @@ def poll_queue(settings: dict[str, Any], stages=None) -> int:
         if run is None:  # another poller claimed it between our read and our claim
             continue
         ran += 1
-        log.info("queued sweep #%s: %s", run.id, run.status)
+        log.log(_level(run), "queued sweep #%s: %s%s", run.id, run.status, f" ({run.error})" if run.error else "")
     return ran
 
 
