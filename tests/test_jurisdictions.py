@@ -117,3 +117,54 @@ def test_the_crawl_puts_new_institutions_in_the_district_of_their_registration(s
         placed = {i.name: jurisdictions.path(s, s.get(type(city), i.jurisdiction_id))[-1].code
                   for i in s.exec(select(Institution))}
     assert placed == {"南山平台": "440305", "福田平台": "CITY", "南宁平台": "CITY"}
+
+
+def test_scope_of_users_sweeps_and_jurisdictions(store):
+    """The access layer's admin and sweep selects, on both databases: own and child in, parent and sibling out."""
+    from monitor import jurisdictions
+    from monitor.access import OutOfScope, Scope
+    from monitor.db import session_scope
+    from monitor.models import SweepRun, User, UserJurisdiction
+
+    with session_scope(store) as s:
+        tree = {"parent": jurisdictions.add(s, "440000", "广东省"),
+                "own": jurisdictions.add(s, "440300", "深圳市", parent_code="440000"),
+                "sibling": jurisdictions.add(s, "440100", "广州市", parent_code="440000")}
+        tree["child"] = jurisdictions.add(s, "440305", "南山区", parent_code="440300")
+        users = {}
+        for rel, j in tree.items():
+            for role in ("inspector", "admin"):
+                u = User(username=f"{role}-{rel}", password_hash="x", role=role)
+                s.add(u)
+                s.flush()
+                s.add(UserJurisdiction(user_id=u.id, jurisdiction_id=j.id))
+                users[role, rel] = u
+            s.add(SweepRun(kind="light", requested_by=f"sweep-{rel}", jurisdiction_id=j.id))
+        s.add(SweepRun(kind="full", requested_by="sweep-store"))
+        s.flush()
+        # a user of two jurisdictions, one outside the city: not the city admin's to manage
+        straddler = User(username="straddler", password_hash="x", role="inspector")
+        s.add(straddler)
+        s.flush()
+        s.add_all([UserJurisdiction(user_id=straddler.id, jurisdiction_id=tree["child"].id),
+                   UserJurisdiction(user_id=straddler.id, jurisdiction_id=tree["sibling"].id)])
+        s.flush()
+        city = Scope.for_user(s, users["admin", "own"])
+        assert not city.top_level
+        assert sorted(u.username for u in s.exec(city.users())) == \
+            ["admin-child", "admin-own", "inspector-child", "inspector-own"]
+        assert sorted(r.requested_by for r in s.exec(city.sweeps())) == ["sweep-child", "sweep-own"]
+        assert sorted(j.code for j in s.exec(city.jurisdictions())) == ["440300", "440305"]
+        assert city.managed_user(users["inspector", "child"].id).username == "inspector-child"
+        for target in (users["inspector", "parent"], users["admin", "sibling"], straddler):
+            with pytest.raises(OutOfScope):
+                city.managed_user(target.id)
+        for code in ("440000", "440100", "999999"):
+            with pytest.raises(OutOfScope):
+                city.jurisdiction(code)
+        # an inspector manages nobody above them, even in their own city
+        with pytest.raises(OutOfScope):
+            Scope.for_user(s, users["inspector", "own"]).managed_user(users["admin", "own"].id)
+        province = Scope.for_user(s, users["admin", "parent"])
+        assert province.top_level
+        assert len(list(s.exec(province.sweeps()))) == 5 and len(list(s.exec(province.users()))) == 9
