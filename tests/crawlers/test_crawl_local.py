@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 import shutil
 import threading
 from datetime import date
@@ -153,6 +154,9 @@ def test_crawl_stores_evidence_and_facts_then_is_incremental(store, site):
     # Change one report; the second crawl re-fetches all, parses only the changed page.
     page = root / "p" / "demo" / "disclosure" / "2018-06.html"
     page.write_text(page.read_text("utf-8").replace("1,234.56", "1,300.00"), encoding="utf-8")
+    # Last-Modified has one-second resolution: move it on, or a crawl within the same second gets a 304.
+    mtime = page.stat().st_mtime_ns + 2_000_000_000
+    os.utime(page, ns=(mtime, mtime))
     second = crawl(config, sources_csv=sources, base_url=base, fast=True, overrides=FAST)
     demo2 = next(s for s in second["sources"] if s["url"] == "/p/demo/index.html")
     assert demo2["pages"] == 7 and demo2["unchanged"] == 5 and demo2["facts"] == 1
