@@ -161,6 +161,8 @@ ITEMS = [
     ('项目逾期率', 'rate'), ('金额逾期率', 'rate'), ('历史平均约定年化利率', 'rate'),
 ]
 KIND = dict(ITEMS)
+R90A = '逾期90天（不含）以上金额'
+R90N = '逾期90天（不含）以上笔数'
 ALL = [i for i, _ in ITEMS]
 CORE = ['累计借贷金额', '累计借贷笔数', '借贷余额', '借贷余额笔数', '累计出借人数量', '累计借款人数量',
         '逾期金额', '逾期笔数', '项目逾期率', '金额逾期率']
@@ -348,6 +350,8 @@ def build_series():
                 '累计代偿金额': round(cum_comp, 2), '累计代偿笔数': cum_comp_n,
                 '项目逾期率': (od_n / baln) if baln else 0.0, '金额逾期率': (od_amt / bal) if bal else 0.0,
                 '历史平均约定年化利率': hist_rate,
+                # not guideline items: monthly flow figures that many platforms printed beside the stock figures
+                '_当月借贷金额': round(v, 2), '_当月借贷笔数': n,
             }
         S[p['key']] = ser
     return S
@@ -485,7 +489,7 @@ class Ctx:
                 exp = n
                 unit_txt = ''
             else:
-                dd = dec if dec is not None else 2
+                dd = ov.get('dec', dec if dec is not None else 2)
                 n = q(float(r) * 100, dd)
                 txt = commafy(n, dd, False)
                 exp = n / 100
@@ -615,11 +619,32 @@ def ticker(ctx):
             '风险准备金 <strong>%s万元</strong></div>' % (amt, users, '{:,.2f}'.format(s['借贷余额'] * 0.012 / 1e4)))
 
 
+PROJ = {'fenggu_2018q2', 'chengzi_201810', 'suirongyi_201807', 'micang_201809'}
+
+
+def projects(ctx):
+    """a 'recommended loans' side box: single-loan amounts and rates that are not operating data."""
+    rng = random.Random('proj-' + ctx.seed)
+    out = []
+    for i in range(3):
+        amt = rng.choice([50000, 80000, 120000, 200000, 300000, 500000])
+        rate = rng.choice([8.4, 9.0, 9.6, 10.2, 11.0])
+        left = rng.randint(1, amt // 100) * 100
+        name = '%s%s%02d期' % (ctx.p['brands'][-1], rng.choice(['月月盈', '季享', '稳盈', '车贷', '优选']), rng.randint(1, 60))
+        ctx.distract('借款金额', '{:,.2f}'.format(amt))
+        out.append('<li><h5>%s</h5><p>借款金额 <b>%s</b> 元</p><p>约定年化利率 <b>%.2f%%</b></p><p>期限 %d个月</p><p>剩余可投 %s元</p>'
+                   '<a class="btn" href="/invest/detail/%d.html">立即出借</a></li>'
+                   % (name, '{:,.2f}'.format(amt), rate, rng.choice([1, 3, 6, 12]), '{:,.2f}'.format(left), rng.randint(10000, 99999)))
+    return '<div class="rec-box"><h4>推荐项目</h4><ul>%s</ul></div>' % ''.join(out)
+
+
 def page(ctx, title, main, style='modern', charset='utf-8', section='运营信息', with_counters=True, extra_head=''):
     p = ctx.p
     brand = p['brands'][0]
     if ctx.seed in TICKER:
         main = ticker(ctx) + '\n' + main
+    if ctx.seed in PROJ:
+        main = main + '\n' + projects(ctx)
     side = ''.join('<li%s><a href="/xxpl/%s.html">%s</a></li>' % (' class="cur"' if s == section else '', h, s)
                    for s, h in [('备案信息', 'baxx'), ('组织信息', 'zzxx'), ('审核信息', 'shxx'), ('运营信息', 'yyxx'),
                                 ('重大事项', 'zdsx'), ('其他信息', 'qtxx')])
@@ -1133,6 +1158,40 @@ def L21_flexgrid(ctx, items=None):
     return title, main
 
 
+def L22_period_and_cumulative(ctx):
+    """rows 指标 with two value columns 本月 | 累计: the 本月 column of 借贷金额/借贷笔数 is a flow figure, not a guideline item."""
+    p = ctx.periods[-1]
+    rows = []
+    u = ctx.amt_unit
+    # 借贷金额: 本月 (flow, distractor) | 累计 (item)
+    r = ctx.ser[p]['_当月借贷金额']
+    flow = commafy(q(D(repr(r)) / MULT[u], 2), 2, ctx.comma)
+    ctx.distract('借贷金额 / 本月', flow)
+    rows.append('<tr><td>借贷金额（%s）</td><td>%s</td><td>%s</td></tr>' % (
+        u, flow, ctx.val('累计借贷金额', p, '借贷金额（%s） / 累计' % u, suffix=False)))
+    fn = '{:,}'.format(ctx.ser[p]['_当月借贷笔数'])
+    ctx.distract('借贷笔数 / 本月', fn)
+    rows.append('<tr><td>借贷笔数（笔）</td><td>%s</td><td>%s</td></tr>' % (fn, ctx.val('累计借贷笔数', p, '借贷笔数（笔） / 累计', suffix=False)))
+    rows.append('<tr><td>出借人数量（人）</td><td>%s</td><td>%s</td></tr>' % (
+        ctx.val('当期出借人数量', p, '出借人数量（人） / 本月', suffix=False),
+        ctx.val('累计出借人数量', p, '出借人数量（人） / 累计', suffix=False)))
+    rows.append('<tr><td>借款人数量（人）</td><td>%s</td><td>%s</td></tr>' % (
+        ctx.val('当期借款人数量', p, '借款人数量（人） / 本月', suffix=False),
+        ctx.val('累计借款人数量', p, '借款人数量（人） / 累计', suffix=False)))
+    t1 = ('<table class="t-pc"><thead><tr><th>指标</th><th>本月</th><th>累计</th></tr></thead><tbody>%s</tbody></table>' % ''.join(rows))
+    rest = ['借贷余额', '借贷余额笔数', '利息余额', '前十大借款人待还金额占比', '最大单一借款人待还金额占比', '关联关系借款余额',
+            '关联关系借款笔数', '逾期金额', '逾期笔数', R90A, R90N, '累计代偿金额', '累计代偿笔数', '项目逾期率', '金额逾期率']
+    rows2 = []
+    for it in rest:
+        lh, lt = ctx.label(it, with_unit=True)
+        rows2.append('<tr><td>%s</td><td>%s</td></tr>' % (lh, ctx.val(it, p, lt, suffix=False)))
+    t2 = '<table class="t-stock"><thead><tr><th>指标</th><th>%s</th></tr></thead><tbody>%s</tbody></table>' % (pfmt(p, 'mo'), ''.join(rows2))
+    title = '%s信息披露' % pfmt(p, 'cn')
+    main = ('<h2>%s</h2>%s<h4>交易概况</h4>%s<h4>借贷余额及逾期情况</h4>%s<p>收费标准：%s</p>%s'
+            % (title, ctx.publine(), t1, t2, ctx.fee(p), ctx.footnote_html()))
+    return title, main
+
+
 # ---------------------------------------------------------------- writing
 def platform_ref(pkey):
     if pkey is None:
@@ -1159,8 +1218,6 @@ def months(a, b):
     return list(month_iter(a, b))
 
 
-R90A = '逾期90天（不含）以上金额'
-R90N = '逾期90天（不含）以上笔数'
 NARR_PICK = {'借贷余额笔数': '借贷余额笔数', '累计出借人数量': '累计出借人数量', '累计借款人数量': '累计借款人数量',
              '当期出借人数量': '当期出借人数量', '当期借款人数量': '当期借款人数量', '累计代偿金额': '累计代偿金额',
              '累计代偿笔数': '累计代偿笔数', '关联关系借款余额': '关联关系借款余额', '关联关系借款笔数': '关联关系借款笔数'}
@@ -1203,7 +1260,8 @@ DISCLOSURES = [
      'modern', 'utf-8', '/xxpl/report/201804.html'),
     ('chuhuitong_201712', L06_cards, 'chuhuitong', ['2017-12'], dict(amt_unit='元'), {}, 'cms', 'utf-8',
      '/xxpl/yyxx/201712.html'),
-    ('huilian_201808', L06_cards, 'huilian', ['2018-08'], dict(amt_unit='万元', marks={'历史平均约定年化利率': '¹'}), {}, 'bs',
+    ('huilian_201808', L06_cards, 'huilian', ['2018-08'], dict(amt_unit='万元', marks={'历史平均约定年化利率': '¹'},
+                                                                  overrides={('金额逾期率', '2018-08'): dict(mult=0.01, dec=4, suspect=True)}), {}, 'bs',
      'utf-8', '/disclosure/operating/201808'),
     ('fenggu_201806_narr', L07_narrative, 'fenggu', ['2018-06'], dict(amt_unit='auto', label_pick=NARR_PICK), dict(variant=0),
      'modern', 'utf-8', '/news/notice/20180705_1.html'),
@@ -1275,6 +1333,10 @@ DISCLOSURES = [
      '/gg/201803/t20180306_88.html'),
     ('yanchi_201903_pre', L20_pre, 'yanchi', ['2019-03'], dict(amt_unit='万元', pub=False), {}, 'modern', 'utf-8',
      '/disclosure/txt/201903.html'),
+    ('lufu_201808_pc', L22_period_and_cumulative, 'lufu', ['2018-08'], dict(amt_unit='元', marks={'项目逾期率': '*', '金额逾期率': '*'}),
+     {}, 'modern', 'utf-8', '/xxpl/yyxx/201808.html'),
+    ('yanchi_201806_pc', L22_period_and_cumulative, 'yanchi', ['2018-06'], dict(amt_unit='万元', pub=False), {}, 'bs', 'utf-8',
+     '/disclosure/operation/201806'),
     ('huilian_201811_flex', L21_flexgrid, 'huilian', ['2018-11'], dict(amt_unit='万元', marks={'逾期金额': '*', '逾期笔数': '*'}),
      {}, 'bs', 'utf-8', '/disclosure/operating/201811'),
 ]
@@ -1301,6 +1363,7 @@ LAYOUT_DESC = {
     'L19_tabs': 'archive in tab panes (bootstrap nav-tabs), one pane per month, div rows',
     'L20_pre': 'plain-text report inside <pre>, label and value separated by spaces',
     'L21_flexgrid': 'div-based table (div.tr/div.td) with a per-row 单位 column',
+    'L22_period_and_cumulative': 'table 指标 | 本月 | 累计 (本月 借贷金额/笔数 are flow figures, not items) followed by a stock table; two-level labels `row / column`',
 }
 
 
@@ -1933,6 +1996,89 @@ def gen_notices():
     return made
 
 
+# ---------------------------------------------------------------- court pages (裁判文书网 judgment, 执行信息公开网 list)
+def gen_court():
+    made = []
+    p = P['chuhuitong']
+    paras = [
+        '原告：李某某，男，1968年3月12日出生，汉族，住湖北省武汉市江岸区。',
+        '委托诉讼代理人：王某，湖北某某律师事务所律师。',
+        '被告：%s，住所地%s。统一社会信用代码：%s。' % (p['name'], p['reg_addr'], p['uscc']),
+        '法定代表人：汪志勇，该公司执行董事兼总经理。',
+        '原告李某某与被告%s民间借贷纠纷一案，本院于2018年5月14日立案后，依法适用简易程序，公开开庭进行了审理。原告李某某的委托诉讼代理人王某到庭参加诉讼，'
+        '被告%s经本院合法传唤，无正当理由拒不到庭参加诉讼，本院依法缺席审理。本案现已审理终结。' % (p['name'], p['name']),
+        '原告李某某向本院提出诉讼请求：1.判令被告偿还借款本金460,000元及利息；2.本案诉讼费用由被告承担。事实和理由：2017年6月至2017年12月，'
+        '原告通过被告运营的“楚汇通”网络借贷平台向被告出借资金共计460,000元，约定年利率11.9%，借款到期后被告未予偿还。',
+        '本院认为，……被告作为借款人，应当按照约定期限返还借款本金并支付利息。',
+        '依照《中华人民共和国合同法》第二百零六条、第二百零七条，《中华人民共和国民事诉讼法》第一百四十四条规定，判决如下：',
+        '一、被告%s于本判决生效之日起十日内偿还原告李某某借款本金460,000元及利息（以460,000元为基数，自2018年1月1日起按年利率11.9%%计算至实际清偿之日止）；'
+        % p['name'],
+        '二、驳回原告李某某的其他诉讼请求。',
+        '如果未按本判决指定的期间履行给付金钱义务，应当依照《中华人民共和国民事诉讼法》第二百五十三条之规定，加倍支付迟延履行期间的债务利息。',
+        '案件受理费8,200元，减半收取4,100元，由被告%s负担。' % p['name'],
+        '如不服本判决，可以在判决书送达之日起十五日内，向本院递交上诉状，并按对方当事人的人数提出副本，上诉于湖北省武汉市中级人民法院。',
+    ]
+    html = ('<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>李某某与武汉楚汇通网络科技有限公司民间借贷纠纷一审民事判决书 - 中国裁判文书网</title></head><body>\n'
+            '<div class="header"><img src="/Assets/img/logo.png" alt="中国裁判文书网"> <a href="/">首页</a> <a href="#">刑事案件</a> <a href="#">民事案件</a></div>\n'
+            '<div class="PDF_box"><div class="PDF_title">李某某与武汉楚汇通网络科技有限公司民间借贷纠纷一审民事判决书</div>\n'
+            '<div class="PDF_pox"><div class="fbsj">发布日期：2018-09-21</div><div class="ll">浏览：216次</div>\n'
+            '<div style="text-align:center">湖北省武汉市武昌区人民法院<br>民 事 判 决 书</div>\n'
+            '<div style="text-align:right">（2018）鄂0106民初5121号</div>\n%s\n'
+            '<div style="text-align:right">审判员　　张某某<br>二〇一八年八月二十七日<br>书记员　　刘某</div></div></div>\n'
+            '<div class="footer">中华人民共和国最高人民法院 版权所有 京ICP备05023036号</div></body></html>\n'
+            % '\n'.join('<div>%s</div>' % x for x in paras))
+    exp = dict(page_type='court', layout='court-judgment', url_path='/website/wenshu/181107ANFZ0BXSK4/index.html?docId=8a3f0c2e9b7d4e21a',
+               platform=platform_ref('chuhuitong'), published='2018-09-21',
+               case_no='（2018）鄂0106民初5121号', court='湖北省武汉市武昌区人民法院', judgment_date='2018-08-27',
+               kind='民间借贷纠纷一审民事判决',
+               parties=[dict(name='李某某', role='原告'), dict(name=p['name'], role='被告')],
+               defendant_legal_representative='汪志勇',
+               amounts=[dict(what='判决偿还借款本金', amount=460000), dict(what='案件受理费（减半收取后）', amount=4100)],
+               platform_as_named=['武汉楚汇通网络科技有限公司', '楚汇通'])
+    made.append((write('court', 'wenshu_chuhuitong_2018', html, 'utf-8', exp), 'court-judgment', 'utf-8', exp))
+
+    rows = [
+        ('武汉楚汇通网络科技有限公司', P['chuhuitong']['uscc'], '武汉市武昌区人民法院', '2018-10-15', '（2018）鄂0106执2231号', 460000, 'chuhuitong'),
+        ('武汉楚汇通网络科技有限公司', P['chuhuitong']['uscc'], '武汉市武昌区人民法院', '2019-03-11', '（2019）鄂0106执387号', 1285000, 'chuhuitong'),
+        ('重庆渝麦网络科技有限公司', P['maitian']['uscc'], '重庆市渝北区人民法院', '2019-04-02', '（2019）渝0112执1876号', 218600, 'maitian'),
+        ('武汉楚汇通商贸有限公司', uscc('420106', 'MA4KQ81D'), '武汉市江汉区人民法院', '2019-01-22', '（2019）鄂0103执211号', 73500, None),
+        ('杭州钱塘江栈桥旅游开发有限公司', uscc('330106', '68290417'), '杭州市西湖区人民法院', '2018-11-30', '（2018）浙0106执6620号', 1500000, None),
+    ]
+    trs = ''.join('<tr><td>%d</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>'
+                  % (i + 1, r[0], r[1][8:17], r[2], r[3], r[4], '{:,}'.format(r[5])) for i, r in enumerate(rows))
+    html = ('<!DOCTYPE html>\n<html><head><meta charset="gbk"><title>中国执行信息公开网</title></head><body>\n'
+            '<div class="top">中国执行信息公开网 &nbsp; <a href="#">被执行人</a> <a href="#">失信被执行人</a> <a href="#">限制消费人员</a> <a href="#">终本案件</a></div>\n'
+            '<div class="query">查询条件：被执行人姓名/名称：<b>楚汇通 / 渝麦 / 钱塘</b> &nbsp; 共 %d 条记录 &nbsp; 验证码：<img src="/captcha.png"></div>\n'
+            '<table class="result" border="1"><tr><th>序号</th><th>被执行人姓名/名称</th><th>组织机构代码</th><th>执行法院</th><th>立案时间</th><th>案号</th><th>执行标的（元）</th></tr>\n%s\n</table>\n'
+            '<div class="footer">最高人民法院 版权所有 京ICP备05023036号 &nbsp; 查询结果仅供参考，以各执行法院公布信息为准</div></body></html>\n'
+            % (len(rows), trs))
+    exp = dict(page_type='court', layout='court-enforcement-list', url_path='/zhzxgk/searchResult?page=1', platform=None, published=None,
+               enforcement=[dict(name=r[0], org_code=r[1][8:17], court=r[2], filed=r[3], case_no=r[4], amount=r[5], kind='被执行人',
+                                 platform=N(r[6]) if r[6] else None) for r in rows],
+               note='rows 4 and 5 are other companies whose names resemble corpus platforms; they must not be attached to them')
+    made.append((write('court', 'zxgk_list', html, 'gbk', exp), 'court-enforcement-list', 'gbk', exp))
+    return made
+
+
+# ---------------------------------------------------------------- disclosure index (list) page: links, no values
+def gen_index():
+    ctx = Ctx('fenggu', ['2019-05'], 'fenggu_index', pub=False)
+    links = []
+    for per in reversed(months('2017-06', '2019-05')):
+        y, m = map(int, per.split('-'))
+        d = pub_date(per, random.Random('idx' + per))
+        links.append('<li><a href="/xxpl/yysj/%d%02d.html" target="_blank">%d年%d月运营数据</a><span class="date">%s</span></li>'
+                     % (y, m, y, m, d.isoformat()))
+    main = ('<h2>运营信息</h2><p>本栏目按月披露平台运营数据，于每月前5个工作日内更新。</p><ul class="news-list">\n%s\n</ul>'
+            '<div class="pager">共24条 &nbsp; <a>首页</a> <a>上一页</a> <a class="cur">1</a> <a>下一页</a> <a>尾页</a></div>'
+            % '\n'.join(links))
+    html = page(ctx, '运营信息', main, style='modern')
+    exp = dict(page_type='disclosure_index', layout='L00_index', url_path='/xxpl/yysj/', platform=platform_ref('fenggu'),
+               published=None, values=[], links=24,
+               note='a list page: the dates beside the links are publication dates of the linked pages; there are no operating values here')
+    return [(write('disclosure', 'fenggu_index', html, 'utf-8', exp), 'L00_index', 'utf-8', exp)]
+
+
 BRIEF = r"""# Your task: write an independent corpus of Chinese P2P platforms' public web pages (tests/crawlers/corpus/)
 
 You are a domain expert in how Chinese online-lending platforms (网络借贷信息中介机构, "P2P") published their information disclosures (信息披露) in 2016–2019, and how registry, court, complaint and news sites looked. A software project (a crawler + extractor) will be measured against your corpus; **you must not read any code of the project** — do not open anything under /work/main except the folder you write (/work/main/tests/crawlers/corpus/, which you create), and do not open /work/shared. Your value is that you have not seen how the extractor works. Write pages as real platforms' sites did, with the variety real inspectors meet; do not simplify to make reading easy.
@@ -1988,6 +2134,7 @@ separate file next to the tests, not by changing the page or its expected file.
 - `registry/`    registry pages (企业信用信息公示系统 style and aggregator style)
 - `complaints/`  complaint list pages with inline posts
 - `news/`        news articles naming platforms
+- `court/`       a 裁判文书网 judgment and a 执行信息公开网 被执行人 list
 - `notices/`     distress, deferred payment, suspended lending, wind-down, benign exit, stop of operations, police case
 - `platforms.json` the fictional platforms (registered name, USCC, brands/short names, custody bank, …)
 - `manifest.json`  every page with its type, layout and encoding
@@ -2001,7 +2148,7 @@ Every page `X.html` has `X.expected.json` beside it.
 
 Common keys:
 
-- `page_type`: `disclosure` | `about` | `registry` | `complaints` | `news` | `notice`
+- `page_type`: `disclosure` | `disclosure_index` | `about` | `registry` | `complaints` | `news` | `notice` | `court`
 - `layout`: the layout name (see below)
 - `url_path`: a plausible path on the site the page imitates
 - `encoding`: `utf-8`, `gbk` or `gb18030` — the bytes of the page are in this encoding and the page declares it in `<meta charset>`
@@ -2026,7 +2173,8 @@ Common keys:
   - `label_on_page`: the label text as shown, whitespace-trimmed, including unit qualifiers and footnote marks
     (`借贷余额（万元）*`, `项目逾期率¹` — a `<sup>` mark is included as its character), without a trailing colon.  In
     narrative pages it is the words naming the value in the sentence (e.g. `笔数` in `其中逾期90天（不含）以上金额…、笔数63笔`,
-    `在贷借款`).  In two-level headers it is `group / sub` (`逾期90天（不含）以上 / 金额`).
+    `在贷借款`).  In two-level headers it is `group / sub` (`逾期90天（不含）以上 / 金额`); in a row × column table it is
+    `row label / column header` (`出借人数量（人） / 本月`).
   - `suspect`: `true` only for values that are implausible or ambiguous on purpose (a share of 150%, a balance 10,000 times the
     neighbouring months, a count with decimals); a reader should flag them rather than store them as fact.  The `value` given is
     what the page literally says, normalised.
@@ -2068,6 +2216,17 @@ Common keys:
   兑付困难 / 逾期兑付 → `distress`; 延期兑付 → `deferred_payment`; 暂停发标 → `suspended_lending`; 清盘 → `wind_down`;
   良性退出 → `benign_exit`; 停止运营 → `stopped_operations`; 立案侦查 / 经侦立案 → `police_case`.
 
+### court
+
+- judgment: `case_no`, `court`, `judgment_date`, `parties` [{name, role}], `amounts` [{what, amount in 元}],
+  `defendant_legal_representative`, `platform_as_named`; `published` is the 发布日期 of the document on the site.
+- enforcement list: `enforcement` [{name, org_code, court, filed, case_no, amount, kind, platform}] — `platform: null` for
+  companies whose names only resemble a corpus platform.
+
+### disclosure_index
+
+- a list page of links to monthly disclosures: `values` is empty; the dates beside the links are not operating data.
+
 ## Layouts
 """
 
@@ -2080,6 +2239,8 @@ def gen_all():
     made += gen_complaints()
     made += gen_news()
     made += gen_notices()
+    made += gen_court()
+    made += gen_index()
     plats = [dict(name=p['name'], uscc=p['uscc'], brands=p['brands'], custody_bank=p['bank'], founded=p['founded'],
                   registered_capital=p['cap'] * 10000, paid_in_capital=p['paid'] * 10000, icp=p['icp'],
                   registered_address=p['reg_addr'], business_address=p['biz_addr'], site=p['domain'])
@@ -2115,6 +2276,9 @@ def gen_all():
         'notice-platform': 'notice on the platform site (公告), dated in 发布时间 and in the sign-off',
         'notice-wechat': 'WeChat official-account article: brand only, no registered name, no footer',
         'notice-police': 'police 警情通报 naming the operating company by registered name',
+        'court-judgment': '中国裁判文书网 civil judgment: 判决被告偿还借款本金460,000元, 案件受理费, parties, 法定代表人',
+        'court-enforcement-list': '中国执行信息公开网 被执行人 result list, including look-alike company names that are not corpus platforms',
+        'L00_index': 'list page of monthly disclosure links with dates, no values',
     }
     for lay in sorted(by_lay):
         ms = by_lay[lay]
@@ -2124,7 +2288,7 @@ def gen_all():
     enc = Counter((m['page_type'], m['encoding']) for m in manifest)
     lines.append('\n## Counts\n')
     lines.append('| page type | pages | encodings |\n|---|---|---|')
-    for t in ['disclosure', 'about', 'registry', 'complaints', 'news', 'notice']:
+    for t in ['disclosure', 'disclosure_index', 'about', 'registry', 'complaints', 'news', 'notice', 'court']:
         lines.append('| %s | %d | %s |' % (t, cnt[t], ', '.join('%s %d' % (e, n) for (tt, e), n in sorted(enc.items()) if tt == t)))
     dis = [m for m in manifest if m['page_type'] == 'disclosure']
     lines.append('\nDisclosure pages: %d in %d layouts, %d values (%d marked suspect), %d without a stated publication date, '
