@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup system portal-assets demo test test-fast bench clean
+.PHONY: setup system portal-assets demo test test-fast wheel bench clean
 
 setup: system $(STAMP) portal-assets
 
@@ -28,11 +28,17 @@ demo: setup
 test: setup
 	$(BIN)/python -m pytest
 
+# Without the tests marked slow (a simulated city, a crawl, a browser, the wheel).
 test-fast: setup
 	$(BIN)/python -m pytest -m "not slow"
+
+# The installable wheel in dist/: templates, static files (vendored libraries included) and the
+# compiled catalogues travel inside it (tests/test_packaging.py installs and uses one).
+wheel: setup
+	$(BIN)/python -m pip wheel -q --disable-pip-version-check --no-deps --no-build-isolation -w dist .
 
 bench: setup
 	@for b in benchmarks/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 clean:
-	rm -rf $(VENV) instance demo-city .pytest_cache
+	rm -rf $(VENV) instance demo-city .pytest_cache build dist
