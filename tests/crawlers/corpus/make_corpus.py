@@ -650,11 +650,16 @@ def page(ctx, title, main, style='modern', charset='utf-8', section='运营信�
                                 ('重大事项', 'zdsx'), ('其他信息', 'qtxx')])
     cnt = counters(ctx) if with_counters else ''
     foot = footer(ctx, style)
-    head = ('<!DOCTYPE html>\n<html lang="zh-CN">\n<head>\n<meta charset="%s">\n'
+    if style == 'legacy':
+        decl = ('<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Transitional//EN" "http://www.w3.org/TR/xhtml1/DTD/xhtml1-transitional.dtd">\n'
+                '<html xmlns="http://www.w3.org/1999/xhtml">\n<head>\n<meta http-equiv="Content-Type" content="text/html; charset=%s" />\n')
+    else:
+        decl = '<!DOCTYPE html>\n<html lang="zh-CN">\n<head>\n<meta charset="%s">\n'
+    head = ((decl +
             '<meta http-equiv="X-UA-Compatible" content="IE=edge">\n<title>%s-%s</title>\n'
             '<meta name="keywords" content="%s,网络借贷,信息披露,运营数据,%s">\n'
             '<meta name="description" content="%s（%s）是依法设立的网络借贷信息中介机构，由%s提供资金存管。">\n'
-            '<link rel="stylesheet" href="/static/css/base.css?v=20180612">\n<style>%s</style>%s\n</head>\n'
+            '<link rel="stylesheet" href="/static/css/base.css?v=20180612">\n<style>%s</style>%s\n</head>\n')
             % (charset, title, brand, brand, '，'.join(p['brands']), brand, p['name'], p['bank'],
                CSS.get(style, ''), extra_head))
     if style == 'modern':
@@ -676,7 +681,7 @@ def page(ctx, title, main, style='modern', charset='utf-8', section='运营信�
                 '<div class="container">\n<ol class="breadcrumb"><li><a href="/">首页</a></li><li><a href="/disclosure">信息披露</a></li>'
                 '<li class="active">%s</li></ol>\n<div class="row"><div class="col-md-3"><div class="list-group">%s</div></div>\n'
                 '<div class="col-md-9">\n%s\n</div></div>\n%s</div>\n<footer class="container">%s</footer>\n</body>\n</html>\n'
-                % (brand, section, side.replace('<li', '<span class="list-group-item"').replace('</li>', '</span>'),
+                % (brand, section, side.replace('<li class="cur">', '<li>').replace('<li', '<span class="list-group-item"').replace('</li>', '</span>'),
                    main, cnt, foot))
     elif style == 'cms':
         body = ('<body>\n<div class="xxpl-head"><div class="wrap"><img src="/xxpl/images/logo.png" alt="%s">'
@@ -1718,7 +1723,8 @@ def gen_registry():
         for h in g['holders']:
             shown_share = share(pkey, h[1]) if (h[3] is None or agg) else None
             exp_holders.append(dict(name=h[0], share=shown_share, start=h[2], end=h[3]))
-        exp = dict(page_type='registry', layout='registry-' + style, url_path=url, platform=platform_ref(pkey), published=None,
+        exp = dict(page_type='registry', layout='registry-' + style, url_path=url, platform=platform_ref(pkey),
+                   published='2019-06-18' if agg else None,
                    controllers=[dict(name=n) for n in g['controllers']] if agg else [],
                    shareholders=exp_holders,
                    legal_representatives=[dict(name=l[0], start=l[1], end=l[2]) for l in g['legal']],
@@ -2151,7 +2157,8 @@ Common keys:
 - `page_type`: `disclosure` | `disclosure_index` | `about` | `registry` | `complaints` | `news` | `notice` | `court`
 - `layout`: the layout name (see below)
 - `url_path`: a plausible path on the site the page imitates
-- `encoding`: `utf-8`, `gbk` or `gb18030` — the bytes of the page are in this encoding and the page declares it in `<meta charset>`
+- `encoding`: `utf-8`, `gbk` or `gb18030` — the bytes of the page are in this encoding and the page declares it, as `<meta charset="gbk">` or, on the
+  legacy table-layout pages, as `<meta http-equiv="Content-Type" content="text/html; charset=gbk" />`
 - `platform`: `{name, uscc, brands[]}` of the platform the page belongs to, or `null` for multi-platform pages (news, general
   complaint lists)
 - `published`: ISO date the page states as its publication date (发布时间 / 发布日期 / 更新时间 / a dated sign-off 落款 / `<time>`),
