@@ -1,0 +1,692 @@
+"""Statements as banks export them → normalised transfer rows, checked against balances and footers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from pathlib import Path
+
+from monitor.statements import dates, recognise
+from monitor.statements.aliases import (CREDIT_FLAGS, CURRENCIES, DEBIT_FLAGS, FOOTER_PATTERNS, OPENING_WORDS,
+                                        WANYUAN_WORDS)
+from monitor.statements.errors import StatementError
+from monitor.statements.profiles import Profile, available, get as get_profile, pick
+from monitor.statements.recognise import clean_text, header_roles, norm_label
+
+CENT = Decimal("0.01")
+WAN = Decimal(10000)
+_FOOTER_RES = [re.compile(p, re.I) for p in FOOTER_PATTERNS]
+_SUM_LABELS = {"合计", "本页合计", "本期合计", "总计", "total", "借方合计", "贷方合计", "收入合计", "支出合计"}
+_BORDER = re.compile(r"^[\s+\-=|_─━┼┏┓┗┛│]*$")
+_DIRECTION_WORDS = {"借方": "debit", "支出": "debit", "贷方": "credit", "收入": "credit"}
+
+
+@dataclass
+class Row:
+    """One transaction row, normalised (amount positive, in the account currency's unit)."""
+
+    txn_id: str | None
+    txn_time: dt.datetime
+    amount: Decimal
+    payer_account: str | None
+    payer_name: str | None
+    payee_account: str | None
+    payee_name: str | None
+    currency: str
+    purpose: str | None
+    balance_after: Decimal | None
+    source_line: int
+    direction: str | None = None  # "debit"/"credit" from the owner's side; None in transfer files
+    page: int = 1
+
+    def as_json(self) -> dict:
+        """The row as the corpus writes it (strings for amounts and times)."""
+        return {
+            "txn_id": self.txn_id, "txn_time": self.txn_time.isoformat(timespec="seconds"),
+            "amount": f"{self.amount:.2f}", "payer_account": self.payer_account, "payer_name": self.payer_name,
+            "payee_account": self.payee_account, "payee_name": self.payee_name, "currency": self.currency,
+            "purpose": self.purpose,
+            "balance_after": None if self.balance_after is None else f"{self.balance_after:.2f}",
+            "source_line": self.source_line,
+        }
+
+
+@dataclass
+class Statement:
+    """A read statement: its rows and what the file says about itself."""
+
+    path: Path
+    encoding: str
+    delimiter: str | None
+    header_line: int
+    columns: dict[str, str]  # role -> header word used
+    kind: str  # "transfers" (payer/payee columns) or "account" (one account's view)
+    profile: str | None = None
+    owner_account: str | None = None
+    owner_name: str | None = None
+    institution: str | None = None  # from the profile
+    currency: str | None = None
+    period: tuple[dt.date, dt.date] | None = None
+    unit: str = "元"
+    preamble: list[tuple[str, str]] = field(default_factory=list)
+    footer_totals: dict = field(default_factory=dict)
+    balance_check: str = "no balance column"
+    warnings: list[str] = field(default_factory=list)
+    rows: list[Row] = field(default_factory=list)
+
+    def metadata(self) -> dict:
+        """Statement metadata as plain JSON values."""
+        totals = {k: (f"{v:.2f}" if isinstance(v, Decimal) else v) for k, v in self.footer_totals.items()
+                  if k != "page_totals"}
+        if "page_totals" in self.footer_totals:
+            totals["page_totals"] = [{k: (f"{v:.2f}" if isinstance(v, Decimal) else v) for k, v in p.items()}
+                                     for p in self.footer_totals["page_totals"]]
+        return {
+            "file": str(self.path), "profile": self.profile, "encoding": self.encoding,
+            "delimiter": self.delimiter, "header_line": self.header_line, "kind": self.kind,
+            "columns": self.columns, "owner_account": self.owner_account, "owner_name": self.owner_name,
+            "currency": self.currency, "unit": self.unit,
+            "period": [d.isoformat() for d in self.period] if self.period else None,
+            "footer_totals": totals or None, "balance_check": self.balance_check, "warnings": self.warnings,
+            "rows": len(self.rows),
+        }
+
+    def table(self):
+        """The rows as a pyarrow table with the store's transfer columns plus ``balance_after``."""
+        import pyarrow as pa
+
+        schema = pa.schema([
+            ("txn_id", pa.string()), ("txn_time", pa.timestamp("us")), ("amount", pa.float64()),
+            ("payer_account", pa.string()), ("payer_name", pa.string()), ("payer_id", pa.string()),
+            ("payee_account", pa.string()), ("payee_name", pa.string()), ("payee_id", pa.string()),
+            ("purpose", pa.string()), ("currency", pa.string()), ("source_line", pa.int32()),
+            ("balance_after", pa.float64()),
+        ])
+        rows = self.rows
+        return pa.table({
+            "txn_id": [r.txn_id for r in rows], "txn_time": [r.txn_time for r in rows],
+            "amount": [float(r.amount) for r in rows],
+            "payer_account": [r.payer_account for r in rows], "payer_name": [r.payer_name for r in rows],
+            "payer_id": [None] * len(rows),
+            "payee_account": [r.payee_account for r in rows], "payee_name": [r.payee_name for r in rows],
+            "payee_id": [None] * len(rows), "purpose": [r.purpose for r in rows],
+            "currency": [r.currency for r in rows], "source_line": [r.source_line for r in rows],
+            "balance_after": [None if r.balance_after is None else float(r.balance_after) for r in rows],
+        }, schema=schema)
+
+
+# --- amounts ----------------------------------------------------------------------------------------------
+
+_AMOUNT = re.compile(r"^[+-]?\d+(\.\d+)?$")
+
+
+def parse_amount(value: object, *, line: int | None = None, column: str | None = None) -> Decimal | None:
+    """A written amount as a Decimal: separators, ``元``, ``￥``/``¥``, ``="…"``, tabs and ``(…)`` negatives."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise StatementError(f"not an amount: {value!r}", line=line, column=column)
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    text = clean_text(value)
+    if not text:
+        return None
+    negative = text.startswith("(") and text.endswith(")")
+    text = text.strip("()")
+    for junk in ("￥", "¥", "元", ",", "，", " ", "RMB", "CNY"):
+        text = text.replace(junk, "")
+    if text.startswith("-") and text[1:2] in "￥¥":
+        text = "-" + text[2:]
+    if not _AMOUNT.match(text):
+        raise StatementError(f"not an amount: {clean_text(value)!r}", line=line, column=column,
+                             hint="amounts are digits with optional separators, sign, 元 or ￥")
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        raise StatementError(f"not an amount: {text!r}", line=line, column=column) from None
+    return -number if negative else number
+
+
+def _cents(value: Decimal, factor: Decimal) -> Decimal:
+    return (value * factor).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def currency_code(text: str | None) -> str | None:
+    if not text:
+        return None
+    key = clean_text(text).lower()
+    return CURRENCIES.get(key, key.upper() if re.fullmatch(r"[a-z]{3}", key) else None)
+
+
+# --- the reader ---------------------------------------------------------------------------------------------
+
+def read_statement(path: Path | str, *, profile: str | Profile | None = None, date_format: str | None = None,
+                   account: str | None = None, delimiter: str | None = None, encoding: str | None = None,
+                   instance_dir: Path | None = None, check: bool = True) -> Statement:
+    """Read one statement or transfer file into a :class:`Statement`.
+
+    ``profile`` forces a bank profile (else one is picked by header signature, else recognition alone);
+    ``date_format`` is a strptime format for the date column; ``account`` the owner account of a
+    single-account statement. With ``check`` a broken balance chain or footer that does not add up is an
+    error. Raises :class:`StatementError` naming the file, line and column.
+    """
+    path = Path(path)
+    try:
+        return _read(path, profile, date_format, account, delimiter, encoding, instance_dir, check)
+    except StatementError as exc:
+        raise exc.at(path) from None
+
+
+def _read(path, profile, date_format, account, delimiter, encoding, instance_dir, check) -> Statement:
+    profiles = available(instance_dir)
+    chosen: Profile | None = get_profile(profile, instance_dir) if isinstance(profile, str) else profile
+    extra: dict = {}
+    for p in ([chosen] if chosen else profiles.values()):
+        for word, roles in p.extra_aliases().items():
+            extra.setdefault(word, []).extend(roles)
+    grid = recognise.load(path, encoding or (chosen.encoding if chosen else None))
+    header = recognise.find_header(grid, delimiter or (chosen.delimiter if chosen else None), extra)
+    if chosen is None:
+        chosen = pick(path, header.cells, profiles)
+        if chosen and chosen.date_format is None and not chosen.columns and chosen.amount_unit is None \
+                and chosen.account_from == "preamble":
+            pass  # a profile that only names the bank: recognition already did the work
+    extra = chosen.extra_aliases() if chosen else {}
+    date_format = date_format or (chosen.date_format if chosen else None)
+
+    stmt = Statement(path=path, encoding=grid.encoding, delimiter=grid.delimiter, header_line=header.line,
+                     columns={}, kind="account", profile=chosen.name if chosen else None)
+    _read_preamble(stmt, grid, header)
+    cols = _map_columns(header.cells, extra)
+    stmt.columns = {role: header.cells[i] for role, i in cols.items() if not role.startswith("_")}
+    if "amount" not in cols and not ("debit" in cols and "credit" in cols):
+        raise StatementError("no amount column (nor debit and credit columns) in the header", line=header.line,
+                             hint="name the amount column in the profile's [columns], e.g. \"发生额\" = \"amount\"")
+    stmt.kind = "transfers" if ("payer_account" in cols or "payee_account" in cols) else "account"
+
+    # unit: preamble, header word, or profile
+    unit_words = [v for k, v in stmt.preamble if _preamble_key(k) == "unit"]
+    money_headers = [header.cells[cols[r]] for r in ("amount", "debit", "credit", "balance") if r in cols]
+    if (chosen and chosen.amount_unit in WANYUAN_WORDS) or any(w in v for v in unit_words + money_headers
+                                                               for w in WANYUAN_WORDS):
+        stmt.unit = "万元"
+    factor = WAN if stmt.unit == "万元" else Decimal(1)
+
+    if chosen and chosen.owner_name and not stmt.owner_name:
+        stmt.owner_name = chosen.owner_name
+    if account:
+        stmt.owner_account = account
+    elif chosen and chosen.account_from == "fixed" and chosen.account:
+        stmt.owner_account = chosen.account
+    elif chosen and chosen.account_from == "filename" and chosen.filename_pattern and not stmt.owner_account:
+        match = re.search(chosen.filename_pattern, path.name)
+        if match:
+            stmt.owner_account = match.group(1)
+    stmt.institution = chosen.institution if chosen else None
+    if chosen and chosen.currency and not stmt.currency:
+        stmt.currency = currency_code(chosen.currency)
+
+    data, footers, opening = _split_rows(stmt, grid, header, cols)
+    _build_rows(stmt, data, cols, header, date_format, factor, grid)
+    if stmt.kind == "account" and not stmt.owner_account:
+        if "own_account" in cols and stmt.rows:
+            stmt.owner_account = clean_text(data[0][1][cols["own_account"]]) or None
+        if not stmt.owner_account:
+            raise StatementError("a single-account statement without its owner account (no 账号/卡号 line "
+                                 "before the header)", line=header.line,
+                                 hint="give --account ACC, or owner.account_from in the bank profile")
+        for row in stmt.rows:
+            if row.direction == "debit":
+                row.payer_account = stmt.owner_account
+            else:
+                row.payee_account = stmt.owner_account
+    _parse_footers(stmt, footers, cols, factor)
+    if opening is not None:
+        stmt.footer_totals.setdefault("opening_balance", _cents(opening[1], factor))
+        stmt._opening_line = opening[0]  # type: ignore[attr-defined]
+    if check:
+        _check_balances(stmt)
+        _reconcile(stmt)
+    return stmt
+
+
+def _preamble_key(key: str) -> str | None:
+    return recognise.PREAMBLE_INDEX.get(norm_label(key))
+
+
+_DATE_IN_TEXT = re.compile(
+    r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?|(?<!\d)(\d{4})(\d{2})(\d{2})(?!\d)"
+    r"|(\d{1,2}) ([A-Z][a-z]{2}) (\d{4})")
+
+
+def _dates_in(text: str) -> list[dt.date]:
+    found = []
+    for m in _DATE_IN_TEXT.finditer(text):
+        try:
+            if m.group(1):
+                found.append(dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3))))
+            elif m.group(4):
+                found.append(dt.date(int(m.group(4)), int(m.group(5)), int(m.group(6))))
+            else:
+                found.append(dt.datetime.strptime(f"{m.group(7)} {m.group(8)} {m.group(9)}", "%d %b %Y").date())
+        except ValueError:
+            continue
+    return found
+
+
+def _read_preamble(stmt: Statement, grid, header) -> None:
+    rows = [cells for _, cells in grid.rows[:header.index]]
+    stmt.preamble = recognise.preamble_pairs(rows)
+    start = end = None
+    for key, value in stmt.preamble:
+        field_name = _preamble_key(key)
+        if field_name == "owner_account" and value and not stmt.owner_account:
+            stmt.owner_account = re.sub(r"\s", "", value)
+        elif field_name == "owner_name" and value and not stmt.owner_name:
+            stmt.owner_name = value
+        elif field_name == "currency" and value and not stmt.currency:
+            stmt.currency = currency_code(value.split()[0])
+        elif field_name == "period" and not stmt.period:
+            found = _dates_in(value)
+            if len(found) >= 2:
+                stmt.period = (found[0], found[1])
+        elif field_name == "period_start":
+            found = _dates_in(value)
+            start = found[0] if found else start
+            if len(found) >= 2:
+                end = found[1]
+        elif field_name == "period_end":
+            found = _dates_in(value)
+            end = found[0] if found else end
+        elif field_name in ("count", "total") and value:
+            stmt._preamble_totals = getattr(stmt, "_preamble_totals", {})  # type: ignore[attr-defined]
+            stmt._preamble_totals[field_name] = value  # type: ignore[attr-defined]
+    if not stmt.period and start and end:
+        stmt.period = (start, end)
+
+
+def _map_columns(cells: list[str], extra) -> dict[str, int]:
+    """role -> column index; the best-ranked alias wins. Date and time candidates are kept apart."""
+    best: dict[str, tuple[int, int]] = {}
+    dates_: list[tuple[int, int]] = []
+    times: list[tuple[int, int]] = []
+    for index, label in enumerate(cells):
+        roles = header_roles(label, extra)
+        if not roles:
+            continue
+        if roles[0][1] == -1:  # a profile's word: that role only
+            roles = roles[:1]
+        for role, rank in roles:
+            if role == "date":
+                dates_.append((rank, index))
+            elif role == "time":
+                times.append((rank, index))
+            elif role not in best or rank < best[role][0]:
+                best[role] = (rank, index)
+            if role not in ("date", "time"):
+                break
+    cols = {role: index for role, (_, index) in best.items() if role != "ignored"}
+    for n, (_, index) in enumerate(sorted(dates_)):
+        cols[f"_date{n}"] = index
+    for n, (_, index) in enumerate(sorted(times)):
+        cols[f"_time{n}"] = index
+    return cols
+
+
+def _is_footer(texts: list[str], raw: str | None) -> bool:
+    first = next((t for t in texts if t), "")
+    if any(p.search(first) for p in _FOOTER_RES):
+        return True
+    if any(norm_label(t) in _SUM_LABELS for t in texts):
+        return True
+    return bool(raw and "以上信息仅供参考" in raw)
+
+
+def _split_rows(stmt, grid, header, cols):
+    """Transaction rows, footer rows and the opening-balance row, in file order."""
+    header_norm = [norm_label(c) for c in header.cells]
+    needed = max(i for i in cols.values()) + 1
+    date_cols = [i for r, i in cols.items() if r.startswith("_date") or r.startswith("_time")]
+    data, footers = [], []
+    opening = None
+    page, in_footer, between_pages = 1, False, False
+    last_index = len(grid.rows) - 1
+    for index in range(header.index + 1, len(grid.rows)):
+        line, cells = grid.rows[index]
+        texts = [clean_text(c) if isinstance(c, str) else c for c in cells]
+        strings = [t if isinstance(t, str) else str(t) for t in texts]
+        raw = grid.lines[line - 1] if grid.lines is not None else None
+        if raw is not None and "\x0c" in raw:
+            between_pages = True  # a printed page break: the title and preamble repeat until the header
+        if not any(s for s in strings):
+            continue
+        if raw is not None and _BORDER.match(raw):
+            continue
+        if [norm_label(c) for c in strings[:len(header_norm)]] == header_norm:
+            between_pages = False
+            continue  # the header again, on a new page
+        if between_pages:
+            continue
+        if _is_footer(strings, raw):
+            footers.append((line, texts, raw, page, False))
+            if any(norm_label(s) == "本页合计" for s in strings):
+                page += 1
+            in_footer = True
+            continue
+        lowered = " ".join(strings).lower()
+        if any(w in lowered for w in OPENING_WORDS):
+            bal = parse_amount(texts[cols["balance"]], line=line, column=header.cells[cols["balance"]]) \
+                if "balance" in cols and cols["balance"] < len(texts) else None
+            if bal is not None:
+                opening = (line, bal)
+            continue
+        if in_footer and all(not strings[i] for i in date_cols if i < len(strings)):
+            footers.append((line, texts, raw, page, True))  # a footer's second line (CMBC 贷 totals)
+            continue
+        if len(texts) < needed:
+            truncated = index == last_index and not grid.ends_with_newline
+            raise StatementError(
+                ("the file ends inside this row" if truncated else "this row has fewer fields than the header")
+                + f" ({len(texts)} of {len(header.cells)} fields)", line=line,
+                code="truncated_row" if truncated else "short_row",
+                hint="the file looks cut off: export it again" if truncated else
+                "check the delimiter (--delimiter) and quoting")
+        data.append((line, texts, page))
+    return data, footers, opening
+
+
+def _pick_time_columns(data, cols, header, date_format):
+    """``(date column, its format, time column or None, its format)`` from the candidates' values."""
+    candidates = sorted({i for r, i in cols.items() if r.startswith("_date") or r.startswith("_time")},
+                        key=lambda i: [r for r, j in cols.items() if j == i and r.startswith("_")][0])
+    ordered_dates = [i for r, i in sorted(cols.items()) if r.startswith("_date")]
+    kinds = {}
+    for index in candidates:
+        label = header.cells[index]
+        values = [(line, texts[index] if index < len(texts) else "") for line, texts, _ in data]
+        use_format = date_format if ordered_dates and index == ordered_dates[0] else None
+        kinds[index] = dates.infer(values, column=label, date_format=use_format,
+                                   prefer_time=any(r == "time" for r, _ in header_roles(label)))
+    ordered_times = [i for r, i in sorted(cols.items()) if r.startswith("_time")]
+    for index in ordered_dates + ordered_times:
+        if kinds.get(index) and kinds[index].kind == "datetime":
+            return index, kinds[index], None, None
+    date_index = next((i for i in ordered_dates if kinds.get(i) and kinds[i].kind == "date"), None)
+    if date_index is None:
+        bad = ordered_dates[0] if ordered_dates else None
+        raise StatementError("cannot read the date column" if bad is not None else "no date column",
+                             line=data[0][0] if data else header.line,
+                             column=header.cells[bad] if bad is not None else None,
+                             hint="give --date-format (strptime, e.g. %Y.%m.%d) or date_format in the profile")
+    time_index = next((i for i in ordered_times + ordered_dates if kinds.get(i) and kinds[i].kind == "time"), None)
+    return date_index, kinds[date_index], time_index, kinds.get(time_index) if time_index is not None else None
+
+
+def _cell(texts, cols, role):
+    index = cols.get(role)
+    if index is None or index >= len(texts):
+        return None
+    value = texts[index]
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = clean_text(value) if not isinstance(value, str) else value
+    return text or None
+
+
+def _build_rows(stmt, data, cols, header, date_format, factor, grid) -> None:
+    if not data:
+        stmt.warnings.append("no transaction rows")
+        return
+    date_index, date_fmt, time_index, time_fmt = _pick_time_columns(data, cols, header, date_format)
+    label = header.cells
+    for line, texts, page in data:
+        try:
+            when = date_fmt.parse(texts[date_index])
+            if time_index is not None and clean_text(texts[time_index]):
+                when = dates.combine(when, time_fmt.parse(texts[time_index]))
+        except (ValueError, TypeError) as exc:
+            raise StatementError(f"cannot read the date/time ({exc})", line=line, column=label[date_index],
+                                 hint="give --date-format or date_format in the profile") from None
+        if isinstance(when, dt.time):
+            raise StatementError("a time without a date", line=line, column=label[date_index])
+
+        def money(role):
+            index = cols.get(role)
+            if index is None or index >= len(texts):
+                return None
+            value = parse_amount(texts[index], line=line, column=label[index])
+            return None if value is None else _cents(value, factor)
+
+        balance = money("balance")
+        direction = None
+        if stmt.kind == "transfers":
+            amount = money("amount")
+            if amount is None:
+                raise StatementError("no amount", line=line, column=label[cols["amount"]])
+            payer = (_cell(texts, cols, "payer_account"), _cell(texts, cols, "payer_name"))
+            payee = (_cell(texts, cols, "payee_account"), _cell(texts, cols, "payee_name"))
+        else:
+            debit, credit = money("debit"), money("credit")
+            if debit or credit:
+                if debit and credit:
+                    raise StatementError("both a debit and a credit amount", line=line, column=label[cols["debit"]])
+                direction, amount = ("debit", debit) if debit else ("credit", credit)
+            else:
+                amount = money("amount")
+                if amount is None:
+                    where = cols.get("amount", cols.get("debit"))
+                    raise StatementError("no amount", line=line, column=label[where] if where is not None else None)
+                flag = _cell(texts, cols, "direction")
+                if flag is not None:
+                    key = flag.lower()
+                    if key in DEBIT_FLAGS:
+                        direction = "debit"
+                    elif key in CREDIT_FLAGS:
+                        direction = "credit"
+                    else:
+                        raise StatementError(f"unknown debit/credit flag {flag!r}", line=line,
+                                             column=label[cols["direction"]],
+                                             hint="flags are 借/贷, D/C, Dr/Cr, 收/支")
+                    if amount < 0:
+                        amount = -amount
+                else:
+                    direction = "debit" if amount < 0 else "credit"
+                    amount = abs(amount)
+            if amount < 0:
+                raise StatementError("a negative amount in a debit/credit column", line=line)
+            other_account, other_name = _cell(texts, cols, "counterparty_account"), _cell(texts, cols,
+                                                                                           "counterparty_name")
+            both = _cell(texts, cols, "counterparty_both")
+            if both and not (other_account or other_name):
+                first, _, second = both.partition("/")
+                other_account, other_name = first.strip() or None, second.strip() or None
+            owner = (stmt.owner_account, stmt.owner_name)
+            payer, payee = (owner, (other_account, other_name)) if direction == "debit" else \
+                ((other_account, other_name), owner)
+        currency = currency_code(_cell(texts, cols, "currency")) or stmt.currency or "CNY"
+        purpose = _cell(texts, cols, "purpose") or _cell(texts, cols, "summary")
+        status = _cell(texts, cols, "status")
+        if status and status.lower() not in ("成功", "success", "successful", "已成功", "交易成功"):
+            stmt.warnings.append(f"line {line}: status {status!r}")
+        stmt.rows.append(Row(
+            txn_id=_cell(texts, cols, "txn_id"), txn_time=when, amount=amount,
+            payer_account=payer[0], payer_name=payer[1], payee_account=payee[0], payee_name=payee[1],
+            currency=currency, purpose=purpose, balance_after=balance, source_line=line,
+            direction=direction, page=page))
+
+
+# --- footers ------------------------------------------------------------------------------------------------
+
+_NUM = r"[￥¥]?\s*(-?[\d,]+(?:\.\d+)?)"
+_S = r"[\s:：,，|]*"  # what stands between a label and its number: spaces, colons, delimiters
+_TEXT_TOTALS: list[tuple[re.Pattern, tuple[str, ...]]] = [
+    (re.compile(r"^trailer" + _S + r"(\d+)" + _S + _NUM, re.I), ("count", "total")),
+    (re.compile(r"(借方|贷方|收入|支出)合计" + _S + r"(\d+)\s*笔" + _S + r"(?:共\s*)?" + _NUM),
+     ("dir", "_count", "_total")),
+    (re.compile(r"(借方|贷方|收入|支出)(?:合计)?笔数" + _S + r"(\d+)"), ("dir", "_count")),
+    (re.compile(r"(借方|贷方|收入|支出)(?:合计)?金额" + _S + _NUM), ("dir", "_total")),
+    (re.compile(r"共\s*(\d+)\s*笔"), ("count",)),
+    (re.compile(r"笔\s*[，,]\s*(收入)\s*" + _NUM + r"\s*元"), ("dir", "_total")),
+    (re.compile(r"[，,]\s*(支出)\s*" + _NUM + r"\s*元"), ("dir", "_total")),
+    (re.compile(r"(?:期末余额|closing balance)" + _S + _NUM, re.I), ("closing_balance",)),
+    (re.compile(r"(?:期初余额|opening balance)" + _S + _NUM, re.I), ("opening_balance",)),
+    (re.compile(r"total (debit|credit)" + _S + _NUM + r"(?:" + _S + r"count" + _S + r"(\d+))?", re.I),
+     ("dir", "_total", "_count")),
+    (re.compile(r"number of transactions" + _S + r"(\d+)", re.I), ("count",)),
+]
+_DIR_EN = {"debit": "debit", "credit": "credit"}
+
+
+def _parse_footers(stmt: Statement, footers, cols, factor) -> None:
+    totals: dict = {}
+    lines: dict[str, int] = {}
+    pages: list[dict] = []
+
+    def put(key, value, line):
+        if key not in totals:
+            totals[key], lines[key] = value, line
+
+    for line, texts, raw, page, continuation in footers:
+        strings = [t if isinstance(t, str) else str(t) for t in texts]
+        # text files: the line as written (a CSV footer may split an unquoted 1,234.56 into cells)
+        joined = raw.replace('"', "") if raw is not None else "  ".join(s for s in strings if s)
+        joined = re.sub(r"^\s*#\s*", "", joined).strip()
+        for pattern, keys in _TEXT_TOTALS:
+            for match in pattern.finditer(joined):
+                groups = list(match.groups())
+                prefix = ""
+                if keys[0] == "dir":
+                    word = groups.pop(0)
+                    prefix = _DIRECTION_WORDS.get(word) or _DIR_EN[word.lower()]
+                    keys_ = keys[1:]
+                else:
+                    keys_ = keys
+                for key, value in zip(keys_, groups):
+                    if value is None:
+                        continue
+                    name = prefix + key if key.startswith("_") else key
+                    number = Decimal(value.replace(",", ""))
+                    put(name, int(number) if name.endswith("count") else _cents(number, factor), line)
+        # column-aware: a 合计/Total row (or its second line) with amounts under the money columns
+        is_sum = continuation or any(norm_label(s) in _SUM_LABELS for s in strings) or \
+            re.match(r"^共\s*\d+\s*笔$", next((s for s in strings if s), ""))
+        if not is_sum:
+            continue
+        found = {}
+        flag = _cell(texts, cols, "direction")
+        for role in ("debit", "credit", "amount", "balance"):
+            index = cols.get(role)
+            if index is None or index >= len(texts):
+                continue
+            try:
+                value = parse_amount(texts[index])
+            except StatementError:
+                continue
+            if value is None:
+                continue
+            if role == "amount":
+                key = {"debit": "debit_total", "credit": "credit_total"}.get(
+                    "debit" if flag and flag.lower() in DEBIT_FLAGS else
+                    "credit" if flag and flag.lower() in CREDIT_FLAGS else "", "total")
+            else:
+                key = {"debit": "debit_total", "credit": "credit_total", "balance": "closing_balance"}[role]
+            found[key] = _cents(value, factor)
+        if any(norm_label(s) == "本页合计" for s in strings):
+            pages.append({"page": page, "line": line, **found})
+        else:
+            for key, value in found.items():
+                put(key, value, line)
+    preamble = getattr(stmt, "_preamble_totals", {})
+    for key, value in preamble.items():
+        try:
+            number = parse_amount(value)
+        except StatementError:
+            continue
+        if number is not None:
+            put(key, int(number) if key == "count" else _cents(number, factor), stmt.header_line - 1)
+    if pages:
+        totals["page_totals"] = [{k: v for k, v in p.items() if k != "line"} for p in pages]
+        stmt._page_lines = {p["page"]: p["line"] for p in pages}  # type: ignore[attr-defined]
+    stmt.footer_totals = totals
+    stmt._footer_lines = lines  # type: ignore[attr-defined]
+
+
+# --- checks -------------------------------------------------------------------------------------------------
+
+def _signed(row: Row) -> Decimal:
+    return -row.amount if row.direction == "debit" else row.amount
+
+
+def _check_balances(stmt: Statement) -> None:
+    rows = [r for r in stmt.rows if r.balance_after is not None and r.direction]
+    if len(rows) < 1 or stmt.kind != "account":
+        return
+    up = [i for i in range(1, len(rows)) if rows[i].balance_after != rows[i - 1].balance_after + _signed(rows[i])]
+    down = [i for i in range(len(rows) - 1) if rows[i].balance_after != rows[i + 1].balance_after + _signed(rows[i])]
+    if len(rows) == 1:
+        up, down = [], [0]
+    if not up:
+        newest_first = False
+    elif not down:
+        newest_first = True
+    else:
+        newest_first = len(down) < len(up)
+    breaks = down if newest_first else up
+    if breaks:
+        i = breaks[0]
+        row = rows[i]
+        before = rows[i + 1] if newest_first else rows[i - 1]
+        expected = before.balance_after + _signed(row)
+        raise StatementError(
+            f"the running balance breaks: {before.balance_after:.2f} {'+' if _signed(row) >= 0 else '-'} "
+            f"{row.amount:.2f} = {expected:.2f}, but the row states {row.balance_after:.2f}",
+            line=row.source_line, column=stmt.columns.get("balance"), code="balance_chain_break",
+            hint="the file is damaged or rows are missing: ask the bank for a new export")
+    first = rows[-1] if newest_first else rows[0]
+    last = rows[0] if newest_first else rows[-1]
+    opening = stmt.footer_totals.get("opening_balance")
+    if opening is not None and first.balance_after - _signed(first) != opening:
+        raise StatementError(
+            f"the first row does not continue the opening balance {opening:.2f}", line=first.source_line,
+            column=stmt.columns.get("balance"), code="balance_chain_break")
+    stmt.balance_check = "ok (newest first)" if newest_first else "ok"
+    stmt._closing = last.balance_after  # type: ignore[attr-defined]
+
+
+def _reconcile(stmt: Statement) -> None:
+    totals, lines = stmt.footer_totals, getattr(stmt, "_footer_lines", {})
+    rows = stmt.rows
+    debit = [r for r in rows if r.direction == "debit"]
+    credit = [r for r in rows if r.direction == "credit"]
+    actual = {
+        "count": len(rows), "total": sum((r.amount for r in rows), Decimal(0)),
+        "debit_count": len(debit), "debit_total": sum((r.amount for r in debit), Decimal(0)),
+        "credit_count": len(credit), "credit_total": sum((r.amount for r in credit), Decimal(0)),
+    }
+    closing = getattr(stmt, "_closing", None)
+    if closing is not None:
+        actual["closing_balance"] = closing
+    for key, stated in totals.items():
+        if key not in actual or key == "opening_balance":
+            continue
+        if stmt.kind == "transfers" and key.startswith(("debit", "credit")):
+            continue
+        if stated != actual[key]:
+            label = key.replace("_", " ")
+            raise StatementError(
+                f"the footer states {label} {stated}, the rows give {actual[key]}", line=lines.get(key),
+                code="footer_total_mismatch", hint="rows are missing or the footer is wrong: ask for a new export")
+    for page in totals.get("page_totals", []):
+        on_page = [r for r in rows if r.page == page["page"]]
+        for key, direction in (("debit_total", "debit"), ("credit_total", "credit")):
+            if key in page:
+                got = sum((r.amount for r in on_page if r.direction == direction), Decimal(0))
+                if got != page[key]:
+                    raise StatementError(
+                        f"page {page['page']}: the page total states {key.replace('_', ' ')} {page[key]}, "
+                        f"the page's rows give {got}", line=stmt._page_lines[page["page"]],  # type: ignore
+                        code="footer_total_mismatch")
