@@ -319,6 +319,10 @@ def build_series():
             od_n = int(baln * od_rate * rng.uniform(0.8, 1.2))
             od90 = od_amt * rng.uniform(0.25, 0.55)
             od90_n = int(od_n * rng.uniform(0.2, 0.5))
+            if od_amt > 0 and od_n == 0:
+                od_n = 1                       # an overdue amount is at least one overdue loan
+            if od90 > 0 and od90_n == 0:
+                od90_n = 1
             comp = v * od_base * 0.6 * rng.uniform(0.5, 1.5) if p['kind'] != 'consumer' or t % 2 == 0 else 0.0
             cum_comp += comp
             cum_comp_n += int(comp / p['avg_loan']) + (1 if comp > 0 else 0)
@@ -1929,7 +1933,7 @@ NOTICES = [
          url='/s/7uKq2mZbR0xN4pLw9TcYaQ', title='关于停止运营的公告', signer='渝麦金融', named='渝麦金融',
          paras=['各位出借人：', '由于平台无法继续满足监管备案要求，经股东会决议，渝麦金融自2018年10月8日起停止运营，'
                 '不再发布新的借款项目，平台网站及APP将仅保留查询功能。', '平台将继续对存量借款进行催收，回收款项将按出借比例分配给出借人。',
-                '对存量借款约7,861.35万元，平台将每月公布催收进度。']),
+                '对存量借款约9,108.20万元，平台将每月公布催收进度。']),
     dict(stem='chuhuitong_20180806_deferred', pkey='chuhuitong', kind='deferred_payment', date='2018-08-06', charset='gbk',
          site='platform', url='/gg/201808/t20180806_112.html', title='延期兑付公告', signer='武汉楚汇通网络科技有限公司',
          named='楚汇通',
@@ -1943,7 +1947,7 @@ NOTICES = [
     dict(stem='jinjie_20181120_winddown', pkey='jinjie', kind='wind_down', date='2018-11-20', charset='gb18030', site='platform',
          url='/news/show.asp?id=1533', title='金阶网清盘公告', signer='南京金阶信息服务有限公司', named='金阶网',
          paras=['各位出借人：', '鉴于当前行业形势及平台自身经营状况，经公司股东会研究决定，金阶网即日起进入清盘程序，停止一切新增业务。',
-                '截至2018年11月19日，平台借贷余额为1.23亿元，其中逾期金额3,210.55万元。平台将成立清盘小组，'
+                '截至2018年11月19日，平台借贷余额为3,702.16万元，其中逾期金额1,130.55万元。平台将成立清盘小组，'
                 '自2018年12月起每月25日按比例兑付，兑付比例不低于剩余本金的4%。',
                 '清盘期间平台将每月披露清盘进度，请出借人通过官网查询。']),
     dict(stem='micang_20190318_exit', pkey='micang', kind='benign_exit', date='2019-03-18', charset='utf-8', site='platform',
@@ -2124,7 +2128,9 @@ README_HEAD = """# Independent corpus: Chinese P2P platforms' disclosure, instit
 This folder is a test corpus written **without reading any code of the crawler or extractor**.  The pages imitate what
 inspectors met on real sites in 2016–2019 (网络借贷信息中介机构 information-disclosure pages, 国家企业信用信息公示系统 and commercial
 registry aggregators, 黑猫投诉 / 网贷之家曝光台 complaint lists, industry news, platform and police notices).  All platforms, people,
-USCCs, addresses and numbers are fictional; the custody banks, regulators and media names are real institutions used as scenery.
+USCCs, addresses, numbers and events are fictional; real banks, regulators, courts, police bureaus, media and complaint sites
+appear only as scenery and the events attributed to them are invented.  Every USCC has a valid GB 32100 check character (and its
+embedded organisation code a valid GB 11714 check character).
 
 ## The rule
 
