@@ -224,3 +224,17 @@ def test_the_permission_is_granted_and_revoked_from_the_command_line(portal):
         changes = s.exec(select(AuditEntry.new).where(AuditEntry.field == "can_view_personal")
                          .order_by(AuditEntry.id)).all()
     assert changes == ["True", "False"]
+
+
+def test_scan_prints_personal_numbers_masked(tmp_path):
+    from tests.graphs.builders import converging_platform
+    from tests.test_scan import run, write_statement
+
+    statement = write_statement(tmp_path / "statement.csv",
+                                converging_platform(collector=CARD, holder=("李四", PERSON_ID)))
+    for args in (["scan", str(statement)], ["scan", str(statement), "--json"]):
+        out = run(args, tmp_path)
+        assert out.returncode == 0, out.stderr
+        assert "scatter_gather" in out.stdout  # the collector is in the finding ...
+        assert CARD not in out.stdout and PERSON_ID not in out.stdout  # ... masked
+        assert CARD[:4] + "*" * 11 + CARD[-4:] in out.stdout

@@ -241,3 +241,21 @@ def test_idle_timeout_and_lifetime_on_the_app_clock(portal):
         now[0] += 500
         statuses.append(client.get("/").status_code)
     assert statuses == [200] * 7 + [302]  # 3,500 s in: still signed in; 4,000 s: over the hour
+
+
+def test_web_on_a_loopback_address_drops_secure_unless_the_setting_is_given(portal, monkeypatch):
+    from click.testing import CliRunner
+    from flask import Flask
+
+    from monitor.cli import Context
+    from monitor.portal.cli import web_command
+
+    app, _ = portal
+    served = []
+    monkeypatch.setattr(Flask, "run", lambda self, **_kw: served.append(self.config["SESSION_COOKIE_SECURE"]))
+    instance = str(app.extensions["monitor_config"].instance_path)
+    for host, given in (("127.0.0.1", None), ("0.0.0.0", None), ("127.0.0.1", "true")):
+        env = {"MONITOR_INSTANCE_DIR": instance, "MONITOR_PORTAL_SECURE_COOKIES": given}
+        result = CliRunner().invoke(web_command, ["--host", host], obj=Context(None), env=env)
+        assert result.exit_code == 0, result.output
+    assert served == [False, True, True]  # the demo's http://127.0.0.1:5000/ can sign in
