@@ -541,8 +541,16 @@ class Ctx:
         return '<p class="sign" style="text-align:right">%s<br>%d年%d月%d日</p>' % (self.p['name'], d.year, d.month, d.day)
 
     def items_for(self, base_list=None, drop=()):
-        lst = base_list or ALL
-        return [i for i in lst if i not in drop]
+        """the page's item list: real pages leave out an item or two and do not keep the guideline's order exactly."""
+        rng = random.Random('items-' + self.seed)
+        lst = [i for i in (base_list or ALL) if i not in drop]
+        optional = [i for i in lst if i not in CORE]
+        for i in rng.sample(optional, rng.choice([0, 0, 1, 2])):
+            lst.remove(i)
+        for _ in range(rng.choice([0, 1, 2, 3])):
+            k = rng.randrange(len(lst) - 1)
+            lst[k], lst[k + 1] = lst[k + 1], lst[k]
+        return lst
 
     def footnote_html(self):
         notes = {
@@ -1313,7 +1321,7 @@ DISCLOSURES = [
      'gbk', '/xxpl/201804.htm'),
     ('yanchi_201812', L14_numbered, 'yanchi', ['2018-12'], dict(amt_unit='auto', marks={'累计借贷金额': '※'}), {}, 'modern',
      'utf-8', '/news/2019/0107/1024.html'),
-    ('qiantangzhan_201805', L14_numbered, 'qiantangzhan', ['2018-05'], dict(amt_unit='元'), {}, 'legacy', 'utf-8',
+    ('qiantangzhan_201805', L14_numbered, 'qiantangzhan', ['2018-05'], dict(amt_unit='元', comma=False), {}, 'legacy', 'utf-8',
      '/gonggao/show_231.html'),
     ('lufu_201903', L15_month_vs_prev, 'lufu', ['2019-02', '2019-03'],
      dict(amt_unit='万元', overrides={('借贷余额', '2019-03'): dict(mult=10000, suspect=True)}), {}, 'cms', 'utf-8',
@@ -1332,7 +1340,7 @@ DISCLOSURES = [
      '/xxpl/operation.html?month=201809'),
     ('maitian_201806', L18_horizontal, 'maitian', ['2018-06'], dict(amt_unit='万元', marks={'利息余额': '*'}), {}, 'modern',
      'utf-8', '/xxpl/report/201806.html'),
-    ('micang_201812', L18_horizontal, 'micang', ['2018-12'], dict(amt_unit='元', pub=False), dict(per_row=4), 'cms', 'utf-8',
+    ('micang_201812', L18_horizontal, 'micang', ['2018-12'], dict(amt_unit='元', pub=False, comma=False), dict(per_row=4), 'cms', 'utf-8',
      '/disclosure/201812.html'),
     ('jinqiao_tabs', L19_tabs, 'jinqiao', months('2019-01', '2019-05'), dict(amt_unit='auto'), {}, 'bs', 'utf-8',
      '/disclosure/monthly'),
