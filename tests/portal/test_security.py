@@ -259,3 +259,25 @@ def test_web_on_a_loopback_address_drops_secure_unless_the_setting_is_given(port
         result = CliRunner().invoke(web_command, ["--host", host], obj=Context(None), env=env)
         assert result.exit_code == 0, result.output
     assert served == [False, True, True]  # the demo's http://127.0.0.1:5000/ can sign in
+
+
+def test_sign_in_migration_goes_down_and_up_with_users_in_place(store):
+    """Revision 0004 (permission and epoch columns) on SQLite and PostgreSQL, with rows pointing at users."""
+    from alembic import command
+    from sqlalchemy import inspect, text
+
+    from monitor.db import _alembic_config, get_engine, session_scope
+    from monitor.models import Jurisdiction
+    from monitor.portal.users import add_user
+
+    with session_scope(store) as s:
+        s.add(Jurisdiction(code="A", name="甲市"))
+        s.flush()
+        add_user(s, "keeper", PASSWORD, "inspector", "A", actor="test")  # journaled: audit_entry → user
+    command.downgrade(_alembic_config(store), "0003")
+    columns = {c["name"] for c in inspect(get_engine(store)).get_columns("user")}
+    assert {"can_view_personal", "session_epoch"}.isdisjoint(columns)
+    command.upgrade(_alembic_config(store), "head")
+    with get_engine(store).connect() as conn:
+        row = conn.execute(text('SELECT username, can_view_personal, session_epoch FROM "user"')).one()
+    assert (row[0], bool(row[1]), row[2]) == ("keeper", False, 0)
