@@ -35,6 +35,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "jurisdictions": "monitor.commands.jurisdictions:jurisdictions_group",
     "brief": "monitor.briefings.cli:brief_group",
     "audit": "monitor.commands.audit:audit_group",
+    "profiles": "monitor.commands.profiles:profiles_group",
 }
 
 

@@ -8,7 +8,9 @@ from monitor.errors import InputError
 
 
 class StatementError(InputError):
-    """A statement that cannot be read or does not add up (exit code 1 in ``monitor ingest``)."""
+    """A statement that cannot be read or does not add up: the file failed (exit code 1)."""
+
+    exit_code = 1
 
     def __init__(self, message: str, *, path: Path | str | None = None, line: int | None = None,
                  column: str | None = None, hint: str | None = None, code: str | None = None):
@@ -35,3 +37,9 @@ class StatementError(InputError):
 
     def __str__(self) -> str:
         return self._text()
+
+
+class ProfileError(StatementError):
+    """A bank profile that is missing or malformed: a usage error (exit code 2)."""
+
+    exit_code = 2

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from monitor.statements.aliases import HEADER_ALIASES
-from monitor.statements.errors import StatementError
+from monitor.statements.errors import ProfileError
 
 SHIPPED_DIR = Path(__file__).with_name("profiles")
 KNOWN_SECTIONS = {"name", "description", "match", "read", "columns", "owner"}
@@ -69,23 +69,23 @@ def load_profile(path: Path) -> Profile:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise StatementError(f"cannot read profile: {exc}", path=path) from None
+        raise ProfileError(f"cannot read profile: {exc}", path=path) from None
     unknown = set(data) - KNOWN_SECTIONS
     if unknown:
-        raise StatementError(f"unknown profile key(s): {', '.join(sorted(unknown))}", path=path,
+        raise ProfileError(f"unknown profile key(s): {', '.join(sorted(unknown))}", path=path,
                              hint=f"known keys: {', '.join(sorted(KNOWN_SECTIONS))}")
     match, read, owner = data.get("match", {}), data.get("read", {}), data.get("owner", {})
     columns = {str(k): str(v) for k, v in data.get("columns", {}).items()}
     for word, role in columns.items():
         if role not in HEADER_ALIASES:
-            raise StatementError(f"column {word!r}: unknown role {role!r}", path=path,
+            raise ProfileError(f"column {word!r}: unknown role {role!r}", path=path,
                                  hint=f"roles: {', '.join(HEADER_ALIASES)}")
     delimiter = read.get("delimiter")
     if delimiter in ("\\t", "tab", "TAB"):
         delimiter = "\t"
     account_from = owner.get("account_from", "preamble")
     if account_from not in ("preamble", "filename", "fixed"):
-        raise StatementError(f"owner.account_from must be preamble, filename or fixed, not {account_from!r}",
+        raise ProfileError(f"owner.account_from must be preamble, filename or fixed, not {account_from!r}",
                              path=path)
     return Profile(
         name=data.get("name", path.stem), path=path, description=data.get("description", ""),
@@ -114,7 +114,7 @@ def get(name: str, instance_dir: Path | None = None) -> Profile:
         return load_profile(Path(name))
     profiles = available(instance_dir)
     if name not in profiles:
-        raise StatementError(f"no bank profile named {name!r}",
+        raise ProfileError(f"no bank profile named {name!r}",
                              hint=f"known: {', '.join(profiles) or 'none'}; see `monitor profiles list`")
     return profiles[name]
 

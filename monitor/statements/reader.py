@@ -192,9 +192,10 @@ def _read(path, profile, date_format, account, delimiter, encoding, instance_dir
     header = recognise.find_header(grid, delimiter or (chosen.delimiter if chosen else None), extra)
     if chosen is None:
         chosen = pick(path, header.cells, profiles)
-        if chosen and chosen.date_format is None and not chosen.columns and chosen.amount_unit is None \
-                and chosen.account_from == "preamble":
-            pass  # a profile that only names the bank: recognition already did the work
+        if chosen and (chosen.encoding or chosen.delimiter):
+            # the profile fixes how the file is read: read it again its way
+            grid = recognise.load(path, encoding or chosen.encoding)
+            header = recognise.find_header(grid, delimiter or chosen.delimiter, chosen.extra_aliases())
     extra = chosen.extra_aliases() if chosen else {}
     date_format = date_format or (chosen.date_format if chosen else None)
 
