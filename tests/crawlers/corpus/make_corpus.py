@@ -2319,6 +2319,24 @@ def gen_all():
     lines.append('Deliberately suspect values: ' + '; '.join(
         '`%s` %s %s (%s)' % (m['page'], v['item'], v['period'], v['label_on_page'])
         for m, exp in [(mm, e) for (_, _, _, e), mm in zip(made, manifest)] for v in exp.get('values', []) if v['suspect']) + '.\n')
+    lines.append('What makes them suspect: a balance typed in 元 under a 万元 header (10,000 times the neighbouring month); a '
+                 'top-ten share of 150%; an overdue count of 36.5; an amount overdue rate printed 0.0123% beside a count rate of '
+                 '1.14% (a fraction with a % sign).  The expected `value` is what the page literally says, normalised.\n')
+    lines.append('''## Limits of this corpus
+
+- No pages rendered by JavaScript, no data in images or PDFs (many real platforms published monthly reports as images or
+  PDF attachments; those are out of reach of an HTML corpus).
+- Annual audit reports (年度审计报告), 备案登记 documents and per-project loan disclosures are not covered.
+- Values are synthetic series per platform; they are internally consistent (cumulative figures grow, 90-day overdue figures
+  stay below overdue figures, a page's rates match its own amounts to rounding) except where marked `suspect`.
+
+## Checks the author ran
+
+- every USCC in pages and `platforms.json` passes the GB 32100 check; every page decodes strictly in its declared encoding;
+- every `label_on_page` occurs in the page text; every stated publication date occurs on the page;
+- an independent re-parse of the suffix-unit layouts (label → number → 亿/万/元/%/笔/人) reproduced every expected value;
+- the unit-column pages were re-read row by row (label, unit, number) and matched.
+''')
     lines.append('\n## Brief given to the author\n\n' + BRIEF)
     with open(os.path.join(HERE, 'README.md'), 'w', encoding='utf-8') as f:
         f.write('\n'.join(lines))
