@@ -34,8 +34,10 @@ _PATTERN = re.compile(
     rf"(?P<id18>[1-9]\d{{5}}(?:18|19|20)\d{{2}}{_DATE}\d{{3}}[\dXx])"
     rf"|(?P<id15>[1-9]\d{{7}}{_DATE}\d{{3}})"
     r"|(?P<phone>(?:(?:\+|00)?86[ -]?)?1[3-9]\d(?:[ -]?\d{4}){2})"
-    r"|(?P<account>\d{16,19}|\d{4}(?: \d{4}){3}(?: \d{1,3})?)"
-    r")" + _E)
+    r"|(?P<account>\d{16,19}|\d{4}(?:[ -]\d{4}){3}(?:[ -]\d{1,3})?)"
+    r")" + _E, re.ASCII)
+# Full-width digits (crawled pages use them) are read as ASCII; the mapping is one to one, so positions hold.
+_WIDE = str.maketrans("０１２３４５６７８９＋Ｘｘ－　", "0123456789+Xx- ")
 
 
 def _valid_date(text: str) -> bool:
@@ -60,7 +62,7 @@ def _uscc_valid(text: str) -> bool:
 
 def mask_id_number(ident: str) -> str:
     """``110101199003071234`` → ``110101********1234`` (15-character numbers: 5 stars)."""
-    ident = ident.strip()
+    ident = ident.strip().translate(_WIDE)
     if len(ident) <= 10:
         return "*" * len(ident)
     return ident[:6] + "*" * (len(ident) - 10) + ident[-4:]
@@ -68,7 +70,7 @@ def mask_id_number(ident: str) -> str:
 
 def mask_phone(phone: str) -> str:
     """``+86 138-1234-5678`` → ``+86 138****5678``: the country prefix as written, 3 + 4 digits kept."""
-    found = re.match(r"((?:\+|00)?86[ -]?(?=1))?(.*)$", phone.strip())
+    found = re.match(r"((?:\+|00)?86[ -]?(?=1))?(.*)$", phone.strip().translate(_WIDE))
     prefix = found.group(1) or ""
     digits = re.sub(r"\D", "", found.group(2))
     if len(digits) < 7:
@@ -78,7 +80,7 @@ def mask_phone(phone: str) -> str:
 
 def mask_account(account: str) -> str:
     """``6222021234567890123`` → ``6222***********0123`` (spaces dropped, length kept)."""
-    digits = re.sub(r"\s", "", account)
+    digits = re.sub(r"[\s-]", "", account.translate(_WIDE))
     if len(digits) <= 8:
         return "*" * len(digits)
     return digits[:4] + "*" * (len(digits) - 8) + digits[-4:]
@@ -97,7 +99,7 @@ def _kind(m: re.Match, keep: Callable[[str], bool] | None) -> str | None:
         return "id" if _valid_date("19" + text[6:12]) else "account"
     if m.group("phone"):
         return "phone"
-    digits = text.replace(" ", "")
+    digits = re.sub("[ -]", "", text)
     if len(digits) == 18 and _uscc_valid(digits):
         return None
     if keep is not None and keep(digits):
@@ -111,7 +113,7 @@ _MASKERS = {"id": mask_id_number, "phone": mask_phone, "account": mask_account}
 def find_personal(text: str, keep: Callable[[str], bool] | None = None) -> list[tuple[str, str]]:
     """The personal numbers in ``text`` as (kind, number as written)."""
     out = []
-    for m in _PATTERN.finditer(text):
+    for m in _PATTERN.finditer(text.translate(_WIDE)):
         kind = _kind(m, keep)
         if kind is not None:
             out.append((kind, m.group(0)))
@@ -126,11 +128,13 @@ def mask_text(text: str, keep: Callable[[str], bool] | None = None) -> str:
     if not text or len(text) < 11:
         return text
 
-    def sub(m: re.Match) -> str:
+    parts, end = [], 0
+    for m in _PATTERN.finditer(text.translate(_WIDE)):
         kind = _kind(m, keep)
-        return m.group(0) if kind is None else _MASKERS[kind](m.group(0))
-
-    return _PATTERN.sub(sub, text)
+        if kind is not None:
+            parts += [text[end:m.start()], _MASKERS[kind](m.group(0))]
+            end = m.end()
+    return "".join(parts) + text[end:] if parts else text
 
 
 class Masker:

@@ -88,3 +88,14 @@ def test_masker_reveals_for_the_permitted_and_counts():
         "a": ["张三 110101********1234", 1, None], "110101********1234": "6222***********0123"}
     full = Masker(full=True)
     assert full(text) == text and full.revealed == 1
+
+
+@pytest.mark.parametrize("raw, shown", [
+    ("手机１３８１２３４５６７８。", "手机138****5678。"),  # full-width digits, as some pages write them
+    ("身份证１１０１０１１９９００３０７１２３Ｘ", "身份证110101********123X"),
+    ("卡 6222-0212-3456-7890-123", "卡 6222***********0123"),
+    ("电话 0755-1234-5678 传真 0755-87654321", "电话 0755-1234-5678 传真 0755-87654321"),  # landlines are not mobiles
+    ("注册号 440301103456789", "注册号 440301103456789"),  # an old registration number with no date in it
+])
+def test_written_variants(raw, shown):
+    assert mask_text(raw) == shown
