@@ -1,0 +1,124 @@
+"""The statement reader measured on the independent corpus in tests/statements/ (see its README.md).
+
+Every corpus file must give exactly its expected rows (all keys; amounts to the cent; times and source
+lines exact) and its owner and period; every footer total the reader finds must equal the one the corpus
+restates; each negative file must fail naming its line. The corpus is never edited to fit the reader.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+
+from monitor.statements import StatementError, read_statement
+from monitor.statements.profiles import available
+
+CORPUS = Path(__file__).parent / "statements"
+SUFFIXES = {".csv", ".tsv", ".txt", ".xlsx", ".xls"}
+FILES = sorted(p for p in CORPUS.iterdir() if p.suffix.lower() in SUFFIXES)
+BAD = sorted(p for p in (CORPUS / "bad").iterdir() if p.suffix.lower() in SUFFIXES)
+# the corpus's error names -> the reader's error codes
+BAD_CODES = {"ambiguous_date_order": "ambiguous_date_order", "balance_chain_break": "balance_chain_break",
+             "footer_total_mismatch": "footer_total_mismatch", "truncated_mid_row": "truncated_row"}
+
+
+def expected(path: Path) -> tuple[list[dict], dict]:
+    rows = [json.loads(line) for line in (CORPUS / "expected" / f"{path.name}.jsonl").read_text("utf-8").splitlines()
+            if line.strip()]
+    meta = json.loads((CORPUS / "expected" / f"{path.name}.meta.json").read_text("utf-8"))
+    return rows, meta
+
+
+def problems(path: Path, **kwargs) -> list[str]:
+    """What is wrong with the reader's output for one corpus file (empty: all right)."""
+    rows, meta = expected(path)
+    try:
+        statement = read_statement(path, **kwargs)
+    except StatementError as exc:
+        return [f"refused: {exc}"]
+    got = [row.as_json() for row in statement.rows]
+    found = []
+    if len(got) != len(rows):
+        found.append(f"{len(got)} rows, expected {len(rows)}")
+    for mine, theirs in zip(got, rows):
+        if mine != theirs:
+            diff = {k: (mine.get(k), theirs.get(k)) for k in theirs if mine.get(k) != theirs.get(k)}
+            found.append(f"line {theirs['source_line']}: {diff}")
+    info = statement.metadata()
+    for key in ("owner_account", "owner_name", "period"):
+        if info[key] != meta[key]:
+            found.append(f"{key}: {info[key]!r}, expected {meta[key]!r}")
+    stated = meta["footer_totals"] or {}
+    for key, value in (info["footer_totals"] or {}).items():
+        if key in stated and stated[key] != value:
+            found.append(f"footer {key}: {value!r}, the corpus says {stated[key]!r}")
+    if meta["rows"] and any(r["balance_after"] for r in rows) and not info["balance_check"].startswith("ok"):
+        found.append(f"balance check: {info['balance_check']}")
+    return found
+
+
+@pytest.mark.parametrize("path", FILES, ids=[p.name for p in FILES])
+def test_corpus_file_gives_its_expected_rows(path):
+    assert problems(path) == []
+
+
+@pytest.mark.parametrize("path", BAD, ids=[p.name for p in BAD])
+def test_negative_file_fails_naming_its_line(path):
+    wanted = json.loads(Path(f"{path}.expected.json").read_text("utf-8"))
+    with pytest.raises(StatementError) as caught:
+        read_statement(path)
+    assert caught.value.line == wanted["line"], str(caught.value)
+    assert caught.value.code == BAD_CODES[wanted["error"]]
+    assert path.name in str(caught.value)
+
+
+def test_ambiguous_dates_read_once_the_order_is_given():
+    path = CORPUS / "bad" / "bad_ambiguous_dates.csv"
+    day_first = read_statement(path, date_format="%d/%m/%Y")
+    month_first = read_statement(path, date_format="%m/%d/%Y")
+    assert day_first.rows[0].txn_time.isoformat() == "2017-03-01T00:00:00"
+    assert month_first.rows[0].txn_time.isoformat() == "2017-01-03T00:00:00"
+
+
+def test_footer_totals_found_where_the_corpus_states_them():
+    """The reader finds each file's footer (not only: does not contradict it)."""
+    missing = {}
+    for path in FILES:
+        _, meta = expected(path)
+        found = read_statement(path).metadata()["footer_totals"] or {}
+        stated = {k for k in (meta["footer_totals"] or {}) if k != "where"}
+        if not stated <= set(found):
+            missing[path.name] = sorted(stated - set(found))
+    # CZBank's footer (共 N 笔，收入 X 元，支出 Y 元) states no per-direction counts; its meta derives them.
+    assert missing == {"czbank_6223091234567890123_201710.csv": ["credit_count", "debit_count"]}
+
+
+SHIPPED = {name: profile for name, profile in available().items()}
+
+
+@pytest.mark.parametrize("name", sorted(SHIPPED))
+def test_shipped_profile_reads_the_files_it_is_for(name):
+    profile = SHIPPED[name]
+    matched = [p for p in FILES if read_statement(p).profile == name]
+    assert matched, f"profile {name} matches no corpus file"
+    for path in matched:
+        assert problems(path, profile=name) == [], path.name
+
+
+def test_corpus_score_per_dialect(capsys):
+    """Print files right per dialect; the target is every file with no wrong row."""
+    score: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for path in FILES:
+        _, meta = expected(path)
+        score[meta["dialect"]][1] += 1
+        score[meta["dialect"]][0] += not problems(path)
+    right = sum(s[0] for s in score.values())
+    with capsys.disabled():
+        print(f"\nstatement corpus: {right}/{len(FILES)} files in {len(score)} dialects")
+        for dialect, (ok, total) in sorted(score.items()):
+            print(f"  {dialect:42} {ok}/{total}")
+    assert right == len(FILES)
+    assert len(score) == 22
