@@ -88,10 +88,11 @@ def end_sign_ins(user: User) -> None:
     user.session_epoch = (user.session_epoch or 0) + 1
 
 
-@event.listens_for(User.password_hash, "set")
-@event.listens_for(User.active, "set")
+@event.listens_for(User.password_hash, "set", active_history=True)
+@event.listens_for(User.active, "set", active_history=True)
 def _credentials_changed(target: User, value, old, _initiator):
-    # Whatever changes a password or deactivates a user (portal, CLI), the sign-ins made before end.
+    # Whatever changes a password or deactivates a user (portal, CLI), the sign-ins made before end;
+    # active_history loads the old value of an expired user so the comparison is real.
     if old not in (attributes.NO_VALUE, attributes.NEVER_SET) and value != old and target.id is not None:
         end_sign_ins(target)
 

@@ -204,14 +204,13 @@ def test_deactivation_and_password_change_end_sign_ins(portal):
     login(b, "supervisor")
     with Session(get_engine(app.extensions["monitor_config"])) as s:
         inspector = s.exec(select(User).where(User.username == "inspector")).one()
+        supervisor = s.exec(select(User).where(User.username == "supervisor")).one()
         inspector.active = False
         s.add(inspector)
-        s.commit()
+        s.commit()  # expires both: the changes below compare with values not loaded yet
         inspector.active = True  # reactivated: the cookie from before still does not work
-        s.add(inspector)
-        supervisor = s.exec(select(User).where(User.username == "supervisor")).one()
         supervisor.password_hash = hash_password("another long password")
-        s.add(supervisor)
+        s.add_all([inspector, supervisor])
         s.commit()
     assert a.get("/").status_code == 302
     assert b.get("/").status_code == 302
