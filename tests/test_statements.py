@@ -215,3 +215,21 @@ def test_profiles_test_exit_codes(tmp_path):
     assert r.returncode == 2 and "no_such_bank" in r.stderr
     r = run(["profiles", "list"], tmp_path)
     assert r.returncode == 0 and "citic_counter" in r.stdout
+
+
+# --- rows for the store ---------------------------------------------------------------------------------------
+
+def test_store_table_ids_and_skipped_rows():
+    from monitor.statements.store import store_table
+
+    statement = read_statement(CORPUS / "boc_6216613100012345678_201707.csv")
+    table, warnings = store_table(statement)
+    with_both = [r for r in statement.rows if r.payer_account and r.payee_account]
+    assert table.num_rows == len(with_both) == 23
+    assert "12 row(s) without an account on both sides" in warnings[0]
+    ids = table.column("txn_id").to_pylist()
+    assert len(set(ids)) == len(ids) and all(i.startswith("S") for i in ids)
+    again, _ = store_table(read_statement(CORPUS / "boc_6216613100012345678_201707.csv"))
+    assert again.column("txn_id").to_pylist() == ids  # stable: a re-export keeps its ids
+    bank_ids, _ = store_table(read_statement(CORPUS / "icbc_1202021209000012345_201707.csv"))
+    assert bank_ids.column("txn_id")[0].as_py() == "02126032"

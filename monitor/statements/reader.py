@@ -75,6 +75,7 @@ class Statement:
     balance_check: str = "no balance column"
     warnings: list[str] = field(default_factory=list)
     rows: list[Row] = field(default_factory=list)
+    header: list[str] = field(default_factory=list)  # the header row's cells as written
 
     def metadata(self) -> dict:
         """Statement metadata as plain JSON values."""
@@ -200,7 +201,8 @@ def _read(path, profile, date_format, account, delimiter, encoding, instance_dir
     date_format = date_format or (chosen.date_format if chosen else None)
 
     stmt = Statement(path=path, encoding=grid.encoding, delimiter=grid.delimiter, header_line=header.line,
-                     columns={}, kind="account", profile=chosen.name if chosen else None)
+                     columns={}, kind="account", profile=chosen.name if chosen else None,
+                     header=list(header.cells))
     _read_preamble(stmt, grid, header)
     cols = _map_columns(header.cells, extra)
     stmt.columns = {role: header.cells[i] for role, i in cols.items() if not role.startswith("_")}
