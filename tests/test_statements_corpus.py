@@ -122,3 +122,20 @@ def test_corpus_score_per_dialect(capsys):
             print(f"  {dialect:42} {ok}/{total}")
     assert right == len(FILES)
     assert len(score) == 22
+
+
+CHECKABLE = [p for p in FILES if p.suffix in (".csv", ".tsv", ".txt") and
+             (expected(p)[1]["footer_totals"] or any(r["balance_after"] for r in expected(p)[0]))]
+
+
+@pytest.mark.parametrize("path", CHECKABLE, ids=[p.name for p in CHECKABLE])
+def test_a_missing_row_is_never_silent(path, tmp_path):
+    """A copy without one middle row is refused (balance break or footer mismatch), never half-believed."""
+    rows, _ = expected(path)
+    gone = rows[len(rows) // 2]["source_line"]
+    lines = path.read_bytes().split(b"\n")
+    copy = tmp_path / path.name
+    copy.write_bytes(b"\n".join(lines[:gone - 1] + lines[gone:]))
+    with pytest.raises(StatementError) as caught:
+        read_statement(copy)
+    assert caught.value.code in ("balance_chain_break", "footer_total_mismatch")
