@@ -170,3 +170,11 @@ def test_environment_error_exits_2(tmp_path, monkeypatch, capsys):
     for args in (["sweep"], ["audit", "verify"], ["alerts", "list"]):  # no store yet
         assert main(args) == 2
         assert capsys.readouterr().err.startswith("error: ")
+
+
+def test_ingest_of_a_broken_file_exits_1(env, tmp_path, capsys):
+    """monitor ingest ends with SystemExit(1) on a failed file; main() hands the code on."""
+    broken = tmp_path / "broken.csv"
+    broken.write_bytes(b"\x00\x01 not a transfer file\n")
+    assert main(["ingest", str(broken)]) == 1
+    assert "broken.csv" in capsys.readouterr().err
