@@ -203,7 +203,8 @@ def find_header(grid: Grid, delimiter: str | None = None, extra=None) -> Header:
         raise StatementError(
             f"no header row found in the first {HEADER_SCAN_ROWS} lines (no line has {MIN_HEADER_SCORE} known "
             "column names)", path=grid.path,
-            hint="write a bank profile with [columns] naming this file's header words, or --delimiter")
+            hint="write a bank profile with [columns] naming this file's header words, or --delimiter",
+            code="no_header")
     if grid.lines is not None:
         grid.delimiter = best.delimiter
         grid.rows = [(n, split_line(t, best.delimiter)) for n, t in enumerate(grid.lines, start=1)]
