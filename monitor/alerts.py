@@ -167,8 +167,13 @@ def raise_sweep_alerts(session, run_id: int, seen_at: datetime, min_severity: st
     findings = list(session.exec(select(Finding).where(Finding.sweep_id == run_id)))
     states = {st.institution_id: st for st in session.exec(select(AlertState))}
     prev_bands = {i: st.band for i, st in states.items()}
-    prev_id = max((st.sweep_id for st in states.values() if st.sweep_id is not None), default=None)
-    prev_fps = set(session.exec(select(Finding.fingerprint).where(Finding.sweep_id == prev_id))) if prev_id else set()
+    # Per institution, the findings of the sweep its alerts were last raised for (sweeps may cover
+    # different jurisdictions): a finding absent there and present now is a recurrence.
+    last = {i: st.sweep_id for i, st in states.items() if st.sweep_id is not None}
+    prev_fps = {fp for inst, sweep, fp in session.exec(
+        select(Finding.institution_id, Finding.sweep_id, Finding.fingerprint)
+        .where(Finding.sweep_id.in_(set(last.values())))) if last.get(inst) == sweep} if last else set()
+    prev_id = max(last.values(), default=None)
     counts = raise_alerts(session, findings, scores, prev_bands, prev_fps, seen_at, min_severity)
     now = utcnow()
     for s in scores:
