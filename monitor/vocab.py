@@ -14,57 +14,114 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Metric:
-    name: str  # canonical, stored in DisclosureFact.metric
-    label: str  # the regulator's wording (信息披露指引)
-    unit: str  # yuan / count / ratio
-    synonyms: tuple[str, ...] = ()
+    name: str  # canonical code, stored in DisclosureFact.metric
+    label: str  # the label the simulated city prints first
+    unit: str  # unit family: yuan / count / ratio
+    synonyms: tuple[str, ...] = ()  # labels the simulated city prints too
+    official: str = ""  # the item as the 2017 guideline (银监办发〔2017〕113号) names it
+    kind: str = ""  # amount / count / ratio (a share of a balance) / rate
+    low: float = 0.0  # plausible range of a value in the canonical unit (元, count, fraction)
+    high: float = 1e12
+    reader_synonyms: tuple[str, ...] = ()  # further spellings platforms use (read, never written)
 
     @property
     def labels(self) -> tuple[str, ...]:
         return (self.label, *self.synonyms)
 
+    @property
+    def item(self) -> str:
+        """The guideline's name of the item."""
+        return self.official or self.label
 
-# Units: "yuan" values are stored in 元; "ratio" values as fractions (0.052, not 5.2 %).
+    @property
+    def all_labels(self) -> tuple[str, ...]:
+        """Every spelling the reader knows exactly: the guideline's, the city's and the platforms'."""
+        return tuple(dict.fromkeys((self.item, *self.labels, *self.reader_synonyms)))
+
+
+_AMOUNT = {"unit": "yuan", "kind": "amount", "low": 0.0, "high": 1e12}
+_COUNT = {"unit": "count", "kind": "count", "low": 0.0, "high": 1e9}
+_SHARE = {"unit": "ratio", "kind": "ratio", "low": 0.0, "high": 1.0}
+_RATE = {"unit": "ratio", "kind": "rate", "low": 0.0, "high": 1.0}
+
+
+def _m(name: str, label: str, unit_kind: dict, synonyms: tuple[str, ...] = (), official: str = "",
+       reader: tuple[str, ...] = (), **over) -> Metric:
+    fields = {**unit_kind, **over}
+    return Metric(name, label, fields.pop("unit"), synonyms, official or label, reader_synonyms=reader, **fields)
+
+
+# The simulated city prints these metrics with these labels (``label``/``synonyms``; monitor/sim reads
+# this tuple, so adding a metric here changes the city). Units: "yuan" in 元; "ratio" as fractions.
 METRICS: tuple[Metric, ...] = (
-    Metric("cumulative_lending_amount", "累计借贷金额", "yuan",
-           ("累计交易总额", "累计成交金额", "累计撮合金额", "累计出借金额", "累计交易金额")),
-    Metric("cumulative_lending_count", "累计借贷笔数", "count",
-           ("累计交易笔数", "累计成交笔数", "累计撮合笔数")),
-    Metric("outstanding_balance", "借贷余额", "yuan",
-           ("待还余额", "在贷余额", "借贷余额总额", "待偿金额", "待还本金余额")),
-    Metric("outstanding_count", "借贷余额笔数", "count",
-           ("在贷笔数", "待还笔数", "未偿还借款笔数")),
-    Metric("cumulative_lenders", "累计出借人数量", "count",
-           ("累计出借人数", "累计投资人数", "累计出借人")),
-    Metric("cumulative_borrowers", "累计借款人数量", "count",
-           ("累计借款人数", "累计借款人")),
-    Metric("current_lenders", "当期出借人数量", "count",
-           ("当前出借人数", "本月出借人数", "当期出借人数")),
-    Metric("current_borrowers", "当期借款人数量", "count",
-           ("当前借款人数", "本月借款人数", "当期借款人数")),
-    Metric("top1_borrower_share", "最大单一借款人待还金额占比", "ratio",
-           ("最大单户借款余额占比", "最大单一借款人借款余额占比")),
-    Metric("top10_borrower_share", "前十大借款人待还金额占比", "ratio",
-           ("前十大借款人借款余额占比", "前十名借款人待还金额占比")),
-    Metric("related_party_balance", "关联关系借款余额", "yuan",
-           ("关联方借款余额", "关联借款余额")),
-    Metric("related_party_count", "关联关系借款笔数", "count",
-           ("关联方借款笔数", "关联借款笔数")),
-    Metric("overdue_amount", "逾期金额", "yuan",
-           ("借款人逾期金额", "逾期借款金额")),
-    Metric("overdue_count", "逾期笔数", "count",
-           ("借款逾期笔数", "逾期借款笔数")),
-    Metric("overdue_90_amount", "逾期90天以上金额", "yuan",
-           ("逾期90天（不含）以上金额", "90天以上逾期金额")),
-    Metric("compensatory_amount", "累计代偿金额", "yuan",
-           ("代偿金额", "累计代偿")),
-    Metric("project_overdue_rate", "项目逾期率", "ratio", ("借款项目逾期率",)),
-    Metric("amount_overdue_rate", "金额逾期率", "ratio", ("借款金额逾期率",)),
-    Metric("avg_yield", "平均年化收益率", "ratio",
-           ("平均预期年化收益率", "出借人平均年化收益", "综合年化收益率", "平均约定年化利率")),
+    _m("cumulative_lending_amount", "累计借贷金额", _AMOUNT,
+       ("累计交易总额", "累计成交金额", "累计撮合金额", "累计出借金额", "累计交易金额"),
+       reader=("累计成交额", "累计借贷总额", "累计撮合交易额")),
+    _m("cumulative_lending_count", "累计借贷笔数", _COUNT,
+       ("累计交易笔数", "累计成交笔数", "累计撮合笔数")),
+    _m("outstanding_balance", "借贷余额", _AMOUNT,
+       ("待还余额", "在贷余额", "借贷余额总额", "待偿金额", "待还本金余额"),
+       reader=("贷款余额", "待收余额")),
+    _m("outstanding_count", "借贷余额笔数", _COUNT,
+       ("在贷笔数", "待还笔数", "未偿还借款笔数"), reader=("未到期借款笔数",)),
+    _m("cumulative_lenders", "累计出借人数量", _COUNT,
+       ("累计出借人数", "累计投资人数", "累计出借人")),
+    _m("cumulative_borrowers", "累计借款人数量", _COUNT,
+       ("累计借款人数", "累计借款人"), reader=("累计融资人数",)),
+    _m("current_lenders", "当期出借人数量", _COUNT,
+       ("当前出借人数", "本月出借人数", "当期出借人数"), reader=("当月出借人数量",)),
+    _m("current_borrowers", "当期借款人数量", _COUNT,
+       ("当前借款人数", "本月借款人数", "当期借款人数"), reader=("当月借款人数量",)),
+    _m("top1_borrower_share", "最大单一借款人待还金额占比", _SHARE,
+       ("最大单户借款余额占比", "最大单一借款人借款余额占比"),
+       reader=("最大单户借款人待还金额占比", "单一最大借款人待还金额占比")),
+    _m("top10_borrower_share", "前十大借款人待还金额占比", _SHARE,
+       ("前十大借款人借款余额占比", "前十名借款人待还金额占比"),
+       reader=("最大十户借款人待还金额占比", "前十大借款人待还金额占比例")),
+    _m("related_party_balance", "关联关系借款余额", _AMOUNT,
+       ("关联方借款余额", "关联借款余额"), reader=("关联关系借款金额",)),
+    _m("related_party_count", "关联关系借款笔数", _COUNT,
+       ("关联方借款笔数", "关联借款笔数")),
+    _m("overdue_amount", "逾期金额", _AMOUNT,
+       ("借款人逾期金额", "逾期借款金额"), reader=("逾期总金额",)),
+    _m("overdue_count", "逾期笔数", _COUNT,
+       ("借款逾期笔数", "逾期借款笔数"), reader=("借款人逾期笔数", "逾期总笔数")),
+    _m("overdue_90_amount", "逾期90天以上金额", _AMOUNT,
+       ("逾期90天（不含）以上金额", "90天以上逾期金额"), official="逾期90天（不含）以上金额"),
+    _m("compensatory_amount", "累计代偿金额", _AMOUNT,
+       ("代偿金额", "累计代偿"), reader=("累计代偿总额",)),
+    _m("project_overdue_rate", "项目逾期率", _RATE, ("借款项目逾期率",),
+       reader=("笔数逾期率", "逾期率笔数")),
+    _m("amount_overdue_rate", "金额逾期率", _RATE, ("借款金额逾期率",),
+       reader=("逾期率金额", "逾期金额占比")),
+    _m("avg_yield", "平均年化收益率", _RATE,
+       ("平均预期年化收益率", "出借人平均年化收益", "综合年化收益率", "平均约定年化利率"),
+       official="历史平均约定年化利率", high=0.36,
+       reader=("历史平均年化收益率", "借款人平均约定年化利率")),
 )
 
-METRICS_BY_NAME: dict[str, Metric] = {m.name: m for m in METRICS}
+# Guideline items the simulated city does not print (yet); the reader knows them.
+READER_ONLY_METRICS: tuple[Metric, ...] = (
+    _m("interest_balance", "利息余额", _AMOUNT, reader=("待收利息", "待还利息", "未偿还利息余额")),
+    _m("overdue_90_count", "逾期90天以上笔数", _COUNT, ("逾期90天（不含）以上笔数", "90天以上逾期笔数"),
+       official="逾期90天（不含）以上笔数"),
+    _m("compensatory_count", "累计代偿笔数", _COUNT, ("代偿笔数",), reader=("累计代偿总笔数",)),
+)
+
+_GUIDELINE_ORDER = ("cumulative_lending_amount", "cumulative_lending_count", "outstanding_balance", "outstanding_count",
+                    "interest_balance", "cumulative_lenders", "cumulative_borrowers", "current_lenders",
+                    "current_borrowers", "top10_borrower_share", "top1_borrower_share", "related_party_balance",
+                    "related_party_count", "overdue_amount", "overdue_count", "overdue_90_amount", "overdue_90_count",
+                    "compensatory_amount", "compensatory_count", "project_overdue_rate", "amount_overdue_rate",
+                    "avg_yield")
+# Every disclosure item the reader knows, in the guideline's order (信息披露内容说明).
+DISCLOSURE_ITEMS: tuple[Metric, ...] = tuple(
+    next(m for m in (*METRICS, *READER_ONLY_METRICS) if m.name == n) for n in _GUIDELINE_ORDER)
+# Texts the guideline asks for besides figures.
+DISCLOSURE_TEXTS = ("收费标准",)
+
+METRICS_BY_NAME: dict[str, Metric] = {m.name: m for m in DISCLOSURE_ITEMS}
+ITEMS_BY_OFFICIAL: dict[str, Metric] = {m.item: m for m in DISCLOSURE_ITEMS}
 
 
 # --------------------------------------------------------------------------- transfer files

@@ -25,6 +25,8 @@ _MONTH_CN = re.compile(r"(?<!\d)(?P<y>(?:19|20)\d{2})\s*年\s*(?:度\s*)?(?P<m>\
 # A number followed by a unit is an amount, not a month: 1933.09万元, 2017.06元.
 _MONTH_NUM = re.compile(r"(?<![\d.\-/])(?P<y>(?:19|20)\d{2})\s*(?P<sep>[-/.])\s*(?P<m>\d{1,2})"
                         r"(?![\d]|\s*[-/.]\s*\d|\s*(?:万|亿|千|元|%|笔|人|户|个|倍))")
+_QUARTER = re.compile(r"(?<!\d)(?P<y>(?:19|20)\d{2})\s*(?:年\s*(?:第\s*)?(?P<q>[1-4一二三四])\s*季度?|\s*[Qq](?P<q2>[1-4])(?!\d))")
+_QUARTER_NO = {"一": 1, "二": 2, "三": 3, "四": 4}
 _PUBLISHED = re.compile(
     rf"(?:发布时间|发布日期|发布于|发表时间|发表日期|公告日期|公示日期|披露日期|披露时间|更新时间|更新日期|发文日期|日期|时间)"
     rf"\s*[:：]?\s*{_D}{_T}")
@@ -82,6 +84,10 @@ def parse_period(text: str) -> date | None:
         p = _month(m.group("y"), m.group("m"))
         if p:
             return p
+    m = _QUARTER.search(t)
+    if m:  # a quarter's figures are stocks at its last month's end
+        q = m.group("q") or m.group("q2")
+        return date(int(m.group("y")), 3 * int(_QUARTER_NO.get(q, q)), 1)
     for m in _MONTH_NUM.finditer(t):
         p = _month(m.group("y"), m.group("m"))
         if p:

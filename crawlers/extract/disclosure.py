@@ -1,46 +1,59 @@
 """Layout-independent extraction of monthly disclosure figures (信息披露).
 
-A page never seen before is read by *labels*: every label of
-:data:`monitor.vocab.METRICS` (and its synonyms), matched after
-:func:`monitor.text.normalize_label`, wherever it sits — table rows, tables
-with months as columns or as rows, header/value tables, ``<dl>`` lists,
-``label：value`` text (several per line) and prose ("截至2018年6月30日，平台累计
-借贷金额为12.35亿元，借贷余额3.2亿元"). Each value keeps its raw label and raw
-value; :func:`extract_disclosure` says why when a page that names metrics
-yields none.
+A page never seen before is read by *labels*, understood by meaning
+(:mod:`crawlers.extract.labels`: footnote marks, bracketed units and
+qualifiers, synonyms and keyword families), wherever they sit: tables in
+either orientation (periods in columns or rows, two-level headers, a unit
+column, 本月/累计 columns, several pairs per row), ``div`` tables, definition
+lists, cards, label-above-value and value-above-label blocks, lists, ``<pre>``
+text and sentences (截至2018年6月末，平台累计交易总额为1.17亿元). Units are taken from
+the value, the label, a unit column or header, a caption or a 单位 line.
+
+Every value carries its raw label and value, how it was read, the confidence
+of the label match and, when implausible, a ``suspect`` reason (a share above
+100 %, a count with decimals, a balance 10⁴× its neighbour on the same page).
+Labels that look like disclosure items but are not understood are returned
+too, and :func:`extract_disclosure` says why when a page expected to hold
+figures yields none.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
+from datetime import date, datetime
+from typing import Mapping
 
-from monitor.text import nfkc, normalize_label
-from monitor.vocab import METRICS, Metric
+from monitor.text import nfkc
+from monitor.vocab import DISCLOSURE_ITEMS, Metric
 
 from crawlers.extract.dates import DATE_RE, find_published, parse_date, parse_period, strip_published, to_utc
 from crawlers.extract.html import clean, element_text, parse_html, text_lines, title
+from crawlers.extract.labels import Label, looks_like_item, read_label, strip_marks
 from crawlers.extract.quantities import NUMBER, UNIT, Quantity, parse_quantity, to_canonical
 
 CANONICAL_UNIT = {"yuan": "元", "count": "count", "ratio": "ratio"}
-_UNIT_SUFFIXES = ("单位亿元", "单位万元", "单位元", "亿元", "万元", "千元", "元", "万笔", "万人", "%", "‰",
-                  "笔", "人", "户", "个")
-_PREFIXES = ("截至本月末", "截至当月末", "截至本期末", "截至月末", "本月末", "当月末", "本平台", "平台", "当月", "本月")
-_NUMBERING = re.compile(r"^(?:\d{1,2}|[一二三四五六七八九十]{1,3})(?=\D)")
 _UNIT_IN_TEXT = re.compile(r"(?:单位\s*[:：]?\s*(?:人民币)?\s*|[(（]\s*)(亿元|万元|千元|元)")
+_UNIT_WORDS = ("亿元", "万元", "千元", "元", "%", "笔", "人", "户", "个", "万笔", "万人")
+# Column headers that say "the value" rather than naming an item.
+_GENERIC_HEADER = re.compile(r"^(?:数值|数据|指标值|数额|金额|本期|本期数据|本月数据|本期数值|披露值|当期|当期数据|"
+                             r"统计值|运营数据|统计数据|内容|值|截至.*|截止.*)$")
+_NOT_VALUE_HEADER = re.compile(r"环比|同比|增减|变动|增长|说明|备注|口径|单位")
 
 
 @dataclass(frozen=True)
 class ExtractedValue:
-    metric: str
+    metric: str  # code, see monitor.vocab.DISCLOSURE_ITEMS
     period: date
     value: float
     unit: str  # 元 / count / ratio
     raw_label: str
     raw_value: str
-    how: str  # table-columns, table-rows, table-header, table, dl, text
+    how: str  # table, grid, text, lines
+    item: str = ""  # the guideline's name of the item
+    confidence: str = "exact"  # exact / operator / family
+    suspect: str | None = None  # why the value is implausible; None: plausible
 
 
 @dataclass
@@ -49,258 +62,487 @@ class DisclosureResult:
     period: date | None = None  # the page's own period, when it states one
     published_at: datetime | None = None
     title: str = ""
-    label_hits: int = 0  # metric labels the page mentions (data expected when > 0)
-    reason: str | None = None  # why a page that names metrics gave no values
+    label_hits: int = 0  # item labels the page shows (figures expected when > 0)
+    labels_seen: list[str] = field(default_factory=list)  # item labels the page shows, as printed
+    not_understood: list[str] = field(default_factory=list)  # labels with figures that look like items
+    reason: str | None = None  # why a page that names items gave no values
 
 
-@lru_cache(maxsize=1)
-def _label_table() -> dict[str, Metric]:
-    return {normalize_label(label): m for m in METRICS for label in m.labels}
-
-
-@lru_cache(maxsize=1)
-def _label_regex() -> re.Pattern:
-    labels = sorted({nfkc(label) for m in METRICS for label in m.labels}, key=len, reverse=True)
-    return re.compile("|".join(re.escape(label) for label in labels))
-
-
-def match_label(text: str) -> tuple[Metric, str | None] | None:
-    """The metric a label cell names and a unit printed in it, e.g. "借贷余额（万元）" → (outstanding_balance, 万元).
-
-    Tolerates numbering ("1、"), a "平台"/"截至本月末" prefix and a unit suffix.
-    """
-    key = normalize_label(text)
-    if not key or len(key) > 40:
-        return None
-    table = _label_table()
-    stems = [key]
-    numbered = _NUMBERING.sub("", key)
-    if numbered != key and numbered:
-        stems.append(numbered)
-    for stem in list(stems):
-        for prefix in _PREFIXES:
-            if stem.startswith(prefix) and len(stem) > len(prefix):
-                stems.append(stem[len(prefix):])
-    for stem in stems:
-        if stem in table:
-            return table[stem], None
-        for suffix in _UNIT_SUFFIXES:
-            if stem.endswith(suffix) and stem[: -len(suffix)] in table:
-                unit = suffix.removeprefix("单位")
-                return table[stem[: -len(suffix)]], unit
-    return None
+def match_label(text: str, synonyms: Mapping[str, str] | None = None) -> tuple[Metric, str | None] | None:
+    """The item a label cell names and a unit printed in it, e.g. "借贷余额（万元）" → (outstanding_balance, 万元)."""
+    lb = read_label(text, synonyms)
+    return (lb.metric, lb.unit) if lb.metric is not None else None
 
 
 def _value(metric: Metric, q: Quantity, hint: str | None) -> float | None:
-    # A hint in 亿元/万元 only scales amounts; counts and ratios ignore it.
+    # Amount units only scale amounts; counts and ratios ignore them (单位：万元/笔/人).
     if metric.unit != "yuan" and hint in ("亿元", "万元", "千元", "元"):
         hint = None
+    if metric.unit == "yuan" and hint in ("%", "笔", "人", "户", "个"):
+        hint = None
+    if metric.unit == "ratio" and q.unit is None and hint is None:
+        return float(q.number) if abs(q.number) <= 1 else float(q.number / 100)
     return to_canonical(q, metric.unit, hint)
 
 
 class _Collector:
-    def __init__(self) -> None:
+    def __init__(self, synonyms: Mapping[str, str] | None) -> None:
         self.values: dict[tuple[str, date], ExtractedValue] = {}
+        self.synonyms = synonyms
+        self.seen: dict[str, None] = {}
+        self.unknown: dict[str, None] = {}
 
-    def add(self, metric: Metric, period: date | None, q: Quantity | None, hint: str | None,
+    def label(self, text: str, value_unit: str | None = None) -> Label:
+        lb = read_label(text, self.synonyms, value_unit)
+        if lb.metric is not None:
+            self.seen.setdefault(text.strip()[:100])
+        return lb
+
+    def miss(self, text: str) -> None:
+        if looks_like_item(text) and not re.search(r"[=×÷]", text):
+            self.unknown.setdefault(text.strip()[:100])
+
+    def add(self, lb: Label, period: date | None, q: Quantity | None, hint: str | None,
             raw_label: str, raw_value: str, how: str) -> bool:
-        if q is None or period is None:
+        if q is None or period is None or lb.metric is None:
             return False
-        value = _value(metric, q, hint)
+        metric = lb.metric
+        value = _value(metric, q, q.unit or lb.unit or hint)
         if value is None:
             return False
         key = (metric.name, period)
         # The first reading wins (tables before text): pages repeat headline figures in prose.
         self.values.setdefault(key, ExtractedValue(metric.name, period, value, CANONICAL_UNIT[metric.unit],
-                                                   raw_label.strip()[:200], raw_value.strip()[:200], how))
+                                                   raw_label.strip()[:200], raw_value.strip()[:200], how,
+                                                   metric.item, lb.confidence or "exact"))
         return True
 
 
+# --------------------------------------------------------------------------- tables
+def _cells(row) -> list:
+    return [c for c in row if isinstance(c.tag, str) and (c.tag in ("td", "th") or _has_class(c, "td", "th"))]
+
+
+def _has_class(el, *names: str) -> bool:
+    return bool(set((el.get("class") or "").split()) & set(names))
+
+
+def _rows(table) -> list:
+    if table.tag == "table":
+        return [tr for tr in table.iter("tr")]
+    return [c for c in table if isinstance(c.tag, str) and _has_class(c, "tr")]
+
+
 def _grid(table) -> list[list[str]]:
-    rows = []
-    for tr in table.iter("tr"):
-        cells: list[str] = []
-        for cell in tr:
-            if cell.tag in ("td", "th"):
-                try:
-                    span = max(1, min(20, int(cell.get("colspan") or 1)))
-                except ValueError:
-                    span = 1
-                cells.extend([element_text(cell)] * span)
-        if cells:
-            rows.append(cells)
-    return rows
+    """Cell texts with colspan and rowspan spread; footnote marks in <sup> removed already."""
+    grid: list[list[str]] = []
+    pending: dict[tuple[int, int], str] = {}
+    for r, tr in enumerate(_rows(table)):
+        row: list[str] = []
+        j = 0
+        for cell in _cells(tr):
+            while (r, j) in pending:
+                row.append(pending.pop((r, j)))
+                j += 1
+            text = element_text(cell)
+            try:
+                cspan = max(1, min(20, int(cell.get("colspan") or 1)))
+                rspan = max(1, min(50, int(cell.get("rowspan") or 1)))
+            except ValueError:
+                cspan, rspan = 1, 1
+            for _ in range(cspan):
+                for k in range(1, rspan):
+                    pending[(r + k, j)] = text
+                row.append(text)
+                j += 1
+        while (r, j) in pending:
+            row.append(pending.pop((r, j)))
+            j += 1
+        if row:
+            grid.append(row)
+    return grid
+
+
+def _quantity(text: str) -> Quantity | None:
+    q = parse_quantity(text)
+    if q is None:  # "3.20 亿元（较上月+2%）": the leading figure
+        m = re.match(rf"\s*({NUMBER})\s*({UNIT})?\s*[(（]", nfkc(text))
+        q = parse_quantity(m.group(1) + (m.group(2) or "")) if m else None
+    return q
+
+
+def _unit_only(text: str) -> str | None:
+    t = re.sub(r"[\s()（）:：]", "", nfkc(text)).removeprefix("单位")
+    return t if t in _UNIT_WORDS else None
+
+
+def _is_number_cell(text: str) -> bool:
+    return _quantity(text) is not None and parse_period(text) is None
+
+
+def _table(table, period: date | None, out: _Collector, hint: str | None) -> int:
+    """Read one table (or div table); return how many values it gave."""
+    grid = _grid(table)
+    if not grid:
+        return 0
+    n0 = len(out.values)
+    width = max(len(r) for r in grid)
+    grid = [r + [""] * (width - len(r)) for r in grid]
+    numeric = [[_is_number_cell(c) for c in row] for row in grid]
+    caption = table.find("caption") if table.tag == "table" else None
+    if caption is not None:
+        m = _UNIT_IN_TEXT.search(element_text(caption))
+        hint = m.group(1) if m else hint
+        period = parse_period(strip_published(element_text(caption))) or period
+    # Header rows: the leading rows without figures.
+    h = 0
+    while h < len(grid) and not any(numeric[h]):
+        h += 1
+    if h == len(grid):
+        # No figures: maybe a horizontal table whose value row holds units in the cells? nothing to read.
+        return 0
+    headers = []
+    for j in range(width):
+        parts = []
+        for r in range(h):
+            t = grid[r][j]
+            if t and t not in parts:
+                parts.append(t)
+        headers.append(" / ".join(parts))
+    for j, head in enumerate(headers):
+        m = _UNIT_IN_TEXT.search(head)
+        if m and len(head) <= 20 and not read_label(head).metric:
+            hint = hint or None
+    # A row of labels followed by a row of values (horizontal tables wrapped over several rows).
+    r = h
+    while r < len(grid):
+        row = grid[r]
+        nums = numeric[r]
+        # Row header: a period in the first cells means one row per period.
+        row_period = None
+        for j in range(min(2, width)):
+            if not nums[j] and (p := _short_period(row[j])):
+                row_period = p
+        label_row = [c if not n else "" for c, n in zip(row, nums)]
+        if not any(nums):
+            # a label row of a horizontal table: values in the next row
+            if r + 1 < len(grid) and any(numeric[r + 1]):
+                nxt = grid[r + 1]
+                for j in range(width):
+                    if numeric[r + 1][j] and row[j] and not numeric[r][j]:
+                        lb = out.label(row[j], _quantity(nxt[j]).unit)
+                        if lb.metric is None:
+                            out.miss(row[j])
+                        out.add(lb, row_period or period, _quantity(nxt[j]), hint, row[j], nxt[j], "table")
+                r += 2
+                continue
+            r += 1
+            continue
+        unit_cell = next((u for c, n in zip(row, nums) if not n and (u := _unit_only(c))), None)
+        for j in range(width):
+            if not nums[j]:
+                continue
+            head = headers[j]
+            if head and _NOT_VALUE_HEADER.search(head) and not read_label(head).metric:
+                continue
+            # The nearest label cell to the left.
+            left = next((row[k] for k in range(j - 1, -1, -1)
+                         if not nums[k] and label_row[k] and not _unit_only(row[k]) and not _short_period(row[k])),
+                        "")
+            q = _quantity(row[j])
+            col_period = _short_period(head) if head else None
+            p = row_period or col_period or period
+            head_unit = None
+            hm = _UNIT_IN_TEXT.search(head or "")
+            if hm:
+                head_unit = hm.group(1)
+            elif head and re.search(r"[(（]\s*%\s*[)）]", head):
+                head_unit = "%"
+            candidates = []
+            if row_period is not None:
+                candidates.append(head)
+            elif col_period is not None or not head or _GENERIC_HEADER.match(_plain(head)):
+                candidates.append(left)
+            else:
+                candidates += [f"{left} / {head}" if left else head]
+                if not left:
+                    candidates.append(head)
+            raw_label, lb = "", None
+            for cand in candidates:
+                if not cand:
+                    continue
+                lb = out.label(cand.replace(" / ", ""), q.unit or unit_cell)
+                raw_label = cand
+                if lb.metric is not None:
+                    break
+            if lb is None:
+                continue
+            if lb.metric is None:
+                out.miss(raw_label)
+                continue
+            # Units: in the cell, in the label, in a unit cell of the row, in the column header, for the table.
+            u = q.unit or lb.unit or unit_cell or head_unit or hint
+            out.add(lb, p, q, u, raw_label, row[j], "table")
+        r += 1
+    return len(out.values) - n0
+
+
+def _plain(text: str) -> str:
+    return re.sub(r"[\s()（）:：/]|单位|万元|亿元|元|%", "", nfkc(text))
 
 
 def _short_period(text: str) -> date | None:
     return parse_period(text) if text and len(text) <= 30 else None
 
 
-def _unit_only(text: str) -> str | None:
-    t = normalize_label(text).removeprefix("单位")
-    return t if t in ("亿元", "万元", "千元", "元", "%", "笔", "人", "户", "个") else None
+# --------------------------------------------------------------------------- text
+_CLAUSE_SPLIT = re.compile(r"[。；;，,！!？?\t]|\s{2,}")
+_NUM = re.compile(rf"(?P<num>{NUMBER})\s*(?P<unit>{UNIT})?")
+_LEAD = re.compile(r"^\s*(?:\d{1,2}\s*[、.)]|[(]\s*\d{1,2}\s*[)]|[一二三四五六七八九十]{1,3}\s*[、.]|其中|另外|此外|以及|和|及)\s*")
+_VERBS = re.compile(r"(?:为|是|达到|达|共计|合计|共|约|总计|累计为)$")
 
 
-def _table(table, page_period: date | None, out: _Collector, context_hint: str | None) -> int:
-    """Read one table; return how many values it gave."""
-    rows = _grid(table)
-    if not rows:
-        return 0
+_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CN_PERCENT = re.compile(r"百分之([零〇一二两三四五六七八九十]+(?:点[零〇一二三四五六七八九]+)?)")
+
+
+def _cn_number(text: str) -> str:
+    """A Chinese numeral below 100 with decimals (十五, 二十三点五) as digits."""
+    whole, _, frac = text.partition("点")
+    if "十" in whole:
+        tens, _, ones = whole.partition("十")
+        n = _CN_DIGITS.get(tens, 1) * 10 + _CN_DIGITS.get(ones, 0)
+    else:
+        n = _CN_DIGITS.get(whole, 0)
+    return f"{n}.{''.join(str(_CN_DIGITS[c]) for c in frac)}" if frac else str(n)
+
+
+def _clauses(line: str) -> list[str]:
+    line = _CN_PERCENT.sub(lambda m: _cn_number(m.group(1)) + "%", line)  # 百分之十五 → 15%
+    # Thousands separators must not split a clause: "1,234.56" keeps its comma.
+    protected = re.sub(r"(?<=\d),(?=\d{3})", "\x00", line)
+    return [c.replace("\x00", ",") for c in _CLAUSE_SPLIT.split(protected) if c and c.strip()]
+
+
+def _pairs(clause: str) -> list[tuple[str, Quantity, str]]:
+    """(label, quantity, raw value) pairs of a clause: each figure with the words before it."""
+    out = []
+    start = 0
+    for m in _NUM.finditer(clause):
+        after = clause[m.end():m.end() + 2]
+        unit = m.group("unit")
+        if unit is None and (after[:1] in ("年", "月", "日", "天", "号", "-", "/", ":", "季", "期", "个", "次")
+                             or clause[max(0, m.start() - 1):m.start()] in ("第", "-", "/", ".")):
+            continue  # a date, a duration or a part of a label (逾期90天以上金额)
+        if unit in ("个", "次", "家") or clause[m.end():m.end() + 1] in ("天", "年", "个"):
+            continue
+        label = clause[start:m.start()]
+        start = m.end()
+        label = _LEAD.sub("", label.strip(" :：\u3000"))
+        label = _VERBS.sub("", label.strip()).strip(" :：")
+        q = Quantity(parse_quantity(m.group("num")).number, unit)
+        out.append((label, q, clause[m.start():m.end()]))
+    return out
+
+
+def _text(lines: list[tuple[str, date | None]], out: _Collector) -> int:
+    """Read label/figure pairs from text lines, each line with the period of its context."""
     n0 = len(out.values)
-    labels = [[match_label(c) for c in row] for row in rows]
-    caption = table.find("caption")
-    hint = context_hint
-    if caption is not None:
-        m = _UNIT_IN_TEXT.search(element_text(caption))
-        hint = m.group(1) if m else hint
-    for row, lab in zip(rows, labels):  # a header cell like "数值（万元）" sets the table's unit
-        for cell, lb in zip(row, lab):
-            if lb is None:
-                m = _UNIT_IN_TEXT.search(cell)
-                if m and len(cell) <= 20:
-                    hint = m.group(1)
-        break
-
-    # (A) months as columns: a header row with periods, metric labels down the first columns.
-    for h, row in enumerate(rows):
-        pcols = {j: p for j, c in enumerate(row) if j > 0 and labels[h][j] is None and (p := _short_period(c))}
-        if not pcols:
+    pending: tuple[str, Label, date | None] | None = None  # a label line waiting for its figure
+    prev_label: tuple[str, Label] | None = None
+    consumed = -1
+    for i, (line, period) in enumerate(lines):
+        if i == consumed:
             continue
-        for r in range(h + 1, len(rows)):
-            lab_j = next((j for j, lb in enumerate(labels[r]) if lb is not None and j not in pcols), None)
-            if lab_j is None:
+        line_period = parse_period(line) if re.search(r"截至|截止|末", line) else None
+        pairs = [p for c in _clauses(line) for p in _pairs(c)]
+        whole = parse_quantity(line)
+        if whole is not None and pending is not None:
+            raw, lb, lp = pending
+            out.add(lb, lp, whole, None, raw, line, "lines")
+            pending = None
+            continue
+        if whole is not None and i + 1 < len(lines):
+            nxt = lines[i + 1][0]
+            if parse_quantity(nxt) is None and not [x for c in _clauses(nxt) for x in _pairs(c)]:
+                lb = out.label(nxt, whole.unit)
+                if lb.metric is not None:  # the figure above its label (dashboards)
+                    out.add(lb, period, whole, None, nxt, line, "lines")
+                    consumed = i + 1
+                    continue
+        if not pairs:
+            lb = out.label(line) if len(line) <= 40 else Label(None, None, None, "")
+            pending = (line, lb, period) if lb.metric is not None else None
+            continue
+        pending = None
+        for label, q, raw in pairs:
+            if not label:
                 continue
-            metric, lhint = labels[r][lab_j]
-            for j, period in pcols.items():
-                if j > lab_j and j < len(rows[r]):
-                    out.add(metric, period, parse_quantity(rows[r][j]), lhint or hint,
-                            rows[r][lab_j], rows[r][j], "table-columns")
-        if len(out.values) > n0:
-            return len(out.values) - n0
-        break
+            lb = out.label(label, q.unit)
+            if lb.metric is None and prev_label is not None and lb.key in ("笔数", "金额", "余额"):
+                # "其中逾期90天以上金额5.2万元、笔数63笔": the figure's words continue the previous label
+                stem = re.sub(r"(金额|余额|笔数)$", "", prev_label[1].key)
+                lb2 = out.label(stem + lb.key, q.unit)
+                if lb2.metric is not None:
+                    lb = lb2
+            if lb.metric is None:
+                out.miss(label)
+                continue
+            prev_label = (label, lb)
+            out.add(lb, line_period or period, q, None, label, raw, "text")
+    return len(out.values) - n0
 
-    # (B) months as rows: a header row of labels, a period in each data row.
-    for h, lab in enumerate(labels):
-        lcols = {j: lb for j, lb in enumerate(lab) if lb is not None}
-        if len(lcols) < 1:
+
+# --------------------------------------------------------------------------- plausibility
+def _suspects(values: dict[tuple[str, date], ExtractedValue]) -> None:
+    """Flag implausible values in place (never drop them: the page said so)."""
+    from monitor.vocab import METRICS_BY_NAME
+
+    def flag(key, why):
+        v = values[key]
+        if v.suspect is None:
+            values[key] = replace(v, suspect=why)
+
+    for key, v in list(values.items()):
+        m = METRICS_BY_NAME[v.metric]
+        if v.value < m.low or v.value > m.high:
+            flag(key, f"outside the plausible range {m.low:g}–{m.high:g} of {m.item}")
+        elif m.kind == "count" and abs(v.value - round(v.value)) > 1e-9:
+            flag(key, "a count with decimals")
+    by_metric: dict[str, list[ExtractedValue]] = {}
+    for v in values.values():
+        by_metric.setdefault(v.metric, []).append(v)
+    for metric, vs in by_metric.items():
+        if METRICS_BY_NAME[metric].kind != "amount" or len(vs) < 2:
             continue
-        body = [(r, next((p for j, c in enumerate(rows[r]) if j not in lcols and (p := _short_period(c))), None))
-                for r in range(h + 1, len(rows))]
-        if sum(1 for _r, p in body if p) == 0:
+        vs.sort(key=lambda v: v.period)
+        positive = sorted(v.value for v in vs if v.value > 0)
+        if len(positive) < 2:
+            continue
+        if len(vs) == 2:
+            a, b = vs
+            if a.value > 0 and b.value > 0 and not 1e-3 < b.value / a.value < 1e3:
+                flag((metric, b.period), f"{b.value / a.value:.3g}× the value of {a.period:%Y-%m} on the same page")
+            continue
+        median = positive[len(positive) // 2]
+        for v in vs:
+            if v.value > 0 and not 1e-3 < v.value / median < 1e3:
+                flag((metric, v.period), f"{v.value / median:.3g}× the median of the other periods on the same page")
+    # An overdue rate against the page's own amounts: 0.0123% printed where 1.23% is meant.
+    for (metric, period), v in list(values.items()):
+        if metric != "amount_overdue_rate" or v.value <= 0:
+            continue
+        overdue, balance = values.get(("overdue_amount", period)), values.get(("outstanding_balance", period))
+        if overdue and balance and overdue.value > 0 and balance.value > 0 and overdue.suspect is None \
+                and balance.suspect is None:
+            ratio = v.value / (overdue.value / balance.value)
+            if not 0.05 < ratio < 20:
+                flag((metric, period), f"{v.raw_value} does not match 逾期金额/借贷余额 "
+                                       f"= {overdue.value / balance.value:.4%} on the same page")
+
+
+# --------------------------------------------------------------------------- page
+def _prepare(tree) -> None:
+    """Footnote marks in <sup> out; tab panes get their tab's title as a heading (before chrome is dropped)."""
+    for el in tree.iter():  # ¹ and ① would become digits under NFKC
+        if el.text:
+            el.text = strip_marks(el.text)
+        if el.tail:
+            el.tail = strip_marks(el.tail)
+    for sup in list(tree.iter("sup")):
+        if len(element_text(sup)) <= 3 and sup.getparent() is not None:
+            sup.drop_tree()
+    tabs = {}
+    for a in tree.iter("a"):
+        href = a.get("href") or a.get("data-target") or ""
+        if href.startswith("#") and len(href) > 1 and (p := _short_period(element_text(a))):
+            tabs[href[1:]] = element_text(a)
+    for el in tree.iter():
+        if not isinstance(el.tag, str):
+            continue
+        pid = el.get("id")
+        if pid and pid in tabs:
+            import lxml.html
+            heading = lxml.html.Element("h4")
+            heading.text = tabs[pid]
+            el.insert(0, heading)
+            heading.tail = el.text
+            el.text = None
+
+
+_HEADING_TAGS = {"h1", "h2", "h3", "h4", "h5", "h6", "caption", "legend", "strong", "b"}
+
+
+def _context_period(el, page: date | None) -> date | None:
+    """The period of the nearest preceding heading (an archive's section, a tab), else the page's."""
+    node = el
+    steps = 0
+    while node is not None and steps < 400:
+        prev = node.getprevious()
+        while prev is not None:
+            steps += 1
+            if isinstance(prev.tag, str):
+                for h in ([prev] if prev.tag in _HEADING_TAGS else []) + \
+                        [x for x in prev.iter(*_HEADING_TAGS)][::-1]:
+                    t = strip_published(element_text(h))
+                    if len(t) <= 40 and (p := parse_period(t)):
+                        return p
+            prev = prev.getprevious()
+        node = node.getparent()
+    return page
+
+
+def _div_tables(tree) -> list:
+    return [el for el in tree.iter("div", "ul", "section")
+            if sum(1 for c in el if isinstance(c.tag, str) and _has_class(c, "tr")) >= 2]
+
+
+def _unit_line(el) -> str | None:
+    """A 单位：万元 line just above a table (or in its first cell)."""
+    prev = el.getprevious()
+    for _ in range(3):
+        if prev is None:
             break
-        for r, period in body:
-            for j, (metric, lhint) in lcols.items():
-                if j < len(rows[r]):
-                    out.add(metric, period, parse_quantity(rows[r][j]), lhint or hint,
-                            rows[h][j], rows[r][j], "table-rows")
-        if len(out.values) > n0:
-            return len(out.values) - n0
-        break
-
-    # (C) a header row of labels with one row of values beneath.
-    for h in range(len(rows) - 1):
-        lcols = {j: lb for j, lb in enumerate(labels[h]) if lb is not None}
-        if len(lcols) >= 2 and not any(labels[h + 1]):
-            for j, (metric, lhint) in lcols.items():
-                if j < len(rows[h + 1]):
-                    out.add(metric, page_period, parse_quantity(rows[h + 1][j]), lhint or hint,
-                            rows[h][j], rows[h + 1][j], "table-header")
-            if len(out.values) > n0:
-                return len(out.values) - n0
-
-    # (D) label | value [| unit] rows, possibly several pairs per row.
-    for row, lab in zip(rows, labels):
-        for j, lb in enumerate(lab):
-            if lb is None:
-                continue
-            metric, lhint = lb
-            for k in range(j + 1, len(row)):
-                if lab[k] is not None:
-                    break
-                q = parse_quantity(row[k])
-                if q is not None:
-                    unit_cell = _unit_only(row[k + 1]) if k + 1 < len(row) and q.unit is None else None
-                    out.add(metric, page_period, q, unit_cell or lhint or hint, row[j], row[k], "table")
-                    break
-    return len(out.values) - n0
+        text = element_text(prev)
+        if len(text) <= 60:
+            m = _UNIT_IN_TEXT.search(text)
+            if m:
+                return m.group(1)
+        prev = prev.getprevious()
+    parent = el.getparent()
+    if parent is not None and parent.tag != "body":
+        text = parent.text or ""
+        m = _UNIT_IN_TEXT.search(nfkc(text))
+        if m:
+            return m.group(1)
+    return None
 
 
-def _dl(dl, page_period: date | None, out: _Collector) -> int:
-    n0 = len(out.values)
-    current = None
-    for child in dl:
-        if child.tag == "dt":
-            current = (match_label(element_text(child)), element_text(child))
-        elif child.tag == "dd" and current is not None:
-            lb, raw_label = current
-            if lb is not None:
-                text = element_text(child)
-                q = parse_quantity(text)
-                if q is None:  # "3.20 亿元（较上月+2%）": take the leading figure
-                    m = re.match(rf"\s*({NUMBER})\s*({UNIT})?", nfkc(text))
-                    q = parse_quantity(m.group(0)) if m else None
-                out.add(lb[0], page_period, q, lb[1], raw_label, text, "dl")
-            current = None
-    return len(out.values) - n0
+def _annotated_lines(tree, page: date | None) -> list[tuple[str, date | None]]:
+    """Text lines with the period of the heading they come under."""
+    out = []
+    current = page
+    for line in text_lines(tree.body if tree.body is not None else tree, skip_links=True):
+        line = strip_published(line)
+        if not line:
+            continue
+        p = parse_period(line)
+        if p and len(line) <= 40 and not _NUM.sub("", re.sub(rf"{DATE_RE.pattern}|\d{{4}}\s*年\s*\d{{1,2}}\s*月", "", line)) != line:
+            current = p
+        elif p and len(line) <= 40:
+            current = p
+        out.append((line, current))
+    return out
+
+
+@lru_cache(maxsize=1)
+def _mentions() -> re.Pattern:
+    """Any spelling of an item the vocabulary knows, in running text."""
+    labels = sorted({nfkc(label) for m in DISCLOSURE_ITEMS for label in m.all_labels}, key=len, reverse=True)
+    return re.compile("|".join(re.escape(label) for label in labels))
 
 
 _REPORT_TITLE = re.compile(r"运营报告|运营数据|信息披露|数据披露|月报|运营月报")
-def _cards(tree, page_period: date | None, out: _Collector) -> int:
-    """Figure-above-label blocks ("6,592.63" over "累计撮合金额（万元）"): small elements holding one
-    label preceded by one number."""
-    n0 = len(out.values)
-    regex = _label_regex()
-    for el in list(tree.iter("li", "div", "section", "span", "td", "dd", "p")):
-        if el.getparent() is None:
-            continue
-        text = element_text(el)
-        if not text or len(text) > 60:
-            continue
-        hits = list(regex.finditer(text))
-        if len(hits) != 1 or hits[0].start() == 0:
-            continue
-        q = parse_quantity(text[: hits[0].start()])
-        lb = match_label(text[hits[0].start():])
-        if q is None or lb is None:
-            continue
-        metric, hint = lb
-        if out.add(metric, page_period, q, hint, text[hits[0].start():], text[: hits[0].start()], "cards"):
-            el.drop_tree()
-    return len(out.values) - n0
-
-
-_GAP_STOP = re.compile(r"[。；;!?！？]")
-_TAIL = re.compile(rf"(?P<tail>[^\d\n\t]{{0,14}}?)(?P<num>{NUMBER})\s*(?P<unit>{UNIT})?")
-
-
-def _text(lines: list[str], page_period: date | None, out: _Collector) -> int:
-    n0 = len(out.values)
-    regex = _label_regex()
-    heading_period = None
-    for line in lines:
-        line_period = parse_period(line)
-        hits = list(regex.finditer(line))
-        if not hits:
-            if line_period and len(line) <= 40:
-                heading_period = line_period
-            continue
-        period = line_period or heading_period or page_period
-        for i, hit in enumerate(hits):
-            end = hits[i + 1].start() if i + 1 < len(hits) else len(line)
-            m = _TAIL.match(line, hit.end(), end)
-            if not m or _GAP_STOP.search(m.group("tail")):
-                continue
-            after = line[m.end():m.end() + 1]
-            if m.group("unit") is None and (after in ("年", "月", "日") or re.match(r"[-/.]\d", line[m.end():m.end() + 2])):
-                continue  # a date, not a figure
-            metric, lhint = match_label(hit.group(0)) or (None, None)
-            if metric is None:
-                continue
-            um = _UNIT_IN_TEXT.search(m.group("tail"))
-            hint = um.group(1) if um else (_unit_only(m.group("tail")) or lhint)
-            q = Quantity(parse_quantity(m.group("num")).number, m.group("unit"))
-            out.add(metric, period, q, hint, hit.group(0), line[m.start("num"):m.end()], "text")
-    return len(out.values) - n0
 
 
 def _bare_date(tree, lines: list[str]) -> datetime | None:
@@ -338,41 +580,42 @@ def page_period(tree, lines: list[str]) -> date | None:
     return None
 
 
-def extract_disclosure(html: str, tree=None) -> DisclosureResult:
-    """Read every disclosed metric value of a page (see module docstring).
+def extract_disclosure(html: str, tree=None, synonyms: Mapping[str, str] | None = None) -> DisclosureResult:
+    """Read every disclosed item of a page (see module docstring).
 
-    ``tree``: ``html`` already parsed (it is pruned in place).
+    ``tree``: ``html`` already parsed (it is pruned in place); ``synonyms``: operator labels → metric
+    codes (``<instance_dir>/synonyms.toml``, see :func:`crawlers.extract.synonyms.load_synonyms`).
     """
-    tree = clean(tree if tree is not None else parse_html(html))
+    tree = tree if tree is not None else parse_html(html)
+    _prepare(tree)
+    tree = clean(tree)
     all_lines = text_lines(tree.body if tree.body is not None else tree)
     result = DisclosureResult(title=title(tree))
     result.published_at = find_published("\n".join([result.title, *all_lines])) or _bare_date(tree, all_lines)
     lines = [strip_published(line) for line in all_lines]
     result.period = page_period(tree, lines)
-    regex = _label_regex()
-    result.label_hits = sum(len(regex.findall(line)) for line in lines)
-    out = _Collector()
+    out = _Collector(synonyms)
 
     tables = [t for t in tree.iter("table") if not list(t.iter("table"))[1:]]  # innermost first
-    for table in tables:
-        prev = table.getprevious()
-        context = _UNIT_IN_TEXT.search(element_text(prev)) if prev is not None else None
-        if _table(table, result.period, out, context.group(1) if context else None):
+    for table in [*tables, *_div_tables(tree)]:
+        if table.getparent() is None:
+            continue
+        hint = _unit_line(table)
+        if _table(table, _context_period(table, result.period), out, hint):
             table.drop_tree()
-    for dl in list(tree.iter("dl")):
-        if _dl(dl, result.period, out):
-            dl.drop_tree()
-    _cards(tree, result.period, out)
-    rest = [strip_published(line) for line in text_lines(tree.body if tree.body is not None else tree,
-                                                          skip_links=True)]
-    _text(rest, result.period, out)
+    _text(_annotated_lines(tree, result.period), out)
 
+    _suspects(out.values)
     result.values = sorted(out.values.values(), key=lambda v: (v.period, v.metric))
-    if not result.values and result.label_hits:
-        result.reason = ("names disclosure metrics but no period could be found" if result.period is None
-                         else "names disclosure metrics but no label/value pair could be read")
-    elif not result.values and regex.search(nfkc(html)):
-        result.reason = "disclosure metrics appear only inside scripts or markup (page rendered by JavaScript?)"
+    result.labels_seen = list(out.seen)
+    result.not_understood = [t for t in out.unknown if t not in out.seen]
+    result.label_hits = max(len(out.seen), sum(len(_mentions().findall(line)) for line in lines))
+    if not result.values and out.seen:
+        result.reason = ("names disclosure items but no period could be found" if result.period is None
+                         else "names disclosure items but no label/value pair could be read") + \
+            ": " + "、".join(list(out.seen)[:10])
+    elif not result.values and out.unknown:
+        result.reason = "labels not understood: " + "、".join(list(out.unknown)[:10])
     elif not result.values and _REPORT_TITLE.search(result.title) and parse_period(result.title):
-        result.reason = "titled as a monthly report but names no disclosure metric"
+        result.reason = "titled as a monthly report but names no disclosure item"
     return result
