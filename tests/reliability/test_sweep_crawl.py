@@ -206,3 +206,34 @@ def test_crawl_with_errors_is_a_partial_stage_and_the_sweep_exits_1(store, site,
     assert "partial stages: crawl" in run.error
     # monitor crawl alone: the same failure is exit 1
     assert main_with_env(store, ["crawl", "--json"]) == 1
+
+
+@pytest.mark.slow
+def test_interrupted_crawl_ends_its_children_and_folder(sqlite_store, site, tmp_path):
+    """Children lead their own process group (the terminal's Ctrl-C does not reach them): the interrupted
+    parent ends them itself and removes its folder."""
+    handler, base = site
+    load_sources(sqlite_store, [{"name": "慢站", "uscc": uscc_for(9), "kind": "disclosure",
+                                 "url": f"{base}/slow/index.html"}])
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    environ = {**_env(sqlite_store), **FAST_ENV, "TMPDIR": str(tmp)}
+    crawl = subprocess.Popen([str(ROOT / ".venv" / "bin" / "monitor"), "crawl", "--json"], env=environ, cwd=ROOT,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    children: list[int] = []
+    try:
+        children = _wait(lambda: _children_of(crawl.pid), 60, "the crawl's child process")
+        _wait(lambda: handler.requests >= 5, 60, "the crawler to fetch pages")
+        assert all(os.getpgid(pid) == pid for pid in children)  # each leads its own group
+        crawl.send_signal(signal.SIGINT)
+        _out, err = crawl.communicate(timeout=30)
+        assert crawl.returncode == 130, err
+        assert not any(_alive(pid) for pid in children)
+        assert list(tmp.glob(JOB_DIR_PREFIX + "*")) == []
+    finally:
+        if crawl.poll() is None:
+            crawl.kill()
+            crawl.wait()
+        for pid in children:
+            if _alive(pid):
+                os.kill(pid, signal.SIGKILL)
