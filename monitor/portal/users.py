@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import click
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from sqlmodel import select
 
@@ -83,7 +83,8 @@ def index():
         links.setdefault(uj.user_id, []).append(code)
     nodes = jurisdiction_tree(s, roots=sorted(sc.roots))
     return render_template("portal/users.html", users=users, links=links, nodes=nodes,
-                           roles=roles_up_to(current_user.role), me=current_user.record.id)
+                           roles=roles_up_to(current_user.role), me=current_user.record.id,
+                           may_add_jurisdictions=sc.top_level)
 
 
 @bp.route("/users", methods=["POST"])
@@ -167,6 +168,40 @@ def set_active(user_id: int):
         s.add(user)
         s.commit()
     flash(_("User saved."), "ok")
+    return redirect(url_for("users.index"))
+
+
+# Texts of the jurisdiction errors (the core's messages are English: they serve the CLI).
+JURISDICTION_ERRORS = {
+    "jurisdiction_code": _l("Give a 6-digit GB/T 2260 code (e.g. 440305), or letters, digits and hyphens."),
+    "jurisdiction_name": _l("Give the Chinese name of the jurisdiction."),
+    "jurisdiction_level": _l("The level does not match the code, or is not below the parent's level."),
+    "jurisdiction_exists": _l("A jurisdiction with this code already exists."),
+    "jurisdiction_prefix": _l("A GB/T 2260 code must start with its parent's prefix (4403 under 440300)."),
+}
+
+
+@bp.route("/jurisdictions", methods=["POST"])
+@requires(Role.ADMIN.value)
+def create_jurisdiction():
+    """Add a jurisdiction below one of the admin's (admins of a root jurisdiction only)."""
+    from monitor import jurisdictions
+
+    s = db()
+    sc = scope()
+    if not sc.top_level:
+        _refused("jurisdiction", None, "create jurisdiction: not a top-level admin", status=403)
+    f = request.form
+    parent = _jurisdiction_in_scope(sc, f.get("parent", ""), "create jurisdiction")
+    try:
+        jurisdictions.add(s, f.get("code", ""), f.get("name", ""), parent_code=parent.code,
+                          level=f.get("level") or None, actor=current_user.username)
+        s.commit()
+        flash(_("Jurisdiction created."), "ok")
+    except InputError as exc:
+        s.rollback()
+        text = JURISDICTION_ERRORS.get(exc.code)
+        flash(str(text) if text is not None else error_text(exc), "error")
     return redirect(url_for("users.index"))
 
 

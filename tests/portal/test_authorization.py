@@ -21,6 +21,7 @@ REQUIRED = {
     "sweeps.index": "inspector", "sweeps.queue": "supervisor",
     "settings.index": "supervisor", "settings.update": "supervisor",
     "users.index": "admin", "users.create": "admin", "users.update": "admin", "users.set_active": "admin",
+    "users.create_jurisdiction": "admin",
     "exports.download": "inspector",
     "briefings.index": "inspector", "briefings.download": "inspector", "briefings.city": "inspector",
     "briefings.dossier": "inspector",
@@ -35,6 +36,7 @@ FORMS = {
     "users.create": {"username": "newbie", "password": "long enough pass", "role": "inspector", "jurisdiction": "A"},
     "users.update": {"display_name": "检查员甲"},
     "users.set_active": {"active": "1"},
+    "users.create_jurisdiction": {"code": "A-2", "name": "甲市西区", "parent": "A"},
     "auth.set_language": {"lang": "en"},
 }
 
@@ -438,3 +440,45 @@ def test_rules_by_relation(tree, role):
         own = {codes.get(r.jurisdiction_id) for r in s.exec(select(RuleSet).where(RuleSet.active == True))}  # noqa: E712
     expected = {None} | ({"A", "A-1"} if role != "inspector" else set())
     assert own <= expected and ({"A", "A-1"} <= own) == (role != "inspector")
+
+
+def test_only_a_top_level_admin_creates_jurisdictions_and_only_below_their_own(portal):
+    from sqlmodel import select
+
+    from monitor.models import Jurisdiction
+
+    app, _ = portal
+    client = app.test_client()
+    login(client, "admin")
+    assert "440305" in client.get("/users").get_data(as_text=True)  # the form's placeholder: A is a root
+    token = csrf_token(client, "/users")
+    before = _refusals(app)
+    ok = client.post("/jurisdictions", data={"code": "A-2", "name": "甲市西区", "parent": "A", "csrf_token": token})
+    assert ok.status_code == 302
+    again = client.post("/jurisdictions", data={"code": "A-2", "name": "甲市西区", "parent": "A", "csrf_token": token},
+                        follow_redirects=True)
+    assert "该代码的辖区已存在" in again.get_data(as_text=True)
+    beside = client.post("/jurisdictions", data={"code": "B-9", "name": "乙市新区", "parent": "B", "csrf_token": token})
+    assert beside.status_code == 404 and "乙市" not in beside.get_data(as_text=True)
+    assert _refusals(app) == before + 1
+    with _session(app) as s:
+        codes = {j.code: j.parent_id for j in s.exec(select(Jurisdiction))}
+        a_id = s.exec(select(Jurisdiction.id).where(Jurisdiction.code == "A")).one()
+    assert codes["A-2"] == a_id and "B-9" not in codes
+
+
+def test_an_admin_below_the_root_creates_no_jurisdiction(tree):
+    from sqlmodel import select
+
+    from monitor.models import Jurisdiction
+
+    app, _ = tree
+    client = app.test_client()
+    login(client, "admin")  # of city A, now under province P
+    assert "440305" not in client.get("/users").get_data(as_text=True)
+    token = csrf_token(client, "/users")
+    before = _refusals(app)
+    resp = client.post("/jurisdictions", data={"code": "A-2", "name": "甲市西区", "parent": "A", "csrf_token": token})
+    assert resp.status_code == 403 and _refusals(app) == before + 1
+    with _session(app) as s:
+        assert s.exec(select(Jurisdiction).where(Jurisdiction.code == "A-2")).first() is None
