@@ -180,7 +180,7 @@ def crawl(config: Config, sources_csv: str | os.PathLike | None = None, base_url
         return {"started_at": started.isoformat(), "sources_loaded": loaded, "seconds": 0.0,
                 "totals": {}, "sources": [], "note": "no active sources to crawl"}
     groups = partition_by_kind(sources, int(knobs.get("processes", 1)))
-    with _job_dir() as tmp:
+    with _JobDir() as tmp:
         latest: dict[int, dict] = {}
         lock = threading.Lock()
 
@@ -266,7 +266,7 @@ def _owner_alive(owner: str) -> bool:
     return len(parts) < 2 or not parts[1] or _start_time(pid) in ("", parts[1])
 
 
-class _job_dir:
+class _JobDir:
     """A ``monitor-crawl-*`` temporary folder naming its owner; removed when the crawl ends."""
 
     def __enter__(self) -> str:
