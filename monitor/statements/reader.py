@@ -241,7 +241,8 @@ def _read(path, profile, date_format, account, delimiter, encoding, instance_dir
         if not stmt.owner_account:
             raise StatementError("a single-account statement without its owner account (no 账号/卡号 line "
                                  "before the header)", line=header.line,
-                                 hint="give --account ACC, or owner.account_from in the bank profile")
+                                 hint="give --account ACC, or owner.account_from in the bank profile",
+                                 code="no_owner")
         for row in stmt.rows:
             if row.direction == "debit":
                 row.payer_account = stmt.owner_account
@@ -446,6 +447,9 @@ def _build_rows(stmt, data, cols, header, date_format, factor, grid) -> None:
         return
     date_index, date_fmt, time_index, time_fmt = _pick_time_columns(data, cols, header, date_format)
     label = header.cells
+    stmt.columns["date"] = label[date_index]
+    if time_index is not None:
+        stmt.columns["time"] = label[time_index]
     for line, texts, page in data:
         try:
             when = date_fmt.parse(texts[date_index])
