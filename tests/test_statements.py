@@ -32,6 +32,23 @@ def test_day_month_order_refused_when_every_value_fits_both():
     assert "--date-format" in str(caught.value)
 
 
+def test_dotted_day_month_order_refused_too():
+    with pytest.raises(StatementError) as caught:
+        dates.infer(lines(["05.05.2017", "01.03.2017"]), column="Date")
+    assert caught.value.line == 3
+
+
+def test_negative_amount_in_a_transfer_file_is_refused(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text("流水号,交易时间,付款方账号,收款方账号,金额
+A1,2017-07-01 10:00:00,111,222,-5.00
+",
+                    encoding="utf-8")
+    with pytest.raises(StatementError) as caught:
+        read_statement(path)
+    assert caught.value.line == 2 and caught.value.column == "金额"
+
+
 def test_day_month_order_decided_by_a_day_above_12():
     fmt = dates.infer(lines(["01/03/2017", "25/03/2017"]), column="Date")
     assert fmt.parse("01/03/2017") == dt.datetime(2017, 3, 1)

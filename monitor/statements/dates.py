@@ -16,7 +16,7 @@ EXCEL_EPOCH = dt.datetime(1899, 12, 30)
 DATE_FORMATS: tuple[tuple[str, str], ...] = (
     ("%Y-%m-%d", "date"), ("%Y/%m/%d", "date"), ("%Y.%m.%d", "date"), ("%Y%m%d", "date"),
     ("%Y年%m月%d日", "date"), ("%d %b %Y", "date"), ("%d-%b-%Y", "date"), ("%d/%m/%Y", "date"),
-    ("%m/%d/%Y", "date"), ("%d.%m.%Y", "date"),
+    ("%m/%d/%Y", "date"), ("%d.%m.%Y", "date"), ("%m.%d.%Y", "date"),
 )
 TIME_FORMATS: tuple[str, ...] = ("%H:%M:%S", "%H:%M", "%H%M%S")
 _NUMERIC = re.compile(r"^\d+(\.\d+)?$")

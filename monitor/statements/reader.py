@@ -474,6 +474,9 @@ def _build_rows(stmt, data, cols, header, date_format, factor, grid) -> None:
             amount = money("amount")
             if amount is None:
                 raise StatementError("no amount", line=line, column=label[cols["amount"]])
+            if amount < 0:
+                raise StatementError("a negative amount in a transfer file (payer and payee say the direction)",
+                                     line=line, column=label[cols["amount"]])
             payer = (_cell(texts, cols, "payer_account"), _cell(texts, cols, "payer_name"))
             payee = (_cell(texts, cols, "payee_account"), _cell(texts, cols, "payee_name"))
         else:
