@@ -40,9 +40,7 @@ def test_dotted_day_month_order_refused_too():
 
 def test_negative_amount_in_a_transfer_file_is_refused(tmp_path):
     path = tmp_path / "t.csv"
-    path.write_text("流水号,交易时间,付款方账号,收款方账号,金额
-A1,2017-07-01 10:00:00,111,222,-5.00
-",
+    path.write_text("流水号,交易时间,付款方账号,收款方账号,金额\nA1,2017-07-01 10:00:00,111,222,-5.00\n",
                     encoding="utf-8")
     with pytest.raises(StatementError) as caught:
         read_statement(path)
