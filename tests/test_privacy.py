@@ -99,3 +99,23 @@ def test_masker_reveals_for_the_permitted_and_counts():
 ])
 def test_written_variants(raw, shown):
     assert mask_text(raw) == shown
+
+
+def test_account_keeper_knows_organisations_accounts_on_both_stores(store):
+    from monitor.db import get_engine, session_scope
+    from monitor.models import Account, Institution
+    from monitor.privacy import account_keeper
+
+    with session_scope(store) as s:
+        inst = Institution(name="平台", name_norm="平台", uscc=uscc_for(7))
+        s.add(inst)
+        s.flush()
+        s.add_all([Account(account_no="6222021234567890123", holder_kind="person"),
+                   Account(account_no="4410000000123456789", holder_kind="company"),
+                   Account(account_no="6228000000000002", institution_id=inst.id),
+                   Account(account_no="6228000000000003", is_custody=True)])
+    for bind in (get_engine(store), None):
+        with session_scope(store) as s:
+            keep = account_keeper(bind or s)
+            assert [keep(a) for a in ("6222021234567890123", "4410000000123456789", "6228000000000002",
+                                      "6228000000000003", "6222029999999999999")] == [False, True, True, True, False]
