@@ -259,8 +259,8 @@ def _table(table, period: date | None, out: _Collector, hint: str | None) -> int
             elif head and re.search(r"[(（]\s*%\s*[)）]", head):
                 head_unit = "%"
             candidates = []
-            if row_period is not None:
-                candidates.append(head)
+            if row_period is not None:  # one row per period: the column names the item, else the row does
+                candidates += [head, left]
             elif col_period is not None or not head or _GENERIC_HEADER.match(_plain(head)):
                 candidates.append(left)
             else:
@@ -542,6 +542,28 @@ def _mentions() -> re.Pattern:
     return re.compile("|".join(re.escape(label) for label in labels))
 
 
+def page_outcome(result: DisclosureResult) -> tuple[str | None, str | None, list[dict]]:
+    """(status, error, facts) of a disclosure page: ``ok`` with the facts to store, ``unreadable`` with
+    why, or ``None`` when the page holds no disclosure (the caller decides: a notice, or skipped).
+
+    A suspect value is not stored as a fact (the store has no flag for it yet): it is named in the
+    error, as are labels not understood.
+    """
+    facts = [{"metric": v.metric, "period": v.period, "value": v.value, "unit": v.unit,
+              "raw_label": v.raw_label, "raw_value": v.raw_value} for v in result.values if not v.suspect]
+    suspects = "; ".join(f"{v.raw_label}={v.raw_value} ({v.period:%Y-%m}): {v.suspect}"
+                         for v in result.values if v.suspect)
+    suspects = f"suspect values not stored: {suspects}" if suspects else None
+    unknown = f"labels not understood: {'、'.join(result.not_understood[:10])}" if result.not_understood else None
+    if facts:
+        return "ok", "; ".join(x for x in (suspects, unknown) if x) or None, facts
+    if suspects:  # every figure read is implausible
+        return "unreadable", suspects, []
+    if result.reason:
+        return "unreadable", result.reason, []
+    return None, None, []
+
+
 _REPORT_TITLE = re.compile(r"运营报告|运营数据|信息披露|数据披露|月报|运营月报")
 
 
@@ -616,6 +638,8 @@ def extract_disclosure(html: str, tree=None, synonyms: Mapping[str, str] | None 
             ": " + "、".join(list(out.seen)[:10])
     elif not result.values and out.unknown:
         result.reason = "labels not understood: " + "、".join(list(out.unknown)[:10])
+    elif not result.values and _mentions().search(nfkc(html)):
+        result.reason = "disclosure items appear only inside scripts or markup (page rendered by JavaScript?)"
     elif not result.values and _REPORT_TITLE.search(result.title) and parse_period(result.title):
         result.reason = "titled as a monthly report but names no disclosure item"
     return result

@@ -34,7 +34,7 @@ _LOOKS_LIKE = re.compile(r"余额|笔数|金额|人数|数量|逾期|代偿|占�
 class Label:
     metric: Metric | None
     unit: str | None  # a unit printed in the label: 万元, %, 笔 …
-    confidence: str | None  # exact / operator / family / weak
+    confidence: str | None  # exact (a known spelling) / operator (synonyms.toml) / family / weak
     key: str  # the normalised label
 
 
@@ -82,7 +82,7 @@ def unit_of(text: str) -> str | None:
 
 def _qualifier_words(text: str) -> str:
     _core, quals = _split(text)
-    return "".join(q for q in quals if _DROP.sub("", q).removeprefix("单位") not in UNITS)
+    return "".join(q for q in quals if _DROP.sub("", q).removeprefix("单位") not in UNITS and q not in ("不含", "含"))
 
 
 @lru_cache(maxsize=1)
@@ -167,9 +167,12 @@ def read_label(text: str, synonyms: Mapping[str, str] | None = None, value_unit:
     m = _exact_table().get(key + quals) or (None if quals else _exact_table().get(key))
     if m is not None:
         return Label(m, unit, "exact", key)
-    code = _family(key + quals, value_unit or unit)
+    code = _family(key + quals, unit)
     if code is not None:
         return Label(METRICS_BY_NAME[code], unit, "family", key)
+    code = _family(key + quals, value_unit) if value_unit else None
+    if code is not None:  # only the figure's unit tells what it is (在贷借款 3,171笔)
+        return Label(METRICS_BY_NAME[code], unit, "weak", key)
     return Label(None, unit, None, key)
 
 

@@ -213,3 +213,154 @@ def test_court_complaint_and_list_pages():
     assert {"提现困难", "逾期"} <= set(post["keywords"])
     assert extract_article((PAGES / "complaint_list.html").read_text("utf-8"), "/complaints/", "complaint") is None
     assert keywords("平台良性退出公告") == ["退出", "良性退出"]
+
+
+# --------------------------------------------------------------------------- labels by meaning, units, suspects
+def by_item(result):
+    return {(v.item, v.period): v for v in result.values}
+
+
+@pytest.mark.parametrize("label,item,confidence", [
+    ("项目逾期率¹", "项目逾期率", "exact"),
+    ("逾期金额②", "逾期金额", "exact"),
+    ("累计代偿金额†", "累计代偿金额", "exact"),
+    ("最大十户借款人待还金额占比※", "前十大借款人待还金额占比", "exact"),
+    ("最大十户借款人待还占比", "前十大借款人待还金额占比", "family"),
+    ("最大单户借款人待还占比", "最大单一借款人待还金额占比", "family"),
+    ("累计成交额（万元）", "累计借贷金额", "exact"),
+    ("贷款余额", "借贷余额", "exact"),
+    ("逾期率(笔数)", "项目逾期率", "exact"),
+    ("逾期率（金额）（%）*", "金额逾期率", "exact"),
+    ("逾期90天（不含）以上 / 笔数", "逾期90天（不含）以上笔数", "exact"),
+    ("在贷余额（万元）(注)", "借贷余额", "family"),
+    ("代偿笔数（累计）", "累计代偿笔数", "family"),
+    ("出借人数量（人） / 本月", "当期出借人数量", "family"),
+    ("待收利息（亿元）", "利息余额", "exact"),
+])
+def test_labels_are_read_by_meaning(label, item, confidence):
+    from crawlers.extract.labels import read_label
+
+    lb = read_label(label)
+    assert (lb.metric.item if lb.metric else None, lb.confidence) == (item, confidence)
+
+
+@pytest.mark.parametrize("label", ["累计为出借人赚取收益", "注册用户", "风险准备金余额", "借贷金额 / 本月", "借款金额",
+                                   "较上月增长", "平台累计成交"])
+def test_counters_and_flows_are_not_items(label):
+    from crawlers.extract.labels import read_label
+
+    assert read_label(label).metric is None
+
+
+def test_unit_column_caption_and_unit_line():
+    page = ("<h2>2018年11月运营数据</h2><table><tr><th>指标</th><th>单位</th><th>数值</th></tr>"
+            "<tr><td>在贷余额</td><td>亿元</td><td>1.20</td></tr>"
+            "<tr><td>项目逾期率</td><td>%</td><td>0.15</td></tr>"
+            "<tr><td>逾期笔数</td><td>笔</td><td>12</td></tr></table>"
+            "<p>单位：万元</p><table><tr><td>逾期金额</td><td>3,456.78</td></tr></table>"
+            "<table><caption>单位：元</caption><tr><th>月份</th><th>利息余额</th></tr>"
+            "<tr><td>2018年10月</td><td>1,000.50</td></tr></table>")
+    got = by_item(extract_disclosure(page))
+    nov, oct_ = date(2018, 11, 1), date(2018, 10, 1)
+    assert got[("借贷余额", nov)].value == 120_000_000.0
+    assert got[("项目逾期率", nov)].value == pytest.approx(0.0015)
+    assert got[("逾期笔数", nov)].value == 12
+    assert got[("逾期金额", nov)].value == pytest.approx(34_567_800.0)
+    assert got[("利息余额", oct_)].value == 1000.5
+
+
+def test_narrative_with_chinese_percent_and_bare_count_after_an_amount():
+    page = ("<p>截至2018年6月末，平台累计交易总额为1.17亿元，借贷余额3,456.78万元。前十名借款人待还金额占比百分之十五。"
+            "其中逾期90天（不含）以上金额52.3万元、笔数63笔。</p>")
+    got = by_item(extract_disclosure(page))
+    june = date(2018, 6, 1)
+    assert got[("累计借贷金额", june)].value == 117_000_000.0
+    assert got[("借贷余额", june)].value == pytest.approx(34_567_800.0)
+    assert got[("前十大借款人待还金额占比", june)].value == pytest.approx(0.15)
+    assert got[("逾期90天（不含）以上金额", june)].value == pytest.approx(523_000.0)
+    assert got[("逾期90天（不含）以上笔数", june)].value == 63
+
+
+def test_implausible_values_are_flagged_not_dropped():
+    page = ("<h2>2018年8月运营数据</h2><table>"
+            "<tr><td>前十大借款人待还金额占比</td><td>150.00%</td></tr>"
+            "<tr><td>逾期笔数</td><td>36.5笔</td></tr>"
+            "<tr><td>借贷余额</td><td>12,784.03万元</td></tr>"
+            "<tr><td>逾期金额</td><td>157.82万元</td></tr>"
+            "<tr><td>金额逾期率</td><td>0.0123%</td></tr>"
+            "<tr><td>项目逾期率</td><td>1.14%</td></tr></table>"
+            "<h3>历年余额（万元）</h3><table><tr><th>月份</th><th>待收余额（万元）</th></tr>"
+            "<tr><td>2018-01</td><td>11,800.12</td></tr><tr><td>2018-02</td><td>120,014,225.67</td></tr>"
+            "<tr><td>2018-03</td><td>12,100.55</td></tr></table>")
+    got = by_item(extract_disclosure(page))
+    aug = date(2018, 8, 1)
+    assert "plausible range" in got[("前十大借款人待还金额占比", aug)].suspect
+    assert got[("前十大借款人待还金额占比", aug)].value == 1.5  # what the page says, flagged
+    assert got[("逾期笔数", aug)].suspect == "a count with decimals"
+    assert "逾期金额/借贷余额" in got[("金额逾期率", aug)].suspect
+    assert got[("项目逾期率", aug)].suspect is None and got[("借贷余额", aug)].suspect is None
+    assert got[("借贷余额", date(2018, 2, 1))].suspect
+    assert got[("借贷余额", date(2018, 1, 1))].suspect is None and got[("借贷余额", date(2018, 3, 1))].suspect is None
+
+
+def test_jump_against_the_previous_month_on_the_same_page():
+    page = ("<p>单位：元</p><table><tr><th>项目</th><th>本月（2019年3月）</th><th>上月（2019年2月）</th><th>环比</th></tr>"
+            "<tr><td>借贷余额</td><td>2,174,321,455,100.00</td><td>201,754,900.00</td><td>+7.77%</td></tr>"
+            "<tr><td>逾期金额</td><td>4,433,400.00</td><td>4,593,000.00</td><td>-3.47%</td></tr></table>")
+    got = by_item(extract_disclosure(page))
+    assert got[("借贷余额", date(2019, 3, 1))].suspect
+    assert got[("借贷余额", date(2019, 2, 1))].value == 201_754_900.0
+    assert got[("逾期金额", date(2019, 2, 1))].suspect is None
+    assert all("环比" not in v.raw_label for v in got.values())
+
+
+UNKNOWN_ONLY = ("<title>2018年9月运营报告</title><h2>2018年9月运营数据</h2><table>"
+                "<tr><td>存续借款规模</td><td>3,000万元</td></tr><tr><td>保障计划覆盖金额</td><td>1,200万元</td></tr></table>")
+
+
+def test_unknown_labels_are_reported_and_operator_synonyms_read_them():
+    result = extract_disclosure(UNKNOWN_ONLY)
+    assert result.values == [] and "labels not understood" in result.reason
+    assert "存续借款规模" in result.not_understood
+    result = extract_disclosure(UNKNOWN_ONLY, synonyms={"存续借款规模": "outstanding_balance",
+                                                        "保障计划覆盖金额": "compensatory_amount"})
+    got = by_item(result)
+    assert got[("借贷余额", date(2018, 9, 1))].value == 30_000_000.0
+    assert got[("借贷余额", date(2018, 9, 1))].confidence == "operator"
+    assert got[("累计代偿金额", date(2018, 9, 1))].value == 12_000_000.0
+    assert result.not_understood == []
+
+
+def test_synonyms_file(tmp_path):
+    from crawlers.synonyms import SynonymsError, load_synonyms
+
+    path = tmp_path / "synonyms.toml"
+    assert load_synonyms(path) == {}
+    path.write_text('[synonyms]\n"存续借款规模" = "借贷余额"\n"保障计划覆盖金额" = "project_overdue_rate"\n',
+                    encoding="utf-8")
+    assert load_synonyms(path) == {"存续借款规模": "outstanding_balance", "保障计划覆盖金额": "project_overdue_rate"}
+    path.write_text('[synonyms]\n"存续借款规模" = "余额"\n', encoding="utf-8")
+    with pytest.raises(SynonymsError, match=r"synonyms.toml:2:2: .*not a disclosure item"):
+        load_synonyms(path)
+    path.write_text('[synonyms]\n"a" = \n', encoding="utf-8")
+    with pytest.raises(SynonymsError, match=r"synonyms.toml: .*line 2, column"):
+        load_synonyms(path)
+
+
+def test_unknown_labels_make_a_page_unreadable_and_suspects_stay_out_of_facts():
+    from crawlers.extract.disclosure import page_outcome
+
+    status, error, facts = page_outcome(extract_disclosure(UNKNOWN_ONLY))
+    assert status == "unreadable" and "存续借款规模" in error and facts == []
+    synonyms = {"存续借款规模": "outstanding_balance"}
+    status, error, facts = page_outcome(extract_disclosure(UNKNOWN_ONLY, synonyms=synonyms))
+    assert status == "ok" and [f["metric"] for f in facts] == ["outstanding_balance"]
+    assert "保障计划覆盖金额" in error  # still not understood, and said so
+    page = ("<h2>2018年8月运营数据</h2><table><tr><td>前十大借款人待还金额占比</td><td>150%</td></tr>"
+            "<tr><td>逾期笔数</td><td>12笔</td></tr></table>")
+    status, error, facts = page_outcome(extract_disclosure(page))
+    assert status == "ok" and [f["metric"] for f in facts] == ["overdue_count"]
+    assert "suspect values not stored" in error and "150%" in error
+    status, error, facts = page_outcome(extract_disclosure(page.replace("<tr><td>逾期笔数</td><td>12笔</td></tr>", "")))
+    assert status == "unreadable" and "150%" in error and facts == []
+    assert page_outcome(extract_disclosure("<p>关于我们</p>")) == (None, None, [])
