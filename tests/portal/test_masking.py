@@ -173,6 +173,7 @@ def test_no_full_personal_number_leaves_for_a_user_without_the_permission(portal
     page = bodies[f"/institutions/{ids['red']}"].decode()
     assert PERSON_ID[:6] + "********" + PERSON_ID[-4:] in page
     assert FIRM_ACCOUNT in page
+    assert "个人信息完整显示" not in page
     assert "139****5678" in bodies[f"/alerts/{ids['alert']}"].decode()
     assert "6222***********0123" in bodies[f"/documents/{ids['doc']}/raw"].decode()
     assert any("6222***********0123" in text for _, text in _texts("x", bodies[f"/institutions/{ids['red']}/dossier"]))
@@ -197,6 +198,7 @@ def test_a_permitted_user_sees_numbers_in_full_and_the_view_is_journaled(portal)
     login(client, "supervisor")
     page = client.get(f"/institutions/{ids['red']}").get_data(as_text=True)
     assert PERSON_ID in page and PHONE in page
+    assert "个人信息完整显示" in page  # the user is told, in the header of every page
     with Session(get_engine(app.extensions["monitor_config"])) as s:
         entries = s.exec(select(AuditEntry).where(AuditEntry.action == "view_unmasked")).all()
     assert [(e.actor, e.object_type, e.object_id, e.field) for e in entries] == [
