@@ -26,7 +26,7 @@ from datetime import date, datetime
 from typing import Mapping
 
 from monitor.text import nfkc
-from monitor.vocab import DISCLOSURE_ITEMS, Metric
+from monitor.vocab import DISCLOSURE_ITEMS, DISCLOSURE_TEXTS, Metric
 
 from crawlers.extract.dates import DATE_RE, find_published, parse_date, parse_period, strip_published, to_utc
 from crawlers.extract.html import clean, element_text, parse_html, text_lines, title
@@ -56,6 +56,14 @@ class ExtractedValue:
     suspect: str | None = None  # why the value is implausible; None: plausible
 
 
+@dataclass(frozen=True)
+class ExtractedText:
+    item: str  # 收费标准
+    period: date | None
+    raw_label: str
+    text: str
+
+
 @dataclass
 class DisclosureResult:
     values: list[ExtractedValue] = field(default_factory=list)
@@ -65,6 +73,7 @@ class DisclosureResult:
     label_hits: int = 0  # item labels the page shows (figures expected when > 0)
     labels_seen: list[str] = field(default_factory=list)  # item labels the page shows, as printed
     not_understood: list[str] = field(default_factory=list)  # labels with figures that look like items
+    texts: list[ExtractedText] = field(default_factory=list)  # items given as text (收费标准)
     reason: str | None = None  # why a page that names items gave no values
 
 
@@ -393,6 +402,23 @@ def _text(lines: list[tuple[str, date | None]], out: _Collector) -> int:
     return len(out.values) - n0
 
 
+_TEXT_LABEL = re.compile(r"^\s*(?:[一二三四五六七八九十]{1,3}\s*[、.]|\d{1,2}\s*[、.])?\s*(?P<label>%s)\s*[:：\t]?\s*(?P<text>.*)$"
+                         % "|".join(DISCLOSURE_TEXTS))
+
+
+def _texts(lines: list[str], period: date | None) -> list[ExtractedText]:
+    """Items the guideline asks for as text (收费标准): the words after the label, or the next line."""
+    out = []
+    for i, line in enumerate(lines):
+        m = _TEXT_LABEL.match(line)
+        if not m:
+            continue
+        text = m.group("text").strip() or (lines[i + 1] if i + 1 < len(lines) else "")
+        if text and not any(t.item == m.group("label") for t in out):
+            out.append(ExtractedText(m.group("label"), period, m.group("label"), text[:2000]))
+    return out
+
+
 # --------------------------------------------------------------------------- plausibility
 def _suspects(values: dict[tuple[str, date], ExtractedValue]) -> None:
     """Flag implausible values in place (never drop them: the page said so)."""
@@ -617,6 +643,7 @@ def extract_disclosure(html: str, tree=None, synonyms: Mapping[str, str] | None 
     lines = [strip_published(line) for line in all_lines]
     result.period = page_period(tree, lines)
     out = _Collector(synonyms)
+    result.texts = _texts(lines, result.period)
 
     tables = [t for t in tree.iter("table") if not list(t.iter("table"))[1:]]  # innermost first
     for table in [*tables, *_div_tables(tree)]:

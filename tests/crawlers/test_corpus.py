@@ -20,6 +20,7 @@ import pytest
 from crawlers.extract.disclosure import extract_disclosure
 from crawlers.extract.encoding import decode_body
 from crawlers.extract.labels import normalize
+from monitor.text import nfkc
 
 CORPUS = Path(__file__).with_name("corpus")
 DISCLOSURES = sorted((CORPUS / "disclosure").glob("*.expected.json"))
@@ -103,6 +104,22 @@ def test_distractors_are_not_read_as_items(path):
     raw = {normalize(v.raw_label) for v in result.values}
     for d in expected.get("distractors", []):
         assert normalize(d["label_on_page"]) not in raw, d
+
+
+def test_fee_schedule_texts():
+    found, missed = 0, []
+    for path in DISCLOSURES:
+        expected = json.loads(path.read_text(encoding="utf-8"))
+        if not expected.get("texts"):
+            continue
+        got = {(t.item, t.period and f"{t.period:%Y-%m}"): t.text for t in _read(path).texts}
+        for t in expected["texts"]:
+            text = got.get((t["item"], t["period"]), "")
+            if nfkc(t["text_contains"]) in text:  # texts are read NFKC-folded, like every line
+                found += 1
+            else:
+                missed.append((path.name, t["period"], text[:40]))
+    assert found == 41 and missed == []
 
 
 def test_index_page_is_not_a_report():
