@@ -341,11 +341,16 @@ def _map_columns(cells: list[str], extra) -> dict[str, int]:
     return cols
 
 
+def _is_sum_label(text: str) -> bool:
+    # cheap tests first: this runs on every cell of every row
+    return len(text) <= 16 and ("计" in text or text[:5].lower() == "total") and norm_label(text) in _SUM_LABELS
+
+
 def _is_footer(texts: list[str], raw: str | None) -> bool:
     first = next((t for t in texts if t), "")
     if any(p.search(first) for p in _FOOTER_RES):
         return True
-    if any(norm_label(t) in _SUM_LABELS for t in texts):
+    if any(_is_sum_label(t) for t in texts):
         return True
     return bool(raw and "以上信息仅供参考" in raw)
 
@@ -370,14 +375,15 @@ def _split_rows(stmt, grid, header, cols):
             continue
         if raw is not None and _BORDER.match(raw):
             continue
-        if [norm_label(c) for c in strings[:len(header_norm)]] == header_norm:
+        if norm_label(strings[0]) == header_norm[0] and \
+                [norm_label(c) for c in strings[:len(header_norm)]] == header_norm:
             between_pages = False
             continue  # the header again, on a new page
         if between_pages:
             continue
         if _is_footer(strings, raw):
             footers.append((line, texts, raw, page, False))
-            if any(norm_label(s) == "本页合计" for s in strings):
+            if any(_is_sum_label(s) and norm_label(s) == "本页合计" for s in strings):
                 page += 1
             in_footer = True
             continue
@@ -582,7 +588,7 @@ def _parse_footers(stmt: Statement, footers, cols, factor) -> None:
                     number = Decimal(value.replace(",", ""))
                     put(name, int(number) if name.endswith("count") else _cents(number, factor), line)
         # column-aware: a 合计/Total row (or its second line) with amounts under the money columns
-        is_sum = continuation or any(norm_label(s) in _SUM_LABELS for s in strings) or \
+        is_sum = continuation or any(_is_sum_label(s) for s in strings) or \
             re.match(r"^共\s*\d+\s*笔$", next((s for s in strings if s), ""))
         if not is_sum:
             continue
@@ -605,7 +611,7 @@ def _parse_footers(stmt: Statement, footers, cols, factor) -> None:
             else:
                 key = {"debit": "debit_total", "credit": "credit_total", "balance": "closing_balance"}[role]
             found[key] = _cents(value, factor)
-        if any(norm_label(s) == "本页合计" for s in strings):
+        if any(_is_sum_label(s) and norm_label(s) == "本页合计" for s in strings):
             pages.append({"page": page, "line": line, **found})
         else:
             for key, value in found.items():
