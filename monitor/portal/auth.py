@@ -67,7 +67,7 @@ def _load_user(user_id: str):
     if user is None or not user.active or session.get(EPOCH) != user.session_epoch:
         return _ended()
     now, cfg = _now(), current_app.config
-    if now - session.get(SIGNED_IN_AT, 0) > cfg["PERMANENT_SESSION_LIFETIME"].total_seconds() \
+    if now - session.get(SIGNED_IN_AT, 0) > current_app.permanent_session_lifetime.total_seconds() \
             or now - session.get(SEEN_AT, 0) > cfg["MONITOR_IDLE_SECONDS"]:
         return _ended()
     session[SEEN_AT] = now
