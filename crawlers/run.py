@@ -461,6 +461,10 @@ def _known_docs(config: Config) -> dict:
 
 
 def _child(job_path: str) -> int:
+    job = json.loads(Path(job_path).read_text())
+    if job.get("parent_pid"):  # before Scrapy's imports: a parent that dies meanwhile is noticed at once
+        _die_with_parent(int(job["parent_pid"]))
+
     import logging
 
     from scrapy.crawler import CrawlerProcess
@@ -469,9 +473,6 @@ def _child(job_path: str) -> int:
     from crawlers.spiders import SPIDERS
     from crawlers.state import CrawlState
 
-    job = json.loads(Path(job_path).read_text())
-    if job.get("parent_pid"):
-        _die_with_parent(int(job["parent_pid"]))
     config = Config(job["config"], job["origins"])
     state = CrawlState(job["sources"], _known_docs(config), job["knobs"], int(config.crawl_max_errors_per_source),
                        progress=job["progress"])
