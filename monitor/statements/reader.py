@@ -76,6 +76,11 @@ class Statement:
     warnings: list[str] = field(default_factory=list)
     rows: list[Row] = field(default_factory=list)
     header: list[str] = field(default_factory=list)  # the header row's cells as written
+    # where things were found, for the checks' error messages
+    preamble_totals: dict[str, str] = field(default_factory=dict, repr=False)
+    footer_lines: dict[str, int] = field(default_factory=dict, repr=False)
+    page_lines: dict[int, int] = field(default_factory=dict, repr=False)
+    closing_row_balance: Decimal | None = field(default=None, repr=False)
 
     def metadata(self) -> dict:
         """Statement metadata as plain JSON values."""
@@ -251,7 +256,6 @@ def _read(path, profile, date_format, account, delimiter, encoding, instance_dir
     _parse_footers(stmt, footers, cols, factor)
     if opening is not None:
         stmt.footer_totals.setdefault("opening_balance", _cents(opening[1], factor))
-        stmt._opening_line = opening[0]  # type: ignore[attr-defined]
     if check:
         _check_balances(stmt)
         _reconcile(stmt)
@@ -307,8 +311,7 @@ def _read_preamble(stmt: Statement, grid, header) -> None:
             found = _dates_in(value)
             end = found[0] if found else end
         elif field_name in ("count", "total") and value:
-            stmt._preamble_totals = getattr(stmt, "_preamble_totals", {})  # type: ignore[attr-defined]
-            stmt._preamble_totals[field_name] = value  # type: ignore[attr-defined]
+            stmt.preamble_totals[field_name] = value
     if not stmt.period and start and end:
         stmt.period = (start, end)
 
@@ -616,8 +619,7 @@ def _parse_footers(stmt: Statement, footers, cols, factor) -> None:
         else:
             for key, value in found.items():
                 put(key, value, line)
-    preamble = getattr(stmt, "_preamble_totals", {})
-    for key, value in preamble.items():
+    for key, value in stmt.preamble_totals.items():
         try:
             number = parse_amount(value)
         except StatementError:
@@ -626,9 +628,9 @@ def _parse_footers(stmt: Statement, footers, cols, factor) -> None:
             put(key, int(number) if key == "count" else _cents(number, factor), stmt.header_line - 1)
     if pages:
         totals["page_totals"] = [{k: v for k, v in p.items() if k != "line"} for p in pages]
-        stmt._page_lines = {p["page"]: p["line"] for p in pages}  # type: ignore[attr-defined]
+        stmt.page_lines = {p["page"]: p["line"] for p in pages}
     stmt.footer_totals = totals
-    stmt._footer_lines = lines  # type: ignore[attr-defined]
+    stmt.footer_lines = lines
 
 
 # --- checks -------------------------------------------------------------------------------------------------
@@ -639,12 +641,10 @@ def _signed(row: Row) -> Decimal:
 
 def _check_balances(stmt: Statement) -> None:
     rows = [r for r in stmt.rows if r.balance_after is not None and r.direction]
-    if len(rows) < 1 or stmt.kind != "account":
+    if not rows or stmt.kind != "account":
         return
     up = [i for i in range(1, len(rows)) if rows[i].balance_after != rows[i - 1].balance_after + _signed(rows[i])]
     down = [i for i in range(len(rows) - 1) if rows[i].balance_after != rows[i + 1].balance_after + _signed(rows[i])]
-    if len(rows) == 1:
-        up, down = [], [0]
     if not up:
         newest_first = False
     elif not down:
@@ -670,11 +670,11 @@ def _check_balances(stmt: Statement) -> None:
             f"the first row does not continue the opening balance {opening:.2f}", line=first.source_line,
             column=stmt.columns.get("balance"), code="balance_chain_break")
     stmt.balance_check = "ok (newest first)" if newest_first else "ok"
-    stmt._closing = last.balance_after  # type: ignore[attr-defined]
+    stmt.closing_row_balance = last.balance_after
 
 
 def _reconcile(stmt: Statement) -> None:
-    totals, lines = stmt.footer_totals, getattr(stmt, "_footer_lines", {})
+    totals, lines = stmt.footer_totals, stmt.footer_lines
     rows = stmt.rows
     debit = [r for r in rows if r.direction == "debit"]
     credit = [r for r in rows if r.direction == "credit"]
@@ -683,7 +683,7 @@ def _reconcile(stmt: Statement) -> None:
         "debit_count": len(debit), "debit_total": sum((r.amount for r in debit), Decimal(0)),
         "credit_count": len(credit), "credit_total": sum((r.amount for r in credit), Decimal(0)),
     }
-    closing = getattr(stmt, "_closing", None)
+    closing = stmt.closing_row_balance
     if closing is not None:
         actual["closing_balance"] = closing
     for key, stated in totals.items():
@@ -704,5 +704,5 @@ def _reconcile(stmt: Statement) -> None:
                 if got != page[key]:
                     raise StatementError(
                         f"page {page['page']}: the page total states {key.replace('_', ' ')} {page[key]}, "
-                        f"the page's rows give {got}", line=stmt._page_lines[page["page"]],  # type: ignore
+                        f"the page's rows give {got}", line=stmt.page_lines[page["page"]],
                         code="footer_total_mismatch")
