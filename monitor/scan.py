@@ -1,17 +1,28 @@
-"""``monitor scan FILE``: run the flow detectors on any transfer file, without storing it.
+"""``monitor scan FILE``: run the detectors on any transfer file, without storing it.
 
 For inspectors who receive a bank statement by hand. The file is parsed with
 the ingest's parser (same header aliases, ``--map``, encodings, amounts,
-times and the same file/line/column errors) into an in-memory DuckDB table,
-aggregated per account pair and month like the transfer store does, read at
-role level (:mod:`graphs.platform`: the custody account is ``--custody`` or
-the busiest account) and given to the detectors that need only flows.
-Nothing is written to the store.
+times and the same file/line/column errors) into an in-memory DuckDB table.
+
+Two families of detectors run:
+
+* the **generic typologies** (:mod:`graphs.detectors.typologies`: fans,
+  layering, temporal cycles and chains) on single transfers — always;
+* the **P2P custody detectors** (:data:`FLOW_DETECTORS`) on monthly sums read
+  at role level (:mod:`graphs.platform`) — only when a custody account is
+  known or inferred (:func:`infer_custody`).
+
+The scan states what it assumed: the custody account and why (or none), and
+per detector the windows and thresholds it used and, when it found nothing,
+what came closest. Nothing is written to the store.
 """
 
 from __future__ import annotations
 
 import json
+import sys
+from collections import defaultdict
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -21,9 +32,13 @@ import click
 from monitor.cli import pass_ctx
 from monitor.errors import InputError
 
-# Detectors that read flows only (no registry, no disclosures needed).
+# Detectors that read flows only (no registry, no disclosures needed); they need a custody account.
 FLOW_DETECTORS = ("ponzi", "self_financing", "fund_pool", "capital_flight", "round_tripping", "scatter_gather",
                   "borrower_cap", "borrower_concentration")
+
+# Custody operations (graphs.platform.purpose_code) that mark a P2P custody account's transfers.
+CUSTODY_OPERATIONS = frozenset({"invest", "disburse", "repay", "payout"})
+CUSTODY_RULE = {"min_labelled_share": 0.5, "min_payers": 5, "min_payees": 5}
 
 _AGGREGATE_SQL = """
     SELECT payer_account, payee_account, CAST(date_trunc('month', txn_time) AS DATE) AS period,
@@ -34,14 +49,55 @@ _AGGREGATE_SQL = """
     FROM clean GROUP BY ALL ORDER BY period, payer_account, payee_account
 """
 
+_TRANSFERS_SQL = """
+    SELECT payer_account, payee_account, amount, epoch(txn_time), txn_id, payer_name, payee_name
+    FROM clean WHERE payer_account IS NOT NULL AND payee_account IS NOT NULL
+"""
+
+
+class FileFailed(InputError):
+    """The statement could not be read (exit 1: a file failed)."""
+
+    exit_code = 1
+
+
+@dataclass
+class Statement:
+    """One parsed file: monthly edges (pyarrow, for the custody detectors) and single transfers."""
+
+    path: Path
+    table: Any
+    ledger: Any  # graphs.detectors.typologies.Ledger
+
+
+@dataclass
+class ScanResult:
+    """What one scan assumed and found (the command prints it; the benchmark reads it)."""
+
+    custody: str | None
+    custody_reason: str
+    findings: list = field(default_factory=list)
+    detectors: dict[str, dict] = field(default_factory=dict)  # name -> {"family", "params", "report"}
+    summary: dict[str, Any] = field(default_factory=dict)
+
 
 def read_aggregated(path: str | Path, mapping: dict[str, str] | None = None):
     """Parse one transfer file (ingest's parser and checks) and return its monthly edges (pyarrow).
 
     Raises :class:`InputError` naming file, line and column for a bad row.
     """
+    return read_statement(path, mapping).table
+
+
+def read_statement(path: str | Path, mapping: dict[str, str] | None = None) -> Statement:
+    """Parse one transfer file into monthly edges and a transfer :class:`~graphs.detectors.typologies.Ledger`.
+
+    Raises :class:`InputError` for a missing file (usage, exit 2) and :class:`FileFailed` naming file,
+    line and column for a bad row (exit 1).
+    """
     import duckdb
 
+    from graphs.detectors.typologies import Ledger, Transfer
     from monitor import ingest
     from monitor.transfers import _arrow
 
@@ -49,14 +105,155 @@ def read_aggregated(path: str | Path, mapping: dict[str, str] | None = None):
     if not path.is_file():
         raise InputError(f"{path}: no such file")
     with duckdb.connect() as con:
-        # The ingest's parser and checks: a bad row raises InputError naming file, line and column.
-        ingest.load_validated(con, path, mapping)
-        return _arrow(con.sql(_AGGREGATE_SQL))
+        try:
+            # The ingest's parser and checks: a bad row raises InputError naming file, line and column.
+            ingest.load_validated(con, path, mapping)
+        except InputError as exc:
+            raise FileFailed(str(exc)) from exc
+        table = _arrow(con.sql(_AGGREGATE_SQL))
+        rows = con.sql(_TRANSFERS_SQL).fetchall()
+    names: dict[str, str] = {}
+    transfers = []
+    for src, dst, amount, ts, txn_id, src_name, dst_name in rows:
+        transfers.append(Transfer(src, dst, float(amount), float(ts), txn_id))
+        if src_name:
+            names.setdefault(src, src_name)
+        if dst_name:
+            names.setdefault(dst, dst_name)
+    return Statement(path, table, Ledger(transfers, names))
+
+
+def infer_custody(edges, accounts: dict[str, dict], *, custody: str | None = None,
+                  institution: str | None = None) -> tuple[str | None, str]:
+    """The P2P custody account of a statement and why, or ``(None, reason)``.
+
+    The rule, in order:
+
+    1. ``custody`` given on the command line;
+    2. ``institution`` given: the account held under that USCC with the most counterparties;
+    3. otherwise an account whose transfers mostly (``min_labelled_share`` of its monthly pairs)
+       carry custody operation labels (出借/放款/还款/兑付 and their aliases) and that both receives
+       from ``min_payers`` and pays ``min_payees`` distinct accounts; the one with the most
+       counterparties wins;
+    4. otherwise none: only the generic typologies run. Being the busiest account is not enough.
+    """
+    from graphs.platform import purpose_code
+
+    if custody is not None:
+        if not any(custody in (e.src, e.dst) for e in edges):
+            raise InputError(f"custody account {custody!r} does not appear in the file")
+        return custody, "given with --custody"
+    payers: dict[str, set] = defaultdict(set)
+    payees: dict[str, set] = defaultdict(set)
+    labelled: dict[str, int] = defaultdict(int)
+    pairs: dict[str, int] = defaultdict(int)
+    for e in edges:
+        payees[e.src].add(e.dst)
+        payers[e.dst].add(e.src)
+        ops = {purpose_code(p) for p in e.purposes or ()}
+        for account in (e.src, e.dst):
+            pairs[account] += 1
+            if ops & CUSTODY_OPERATIONS:
+                labelled[account] += 1
+    if institution is not None:
+        own = [a for a, info in accounts.items() if (info.get("holder_id") or "").upper() == institution.upper()]
+        if not own:
+            raise InputError(f"no account in the file is held under institution {institution!r}")
+        best = max(own, key=lambda a: (len(payers[a] | payees[a]), a))
+        return best, (f"held under {institution}, the most counterparties of its {len(own)} account(s) "
+                      f"({len(payers[best] | payees[best])})")
+    rule = CUSTODY_RULE
+    candidates = [a for a in pairs if labelled[a] >= rule["min_labelled_share"] * pairs[a]
+                  and len(payers[a]) >= rule["min_payers"] and len(payees[a]) >= rule["min_payees"]]
+    if not candidates:
+        return None, (f"no custody account: generic typologies only (no account has ≥ "
+                      f"{rule['min_labelled_share']:.0%} of its transfers labelled 出借/放款/还款/兑付 with ≥ "
+                      f"{rule['min_payers']} payers and ≥ {rule['min_payees']} payees)")
+    best = max(candidates, key=lambda a: (len(payers[a] | payees[a]), a))
+    return best, (f"custody operation labels on {labelled[best] / pairs[best]:.0%} of its monthly pairs, "
+                  f"{len(payers[best])} payers, {len(payees[best])} payees")
+
+
+def known_params() -> dict[str, dict[str, Any]]:
+    """Every detector scan can run, with its parameters and defaults."""
+    from graphs.detectors import module
+    from graphs.detectors.typologies.registry import TYPOLOGIES, defaults
+
+    known = {name: defaults(name) for name in TYPOLOGIES}
+    for name in FLOW_DETECTORS:
+        known[name] = dict(module(name).DEFAULTS)
+    return known
+
+
+def parse_params(items) -> dict[str, dict[str, Any]]:
+    """``detector.name=value`` items → ``{detector: {name: value}}``, typed like the default.
+
+    Raises :class:`click.UsageError` (exit 2) naming the known detectors or parameters.
+    """
+    known = known_params()
+    out: dict[str, dict[str, Any]] = {}
+    for item in items or ():
+        key, eq, raw = item.partition("=")
+        detector, dot, name = key.strip().partition(".")
+        if not eq or not dot or not name:
+            raise click.UsageError(f"--param {item!r}: expected detector.name=value")
+        if detector not in known:
+            raise click.UsageError(f"--param {item!r}: unknown detector {detector!r} "
+                                   f"(known: {', '.join(sorted(known))})")
+        if name not in known[detector]:
+            raise click.UsageError(f"--param {item!r}: unknown parameter {name!r} of {detector} "
+                                   f"(known: {', '.join(sorted(known[detector]))})")
+        out.setdefault(detector, {})[name] = _typed(item, known[detector][name], raw.strip())
+    return out
+
+
+def _typed(item: str, default: Any, raw: str) -> Any:
+    try:
+        if isinstance(default, bool):
+            if raw.lower() in ("1", "true", "yes", "on"):
+                return True
+            if raw.lower() in ("0", "false", "no", "off"):
+                return False
+            raise ValueError
+        if isinstance(default, int):
+            return int(raw)
+        if isinstance(default, float):
+            return float(raw)
+    except ValueError:
+        raise click.UsageError(f"--param {item!r}: {raw!r} is not a {type(default).__name__}") from None
+    return raw
+
+
+def scan_statement(statement: Statement, *, custody: str | None = None, institution: str | None = None,
+                   params: dict[str, dict[str, Any]] | None = None) -> ScanResult:
+    """Infer roles, run the detectors and report what was assumed (pure apart from the detectors)."""
+    from graphs.build import accounts_from_edges, flow_edges
+    from graphs.detectors.typologies.registry import TYPOLOGIES, defaults, run_typologies
+
+    params = params or {}
+    edges = list(flow_edges(statement.table))
+    accounts = accounts_from_edges(statement.table) if edges else {}
+    custody, reason = infer_custody(edges, accounts, custody=custody, institution=institution)
+    result = ScanResult(custody, reason, summary=statement.ledger.summary())
+    reports: dict[str, dict] = {}
+    result.findings.extend(run_typologies(statement.ledger, params, reports=reports))
+    for name in TYPOLOGIES:
+        result.detectors[name] = {"family": "typology", "params": {**defaults(name), **params.get(name, {})},
+                                  "report": reports.get(name, {})}
+    known = known_params()
+    for name in FLOW_DETECTORS:
+        entry = {"family": "custody", "params": {**known[name], **params.get(name, {})}}
+        entry["report"] = ({"skipped": "no custody account"} if custody is None
+                           else {"custody": custody, "months": "every complete month of the file"})
+        result.detectors[name] = entry
+    if custody is not None and edges:
+        result.findings.extend(scan_edges(statement.table, custody=custody, institution=institution, params=params))
+    return result
 
 
 def scan_edges(table, *, custody: str | None = None, institution: str | None = None,
                params: dict | None = None, detectors=FLOW_DETECTORS) -> list:
-    """Run the flow detectors on aggregated edges of one file (pure apart from the detectors)."""
+    """Run the custody flow detectors on aggregated edges of one file (pure apart from the detectors)."""
     from graphs.build import flow_edges
     from graphs.detectors import Inputs
     from graphs.platform import build_platform_flows
@@ -76,6 +273,12 @@ def scan_edges(table, *, custody: str | None = None, institution: str | None = N
     return detect_partition(Inputs(institution, None, flows), params, as_of, detectors)
 
 
+def run_scan(path: str | Path, mapping: dict[str, str] | None = None, *, custody: str | None = None,
+             institution: str | None = None, params: dict[str, dict[str, Any]] | None = None) -> ScanResult:
+    """What ``monitor scan`` does, without printing: read ``path`` and scan it."""
+    return scan_statement(read_statement(path, mapping), custody=custody, institution=institution, params=params)
+
+
 def _masker(findings, custody: str | None):
     """Personal numbers masked; accounts the file shows held under a USCC (and the custody account) in full."""
     from monitor.privacy import Masker
@@ -87,55 +290,107 @@ def _masker(findings, custody: str | None):
     return masker
 
 
-def _print(findings, path: Path, mask) -> None:
+def _fmt(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:,.2f}".rstrip("0").rstrip(".") if value != int(value) or abs(value) >= 1000 else f"{value:g}"
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {_fmt(v)}" for k, v in value.items())
+    if isinstance(value, list):
+        return "–".join(_fmt(v) for v in value) if all(isinstance(v, (int, float)) for v in value) \
+            else " → ".join(map(str, value))
+    return str(value)
+
+
+def _when(iso: str | None) -> str:
+    return (iso or "")[:19].replace("T", " ")
+
+
+def _print(result: ScanResult, path: Path, mask) -> None:
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
-    if not findings:
-        click.echo(f"{path}: no findings")
-        return
-    console = Console()
+    # Wide when piped: evidence rows are not cut to a terminal's width.
+    console = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 200)
 
     def show(text: str) -> None:
         console.print(mask(text))
 
-    for f in findings:
+    s = result.summary
+    show(escape(f"file: {path} ({s.get('transfers', 0):,} transfers, {s.get('pairs', 0):,} account pairs, "
+                f"{(s.get('first') or '')[:10]} – {(s.get('last') or '')[:10]})"))
+    if result.custody:
+        show(escape(f"custody account: {result.custody} ({result.custody_reason})"))
+    else:
+        show(escape(result.custody_reason))
+    show(escape(f"amounts: median {_fmt(s.get('amount_p50', 0.0))}, 90th percentile {_fmt(s.get('amount_p90', 0.0))}; "
+                f"novel transfers (pairs seen only within a short span): {s.get('novel_transfers', 0):,}"))
+    counts: dict[str, int] = defaultdict(int)
+    for f in result.findings:
+        counts[f.detector] += 1
+    show("detectors (thresholds used):")
+    for name, d in result.detectors.items():
+        report = {k: v for k, v in d["report"].items() if k != "closest"}
+        line = f"  {name} [{d['family']}]: {counts.get(name, 0)} finding(s); {_fmt(report) if report else ''}"
+        show(escape(line.rstrip("; ")))
+    if not result.findings:
+        show(escape(f"{path}: no findings"))
+        near = [(n, d["report"]["closest"]) for n, d in result.detectors.items() if d["report"].get("closest")]
+        if near:
+            show("closest to a finding:")
+            for name, closest in near:
+                show(escape(f"  {name}: {_fmt(closest)}"))
+        return
+    show(f"findings: {len(result.findings)}")
+    for f in result.findings:
         ev = f.evidence
-        show(f"[bold]{f.severity.upper()}[/] {f.kind}: {f.title}")
-        show(f"  window {ev.window_start} – {ev.window_end}; key {f.key}")
+        show(escape(f"{f.severity.upper()} {f.kind}: {f.title}"))
+        show(escape(f"  window {ev.window_start} – {ev.window_end}; key {f.key}"))
         if ev.metrics:
-            show("  " + json.dumps(ev.metrics, ensure_ascii=False, default=str)[:400])
+            show(escape("  " + _fmt(ev.metrics)))
         if ev.accounts:
-            show("  accounts: " + "; ".join(f"{a.account_no} {a.holder_name or ''} ({a.role})"
-                                            for a in ev.accounts[:8]))
+            more = f"; … {len(ev.accounts) - 8} more (--json lists all)" if len(ev.accounts) > 8 else ""
+            show(escape("  accounts: " + "; ".join(f"{a.account_no} {a.holder_name or ''} ({a.role})"
+                                                   for a in ev.accounts[:8]) + more))
         if ev.edges:
             table = Table(show_header=True, box=None, padding=(0, 1))
-            for col in ("from", "to", "amount 元", "count", "first", "last"):
+            for col in ("from", "to", "amount", "count", "first", "last"):
                 table.add_column(col)
             for e in ev.edges[:10]:
                 table.add_row(mask(e.src), mask(e.dst), f"{e.amount:,.2f}" if e.amount is not None else "",
-                              str(e.count or ""), e.first or "", e.last or "")
+                              str(e.count or ""), _when(e.first), _when(e.last))
             console.print(table)
+            if len(ev.edges) > 10:
+                show(f"  … {len(ev.edges) - 10} more transfers (--json lists all)")
 
 
 @click.command("scan")
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--map", "mapping", help="Column mapping 'column=field,...' for headers the monitor does not know.")
-@click.option("--custody", help="The custody account (default: the account with the most counterparties).")
+@click.option("--custody", help="The P2P custody account (default: inferred from custody labels, else none).")
 @click.option("--institution", help="USCC of the platform (its own accounts are those held under it).")
-@click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
+@click.option("--param", "params", multiple=True, metavar="DETECTOR.NAME=VALUE",
+              help="Set a detector parameter (repeatable), e.g. fan_in.min_count=6.")
+@click.option("--json", "as_json", is_flag=True, help="Print assumptions, thresholds and findings as JSON.")
 @pass_ctx
 def scan_command(ctx, file: str, mapping: str | None, custody: str | None, institution: str | None,
-                 as_json: bool) -> None:
-    """Run the flow detectors on one transfer file (nothing is stored)."""
+                 params: tuple[str, ...], as_json: bool) -> None:
+    """Run the detectors on one transfer file (nothing is stored).
+
+    Exit 0 with or without findings, 1 when the file cannot be read, 2 for a usage error.
+    """
     from monitor.ingest import parse_mapping
 
-    table = read_aggregated(file, parse_mapping(mapping) if mapping else None)
-    findings = scan_edges(table, custody=custody, institution=institution)
-    mask = _masker(findings, custody)
+    overrides = parse_params(params)
+    result = run_scan(file, parse_mapping(mapping) if mapping else None, custody=custody,
+                      institution=institution, params=overrides)
+    mask = _masker(result.findings, result.custody)
     if as_json:
-        out: dict[str, Any] = {"file": str(file), "edges": table.num_rows,
-                               "findings": [mask.data(f.to_dict()) for f in findings]}
-        click.echo(json.dumps(out, ensure_ascii=False, indent=2))
+        out: dict[str, Any] = {
+            "file": str(file), "summary": result.summary,
+            "custody": {"account": result.custody, "reason": result.custody_reason},
+            "detectors": result.detectors,
+            "findings": [f.to_dict() for f in result.findings]}
+        click.echo(json.dumps(mask.data(out), ensure_ascii=False, indent=2, default=str))
     else:
-        _print(findings, Path(file), mask)
+        _print(result, Path(file), mask)

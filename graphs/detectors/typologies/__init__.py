@@ -65,6 +65,7 @@ class Ledger:
     names : account → holder name, when the file gives one.
     novel : per transfer (same index), whether its pair is novel (see module docstring).
     pair_transfers : per transfer, the number of transfers between its two accounts in the file.
+    first_met_in, first_met_out : account → sorted times at which each payer (payee) first appears.
     out_novel, in_novel : account → indexes of its novel outgoing / incoming transfers, in time order.
     """
 
@@ -96,6 +97,19 @@ class Ledger:
             if new:
                 self.out_novel[t.src].append(i)
                 self.in_novel[t.dst].append(i)
+        # When each counterparty was first met, per account and direction: the usual rate of new
+        # counterparties (a lender meeting new borrowers every month is not a burst).
+        first: dict[tuple[str, str], float] = {}
+        for t in self.transfers:
+            first.setdefault((t.src, t.dst), t.time)
+        self.first_met_in: dict[str, list[float]] = defaultdict(list)
+        self.first_met_out: dict[str, list[float]] = defaultdict(list)
+        for (src, dst), when in first.items():
+            self.first_met_out[src].append(when)
+            self.first_met_in[dst].append(when)
+        for d in (self.first_met_in, self.first_met_out):
+            for times in d.values():
+                times.sort()
         self._amounts = sorted(t.amount for t in self.transfers)
         self._pairs = len(span)
 

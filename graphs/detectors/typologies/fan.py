@@ -8,7 +8,9 @@ Catches
     same sum split or collected), each at least the file's
     ``min_amount_quantile`` amount, when that burst is at least ``burst``
     times what the account's novel counterparties elsewhere in the file would
-    put in such a window.
+    put in such a window (counterparties met for the first time elsewhere in the
+    file, at the account's usual rate: a lender meeting new borrowers every
+    month is not bursting).
 Misses
     Fans whose amounts differ by more than ``spread`` (weights drawn widely),
     fans of small amounts (below the quantile floor, e.g. many tiny card-like
@@ -30,6 +32,7 @@ Complexity
 
 from __future__ import annotations
 
+import bisect
 import math
 from typing import Any, Mapping
 
@@ -126,8 +129,10 @@ def _fans(G, params, report, kind: str) -> list[FindingResult]:
             if count > best[0]:
                 best = (count, members)
         count, members = best
-        total = len({cp_of(i) for i in idx})
-        expected = (total - count) * window / max(span - window, window)
+        met = (L.first_met_in if kind == "fan_in" else L.first_met_out)[hub]
+        lo, hi = transfers[members[0]].time, transfers[members[-1]].time
+        inside = bisect.bisect_right(met, hi) - bisect.bisect_left(met, lo)
+        expected = (len(met) - inside) * window / max(span - window, window)
         ok = count >= p["min_count"] and count >= p["burst"] * expected
         if not ok:
             score = (count / p["min_count"], -expected)
