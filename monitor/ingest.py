@@ -106,21 +106,6 @@ def _short(text: str, limit: int = QUOTE_MAX) -> str:
     return text if len(text) <= limit else f"{text[:limit]}... ({len(text):,} characters)"
 
 
-def _pause_point(point: str) -> None:
-    """Test hook (tests/reliability): with ``MONITOR_TEST_PAUSE_AT=<point>`` and
-    ``MONITOR_TEST_PAUSE_FILE=<path>`` in the environment, the ingest writes
-    its pid to ``<path>`` on reaching ``point`` and waits (at most 60 s) until
-    the file is removed. Points: read, locked, journal, written, moving,
-    moved, verified, accounts, committed, done."""
-    if os.environ.get("MONITOR_TEST_PAUSE_AT") != point:
-        return
-    marker = Path(os.environ["MONITOR_TEST_PAUSE_FILE"])
-    marker.write_text(str(os.getpid()))
-    deadline = time.monotonic() + 60
-    while marker.exists() and time.monotonic() < deadline:
-        time.sleep(0.01)
-
-
 # --------------------------------------------------------------------------- ownership
 def _process_identity(pid: int) -> str | None:
     """What tells process ``pid`` from a later one with the same pid (boot id and start time), or
@@ -796,9 +781,7 @@ def _ingest_one(run: _Run, path: Path, mapping: dict[str, str] | None, instituti
             result.warnings.append(warning)
         uscc = _resolve_institution(run.config, path, institution, lambda: run.con, table)
         result.institution = uscc
-        _pause_point("read")
         with institution_lock(run.store.root, uscc, run.config.ingest_lock_wait, path):
-            _pause_point("locked")
             # Under the lock: another process may have committed this file while it was parsed here.
             if duplicate(sha):
                 return result
@@ -1063,7 +1046,6 @@ def _write(run: _Run, path: Path, sha: str, table, facts: Facts, uscc: str, resu
             # store: collect_garbage() removes them once the owner is gone without a commit.
             journal = _write_journal(tmp_root / f"{token}{JOURNAL_SUFFIX}", store.root, sha,
                                      [dest for _tmp, dest in written], owner=True)
-            _pause_point("journal")
             jobs = [(parts[month], tmp) for month, (tmp, _dest) in zip(parts, written)]
 
             def write(cut, tmp: Path) -> tuple[int, int]:
@@ -1074,7 +1056,6 @@ def _write(run: _Run, path: Path, sha: str, table, facts: Facts, uscc: str, resu
                 sizes = [write(*jobs[0])]
             else:
                 sizes = [done.result() for done in [run.workers.submit(write, *job) for job in jobs]]
-            _pause_point("written")
             folders = set()
             for tmp, dest in written:
                 if not dest.parent.is_dir():
@@ -1083,16 +1064,12 @@ def _write(run: _Run, path: Path, sha: str, table, facts: Facts, uscc: str, resu
                 os.replace(tmp, dest)  # never over another run's file: the name holds this run's id
                 moved.append(dest)
                 folders.add(dest.parent)
-                _pause_point("moving")
-            _pause_point("moved")
             for folder in sorted(folders, key=lambda f: len(f.parts)):
                 _fsync(folder)
             _verify(path, [dest for _tmp, dest in written], sizes)
-            _pause_point("verified")
             result.store_path = f"institution={uscc}/month=*/{sha}_{run.run_id}_*.parquet"
         step("committing")
         result.accounts_new = pending.result() if pending else register()
-        _pause_point("accounts")
         result.status = "ok"
         result.seconds = time.perf_counter() - started
         session.add(_ingest_row(result, run.institution_id(uscc)))
@@ -1100,10 +1077,8 @@ def _write(run: _Run, path: Path, sha: str, table, facts: Facts, uscc: str, resu
         session.commit()
         committed = True
         run.committed(sha)
-        _pause_point("committed")
         if journal is not None:
             journal.unlink(missing_ok=True)
-        _pause_point("done")
     except BaseException as exc:
         if not committed:
             # Let the account insert finish before rolling back: the session is not shared between threads.
@@ -1262,7 +1237,7 @@ def _month_parts(table) -> dict[str, Callable[[], "pa.Table"]]:
 
 def _write_parquet(part: "pa.Table", sha: str, out: Path) -> int:
     """One Parquet file of the store's schema from a part of ``clean`` with its ``available_at`` (pyarrow
-    releases the GIL)."""
+    releases the GIL); returns its rows."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 

@@ -11,7 +11,7 @@ import pytest
 
 from monitor.ingest import ingest_paths
 from monitor.transfers import TransferStore
-from tests.reliability.ingest_support import HEADER, INST, ok_records, rows, stored_ids, write_statement
+from tests.reliability.ingest_support import INST, ok_records, rows, stored_ids, write_statement
 
 
 def run_main(monkeypatch, config, args: list[str]) -> int:
