@@ -100,6 +100,7 @@ class _Collector:
         self.synonyms = synonyms
         self.seen: dict[str, None] = {}
         self.unknown: dict[str, None] = {}
+        self.bare: set[tuple[str, date]] = set()  # ratios printed without % or any unit around them
 
     def label(self, text: str, value_unit: str | None = None) -> Label:
         lb = read_label(text, self.synonyms, value_unit)
@@ -120,6 +121,8 @@ class _Collector:
         if value is None:
             return False
         key = (metric.name, period)
+        if metric.unit == "ratio" and not (q.unit or lb.unit or hint) and key not in self.values:
+            self.bare.add(key)
         # The first reading wins (tables before text): pages repeat headline figures in prose.
         self.values.setdefault(key, ExtractedValue(metric.name, period, value, CANONICAL_UNIT[metric.unit],
                                                    raw_label.strip()[:200], raw_value.strip()[:200], how,
@@ -218,10 +221,6 @@ def _table(table, period: date | None, out: _Collector, hint: str | None) -> int
             if t and t not in parts:
                 parts.append(t)
         headers.append(" / ".join(parts))
-    for j, head in enumerate(headers):
-        m = _UNIT_IN_TEXT.search(head)
-        if m and len(head) <= 20 and not read_label(head).metric:
-            hint = hint or None
     # A row of labels followed by a row of values (horizontal tables wrapped over several rows).
     r = h
     while r < len(grid):
@@ -420,7 +419,17 @@ def _texts(lines: list[str], period: date | None) -> list[ExtractedText]:
 
 
 # --------------------------------------------------------------------------- plausibility
-def _suspects(values: dict[tuple[str, date], ExtractedValue]) -> None:
+def _bare_ratios(values: dict[tuple[str, date], ExtractedValue], bare: set[tuple[str, date]]) -> None:
+    """Ratios printed without a unit are fractions when ≤ 1, else percentages; when one item shows both
+    on a page (项目逾期率 1.12 | 0.98 | 1.05), all of them are percentages."""
+    percent_items = {m for (m, p) in bare if float(parse_quantity(values[(m, p)].raw_value).number) > 1}
+    for key in bare:
+        v = values[key]
+        if key[0] in percent_items and v.value <= 1 and float(parse_quantity(v.raw_value).number) <= 1:
+            values[key] = replace(v, value=v.value / 100)
+
+
+def _suspects(values: dict[tuple[str, date], ExtractedValue], bare: set[tuple[str, date]] = frozenset()) -> None:
     """Flag implausible values in place (never drop them: the page said so)."""
     from monitor.vocab import METRICS_BY_NAME
 
@@ -435,6 +444,8 @@ def _suspects(values: dict[tuple[str, date], ExtractedValue]) -> None:
             flag(key, f"outside the plausible range {m.low:g}–{m.high:g} of {m.item}")
         elif m.kind == "count" and abs(v.value - round(v.value)) > 1e-9:
             flag(key, "a count with decimals")
+        elif m.kind == "rate" and key in bare and v.value >= 0.3:
+            flag(key, f"{v.raw_value} printed without a unit: read as a fraction, may be a percentage")
     by_metric: dict[str, list[ExtractedValue]] = {}
     for v in values.values():
         by_metric.setdefault(v.metric, []).append(v)
@@ -552,10 +563,8 @@ def _annotated_lines(tree, page: date | None) -> list[tuple[str, date | None]]:
         line = strip_published(line)
         if not line:
             continue
-        p = parse_period(line)
-        if p and len(line) <= 40 and not _NUM.sub("", re.sub(rf"{DATE_RE.pattern}|\d{{4}}\s*年\s*\d{{1,2}}\s*月", "", line)) != line:
-            current = p
-        elif p and len(line) <= 40:
+        p = parse_period(line) if len(line) <= 40 else None
+        if p and not [x for c in _clauses(line) for x in _pairs(c)]:  # a heading, not a dated sentence
             current = p
         out.append((line, current))
     return out
@@ -654,7 +663,8 @@ def extract_disclosure(html: str, tree=None, synonyms: Mapping[str, str] | None 
             table.drop_tree()
     _text(_annotated_lines(tree, result.period), out)
 
-    _suspects(out.values)
+    _bare_ratios(out.values, out.bare)
+    _suspects(out.values, out.bare)
     result.values = sorted(out.values.values(), key=lambda v: (v.period, v.metric))
     result.labels_seen = list(out.seen)
     result.not_understood = [t for t in out.unknown if t not in out.seen]

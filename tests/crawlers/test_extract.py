@@ -364,3 +364,14 @@ def test_unknown_labels_make_a_page_unreadable_and_suspects_stay_out_of_facts():
     status, error, facts = page_outcome(extract_disclosure(page.replace("<tr><td>逾期笔数</td><td>12笔</td></tr>", "")))
     assert status == "unreadable" and "150%" in error and facts == []
     assert page_outcome(extract_disclosure("<p>关于我们</p>")) == (None, None, [])
+
+
+def test_bare_ratios_of_one_item_share_their_reading():
+    page = ("<table><tr><th>项目</th><th>2018年1月</th><th>2018年2月</th><th>2018年3月</th></tr>"
+            "<tr><td>项目逾期率</td><td>1.12</td><td>0.98</td><td>1.05</td></tr>"
+            "<tr><td>金额逾期率</td><td>0.45</td><td>0.02</td><td>0.03</td></tr></table>")
+    got = by_item(extract_disclosure(page))
+    feb = date(2018, 2, 1)
+    assert got[("项目逾期率", feb)].value == pytest.approx(0.0098)  # 1.12 and 1.05 beside it are percentages
+    assert got[("金额逾期率", feb)].value == 0.02 and got[("金额逾期率", feb)].suspect is None
+    assert "without a unit" in got[("金额逾期率", date(2018, 1, 1))].suspect
