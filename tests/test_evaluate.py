@@ -176,6 +176,7 @@ def test_the_running_month_reaches_the_detectors_cut_at_as_of(flow_store, small_
     assert all(i.flows is None or f"{first:%Y-%m}" not in i.flows.months for i in by_uscc.values())
 
 
+@pytest.mark.slow  # replays the small city date by date (20-80 s on 2 shared cores)
 def test_a_weekly_replay_warns_no_later_and_flags_nothing_the_monthly_one_does_not(flow_store, small_city):
     """Every 7 days plus the month ends: what the daily sweep sees, months not over included."""
     from monitor.evaluate import evaluate
@@ -248,6 +249,7 @@ def test_evaluate_cli_input_errors_are_one_line(tmp_path):
         assert r.returncode == 2 and len(lines) == 1 and lines[0].startswith("error: ") and fragment in lines[0]
 
 
+@pytest.mark.slow  # replays the small city date by date (20-80 s on 2 shared cores)
 def test_evaluate_command_scores_the_risk_index_by_default(flow_store, small_city):
     """The command's headline is the band rule, replayed at each month end + 1 day."""
     import os
