@@ -96,6 +96,55 @@ def is_list_page(el) -> bool:
     return total > 0 and (total - without_links) >= 0.4 * total
 
 
+# Notice families, in the order they are tried (a distress notice may also mention 暂停新标).
+NOTICE_FAMILIES = (
+    ("police_case", ("立案侦查", "经侦立案", "警情通报", "刑事立案")),
+    ("deferred_payment", ("延期兑付",)),
+    ("distress", ("兑付困难", "逾期兑付", "无法兑付", "提现困难")),
+    ("wind_down", ("清盘",)),
+    ("benign_exit", ("良性退出",)),
+    ("stopped_operations", ("停止运营", "终止运营", "停业")),
+    ("suspended_lending", ("暂停发标", "停止发标", "暂停发布新")),
+)
+
+
+def notice_family(heading: str, text: str = "") -> str | None:
+    """The family of a platform or police notice: by its heading, else by its text."""
+    for words in (nfkc(heading), nfkc(text)):
+        for family, keys in NOTICE_FAMILIES:
+            if any(k in words for k in keys):
+                return family
+    return None
+
+
+def _signed_date(lines: list[str]):
+    """The date of a notice: stated (发布时间), else its sign-off (a last line that is a date), else a
+    date-only line near the top ("泓信宝 2018-10-15")."""
+    published = find_published("\n".join(lines))
+    if published:
+        return published.date()
+    for line in [*reversed(lines[-8:]), *lines[:8]]:
+        m = DATE_RE.search(line)
+        if m and len(line) - len(m.group(0)) <= 12:
+            return parse_date(m.group(0))
+    return None
+
+
+def platform_notice(html: str, tree=None) -> dict | None:
+    """A notice (公告, 说明, 警情通报) with its family and date, else None: ``{family, date, heading}``."""
+    tree = clean(tree if tree is not None else parse_html(html))
+    body = tree.body if tree.body is not None else tree
+    if is_list_page(body):
+        return None
+    h1 = next(iter(body.iter("h1")), None)
+    heading = element_text(h1) if h1 is not None else title(tree)
+    lines = text_lines(body, skip_links=True)
+    if not re.search(r"公告|说明|通报|通知|声明|告知书|致.*的信", heading):
+        return None
+    family = notice_family(heading, "\n".join(lines[:30]))
+    return {"family": family, "date": _signed_date(lines), "heading": heading} if family else None
+
+
 CLOSURE_WORDS = ("清盘", "停止运营", "终止运营", "良性退出", "停业", "暂停运营", "退出网贷", "清算", "停止发标")
 
 
@@ -107,10 +156,12 @@ def closure_notice(html: str, url: str, tree=None) -> dict | None:
     heading = element_text(h1) if h1 is not None else title(tree)
     if not any(w in heading for w in CLOSURE_WORDS) or is_list_page(body):
         return None
-    text = "\n".join(text_lines(body, skip_links=True))
+    lines = text_lines(body, skip_links=True)
+    text = "\n".join(lines)
     published = find_published(text)
+    occurred = published.date() if published else _signed_date(lines)
     return {"kind": "closure", "title": heading[:500], "body": text[:20000],
-            "occurred_on": published.date() if published else None, "published_at": published,
+            "occurred_on": occurred, "published_at": published, "family": notice_family(heading, text),
             "keywords": keywords(heading + text), "external_id": f"closure:{url}"}
 
 

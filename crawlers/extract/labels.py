@@ -102,8 +102,8 @@ def _family(t: str, value_unit: str | None) -> str | None:
     if any(w in t for w in _NOT_ITEM) or (has("收益") and not has("年化")):
         return None
     count_word = has("笔数", "笔") or value_unit in ("笔", "万笔")
-    if has("年化") and has("利率", "收益"):
-        return "avg_yield"
+    if has("年化") and has("利率", "收益"):  # a product's 约定年化利率 is not the platform's average
+        return "avg_yield" if has("平均", "历史", "综合") else None
     if has("逾期率") or (has("逾期") and has("占比", "比率", "比例")):
         if has("金额"):
             return "amount_overdue_rate"

@@ -130,3 +130,24 @@ def test_index_page_is_not_a_report():
 @pytest.mark.parametrize("path", OTHERS, ids=lambda p: p.name.removesuffix(".expected.json"))
 def test_pages_other_than_disclosures_give_no_figures(path):
     assert [v for v in _read(path).values if not v.suspect] == []
+
+
+NOTICES = sorted((CORPUS / "notices").glob("*.expected.json"))
+
+
+@pytest.mark.parametrize("path", NOTICES, ids=lambda p: p.name.removesuffix(".expected.json"))
+def test_notice_family_and_date(path):
+    from crawlers.extract.events import platform_notice
+
+    expected = json.loads(path.read_text(encoding="utf-8"))
+    text, _encoding, _clean = decode_body(_page(path).read_bytes())
+    notice = platform_notice(text)
+    assert (notice["family"], f"{notice['date']:%Y-%m-%d}") == (expected["kind"], expected["date"])
+
+
+def test_no_notice_read_from_other_pages():
+    from crawlers.extract.events import platform_notice
+
+    others = [p for p in [*DISCLOSURES, *OTHERS] if p.parent.name != "notices"]
+    read = [p.name for p in others if platform_notice(decode_body(_page(p).read_bytes())[0]) is not None]
+    assert len(others) == 74 and read == []
