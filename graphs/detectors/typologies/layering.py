@@ -11,8 +11,8 @@ Catches
     at least ``min_sinks`` new counterparties.
     *Stacked layering* (``stacked_layering``): two or more pass-through
     accounts (money in from ≥ ``min_in`` accounts, then ``keep_min``..100 % of
-    it out to ≥ ``min_out`` accounts) sharing payers or payees, i.e. layers of
-    accounts paying layers of accounts.
+    it out to ≥ ``min_out`` accounts) sharing ``min_shared`` payers or payees
+    or paying one another, i.e. layers of accounts paying layers of accounts.
     *Bipartite layering* (``bipartite_layering``): at least two payers that each
     pay the same ≥ ``min_shared`` payees over novel pairs within
     ``window_days``, with amounts within a factor ``spread`` (a group paying a
@@ -74,6 +74,7 @@ STACK_DEFAULTS = {
     "min_in": 2,
     "min_out": 2,
     "min_intermediaries": 2,
+    "min_shared": 2,  # payers or payees two pass-through accounts share to be one group
     "keep_min": 0.9,
     "tolerance": 0.02,
     "max_events": 400,
@@ -337,8 +338,9 @@ def stacked_layering(G, params: Mapping[str, Any] | None = None,
     Notes
     -----
     Pass-through accounts are found as in :func:`gather_scatter` with small
-    degrees; they are linked when one pays another or they share a payer or
-    a payee in their episodes (connected components, ``networkx``).
+    degrees; they are linked when one pays another or they share
+    ``min_shared`` payers or payees in their episodes (connected components,
+    ``networkx``).
     """
     p = merged(STACK_DEFAULTS, params)
     L = ledger(G, novelty_days=p["novelty_days"])
@@ -350,18 +352,26 @@ def stacked_layering(G, params: Mapping[str, Any] | None = None,
         ep = _pass_through(L, account, p, p["min_in"], p["min_out"])
         if ep is not None:
             episodes[account] = ep
+    # Two pass-through accounts are linked when one pays the other in its episode or they share at
+    # least min_shared payers or payees (one shared counterparty is too common to chain groups).
+    touches: dict[tuple[str, str], set[str]] = defaultdict(set)
     link = nx.Graph()
     for m, (ins, outs) in episodes.items():
         link.add_node(m)
         for k in ins:
-            link.add_edge(m, ("in", tr[k].src))
+            touches[("in", tr[k].src)].add(m)
         for k in outs:
-            link.add_edge(m, ("out", tr[k].dst))
+            touches[("out", tr[k].dst)].add(m)
             if tr[k].dst in episodes:
                 link.add_edge(m, tr[k].dst)
+    shared: dict[tuple[str, str], int] = defaultdict(int)
+    for mids in touches.values():
+        for a, b in combinations(sorted(mids), 2):
+            shared[(a, b)] += 1
+    link.add_edges_from(pair for pair, n in shared.items() if n >= p["min_shared"])
     out, lone = [], 0
     for comp in nx.connected_components(link):
-        mids = sorted(n for n in comp if isinstance(n, str))
+        mids = sorted(comp)
         if len(mids) < p["min_intermediaries"]:
             lone += len(mids)
             continue
