@@ -1143,12 +1143,49 @@ def _write_journal(path: Path, root: Path, sha: str, files: Sequence[Path], owne
     return path
 
 
+_PERIOD_IN_NAME = re.compile(r"(?:^|\D)(\d{4})-?(\d{2})(?:-?(\d{2}))?$")
+
+
+def period_of_name(path: Path) -> tuple[str, date] | None:
+    """``(period, last day)`` of a statement whose file name ends with its month or day
+    (``2018-06.csv``, ``…_201806.csv``, ``…_2018-06-15.csv``, ``…20180615.csv``), else ``None``.
+
+    >>> period_of_name(Path("transfers/x/2018-02.csv"))
+    ('2018-02', datetime.date(2018, 2, 28))
+    >>> period_of_name(Path("statement_20180615.csv"))
+    ('2018-06-15', datetime.date(2018, 6, 15))
+    >>> period_of_name(Path("6222000012345678.csv")) is None
+    True
+    """
+    import calendar
+
+    match = _PERIOD_IN_NAME.search(path.stem)
+    if not match:
+        return None
+    year, month, day = int(match.group(1)), int(match.group(2)), match.group(3)
+    if not (1990 <= year <= 2100 and 1 <= month <= 12):
+        return None
+    if day is None:
+        return f"{year:04d}-{month:02d}", date(year, month, calendar.monthrange(year, month)[1])
+    try:
+        last = date(year, month, int(day))
+    except ValueError:
+        return None
+    return last.isoformat(), last
+
+
 def _check_dates(config: Config, path: Path, layout: Layout, table, facts: Facts) -> None:
     """Refuse a file with a transaction dated later than ``ingest_max_future_days`` after today (CST),
-    naming the first such line."""
+    or after the period its file name gives (:func:`period_of_name`), naming the first such line."""
     if facts.last is None:
         return
     limit_day = datetime.now(CST).date() + timedelta(days=config.ingest_max_future_days)
+    why = (f"is in the future (later than {limit_day}; setting ingest_max_future_days="
+           f"{config.ingest_max_future_days})")
+    period = period_of_name(path)
+    if period is not None and period[1] < limit_day:
+        limit_day = period[1]
+        why = f"is after the statement's period {period[0]} (from its file name {path.name!r})"
     limit = datetime.combine(limit_day + timedelta(days=1), datetime.min.time())
     if facts.last < limit:
         return
@@ -1159,8 +1196,7 @@ def _check_dates(config: Config, path: Path, layout: Layout, table, facts: Facts
     line, moment = min((r["source_line"], r["txn_time"]) for r in
                        table.select(["source_line", "txn_time"]).filter(mask).to_pylist())
     raise InputError(f"{path}: line {line}, column {layout.header_of('txn_time')!r} (txn_time): "
-                     f"date {moment:%Y-%m-%d} is in the future (later than {limit_day}; "
-                     f"setting ingest_max_future_days={config.ingest_max_future_days})")
+                     f"date {moment:%Y-%m-%d} {why}")
 
 
 def _unterminated(path: Path, table) -> str | None:
