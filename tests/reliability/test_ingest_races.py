@@ -106,9 +106,14 @@ def test_sigkill_at_any_point_then_gc_and_reingest_leave_a_clean_store(store, tm
     assert code == -9, (code, out, err)  # killed where planned
     started = time.monotonic()
     env = {"MONITOR_INSTANCE_DIR": str(store.instance_dir), "MONITOR_DATABASE_URL": store.database_url or ""}
+    before = stray_files(store)
     gc = CliRunner().invoke(cli, ["gc"], env=env)  # the default --min-age: a dead run's leftovers go at once
     assert gc.exit_code == 0, gc.output
     assert not stray_files(store), gc.output
+    # It says exactly what it removed: store files, then .tmp entries.
+    store_files = [p for p in before if p.suffix == ".parquet" and ".tmp" not in p.parts]
+    assert gc.output.startswith(f"{len(store_files)} uncommitted Parquet file(s) removed from "), gc.output
+    assert f"; {len(before) - len(store_files)} temporary item(s) removed from " in gc.output, (before, gc.output)
     [res] = ingest_paths(store, [path], institution=INST)
     assert res.status in ("ok", "duplicate"), res.error
     ids = stored_ids(store)
