@@ -103,10 +103,7 @@ class _Collector:
         self.bare: set[tuple[str, date]] = set()  # ratios printed without % or any unit around them
 
     def label(self, text: str, value_unit: str | None = None) -> Label:
-        lb = read_label(text, self.synonyms, value_unit)
-        if lb.metric is not None:
-            self.seen.setdefault(text.strip()[:100])
-        return lb
+        return read_label(text, self.synonyms, value_unit)
 
     def miss(self, text: str) -> None:
         if looks_like_item(text) and not re.search(r"[=×÷]", text):
@@ -121,6 +118,7 @@ class _Collector:
         if value is None:
             return False
         key = (metric.name, period)
+        self.seen.setdefault(raw_label.strip()[:100])
         if metric.unit == "ratio" and not (q.unit or lb.unit or hint) and key not in self.values:
             self.bare.add(key)
         # The first reading wins (tables before text): pages repeat headline figures in prose.
@@ -372,14 +370,14 @@ def _text(lines: list[tuple[str, date | None]], out: _Collector) -> int:
             continue
         if whole is not None and i + 1 < len(lines):
             nxt = lines[i + 1][0]
-            if parse_quantity(nxt) is None and not [x for c in _clauses(nxt) for x in _pairs(c)]:
+            if len(nxt) <= 30 and parse_quantity(nxt) is None and not [x for c in _clauses(nxt) for x in _pairs(c)]:
                 lb = out.label(nxt, whole.unit)
                 if lb.metric is not None:  # the figure above its label (dashboards)
                     out.add(lb, period, whole, None, nxt, line, "lines")
                     consumed = i + 1
                     continue
         if not pairs:
-            lb = out.label(line) if len(line) <= 40 else Label(None, None, None, "")
+            lb = out.label(line) if len(line) <= 30 else Label(None, None, None, "")
             pending = (line, lb, period) if lb.metric is not None else None
             continue
         pending = None
@@ -668,11 +666,12 @@ def extract_disclosure(html: str, tree=None, synonyms: Mapping[str, str] | None 
     result.values = sorted(out.values.values(), key=lambda v: (v.period, v.metric))
     result.labels_seen = list(out.seen)
     result.not_understood = [t for t in out.unknown if t not in out.seen]
-    result.label_hits = max(len(out.seen), sum(len(_mentions().findall(line)) for line in lines))
-    if not result.values and out.seen:
+    mentioned = [m for line in lines for m in _mentions().findall(line)]
+    result.label_hits = len(mentioned)
+    if not result.values and mentioned:
         result.reason = ("names disclosure items but no period could be found" if result.period is None
                          else "names disclosure items but no label/value pair could be read") + \
-            ": " + "、".join(list(out.seen)[:10])
+            ": " + "、".join(list(dict.fromkeys(mentioned))[:10])
     elif not result.values and out.unknown:
         result.reason = "labels not understood: " + "、".join(list(out.unknown)[:10])
     elif not result.values and _mentions().search(nfkc(html)):

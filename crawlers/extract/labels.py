@@ -184,5 +184,7 @@ def _operator_table(items: tuple[tuple[str, str], ...]) -> dict[str, str]:
 def looks_like_item(text: str) -> bool:
     """A short label with the words of a disclosure item (reported when not understood)."""
     key = normalize(text)
+    if "年化" in key and not any(w in key for w in ("平均", "历史", "综合")):
+        return False  # a product's rate (安投月月盈 约定年化利率), not the platform's average
     return 2 <= len(key) <= 24 and bool(_LOOKS_LIKE.search(key)) and not any(w in key for w in _NOT_ITEM) \
         and not re.search(r"\d{3,}", key)
