@@ -76,3 +76,112 @@ def test_scan_unknown_custody_account_is_an_input_error(tmp_path):
     f = write_statement(tmp_path / "s.csv", Platform())
     r = run(["scan", str(f), "--custody", "NOPE"], tmp_path)
     assert r.returncode == 2 and "NOPE" in r.stderr
+
+
+# ---------------------------------------------------------------- generic typologies, roles, --param ---
+
+def card(n: int) -> str:
+    return f"6222{n:015d}"  # 19 digits, a personal card number's shape
+
+
+def write_transfers(path, rows):
+    """rows: (day, payer, payee, amount, purpose) with day counted from 2025-01-01."""
+    from datetime import datetime, timedelta
+
+    start = datetime(2025, 1, 1, 9)
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(("txn_id", "txn_time", "amount", "payer_account", "payer_name", "payee_account", "payee_name",
+                    "purpose"))
+        for n, (day, payer, payee, amount, purpose) in enumerate(sorted(rows)):
+            when = (start + timedelta(days=day)).strftime("%Y-%m-%d %H:%M:%S")
+            w.writerow((f"T{n:07d}", when, f"{amount:.2f}", payer, f"户名{payer[-4:]}", payee, f"户名{payee[-4:]}",
+                        purpose))
+    return path
+
+
+def routine_rows(months=6):
+    rows = []
+    for m in range(months):
+        for e in range(10):
+            rows.append((30 * m + 10 + e / 1000, card(900), card(100 + e), 8000 + 50 * e, "工资"))
+            rows.append((30 * m + 1 + e / 1000, card(200 + e), card(901), 2500 + 10 * e, "房租"))
+    return rows
+
+
+def fan_rows(size=8, day=100):
+    return [(day + i / 10, card(300 + i), card(999), 20_000 + 500 * i, "转账") for i in range(size)]
+
+
+def test_scan_states_no_custody_account_thresholds_and_finds_a_fan(tmp_path):
+    f = write_transfers(tmp_path / "s.csv", routine_rows() + fan_rows(30))
+    r = run(["scan", str(f)], tmp_path)
+    assert r.returncode == 0, r.stderr
+    out = r.stdout
+    assert "no custody account: generic typologies only" in out
+    assert "fan_in [typology]: 1 finding(s); window_days 30, min_count 5, amount_floor" in out
+    assert "ponzi [custody]: 0 finding(s); skipped no custody account" in out
+    assert "temporal_cycle [typology]" in out and "length 3–10" in out
+    assert "fan_in: 分散转入" in out and "(sink)" in out and "… 23 more (--json lists all)" in out
+    assert card(999) not in out and card(300) not in out  # personal numbers stay masked
+    # JSON: everything, evidence not truncated
+    r = run(["scan", str(f), "--json"], tmp_path)
+    assert r.returncode == 0, r.stderr
+    data = json.loads(r.stdout)
+    assert data["custody"]["account"] is None and "generic typologies only" in data["custody"]["reason"]
+    fan = [x for x in data["findings"] if x["kind"] == "fan_in"]
+    assert len(fan) == 1 and len(fan[0]["evidence"]["accounts"]) == 31 and len(fan[0]["evidence"]["edges"]) == 30
+    assert data["detectors"]["fan_in"]["params"]["min_count"] == 5
+    assert data["detectors"]["fan_in"]["report"]["amount_floor"] > 0
+    assert data["detectors"]["round_tripping"]["report"] == {"skipped": "no custody account"}
+    assert card(999) not in r.stdout
+
+
+def test_scan_param_changes_a_threshold_and_without_findings_says_what_came_closest(tmp_path):
+    f = write_transfers(tmp_path / "s.csv", routine_rows() + fan_rows(8))
+    r = run(["scan", str(f), "--param", "fan_in.min_count=9", "--param", "fan_in.window_days=10"], tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "fan_in [typology]: 0 finding(s); window_days 10, min_count 9" in r.stdout
+    assert "no findings" in r.stdout and "closest to a finding:" in r.stdout
+    assert "fan_in: account 6222***" in r.stdout and "counterparties 8" in r.stdout
+    r = run(["scan", str(f), "--json", "--param", "fan_in.min_count=9"], tmp_path)
+    data = json.loads(r.stdout)
+    assert data["findings"] == [] and data["detectors"]["fan_in"]["params"]["min_count"] == 9
+    assert data["detectors"]["fan_in"]["report"]["closest"]["counterparties"] == 8
+
+
+def test_scan_infers_the_custody_account_from_its_labels(tmp_path):
+    f = write_statement(tmp_path / "p.csv", Platform())
+    r = run(["scan", str(f)], tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "custody account: C (custody operation labels on" in r.stdout
+    assert "ponzi [custody]: 0 finding(s); custody C" in r.stdout
+
+
+def test_scan_param_errors_are_usage_errors(tmp_path):
+    f = write_transfers(tmp_path / "s.csv", routine_rows(2))
+    r = run(["scan", str(f), "--param", "nosuch.min_count=3"], tmp_path)
+    assert r.returncode == 2 and "unknown detector 'nosuch'" in r.stderr
+    assert "fan_in" in r.stderr and "temporal_cycle" in r.stderr and "ponzi" in r.stderr
+    r = run(["scan", str(f), "--param", "fan_in.min_cnt=3"], tmp_path)
+    assert r.returncode == 2 and "unknown parameter 'min_cnt' of fan_in" in r.stderr and "min_count" in r.stderr
+    r = run(["scan", str(f), "--param", "fan_in.min_count=many"], tmp_path)
+    assert r.returncode == 2 and "'many' is not a int" in r.stderr
+    r = run(["scan", str(f), "--param", "fan_in"], tmp_path)
+    assert r.returncode == 2 and "expected detector.name=value" in r.stderr
+    assert "Traceback" not in r.stderr
+
+
+def test_parse_params_types_values_like_their_defaults():
+    import click
+    import pytest
+
+    from monitor.scan import parse_params
+
+    got = parse_params(["fan_in.min_count=7", "temporal_cycle.keep_min=0.85", "round_tripping.window=6",
+                        "fan_in.window_days=14"])
+    assert got == {"fan_in": {"min_count": 7, "window_days": 14.0}, "temporal_cycle": {"keep_min": 0.85},
+                   "round_tripping": {"window": 6}}
+    assert isinstance(got["fan_in"]["window_days"], float) and isinstance(got["fan_in"]["min_count"], int)
+    with pytest.raises(click.UsageError, match="known: .*min_count"):
+        parse_params(["fan_out.nope=1"])

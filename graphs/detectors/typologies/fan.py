@@ -112,12 +112,12 @@ def _fans(G, params, report, kind: str) -> list[FindingResult]:
     closest: tuple | None = None
     out = []
     for hub, idx in index.items():
-        if len(idx) < p["min_count"]:
+        if len(idx) < 2:  # below min_count still counts towards the closest candidate
             continue
         cp_of = (lambda i: transfers[i].src) if kind == "fan_in" else (lambda i: transfers[i].dst)
         eligible = [i for i in idx if transfers[i].amount >= floor and transfers[i].amount > 0
                     and L.pair_transfers[i] <= p["max_pair_transfers"]]
-        if len(eligible) < p["min_count"]:
+        if len(eligible) < 2:
             continue
         buckets: dict[int, list[int]] = {}
         for i in eligible:
