@@ -3,9 +3,10 @@
 Subprocess ingests run ``monitor ingest`` through ``monitor.cli.main`` in a
 fresh interpreter. ``T_HOOK=<function>:<n>:<action>`` patches one function
 of :mod:`monitor.ingest` (present in every version of it) so that at its
-``n``-th call the process signals (``T_MARK`` file written) and then
-``wait``s (until the ``T_GO`` file exists or a SIGINT), or ``kill``s itself
-with SIGKILL before (``kill``) or after (``kill-after``) the call.
+``n``-th call the process signals (``T_MARK`` file written) and goes on
+(``mark``) or ``wait``s (until the ``T_GO`` file exists or a SIGINT), or
+``kill``s itself with SIGKILL before (``kill``) or after (``kill-after``) the
+call.
 """
 
 from __future__ import annotations
@@ -42,8 +43,9 @@ if hook:
             return real(*args, **kwargs)
         if action == "kill":
             os.kill(os.getpid(), signal.SIGKILL)
-        if action == "wait":
+        if action in ("wait", "mark"):
             Path(os.environ["T_MARK"]).write_text(str(os.getpid()))
+        if action == "wait":
             deadline = time.monotonic() + 60
             while not Path(os.environ["T_GO"]).exists() and time.monotonic() < deadline:
                 time.sleep(0.01)

@@ -27,10 +27,13 @@ def test_interrupting_a_second_ingest_of_the_same_file_keeps_the_first(store, tm
     # The second process gets as far as its commit record and stays there until interrupted.
     second = start_ingest(store, path, T_HOOK="_ingest_row:1:wait", T_MARK=mark, T_GO=go)
     wait_for(mark.exists, "the second ingest at its commit", procs=[second])
-    first = start_ingest(store, path)
-    # The first commits unless something makes it wait for the second (the institution's lock).
+    parsed = tmp_path / "first-parsed"
+    first = start_ingest(store, path, T_HOOK="_resolve_institution:1:mark", T_MARK=parsed)
+    wait_for(parsed.exists, "the first ingest parsed", procs=[first])
+    # From here the first commits within a fraction of a second, unless something makes it wait
+    # for the second (the institution's lock).
     try:
-        wait_for(lambda: first.poll() is not None, "the first ingest", timeout=8)
+        wait_for(lambda: first.poll() is not None, "the first ingest", timeout=3)
     except AssertionError:
         pass
     interrupt(second)
