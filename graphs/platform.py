@@ -5,8 +5,10 @@ transfers carry, weighted by amount, and from structure where labels are
 missing or mixed (who paid whom first). Fraud signals themselves never rest
 on labels: they come from timing, convergence and related-party ties.
 
-* **platform accounts** — accounts held by the platform (holder ID = its
-  USCC, or linked to it in the ``Account`` table); the **custody** account is
+* **platform accounts** — accounts held by the platform itself: its custody,
+  general and operating accounts (holder ID = its USCC, holder name = its
+  registered name, or linked to it in the ``Account`` table). They are never
+  lenders or borrowers, whatever their flows look like; the **custody** account is
   the platform account with the most counterparties (or the busiest account
   when no holder is known, as in an ad-hoc scan);
 * **lenders** — counterparties investing (出借) or paid out (兑付), or, without
@@ -56,6 +58,30 @@ def id_compatible(a: str | None, b: str | None) -> bool:
     if not a or not b or len(a) != len(b):
         return False
     return all(x == y or x == "*" or y == "*" for x, y in zip(a.upper(), b.upper()))
+
+
+def _norm_id(ident: str | None) -> str:
+    return (ident or "").strip().upper()
+
+
+def is_own_account(info: Mapping[str, Any] | None, uscc: str | None, name: str | None) -> bool:
+    """The holder is the institution itself: same USCC (holder ID) or same registered name.
+
+    Examples
+    --------
+    >>> is_own_account({"holder_name": "某某网络科技有限公司"}, "91110000MA00000000", "某某网络科技 有限责任公司")
+    True
+    >>> is_own_account({"holder_id": "91110000ma00000000"}, "91110000MA00000000", None)
+    True
+    >>> is_own_account({"holder_name": "某某网络科技（香港）有限公司"}, None, "某某网络科技有限公司")
+    False
+    """
+    if not info:
+        return False
+    if uscc and _norm_id(info.get("holder_id")) == _norm_id(uscc):
+        return True
+    holder = info.get("holder_name")
+    return bool(name and holder and normalize_name(holder) == normalize_name(name))
 
 
 def _is_person(info: Mapping[str, Any] | None) -> bool:
@@ -240,7 +266,8 @@ def build_platform_flows(edges: Iterable[Any], accounts: Mapping[str, Mapping[st
     accounts : mapping, optional
         account_no → ``holder_name``/``holder_id``/``holder_kind``.
     uscc, name : str, optional
-        The platform; accounts whose holder ID equals ``uscc`` are its own.
+        The platform; accounts whose holder ID equals ``uscc`` or whose holder
+        name is ``name`` are its own (:func:`is_own_account`).
     platform_accounts : iterable of str
         Accounts known to belong to the platform (e.g. the ``Account`` table).
     related : RelatedIndex, optional
@@ -266,8 +293,8 @@ def build_platform_flows(edges: Iterable[Any], accounts: Mapping[str, Mapping[st
     for src, dst in set(map(attrgetter("src", "dst"), edges)):  # distinct pairs: lenders pay custody every month
         partners[src].add(dst)
         partners[dst].add(src)
-    if uscc:
-        own |= {a for a in partners if (accounts.get(a) or {}).get("holder_id") == uscc}
+    if uscc or name:
+        own |= {a for a in partners if is_own_account(accounts.get(a), uscc, name)}
     if custody is None:
         custody = likely_custody(partners, [a for a in own if a in partners] or list(partners))
     own.discard(None)

@@ -218,6 +218,7 @@ EVIDENCE_METRICS: dict[str, tuple[str, str]] = {
     "gap_share_mean": ("缺口占比均值", "mean gap share"),
     "gap_share_earlier_mean": ("此前缺口占比均值", "earlier mean gap share"),
     "rising": ("呈上升", "rising"),
+    "baseline_months": ("基准月数", "baseline months"),
     "payouts": ("兑付金额（元）", "payouts (yuan)"),
     "borrower_repayments": ("借款人还款（元）", "borrower repayments (yuan)"),
     "new_lender_inflows": ("新出借人资金（元）", "new lenders' money (yuan)"),
@@ -237,6 +238,12 @@ EVIDENCE_METRICS: dict[str, tuple[str, str]] = {
     "disbursals_prior_mean": ("此前月均放款（元）", "earlier monthly loans, mean (yuan)"),
     "new_lending_collapsing": ("新增放款骤降", "new lending collapsing"),
     "month_to_date": ("本月数据截至", "running month reported through"),
+    "precursor": ("前兆", "precursor"),
+    "drain_recent_mean": ("近期月均流出（元）", "recent monthly outflows, mean (yuan)"),
+    "drain_earlier_mean": ("此前月均流出（元）", "earlier monthly outflows, mean (yuan)"),
+    "receivers_new": ("新收款方数", "new receivers"),
+    "receivers_draining": ("流出收款方数", "receivers of the outflows"),
+    "payouts_held_back": ("兑付延迟", "payouts held back"),
     # round tripping, guarantee circles
     "cycles": ("资金闭环数", "cycles"),
     "max_length": ("闭环最大长度", "longest cycle searched"),
@@ -303,7 +310,7 @@ ACCOUNT_ROLES: dict[str, tuple[str, str]] = {
     "nominal_borrower": ("名义借款人", "nominal borrower"), "related": ("关联方", "related party"),
     "related_person": ("关联自然人", "related person"), "related_company": ("关联企业", "related company"),
     "cycle": ("循环链账户", "account in a cycle"), "receiver": ("收款方", "receiver"),
-    "offshore": ("境外账户", "offshore account"),
+    "offshore": ("境外账户", "offshore account"), "new_receiver": ("新收款方", "new receiver"),
 }
 
 

@@ -10,6 +10,15 @@ Catches
     recent months' mean below half of before, or the latest month below a
     fifth: a sudden stop).
     A one-month jump (a yearly dividend) is not enough.
+    Precursors (``drain``): even without a per-receiver spike, the platform's
+    total outflows to controller-tied persons, offshore-like firms, insiders
+    and *new* receivers (accounts that are neither lenders, borrowers nor the
+    platform's own, first paid in the recent months) rising to at least
+    ``drain_factor`` × their earlier monthly mean while new lending dries up
+    (disbursals below ``collapse_ratio`` × before, or the latest month below
+    ``stop_ratio``) or lender payouts are held back (below ``payout_ratio`` ×
+    before while lenders still pay in): *medium* with one of the two,
+    *high* with both. The runaway's months before the collapse, not its end.
     Month to date: when the complete months show no flight yet, the month
     still running counts as the latest recent month as soon as what the bank
     has reported of it already reaches the spike (a sum that can only grow),
@@ -22,6 +31,11 @@ Misses
     (fund_pool may catch those). Month to date, only receivers already known
     from complete months count (ties are read from them), and a flight that
     starts in the running month waits for a second month, as on whole months.
+    A runaway that keeps lending and paying out as usual until the day it
+    vanishes, and drains no more than before through accounts we can see,
+    shows no precursor; neither does one with under ``min_history`` + ``recent``
+    months of flows. ``stop_ratio`` and ``spike_factor`` were chosen by
+    looking at simulated runaways (tuned, see docs/scoring.md).
 Complexity
     O(E + M) over the platform's edges and months.
 """
@@ -47,6 +61,8 @@ DEFAULTS = {
     # month before still lent as usual (the recent mean would hide it)
     "stop_ratio": 0.2,
     "min_history": 3,  # months before the recent ones, to know what is normal
+    "drain_factor": 2.0,  # precursors: total outflows to tied/new receivers, recent mean / earlier mean
+    "payout_ratio": 0.6,  # payouts held back: recent mean payouts / earlier mean
 }
 
 FLIGHT_TIES = ("related_person", "offshore", "insider")
@@ -66,6 +82,10 @@ def detect(inputs: Inputs, params=None, as_of: datetime | None = None) -> list[F
              and e.period in examined and e.dst not in flows.lenders]
     inflows = {q: flows.months[q].lender_in for q in periods}
     found = _spike(edges, periods, inflows, p)
+    if found is None:
+        drained = _drain(flows, periods, targets, p)
+        if drained is not None:
+            return [_drain_finding(inputs, flows, drained, p)]
     running = inputs.running
     if found is None and running is not None and running.edges and running.period > periods[-1]:
         # The running month as the latest recent one (see Catches): the whole months before it
@@ -103,6 +123,68 @@ def _spike(edges: list[FlowEdge], periods: list[str], inflows: dict[str, float],
         return None
     return {"recent": recent, "spiking": spiking, "increase": increase, "by_month": by_month,
             "edges": [e for e in edges if e.dst in spiking and e.period in recent]}
+
+
+def _drain(flows, periods: list[str], targets: set[str], p: dict) -> dict | None:
+    """The precursor test (see Catches), or ``None``."""
+    recent, earlier = periods[-p["recent"]:], periods[:-p["recent"]]
+    roles = flows.lenders | flows.borrowers | flows.platform_accounts
+    first_paid: dict[str, str] = {}
+    for e in flows.platform_out:
+        if e.dst not in roles and (e.dst not in first_paid or e.period < first_paid[e.dst]):
+            first_paid[e.dst] = e.period
+    new = {a for a, q in first_paid.items() if q >= recent[0] and a not in flows.tied}
+    drains = targets | new
+    by_month = {q: 0.0 for q in periods}
+    receivers: set[str] = set()
+    for e in flows.platform_out:
+        if e.dst in drains and e.period in by_month:
+            by_month[e.period] += e.amount
+            if e.period in recent:
+                receivers.add(e.dst)
+    mean = lambda qs, f: sum(f(q) for q in qs) / len(qs)  # noqa: E731
+    before, now = mean(earlier, by_month.get), mean(recent, by_month.get)
+    inflow = sum(flows.months[q].lender_in for q in recent)
+    if now * len(recent) - before * len(recent) < p["min_amount"] or now < p["drain_factor"] * before \
+            or not inflow or now * len(recent) / inflow < p["min_share_of_inflows"]:
+        return None
+    prior = earlier[-3:]
+    disb_prior = mean(prior, lambda q: flows.months[q].disburse_out)
+    drying = disb_prior > 0 and (mean(recent, lambda q: flows.months[q].disburse_out) < p["collapse_ratio"] * disb_prior
+                                 or flows.months[recent[-1]].disburse_out < p["stop_ratio"] * disb_prior)
+    pay_prior = mean(prior, lambda q: flows.months[q].payout_out)
+    in_prior = mean(prior, lambda q: flows.months[q].lender_in)
+    held = (pay_prior > 0 and mean(recent, lambda q: flows.months[q].payout_out) < p["payout_ratio"] * pay_prior
+            and inflow / len(recent) >= p["payout_ratio"] * in_prior)
+    if not (drying or held):
+        return None
+    return {"recent": recent, "by_month": by_month, "before": before, "now": now, "drying": drying, "held": held,
+            "receivers": sorted(receivers), "new": sorted(new & receivers),
+            "edges": [e for e in flows.platform_out if e.dst in receivers and e.period in recent]}
+
+
+def _drain_finding(inputs: Inputs, flows, found: dict, p: dict) -> FindingResult:
+    recent, by_month = found["recent"], found["by_month"]
+    severity = "high" if found["drying"] and found["held"] else "medium"
+    receivers = found["receivers"]
+    metrics = {"precursor": True, "drain_recent_mean": round(found["now"], 2),
+               "drain_earlier_mean": round(found["before"], 2), "receivers_new": len(found["new"]),
+               "receivers_draining": len(receivers),
+               "outflows_by_month": {q: round(v, 2) for q, v in by_month.items() if v},
+               "new_lending_collapsing": found["drying"], "payouts_held_back": found["held"]}
+    role = lambda a: flows.tied[a][0] if a in flows.tied else "new_receiver"  # noqa: E731
+    evidence = Evidence(
+        accounts=[account_evidence(flows, flows.custody, "custody")]
+        + [account_evidence(flows, a, role(a)) for a in receivers[:10]],
+        edges=summed_edges(found["edges"], 15),
+        paths=[flows.tied[a][1] for a in receivers if a in flows.tied and flows.tied[a][1]][:5],
+        window_start=f"{recent[0]}-01", window_end=month_end(recent[-1]), metrics=metrics,
+        note="流向控制人、境外或新开账户的资金上升" + ("，新增放款骤降" if found["drying"] else "")
+        + ("，兑付延迟" if found["held"] else ""))
+    title = (f"资金外逃前兆：近{len(recent)}个月流向控制人/境外/新账户月均{found['now'] / 10000:,.0f}万元"
+             f"（此前{found['before'] / 10000:,.0f}万元）" + ("，新增放款骤降" if found["drying"] else "")
+             + ("，兑付延迟" if found["held"] else ""))
+    return finding(NAME, NAME, inputs.uscc, severity, title, evidence, key="flight")
 
 
 def _finding(inputs: Inputs, flows, found: dict, periods: list[str], p: dict, running=None) -> FindingResult:

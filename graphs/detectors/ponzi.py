@@ -8,10 +8,19 @@ Catches
     last ``window`` months, or above ``single_gap_share`` in the latest one;
     stronger when it is large and rising. A disclosed yield well above the peers' median is
     added as supporting evidence (never enough on its own).
+    Baseline first: nothing is judged before the platform has ``min_history``
+    complete months of flows (6) of which at least ``min_baseline`` (3) with
+    payouts come before the examined window. A young platform pays its first
+    lenders before its first loans fall due, so its early months always show
+    a gap; "rising" means above the mean gap of those baseline months, never
+    "no baseline".
 Misses
     Ponzi schemes whose payouts run outside the custody account we see, or
     that fake borrower repayments from new money through other accounts
-    (round-tripping catches some of these); very young platforms (too few months).
+    (round-tripping catches some of these); any scheme in its first
+    ``min_history`` months of flows (no baseline yet); a platform that has
+    been a ponzi from its first month is found (gap above the thresholds)
+    but never judged rising, so stays *medium*.
 Complexity
     O(M) over the platform's months once roles are inferred (O(E log E)).
 """
@@ -26,6 +35,8 @@ from monitor.findings import Evidence, FindingResult
 
 NAME = "ponzi"
 DEFAULTS = {
+    "min_history": 6,  # complete months of flows before anything is judged (a baseline)
+    "min_baseline": 3,  # months with payouts before the window, to judge "rising"
     "window": 2,  # recent months that must all show the gap ...
     "min_gap_share": 0.08,  # payouts not covered by repayments / payouts, each month of the window
     "single_gap_share": 0.15,  # ... or the latest month alone above this
@@ -49,8 +60,11 @@ def detect(inputs: Inputs, params=None, as_of: datetime | None = None) -> list[F
     flows = inputs.flows
     if flows is None:
         return []
-    periods = [q for q in complete_periods(flows, as_of) if flows.months[q].payout_out >= p["min_payout"]]
-    if len(periods) < p["window"]:
+    history = complete_periods(flows, as_of)
+    if len(history) < p["min_history"]:
+        return []
+    periods = [q for q in history if flows.months[q].payout_out >= p["min_payout"]]
+    if len(periods) < p["window"] + p["min_baseline"]:
         return []
     series = gap_series(flows)
     recent = periods[-p["window"]:]
@@ -59,12 +73,12 @@ def detect(inputs: Inputs, params=None, as_of: datetime | None = None) -> list[F
         return []
     earlier = [series[q] for q in periods[:-p["window"]] if series[q] is not None]
     mean_recent = sum(gaps) / len(gaps)
-    mean_earlier = sum(earlier) / len(earlier) if earlier else None
-    rising = mean_earlier is None or mean_recent > mean_earlier
+    mean_earlier = sum(earlier) / len(earlier)
+    rising = mean_recent > mean_earlier
     severity = "high" if mean_recent >= p["high_gap_share"] and rising else "medium"
     metrics = {"gap_share_by_month": {q: round(series[q], 4) for q in recent},
                "gap_share_mean": round(mean_recent, 4),
-               "gap_share_earlier_mean": None if mean_earlier is None else round(mean_earlier, 4),
+               "gap_share_earlier_mean": round(mean_earlier, 4), "baseline_months": len(earlier),
                "rising": rising,
                "payouts": round(sum(flows.months[q].payout_out for q in recent), 2),
                "borrower_repayments": round(sum(flows.months[q].repay_in for q in recent), 2),

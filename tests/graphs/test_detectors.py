@@ -53,6 +53,22 @@ def test_ponzi_finds_payouts_not_funded_by_repayments():
     assert any(e.dst.startswith("L") and e.src == "C" for e in f.evidence.edges)
 
 
+def test_ponzi_judged_rising_against_a_baseline_of_earlier_months():
+    [f] = run("ponzi", ponzi_platform().inputs())
+    m = f.evidence.metrics
+    assert m["rising"] is True and m["baseline_months"] >= 3 and m["gap_share_earlier_mean"] < m["gap_share_mean"]
+
+
+@pytest.mark.parametrize("n,found", [(2, False), (5, False), (6, True)])
+def test_ponzi_needs_six_months_of_history_before_judging(n, found):
+    # From the first month on, payouts with no repayments behind them: a young platform's normal start.
+    p = Platform(periods=months(n))
+    for q in p.periods:
+        for l in range(10):
+            p.edges.append(edge("C", f"L{l}", q, 150_000, day=26))
+    assert bool(run("ponzi", p.inputs())) is found
+
+
 def test_ponzi_quiet_when_repayments_fund_payouts():
     assert run("ponzi", Platform().inputs()) == []
 
@@ -226,6 +242,40 @@ def test_capital_flight_insiders_flat_payroll_and_one_off_dividend_are_quiet():
     assert f.evidence.accounts[1].role == "insider" and f.evidence.metrics["receivers_spiking"] == 1
 
 
+def drained_platform(stop_lending=True, hold_payouts=True):
+    """From November: custody → general → two new firms, rising; lending and payouts as chosen."""
+    p = Platform()
+    for acc, name in (("N1", "深圳市新锐贸易有限公司"), ("N2", "深圳市恒通咨询有限公司")):
+        p.accounts[acc] = {"holder_name": name, "holder_id": None}
+    for q, amount in (("2017-11", 600_000), ("2017-12", 1_200_000)):
+        p.edges.append(edge("C", "G", q, amount, day=21, purpose="提现"))
+        p.edges.append(edge("G", "N1", q, amount / 2, day=22))
+        p.edges.append(edge("G", "N2", q, amount / 2, day=23))
+    late = ("2017-11", "2017-12")
+    if stop_lending:
+        p.edges = [e for e in p.edges if not (e["src"] == "C" and e["dst"].startswith("B") and e["period"] in late)]
+    if hold_payouts:
+        for e in p.edges:
+            if e["src"] == "C" and e["dst"].startswith("L") and e["period"] in late:
+                e["amount"] *= 0.3
+    return p
+
+
+def test_capital_flight_precursors_new_receivers_lending_dries_up_payouts_held():
+    [f] = run("capital_flight", drained_platform().inputs())
+    m = f.evidence.metrics
+    assert f.severity == "high" and m["precursor"] is True and m["receivers_new"] == 2
+    assert m["new_lending_collapsing"] is True and m["payouts_held_back"] is True
+    assert {a.role for a in f.evidence.accounts[1:]} == {"new_receiver"}
+    [one] = run("capital_flight", drained_platform(hold_payouts=False).inputs())
+    assert one.severity == "medium" and one.evidence.metrics["payouts_held_back"] is False
+
+
+def test_capital_flight_precursors_need_lending_or_payouts_to_falter():
+    # Money to new firms alone (a platform paying new suppliers while lending as usual) is not flight.
+    assert run("capital_flight", drained_platform(stop_lending=False, hold_payouts=False).inputs()) == []
+
+
 def test_capital_flight_needs_the_registry_to_know_the_controller():
     assert run("capital_flight", flight_platform().inputs(None)) == []
 
@@ -335,6 +385,29 @@ def test_borrower_cap_persons_above_200k_but_firms_below_1m_are_fine():
         firm.accounts[f"F{b}"] = {"holder_name": f"公司{b}", "holder_id": uscc(100 + b)}
         firm.edges.append(edge("C", f"F{b}", "2017-12", 500_000, day=10))
     assert run("borrower_cap", firm.inputs()) == []
+
+
+def test_borrower_cap_never_counts_the_platform_s_own_operating_account():
+    # The operating account: the platform's registered name, no ID in the bank file, big flows.
+    p = Platform()
+    p.accounts["OP"] = {"holder_name": "甲平台有限公司", "holder_id": None}
+    for q in months()[-5:]:
+        p.edges.append(edge("C", "OP", q, 2_000_000, day=15))
+    flows = p.flows()
+    assert "OP" in flows.platform_accounts and "OP" not in flows.borrowers
+    assert run("borrower_cap", p.inputs()) == []
+    p.accounts["OP"] = {"holder_name": "营运账户", "holder_id": PLATFORM.lower()}  # the USCC, lower case
+    assert "OP" not in p.flows().borrowers and run("borrower_cap", p.inputs()) == []
+
+
+def test_borrower_cap_reads_the_outstanding_balance_not_gross_loans():
+    p = Platform()
+    for b in range(4):
+        acc = f"BIG{b}"
+        p.accounts[acc] = {"holder_name": f"大额{b}", "holder_id": f"44030119700101{b:04d}"}
+        p.edges.append(edge("C", acc, "2017-06", 500_000, day=10))
+        p.edges.append(edge(acc, "C", "2017-09", 400_000, day=10))  # 100,000 still owed: under the cap
+    assert run("borrower_cap", p.inputs()) == []
 
 
 def concentrated_platform():
