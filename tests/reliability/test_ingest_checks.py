@@ -158,3 +158,47 @@ def test_a_date_after_the_period_in_the_file_name_is_refused(store, tmp_path):
     assert res.error == (f"{path}: line 13, column '交易时间' (txn_time): date 2018-02-01 is after the "
                          f"statement's period 2018-01 (from its file name 'statement_201801.csv')")
     assert len(stored_ids(store)) == 20
+
+
+def test_the_commit_checks_its_files_are_still_there(store, tmp_path, monkeypatch):
+    import monitor.ingest as ingest
+
+    real_replace = ingest.os.replace
+
+    def replace_then_lose(src, dst):  # something removes the file between the move and the commit
+        real_replace(src, dst)
+        Path(dst).unlink()
+    monkeypatch.setattr(ingest.os, "replace", replace_then_lose)
+    [res] = ingest_paths(store, [write_statement(tmp_path / "a.csv", rows(30))], institution=INST)
+    assert res.status == "failed" and "vanished before the commit" in res.error
+    assert ok_records(store) == []
+    monkeypatch.setattr(ingest.os, "replace", real_replace)
+    [res] = ingest_paths(store, [tmp_path / "a.csv"], institution=INST)  # not refused as a duplicate
+    assert res.status == "ok" and len(stored_ids(store)) == 30
+
+
+def test_files_and_folders_are_synced_before_the_commit_record(store, tmp_path, monkeypatch):
+    import monitor.ingest as ingest
+
+    events = []
+    real_fsync, real_row = ingest.os.fsync, ingest._ingest_row
+
+    def fsync(fd):
+        events.append(("fsync", os.readlink(f"/proc/self/fd/{fd}")))
+        return real_fsync(fd)
+
+    def row(result, institution_id):
+        events.append(("record", result.status))
+        return real_row(result, institution_id)
+    monkeypatch.setattr(ingest.os, "fsync", fsync)
+    monkeypatch.setattr(ingest, "_ingest_row", row)
+    [res] = ingest_paths(store, [write_statement(tmp_path / "a.csv", rows(30, months=3))], institution=INST)
+    assert res.status == "ok"
+    files = TransferStore(store).files()
+    assert len(files) == 3
+    record = events.index(("record", "ok"))
+    synced = {Path(name) for kind, name in events[:record] if kind == "fsync"}
+    assert {f.parent for f in files} <= synced  # the month folders, after the moves
+    tmp_names = {Path(name).name for kind, name in events[:record] if kind == "fsync"
+                 if Path(name).parent.name == ".tmp"}
+    assert len(tmp_names) == 3  # each Parquet file, before its move
