@@ -613,7 +613,7 @@ def _bare_date(tree, lines: list[str]) -> datetime | None:
             if d:
                 return to_utc(d)
     for line in lines[:30]:
-        if len(line) <= 24:
+        if len(line) <= 24 and not re.search(r"截至|截止|统计", line):  # a cut-off date is not a publication
             m = DATE_RE.search(line)
             if m and len(line.strip()) - len(m.group(0)) <= 6:
                 d = parse_date(m.group(0))

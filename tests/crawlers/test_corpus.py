@@ -151,3 +151,13 @@ def test_no_notice_read_from_other_pages():
     others = [p for p in [*DISCLOSURES, *OTHERS] if p.parent.name != "notices"]
     read = [p.name for p in others if platform_notice(decode_body(_page(p).read_bytes())[0]) is not None]
     assert len(others) == 74 and read == []
+
+
+def test_publication_dates_are_the_stated_ones():
+    wrong = []
+    for path in DISCLOSURES:  # the 51 reports and the index page
+        expected = json.loads(path.read_text(encoding="utf-8"))
+        published = _read(path).published_at
+        if (published and f"{published:%Y-%m-%d}") != expected["published"]:
+            wrong.append((path.name, expected["published"], published))
+    assert wrong == []  # 统计截止日 2018-11-30 is not a publication date
