@@ -15,6 +15,8 @@ from crawlers.extract.tables import find_column, key_values, pick, table_records
 
 _PERSON_ID = re.compile(r"\d{6}[\d*]{8}[\dXx*]{4}|\d{6}\*+\d{2,4}[\dXx]?")
 _SHARE = re.compile(r"([\d.]+)\s*%")
+# Badges aggregators print beside a shareholder's name (上海沣谷投资控股有限公司 大股东).
+_BADGES = re.compile(r"\s*(?:大股东|控股股东|第一大股东|实际控制人|最终受益人|法定代表人|执行事务合伙人|历史股东)\s*$")
 
 
 @dataclass
@@ -53,6 +55,18 @@ def _share(text: str) -> float | None:
     except ValueError:
         return None
     return v if v <= 1 else v / 100
+
+
+def _subscribed_share(text: str, header: str, registered: float | None) -> float | None:
+    """A shareholder's share from its subscribed amount (认缴出资额（万元） 3000) and the registered capital."""
+    t = nfkc(text or "").strip()
+    if not registered or not t:
+        return None
+    unit = re.search(r"(亿元|万元|元)", nfkc(header))
+    amount = parse_amount(t if re.search(r"[元万亿]", t) or not unit else t + unit.group(1))
+    if amount is None or amount <= 0 or amount > registered * 1.0001:
+        return None
+    return round(amount / registered, 6)
 
 
 def extract_registry(html: str, url: str = "", tree=None) -> RegistryResult:
@@ -120,12 +134,17 @@ def extract_registry(html: str, url: str = "", tree=None) -> RegistryResult:
             c_kind = find_column(header, "股东类型", "类型", "类别")
             c_share = find_column(header, "持股比例", "出资比例", "比例", "持股")
             c_id = find_column(header, "证件", "证照", "信用代码", "身份证")
+            c_sub = find_column(header, "认缴出资额", "认缴出资", "认缴额", "出资额", "出资金额",
+                                exclude=("方式", "日期", "时间", "实缴"))
             for r in rows:
                 if not c_name or c_name not in r or not r[c_name]["text"]:
                     continue
-                p = _party(r[c_name]["text"], r[c_name]["hrefs"], r.get(c_kind, {}).get("text", "") if c_kind else "",
+                p = _party(_BADGES.sub("", r[c_name]["text"]).strip(), r[c_name]["hrefs"],
+                           r.get(c_kind, {}).get("text", "") if c_kind else "",
                            r.get(c_id, {}).get("text", "") if c_id else "")
                 p["share"] = _share(r[c_share]["text"]) if c_share and c_share in r else None
+                if p["share"] is None and c_sub and c_sub in r:
+                    p["share"] = _subscribed_share(r[c_sub]["text"], c_sub, res.company["registered_capital"])
                 res.shareholders.append(p)
                 res.related_urls += r[c_name]["hrefs"]
         elif "职务" in joined or "职位" in joined:

@@ -161,3 +161,21 @@ def test_publication_dates_are_the_stated_ones():
         if (published and f"{published:%Y-%m-%d}") != expected["published"]:
             wrong.append((path.name, expected["published"], published))
     assert wrong == []  # 统计截止日 2018-11-30 is not a publication date
+
+
+REGISTRY = sorted(p for kind in ("registry", "about") for p in (CORPUS / kind).glob("*.expected.json"))
+
+
+@pytest.mark.parametrize("path", REGISTRY, ids=lambda p: p.name.removesuffix(".expected.json"))
+def test_current_shareholders_and_shares(path):
+    """Current shareholders by name with their share (on 公示系统 pages: subscribed amount / registered capital).
+    Exited shareholders and the dates of roles are not read yet."""
+    from crawlers.extract.registry import extract_registry
+
+    expected = json.loads(path.read_text(encoding="utf-8"))
+    result = extract_registry(decode_body(_page(path).read_bytes())[0], "http://corpus.test/")
+    got = {s["name"]: s["share"] for s in result.shareholders}
+    for s in expected["shareholders"]:
+        if s["end"] is None:
+            assert s["name"] in got, (s, got)
+            assert got[s["name"]] == pytest.approx(s["share"], abs=1e-6) if s["share"] is not None else True
