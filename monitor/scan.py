@@ -243,8 +243,10 @@ def scan_statement(statement: Statement, *, custody: str | None = None, institut
     known = known_params()
     for name in FLOW_DETECTORS:
         entry = {"family": "custody", "params": {**known[name], **params.get(name, {})}}
+        window = entry["params"].get("window")
         entry["report"] = ({"skipped": "no custody account"} if custody is None
-                           else {"custody": custody, "months": "every complete month of the file"})
+                           else {"custody": custody,
+                                 "months": f"the last {window} of the file" if window else "every month of the file"})
         result.detectors[name] = entry
     if custody is not None and edges:
         result.findings.extend(scan_edges(statement.table, custody=custody, institution=institution, params=params))

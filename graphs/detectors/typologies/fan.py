@@ -7,10 +7,10 @@ Catches
     with similar amounts (all within a factor ``spread`` of each other: the
     same sum split or collected), each at least the file's
     ``min_amount_quantile`` amount, when that burst is at least ``burst``
-    times what the account's novel counterparties elsewhere in the file would
-    put in such a window (counterparties met for the first time elsewhere in the
-    file, at the account's usual rate: a lender meeting new borrowers every
-    month is not bursting).
+    times the account's usual rate of meeting new counterparties (first
+    transfers with them elsewhere in the file) over the fan's duration, at
+    least ``burst_days``: a lender meeting new borrowers every month is not
+    bursting.
 Misses
     Fans whose amounts differ by more than ``spread`` (weights drawn widely),
     fans of small amounts (below the quantile floor, e.g. many tiny card-like
@@ -46,6 +46,7 @@ DEFAULTS = {
     "spread": 2.25,  # largest / smallest amount within one fan
     "min_amount_quantile": 0.4,  # of all amounts in the file
     "burst": 3.0,  # times the account's usual rate of new counterparties
+    "burst_days": 7.0,  # shortest duration the usual rate is taken over
     "max_pair_transfers": 1,  # a counterparty counts when it deals with the hub this many times at most
     "high_count": 10,
 }
@@ -132,7 +133,9 @@ def _fans(G, params, report, kind: str) -> list[FindingResult]:
         met = (L.first_met_in if kind == "fan_in" else L.first_met_out)[hub]
         lo, hi = transfers[members[0]].time, transfers[members[-1]].time
         inside = bisect.bisect_right(met, hi) - bisect.bisect_left(met, lo)
-        expected = (len(met) - inside) * window / max(span - window, window)
+        # The usual rate of meeting new counterparties, over the fan's own duration (at least burst_days).
+        duration = max(hi - lo, p["burst_days"] * DAY)
+        expected = (len(met) - inside) * duration / max(span - (hi - lo), duration)
         ok = count >= p["min_count"] and count >= p["burst"] * expected
         if not ok:
             score = (count / p["min_count"], -expected)
@@ -142,7 +145,8 @@ def _fans(G, params, report, kind: str) -> list[FindingResult]:
         out.append(_finding(L, kind, hub, members, count, expected, p, cp_of))
     if report is not None:
         report.update({"window_days": p["window_days"], "min_count": p["min_count"], "amount_floor": round(floor, 2),
-                       "spread": p["spread"], "burst": p["burst"], "novelty_days": p["novelty_days"],
+                       "spread": p["spread"], "burst": p["burst"], "burst_days": p["burst_days"],
+                       "novelty_days": p["novelty_days"],
                        "closest": closest[1] if closest else None})
     return out
 

@@ -66,6 +66,7 @@ GATHER_SCATTER_DEFAULTS = {
     "tolerance": 0.02,
     "max_events": 400,
     "max_pair_transfers": 1,
+    "min_amount_quantile": 0.25,  # smaller transfers (card-like spending) are left out of an episode
     "high_count": 10,
 }
 
@@ -79,6 +80,7 @@ STACK_DEFAULTS = {
     "tolerance": 0.02,
     "max_events": 400,
     "max_pair_transfers": 1,
+    "min_amount_quantile": 0.25,
 }
 
 BIPARTITE_DEFAULTS = {
@@ -197,8 +199,9 @@ def _pass_through(L: Ledger, account: str, p, min_in: int, min_out: int):
     """
     tr = L.transfers
     most = p["max_pair_transfers"]
-    ins = [i for i in L.in_novel.get(account, []) if L.pair_transfers[i] <= most]
-    outs = [j for j in L.out_novel.get(account, []) if L.pair_transfers[j] <= most]
+    floor = L.quantile(p["min_amount_quantile"]) if p["min_amount_quantile"] > 0 else 0.0
+    ins = [i for i in L.in_novel.get(account, []) if L.pair_transfers[i] <= most and tr[i].amount >= floor]
+    outs = [j for j in L.out_novel.get(account, []) if L.pair_transfers[j] <= most and tr[j].amount >= floor]
     if len(ins) < min_in or len(outs) < min_out:
         return None
     window = p["window_days"] * DAY
