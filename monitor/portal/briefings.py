@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
-from sqlalchemy import or_
+from sqlalchemy import func, or_
 from sqlmodel import select
 
 from monitor.errors import MonitorError
@@ -18,10 +18,22 @@ from monitor.portal.common import db, error_text, monitor_config, scope
 bp = Blueprint("briefings", __name__)
 
 
+def covers_store(sc) -> bool:
+    """Whether the user's jurisdictions cover every institution of the store (one city's store and its
+    inspectors, typically): a store-wide briefing shows them nothing they cannot see."""
+    outside = sc.session.exec(select(func.count()).select_from(Institution)
+                              .where(or_(Institution.jurisdiction_id.is_(None),
+                                         Institution.jurisdiction_id.not_in(sorted(sc.jurisdiction_ids))))).one()
+    return outside == 0
+
+
 def scoped_briefings(sc):
-    """Archived briefings of the user's jurisdictions or institutions (never a store-wide one)."""
-    return select(Briefing).where(or_(Briefing.institution_id.in_(sc.institution_ids()),
-                                      Briefing.jurisdiction_id.in_(sc.jurisdiction_ids)))
+    """Archived briefings of the user's jurisdictions or institutions; store-wide city briefings (made on
+    the command line) only for users whose jurisdictions cover the whole store."""
+    visible = [Briefing.institution_id.in_(sc.institution_ids()), Briefing.jurisdiction_id.in_(sc.jurisdiction_ids)]
+    if covers_store(sc):
+        visible.append(Briefing.institution_id.is_(None) & Briefing.jurisdiction_id.is_(None))
+    return select(Briefing).where(or_(*visible))
 
 
 def _pdf(data: bytes, name: str) -> Response:

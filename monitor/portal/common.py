@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import functools
-from datetime import date, datetime, timezone
-from zoneinfo import ZoneInfo
 
 from flask import abort, current_app, g, has_request_context
+from jinja2 import pass_context
 from flask_babel import get_locale, lazy_gettext as _l
 from flask_login import current_user
 from sqlmodel import Session
 
+from monitor import formatting as fmt
 from monitor.access import Scope, has_role
 from monitor.db import get_engine
 from monitor.privacy import Masker, account_keeper
@@ -39,6 +39,12 @@ ALERT_KIND_LABELS = {"band_change": _l("risk band raised"), "finding": _l("findi
 TRIGGER_LABELS = {"cli": _l("command line"), "portal": _l("portal"), "scheduler": _l("scheduler")}
 STAGE_LABELS = {"crawl": _l("crawl"), "ingest": _l("ingest"), "detect": _l("detectors"),
                 "indicators": _l("indicators"), "scores": _l("risk index"), "alerts": _l("alerts")}
+# The counts a sweep's stages record, by the stage's key (others are not shown).
+COUNT_LABELS = {"pages": _l("pages"), "facts": _l("figures"), "events": _l("events"), "companies": _l("companies"),
+                "files": _l("files"), "rows_new": _l("new transfers"), "findings": _l("findings"),
+                "scores": _l("scores"), "band_red": _l("red"), "band_orange": _l("orange"),
+                "band_yellow": _l("yellow"), "created": _l("alerts raised"), "reopened": _l("reopened"),
+                "errors": _l("errors"), "unreadable": _l("unreadable pages")}
 # The audit journal of an alert: actions, fields and who "system" is.
 ACTION_LABELS = {"create": _l("raised"), "status": _l("status change"), "note": _l("note added"),
                  "assign": _l("assigned"), "close": _l("closed"), "reopen": _l("reopened")}
@@ -49,6 +55,11 @@ ACTOR_LABELS = {"system": _l("system")}
 RULE_LABELS = {"alert_severity": _l("lowest severity that raises an alert"),
                "weak_cap_per_source": _l("most points of low/medium findings from one source"),
                "weak_cap": _l("most points of low/medium findings from all sources")}
+
+
+_UNIT_EN = {"yuan": _l("yuan"), "元": _l("yuan"), "万元": _l("10k yuan"), "亿元": _l("100M yuan")}
+INST_STATUS_LABELS.update({"operating": _l("operating normally"), "troubled": _l("payment difficulties"),
+                           "closed": _l("closed or winding up"), "filed": _l("criminal case filed")})
 
 
 # Portal texts of the core's coded errors (monitor.errors.MonitorError.code); other errors show as raised.
@@ -129,41 +140,28 @@ def requires(role: str):
 
 
 # --------------------------------------------------------------------------- formats (pure)
+# The formats themselves live in monitor.formatting (no request needed: the PDFs use them too).
 def format_money(yuan, locale: str = "zh_CN") -> str:
-    """Amount in 元 shown the Chinese way: 万元 below 1 亿, 亿元 above; '—' when unknown."""
-    if yuan is None:
-        return "—"
-    value = float(yuan)
-    if abs(value) >= 1e8:
-        return f"{value / 1e8:,.2f} 亿元"
-    if abs(value) >= 1e4:
-        return f"{value / 1e4:,.2f} 万元"
-    return f"{value:,.2f} 元"
+    """Amount in 元 with its unit: 万元 below 1 亿, 亿元 above (Chinese); yuan with separators (English)."""
+    return fmt.money(yuan, locale)
 
 
 def format_day(value, locale: str = "zh_CN") -> str:
     """A calendar date: 2018年6月1日 in Chinese, 2018-06-01 otherwise."""
-    if value is None:
-        return "—"
-    if isinstance(value, str):
-        value = date.fromisoformat(value[:10])
-    if isinstance(value, datetime):
-        value = value.date()
-    if str(locale).startswith("zh"):
-        return f"{value.year}年{value.month}月{value.day}日"
-    return value.isoformat()
+    return fmt.day(value, locale)
 
 
 def format_moment(value, tz: str = "Asia/Shanghai", locale: str = "zh_CN") -> str:
     """A moment in the bureau's time zone: 2018年6月1日 14:05 / 2018-06-01 14:05."""
-    if value is None:
-        return "—"
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    local = value.astimezone(ZoneInfo(tz))
-    return f"{format_day(local.date(), locale)} {local:%H:%M}"
+    return fmt.moment(value, tz, locale)
+
+
+def locale_name() -> str:
+    """The request's locale name, looked up once per request (filters run for every cell)."""
+    name = g.get("locale_name")
+    if name is None:
+        name = g.locale_name = str(get_locale() or "zh_CN")
+    return name
 
 
 def format_metric(value, zh: bool = True) -> str:
@@ -210,15 +208,23 @@ def install_filters(app) -> None:
         npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
         newstyle=True)
 
-    def loc():
-        # Once per request: the filters run hundreds of times per page and Babel's lookup is not free.
-        name = g.get("locale_name")  # one context lookup: this runs for every formatted cell
-        if name is None:
-            name = g.locale_name = str(get_locale() or "zh_CN")
-        return name
+    loc = locale_name
 
     app.jinja_env.finalize = _finalize
-    app.jinja_env.filters["money"] = format_money  # the same in every locale
+    app.jinja_env.filters["money"] = lambda v: fmt.money(v, loc())
+    app.jinja_env.filters["money_in"] = lambda v, unit: fmt.money_in(v, unit, loc())
+    app.jinja_env.filters["share"] = lambda v, digits=1: fmt.share(v, loc(), digits)
+    app.jinja_env.filters["number"] = lambda v, digits=0: fmt.number(v, loc(), digits)
+    app.jinja_env.filters["score"] = lambda v: fmt.score(v, loc())
+    app.jinja_env.filters["month"] = lambda v: fmt.month(v, loc())
+    app.jinja_env.filters["duration"] = lambda v: fmt.duration(v, loc())
+    app.jinja_env.filters["evalue"] = lambda v, key: fmt.evidence_value(key, v, loc())
+    app.jinja_env.filters["ekey"] = lambda k: fmt.evidence_key(k, loc())
+    app.jinja_env.filters["money_unit"] = lambda values: fmt.money_unit(values, loc())
+    app.jinja_env.filters["summary"] = lambda metrics: fmt.summary_metrics(metrics, loc())
+    app.jinja_env.filters["data_day"] = lambda v: fmt.day(fmt.local(v, monitor_config().timezone), loc()) \
+        if v is not None and not isinstance(v, str) else fmt.day(v, loc())
+    app.jinja_env.filters["unit_name"] = lambda unit: unit if fmt.is_zh(loc()) else str(_UNIT_EN.get(unit, unit))
     app.jinja_env.filters["metric"] = lambda v: format_metric(v, loc().startswith("zh"))
     app.jinja_env.filters["node"] = lambda v: node_label(str(v), loc().startswith("zh"))
     app.jinja_env.filters["day"] = lambda v: format_day(v, loc())
@@ -228,7 +234,7 @@ def install_filters(app) -> None:
               "sweep": SWEEP_LABELS, "relation": RELATION_LABELS, "sweep_kind": SWEEP_KIND_LABELS,
               "alert_kind": ALERT_KIND_LABELS,
               "trigger": TRIGGER_LABELS, "stage": STAGE_LABELS, "action": ACTION_LABELS, "field": FIELD_LABELS,
-              "actor": ACTOR_LABELS, "rule": {**BAND_LABELS, **RULE_LABELS}}
+              "actor": ACTOR_LABELS, "count": COUNT_LABELS, "rule": {**BAND_LABELS, **RULE_LABELS}}
     translated: dict[tuple[str, str, object], object] = {}
 
     def label(v, what):
@@ -236,8 +242,8 @@ def install_filters(app) -> None:
         if v is None:
             return "—"
         if what == "pattern" or (what == "rule" and v in PATTERN_ZH):
-            # finding kinds and the rule set's keys: the core vocabulary's Chinese names, readable keys in English
-            return PATTERN_ZH.get(v, v) if loc().startswith("zh") else str(v).replace("_", " ")
+            # finding kinds and the rule set's keys: the core vocabulary's Chinese names, English names
+            return fmt.pattern_name(v, loc())
         if what in ("evidence", "metric"):  # a finding's numbers and disclosure metrics: the core tables
             return evidence_label(str(v), loc().startswith("zh"))
         if what == "account_role":
@@ -251,4 +257,8 @@ def install_filters(app) -> None:
             translated[key] = str(lazy)
         return translated[key]
 
-    app.jinja_env.filters["label"] = label
+    # Context-bound so that Jinja never folds `'red'|label('band')` into the first locale at compile time.
+    app.jinja_env.filters["label"] = pass_context(lambda _ctx, v, what: label(v, what))
+    app.extensions["monitor_label"] = label
+    app.jinja_env.globals["count_keys"] = COUNT_LABELS
+    app.jinja_env.globals["in_zh"] = lambda: fmt.is_zh(loc())

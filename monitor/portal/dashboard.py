@@ -10,7 +10,8 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from monitor.models import BAND_ORDER, Alert, AlertStatus
-from monitor.portal.common import db, scope
+from monitor.portal.alerts import presented
+from monitor.portal.common import db, locale_name, scope
 
 bp = Blueprint("dashboard", __name__)
 
@@ -43,10 +44,10 @@ def summary(sc) -> dict:
     districts: dict[str, dict] = {}
     for inst in institutions.values():
         d = districts.setdefault(inst.district or "—", {"name": inst.district or "—", "total": 0,
-                                                        "red": 0, "orange": 0})
+                                                        "red": 0, "orange": 0, "yellow": 0})
         d["total"] += 1
         band = latest[inst.id].band if inst.id in latest else "green"
-        if band in ("red", "orange"):
+        if band in ("red", "orange", "yellow"):
             d[band] += 1
     return {
         "institutions": institutions, "latest": latest, "reference": reference,
@@ -54,7 +55,7 @@ def summary(sc) -> dict:
         "changes": band_changes(latest, before),
         "risers": [(delta, institutions[i], latest[i]) for delta, i in risers[:10] if delta > 0],
         "alerts_by_status": [(st.value, alerts_by_status.get(st.value, 0)) for st in AlertStatus],
-        "districts": sorted(districts.values(), key=lambda d: (-d["red"], -d["orange"], d["name"])),
+        "districts": sorted(districts.values(), key=lambda d: (-d["red"], -d["orange"], -d["yellow"], d["name"])),
     }
 
 
@@ -64,4 +65,5 @@ def index():
     open_alerts = db().exec(scope().alerts().where(Alert.status != AlertStatus.CLOSED.value)
                             .order_by(Alert.last_seen_at.desc(), Alert.id.desc()).limit(8)).all()
     names = {i.id: i.name for i in data["institutions"].values()}
-    return render_template("portal/dashboard.html", open_alerts=open_alerts, names=names, **data)
+    return render_template("portal/dashboard.html", open_alerts=open_alerts, names=names,
+                           shown=presented(db(), open_alerts, locale_name()), **data)

@@ -5,46 +5,59 @@ from __future__ import annotations
 import csv
 import io
 
-from flask import Blueprint, Response, abort, current_app
+from flask import Blueprint, Response, abort, current_app, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlmodel import select
 
+from monitor import formatting
 from monitor.audit import record
-from monitor.models import Alert, Finding, Institution
-from monitor.portal.common import db, masker, scope
+from monitor.models import Finding, Institution
+from monitor.portal.common import db, locale_name, masker, monitor_config, scope
 
 bp = Blueprint("exports", __name__)
 WHAT = ("institutions", "alerts", "findings")
+_MOMENTS = {"first_raised_at", "last_seen_at", "as_of"}
 FORMATS = {"csv": "text/csv; charset=utf-8",
            "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
 
-def export_rows(sc, what: str) -> tuple[list[str], list[list]]:
-    """(header, rows) of one export in a scope."""
+def export_rows(sc, what: str, args=None, user_id: int | None = None, locale: str = "zh_CN",
+                tz: str = "Asia/Shanghai") -> tuple[list[str], list[list]]:
+    """(header, rows) of one export in a scope: institutions riskiest first; alerts with the list's filters
+    (``args``) and their present titles; moments in the bureau's time zone with their offset."""
+    from monitor.portal.alerts import filtered_alerts, presented
+    from monitor.portal.institutions import statuses
+
     s = sc.session
     names = {i.id: (i.name, i.uscc) for i in s.exec(sc.institutions())}
+    at = lambda v: formatting.moment_iso(v, tz)  # noqa: E731
     if what == "institutions":
-        latest = sc.latest_scores()
+        latest = sc.latest_scores(contributions=False)
+        insts = list(s.exec(sc.institutions()))
+        status = statuses(s, [i.id for i in insts])
+        insts.sort(key=lambda i: (-(latest[i.id].score if i.id in latest else 0.0), i.name))
         header = ["name", "uscc", "kind", "status", "district", "score", "band", "as_of"]
         rows = []
-        for inst in s.exec(sc.institutions().order_by(Institution.name)):
+        for inst in insts:
             sc_ = latest.get(inst.id)
-            rows.append([inst.name, inst.uscc, inst.kind, inst.status, inst.district or "",
-                         sc_.score if sc_ else None, sc_.band if sc_ else "green",
-                         sc_.as_of.isoformat() if sc_ else ""])
+            rows.append([inst.name, inst.uscc, inst.kind, status[inst.id].code, inst.district or "",
+                         round(sc_.score, 1) if sc_ else None, sc_.band if sc_ else "green",
+                         at(sc_.as_of) if sc_ else ""])
         return header, rows
     if what == "alerts":
+        alerts = s.exec(filtered_alerts(sc, args or {}, user_id)).all()
+        shown = presented(s, alerts, locale)
         header = ["id", "institution", "uscc", "kind", "severity", "status", "close_reason", "title",
                   "first_raised_at", "last_seen_at", "reopen_count"]
         return header, [[a.id, *names.get(a.institution_id, ("", "")), a.kind, a.severity, a.status,
-                         a.close_reason or "", a.title, a.first_raised_at.isoformat(), a.last_seen_at.isoformat(),
+                         a.close_reason or "", shown[a.id]["title"], at(a.first_raised_at), at(a.last_seen_at),
                          a.reopen_count]
-                        for a in s.exec(sc.alerts().order_by(Alert.id))]
+                        for a in alerts]
     header = ["id", "institution", "uscc", "detector", "kind", "severity", "score", "title", "window_start",
               "window_end", "as_of", "fingerprint"]
     return header, [[f.id, *names.get(f.institution_id, ("", "")), f.detector, f.kind, f.severity, f.score, f.title,
-                     str(f.window_start or ""), str(f.window_end or ""), f.as_of.isoformat(), f.fingerprint]
+                     str(f.window_start or ""), str(f.window_end or ""), at(f.as_of), f.fingerprint]
                     for f in s.exec(sc.findings().order_by(Finding.id))]
 
 
@@ -70,9 +83,11 @@ PER_EXPORT = {
 
 def localise(what: str, header: list[str], rows: list[list]) -> tuple[list[str], list[list]]:
     """Headings and coded values of an export in the user's language (see :data:`COLUMNS`)."""
-    label = current_app.jinja_env.filters["label"]
+    label = current_app.extensions["monitor_label"]
     columns = [PER_EXPORT[what].get(code) or COLUMNS[code] for code in header]
-    return ([str(name) for name, _ in columns],
+    tz = monitor_config().timezone
+    # Moment columns name the zone their local times are in.
+    return ([f"{name} ({tz})" if code in _MOMENTS else str(name) for code, (name, _) in zip(header, columns)],
             [[label(v, kind) if kind and v not in (None, "") else v for v, (_, kind) in zip(row, columns)]
              for row in rows])
 
@@ -110,10 +125,12 @@ def download(what: str, fmt: str):
     if what not in WHAT or fmt not in FORMATS:
         abort(404)
     sc = scope()
-    header, rows = localise(what, *export_rows(sc, what))
+    header, rows = localise(what, *export_rows(sc, what, request.args, current_user.record.id, locale_name(),
+                                                monitor_config().timezone))
     rows = masker().data(rows)  # titles quote crawled text
     body = to_csv(header, rows) if fmt == "csv" else to_xlsx(header, rows, what)
     record(db(), current_user.username, "export", None, "export", field=what, new=f"{fmt}:{len(rows)}")
     db().commit()
-    return Response(body, mimetype=FORMATS[fmt],
+    # content_type, not mimetype: Flask would add a second charset to the one FORMATS names.
+    return Response(body, content_type=FORMATS[fmt],
                     headers={"Content-Disposition": f"attachment; filename={what}.{fmt}"})

@@ -9,9 +9,11 @@ from flask_babel import get_locale
 from sqlalchemy import or_
 from sqlmodel import select
 
+from monitor import formatting as fmt
 from monitor.models import (Alert, Company, DisclosureFact, Document, Event, Finding, Institution, Person,
                             Relation)
-from monitor.portal.common import db, masker, monitor_config, scope
+from monitor.portal.common import db, locale_name, masker, monitor_config, scope
+from monitor.status import Status, operating_status
 from monitor.access import Scope
 from monitor.portal import RAW_CSP
 from monitor.text import normalize_name
@@ -19,6 +21,21 @@ from monitor.vocab import METRICS, evidence_label
 
 bp = Blueprint("institutions", __name__)
 PAGE = 50
+PERIODS_SHOWN = 6  # the table fits the page; the chart shows the whole series
+STATUS_EVENT_KINDS = ("closure", "news", "complaint", "registry_change", "lawsuit", "enforcement")
+
+
+def statuses(session, inst_ids) -> dict[int, Status]:
+    """Each institution's operating status from its events (:func:`monitor.status.operating_status`)."""
+    by_inst: dict[int, list] = defaultdict(list)
+    ids = list(inst_ids)
+    if ids:
+        rows = session.exec(select(Event.id, Event.institution_id, Event.kind, Event.title, Event.keywords,
+                                   Event.occurred_on, Event.document_id).where(Event.institution_id.in_(ids),
+                                                            Event.kind.in_(STATUS_EVENT_KINDS))).all()
+        for r in rows:
+            by_inst[r.institution_id].append(r._asdict())
+    return {i: operating_status(by_inst.get(i, [])) for i in ids}
 
 
 def filtered_institutions(sc: Scope, args) -> list[tuple[Institution, object]]:
@@ -48,8 +65,10 @@ def index():
     districts = sorted({d for d in db().exec(select(Institution.district).where(
         Institution.jurisdiction_id.in_(sc.jurisdiction_ids))) if d})
     page = max(1, request.args.get("page", 1, type=int))
-    return render_template("portal/institutions.html", rows=rows[(page - 1) * PAGE: page * PAGE], total=len(rows),
-                           page=page, pages=max(1, -(-len(rows) // PAGE)), districts=districts, args=request.args)
+    shown = rows[(page - 1) * PAGE: page * PAGE]
+    return render_template("portal/institutions.html", rows=shown, total=len(rows), page=page,
+                           pages=max(1, -(-len(rows) // PAGE)), districts=districts, args=request.args,
+                           status=statuses(db(), [inst.id for inst, _ in shown]))
 
 
 def registry(session, inst: Institution) -> dict:
@@ -85,8 +104,9 @@ def party_order(party: dict) -> tuple:
             party["name"], r.id)
 
 
-def disclosures(session, inst_id: int) -> tuple[list, list]:
-    """(periods, rows): one row per metric with its value per period (newest periods last)."""
+def disclosures(session, inst_id: int, last: int = 12, locale: str = "zh_CN") -> tuple[list, list]:
+    """(periods, rows): one row per metric with its value per period (the ``last`` newest periods, newest
+    last); each money row has one unit for all its periods (``money_unit``)."""
     # Plain rows rather than ORM objects: a page reads a few hundred facts.
     facts = session.exec(select(DisclosureFact.metric, DisclosureFact.period, DisclosureFact.value,
                                 DisclosureFact.unit).where(DisclosureFact.institution_id == inst_id)
@@ -96,11 +116,15 @@ def disclosures(session, inst_id: int) -> tuple[list, list]:
     for f in facts:
         table[f.metric][f.period] = f.value
         units[f.metric] = f.unit
-    periods = sorted({f.period for f in facts})[-12:]
+    periods = sorted({f.period for f in facts})[-last:]
     # In the order of the disclosure guideline (monitor.vocab.METRICS), not of the code names.
     order = {m.name: i for i, m in enumerate(METRICS)}
-    rows = [{"metric": m, "unit": units[m], "values": [table[m].get(p) for p in periods]}
-            for m in sorted(table, key=lambda m: (order.get(m, len(order)), m))]
+    rows = []
+    for m in sorted(table, key=lambda m: (order.get(m, len(order)), m)):
+        values = [table[m].get(p) for p in periods]
+        kind = "money" if units[m] in ("元", "yuan") else "share" if units[m] == "ratio" else "count"
+        rows.append({"metric": m, "unit": units[m], "kind": kind, "values": values,
+                     "money_unit": fmt.money_unit(values, locale) if kind == "money" else None})
     return periods, rows
 
 
@@ -119,21 +143,41 @@ def latest_findings(session, inst_id: int) -> list[Finding]:
 
 @bp.route("/institutions/<int:inst_id>")
 def show(inst_id: int):
+    from monitor.portal.alerts import presented
+
     sc = scope()
     inst = sc.institution(inst_id)
     s = db()
     scores = sc.scores(inst_id)
-    periods, facts = disclosures(s, inst_id)
-    events = s.exec(select(Event).where(Event.institution_id == inst_id)
-                    .order_by(Event.occurred_on.desc(), Event.id.desc()).limit(100)).all()
-    documents = s.exec(select(Document).where(Document.institution_id == inst_id)
-                       .order_by(Document.fetched_at.desc(), Document.id.desc()).limit(100)).all()
-    alerts = s.exec(select(Alert).where(Alert.institution_id == inst_id).order_by(Alert.last_seen_at.desc())).all()
+    score = scores[-1] if scores else None
+    periods, facts = disclosures(s, inst_id, PERIODS_SHOWN, locale_name())
+    alerts = s.exec(select(Alert).where(Alert.institution_id == inst_id).order_by(Alert.last_seen_at.desc())
+                    .limit(20)).all()
     findings = latest_findings(s, inst_id)
     masker().keep_evidence([f.evidence for f in findings])
-    return render_template("portal/institution.html", inst=inst, reg=registry(s, inst),
-                           score=scores[-1] if scores else None, scores=scores, periods=periods, facts=facts,
-                           events=events, documents=documents, findings=findings, alerts=alerts)
+    return render_template("portal/institution.html", inst=inst, inst_id=inst_id, reg=registry(s, inst),
+                           score=score, periods=periods, facts=facts, alerts=alerts, findings=findings,
+                           shown=presented(s, alerts, locale_name()), status=statuses(s, [inst_id])[inst_id])
+
+
+# The institution page's long sections, loaded when the page asks for them (data-section).
+@bp.route("/institutions/<int:inst_id>/events")
+def events(inst_id: int):
+    """The institution's events, newest first (a section of its page)."""
+    scope().institution(inst_id)  # 404 outside the scope
+    rows = db().exec(select(Event).where(Event.institution_id == inst_id)
+                     .order_by(Event.occurred_on.desc(), Event.id.desc()).limit(100)).all()
+    return render_template("portal/_institution_events.html", inst_id=inst_id, events=rows)
+
+
+@bp.route("/institutions/<int:inst_id>/documents")
+def documents(inst_id: int):
+    """The institution's stored pages, newest fetch first (a section of its page)."""
+    scope().institution(inst_id)
+    rows = db().exec(select(Document.id, Document.url, Document.fetched_at, Document.version)
+                     .where(Document.institution_id == inst_id)
+                     .order_by(Document.fetched_at.desc(), Document.id.desc()).limit(100)).all()
+    return render_template("portal/_institution_documents.html", inst_id=inst_id, documents=rows)
 
 
 @bp.route("/institutions/<int:inst_id>/history.json")
@@ -142,7 +186,7 @@ def history(inst_id: int):
     sc = scope()
     scores = sc.scores(inst_id)
     periods, facts = disclosures(db(), inst_id)
-    zh = str(get_locale() or "zh_CN").startswith("zh")
+    zh = fmt.is_zh(get_locale())
     return jsonify({
         "scores": [{"as_of": s.as_of.isoformat(), "score": s.score, "band": s.band} for s in scores],
         "thresholds": _thresholds(),

@@ -25,6 +25,7 @@ REQUIRED = {
     "exports.download": "inspector",
     "briefings.index": "inspector", "briefings.download": "inspector", "briefings.city": "inspector",
     "briefings.dossier": "inspector",
+    "institutions.events": "inspector", "institutions.documents": "inspector",
 }
 RANK = {"inspector": 0, "supervisor": 1, "admin": 2}
 FORMS = {
@@ -166,7 +167,7 @@ def test_lists_and_exports_show_only_the_users_jurisdiction(portal):
         body = client.get(path).get_data(as_text=True)
         assert "红利宝" not in body and "稳稳贷" not in body, path
     assert "乙市外地平台" in client.get("/institutions").get_data(as_text=True)
-    assert "外地预警" in client.get("/alerts").get_data(as_text=True)
+    assert "外地发现" in client.get("/alerts").get_data(as_text=True)  # the title of the newest finding
     # the district below city A is inside the A users' scope
     client2 = app.test_client()
     login(client2, "inspector")

@@ -152,9 +152,15 @@ def test_institution_page_shows_registry_score_disclosures_findings(portal):
     client = app.test_client()
     login(client, "inspector")
     html = client.get(f"/institutions/{ids['red']}").get_data(as_text=True)
-    for text in ("张三", "80.0%", "5,000.00 万元", "资金池：出借资金流向归集账户", "6222001", "2.50 亿元",
-                 "投诉：无法提现", "http://p2p.example/disclosure", "6,000.00 万元"):
+    # events and stored pages arrive as sections the page loads after itself
+    for name in ("events", "documents"):
+        assert f'data-section="/institutions/{ids["red"]}/{name}"' in html
+        html += client.get(f"/institutions/{ids['red']}/{name}").get_data(as_text=True)
+    # money columns name their unit once (the edge column in 亿元, the balance row in 万元)
+    for text in ("张三", "80.0%", "5,000.00 万元", "资金池：出借资金流向归集账户", "6222001", "金额 (亿元)", ">2.50<",
+                 "投诉：无法提现", "http://p2p.example/disclosure", ">6,000.00<", ">万元<", "62.0%"):
         assert text in html, text
+    assert client.get(f"/institutions/{ids['foreign']}/events").status_code == 404
     # the score's contributions name the pattern in Chinese, not by its code name
     assert "<td>资金池/绕开存管</td>" in html and "<td>fund_pool</td>" not in html
     data = client.get(f"/institutions/{ids['red']}/history.json").get_json()
@@ -378,7 +384,7 @@ def test_briefing_archive_names_the_institution_of_each_dossier(portal):
     client = app.test_client()
     login(client, "inspector")
     page = client.get("/briefings").get_data(as_text=True)
-    assert f'<a href="/institutions/{ids["red"]}">红利宝金融信息服务有限公司</a>' in page
+    assert f'<a href="/institutions/{ids["red"]}" translate="no">红利宝金融信息服务有限公司</a>' in page
     assert "乙市外地平台" not in page  # the foreign dossier stays out of the list
 
 

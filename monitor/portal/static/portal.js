@@ -4,12 +4,27 @@
   var zh = (document.documentElement.lang || "").indexOf("zh") === 0;
   var BAND = { red: "#c62828", orange: "#ef6c00", yellow: "#f9a825", green: "#2e7d32" };
 
+  // Money on chart axes as people read it: 1.5亿 / 1,500万 in Chinese, 150M in English.
+  function axisMoney(v) {
+    if (!zh) { return new Intl.NumberFormat("en", { notation: "compact", maximumFractionDigits: 1 }).format(v); }
+    if (Math.abs(v) >= 1e8) { return (v / 1e8).toLocaleString("zh-CN", { maximumFractionDigits: 2 }) + "亿"; }
+    if (Math.abs(v) >= 1e4) { return (v / 1e4).toLocaleString("zh-CN", { maximumFractionDigits: 0 }) + "万"; }
+    return v.toLocaleString("zh-CN");
+  }
+  // The institution page's long sections arrive after the page (server-rendered, escaped fragments).
+  document.querySelectorAll("[data-section]").forEach(function (el) {
+    fetch(el.dataset.section, { credentials: "same-origin" })
+      .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.text(); })
+      .then(function (html) { el.innerHTML = html; el.classList.remove("lazy"); })
+      .catch(function () { /* the link in the section still opens it */ });
+  });
   function getJSON(url) {
     return fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); });
   }
   function wan(v) {
     if (v === null || v === undefined) { return "—"; }
+    if (!zh) { return Math.round(v).toLocaleString("en") + " yuan"; }
     if (Math.abs(v) >= 1e8) { return (v / 1e8).toFixed(2) + " 亿元"; }
     if (Math.abs(v) >= 1e4) { return (v / 1e4).toFixed(2) + " 万元"; }
     return v.toFixed(2) + " 元";
@@ -40,7 +55,7 @@
         chart2.setOption({
           grid: { left: 70, right: 16, top: 36, bottom: 30 }, tooltip: { trigger: "axis", valueFormatter: money.length ? wan : null },
           legend: { top: 0 }, xAxis: { type: "category", data: data.periods.map(function (p) { return p.slice(0, 7); }) },
-          yAxis: { type: "value", axisLabel: { formatter: function (v) { return money.length ? (v / 1e4).toFixed(0) + (zh ? "万" : "0k") : v; } } },
+          yAxis: { type: "value", name: money.length ? (zh ? "元" : "yuan") : "", axisLabel: { formatter: axisMoney } },
           series: shown.map(function (s) { return { type: "line", name: s.label || s.metric, data: s.values, connectNulls: false }; })
         });
         window.addEventListener("resize", function () { chart2.resize(); });

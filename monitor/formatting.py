@@ -1,0 +1,244 @@
+"""Numbers, dates and codes as people read them, in Chinese or English.
+
+One layer for the portal's pages, its exports and the PDFs. Every function takes the locale as an
+argument (``"zh_CN"``, ``"en"``...) and needs no request: Babel's number formats do the grouping.
+Money columns share one unit chosen for the column (:func:`money_unit`): 万元 or 亿元 in Chinese, yuan
+with separators in English. Shares are percentages.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timezone
+from zoneinfo import ZoneInfo
+
+from babel.numbers import format_decimal, format_percent
+
+from monitor.vocab import EVIDENCE_METRICS, METRICS_BY_NAME, PATTERN_ZH, evidence_code, evidence_label
+
+DASH = "—"
+
+# Finding kinds and the rule set's own contribution keys in English (Chinese: monitor.vocab.PATTERN_ZH).
+PATTERN_EN = {
+    "ponzi": "Ponzi (new money repays old)", "self_financing": "self-financing",
+    "fund_pool": "fund pool / custody bypassed", "capital_flight": "capital flight (exit warning)",
+    "round_tripping": "round-tripping / circular flows", "scatter_gather": "scattered in, gathered out",
+    "guarantee_circle": "guarantee circle", "borrower_cap": "borrowing over the cap",
+    "borrower_limits": "borrower limits (disclosed)", "borrower_concentration": "concentrated borrowers",
+    "disclosure_mismatch": "disclosure contradicts the flows", "yield_above_peers": "yield far above peers",
+    "overdue_jump": "overdue rate jumped", "disclosure_late": "disclosure late or stopped",
+    "site_down": "website unreachable", "complaint_surge": "surge in complaints",
+    "litigation": "lawsuits / enforcement / dishonest debtor", "frequent_changes": "frequent changes of owners",
+    "capital_gap": "paid-in capital far below registered", "shared_address": "shared registered address",
+    "weak_cap": "cap on weak signals", "source_cap": "cap on weak signals of one source", "cap": "index cap",
+    "severity.low": "severity points: low", "severity.medium": "severity points: medium",
+    "severity.high": "severity points: high", "severity.critical": "severity points: critical",
+    "default": "other pattern (default weight)",
+}
+BAND_NAMES = {"red": ("红", "red"), "orange": ("橙", "orange"), "yellow": ("黄", "yellow"), "green": ("绿", "green")}
+
+# Evidence keys whose values are fractions (shown as percentages).
+_SHARE_KEY = re.compile(r"(share|ratio|yield)")
+_UNIT_SUFFIX = re.compile(r"\s*(（元）|\(yuan\))$")
+
+
+def is_zh(locale) -> bool:
+    return str(locale or "zh_CN").startswith("zh")
+
+
+def _babel_locale(locale) -> str:
+    return "zh_Hans_CN" if is_zh(locale) else "en"
+
+
+# --------------------------------------------------------------------------- numbers
+def number(value, locale="zh_CN", digits: int = 0) -> str:
+    """A plain number with grouped digits (``digits`` decimals at most)."""
+    if value is None:
+        return DASH
+    fmt = "#,##0" + ("." + "#" * digits if digits else "")
+    return format_decimal(value, format=fmt, locale=_babel_locale(locale))
+
+
+def share(value, locale="zh_CN", digits: int = 1) -> str:
+    """A fraction as a percentage: 0.8454 → 84.5%."""
+    if value is None:
+        return DASH
+    return format_percent(value, format="#,##0." + "0" * digits + "%", locale=_babel_locale(locale))
+
+
+MONEY_UNITS = {"亿元": 1e8, "万元": 1e4, "元": 1.0, "yuan": 1.0}
+
+
+def money_unit(values, locale="zh_CN") -> str:
+    """The one unit of a money column: 亿元 when its typical value reaches 1 亿, else 万元 (Chinese); yuan
+    in English. The typical value is the median of the non-zero amounts, so one outlier does not switch it."""
+    if not is_zh(locale):
+        return "yuan"
+    amounts = sorted(abs(float(v)) for v in values if v not in (None, 0))
+    if not amounts:
+        return "万元"
+    typical = amounts[len(amounts) // 2]
+    return "亿元" if typical >= 1e8 else "万元"
+
+
+def money_in(value, unit: str, locale="zh_CN") -> str:
+    """An amount in 元 as a number in ``unit`` (the unit named by the column heading)."""
+    if value is None:
+        return DASH
+    scaled = float(value) / MONEY_UNITS[unit]
+    return format_decimal(scaled, format="#,##0.00", locale=_babel_locale(locale))
+
+
+def money(value, locale="zh_CN") -> str:
+    """A single amount in 元 with its unit: 2.50 亿元 / 12.35 万元 / 999.00 元; 44,944,928 yuan in English."""
+    if value is None:
+        return DASH
+    v = float(value)
+    if not is_zh(locale):
+        return f"{format_decimal(round(v), format='#,##0', locale='en')} yuan"
+    unit = "亿元" if abs(v) >= 1e8 else "万元" if abs(v) >= 1e4 else "元"
+    return f"{money_in(v, unit, locale)} {unit}"
+
+
+def score(value, locale="zh_CN") -> str:
+    """A risk index value: one decimal."""
+    return DASH if value is None else format_decimal(value, format="#,##0.0", locale=_babel_locale(locale))
+
+
+# --------------------------------------------------------------------------- dates and moments
+def day(value, locale="zh_CN") -> str:
+    """A calendar date: 2018年6月1日 in Chinese, 2018-06-01 otherwise."""
+    if value is None or value == "":
+        return DASH
+    if isinstance(value, str):
+        value = date.fromisoformat(value[:10])
+    if isinstance(value, datetime):
+        value = value.date()
+    if is_zh(locale):
+        return f"{value.year}年{value.month}月{value.day}日"
+    return value.isoformat()
+
+
+def month(value, locale="zh_CN") -> str:
+    """A disclosure period: 2018年6月 / 2018-06."""
+    if value is None:
+        return DASH
+    if isinstance(value, str):
+        value = date.fromisoformat(value[:10])
+    return f"{value.year}年{value.month}月" if is_zh(locale) else f"{value.year}-{value.month:02d}"
+
+
+def local(value, tz: str = "Asia/Shanghai") -> datetime | None:
+    """A stored moment (naive values are UTC) in the bureau's time zone."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(ZoneInfo(tz))
+
+
+def moment(value, tz: str = "Asia/Shanghai", locale="zh_CN") -> str:
+    """A system moment in the bureau's time zone: 2018年6月1日 14:05 / 2018-06-01 14:05."""
+    if value is None:
+        return DASH
+    t = local(value, tz)
+    return f"{day(t.date(), locale)} {t:%H:%M}"
+
+
+def moment_iso(value, tz: str = "Asia/Shanghai") -> str:
+    """A moment for exports: local time with its offset, ``2018-06-01T10:00:00+08:00``."""
+    return "" if value is None else local(value, tz).isoformat(timespec="seconds")
+
+
+def duration(seconds, locale="zh_CN") -> str:
+    """A run's length: 42 秒 / 3 分 5 秒 / 1 小时 2 分 (42 s / 3 min 5 s in English)."""
+    if seconds is None:
+        return DASH
+    s = int(round(float(seconds)))
+    h, rest = divmod(s, 3600)
+    m, sec = divmod(rest, 60)
+    zh = is_zh(locale)
+    units = (("小时", "分", "秒") if zh else (" h", " min", " s"))
+    parts = [f"{n}{u}" if zh else f"{n}{u}" for n, u in zip((h, m, sec), units) if n]
+    return (" " if not zh else "").join(parts) or ("0秒" if zh else "0 s")
+
+
+# --------------------------------------------------------------------------- codes
+def pattern_name(code, locale="zh_CN") -> str:
+    """A finding kind or contribution key for people (Chinese names from the core vocabulary)."""
+    if code is None:
+        return DASH
+    code = str(code)
+    if code.startswith("indicator."):
+        code = code.split(".", 1)[1]
+    if is_zh(locale):
+        return PATTERN_ZH.get(code, code)
+    return PATTERN_EN.get(code, code.replace("_", " "))
+
+
+def band_name(band, locale="zh_CN") -> str:
+    names = BAND_NAMES.get(band or "green")
+    return names[0 if is_zh(locale) else 1] if names else str(band)
+
+
+def evidence_key(key, locale="zh_CN") -> str:
+    """An evidence key's name without its unit suffix (the value carries its unit)."""
+    return _UNIT_SUFFIX.sub("", evidence_label(str(key), is_zh(locale)))
+
+
+def _is_amount(key: str) -> bool:
+    names = EVIDENCE_METRICS.get(key)
+    if names is not None:
+        return names[1].endswith("(yuan)")
+    metric = METRICS_BY_NAME.get(key)
+    return metric is not None and metric.unit == "yuan"
+
+
+def _is_share(key: str) -> bool:
+    metric = METRICS_BY_NAME.get(key)
+    if metric is not None:
+        return metric.unit == "ratio"
+    return bool(_SHARE_KEY.search(key))
+
+
+def evidence_value(key, value, locale="zh_CN") -> str:
+    """A detector's computed number by what its key means: amounts with their unit, fractions as
+    percentages, counts grouped, yes/no, codes named, short lists and maps."""
+    zh = is_zh(locale)
+    key = str(key or "")
+    if value is None:
+        return DASH
+    if isinstance(value, bool):
+        return ("是" if value else "否") if zh else ("yes" if value else "no")
+    if isinstance(value, (int, float)):
+        if _is_amount(key):
+            return money(value, locale)
+        if _is_share(key) and isinstance(value, float) and abs(value) <= 10:
+            return share(value, locale)
+        if isinstance(value, int):
+            return number(value, locale)
+        return number(value, locale, 2 if abs(value) >= 1 else 4)
+    if isinstance(value, str):
+        return evidence_code(value, zh)
+    if isinstance(value, dict):
+        text = ("；" if zh else "; ").join(
+            f"{evidence_key(k, locale)}: {evidence_value(k if k in EVIDENCE_METRICS or k in METRICS_BY_NAME else key, v, locale)}"
+            for k, v in value.items())
+    elif isinstance(value, (list, tuple)):
+        text = ("、" if zh else ", ").join(evidence_value(key, v, locale) for v in value)
+    else:
+        return str(value)
+    return text if len(text) <= 160 else text[:157] + "…"
+
+
+def summary_metrics(metrics: dict | None, locale="zh_CN", limit: int = 3) -> str:
+    """The first few scalar numbers of a finding's evidence, named: the present state in one line."""
+    parts = []
+    for k, v in (metrics or {}).items():
+        if isinstance(v, (int, float)) and not isinstance(v, bool):
+            parts.append(f"{evidence_key(k, locale)} {evidence_value(k, v, locale)}")
+        if len(parts) >= limit:
+            break
+    return ("，" if is_zh(locale) else ", ").join(parts)

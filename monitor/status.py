@@ -1,0 +1,78 @@
+"""An institution's operating status read from its evidence: closure notices, news, complaints, court
+records and registry changes (正常 / 兑付困难 / 停业清盘 / 立案). Pure: the portal and the briefings
+pass the events they read."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+OPERATING, TROUBLED, CLOSED, FILED = "operating", "troubled", "closed", "filed"
+# Most serious first: the status is the first one with evidence.
+ORDER = (FILED, CLOSED, TROUBLED, OPERATING)
+NAMES = {OPERATING: ("正常", "operating"), TROUBLED: ("兑付困难", "payment difficulties"),
+         CLOSED: ("停业清盘", "closed or winding up"), FILED: ("立案", "criminal case filed")}
+
+# Words of a police case (立案侦查, 经侦, 刑事强制措施) in news, court and closure records.
+_FILED_WORDS = ("立案", "经侦", "刑事强制措施", "非法吸收公众存款", "集资诈骗", "公安机关")
+_FILED_KINDS = {"news", "lawsuit", "closure", "enforcement"}
+_CLOSED_WORDS = ("清盘", "停业", "停止运营", "良性退出", "退出", "平台关闭", "失联", "跑路", "注销", "吊销", "清算")
+_CLOSED_KINDS = {"news", "registry_change"}
+_TROUBLED_WORDS = ("兑付困难", "延期兑付", "兑付延期", "无法提现", "提现困难", "提现失败", "无法回款", "逾期", "暴雷",
+                   "爆雷")
+# One complaint can be one unhappy lender; a second one, or a news report, is a pattern.
+TROUBLED_COMPLAINTS = 2
+
+
+@dataclass(frozen=True)
+class Status:
+    """The status and the events that establish it (newest first; none for ``operating``)."""
+
+    code: str
+    evidence: tuple = field(default_factory=tuple)
+
+    def name(self, zh: bool = True) -> str:
+        return NAMES[self.code][0 if zh else 1]
+
+
+def _get(event, name):
+    return event.get(name) if isinstance(event, dict) else getattr(event, name, None)
+
+
+def _text(event) -> str:
+    words = _get(event, "keywords") or []
+    return " ".join([_get(event, "title") or "", *(str(w) for w in words)])
+
+
+def _has(event, words) -> bool:
+    text = _text(event)
+    return any(w in text for w in words)
+
+
+def operating_status(events) -> Status:
+    """The status an institution's events establish (``events``: objects or dicts with ``kind``, ``title``,
+    ``keywords``, ``occurred_on``).
+
+    >>> operating_status([{"kind": "closure", "title": "关于平台停止运营及清盘处置的公告"}]).code
+    'closed'
+    >>> operating_status([{"kind": "complaint", "title": "无法提现"}]).code
+    'operating'
+    """
+    events = sorted(events, key=lambda e: (str(_get(e, "occurred_on") or ""), _get(e, "id") or 0), reverse=True)
+    found: dict[str, list] = {FILED: [], CLOSED: [], TROUBLED: []}
+    complaints = []
+    for e in events:
+        kind = _get(e, "kind")
+        if kind in _FILED_KINDS and _has(e, _FILED_WORDS):
+            found[FILED].append(e)
+        if kind == "closure" or (kind in _CLOSED_KINDS and _has(e, _CLOSED_WORDS)):
+            found[CLOSED].append(e)
+        if kind == "news" and _has(e, _TROUBLED_WORDS):
+            found[TROUBLED].append(e)
+        elif kind == "complaint" and _has(e, _TROUBLED_WORDS):
+            complaints.append(e)
+    if len(complaints) >= TROUBLED_COMPLAINTS:
+        found[TROUBLED].extend(complaints)
+    for code in ORDER[:-1]:
+        if found[code]:
+            return Status(code, tuple(found[code][:5]))
+    return Status(OPERATING)
