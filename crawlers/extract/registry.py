@@ -69,6 +69,26 @@ def _subscribed_share(text: str, header: str, registered: float | None) -> float
     return round(amount / registered, 6)
 
 
+def _names(text: str) -> list[str]:
+    """Names listed in one field: 韩立新、唐卫国（共同实际控制人） → [韩立新, 唐卫国]."""
+    text = re.sub(r"[(（][^()（）]*[)）]", "", text)
+    names = (n.strip() for n in re.split(r"[、,，;；/]|\s+和\s+|\s+及\s+", text))
+    return [n for n in names if n and n not in ("-", "无", "暂无")]
+
+
+def _controller_card(body) -> str | None:
+    """The name on an aggregator's 实际控制人 card: the bold name in the block after that heading."""
+    for h in body.iter("h2", "h3", "h4", "h5"):
+        if normalize_label(element_text(h)) != "实际控制人":
+            continue
+        block = h.getnext()
+        if block is None:
+            return None
+        strong = next(iter(block.iter("b", "strong", "a")), None)
+        return element_text(strong) if strong is not None else None
+    return None
+
+
 def extract_registry(html: str, url: str = "", tree=None) -> RegistryResult:
     """Company, parties, guarantees and changes of one registry page (``tree``: ``html`` already parsed)."""
     tree = clean(tree if tree is not None else parse_html(html))
@@ -92,9 +112,9 @@ def extract_registry(html: str, url: str = "", tree=None) -> RegistryResult:
         "address": pick(pairs, "住所", "注册地址", "地址", "经营场所", "企业地址"),
         "established_on": parse_date(established) if established else None,
     }
-    controller = pick(pairs, "实际控制人")
-    if controller:
-        res.controllers.append(_party(controller, []))
+    controller = pick(pairs, "实际控制人") or _controller_card(body)
+    for name in _names(controller or ""):
+        res.controllers.append(_party(name, []))
 
     for table in body.iter("table"):
         header, rows = table_records(table)

@@ -179,3 +179,14 @@ def test_current_shareholders_and_shares(path):
         if s["end"] is None:
             assert s["name"] in got, (s, got)
             assert got[s["name"]] == pytest.approx(s["share"], abs=1e-6) if s["share"] is not None else True
+
+
+@pytest.mark.parametrize("path", REGISTRY, ids=lambda p: p.name.removesuffix(".expected.json"))
+def test_current_controllers(path):
+    """实际控制人 as the page states them now (a 公示系统 page states none); former ones are not read yet."""
+    from crawlers.extract.registry import extract_registry
+
+    expected = json.loads(path.read_text(encoding="utf-8"))
+    result = extract_registry(decode_body(_page(path).read_bytes())[0], "http://corpus.test/")
+    assert sorted(c["name"] for c in result.controllers) == \
+        sorted(c["name"] for c in expected["controllers"] if c.get("end") is None)
