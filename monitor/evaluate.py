@@ -19,12 +19,27 @@ Scoring
 * A positive counts as found (true positive) when first warned **before** its
   collapse date; warned only after it, it is a miss.
 * A negative warned at any replay date is a false positive.
-* Precision = TP / (TP + FP); recall = TP / positives; lead time = days from
-  the first warning to the collapse (median, min over true positives).
+* Precision = TP / (TP + FP); recall = TP / positives.
+* Lead time (``lead_days_median``/``lead_days_min``) counts from the first
+  warning **on or after the start of the fraudulent pattern** (truth's
+  ``pattern_start``) to the collapse: a warning before the fraud began was
+  luck, not detection. ``recall_from_pattern_start`` counts only frauds
+  warned in that span. The figure from any warning is beside it, labelled
+  ``lead_days_median_any_warning``/``lead_days_min_any_warning``.
+* ``by_fraud_kind``: recall and honest lead per fraud kind.
+* ``negatives_firing``: per finding kind (detectors and indicators), the share
+  of healthy platforms and of look-alikes it fired on (severity >= medium) at
+  any replay date. A kind firing on more than ``HEALTHY_FIRING_MAX`` (20 %) of
+  the healthy platforms fails the evaluation (``failed_detectors``; the
+  command exits 1).
 * Per detector: its positives are the frauds whose truth lists its pattern
   (``borrower_cap`` and others included); a detector's warning on any
   fraud before collapse is correct for its precision, on a negative it is a
   false positive.
+
+Replays assume a perfect continuous crawler with correct publication dates:
+a disclosure is visible from its stated publication date, every transfer the
+day after it was made (T+1).
 
 Only this module (and tests/benchmarks) reads ``truth.json``; detectors never do.
 """
@@ -34,7 +49,7 @@ from __future__ import annotations
 import calendar
 import json
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from statistics import median
@@ -47,6 +62,10 @@ from monitor.errors import InputError
 from monitor.findings import FindingResult
 
 WarnRule = Callable[[FindingResult], bool]
+
+
+HEALTHY_FIRING_MAX = 0.2  # a finding kind firing on more healthy platforms than this fails the evaluation
+FIRING_SEVERITY = "medium"  # what counts as firing on a negative
 
 
 def severity_rule(minimum: str = "medium") -> WarnRule:
@@ -70,7 +89,11 @@ def load_truth(path: str | Path) -> dict:
 REPLAY_LAG_DAYS = 1  # a month's last transfers become available the next day (docs/architecture.md, "Availability")
 
 
-STEPS = ("month", "quarter", "week")
+STEPS = ("month", "quarter", "week", "day")
+# Replays at steps day, week and month agree within this: the same false positives and the same frauds
+# found, each first warned no later at a finer step and at most this many days earlier (a finer step sees
+# the running month: capital_flight's month to date, and a month's flows a few days sooner).
+STEP_TOLERANCE_DAYS = 31
 
 
 def replay_dates(start: str, months: int, lag_days: int = REPLAY_LAG_DAYS, step: int | str = 1) -> list[datetime]:
@@ -80,7 +103,7 @@ def replay_dates(start: str, months: int, lag_days: int = REPLAY_LAG_DAYS, step:
     ``"week"``: every 7 days from the first of those dates, plus all of them — a
     finer sample of the daily sweep, which also sees months that are not over
     (the monthly dates are kept so that a weekly replay sees everything a
-    monthly one does).
+    monthly one does). ``"day"``: every day over the same span, as the daily sweep.
 
     Examples
     --------
@@ -89,10 +112,11 @@ def replay_dates(start: str, months: int, lag_days: int = REPLAY_LAG_DAYS, step:
     >>> [d.date().isoformat() for d in replay_dates("2017-11", 2, step="week")]
     ['2017-12-01', '2017-12-08', '2017-12-15', '2017-12-22', '2017-12-29', '2018-01-01']
     """
-    if step == "week":
+    if step in ("week", "day"):
         monthly = replay_dates(start, months, lag_days)
-        weekly = [monthly[0] + timedelta(days=7 * k) for k in range((monthly[-1] - monthly[0]).days // 7 + 1)]
-        return sorted(set(weekly) | set(monthly))
+        every = 7 if step == "week" else 1
+        finer = [monthly[0] + timedelta(days=every * k) for k in range((monthly[-1] - monthly[0]).days // every + 1)]
+        return sorted(set(finer) | set(monthly))
     every = {"month": 1, "quarter": 3}.get(step, step) if isinstance(step, str) else step
     if not isinstance(every, int) or every < 1:
         raise ValueError(f"replay step must be one of {STEPS} or a number of months, not {step!r}")
@@ -112,6 +136,8 @@ class Replay:
     first_by_detector: dict[str, dict[str, date]]
     first: dict[str, date]
     dates: list[datetime]
+    warned_on: dict[str, list[date]] | None = None  # every date each institution was warned, in order
+    fired: dict[str, set[str]] = field(default_factory=dict)  # finding kind → institutions (>= FIRING_SEVERITY)
 
 
 def replay(data, dates: Iterable[datetime], warn: WarnRule, params=None, detectors=None) -> Replay:
@@ -122,16 +148,34 @@ def replay(data, dates: Iterable[datetime], warn: WarnRule, params=None, detecto
     detectors = tuple(detectors or DETECTORS)
     by_det: dict[str, dict[str, date]] = {}
     first: dict[str, date] = {}
+    warned_on: dict[str, list[date]] = {}
+    fired: dict[str, set[str]] = {}
     dates = list(dates)
     for as_of in dates:
         for inputs in data.partitions(as_of):
             for f in detect_partition(inputs, params, as_of, detectors):
-                if not warn(f) or not f.institution_uscc:
+                if not f.institution_uscc:
+                    continue
+                if f.at_least(FIRING_SEVERITY):
+                    fired.setdefault(f.detector, set()).add(f.institution_uscc)
+                if not warn(f):
                     continue
                 d = as_of.date()
                 by_det.setdefault(f.detector, {}).setdefault(f.institution_uscc, d)
                 first.setdefault(f.institution_uscc, d)
-    return Replay(by_det, first, dates)
+                days = warned_on.setdefault(f.institution_uscc, [])
+                if not days or days[-1] != d:
+                    days.append(d)
+    return Replay(by_det, first, dates, warned_on, fired)
+
+
+def pattern_start(inst: Mapping[str, Any]) -> date | None:
+    """When the fraudulent pattern of a truth institution starts: ``pattern_start``, else its patterns' earliest
+    start (guarantee circles left out: they start at launch), else ``None``."""
+    if inst.get("pattern_start"):
+        return date.fromisoformat(inst["pattern_start"])
+    starts = [p["start"] for p in inst.get("patterns", []) if p.get("start") and p.get("kind") != "guarantee_circle"]
+    return date.fromisoformat(min(starts)) if starts else None
 
 
 def _rates(tp: int, fp: int, positives: int) -> dict[str, Any]:
@@ -149,10 +193,21 @@ def score(truth: Mapping[str, Any], result: Replay) -> dict[str, Any]:
     collapse = {u: date.fromisoformat(insts[u]["collapse_date"]) if insts[u].get("collapse_date") else None
                 for u in frauds}
 
+    started = {u: pattern_start(insts[u]) for u in frauds}
+
     def in_time(uscc: str, when: date) -> bool:
         return collapse[uscc] is None or when < collapse[uscc]
 
-    def summary(first: Mapping[str, date], positives: set[str]) -> dict[str, Any]:
+    def honest_first(uscc: str, first: Mapping[str, date], warned_on) -> date | None:
+        """The first warning on or after the pattern's start and before collapse (None: none known)."""
+        start = started[uscc]
+        if start is None:
+            return first.get(uscc)
+        if uscc in first and first[uscc] >= start:
+            return first[uscc]
+        return next((d for d in (warned_on or {}).get(uscc, ()) if d >= start), None)
+
+    def summary(first: Mapping[str, date], positives: set[str], warned_on=None) -> dict[str, Any]:
         tp = sorted(u for u in positives if u in first and in_time(u, first[u]))
         correct = [u for u in first if u in frauds and in_time(u, first[u])]
         fp = sorted(u for u in first if u in insts and u not in frauds)
@@ -162,13 +217,20 @@ def score(truth: Mapping[str, Any], result: Replay) -> dict[str, Any]:
         out["f1"] = 2 * p * r / (p + r) if p is not None and r is not None and p + r else None
         out["tp"] = len(tp)
         leads = [(collapse[u] - first[u]).days for u in tp if collapse[u] is not None]
-        out["lead_days_median"] = median(leads) if leads else None
-        out["lead_days_min"] = min(leads) if leads else None
+        honest = {u: honest_first(u, first, warned_on) for u in tp}
+        honest = {u: d for u, d in honest.items() if d is not None and in_time(u, d)}
+        fair = [(collapse[u] - d).days for u, d in honest.items() if collapse[u] is not None]
+        out["recall_from_pattern_start"] = len(honest) / len(positives) if positives else None
+        out["lead_days_median"] = median(fair) if fair else None
+        out["lead_days_min"] = min(fair) if fair else None
+        out["lead_days_median_any_warning"] = median(leads) if leads else None
+        out["lead_days_min_any_warning"] = min(leads) if leads else None
+        out["warned_only_before_pattern_start"] = sorted(set(tp) - set(honest))
         out["missed"] = sorted(positives - set(tp))
         out["false_positives"] = fp
         return out
 
-    report: dict[str, Any] = {"overall": summary(result.first, frauds), "detectors": {},
+    report: dict[str, Any] = {"overall": summary(result.first, frauds, result.warned_on), "detectors": {},
                               "institutions": len(insts), "frauds": len(frauds),
                               "replay": [d.date().isoformat() for d in (result.dates[0], result.dates[-1])]
                               if result.dates else []}
@@ -177,6 +239,17 @@ def score(truth: Mapping[str, Any], result: Replay) -> dict[str, Any]:
     for det in DETECTORS:
         positives = {u for u in frauds if any(p.get("kind") == det for p in insts[u].get("patterns", []))}
         report["detectors"][det] = summary(result.first_by_detector.get(det, {}), positives)
+    kinds = sorted({insts[u].get("fraud_kind") or "unknown" for u in frauds})
+    report["by_fraud_kind"] = {}
+    for kind in kinds:
+        positives = {u for u in frauds if (insts[u].get("fraud_kind") or "unknown") == kind}
+        s = summary(result.first, positives, result.warned_on)
+        report["by_fraud_kind"][kind] = {k: s[k] for k in ("positives", "tp", "recall", "recall_from_pattern_start",
+                                                           "lead_days_median", "lead_days_median_any_warning",
+                                                           "missed")}
+    report["negatives_firing"] = negatives_firing(insts, result.fired)
+    report["failed_detectors"] = sorted(k for k, r in report["negatives_firing"].items()
+                                        if (r["healthy_rate"] or 0) > HEALTHY_FIRING_MAX)
     report["per_institution"] = {
         u: {"label": i.get("label"), "fraud_kind": i.get("fraud_kind"), "lookalike_of": i.get("lookalike_of"),
             "collapse_date": i.get("collapse_date"),
@@ -184,6 +257,51 @@ def score(truth: Mapping[str, Any], result: Replay) -> dict[str, Any]:
             "detectors": sorted(d for d, firsts in result.first_by_detector.items() if u in firsts)}
         for u, i in sorted(insts.items())}
     return report
+
+
+def negatives_firing(insts: Mapping[str, Mapping[str, Any]], fired: Mapping[str, set[str]]) -> dict[str, dict]:
+    """Per finding kind: how many healthy platforms and look-alikes it fired on, and the shares."""
+    healthy = {u for u, i in insts.items() if i.get("label") == "healthy"}
+    lookalike = {u for u, i in insts.items() if i.get("label") == "lookalike"}
+    from graphs.detectors import DETECTORS
+
+    out = {}
+    for kind in sorted(set(DETECTORS) | set(fired)):
+        on = fired.get(kind, set())
+        h, k = sorted(on & healthy), sorted(on & lookalike)
+        out[kind] = {"healthy": len(h), "healthy_of": len(healthy),
+                     "healthy_rate": len(h) / len(healthy) if healthy else None,
+                     "lookalike": len(k), "lookalike_of": len(lookalike),
+                     "lookalike_rate": len(k) / len(lookalike) if lookalike else None,
+                     "healthy_platforms": h}
+    return out
+
+
+def _band_replays(config, dates: list[datetime], versions: list[int] | None) -> dict[int, Replay]:
+    """:func:`monitor.scoring.backtest` read as :class:`Replay` per rule version: first warnings, every
+    warned date (for the lead from the pattern's start) and which finding kinds fired on whom."""
+    from monitor.scoring import backtest, replay_findings, warned
+
+    fired: dict[str, set[str]] = {}
+    inner = replay_findings(config)
+
+    def findings_at(as_of):
+        found = inner(as_of)
+        for f in found:
+            if f.institution_uscc and f.at_least(FIRING_SEVERITY):
+                fired.setdefault(f.detector, set()).add(f.institution_uscc)
+        return found
+
+    day = lambda iso: datetime.fromisoformat(iso).date()  # noqa: E731
+    out = {}
+    for version, r in backtest(config, dates, versions, findings_at)["versions"].items():
+        warned_on = {u: [day(d) for d, _, band in rows if warned(band)] for u, rows in r["scores"].items()}
+        out[version] = Replay({k: {u: day(d) for u, d in firsts.items()}
+                               for k, firsts in r["first_warned_by_kind"].items()},
+                              {u: day(d) for u, d in r["first_warned"].items()}, dates,
+                              {u: ds for u, ds in warned_on.items() if ds}, fired)
+        out[version].alerts_per_sweep = r["alerts_per_sweep"]
+    return out
 
 
 def evaluate(config, truth: Mapping[str, Any], *, warn: WarnRule | None = None, step: int | str = "month",
@@ -201,12 +319,10 @@ def evaluate(config, truth: Mapping[str, Any], *, warn: WarnRule | None = None, 
 
     dates = replay_dates(truth["start"], int(truth["months"]), lag_days, step)
     if rule == "band":
-        from monitor.scoring import band_replay
-
         reports = {}
-        for version, r in band_replay(config, dates, rule_versions).items():
-            reports[version] = score(truth, Replay(r["first_by_detector"], r["first"], dates))
-            reports[version].update(rule=f"band v{version}", alerts_per_sweep=r["alerts_per_sweep"])
+        for version, r in _band_replays(config, dates, rule_versions).items():
+            reports[version] = score(truth, r)
+            reports[version].update(rule=f"band v{version}", alerts_per_sweep=r.alerts_per_sweep)
         report = next(iter(reports.values()))
         report["versions"] = {v: {"overall": rep["overall"], "alerts_per_sweep": rep["alerts_per_sweep"]}
                               for v, rep in reports.items()}
@@ -270,16 +386,35 @@ def print_report(report: Mapping[str, Any]) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title="detector evaluation (warned = before collapse)")
-    for col in ("detector", "positives", "TP", "FP", "precision", "recall", "F1", "lead median d", "lead min d"):
+    table = Table(title="detector evaluation (warned = before collapse; lead from the pattern's start)")
+    for col in ("detector", "positives", "TP", "FP", "precision", "recall", "F1", "lead median d", "lead min d",
+                "lead median d, any warning"):
         table.add_column(col, justify="right" if col != "detector" else "left")
     rows = list(report["detectors"].items()) + [("overall", report["overall"])]
     for name, r in rows:
         table.add_row(name, str(r["positives"]), str(r["tp"]), str(r["fp"]), _fmt(r["precision"], True),
                       _fmt(r["recall"], True), _fmt(r["f1"], True), _fmt(r["lead_days_median"]),
-                      _fmt(r["lead_days_min"]))
+                      _fmt(r["lead_days_min"]), _fmt(r["lead_days_median_any_warning"]))
     console = Console()
     console.print(table)
+    kinds = Table(title="recall per fraud kind")
+    for col in ("fraud kind", "positives", "TP", "recall", "recall from pattern start", "lead median d",
+                "lead median d, any warning"):
+        kinds.add_column(col, justify="right" if col != "fraud kind" else "left")
+    for kind, r in report.get("by_fraud_kind", {}).items():
+        kinds.add_row(kind, str(r["positives"]), str(r["tp"]), _fmt(r["recall"], True),
+                      _fmt(r["recall_from_pattern_start"], True), _fmt(r["lead_days_median"]),
+                      _fmt(r["lead_days_median_any_warning"]))
+    console.print(kinds)
+    firing = Table(title=f"firing (>= {FIRING_SEVERITY}) on negatives; fails above "
+                         f"{HEALTHY_FIRING_MAX:.0%} of healthy platforms")
+    for col in ("finding kind", "healthy", "share", "look-alikes", "share"):
+        firing.add_column(col, justify="right" if col != "finding kind" else "left")
+    for kind, r in report.get("negatives_firing", {}).items():
+        if r["healthy"] or r["lookalike"]:
+            firing.add_row(kind, f"{r['healthy']}/{r['healthy_of']}", _fmt(r["healthy_rate"], True),
+                           f"{r['lookalike']}/{r['lookalike_of']}", _fmt(r["lookalike_rate"], True))
+    console.print(firing)
     failed = report.get("store", {}).get("ingest_failed")
     if failed:
         console.print(f"[yellow]warning: {len(failed)} transfer files failed to ingest, e.g. {failed[0]}[/]")
@@ -288,6 +423,13 @@ def print_report(report: Mapping[str, Any]) -> None:
         console.print(f"missed: {', '.join(o['missed'])}")
     if o["false_positives"]:
         console.print(f"false positives: {', '.join(o['false_positives'])}")
+    if o.get("warned_only_before_pattern_start"):
+        console.print(f"warned only before the pattern started (no lead counted): "
+                      f"{', '.join(o['warned_only_before_pattern_start'])}")
+    for kind in report.get("failed_detectors", ()):
+        r = report["negatives_firing"][kind]
+        console.print(f"[red]FAILED: {kind} fired on {r['healthy']} of {r['healthy_of']} healthy platforms "
+                      f"({r['healthy_rate']:.0%} > {HEALTHY_FIRING_MAX:.0%})[/]")
 
 
 @click.command("evaluate")
@@ -296,8 +438,8 @@ def print_report(report: Mapping[str, Any]) -> None:
               "temporary store from it (serve + crawl its web, ingest its transfers) and evaluate against its truth.")
 @click.option("--no-crawl", is_flag=True, help="With --city: ingest transfers only (flow detectors only).")
 @click.option("--step", type=click.Choice(STEPS), default="month", show_default=True,
-              help="Replay step: each month end (+ --lag-days), every third one, or weekly (every 7 days "
-                   "plus the month ends: closer to the daily sweep, ~5x the replays).")
+              help="Replay step: each month end (+ --lag-days), every third one, weekly (every 7 days "
+                   "plus the month ends: closer to the daily sweep, ~5x the replays) or daily (~30x).")
 @click.option("--lag-days", type=int, default=REPLAY_LAG_DAYS, show_default=True,
               help="Days after each month end to replay at (1: the first day the month's flows are complete).")
 @click.option("--min-severity", type=click.Choice(["low", "medium", "high", "critical"]), default="medium",
@@ -310,8 +452,11 @@ def print_report(report: Mapping[str, Any]) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @pass_ctx
 def evaluate_command(ctx, truth_path, city, no_crawl, step, lag_days, min_severity, rule, rule_versions,
-                     as_json) -> None:
-    """Replay month by month and print precision, recall, F1 and lead time against ground truth."""
+                     as_json) -> int:
+    """Replay month by month and print precision, recall, F1 and lead time against ground truth.
+
+    Exits 1 when a finding kind fires on more than 20 % of the healthy platforms.
+    """
     kwargs = dict(warn=severity_rule(min_severity), step=step, lag_days=lag_days,
                   rule=rule, rule_versions=list(rule_versions) or None)
     if city:
@@ -330,4 +475,7 @@ def evaluate_command(ctx, truth_path, city, no_crawl, step, lag_days, min_severi
         for version, v in (report.get("versions") or {}).items():
             o = v["overall"]
             click.echo(f"rule v{version}: precision {_fmt(o['precision'], True)} recall {_fmt(o['recall'], True)} "
-                       f"lead median {_fmt(o['lead_days_median'])} d; alerts per sweep {v['alerts_per_sweep']}")
+                       f"lead median {_fmt(o['lead_days_median'])} d from the pattern's start "
+                       f"({_fmt(o['lead_days_median_any_warning'])} d from any warning); "
+                       f"alerts per sweep {v['alerts_per_sweep']}")
+    return 1 if report.get("failed_detectors") else 0

@@ -13,12 +13,14 @@ Catches
     Precursors (``drain``): even without a per-receiver spike, the platform's
     total outflows to controller-tied persons, offshore-like firms, insiders
     and *new* receivers (accounts that are neither lenders, borrowers nor the
-    platform's own, first paid in the recent months) rising to at least
-    ``drain_factor`` × their earlier monthly mean while new lending dries up
-    (disbursals below ``collapse_ratio`` × before, or the latest month below
-    ``stop_ratio``) or lender payouts are held back (below ``payout_ratio`` ×
-    before while lenders still pay in): *medium* with one of the two,
-    *high* with both. The runaway's months before the collapse, not its end.
+    platform's own, first paid in the recent months, each paid at least
+    ``new_receiver_min`` over them) rising to at least ``drain_factor`` ×
+    their earlier monthly mean while new lending dries up (disbursals below
+    ``collapse_ratio`` × before, or the latest month below ``stop_ratio``) or
+    lender payouts are held back (payouts / borrower repayments below
+    ``payout_ratio`` × that ratio before: repayments come in, lenders are not
+    paid): *medium* with one of the two, *high* with both. The runaway's months
+    before the collapse, not its end.
     Month to date: when the complete months show no flight yet, the month
     still running counts as the latest recent month as soon as what the bank
     has reported of it already reaches the spike (a sum that can only grow),
@@ -62,7 +64,8 @@ DEFAULTS = {
     "stop_ratio": 0.2,
     "min_history": 3,  # months before the recent ones, to know what is normal
     "drain_factor": 2.0,  # precursors: total outflows to tied/new receivers, recent mean / earlier mean
-    "payout_ratio": 0.6,  # payouts held back: recent mean payouts / earlier mean
+    "payout_ratio": 0.6,  # payouts held back: recent payouts-to-repayments ratio / the earlier one
+    "new_receiver_min": 200_000.0,  # 元 over the recent months for a new receiver to count (not a supplier)
 }
 
 FLIGHT_TIES = ("related_person", "offshore", "insider")
@@ -133,7 +136,11 @@ def _drain(flows, periods: list[str], targets: set[str], p: dict) -> dict | None
     for e in flows.platform_out:
         if e.dst not in roles and (e.dst not in first_paid or e.period < first_paid[e.dst]):
             first_paid[e.dst] = e.period
-    new = {a for a, q in first_paid.items() if q >= recent[0] and a not in flows.tied}
+    paid_recently: dict[str, float] = {}
+    for e in flows.platform_out:
+        if e.period in recent and first_paid.get(e.dst, "") >= recent[0] and e.dst not in flows.tied:
+            paid_recently[e.dst] = paid_recently.get(e.dst, 0.0) + e.amount
+    new = {a for a, v in paid_recently.items() if v >= p["new_receiver_min"]}
     drains = targets | new
     by_month = {q: 0.0 for q in periods}
     receivers: set[str] = set()
@@ -152,10 +159,12 @@ def _drain(flows, periods: list[str], targets: set[str], p: dict) -> dict | None
     disb_prior = mean(prior, lambda q: flows.months[q].disburse_out)
     drying = disb_prior > 0 and (mean(recent, lambda q: flows.months[q].disburse_out) < p["collapse_ratio"] * disb_prior
                                  or flows.months[recent[-1]].disburse_out < p["stop_ratio"] * disb_prior)
-    pay_prior = mean(prior, lambda q: flows.months[q].payout_out)
-    in_prior = mean(prior, lambda q: flows.months[q].lender_in)
-    held = (pay_prior > 0 and mean(recent, lambda q: flows.months[q].payout_out) < p["payout_ratio"] * pay_prior
-            and inflow / len(recent) >= p["payout_ratio"] * in_prior)
+    def passed_on(qs):  # payouts to lenders per 元 borrowers repaid
+        repaid = sum(flows.months[q].repay_in for q in qs)
+        return sum(flows.months[q].payout_out for q in qs) / repaid if repaid else None
+
+    before_ratio, now_ratio = passed_on(prior), passed_on(recent)
+    held = bool(before_ratio and now_ratio is not None and now_ratio < p["payout_ratio"] * before_ratio)
     if not (drying or held):
         return None
     return {"recent": recent, "by_month": by_month, "before": before, "now": now, "drying": drying, "held": held,

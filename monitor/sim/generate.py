@@ -400,6 +400,9 @@ def _truth_institution(p: Platform, outs, run, first: date, months: int, reports
         "label": p.label, "fraud_kind": kind, "lookalike_of": p.lookalike_of,
         "lookalike_variant": p.lookalike_variant,
         "collapse_date": p.collapse_date.isoformat() if p.collapse_date else None,
+        # first day of the month the fraudulent pattern begins (the plan's pattern_start): the honest
+        # lead time counts only warnings from here on
+        "pattern_start": month_of(first, p.pattern_start).isoformat() if p.pattern_start is not None else None,
         "silent_from": ym(month_of(first, p.silent_from)) if p.silent_from is not None else None,
         "site_down": p.site_down.isoformat() if p.site_down else None,
         "site": {"layout": p.site.layout, "encoding": p.site.encoding,
