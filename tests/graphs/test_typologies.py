@@ -87,6 +87,15 @@ def test_a_steady_stream_of_similar_new_counterparties_is_not_a_burst():
     assert "LENDER" not in keys(fan_out(G))
 
 
+def test_a_monthly_batch_of_new_counterparties_is_not_a_burst():
+    G = fan_graph()
+    for m in range(12):  # a lender paying ten new borrowers the same day every month
+        for b in range(10):
+            G.add_edge("LENDER", f"borrower{m}_{b}", amount=40_000, time=at(31 * m + 6, 10 + b / 10))
+    assert keys(fan_out(G)) == []
+    assert keys(fan_out(G, {"burst_days": 30.0})) == []
+
+
 # ---------------------------------------------------------------- cycles ---
 
 def cycle_graph(n=7, keep=0.96, scale=1.0, gap=1.0, order=None, first=50_000.0):

@@ -9,8 +9,9 @@ Catches
     ``min_amount_quantile`` amount, when that burst is at least ``burst``
     times the account's usual rate of meeting new counterparties (first
     transfers with them elsewhere in the file) over the fan's duration, at
-    least ``burst_days``: a lender meeting new borrowers every month is not
-    bursting.
+    least ``burst_days``, and more than it met in any other span that long
+    (the file's first ``novelty_days`` aside): a lender meeting a batch of
+    new borrowers every month is not bursting.
 Misses
     Fans whose amounts differ by more than ``spread`` (weights drawn widely),
     fans of small amounts (below the quantile floor, e.g. many tiny card-like
@@ -108,6 +109,7 @@ def _fans(G, params, report, kind: str) -> list[FindingResult]:
     window = p["window_days"] * DAY
     transfers = L.transfers
     span = (transfers[-1].time - transfers[0].time) if transfers else 0.0
+    start = transfers[0].time if transfers else 0.0
     index = L.in_novel if kind == "fan_in" else L.out_novel
     step = math.log(math.sqrt(p["spread"]))
     closest: tuple | None = None
@@ -136,11 +138,16 @@ def _fans(G, params, report, kind: str) -> list[FindingResult]:
         # The usual rate of meeting new counterparties, over the fan's own duration (at least burst_days).
         duration = max(hi - lo, p["burst_days"] * DAY)
         expected = (len(met) - inside) * duration / max(span - (hi - lo), duration)
-        ok = count >= p["min_count"] and count >= p["burst"] * expected
+        # Lumpy routine (a lender's monthly batch of new borrowers): never more new counterparties
+        # in so short a span elsewhere in the file (its first novelty_days, when all is new, aside).
+        elsewhere = [t for t in met if not lo <= t <= hi and t >= start + p["novelty_days"] * DAY]
+        peak = _peak(elsewhere, duration)
+        ok = count >= p["min_count"] and count >= p["burst"] * expected and count > peak
         if not ok:
             score = (count / p["min_count"], -expected)
             if closest is None or score > closest[0]:
-                closest = (score, {"account": hub, "counterparties": count, "expected": round(expected, 2)})
+                closest = (score, {"account": hub, "counterparties": count, "expected": round(expected, 2),
+                                   "peak_elsewhere": peak})
             continue
         out.append(_finding(L, kind, hub, members, count, expected, p, cp_of))
     if report is not None:
@@ -149,6 +156,16 @@ def _fans(G, params, report, kind: str) -> list[FindingResult]:
                        "novelty_days": p["novelty_days"],
                        "closest": closest[1] if closest else None})
     return out
+
+
+def _peak(times: list[float], duration: float) -> int:
+    """Most of the sorted ``times`` within any span of ``duration``."""
+    best, j = 0, 0
+    for k, t in enumerate(times):
+        while t - times[j] > duration:
+            j += 1
+        best = max(best, k - j + 1)
+    return best
 
 
 def _densest(transfers, group: list[int], window: float, cp_of) -> tuple[int, list[int]]:
