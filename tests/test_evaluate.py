@@ -63,6 +63,82 @@ def test_score_counts_only_warnings_before_collapse_and_any_warning_on_negatives
     assert r["per_institution"]["F1"]["detectors"] == ["fund_pool", "ponzi"]
 
 
+def test_lead_time_counts_only_warnings_from_the_pattern_s_start():
+    truth = truth_of(("F1", "fraud", "2017-10-01", ["ponzi"]), ("F2", "fraud", "2017-09-01", ["ponzi"]),
+                     ("F3", "fraud", "2017-12-01", ["fund_pool"]))
+    starts = {"F1": "2017-06-01", "F2": "2017-05-01", "F3": "2017-09-01"}
+    for inst in truth["institutions"]:
+        inst["pattern_start"] = starts[inst["uscc"]]
+        inst["fraud_kind"] = inst["patterns"][0]["kind"]
+    # F1 warned first in February, months before its fraud began, then again in July;
+    # F2 warned within its pattern; F3 warned only before its pattern began
+    warned_on = {"F1": [date(2017, 2, 1), date(2017, 7, 1)], "F2": [date(2017, 6, 1)],
+                 "F3": [date(2017, 3, 1)]}
+    first = {u: ds[0] for u, ds in warned_on.items()}
+    r = score(truth, Replay({"ponzi": first}, first, [], warned_on))
+    o = r["overall"]
+    assert o["recall"] == 1.0 and o["recall_from_pattern_start"] == pytest.approx(2 / 3)
+    assert o["warned_only_before_pattern_start"] == ["F3"]
+    honest = sorted([(date(2017, 10, 1) - date(2017, 7, 1)).days, (date(2017, 9, 1) - date(2017, 6, 1)).days])
+    assert o["lead_days_min"] == honest[0] and o["lead_days_median"] == sum(honest) / 2
+    assert o["lead_days_median_any_warning"] == (date(2017, 10, 1) - date(2017, 2, 1)).days
+    kinds = r["by_fraud_kind"]
+    assert kinds["ponzi"]["recall_from_pattern_start"] == 1.0
+    assert kinds["fund_pool"]["recall"] == 1.0 and kinds["fund_pool"]["recall_from_pattern_start"] == 0.0
+
+
+def test_a_detector_firing_on_more_than_a_fifth_of_healthy_platforms_fails():
+    truth = truth_of(*[(f"H{i}", "healthy", None, []) for i in range(10)], ("K1", "lookalike", None, []),
+                     ("F1", "fraud", "2017-10-01", ["ponzi"]))
+    fired = {"borrower_cap": {"H0", "H1", "H2", "K1", "F1"}, "ponzi": {"H0", "H1", "F1"}}
+    r = score(truth, Replay({}, {}, [], {}, fired))
+    cap = r["negatives_firing"]["borrower_cap"]
+    assert (cap["healthy"], cap["healthy_of"], cap["lookalike"], cap["lookalike_of"]) == (3, 10, 1, 1)
+    assert cap["healthy_rate"] == pytest.approx(0.3) and cap["healthy_platforms"] == ["H0", "H1", "H2"]
+    # exactly 20 % is still within the bar
+    assert r["negatives_firing"]["ponzi"]["healthy_rate"] == pytest.approx(0.2)
+    assert r["failed_detectors"] == ["borrower_cap"]
+
+
+def test_truth_records_when_each_fraudulent_pattern_starts(small_city):
+    truth = load_truth(small_city / "truth.json")
+    for inst in truth["institutions"]:
+        if inst["label"] != "fraud":
+            assert inst["pattern_start"] is None
+            continue
+        start = date.fromisoformat(inst["pattern_start"])
+        assert start.day == 1 and start < date.fromisoformat(inst["collapse_date"])
+        kinds = [p for p in inst["patterns"] if p["kind"] != "guarantee_circle"]
+        assert kinds and all(p["start"] == inst["pattern_start"] for p in kinds)
+
+
+def test_evaluate_command_exits_1_naming_a_detector_that_fires_on_healthy_platforms(tmp_path, monkeypatch, capsys):
+    import monitor.db
+    import monitor.evaluate as ev
+    from monitor.cli import main
+
+    truth = truth_of(*[(f"H{i}", "healthy", None, []) for i in range(4)], ("F1", "fraud", "2017-10-01", ["ponzi"]))
+    path = tmp_path / "truth.json"
+    path.write_text(json.dumps(truth), encoding="utf-8")
+    noisy = Replay({"ponzi": {"F1": date(2017, 5, 1)}}, {"F1": date(2017, 5, 1)}, [], None,
+                   {"borrower_cap": {"H0", "H1", "F1"}})
+    monkeypatch.setattr(monitor.db, "require_schema", lambda config: None)
+    monkeypatch.setattr(ev, "evaluate", lambda config, t, **kw: score(t, noisy))
+    monkeypatch.setenv("MONITOR_INSTANCE_DIR", str(tmp_path / "instance"))
+    assert main(["evaluate", "--truth", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert "FAILED: borrower_cap fired on 2 of 4 healthy platforms" in out
+    quiet = Replay(noisy.first_by_detector, noisy.first, [], None, {"borrower_cap": {"F1"}})
+    monkeypatch.setattr(ev, "evaluate", lambda config, t, **kw: score(t, quiet))
+    assert main(["evaluate", "--truth", str(path)]) == 0
+
+
+def test_daily_replay_dates_cover_every_day_and_the_month_ends():
+    daily = replay_dates("2017-11", 3, step="day")
+    assert set(replay_dates("2017-11", 3)) <= set(daily)
+    assert {(b - a).days for a, b in zip(daily, daily[1:])} == {1}
+
+
 def test_load_truth_errors_name_the_file(tmp_path):
     with pytest.raises(InputError, match="no such truth file"):
         load_truth(tmp_path / "missing.json")
@@ -191,6 +267,13 @@ def test_a_weekly_replay_warns_no_later_and_flags_nothing_the_monthly_one_does_n
             assert w[uscc]["first_warning"] <= row["first_warning"], uscc
     assert weekly["overall"]["false_positives"] == monthly["overall"]["false_positives"]
     assert weekly["overall"]["recall"] >= monthly["overall"]["recall"] >= 0.95
+    # within the stated tolerance: a finer step warns no more than STEP_TOLERANCE_DAYS earlier
+    from monitor.evaluate import STEP_TOLERANCE_DAYS
+
+    for uscc, row in m.items():
+        if row["first_warning"]:
+            gap = date.fromisoformat(row["first_warning"]) - date.fromisoformat(w[uscc]["first_warning"])
+            assert gap.days <= STEP_TOLERANCE_DAYS, uscc
     assert len(replay_dates(truth["start"], truth["months"], step="week")) > 4 * truth["months"]
 
 @pytest.mark.slow
