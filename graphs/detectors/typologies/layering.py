@@ -284,6 +284,7 @@ def gather_scatter(G, params: Mapping[str, Any] | None = None,
     if report is not None:
         report.update({"window_days": p["window_days"], "min_sources": p["min_sources"],
                        "min_sinks": p["min_sinks"], "keep_min": p["keep_min"], "tolerance": p["tolerance"],
+                       "amount_floor": round(L.quantile(p["min_amount_quantile"]), 2),
                        "novelty_days": p["novelty_days"], "accounts_skipped_as_too_busy": skipped})
     return out
 
@@ -395,8 +396,9 @@ def stacked_layering(G, params: Mapping[str, Any] | None = None,
                            title, evidence, key=",".join(mids[:5])))
     if report is not None:
         report.update({"window_days": p["window_days"], "min_in": p["min_in"], "min_out": p["min_out"],
-                       "min_intermediaries": p["min_intermediaries"], "keep_min": p["keep_min"],
-                       "tolerance": p["tolerance"], "novelty_days": p["novelty_days"],
+                       "min_intermediaries": p["min_intermediaries"], "min_shared": p["min_shared"],
+                       "keep_min": p["keep_min"], "tolerance": p["tolerance"],
+                       "amount_floor": round(L.quantile(p["min_amount_quantile"]), 2), "novelty_days": p["novelty_days"],
                        "closest": {"lone_pass_through_accounts": lone} if not out and lone else None})
     return out
 
