@@ -1,7 +1,7 @@
 """Detection quality on simulated cities of several seeds: precision, recall and lead time per rule.
 
-    .venv/bin/python benchmarks/quality.py [--seeds 101,202,303] [--platforms 30] [--months 18] [--lag-days 1]
-        [--step month|week] [--json FILE]
+    .venv/bin/python benchmarks/quality.py [--seeds 5101,5202,5303] [--platforms 30] [--months 18] [--lag-days 1]
+        [--step month|week|day] [--json FILE]
 
 For each seed: generate a city, build a fresh store from it the way
 ``monitor evaluate --city`` does (serve its web over HTTP, crawl, ingest its
@@ -15,9 +15,20 @@ two warn rules against the ground truth:
 * ``severity``: any detector finding of severity >= medium (issue 6's
   interim rule; detectors only).
 
-Seeds the tests and the rule tuning used: 7, 11, 23, 41 (docs/scoring.md).
-Quality bar: recall >= 0.95 at precision >= 0.90, median lead time >= 60 days.
-Takes about 2-5 minutes per 30-platform seed on 2 cores.
+Lead time counts from the first warning on or after the start of the
+fraudulent pattern (truth's ``pattern_start``); the figure from any warning is
+printed beside it, labelled. Per finding kind, the share of healthy platforms
+and look-alikes it fired on (>= medium); a kind above 20 % of the healthy
+platforms fails. The replay assumes a perfect continuous crawler with correct
+publication dates.
+
+Tuning seeds (``TUNING_SEEDS``): every seed ever used to choose a parameter,
+threshold, rule or replay date, or looked at while doing so. Their figures are
+printed marked "tuning" and left out of the bar; quote held-out figures only
+from seeds outside this set, chosen before looking.
+Quality bar on held-out seeds: recall >= 0.95, precision >= 0.90, median lead
+from the pattern's start >= 90 days, no finding kind failing on healthy platforms.
+Takes about 4-6 minutes per 30-platform seed on 2 loaded cores.
 """
 
 from __future__ import annotations
@@ -32,7 +43,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from monitor.evaluate import REPLAY_LAG_DAYS, STEPS  # noqa: E402  (after the path insert)
+from monitor.evaluate import HEALTHY_FIRING_MAX, REPLAY_LAG_DAYS, STEPS  # noqa: E402  (after the path insert)
+
+# Seeds used for tuning or looked at while choosing (docs/scoring.md, benchmarks/RESULTS.md, tests): never
+# quote them as held out. 11 is the tests' small city; 1009 a test's end-to-end check.
+TUNING_SEEDS = frozenset({7, 11, 23, 41, 101, 202, 303, 404, 505, 606, 707, 808, 909, 1009, 1111, 1212, 1313,
+                          1414, 1515, 1616, 1717, 1818, 2612, 3907})
+# Chosen before any change to the detectors they measure and never tuned on.
+HELD_OUT_SEEDS = (5101, 5202, 5303, 5404, 5505, 5606, 5707, 5808, 5909, 6010)
+BAR = {"recall": 0.95, "precision": 0.90, "lead_days_median": 90}
 
 
 def evaluate_seed(seed: int, platforms: int, months: int, workdir: Path, lag_days: int = REPLAY_LAG_DAYS,
@@ -60,13 +79,23 @@ def evaluate_seed(seed: int, platforms: int, months: int, workdir: Path, lag_day
             "ingest_failed": len(built.get("ingest_failed") or []), "build_seconds": round(built_s, 1),
             "replay_seconds": round(replay_s, 1),
             "band": _summary(band), "severity": _summary(severity),
-            "alerts_per_sweep": band.get("alerts_per_sweep")}
+            "alerts_per_sweep": band.get("alerts_per_sweep"), "tuning": seed in TUNING_SEEDS,
+            "by_fraud_kind": band.get("by_fraud_kind"), "negatives_firing": severity.get("negatives_firing"),
+            "failed_detectors": severity.get("failed_detectors")}
 
 
 def _summary(report: dict) -> dict:
     o = report["overall"]
-    return {k: o[k] for k in ("precision", "recall", "tp", "fp", "positives", "lead_days_median", "lead_days_min",
-                              "missed", "false_positives")}
+    return {k: o.get(k) for k in ("precision", "recall", "recall_from_pattern_start", "tp", "fp", "positives",
+                                  "lead_days_median", "lead_days_min", "lead_days_median_any_warning",
+                                  "lead_days_min_any_warning", "missed", "false_positives",
+                                  "warned_only_before_pattern_start")}
+
+
+def meets_bar(row: dict) -> bool:
+    r = row["band"]
+    return (r["recall"] is not None and r["recall"] >= BAR["recall"] and (r["precision"] or 0) >= BAR["precision"]
+            and (r["lead_days_median"] or 0) >= BAR["lead_days_median"] and not row["failed_detectors"])
 
 
 def _fmt(x) -> str:
@@ -75,13 +104,14 @@ def _fmt(x) -> str:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--seeds", default="101,202,303", help="comma-separated seeds (default: never used for tuning)")
+    ap.add_argument("--seeds", default=",".join(map(str, HELD_OUT_SEEDS[:3])),
+                    help="comma-separated seeds (default: held-out seeds, never used for tuning)")
     ap.add_argument("--platforms", type=int, default=30)
     ap.add_argument("--months", type=int, default=18)
     ap.add_argument("--lag-days", type=int, default=REPLAY_LAG_DAYS,
                     help="replay at each month end + this many days (default: monitor evaluate's)")
     ap.add_argument("--step", choices=STEPS, default="month",
-                    help="replay step (week: every 7 days plus the month ends)")
+                    help="replay step (week: every 7 days plus the month ends; day: every day)")
     ap.add_argument("--json", dest="json_out", default=None, help="also write the results as JSON")
     args = ap.parse_args()
     seeds = [int(s) for s in args.seeds.split(",") if s.strip()]
@@ -90,18 +120,31 @@ def main() -> int:
         for seed in seeds:
             row = evaluate_seed(seed, args.platforms, args.months, Path(tmp), args.lag_days, args.step)
             rows.append(row)
+            mark = "tuning" if row["tuning"] else "held out"
             for rule in ("band", "severity"):
                 r = row[rule]
-                print(f"seed {seed:>5} {rule:<8} precision {_fmt(r['precision'])} recall {_fmt(r['recall'])} "
+                print(f"seed {seed:>5} ({mark}) {rule:<8} precision {_fmt(r['precision'])} recall {_fmt(r['recall'])} "
                       f"({r['tp']}/{r['positives']}, FP {r['fp']}) lead median {_fmt(r['lead_days_median'])} d "
-                      f"min {_fmt(r['lead_days_min'])} d; missed {r['missed'] or '-'}; FP {r['false_positives'] or '-'}",
-                      flush=True)
+                      f"min {_fmt(r['lead_days_min'])} d from the pattern's start (from any warning: median "
+                      f"{_fmt(r['lead_days_median_any_warning'])} d min {_fmt(r['lead_days_min_any_warning'])} d); "
+                      f"warned only before the pattern {r['warned_only_before_pattern_start'] or '-'}; "
+                      f"missed {r['missed'] or '-'}; FP {r['false_positives'] or '-'}", flush=True)
+            kinds = ", ".join(f"{k} {v['tp']}/{v['positives']} ({_fmt(v['lead_days_median'])} d)"
+                              for k, v in (row["by_fraud_kind"] or {}).items())
+            print(f"seed {seed:>5} band recall per fraud kind: {kinds}", flush=True)
+            firing = ", ".join(f"{k} {v['healthy']}/{v['healthy_of']} healthy {v['lookalike']}/{v['lookalike_of']} "
+                               f"look-alikes" for k, v in (row["negatives_firing"] or {}).items()
+                               if v["healthy"] or v["lookalike"])
+            print(f"seed {seed:>5} firing >= medium on negatives: {firing or 'none'}"
+                  + (f"; FAILED (> {HEALTHY_FIRING_MAX:.0%} of healthy): {', '.join(row['failed_detectors'])}"
+                     if row["failed_detectors"] else ""), flush=True)
             print(f"seed {seed:>5} store built in {row['build_seconds']} s ({row['ingest_failed']} files failed), "
                   f"replays {row['replay_seconds']} s; alerts per sweep (band) {row['alerts_per_sweep']}", flush=True)
-    ok = all(r["band"]["recall"] is not None and r["band"]["recall"] >= 0.95 and (r["band"]["precision"] or 0) >= 0.90
-             and (r["band"]["lead_days_median"] or 0) >= 60 for r in rows)
-    print(f"quality bar (band rule: recall >= 0.95, precision >= 0.90, median lead >= 60 d) on every seed: "
-          f"{'met' if ok else 'NOT met'}")
+    held = [r for r in rows if not r["tuning"]]
+    ok = bool(held) and all(meets_bar(r) for r in held)
+    print(f"quality bar (band rule: recall >= {BAR['recall']}, precision >= {BAR['precision']}, median lead from the "
+          f"pattern's start >= {BAR['lead_days_median']} d, no kind firing on > {HEALTHY_FIRING_MAX:.0%} of healthy "
+          f"platforms) on every held-out seed ({len(held)} of {len(rows)}): {'met' if ok else 'NOT met'}")
     if args.json_out:
         Path(args.json_out).write_text(json.dumps(rows, ensure_ascii=False, indent=2), encoding="utf-8")
     return 0 if ok else 1
