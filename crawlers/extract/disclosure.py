@@ -417,6 +417,9 @@ def _texts(lines: list[str], period: date | None) -> list[ExtractedText]:
 
 
 # --------------------------------------------------------------------------- plausibility
+_STEADY = ("outstanding_balance", "cumulative_lending_amount", "interest_balance")
+
+
 def _bare_ratios(values: dict[tuple[str, date], ExtractedValue], bare: set[tuple[str, date]]) -> None:
     """Ratios printed without a unit are fractions when ≤ 1, else percentages; when one item shows both
     on a page (项目逾期率 1.12 | 0.98 | 1.05), all of them are percentages."""
@@ -448,7 +451,8 @@ def _suspects(values: dict[tuple[str, date], ExtractedValue], bare: set[tuple[st
     for v in values.values():
         by_metric.setdefault(v.metric, []).append(v)
     for metric, vs in by_metric.items():
-        if METRICS_BY_NAME[metric].kind != "amount" or len(vs) < 2:
+        # Only large, slow stocks: overdue or related-party amounts can rise 1000× in a real crisis.
+        if metric not in _STEADY or len(vs) < 2:
             continue
         vs.sort(key=lambda v: v.period)
         positive = sorted(v.value for v in vs if v.value > 0)
@@ -459,9 +463,10 @@ def _suspects(values: dict[tuple[str, date], ExtractedValue], bare: set[tuple[st
             if a.value > 0 and b.value > 0 and not 1e-3 < b.value / a.value < 1e3:
                 flag((metric, b.period), f"{b.value / a.value:.3g}× the value of {a.period:%Y-%m} on the same page")
             continue
-        median = positive[len(positive) // 2]
         for v in vs:
-            if v.value > 0 and not 1e-3 < v.value / median < 1e3:
+            others = [x.value for x in vs if x is not v and x.value > 0]
+            median = sorted(others)[(len(others) - 1) // 2] if others else 0
+            if v.value > 0 and median > 0 and not 1e-3 < v.value / median < 1e3:
                 flag((metric, v.period), f"{v.value / median:.3g}× the median of the other periods on the same page")
     # An overdue rate against the page's own amounts: 0.0123% printed where 1.23% is meant.
     for (metric, period), v in list(values.items()):
