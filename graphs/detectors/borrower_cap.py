@@ -2,13 +2,20 @@
 
 Catches
     Borrowers whose outstanding on the platform, read from custody flows
-    (loans received − repayments), exceeds the cap of the 2016 interim
-    measures: 200,000 元 for a natural person, 1,000,000 元 for a firm.
+    (loans received from custody − repayments paid to custody, never gross
+    inflows), exceeds the cap of the 2016 interim measures
+    (网络借贷信息中介机构业务活动管理暂行办法 art. 17): 200,000 元 for a
+    natural person, 1,000,000 元 for a legal person. The platform's own
+    accounts (custody, general, operating: its USCC or registered name) are
+    never borrowers (:func:`graphs.platform.is_own_account`). Needs no
+    baseline: one complete month of flows is enough.
     Several violators, or violators holding a large share of the balance,
     are a sign of fake borrowers or of lending to the platform's own projects.
 Misses
-    Borrowers split over several accounts or names (one borrower across many
-    platforms needs the city-wide view); caps breached only by interest.
+    Borrowers split over several accounts or names; the cross-platform caps
+    (1,000,000 / 5,000,000 元 over all platforms: one borrower across many
+    platforms needs the city-wide view, not checked); caps breached only by
+    interest (repayments include interest, so balances are slightly low).
 Complexity
     O(E) over the platform's edges.
 """

@@ -6,6 +6,9 @@ Catches
     item (*low*); it becomes *medium* only when the platform's disclosed
     top-10 share understates what the flows show by more than
     ``disclosure_tolerance`` (honest big borrowers are not a warning).
+    Minimum history: ``lookback`` + 1 complete months (the share then and
+    now) and ``min_borrowers`` with a balance; the platform's own accounts
+    are never borrowers.
 Misses
     Concentration hidden behind many nominal borrowers (scatter_gather and
     self_financing look for that); platforms with very few borrowers.
