@@ -12,9 +12,10 @@ ORDER = (FILED, CLOSED, TROUBLED, OPERATING)
 NAMES = {OPERATING: ("正常", "operating"), TROUBLED: ("兑付困难", "payment difficulties"),
          CLOSED: ("停业清盘", "closed or winding up"), FILED: ("立案", "criminal case filed")}
 
-# Words of a police case (立案侦查, 经侦, 刑事强制措施) in news, court and closure records.
-_FILED_WORDS = ("立案", "经侦", "刑事强制措施", "非法吸收公众存款", "集资诈骗", "公安机关")
-_FILED_KINDS = {"news", "lawsuit", "closure", "enforcement"}
+# Words of a police case (立案侦查, 经侦, 刑事强制措施) in news and closure notices. Court records are
+# civil (被执行人 records name their own 立案时间): they never make a criminal case.
+_FILED_WORDS = ("立案侦查", "立案调查", "经侦", "刑事强制措施", "非法吸收公众存款", "集资诈骗", "公安机关")
+_FILED_KINDS = {"news", "closure"}
 _CLOSED_WORDS = ("清盘", "停业", "停止运营", "良性退出", "退出", "平台关闭", "失联", "跑路", "注销", "吊销", "清算")
 _CLOSED_KINDS = {"news", "registry_change"}
 _TROUBLED_WORDS = ("兑付困难", "延期兑付", "兑付延期", "无法提现", "提现困难", "提现失败", "无法回款", "逾期", "暴雷",

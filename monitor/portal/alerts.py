@@ -87,7 +87,7 @@ def filtered_alerts(sc, args, user_id: int | None = None):
 def _utc(moment: datetime) -> datetime:
     from datetime import timezone
 
-    return moment.astimezone(timezone.utc).replace(tzinfo=None)
+    return moment.astimezone(timezone.utc)
 
 
 def latest_evidence(session, alerts) -> tuple[dict[int, Finding], dict[int, Score]]:

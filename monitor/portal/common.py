@@ -6,6 +6,7 @@ import functools
 
 from flask import abort, current_app, g, has_request_context
 from jinja2 import pass_context
+from markupsafe import Markup
 from flask_babel import get_locale, lazy_gettext as _l
 from flask_login import current_user
 from sqlmodel import Session
@@ -262,3 +263,5 @@ def install_filters(app) -> None:
     app.extensions["monitor_label"] = label
     app.jinja_env.globals["count_keys"] = COUNT_LABELS
     app.jinja_env.globals["in_zh"] = lambda: fmt.is_zh(loc())
+    # A name inside a translated sentence: escaped, and marked as data for the English pages.
+    app.jinja_env.filters["no_translate"] = lambda v: Markup('<span translate="no">%s</span>') % v

@@ -157,7 +157,7 @@ def show(inst_id: int):
     masker().keep_evidence([f.evidence for f in findings])
     return render_template("portal/institution.html", inst=inst, inst_id=inst_id, reg=registry(s, inst),
                            score=score, periods=periods, facts=facts, alerts=alerts, findings=findings,
-                           shown=presented(s, alerts, locale_name()), status=statuses(s, [inst_id])[inst_id])
+                           shown=presented(s, alerts, locale_name()), op_status=statuses(s, [inst_id])[inst_id])
 
 
 # The institution page's long sections, loaded when the page asks for them (data-section).
