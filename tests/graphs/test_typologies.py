@@ -277,6 +277,17 @@ def test_scale_invariance_amounts_times_a_hundredth_and_a_hundred():
     assert signature(run_typologies(everything(100))) == base
 
 
+@pytest.mark.parametrize("base", [10_000 * 1.5 ** (k / 8) for k in range(8)])
+def test_fans_with_widely_spread_amounts_do_not_depend_on_the_unit(base):
+    def found(scale):
+        G = background(nx.MultiDiGraph(), scale=scale)
+        for i in range(5):  # five amounts spread over a factor 1.9: near the limit of one fan
+            G.add_edge(f"m{i}", "HUB", amount=round(scale * base * 1.9 ** (i / 4), 2), time=at(150 + i))
+        return keys(fan_in(G))
+
+    assert found(1.0) == found(0.01) == found(100.0)
+
+
 def test_the_callers_graph_is_not_modified():
     G = everything()
     before = (list(G.nodes(data=True)), list(G.edges(keys=True, data=True)))

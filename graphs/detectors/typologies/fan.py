@@ -112,6 +112,7 @@ def _fans(G, params, report, kind: str) -> list[FindingResult]:
     start = transfers[0].time if transfers else 0.0
     index = L.in_novel if kind == "fan_in" else L.out_novel
     step = math.log(math.sqrt(p["spread"]))
+    anchor = L.quantile(0.5) or 1.0
     closest: tuple | None = None
     out = []
     for hub, idx in index.items():
@@ -124,7 +125,8 @@ def _fans(G, params, report, kind: str) -> list[FindingResult]:
             continue
         buckets: dict[int, list[int]] = {}
         for i in eligible:
-            buckets.setdefault(math.floor(math.log(transfers[i].amount) / step), []).append(i)
+            # Buckets anchored at the file's median, not at 1: the same buckets at any scale.
+            buckets.setdefault(math.floor(math.log(transfers[i].amount / anchor) / step), []).append(i)
         best: tuple[int, list[int]] = (0, [])
         for b in buckets:
             group = sorted(buckets[b] + buckets.get(b + 1, []))
