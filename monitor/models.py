@@ -87,7 +87,11 @@ class EventKind(StrEnum):
     COMPLAINT = "complaint"
     NEWS = "news"
     REGISTRY_CHANGE = "registry_change"
-    CLOSURE = "closure"  # 清盘 / 停业公告
+    CLOSURE = "closure"  # 清盘 / 良性退出 / 停止运营公告
+    DISTRESS = "distress"  # 兑付困难 / 逾期兑付公告
+    DEFERRED_PAYMENT = "deferred_payment"  # 延期兑付公告
+    SUSPENDED_LENDING = "suspended_lending"  # 暂停发标公告
+    POLICE_CASE = "police_case"  # 立案侦查 / 警情通报
 
 
 class Severity(StrEnum):
@@ -325,6 +329,7 @@ class Document(SQLModel, table=True):
     parse_error: Optional[str] = Field(default=None, max_length=1000)
     published_at: Optional[datetime] = None  # stated by the page
     available_at: datetime = Field(default_factory=utcnow)
+    estimated: bool = False  # available_at: a deadline
 
 
 class DisclosureFact(SQLModel, table=True):
@@ -342,6 +347,10 @@ class DisclosureFact(SQLModel, table=True):
     document_id: Optional[int] = Field(default=None, foreign_key="document.id")
     published_at: Optional[datetime] = None
     available_at: datetime = Field(default_factory=utcnow)
+    # True: available_at is the regulatory deadline, the page stating no date (docs/architecture.md)
+    estimated: bool = False
+    suspect: Optional[str] = Field(default=None, max_length=300)  # why implausible: shown, never used as fact
+    confidence: Optional[str] = Field(default=None, max_length=16)  # label match: exact / operator / family
 
 
 class Event(SQLModel, table=True):
@@ -363,6 +372,7 @@ class Event(SQLModel, table=True):
     url: Optional[str] = Field(default=None, max_length=2000)
     external_id: Optional[str] = Field(default=None, max_length=200)  # case number, post id...
     document_id: Optional[int] = Field(default=None, foreign_key="document.id")
+    family: Optional[str] = Field(default=None, max_length=32)  # a notice's family (wind_down, benign_exit ...)
 
     @validates("kind")
     def _v_kind(self, _key: str, value: str) -> str:
