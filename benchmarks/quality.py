@@ -80,8 +80,9 @@ def evaluate_seed(seed: int, platforms: int, months: int, workdir: Path, lag_day
             "replay_seconds": round(replay_s, 1),
             "band": _summary(band), "severity": _summary(severity),
             "alerts_per_sweep": band.get("alerts_per_sweep"), "tuning": seed in TUNING_SEEDS,
-            "by_fraud_kind": band.get("by_fraud_kind"), "negatives_firing": severity.get("negatives_firing"),
-            "failed_detectors": severity.get("failed_detectors")}
+            # firing on negatives from the band replay: detectors and indicators, as the sweep runs them
+            "by_fraud_kind": band.get("by_fraud_kind"), "negatives_firing": band.get("negatives_firing"),
+            "failed_detectors": band.get("failed_detectors")}
 
 
 def _summary(report: dict) -> dict:
