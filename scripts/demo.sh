@@ -50,9 +50,12 @@ from sqlmodel import select
 from monitor.config import load_config; from monitor.db import session_scope; from monitor.models import SweepRun
 cfg, after, seen = load_config(), int(sys.argv[1]), {}
 while True:
-    with session_scope(cfg) as s:
-        run = s.exec(select(SweepRun).where(SweepRun.id > after).order_by(SweepRun.id)).first()
-        stages = dict(run.stages or {}) if run else {}
+    try:
+        with session_scope(cfg) as s:
+            run = s.exec(select(SweepRun).where(SweepRun.id > after).order_by(SweepRun.id)).first()
+            stages = dict(run.stages or {}) if run else {}
+    except Exception:  # the store busy with the sweep's own writes: look again next second
+        stages = {}
     for name, e in stages.items():
         if seen.get(name) != e.get('status'):
             seen[name] = e.get('status')
@@ -62,7 +65,7 @@ while True:
 PROGRESS=$!
 echo "-- sweep as of $FIRST, collecting first (crawl + ingest; a few minutes)"
 rc=0; monitor sweep --as-of "$FIRST" --collect || rc=$?
-kill "$PROGRESS" 2>/dev/null; wait "$PROGRESS" 2>/dev/null || true
+kill "$PROGRESS" 2>/dev/null || true; wait "$PROGRESS" 2>/dev/null || true
 [ "$rc" -eq 0 ] || { echo "error: the first sweep failed (exit $rc): see the stage table above" >&2; exit "$rc"; }
 for d in $(echo "$DATES" | tail -n +2); do
   echo "-- sweep as of $d"
