@@ -30,6 +30,7 @@ from concurrent.futures import ThreadPoolExecutor
 import requests
 
 TARGET_MS = 150.0
+FLOOR = "/login"  # fetched signed out: the cheapest dynamic page (a template and a CSRF token, no query)
 
 
 def _free_port() -> int:
@@ -68,7 +69,9 @@ def _prepare(config) -> tuple[str, str, list[str]]:
         latest = sc.latest_scores()
         riskiest = max(latest.values(), key=lambda x: x.score).institution_id if latest else inst.id
     pages = ["/", "/institutions", f"/institutions/{riskiest}", f"/institutions/{riskiest}/history.json",
-             "/alerts", f"/graph/{riskiest}/related.json"]
+             f"/institutions/{riskiest}/events", f"/institutions/{riskiest}/documents",
+             "/alerts", "/alerts?status=all&page=2", "/alerts?severity=critical&sort=first_raised",
+             f"/graph/{riskiest}/related.json", "/sweeps", "/briefings"]
     if alert:
         pages.append(f"/alerts/{alert}")
     return "bench-inspector", password, pages
@@ -137,12 +140,15 @@ def main() -> int:
             except requests.RequestException:
                 time.sleep(0.3)
         sessions = [_login(base, username, password) for _ in range(args.users)]
-        timings: dict[str, list[float]] = {p: [] for p in pages + ["/static/portal.css"]}
+        # Two floors of the stack measured in the same run: a static file and the sign-in page (a
+        # template, no query). Pages are judged against the target and as multiples of the floors.
+        timings: dict[str, list[float]] = {p: [] for p in pages + ["/static/portal.css", FLOOR]}
         errors: Counter = Counter()
 
         rng = random.Random(7)
 
         def user(s):
+            anonymous = requests.Session()
             time.sleep(rng.uniform(0, args.think))  # users do not all arrive in the same millisecond
             for _ in range(args.rounds):
                 for path in timings:
@@ -150,7 +156,7 @@ def main() -> int:
                         time.sleep(rng.uniform(0.5, 1.5) * args.think)
                     t0 = time.perf_counter()
                     try:
-                        status = s.get(base + path, timeout=30).status_code
+                        status = (anonymous if path == FLOOR else s).get(base + path, timeout=30).status_code
                     except requests.RequestException as exc:
                         status = type(exc).__name__
                     timings[path].append((time.perf_counter() - t0) * 1000)
@@ -171,18 +177,19 @@ def main() -> int:
             server.kill()
 
     floor = _p95(timings["/static/portal.css"])
+    login_floor = _p95(timings[FLOOR])
     total = sum(len(v) for v in timings.values())
     print(f"portal under {args.users} concurrent users (think time {args.think:g} s), "
           f"{args.workers} gunicorn workers × {args.threads} threads, "
           f"store {config.db_url.split('://')[0]}: {total} requests in {wall:.1f} s ({total / wall:.0f}/s), "
           f"{sum(errors.values())} errors" + (f" ({', '.join(f'{k} ×{n}' for k, n in errors.items())})" if errors else ""))
-    print(f"{'page':<40} {'p50 ms':>8} {'p95 ms':>8} {'× static':>9}")
+    print(f"{'page':<46} {'p50 ms':>8} {'p95 ms':>8} {'× static':>9} {'× login':>8}")
     for path, values in timings.items():
         p95 = _p95(values)
-        print(f"{path:<40} {statistics.median(values):>8.1f} {p95:>8.1f} {p95 / floor:>9.1f}")
-    for path in ("/", pages[2]):
-        verdict = "ok" if _p95(timings[path]) < TARGET_MS else "ABOVE TARGET"
-        print(f"target p95 < {TARGET_MS:.0f} ms for {path}: {verdict}")
+        print(f"{path:<46} {statistics.median(values):>8.1f} {p95:>8.1f} {p95 / floor:>9.1f} {p95 / login_floor:>8.1f}")
+    above = [path for path in pages if _p95(timings[path]) >= TARGET_MS]
+    print(f"target p95 < {TARGET_MS:.0f} ms for every page: "
+          + ("ok" if not above else "ABOVE TARGET: " + ", ".join(above)))
     print(f"CPU while measuring: server {server_cpu:.1f} s ({server_cpu / total * 1000:.1f} ms a request), "
           f"client {client_cpu:.1f} s (its {args.users} threads share one GIL); "
           f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")

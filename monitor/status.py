@@ -14,11 +14,11 @@ NAMES = {OPERATING: ("正常", "operating"), TROUBLED: ("兑付困难", "payment
 
 # Words of a police case (立案侦查, 经侦, 刑事强制措施) in news and closure notices. Court records are
 # civil (被执行人 records name their own 立案时间): they never make a criminal case.
-_FILED_WORDS = ("立案侦查", "立案调查", "经侦", "刑事强制措施", "非法吸收公众存款", "集资诈骗", "公安机关")
-_FILED_KINDS = {"news", "closure"}
-_CLOSED_WORDS = ("清盘", "停业", "停止运营", "良性退出", "退出", "平台关闭", "失联", "跑路", "注销", "吊销", "清算")
-_CLOSED_KINDS = {"news", "registry_change"}
-_TROUBLED_WORDS = ("兑付困难", "延期兑付", "兑付延期", "无法提现", "提现困难", "提现失败", "无法回款", "逾期", "暴雷",
+FILED_WORDS = ("立案侦查", "立案调查", "经侦", "刑事强制措施", "非法吸收公众存款", "集资诈骗", "公安机关")
+FILED_KINDS = {"news", "closure"}
+CLOSED_WORDS = ("清盘", "停业", "停止运营", "良性退出", "退出", "平台关闭", "失联", "跑路", "注销", "吊销", "清算")
+CLOSED_KINDS = {"news", "registry_change"}
+TROUBLED_WORDS = ("兑付困难", "延期兑付", "兑付延期", "无法提现", "提现困难", "提现失败", "无法回款", "逾期", "暴雷",
                    "爆雷")
 # One complaint can be one unhappy lender; a second one, or a news report, is a pattern.
 TROUBLED_COMPLAINTS = 2
@@ -40,8 +40,9 @@ def _get(event, name):
 
 
 def _text(event) -> str:
-    words = _get(event, "keywords") or []
-    return " ".join([_get(event, "title") or "", *(str(w) for w in words)])
+    # The title: a source's keyword list names words of the body, where a 被执行人 record's 立案时间
+    # or a complaint quoting rumours would read as the platform's own state.
+    return _get(event, "title") or ""
 
 
 def _has(event, words) -> bool:
@@ -50,8 +51,8 @@ def _has(event, words) -> bool:
 
 
 def operating_status(events) -> Status:
-    """The status an institution's events establish (``events``: objects or dicts with ``kind``, ``title``,
-    ``keywords``, ``occurred_on``).
+    """The status an institution's events establish, read from their titles (``events``: objects or dicts
+    with ``kind``, ``title``, ``occurred_on``).
 
     >>> operating_status([{"kind": "closure", "title": "关于平台停止运营及清盘处置的公告"}]).code
     'closed'
@@ -63,13 +64,13 @@ def operating_status(events) -> Status:
     complaints = []
     for e in events:
         kind = _get(e, "kind")
-        if kind in _FILED_KINDS and _has(e, _FILED_WORDS):
+        if kind in FILED_KINDS and _has(e, FILED_WORDS):
             found[FILED].append(e)
-        if kind == "closure" or (kind in _CLOSED_KINDS and _has(e, _CLOSED_WORDS)):
+        if kind == "closure" or (kind in CLOSED_KINDS and _has(e, CLOSED_WORDS)):
             found[CLOSED].append(e)
-        if kind == "news" and _has(e, _TROUBLED_WORDS):
+        if kind == "news" and _has(e, TROUBLED_WORDS):
             found[TROUBLED].append(e)
-        elif kind == "complaint" and _has(e, _TROUBLED_WORDS):
+        elif kind == "complaint" and _has(e, TROUBLED_WORDS):
             complaints.append(e)
     if len(complaints) >= TROUBLED_COMPLAINTS:
         found[TROUBLED].extend(complaints)

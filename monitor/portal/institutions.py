@@ -27,12 +27,18 @@ STATUS_EVENT_KINDS = ("closure", "news", "complaint", "registry_change", "lawsui
 
 def statuses(session, inst_ids) -> dict[int, Status]:
     """Each institution's operating status from its events (:func:`monitor.status.operating_status`)."""
+    from monitor import status
+
     by_inst: dict[int, list] = defaultdict(list)
     ids = list(inst_ids)
     if ids:
-        rows = session.exec(select(Event.id, Event.institution_id, Event.kind, Event.title, Event.keywords,
-                                   Event.occurred_on, Event.document_id).where(Event.institution_id.in_(ids),
-                                                            Event.kind.in_(STATUS_EVENT_KINDS))).all()
+        # Only the events whose title can count (closure notices, or a status word in the title): a
+        # list page reads a few dozen rows, not every complaint of fifty platforms.
+        words = status.FILED_WORDS + status.CLOSED_WORDS + status.TROUBLED_WORDS
+        rows = session.exec(select(Event.id, Event.institution_id, Event.kind, Event.title, Event.occurred_on,
+                                   Event.document_id)
+                            .where(Event.institution_id.in_(ids), Event.kind.in_(STATUS_EVENT_KINDS),
+                                   or_(Event.kind == "closure", *(Event.title.contains(w) for w in words)))).all()
         for r in rows:
             by_inst[r.institution_id].append(r._asdict())
     return {i: operating_status(by_inst.get(i, [])) for i in ids}
@@ -130,15 +136,18 @@ def disclosures(session, inst_id: int, last: int = 12, locale: str = "zh_CN") ->
 
 def latest_findings(session, inst_id: int) -> list[Finding]:
     """Each finding's newest sighting (one per fingerprint), strongest first."""
-    rows = session.exec(select(Finding).where(Finding.institution_id == inst_id)
-                        .order_by(Finding.as_of.desc(), Finding.id.desc())).all()
-    seen, out = set(), []
-    for f in rows:
-        if f.fingerprint not in seen:
-            seen.add(f.fingerprint)
-            out.append(f)
+    # Newest sighting per fingerprint chosen in SQL on the narrow columns: a sweep a month repeats
+    # every finding, and the evidence JSON of the older sightings is most of the rows' bytes.
+    sightings = session.exec(select(Finding.id, Finding.fingerprint, Finding.as_of)
+                             .where(Finding.institution_id == inst_id)).all()
+    newest: dict[str, tuple] = {}
+    for fid, fp, as_of in sightings:
+        if fp not in newest or (as_of, fid) > newest[fp]:
+            newest[fp] = (as_of, fid)
+    ids = [fid for _, fid in newest.values()]
+    out = list(session.exec(select(Finding).where(Finding.id.in_(ids)))) if ids else []
     order = {"critical": 0, "high": 1, "medium": 2, "low": 3}
-    return sorted(out, key=lambda f: (order.get(f.severity, 9), -f.score))
+    return sorted(out, key=lambda f: (order.get(f.severity, 9), -f.score, -f.id))
 
 
 @bp.route("/institutions/<int:inst_id>")
@@ -154,10 +163,33 @@ def show(inst_id: int):
     alerts = s.exec(select(Alert).where(Alert.institution_id == inst_id).order_by(Alert.last_seen_at.desc())
                     .limit(20)).all()
     findings = latest_findings(s, inst_id)
-    masker().keep_evidence([f.evidence for f in findings])
+    masker().keep_evidence([f.evidence for f in findings[:EVIDENCE_INLINE]])
     return render_template("portal/institution.html", inst=inst, inst_id=inst_id, reg=registry(s, inst),
                            score=score, periods=periods, facts=facts, alerts=alerts, findings=findings,
+                           inline=EVIDENCE_INLINE,
                            shown=presented(s, alerts, locale_name()), op_status=statuses(s, [inst_id])[inst_id])
+
+
+EVIDENCE_INLINE = 2  # the strongest findings show their evidence with the page; the others when opened
+
+
+@bp.route("/institutions/<int:inst_id>/findings")
+def finding_evidence(inst_id: int):
+    """One finding's evidence (``?id=``), for a finding of the page opened by the reader; without an id,
+    the findings section with every evidence shown."""
+    from flask import abort
+
+    scope().institution(inst_id)
+    if request.args.get("id") is None:
+        findings = latest_findings(db(), inst_id)
+        masker().keep_evidence([f.evidence for f in findings])
+        return render_template("portal/_institution_findings.html", inst_id=inst_id, findings=findings,
+                               inline=len(findings))
+    finding = db().get(Finding, request.args.get("id", type=int) or 0)
+    if finding is None or finding.institution_id != inst_id:
+        abort(404)
+    masker().keep_evidence(finding.evidence)
+    return render_template("portal/_finding_evidence.html", inst_id=inst_id, f=finding)
 
 
 # The institution page's long sections, loaded when the page asks for them (data-section).

@@ -26,6 +26,7 @@ REQUIRED = {
     "briefings.index": "inspector", "briefings.download": "inspector", "briefings.city": "inspector",
     "briefings.dossier": "inspector",
     "institutions.events": "inspector", "institutions.documents": "inspector",
+    "institutions.finding_evidence": "inspector",
 }
 RANK = {"inspector": 0, "supervisor": 1, "admin": 2}
 FORMS = {

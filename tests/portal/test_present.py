@@ -241,3 +241,26 @@ def test_sweeps_show_durations_and_counts(portal):
     login(client, "inspector")
     html = client.get("/sweeps").get_data(as_text=True)
     assert "3分5秒" in html and "发现 62" in html and "新增预警 10" in html
+
+
+def test_findings_beyond_the_strongest_bring_their_evidence_when_opened(portal):
+    app, ids = portal
+    with _session(app) as s:
+        for i in range(3):
+            s.add(Finding(detector="indicator.litigation", kind="litigation", institution_id=ids["red"],
+                          severity="low", score=1 + i, title=f"涉诉记录 {i}", as_of=datetime(2018, 6, 1, 2, tzinfo=timezone.utc),
+                          evidence={"metrics": {"events": 3 + i, "amount": 2.5e6}}, fingerprint=f"lit{i}"))
+        s.commit()
+        weakest = s.exec(select(Finding).where(Finding.fingerprint == "lit0")).one().id
+    client = app.test_client()
+    login(client, "inspector")
+    page = client.get(f"/institutions/{ids['red']}").get_data(as_text=True)
+    url = f"/institutions/{ids['red']}/findings?id={weakest}"
+    assert f'data-evidence="{url}"' in page and "记录条数 3，金额 250.00 万元" in page  # the summary shows
+    weakest_table = '<th>记录条数</th><td class="num">3</td>'
+    assert '<th>记录条数</th><td class="num">5</td>' in page  # the two strongest show their evidence
+    assert weakest_table not in page  # the others' comes when opened
+    evidence = client.get(url).get_data(as_text=True)
+    assert weakest_table in evidence and "250.00 万元" in evidence
+    assert client.get(f"/institutions/{ids['foreign']}/findings?id={weakest}").status_code == 404
+    assert client.get(f"/institutions/{ids['red']}/findings?id={ids['foreign_finding']}").status_code == 404

@@ -18,6 +18,17 @@
       .then(function (html) { el.innerHTML = html; el.classList.remove("lazy"); })
       .catch(function () { /* the link in the section still opens it */ });
   });
+  // A finding's evidence arrives when the reader opens it.
+  document.querySelectorAll("details[data-evidence]").forEach(function (el) {
+    el.addEventListener("toggle", function () {
+      if (!el.open || el.dataset.loaded) { return; }
+      el.dataset.loaded = "1";
+      fetch(el.dataset.evidence, { credentials: "same-origin" })
+        .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.text(); })
+        .then(function (html) { var p = el.querySelector("summary").nextElementSibling; if (p) { p.outerHTML = html; } })
+        .catch(function () { delete el.dataset.loaded; });
+    });
+  });
   function getJSON(url) {
     return fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); });
