@@ -1557,9 +1557,10 @@ def collect_garbage(store: TransferStore, min_age_seconds: float = 3600.0, full:
             return False
         return alive is False or old(path)
 
-    def remove(path: Path) -> int:
+    def remove(path: Path, tree: bool = False) -> int:
+        """Remove a file (with ``tree``, a folder too); 1 when done."""
         try:
-            if path.is_dir() and not path.is_symlink():
+            if tree and path.is_dir() and not path.is_symlink():
                 shutil.rmtree(path)
             else:
                 path.unlink()
@@ -1620,7 +1621,7 @@ def collect_garbage(store: TransferStore, min_age_seconds: float = 3600.0, full:
                     report.tmp += remove(entry)
                 continue
             if removable(entry, run_state(run)):
-                report.tmp += remove(entry)
+                report.tmp += remove(entry, tree=True)
     return report
 
 

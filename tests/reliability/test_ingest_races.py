@@ -126,3 +126,19 @@ def test_sigkill_at_any_point_then_gc_and_reingest_leave_a_clean_store(store, tm
     assert sum(r.rows_new for r in ok_records(store)) == N
     assert not stray_files(store)
     assert time.monotonic() - started < 30
+
+
+def test_a_killed_ingest_leaves_its_scratch_folder_to_gc_at_once(sqlite_store, tmp_path):
+    from click.testing import CliRunner
+
+    from monitor.cli import cli
+
+    path = write_statement(tmp_path / "in" / "gb.csv", rows(N))
+    path.write_bytes(path.read_text(encoding="utf-8").encode("gb18030"))  # transcoded in a scratch folder
+    code, out, err = finish(start_ingest(sqlite_store, path, T_HOOK="_month_parts:1:kill"))
+    assert code == -9, (code, out, err)
+    scratch = [p for p in stray_files(sqlite_store) if p.is_dir()]
+    assert len(scratch) == 1 and (scratch[0] / "utf8.csv").exists()
+    gc = CliRunner().invoke(cli, ["gc"], env={"MONITOR_INSTANCE_DIR": str(sqlite_store.instance_dir)})
+    assert gc.exit_code == 0 and not stray_files(sqlite_store), gc.output
+    assert "; 2 temporary item(s) removed" in gc.output  # the scratch folder and the owner file
