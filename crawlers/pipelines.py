@@ -19,6 +19,7 @@ from monitor.db import session_scope
 from monitor.models import Company, DisclosureFact, Document, Event, Institution, Person, Relation
 from monitor.text import district_of, normalize_name
 
+from crawlers.deadlines import estimated_available
 from crawlers.state import KnownDoc
 
 log = logging.getLogger(__name__)
@@ -167,6 +168,10 @@ class StorePipeline:
         else:
             version, previous = (known.version if known else 1), (known.doc_id if known else None)
         published = item.get("published_at")
+        available, estimated = published or item["fetched_at"], False
+        periods = [f["period"] for f in (item.get("records") or {}).get("facts", [])]
+        if published is None and periods:  # an undated report: available by its latest period's deadline
+            available, estimated = estimated_available(max(periods), item["fetched_at"])
         doc = Document(url=item["url"][:2000], final_url=(item.get("final_url") or None),
                        source_id=item["source_id"], institution_id=item.get("institution_id"),
                        fetched_at=item["fetched_at"], http_status=item.get("http_status"),
@@ -176,7 +181,7 @@ class StorePipeline:
                        last_modified=item.get("last_modified"), version=version, previous_id=previous,
                        parser=item.get("parser"), parser_version=item.get("parser_version"),
                        parse_status=item["parse_status"], parse_error=(item.get("parse_error") or None),
-                       published_at=published, available_at=published or item["fetched_at"])
+                       published_at=published, available_at=available, estimated=estimated)
         if doc.content_type:
             doc.content_type = doc.content_type[:200]
         if doc.parse_error:
@@ -192,10 +197,12 @@ class StorePipeline:
     def _records(self, s, item: dict, doc: Document, records: dict) -> None:
         stats = self.state.stats(item["source_id"])
         stats.items += 1
-        available = _aware(doc.available_at)
         if "facts" in records and item.get("institution_id"):
             inst = item["institution_id"]
             for f in records["facts"]:
+                available, estimated = _aware(doc.available_at), False
+                if doc.published_at is None:  # each period of an undated page by its own deadline
+                    available, estimated = estimated_available(f["period"], _aware(doc.fetched_at))
                 key = (inst, f["period"], f["metric"], _key_float(f["value"]))
                 seen = self.facts.get(key)
                 if seen is not None:
@@ -203,12 +210,15 @@ class StorePipeline:
                         row = seen[0] if isinstance(seen[0], DisclosureFact) else s.get(DisclosureFact, seen[0])
                         row.published_at, row.available_at, row.document_id = doc.published_at, available, doc.id
                         row.raw_label, row.raw_value = f["raw_label"], f["raw_value"]
+                        row.estimated = estimated
                         seen[1] = available
                     continue
                 row = DisclosureFact(institution_id=inst, period=f["period"], metric=f["metric"],
                                      value=f["value"], unit=f["unit"], raw_label=f["raw_label"],
                                      raw_value=f["raw_value"], document_id=doc.id, published_at=doc.published_at,
-                                     available_at=available)
+                                     available_at=available, estimated=estimated,
+                                     suspect=(f.get("suspect") or None) and f["suspect"][:300],
+                                     confidence=f.get("confidence"))
                 s.add(row)
                 self.facts[key] = seen = [row, available]
                 self._pending_facts.append(seen)
@@ -358,7 +368,7 @@ class StorePipeline:
                     body=ev.get("body"), amount=ev.get("amount"), keywords=ev.get("keywords") or [],
                     occurred_on=ev.get("occurred_on"), published_at=published,
                     available_at=published or doc.available_at, url=(ev.get("url") or doc.url)[:2000],
-                    external_id=ext[:200], document_id=doc.id))
+                    external_id=ext[:200], document_id=doc.id, family=ev.get("family")))
         stats.events += 1
 
 

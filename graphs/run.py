@@ -148,7 +148,8 @@ def _facts(config, as_of: datetime | None) -> dict[int, list[dict]]:
     out: dict[int, list[dict]] = defaultdict(list)
     with session_scope(config) as session:
         stmt = select(DisclosureFact, Document.url, Document.sha256, Document.fetched_at).join(
-            Document, DisclosureFact.document_id == Document.id, isouter=True)
+            Document, DisclosureFact.document_id == Document.id, isouter=True).where(
+            DisclosureFact.suspect.is_(None))  # suspect values are shown to the operator, never used as fact
         if as_of is not None:
             stmt = stmt.where(DisclosureFact.available_at <= as_of)
         for fact, url, sha, fetched in session.exec(stmt):

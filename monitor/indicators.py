@@ -480,7 +480,9 @@ def load_snapshot(session, as_of: datetime, institution_ids: Iterable[int] | Non
     if institution_ids is not None:
         inst_q = inst_q.where(Institution.id.in_(list(institution_ids)))
     institutions = list(session.exec(inst_q))
-    facts = list(session.exec(select(DisclosureFact).where(DisclosureFact.available_at <= as_of)))
+    # A suspect value (implausible as read) stays in the store for the operator, never in the analysis.
+    facts = list(session.exec(select(DisclosureFact).where(DisclosureFact.available_at <= as_of,
+                                                           DisclosureFact.suspect.is_(None))))
     events = list(session.exec(select(Event).where(Event.available_at <= as_of)))
     companies = list(session.exec(select(Company).where(Company.available_at <= as_of)))
     relations = list(session.exec(select(Relation).where(Relation.available_at <= as_of)))

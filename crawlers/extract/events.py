@@ -165,6 +165,41 @@ def closure_notice(html: str, url: str, tree=None) -> dict | None:
             "keywords": keywords(heading + text), "external_id": f"closure:{url}"}
 
 
+# Families whose notice ends the platform's business: stored as ``closure`` events (the status reads them).
+CLOSING_FAMILIES = ("wind_down", "benign_exit", "stopped_operations")
+
+
+def event_kind(family: str) -> str:
+    """The event kind a notice family is stored under: ``closure`` for the closing families, else the family."""
+    return "closure" if family in CLOSING_FAMILIES else family
+
+
+def notice_event(html: str, url: str, tree=None) -> dict | None:
+    """A platform or police notice as an event of its family's kind (``family`` kept), else None.
+
+    Read by :func:`platform_notice`; a closure heading without a notice word (停止运营说明 aside) is still
+    read by :func:`closure_notice`."""
+    tree = clean(tree if tree is not None else parse_html(html))
+    notice = platform_notice(html, tree)
+    if notice is None:
+        closure = closure_notice(html, url, tree)
+        if closure is None:
+            return None
+        family = closure.get("family") or "stopped_operations"
+        return {**closure, "kind": event_kind(family), "family": family,
+                "external_id": f"{event_kind(family)}:{url}"}
+    body = tree.body if tree.body is not None else tree
+    lines = text_lines(body, skip_links=True)
+    text = "\n".join(lines)
+    published = find_published(text)
+    if published is None and notice["date"] is not None:
+        published = to_utc(notice["date"])
+    kind = event_kind(notice["family"])
+    return {"kind": kind, "family": notice["family"], "title": notice["heading"][:500], "body": text[:20000],
+            "occurred_on": notice["date"], "published_at": published,
+            "keywords": keywords(notice["heading"] + text), "external_id": f"{kind}:{url}"}
+
+
 def extract_article(html: str, url: str, family: str, tree=None) -> dict | None:
     """One article-like item (a court notice, a complaint post, a news article) or None when the page is a list."""
     tree = clean(tree if tree is not None else parse_html(html))

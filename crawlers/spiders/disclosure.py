@@ -1,15 +1,33 @@
-"""Platform websites: walk the site, read every monthly report (信息披露) found."""
+"""Platform websites: walk the site, read every monthly report (信息披露) and notice (公告) found."""
 
 from __future__ import annotations
 
 import logging
 
 from crawlers.extract.disclosure import extract_disclosure, page_outcome
-from crawlers.extract.events import closure_notice
+from crawlers.extract.events import notice_event
 from crawlers.spiders.base import SourceSpider
 from crawlers.synonyms import FILE_NAME, SynonymsError, load_synonyms
 
 log = logging.getLogger(__name__)
+
+
+def disclosure_facts(result) -> tuple[str | None, str | None, list[dict]]:
+    """(status, error, facts) of a disclosure page: every value read, a suspect one kept with its reason
+    (the store flags it; indicators and detectors leave it out). The error names labels not understood."""
+    facts = [{"metric": v.metric, "period": v.period, "value": v.value, "unit": v.unit, "raw_label": v.raw_label,
+              "raw_value": v.raw_value, "suspect": v.suspect, "confidence": v.confidence} for v in result.values]
+    status, error, _plausible = page_outcome(result)
+    if status is None:
+        return None, None, []
+    unknown = f"labels not understood: {'、'.join(result.not_understood[:10])}" if result.not_understood else None
+    if any(not f["suspect"] for f in facts):
+        return "ok", unknown, facts
+    suspects = "; ".join(f"{v.raw_label}={v.raw_value} ({v.period:%Y-%m}): {v.suspect}"
+                         for v in result.values if v.suspect)
+    if suspects:  # every figure read is implausible: kept flagged, the page still needs a reader
+        return "unreadable", f"suspect values only: {suspects}", facts
+    return status, error, facts
 
 
 class DisclosureSpider(SourceSpider):
@@ -32,13 +50,14 @@ class DisclosureSpider(SourceSpider):
 
     def extract(self, response, text: str, src: dict, tree=None) -> dict:
         result = extract_disclosure(text, tree, self.synonyms())
-        status, error, facts = page_outcome(result)
+        status, error, facts = disclosure_facts(result)
+        # Every page is also read as a notice: a wind-down notice stating 借贷余额 records its event and its facts.
+        notice = notice_event(text, response.url, tree)
+        records: dict = {"facts": facts} if facts else {}
+        if notice is not None:
+            records["events"] = [{**notice, "institution_id": src.get("institution_id"), "url": response.url}]
+            return {"status": "ok", "error": error, "records": records,
+                    "published_at": notice["published_at"] or result.published_at}
         if status is None:
-            notice = closure_notice(text, response.url, tree)
-            if notice is not None:
-                return {"status": "ok", "published_at": notice["published_at"],
-                        "records": {"events": [{**notice, "institution_id": src.get("institution_id"),
-                                                "url": response.url}]}}
             status, error = "skipped", None  # a page without disclosure figures (home, index, about)
-        return {"status": status, "error": error, "published_at": result.published_at,
-                "records": {"facts": facts} if facts else {}}
+        return {"status": status, "error": error, "published_at": result.published_at, "records": records}
