@@ -1,7 +1,7 @@
 """Layering through intermediaries: scatter–gather, gather–scatter, stacked and bipartite layering.
 
 Catches
-    *Scatter–gather* (``scatter_gather``): one source pays at least
+    *Scatter–gather* (``scatter_gather``, kind ``scatter_gather_relay``): one source pays at least
     ``min_intermediaries`` accounts, each of which later (within
     ``window_days``) pays one and the same sink ``keep_min``..100 % of what it
     received.
@@ -23,7 +23,10 @@ Misses
     default) or forward only part; gathering interleaved with unrelated new
     transfers large enough to move the total out of tolerance; bipartite
     groups where no two payers share ``min_shared`` payees (a sparse 2 × 2);
-    layers spread over more than ``window_days``.
+    layers spread over more than ``window_days``; in gather–scatter and stacked
+    layering, transfers below the file's ``min_amount_quantile`` (0.25) are
+    left out (card-like spending would otherwise join the episode), so
+    layering of very small sums is missed.
 Hard negatives
     An employee forwarding part of a monthly salary to family is a routine
     pair and only part of the money; a shop does not pay its takings on to new
@@ -166,7 +169,8 @@ def scatter_gather(G, params: Mapping[str, Any] | None = None,
             note="一个账户分散转给多个中间账户，中间账户随后将基本等额资金转给同一账户")
         severity = "high" if len(best) >= p["high_intermediaries"] else "medium"
         title = f"分散–归集：{start}至{end}经{len(best)}个中间账户转移{gathered:,.2f}"
-        out.append(finding("scatter_gather_relay", "scatter_gather_relay", None, severity, title, evidence, key=f"{s}>{d}"))
+        out.append(finding("scatter_gather_relay", "scatter_gather_relay", None, severity, title, evidence,
+                           key=f"{s}>{d}"))
     if report is not None:
         report.update({"window_days": p["window_days"], "min_intermediaries": p["min_intermediaries"],
                        "keep_min": p["keep_min"], "tolerance": p["tolerance"], "novelty_days": p["novelty_days"],
@@ -398,7 +402,8 @@ def stacked_layering(G, params: Mapping[str, Any] | None = None,
         report.update({"window_days": p["window_days"], "min_in": p["min_in"], "min_out": p["min_out"],
                        "min_intermediaries": p["min_intermediaries"], "min_shared": p["min_shared"],
                        "keep_min": p["keep_min"], "tolerance": p["tolerance"],
-                       "amount_floor": round(L.quantile(p["min_amount_quantile"]), 2), "novelty_days": p["novelty_days"],
+                       "amount_floor": round(L.quantile(p["min_amount_quantile"]), 2),
+                       "novelty_days": p["novelty_days"],
                        "closest": {"lone_pass_through_accounts": lone} if not out and lone else None})
     return out
 
