@@ -29,7 +29,7 @@ def city_charts(data: dict) -> dict:
                           threshold_colours=BAND_COLOURS)
     weeks = data["alert_weeks"]
     alerts = ch.grouped_bars([w["label"] for w in weeks], [("新预警", "#1f4e79", [w["count"] for w in weeks])],
-                             title=f"近 {len(weeks)} 周新增预警数", width=460, height=180)
+                             title=f"近 {len(weeks)} 周新增预警数", height=2.1)
     return {"bands": bands, "trend": trend, "alerts": alerts}
 
 

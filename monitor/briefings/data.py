@@ -26,8 +26,9 @@ from monitor.models import (
     Jurisdiction, Person, Relation, RuleSet, Score, Source, SweepRun, User,
 )
 from monitor.models import BAND_ORDER
+from monitor.status import operating_status
 
-from .labels import BANDS
+from .labels import BANDS, amount_from_text
 
 TOP_RISERS = 5
 TREND_WEEKS = 8
@@ -181,6 +182,47 @@ def _rule_set(session, version: int | None) -> dict[str, Any] | None:
             "note": row.note, "created_at": _aware(row.created_at).isoformat()}
 
 
+def event_amount(event) -> float | None:
+    """An event's amount in 元: the stored one, else the first amount its title or text states."""
+    if event.amount is not None:
+        return event.amount
+    return amount_from_text(event.title) or amount_from_text(event.body)
+
+
+def alert_titles(session, alerts) -> dict[int, str]:
+    """Each alert's title as its newest finding (same fingerprint) or score reads now (the portal's
+    wording), not as it was first raised."""
+    from monitor.portal.alerts import latest_evidence, present
+
+    alerts = list({a.id: a for a in alerts}.values())
+    findings, scores = latest_evidence(session, alerts)
+    return {a.id: present(a, findings.get(a.id), scores.get(a.id), "zh_CN")["title"] for a in alerts}
+
+
+def data_moment(run: SweepRun) -> datetime | None:
+    """The moment a sweep's data stands at: its replay date (``as_of``) when it has one, else its start."""
+    moment = run.as_of or run.started_at
+    return _aware(moment) if moment is not None else None
+
+
+def sweeps_in_period(session, start_cut: datetime, end_cut: datetime) -> list[SweepRun]:
+    """Sweeps whose data moment (:func:`data_moment`) falls in the period: a replay counts in the period it
+    replays, not on the day it ran."""
+    rows = session.exec(select(SweepRun).where(or_(
+        and_(SweepRun.as_of.is_not(None), SweepRun.as_of >= start_cut, SweepRun.as_of < end_cut),
+        and_(SweepRun.as_of.is_(None), SweepRun.started_at >= start_cut, SweepRun.started_at < end_cut))))
+    return sorted(rows, key=lambda r: (data_moment(r), r.id))
+
+
+def documents_fetched(session, runs: list[SweepRun], start_cut: datetime, end_cut: datetime) -> int:
+    """Files fetched for the period: fetched in it, or fetched while one of its replay sweeps ran."""
+    windows = [Document.fetched_at.between(_aware(r.started_at),
+                                           _aware(r.finished_at or r.heartbeat_at or datetime.now(timezone.utc)))
+               for r in runs if r.as_of is not None and r.started_at is not None]
+    cond = and_(Document.fetched_at >= start_cut, Document.fetched_at < end_cut)
+    return session.exec(select(func.count(Document.id)).where(or_(cond, *windows))).one()
+
+
 # --------------------------------------------------------------------------- the city briefing
 def city_data(session, config, start: date, end: date, user=None, generated_at: datetime | None = None) -> dict:
     """Everything the weekly city briefing shows for the period ``start``..``end`` (inclusive, local dates)."""
@@ -254,8 +296,10 @@ def city_data(session, config, start: date, end: date, user=None, generated_at: 
     alert_by_id = {a.id: a for a in alerts}
     escalated = [alert_by_id[e.object_id] for e in escalations if e.object_id in alert_by_id]
 
+    titles = alert_titles(session, new_alerts + escalated)
+
     def alert_row(a: Alert) -> dict[str, Any]:
-        return {"id": a.id, "institution": insts[a.institution_id].name, "kind": a.kind, "title": a.title,
+        return {"id": a.id, "institution": insts[a.institution_id].name, "kind": a.kind, "title": titles[a.id],
                 "severity": a.severity, "status": a.status, "band": a.band,
                 "first_raised_at": _aware(a.first_raised_at).isoformat()}
 
@@ -263,22 +307,25 @@ def city_data(session, config, start: date, end: date, user=None, generated_at: 
     trend_from = end_cut - timedelta(weeks=TREND_WEEKS)
     trends = []
     for inst_id, rise in risers:
-        pts = session.exec(select(Score.as_of, Score.score).where(Score.institution_id == inst_id,
-                                                                  Score.as_of >= trend_from, Score.as_of < end_cut))
+        pts = list(session.exec(select(Score.as_of, Score.score).where(Score.institution_id == inst_id,
+                                                                       Score.as_of >= trend_from,
+                                                                       Score.as_of < end_cut)))
+        # The score in force when the window opens, so the line spans the whole window.
+        opening = latest_scores(session, trend_from, [inst_id]).get(inst_id)
+        if opening is not None:
+            pts.insert(0, (trend_from, opening.score))
         trends.append({"id": inst_id, "name": insts[inst_id].name, "rise": rise, "points": daily_last(pts, tz)})
     alert_weeks = week_buckets((a.first_raised_at for a in alerts
                                 if _aware(a.first_raised_at) < end_cut), end, ALERT_WEEKS, tz)
 
     versions = sorted({s.rule_version for s in now_scores.values()})
     sources = Counter(s.kind for s in session.exec(select(Source).where(Source.active == True)))  # noqa: E712
-    docs_in_period = session.exec(select(func.count(Document.id)).where(Document.fetched_at >= start_cut,
-                                                                         Document.fetched_at < end_cut)).one()
     last_crawl = session.exec(select(func.max(Source.last_crawled_at))).one()
+    runs = sweeps_in_period(session, start_cut, end_cut)
+    docs_in_period = documents_fetched(session, runs, start_cut, end_cut)
     sweeps = [{"id": r.id, "kind": r.kind, "status": r.status, "trigger": r.trigger,
-               "started_at": _aware(r.started_at).isoformat() if r.started_at else None}
-              for r in session.exec(select(SweepRun).where(SweepRun.started_at >= start_cut,
-                                                           SweepRun.started_at < end_cut)
-                                    .order_by(SweepRun.started_at))]
+               "as_of": _aware(r.as_of).isoformat() if r.as_of else None,
+               "started_at": _aware(r.started_at).isoformat() if r.started_at else None} for r in runs]
     sweep_status = Counter(r["status"] for r in sweeps)
     return {
         "city": config.city, "timezone": tz, "start": start.isoformat(), "end": end.isoformat(),
@@ -431,12 +478,16 @@ def institution_data(session, config, institution, user=None, generated_at: date
         ev_cond = or_(ev_cond, Event.company_id == company.id)
     events = list(session.exec(select(Event).where(ev_cond).order_by(Event.occurred_on.desc(), Event.id.desc())))
     event_rows = [{"kind": e.kind, "title": e.title, "occurred_on": e.occurred_on.isoformat() if e.occurred_on else None,
-                   "amount": e.amount, "url": e.url, "subject_name": e.subject_name, "body": (e.body or "")[:300],
+                   "amount": event_amount(e), "url": e.url, "subject_name": e.subject_name, "body": (e.body or "")[:300],
                    "available_at": _aware(e.available_at).isoformat()} for e in events[:MAX_ROWS]]
 
+    status = operating_status(events)
     users = {u.id: u.display_name or u.username for u in session.exec(select(User))}
     alert_rows = []
-    for a in session.exec(select(Alert).where(Alert.institution_id == inst.id).order_by(Alert.first_raised_at.desc())):
+    alerts = list(session.exec(select(Alert).where(Alert.institution_id == inst.id)
+                               .order_by(Alert.first_raised_at.desc())))
+    titles = alert_titles(session, alerts)
+    for a in alerts:
         notes = [{"at": _aware(n.created_at).isoformat(), "author": users.get(n.author_id, "—"), "body": n.body}
                  for n in session.exec(select(AlertNote).where(AlertNote.alert_id == a.id).order_by(AlertNote.id))]
         log = [{"at": _aware(e.at).isoformat(), "actor": e.actor, "action": e.action, "field": e.field,
@@ -444,7 +495,7 @@ def institution_data(session, config, institution, user=None, generated_at: date
                for e in session.exec(select(AuditEntry).where(AuditEntry.object_type == "alert",
                                                               AuditEntry.object_id == a.id)
                                      .order_by(AuditEntry.at, AuditEntry.id))]
-        alert_rows.append({"id": a.id, "kind": a.kind, "title": a.title, "severity": a.severity, "status": a.status,
+        alert_rows.append({"id": a.id, "kind": a.kind, "title": titles[a.id], "severity": a.severity, "status": a.status,
                            "close_reason": a.close_reason, "band": a.band, "assignee": users.get(a.assignee_id),
                            "first_raised_at": _aware(a.first_raised_at).isoformat(),
                            "last_seen_at": _aware(a.last_seen_at).isoformat(), "reopen_count": a.reopen_count,
@@ -467,6 +518,11 @@ def institution_data(session, config, institution, user=None, generated_at: date
         "generated_at": (generated_at or datetime.now(timezone.utc)).isoformat(),
         "institution": {"id": inst.id, "name": inst.name, "uscc": inst.uscc, "kind": inst.kind,
                         "status": inst.status, "district": inst.district, "website": inst.website,
+                        "operating_status": {"code": status.code, "name": status.name(),
+                                             "evidence": [{"kind": e.kind, "title": e.title,
+                                                           "occurred_on": e.occurred_on.isoformat()
+                                                           if e.occurred_on else None}
+                                                          for e in status.evidence[:3]]},
                         "custody_bank": inst.custody_bank, "jurisdiction": jur.name if jur else None,
                         "jurisdiction_id": inst.jurisdiction_id},
         "registry": None if company is None else {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -131,3 +132,35 @@ def plain(value) -> str:
 
 
 PLAIN_ITEMS = 12  # longer lists and maps are cut (the full evidence stays in the store)
+
+
+# Short headings of the disclosure table's columns (the full names are listed under the table).
+METRIC_SHORT_ZH = {"cumulative_lending_amount": "累计借贷", "amount_overdue_rate": "逾期率",
+                   "overdue_90_amount": "逾期90天+", "top10_borrower_share": "前十大占比",
+                   "related_party_balance": "关联借款", "avg_yield": "平均收益率"}
+
+
+def metric_short_zh(name: str) -> str:
+    return METRIC_SHORT_ZH.get(name) or metric_zh(name)
+
+
+_AMOUNT = re.compile(r"(\d[\d,，]*(?:\.\d+)?)\s*(亿|万)?\s*元")
+_AMOUNT_UNITS = {"亿": 100_000_000, "万": 10_000, None: 1}
+
+
+def amount_from_text(text: str | None) -> float | None:
+    """The first amount in yuan a text states (``460,000元``, ``46万元``, ``1.2亿元``); ``None`` without one.
+
+    >>> amount_from_text("判令被告偿还借款本金460,000元及利息")
+    460000.0
+    >>> amount_from_text("涉案金额1.2亿元")
+    120000000.0
+    """
+    match = _AMOUNT.search(text or "")
+    if match is None:
+        return None
+    digits = match.group(1).replace(",", "").replace("，", "")
+    try:
+        return round(float(digits) * _AMOUNT_UNITS[match.group(2)], 2)
+    except ValueError:
+        return None

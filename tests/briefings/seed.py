@@ -48,6 +48,10 @@ class Seeded:
     collector_account: str = "6222020000123456789"
     collector_amount: float = 38_650_000.0
     note_text: str = "已约谈实际控制人，要求说明资金去向"
+    # The red platform collapsed: a closure notice, and a judgment whose amount is only in its text.
+    closure_title: str = "关于平台停止运营及清盘处置的公告"
+    judgment_title: str = "民间借贷纠纷一审判决（2018）粤0304民初2345号"
+    judgment_amount: float = 460_000.0
     user: str = "inspector1"
 
 
@@ -143,6 +147,11 @@ def seed_store(config, institutions: int = 6, seed: int = 7, hostile_port: int |
             if k == 0:
                 s.add(Event(kind="lawsuit", institution_id=inst.id, title="民间借贷纠纷（2018）粤0304民初1234号",
                             amount=1_200_000.0, occurred_on=date(2018, 6, 12), external_id="l0"))
+                s.add(Event(kind="closure", institution_id=inst.id, title=out.closure_title,
+                            occurred_on=date(2018, 7, 6), external_id="closure0"))
+                s.add(Event(kind="lawsuit", institution_id=inst.id, title=out.judgment_title,
+                            body="判决被告于判决生效之日起十日内偿还原告借款本金460,000元及利息。",
+                            occurred_on=date(2018, 7, 4), external_id="l1"))
             if hostile_port is not None and k == 1:
                 out.hostile_id = inst.id
                 evil = HOSTILE.format(port=hostile_port)
