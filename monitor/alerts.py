@@ -39,6 +39,8 @@ TRANSITIONS: dict[str, set[str]] = {
     AlertStatus.CLOSED.value: set(),  # only a recurrence reopens
 }
 BAND_SEVERITY = {"red": "critical", "orange": "high", "yellow": "medium", "green": "low"}
+# Alert kinds: a band rise, a finding, a platform's disclosure coverage dropping (monitor.coverage).
+ALERT_KINDS = ("band_change", "finding", "coverage_drop")
 
 
 # --------------------------------------------------------------------------- pure part
@@ -114,6 +116,15 @@ def _upsert(session, *, fingerprint: str, institution_id: int, kind: str, title:
     alert.score_id = score_id or alert.score_id
     session.add(alert)
     return alert, action
+
+
+def raise_alert(session, *, fingerprint: str, institution_id: int, kind: str, title: str, severity: str,
+                seen_at: datetime) -> tuple[Alert, str]:
+    """Create or refresh one alert of another stage (``kind`` in :data:`ALERT_KINDS`); (alert, action)."""
+    if kind not in ALERT_KINDS:
+        raise InputError(f"unknown alert kind {kind!r}")
+    return _upsert(session, fingerprint=fingerprint, institution_id=institution_id, kind=kind, title=title,
+                   severity=severity, seen_at=seen_at, recurred=False)
 
 
 def raise_alerts(session, findings: list, scores: list, prev_bands: dict[int, str], prev_fingerprints: set[str],

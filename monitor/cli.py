@@ -36,6 +36,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "brief": "monitor.briefings.cli:brief_group",
     "audit": "monitor.commands.audit:audit_group",
     "profiles": "monitor.commands.profiles:profiles_group",
+    "coverage": "monitor.commands.coverage:coverage_command",
 }
 
 
