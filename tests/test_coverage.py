@@ -90,3 +90,20 @@ def test_cli_coverage_json_and_usage(sqlite_store, monkeypatch):
     out.clear()
     assert main(["coverage"]) == 0 and "not understood: 风险准备金覆盖率" in "\n".join(out)
     assert main(["coverage", "--institution", "nonsense"]) == 2 and "neither an institution id" in err[-1]
+
+
+# The operator page, over the portal's seeded store (two cities).
+from tests.portal.conftest import compiled_catalogues, login, portal, seeded_store  # noqa: E402,F401
+
+
+def test_coverage_page_shows_institutions_in_scope_only(portal):
+    app, ids = portal
+    client = app.test_client()
+    login(client, "inspector")
+    page = client.get("/coverage")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "红利宝金融信息服务有限公司" in html and "乙市外地平台有限公司" not in html
+    assert client.get(f"/coverage?institution={ids['foreign']}").status_code == 404
+    one = client.get(f"/coverage?institution={ids['red']}").get_data(as_text=True)
+    assert "红利宝金融信息服务有限公司" in one and "2018" in one
