@@ -225,17 +225,22 @@ def ownership_chart(nodes: Sequence[dict], edges: Sequence[dict]) -> Markup:
         for k, n in enumerate(row):
             pos[n["id"]] = ((k + 0.5) / len(row), level)
     box_h = 0.36
+    # One arrow and one label per pair: a person holding shares and controlling draws both on one line.
+    pairs: dict[tuple[str, str], list[dict]] = {}
     for e in edges:
-        if e["src"] not in pos or e["dst"] not in pos:
-            continue
-        (sx, sy), (dx, dy) = pos[e["src"]], pos[e["dst"]]
-        controller = e["kind"] == "controller"
+        if e["src"] in pos and e["dst"] in pos:
+            pairs.setdefault((e["src"], e["dst"]), []).append(e)
+    for (src, dst), group in pairs.items():
+        (sx, sy), (dx, dy) = pos[src], pos[dst]
+        controller = any(e["kind"] == "controller" for e in group)
         colour = "#c62828" if controller else "#555555"
         ax.annotate("", xy=(dx, dy + box_h / 2), xytext=(sx, sy - box_h / 2),
                     arrowprops={"arrowstyle": "-|>", "color": colour, "linewidth": 0.9,
                                 "linestyle": (0, (4, 2)) if controller else "solid", "shrinkA": 0, "shrinkB": 0})
-        label = "实际控制" if controller else (f"{e['share'] * 100:.1f}%" if e.get("share") is not None else "持股")
-        ax.text((sx + dx) / 2 + 0.01, (sy + dy) / 2, label, fontsize=7, color=colour, ha="left", va="center")
+        words = ["实际控制" if e["kind"] == "controller" else
+                 (f"{e['share'] * 100:.1f}%" if e.get("share") is not None else "持股") for e in group]
+        ax.text((sx + dx) / 2 + 0.01, (sy + dy) / 2, "，".join(dict.fromkeys(words)), fontsize=7, color=colour,
+                ha="left", va="center")
     for n in nodes:
         if n["id"] not in pos:
             continue

@@ -109,6 +109,24 @@ def test_no_word_outside_the_text_area(rendered, key):
                 assert 0 <= w["yMin"] and w["yMax"] <= page["height"], (key, n, w)
 
 
+@pytest.mark.parametrize("key", ["city", "red", "hostile"])
+def test_no_text_runs_into_other_text(rendered, key):
+    """Words on one line never overlap: a heading clipped by its cell, or running into the next column or
+    the table's edge, leaves its glyphs under its neighbour's."""
+    overlaps = []
+    for n, page in enumerate(bbox_pages(rendered[key][0]), 1):
+        words = sorted((w for line in page["lines"] for w in line["words"]), key=lambda w: (w["yMin"], w["xMin"]))
+        for i, a in enumerate(words):
+            for b in words[i + 1:]:
+                if b["yMin"] >= a["yMax"]:
+                    break
+                shared_y = min(a["yMax"], b["yMax"]) - max(a["yMin"], b["yMin"])
+                shared_x = min(a["xMax"], b["xMax"]) - max(a["xMin"], b["xMin"])
+                if shared_y > 0.5 * min(a["yMax"] - a["yMin"], b["yMax"] - b["yMin"]) and shared_x > TOLERANCE:
+                    overlaps.append(f"page {n}: {a['text']!r} and {b['text']!r} overlap by {shared_x:.1f} pt")
+    assert not overlaps, f"{key}: " + "; ".join(overlaps)
+
+
 @pytest.mark.parametrize("key", ["city", "red"])
 def test_table_headings_are_never_wrapped(rendered, html_of, key):
     found = headings(html_of[key])
