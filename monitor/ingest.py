@@ -619,6 +619,8 @@ class _Run:
         self.session = Session(get_engine(config), expire_on_commit=False)
         self.workers = ThreadPoolExecutor(max_workers=2, thread_name_prefix="ingest")
         self.accounts_worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-accounts")
+        # fsync waits on the disk: its own threads, so that the writers go on encoding meanwhile.
+        self.syncer = ThreadPoolExecutor(max_workers=4, thread_name_prefix="ingest-sync")
         self._committed: dict[str, str | None] | None = None
         self.by_path = self._committed_by_path(paths)
         # Every file this run creates is named after it (only the run's own files are ever deleted by it).
@@ -711,6 +713,7 @@ class _Run:
         self.session.close()
         self.workers.shutdown()
         self.accounts_worker.shutdown()
+        self.syncer.shutdown()
         self.owner_path.unlink(missing_ok=True)
 
 
@@ -1048,14 +1051,16 @@ def _write(run: _Run, path: Path, sha: str, table, facts: Facts, uscc: str, resu
                                      [dest for _tmp, dest in written], owner=True)
             jobs = [(parts[month], tmp) for month, (tmp, _dest) in zip(parts, written)]
 
-            def write(cut, tmp: Path) -> tuple[int, int]:
+            def write(cut, tmp: Path):
                 rows = _write_parquet(cut(), sha, tmp)
-                _fsync(tmp)
-                return rows, tmp.stat().st_size
+                return rows, tmp.stat().st_size, run.syncer.submit(_fsync, tmp)
             if len(jobs) == 1:
-                sizes = [write(*jobs[0])]
+                done = [write(*jobs[0])]
             else:
-                sizes = [done.result() for done in [run.workers.submit(write, *job) for job in jobs]]
+                done = [job.result() for job in [run.workers.submit(write, *job) for job in jobs]]
+            for _rows, _size, synced in done:
+                synced.result()
+            sizes = [(rows, size) for rows, size, _synced in done]
             folders = set()
             for tmp, dest in written:
                 if not dest.parent.is_dir():
@@ -1064,8 +1069,8 @@ def _write(run: _Run, path: Path, sha: str, table, facts: Facts, uscc: str, resu
                 os.replace(tmp, dest)  # never over another run's file: the name holds this run's id
                 moved.append(dest)
                 folders.add(dest.parent)
-            for folder in sorted(folders, key=lambda f: len(f.parts)):
-                _fsync(folder)
+            for synced in [run.syncer.submit(_fsync, folder) for folder in folders]:
+                synced.result()
             _verify(path, [dest for _tmp, dest in written], sizes)
             result.store_path = f"institution={uscc}/month=*/{sha}_{run.run_id}_*.parquet"
         step("committing")
