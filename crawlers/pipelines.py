@@ -17,9 +17,10 @@ from sqlmodel import select
 
 from monitor.db import session_scope
 from monitor.models import Company, DisclosureFact, Document, Event, Institution, Person, Relation
-from monitor.text import district_of, normalize_name
+from monitor.text import district_of, nfkc, normalize_name
 
 from crawlers.deadlines import estimated_available
+from crawlers.extract.registry import short_names
 from crawlers.state import KnownDoc
 
 log = logging.getLogger(__name__)
@@ -85,9 +86,23 @@ class StorePipeline:
             self.relations = {self._rel_key(r) for r in s.exec(select(Relation))}
             self.events = {(k, e) for k, e in s.exec(select(Event.kind, Event.external_id))}
             self.institutions_uscc = {u: i for i, u in s.exec(select(Institution.id, Institution.uscc))}
-            self.institutions_name = {n: i for i, n in s.exec(select(Institution.id, Institution.name_norm))}
+            rows = list(s.exec(select(Institution.id, Institution.name, Institution.name_norm, Institution.aliases)))
+            self.institutions_name = {n: i for i, _name, n, _a in rows}
             self.aliases = sorted(((n, i) for n, i in self.institutions_name.items() if len(n) >= 2),
                                   key=lambda x: -len(x[0]))
+            self.brand_names = {i: {*short_names(name), *(nfkc(a) for a in (aliases or []))}
+                                for i, name, _n, aliases in rows}
+            self._index_brands()
+
+    def _index_brands(self) -> None:
+        """Brands and short names, longest first; one naming two institutions links neither."""
+        owners: dict[str, set[int]] = {}
+        for iid, names in self.brand_names.items():
+            for b in names:
+                if len(b) >= 2:
+                    owners.setdefault(b, set()).add(iid)
+        self.brands = sorted(((b, next(iter(ids))) for b, ids in owners.items() if len(ids) == 1),
+                             key=lambda x: -len(x[0]))
 
     @staticmethod
     def _rel_key(r) -> tuple:
@@ -223,6 +238,8 @@ class StorePipeline:
                 self.facts[key] = seen = [row, available]
                 self._pending_facts.append(seen)
                 stats.facts += 1
+        if records.get("aliases") and item.get("institution_id") and item.get("kind") == "disclosure":
+            self._learn_aliases(s, item["institution_id"], records["aliases"])
         if "company" in records:
             self._registry(s, records, doc, stats)
         for ev in records.get("events", []):
@@ -335,19 +352,42 @@ class StorePipeline:
                             "url": doc.url}, doc, stats, None)
 
     # ------------------------------------------------------------------ events
-    def link_institution(self, uscc: str | None, names: list[str], text: str) -> int | None:
-        """An institution by USCC, by a named party's normalised name, or by its name in the text."""
+    def link_institution(self, uscc: str | None, names: list[str], text: str, brands: bool = False) -> int | None:
+        """An institution by USCC, by a named party's normalised name, or by its name in the text; with
+        ``brands`` (complaints, news), also by a brand or short name (麦田贷, 渝麦), in the name first."""
         if uscc and uscc in self.institutions_uscc:
             return self.institutions_uscc[uscc]
         for name in names:
             iid = self.institutions_name.get(normalize_name(name))
             if iid:
                 return iid
+        if brands:
+            for name in names:
+                norm = nfkc(normalize_name(name))
+                iid = next((i for b, i in self.brands if b in norm), None)
+                if iid:
+                    return iid
         norm_text = normalize_name(text) if text else ""
         for alias, iid in self.aliases:
             if alias in norm_text:
                 return iid
+        if brands and not names:  # a post naming an unknown platform is not linked by its text
+            text_n = nfkc(text or "")
+            return next((i for b, i in self.brands if b in text_n), None)
         return None
+
+    def _learn_aliases(self, s, inst_id: int, found: list[str]) -> None:
+        """Brands a platform's own page states, kept on the institution (ten at most)."""
+        known = self.brand_names.setdefault(inst_id, set())
+        new = [b for b in found if b not in known]
+        if not new:
+            return
+        inst = s.get(Institution, inst_id)
+        if inst is None:
+            return
+        inst.aliases = list(dict.fromkeys([*(inst.aliases or []), *new]))[:10]
+        known.update(inst.aliases)
+        self._index_brands()
 
     def _event(self, s, ev: dict, doc: Document, stats, item: dict | None) -> None:
         ext = ev.get("external_id") or hashlib.sha1(
@@ -359,7 +399,8 @@ class StorePipeline:
         inst = ev.get("institution_id")
         if inst is None:
             inst = self.link_institution(ev.get("uscc"), ev.get("parties", []),
-                                         f"{ev.get('title', '')}\n{ev.get('body') or ''}")
+                                         f"{ev.get('title', '')}\n{ev.get('body') or ''}",
+                                         brands=ev["kind"] in ("complaint", "news"))
         if inst is None and item is not None and item.get("kind") == "disclosure":
             inst = item.get("institution_id")
         published = ev.get("published_at") or doc.published_at

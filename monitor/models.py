@@ -183,6 +183,7 @@ class Institution(SQLModel, table=True):
     district: Optional[str] = Field(default=None, max_length=100)
     website: Optional[str] = Field(default=None, max_length=500)
     custody_bank: Optional[str] = Field(default=None, max_length=200)
+    aliases: list = _json_list_column()  # brands its own site states (汇溪贷); complaints and news use them
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 

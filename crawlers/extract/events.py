@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from urllib.parse import urlsplit
 
 from monitor.text import nfkc
 
@@ -251,3 +252,85 @@ def extract_article(html: str, url: str, family: str, tree=None) -> dict | None:
         "external_id": f"{kind}:{case_no}:{doc_type(heading)}" if case_no else f"{kind}:{url}",
     }
 
+
+
+# --------------------------------------------------------------------------- posts inline on a list page
+_POST_PLATFORM = ("投诉对象", "涉及平台", "被投诉方", "被投诉平台", "涉事平台", "平台名称", "平台")
+_FIELD = re.compile(r"^\s*[\[【]?\s*([\u4e00-\u9fff]{2,6})\s*[\]】]?\s*[:：]?\s*(.+?)\s*$")
+_POST_DATE = re.compile(r"(?:发表于|发布于|投诉时间|投诉日期|发帖时间|时间)\s*[:：]?\s*$")
+
+
+def _post_groups(body) -> list:
+    """The largest set of sibling elements of one kind (tag and class) that each carry a date: the posts."""
+    best: list = []
+    for parent in body.iter():
+        groups: dict[tuple, list] = {}
+        for child in parent:
+            if isinstance(child.tag, str):
+                groups.setdefault((child.tag, child.get("class")), []).append(child)
+        for els in groups.values():
+            dated = [e for e in els if DATE_RE.search(nfkc(element_text(e)))]
+            if len(dated) >= 2 and len(dated) * 10 >= len(els) * 6 and len(dated) > len(best):
+                best = dated
+    return best
+
+
+def _post_date(el):
+    """The post's own date: a time element or a 发表于 line, else the last full date in it (a date in the
+    text, 2018年4月在…出借, comes before the post's footer date)."""
+    for sub in el.iter():
+        if not isinstance(sub.tag, str):
+            continue
+        cls = (sub.get("class") or "").lower()
+        if sub.tag == "time" or "time" in cls or "date" in cls:
+            d = parse_date(sub.get("datetime") or element_text(sub))
+            if d:
+                return d
+    text = nfkc(element_text(el))
+    for m in DATE_RE.finditer(text):
+        if _POST_DATE.search(text[:m.start()][-8:]):
+            return parse_date(m.group(0))
+    found = [parse_date(m.group(0)) for m in DATE_RE.finditer(text)]
+    found = [d for d in found if d]
+    return found[-1] if found else None
+
+
+def inline_posts(html: str, url: str, family: str = "complaint", tree=None) -> list[dict]:
+    """Posts shown inline on a list page (黑猫投诉 lists, forum thread lists with a preview): one event each,
+    with its date, title, text and the platform as the post names it (``subject_name``; linked later)."""
+    tree = clean(tree if tree is not None else parse_html(html))
+    body = tree.body if tree.body is not None else tree
+    events = []
+    for el in _post_groups(body):
+        own = DATE_RE.sub("", "".join(text_lines(el, skip_links=True)))
+        if len(own) < 12:  # a list of links to posts (with their dates), not posts shown inline
+            continue
+        heading = next((h for h in el.iter("h1", "h2", "h3", "h4", "h5") if element_text(h)), None)
+        if heading is None:
+            # the first link with words (an author's link, wdzj_4003301, is not a title)
+            heading = next((a for a in el.iter("a") if len(element_text(a)) >= 4
+                            and re.search(r"[\u4e00-\u9fff]", element_text(a))), None)
+        head = element_text(heading) if heading is not None else ""
+        lines = text_lines(el)
+        if not head and lines:
+            head = lines[0]
+        named, post_no = None, None
+        for li in el.iter("li", "dd", "p", "span", "div"):
+            m = _FIELD.match(element_text(li))
+            if not m:
+                continue
+            key, value = m.group(1), m.group(2)
+            if named is None and key in _POST_PLATFORM:
+                named = value
+            elif post_no is None and key in ("投诉编号", "编号", "帖子编号"):
+                post_no = value
+        d = _post_date(el)
+        text = "\n".join(lines)
+        ident = post_no or el.get("id") or hashlib.sha1(f"{head}|{d}".encode()).hexdigest()[:16]
+        events.append({
+            "kind": family, "title": head[:500] or family, "body": text[:20000], "occurred_on": d,
+            "published_at": to_utc(d) if d else None, "subject_name": named, "parties": [named] if named else [],
+            # keyed by site and post: the same post on another page of the list (it moves down) is one event
+            "keywords": keywords(text), "external_id": _external(family, urlsplit(url).netloc, ident),
+        })
+    return events

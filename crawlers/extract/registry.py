@@ -201,3 +201,65 @@ def is_company_page(url: str, html_title: str) -> bool:
     """Heuristic for registry pages that should hold one company (used to flag unreadable ones)."""
     return bool(uscc_in(url)) or "company" in url.lower()
 
+
+
+# --------------------------------------------------------------------------- aliases: brands and short names
+# Place words a registered name starts with (provinces, larger cities, free-trade zones), longest first.
+_PLACES = tuple(sorted((
+    "北京", "上海", "天津", "重庆", "深圳", "广州", "杭州", "南京", "成都", "武汉", "厦门", "苏州", "合肥", "西安", "济南",
+    "青岛", "宁波", "长沙", "郑州", "福州", "昆明", "南昌", "沈阳", "大连", "哈尔滨", "长春", "石家庄", "太原", "南宁",
+    "贵阳", "兰州", "海口", "东莞", "佛山", "无锡", "温州", "珠海", "中山", "惠州", "常州", "嘉兴", "绍兴", "金华",
+    "台州", "泉州", "烟台", "潍坊", "徐州", "扬州", "南通", "乌鲁木齐", "呼和浩特", "银川", "西宁", "拉萨",
+    "广东", "浙江", "江苏", "山东", "福建", "四川", "湖北", "湖南", "河南", "河北", "安徽", "江西", "陕西", "山西",
+    "辽宁", "吉林", "黑龙江", "云南", "贵州", "广西", "海南", "甘肃", "内蒙古", "新疆", "宁夏", "青海", "西藏",
+    "前海", "横琴", "南沙", "滨海新区", "浦东新区", "中国(上海)自由贸易试验区"), key=len, reverse=True))
+# Trade words between the firm's own name and its legal form, longest first.
+_TRADES = tuple(sorted((
+    "互联网金融信息服务", "互联网金融服务", "金融信息服务", "互联网金融", "网络科技", "信息技术", "信息科技", "信息服务",
+    "金融服务", "电子商务", "投资管理", "资产管理", "金融科技", "网络技术", "科技", "网络", "金融", "信息", "投资", "咨询",
+    "服务", "互联网", "技术", "控股", "集团"), key=len, reverse=True))
+_GENERIC = re.compile(r"首页|官网|官方网站|信息披露|运营|数据|报告|公告|组织信息|关于我们|专栏|平台|网贷|查询|系统|企业|工商|"
+                      r"信用|有限公司|\d")
+
+
+def short_names(registered_name: str) -> list[str]:
+    """Names a platform goes by that can be read off its registered name: 重庆渝麦网络科技有限公司 → 渝麦,
+    武汉楚汇通网络科技有限公司 → 楚汇通 (place words and trade words dropped; two characters at least)."""
+    from monitor.text import normalize_name
+
+    name = normalize_name(registered_name)
+    stripped = True
+    while stripped:
+        stripped = False
+        for place in _PLACES:
+            for form in (place + "市", place + "省", place):
+                if name.startswith(form) and len(name) > len(form) + 1:
+                    name, stripped = name[len(form):], True
+                    break
+            if stripped:
+                break
+    trimmed = True
+    while trimmed:
+        trimmed = False
+        for trade in _TRADES:
+            if name.endswith(trade) and len(name) - len(trade) >= 2:
+                name, trimmed = name[: -len(trade)], True
+                break
+    return [name] if 2 <= len(name) <= 8 and name != normalize_name(registered_name) else []
+
+
+def site_brands(html: str, tree=None) -> list[str]:
+    """Brand names a platform's own page states: a 品牌 / 平台名称 field, and the site name its <title> ends
+    with (2018年6月运营信息-泓信宝)."""
+    tree = tree if tree is not None else parse_html(html)
+    out: list[str] = []
+    pairs = key_values(tree)
+    for label in ("品牌", "平台品牌", "平台名称", "网站名称", "品牌名称"):
+        value = pick(pairs, label)
+        if value:
+            out.append(value.strip())
+    head = title(tree)
+    parts = [p.strip() for p in re.split(r"\s*[-_|｜—–·]\s*", head) if p.strip()]
+    if len(parts) >= 2:
+        out.append(parts[-1])
+    return [b for b in dict.fromkeys(nfkc(b) for b in out) if 2 <= len(b) <= 10 and not _GENERIC.search(b)]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from crawlers.extract.events import extract_article, extract_table_items
+from crawlers.extract.events import extract_article, extract_table_items, inline_posts
 from crawlers.spiders.base import SourceSpider
 
 
@@ -11,7 +11,13 @@ class EventSpider(SourceSpider):
 
     family = "court"
 
+    inline = False  # list pages may show whole posts (complaint boards): one event per post
+
     def extract(self, response, text: str, src: dict, tree=None) -> dict:
+        events = inline_posts(text, response.url, self.family, tree) if self.inline else []
+        if len(events) >= 2:
+            return {"status": "ok", "published_at": None,
+                    "records": {"events": [{**ev, "url": response.url} for ev in events]}}
         events, _page_text = extract_table_items(text, response.url, self.family, tree)
         if not events:
             item = extract_article(text, response.url, self.family, tree)

@@ -6,6 +6,7 @@ import logging
 
 from crawlers.extract.disclosure import extract_disclosure, page_outcome
 from crawlers.extract.events import notice_event
+from crawlers.extract.registry import site_brands
 from crawlers.spiders.base import SourceSpider
 from crawlers.synonyms import FILE_NAME, SynonymsError, load_synonyms
 
@@ -54,6 +55,9 @@ class DisclosureSpider(SourceSpider):
         # Every page is also read as a notice: a wind-down notice stating 借贷余额 records its event and its facts.
         notice = notice_event(text, response.url, tree)
         records: dict = {"facts": facts} if facts else {}
+        brands = site_brands(text, tree)  # the platform's own page: its brand (汇溪贷) links complaints and news
+        if brands:
+            records["aliases"] = brands
         if notice is not None:
             records["events"] = [{**notice, "institution_id": src.get("institution_id"), "url": response.url}]
             return {"status": "ok", "error": error, "records": records,

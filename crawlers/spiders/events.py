@@ -9,6 +9,7 @@ class ComplaintsSpider(EventSpider):
     name = "complaints"
     parser_name = "complaints"
     family = "complaint"
+    inline = True
 
 
 class NewsSpider(EventSpider):

@@ -3,7 +3,8 @@
 ``disclosurefact.suspect`` (why a value is implausible; such a value is shown, never used as fact),
 ``disclosurefact.confidence`` (how its label was matched), ``estimated`` on ``disclosurefact`` and
 ``document`` (``available_at`` is the regulatory deadline, the page stating no date) and
-``event.family`` (a platform notice's family: wind_down, benign_exit, distress ...).
+``event.family`` (a platform notice's family: wind_down, benign_exit, distress ...) and
+``institution.aliases`` (brands the platform's own site states, to link complaints and news).
 
 Revision ID: 0006
 Revises: 0005
@@ -32,9 +33,13 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('estimated', sa.Boolean(), nullable=False, server_default=sa.false()))
     with op.batch_alter_table('event', recreate='never') as batch_op:
         batch_op.add_column(sa.Column('family', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True))
+    with op.batch_alter_table('institution', recreate='never') as batch_op:
+        batch_op.add_column(sa.Column('aliases', sa.JSON(), nullable=False, server_default=sa.text("'[]'")))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('institution', recreate='never') as batch_op:
+        batch_op.drop_column('aliases')
     with op.batch_alter_table('event', recreate='never') as batch_op:
         batch_op.drop_column('family')
     with op.batch_alter_table('document', recreate='never') as batch_op:
