@@ -122,8 +122,8 @@ def grouped_bars(groups: Sequence[str], series: Sequence[tuple[str, str, Sequenc
         ax.tick_params(axis="x", labelrotation=45)
         for label in ax.get_xticklabels():
             label.set_horizontalalignment("right")
-    if len(series) > 1:
-        ax.legend(loc="upper right", ncols=len(series))
+    if len(series) > 1:  # beside the plot, never over a bar
+        fig.legend(loc="outside right upper")
     if title:
         ax.set_title(title)
     return _svg(fig, title)
