@@ -50,7 +50,7 @@ _AGGREGATE_SQL = """
 """
 
 _TRANSFERS_SQL = """
-    SELECT payer_account, payee_account, amount, epoch(txn_time), txn_id, payer_name, payee_name
+    SELECT payer_account, payee_account, amount, epoch(txn_time), txn_id, payer_name, payee_name, payer_id, payee_id
     FROM clean WHERE payer_account IS NOT NULL AND payee_account IS NOT NULL
 """
 
@@ -113,14 +113,17 @@ def read_statement(path: str | Path, mapping: dict[str, str] | None = None) -> S
         table = _arrow(con.sql(_AGGREGATE_SQL))
         rows = con.sql(_TRANSFERS_SQL).fetchall()
     names: dict[str, str] = {}
+    ids: dict[str, str] = {}
     transfers = []
-    for src, dst, amount, ts, txn_id, src_name, dst_name in rows:
+    for src, dst, amount, ts, txn_id, src_name, dst_name, src_id, dst_id in rows:
         transfers.append(Transfer(src, dst, float(amount), float(ts), txn_id))
-        if src_name:
-            names.setdefault(src, src_name)
-        if dst_name:
-            names.setdefault(dst, dst_name)
-    return Statement(path, table, Ledger(transfers, names))
+        for account, name, ident in ((src, src_name, src_id), (dst, dst_name, dst_id)):
+            if name:
+                names.setdefault(account, name)
+            if ident:
+                ids.setdefault(account, ident)
+    # Holder IDs let the masking keep organisations' accounts (held under a USCC) in full.
+    return Statement(path, table, Ledger(transfers, names, ids=ids))
 
 
 def infer_custody(edges, accounts: dict[str, dict], *, custody: str | None = None,

@@ -84,19 +84,20 @@ def card(n: int) -> str:
     return f"6222{n:015d}"  # 19 digits, a personal card number's shape
 
 
-def write_transfers(path, rows):
-    """rows: (day, payer, payee, amount, purpose) with day counted from 2025-01-01."""
+def write_transfers(path, rows, ids=None):
+    """rows: (day, payer, payee, amount, purpose) with day counted from 2025-01-01; ids: account → holder ID."""
     from datetime import datetime, timedelta
 
+    ids = ids or {}
     start = datetime(2025, 1, 1, 9)
     with open(path, "w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
-        w.writerow(("txn_id", "txn_time", "amount", "payer_account", "payer_name", "payee_account", "payee_name",
-                    "purpose"))
+        w.writerow(("txn_id", "txn_time", "amount", "payer_account", "payer_name", "payer_id", "payee_account",
+                    "payee_name", "payee_id", "purpose"))
         for n, (day, payer, payee, amount, purpose) in enumerate(sorted(rows)):
             when = (start + timedelta(days=day)).strftime("%Y-%m-%d %H:%M:%S")
-            w.writerow((f"T{n:07d}", when, f"{amount:.2f}", payer, f"户名{payer[-4:]}", payee, f"户名{payee[-4:]}",
-                        purpose))
+            w.writerow((f"T{n:07d}", when, f"{amount:.2f}", payer, f"户名{payer[-4:]}", ids.get(payer, ""), payee,
+                        f"户名{payee[-4:]}", ids.get(payee, ""), purpose))
     return path
 
 
@@ -185,3 +186,16 @@ def test_parse_params_types_values_like_their_defaults():
     assert isinstance(got["fan_in"]["window_days"], float) and isinstance(got["fan_in"]["min_count"], int)
     with pytest.raises(click.UsageError, match="known: .*min_count"):
         parse_params(["fan_out.nope=1"])
+
+
+def test_scan_keeps_an_organisations_account_in_full_and_masks_persons(tmp_path):
+    from tests.graphs.builders import uscc
+
+    firm = "1001200300400500600"  # a company's account, held under a USCC in the file
+    rows = routine_rows() + [(d, c, firm, a, p) for d, c, _, a, p in fan_rows(8)]
+    f = write_transfers(tmp_path / "s.csv", rows, ids={firm: uscc(5)})
+    for args in (["scan", str(f)], ["scan", str(f), "--json"]):
+        r = run(args, tmp_path)
+        assert r.returncode == 0, r.stderr
+        assert "fan_in" in r.stdout and firm in r.stdout
+        assert card(300) not in r.stdout and card(300)[:4] + "*" * 11 + card(300)[-4:] in r.stdout

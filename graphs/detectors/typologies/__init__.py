@@ -62,7 +62,7 @@ class Ledger:
     Attributes
     ----------
     transfers : list of :class:`Transfer`, in time order.
-    names : account → holder name, when the file gives one.
+    names, ids : account → holder name / holder ID number, when the file gives them.
     novel : per transfer (same index), whether its pair is novel (see module docstring).
     pair_transfers : per transfer, the number of transfers between its two accounts in the file.
     first_met_in, first_met_out : account → sorted times at which each payer (payee) first appears.
@@ -72,6 +72,7 @@ class Ledger:
     transfers: list[Transfer]
     names: dict[str, str] = field(default_factory=dict)
     novelty_days: float = COMMON["novelty_days"]
+    ids: dict[str, str] = field(default_factory=dict)  # account → holder ID number (USCC or 身份证), when given
 
     def __post_init__(self) -> None:
         self.transfers = sorted(self.transfers, key=lambda t: (t.time, t.src, t.dst))
@@ -127,7 +128,7 @@ class Ledger:
         return bisect.bisect_left(self._amounts, amount) / max(1, len(self._amounts))
 
     def account(self, account: str, role: str) -> EvidenceAccount:
-        return EvidenceAccount(account, self.names.get(account), None, role)
+        return EvidenceAccount(account, self.names.get(account), self.ids.get(account), role)
 
     def edge(self, i: int) -> EvidenceEdge:
         t = self.transfers[i]
@@ -161,7 +162,7 @@ def ledger(G: nx.MultiDiGraph | Ledger | Iterable[Transfer], *, amount: str = "a
     if isinstance(G, Ledger):
         if G.novelty_days == novelty_days:
             return G
-        return Ledger(list(G.transfers), dict(G.names), novelty_days)
+        return Ledger(list(G.transfers), dict(G.names), novelty_days, dict(G.ids))
     if isinstance(G, nx.Graph):
         names = {n: d.get("name") or d.get("holder_name") for n, d in G.nodes(data=True)
                  if d.get("name") or d.get("holder_name")}
