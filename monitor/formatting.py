@@ -206,8 +206,10 @@ def band_name(band, locale="zh_CN") -> str:
 
 
 def evidence_key(key, locale="zh_CN") -> str:
-    """An evidence key's name without its unit suffix (the value carries its unit)."""
-    return _UNIT_SUFFIX.sub("", evidence_label(str(key), is_zh(locale)))
+    """An evidence key's name without its unit suffix (the value carries its unit); unknown codes read
+    as words in English."""
+    name = _UNIT_SUFFIX.sub("", evidence_label(str(key), is_zh(locale)))
+    return name if is_zh(locale) else name.replace("_", " ")
 
 
 def _is_amount(key: str) -> bool:
@@ -245,8 +247,10 @@ def evidence_value(key, value, locale="zh_CN") -> str:
     if isinstance(value, str):
         return evidence_code(value, zh)
     if isinstance(value, dict):
+        # A map's entries are of their own kind when their key says so (excess_share), else of the map's
+        # (``outstanding_balance: {disclosed: ..., flows: ...}`` holds amounts).
         text = ("；" if zh else "; ").join(
-            f"{evidence_key(k, locale)}: {evidence_value(k if k in EVIDENCE_METRICS or k in METRICS_BY_NAME else key, v, locale)}"
+            f"{evidence_key(k, locale)}: {evidence_value(k if _is_amount(str(k)) or _is_share(str(k)) else key, v, locale)}"
             for k, v in value.items())
     elif isinstance(value, (list, tuple)):
         text = ("、" if zh else ", ").join(evidence_value(key, v, locale) for v in value)

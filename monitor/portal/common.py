@@ -246,7 +246,7 @@ def install_filters(app) -> None:
             # finding kinds and the rule set's keys: the core vocabulary's Chinese names, English names
             return fmt.pattern_name(v, loc())
         if what in ("evidence", "metric"):  # a finding's numbers and disclosure metrics: the core tables
-            return evidence_label(str(v), loc().startswith("zh"))
+            return fmt.evidence_key(v, loc())
         if what == "account_role":
             names = ACCOUNT_ROLES.get(v)
             return (names[0] if loc().startswith("zh") else names[1]) if names else v

@@ -8,11 +8,10 @@ import io
 from flask import Blueprint, Response, abort, current_app, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlmodel import select
 
 from monitor import formatting
 from monitor.audit import record
-from monitor.models import Finding, Institution
+from monitor.models import Finding
 from monitor.portal.common import db, locale_name, masker, monitor_config, scope
 
 bp = Blueprint("exports", __name__)

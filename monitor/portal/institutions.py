@@ -17,7 +17,7 @@ from monitor.status import Status, operating_status
 from monitor.access import Scope
 from monitor.portal import RAW_CSP
 from monitor.text import normalize_name
-from monitor.vocab import METRICS, evidence_label
+from monitor.vocab import METRICS
 
 bp = Blueprint("institutions", __name__)
 PAGE = 50
@@ -218,12 +218,12 @@ def history(inst_id: int):
     sc = scope()
     scores = sc.scores(inst_id)
     periods, facts = disclosures(db(), inst_id)
-    zh = fmt.is_zh(get_locale())
+    locale = str(get_locale() or "zh_CN")
     return jsonify({
         "scores": [{"as_of": s.as_of.isoformat(), "score": s.score, "band": s.band} for s in scores],
         "thresholds": _thresholds(),
         "periods": [p.isoformat() for p in periods],
-        "series": [{"metric": r["metric"], "label": evidence_label(r["metric"], zh), "unit": r["unit"],
+        "series": [{"metric": r["metric"], "label": fmt.evidence_key(r["metric"], locale), "unit": r["unit"],
                     "values": r["values"]} for r in facts],
     })
 
