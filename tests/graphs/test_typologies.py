@@ -331,3 +331,19 @@ def test_recall_on_a_small_generated_set(tmp_path):
     assert min(scores["recall"].values()) >= 0.6, scores  # 0.84 when written (two alerts per typology)
     naive = json.loads((out / "truth.json").read_text())["naive_degree5"]["flagged_normal_accounts"]
     assert scores["normal_flagged"] < naive / 2, (scores, naive)
+
+
+@pytest.mark.slow
+def test_the_benchmark_prints_recall_false_positives_baseline_and_machine(tmp_path):
+    r = subprocess.run([sys.executable, str(ROOT / "benchmarks/typologies.py"), "--seeds", "7", "--accounts", "800",
+                        "--days", "60", "--scale", "0.01", "--baseline-cycles", "2000", "--json",
+                        str(tmp_path / "out.json")], capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr
+    assert "machine: " in r.stdout and "cores; load average" in r.stdout
+    assert "== seed 7 (held out)" in r.stdout and "== seed 7 ×0.01 (held out)" in r.stdout
+    assert "scan recall  baseline recall" in r.stdout and "cycles enumerated 2,000 (stopped" in r.stdout
+    results = json.loads((tmp_path / "out.json").read_text())["results"]
+    assert [x["set"] for x in results] == ["seed 7 (held out)", "seed 7 ×0.01 (held out)"]
+    plain, scaled = results[0]["scan"], results[1]["scan"]
+    assert plain["recall"] == scaled["recall"] and plain["normal_flagged"] == scaled["normal_flagged"]
+    assert results[0]["baseline"]["normal_flagged"] > plain["normal_flagged"]
