@@ -19,7 +19,7 @@ from monitor.briefings.labels import amount_from_text
 from monitor.db import session_scope
 from monitor.models import Alert, Document, Finding, SweepRun
 from tests.briefings.conftest import pdf_text
-from tests.briefings.seed import WEEK_END, WEEK_START
+from tests.briefings.seed import WEEK_END, WEEK_START, seed_store
 
 MM = 72 / 25.4
 # briefing.css: @page margin 20mm 15mm 18mm 15mm on A4
@@ -239,33 +239,44 @@ def test_alert_titles_are_the_latest_findings(seeded):
             s.add(row)
 
 
-def test_a_replay_counts_in_the_period_it_replays(seeded):
-    """A replay of the week run today (wall clock) with its files fetched today counts in the week."""
-    config, _info, _ = seeded
+def test_a_replay_counts_in_the_period_it_replays(store):
+    """A replay of the week run on a later day (wall clock), its files fetched then, counts in the week."""
+    seed_store(store, institutions=3)
     # a day ahead of the wall clock, so no file the seed fetched falls inside the replay's run
     now = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(days=1)
-    with session_scope(config) as s:
-        before = city_data(s, config, WEEK_START, WEEK_END)
+    with session_scope(store) as s:
+        before = city_data(s, store, WEEK_START, WEEK_END)
         run = SweepRun(kind="full", trigger="cli", status="succeeded",
                        as_of=datetime(2018, 7, 6, 2, 0, tzinfo=timezone.utc),
                        started_at=now - timedelta(minutes=10), finished_at=now)
         s.add(run)
+        s.add(Document(url="http://replay.example.cn/a.html", fetched_at=now - timedelta(minutes=5),
+                       sha256="1" * 64, http_status=200, available_at=now - timedelta(minutes=5)))
+        # a file fetched after the replay finished belongs to no period of 2018
+        s.add(Document(url="http://replay.example.cn/b.html", fetched_at=now + timedelta(minutes=5),
+                       sha256="2" * 64, http_status=200, available_at=now + timedelta(minutes=5)))
         s.flush()
-        doc = Document(url="http://replay.example.cn/a.html", fetched_at=now - timedelta(minutes=5),
-                       sha256="1" * 64, http_status=200, available_at=now - timedelta(minutes=5))
-        s.add(doc)
-        s.flush()
-        ids = run.id, doc.id
-    try:
-        with session_scope(config) as s:
-            after = city_data(s, config, WEEK_START, WEEK_END)
-        assert after["sweeps"]["count"] == before["sweeps"]["count"] + 1
-        assert after["sources"]["documents_in_period"] == before["sources"]["documents_in_period"] + 1
-        assert ids[0] in {r["id"] for r in after["sweeps"]["runs"]}
-    finally:
-        with session_scope(config) as s:
-            s.delete(s.get(Document, ids[1]))
-            s.delete(s.get(SweepRun, ids[0]))
+        run_id = run.id
+    with session_scope(store) as s:
+        after = city_data(s, store, WEEK_START, WEEK_END)
+    assert before["sweeps"]["count"] >= 1
+    assert after["sweeps"]["count"] == before["sweeps"]["count"] + 1
+    assert run_id in {r["id"] for r in after["sweeps"]["runs"]}
+    assert after["sources"]["documents_in_period"] == before["sources"]["documents_in_period"] + 1
+
+
+def test_dossier_status_and_amounts_from_the_store(store):
+    info = seed_store(store, institutions=2)
+    with session_scope(store) as s:
+        dossier = institution_data(s, store, info.red_id)
+        other = institution_data(s, store, info.institution_ids[1])
+    status = dossier["institution"]["operating_status"]
+    assert status["code"] == "closed" and status["name"] != "正常经营"
+    assert status["evidence"][0]["title"] == info.closure_title
+    assert other["institution"]["operating_status"]["code"] == "operating"  # one complaint is no pattern
+    amounts = {e["title"]: e["amount"] for e in dossier["events"]}
+    assert amounts[info.judgment_title] == info.judgment_amount
+    assert amounts["民间借贷纠纷（2018）粤0304民初1234号"] == 1_200_000.0  # a stored amount wins
 
 
 def test_trend_lines_start_with_the_score_in_force(seeded):
