@@ -166,7 +166,7 @@ def show(inst_id: int):
     masker().keep_evidence([f.evidence for f in findings[:EVIDENCE_INLINE]])
     return render_template("portal/institution.html", inst=inst, inst_id=inst_id, reg=registry(s, inst),
                            score=score, periods=periods, facts=facts, alerts=alerts, findings=findings,
-                           inline=EVIDENCE_INLINE,
+                           inline=EVIDENCE_INLINE, by_id={f.id: f for f in findings},
                            shown=presented(s, alerts, locale_name()), op_status=statuses(s, [inst_id])[inst_id])
 
 
