@@ -11,7 +11,7 @@ Catches
     at least ``min_sinks`` new counterparties.
     *Stacked layering* (``stacked_layering``): two or more pass-through
     accounts (money in from ≥ ``min_in`` accounts, then ``keep_min``..100 % of
-    it out to ≥ ``min_out`` accounts) sharing ``min_shared`` payers or payees
+    it out to ≥ ``min_out`` accounts, ≥ ``min_counterparties`` in all) sharing ``min_shared`` payers or payees
     or paying one another, i.e. layers of accounts paying layers of accounts.
     *Bipartite layering* (``bipartite_layering``): at least two payers that each
     pay the same ≥ ``min_shared`` payees over novel pairs within
@@ -75,8 +75,9 @@ GATHER_SCATTER_DEFAULTS = {
 
 STACK_DEFAULTS = {
     "window_days": 30.0,
-    "min_in": 2,
-    "min_out": 2,
+    "min_in": 1,
+    "min_out": 1,
+    "min_counterparties": 3,  # payers and payees of one pass-through account together
     "min_intermediaries": 2,
     "min_shared": 2,  # payers or payees two pass-through accounts share to be one group
     "keep_min": 0.9,
@@ -194,7 +195,7 @@ def _densest_pairs(tr, pairs, window: float):
     return best
 
 
-def _pass_through(L: Ledger, account: str, p, min_in: int, min_out: int):
+def _pass_through(L: Ledger, account: str, p, min_in: int, min_out: int, min_total: int = 0):
     """The best gather-then-scatter episode of ``account``: (ins, outs) indexes, or ``None``.
 
     Gathering is a run of novel incoming transfers from ≥ ``min_in`` payers; scattering the run of
@@ -234,7 +235,8 @@ def _pass_through(L: Ledger, account: str, p, min_in: int, min_out: int):
                 payees.add(tr[j].dst)
                 if paid > total * (1 + p["tolerance"]):
                     break
-                if len(payees) >= min_out and keeps(total, paid, p["keep_min"], p["tolerance"]):
+                if len(payees) >= min_out and len(payers) + len(payees) >= min_total \
+                        and keeps(total, paid, p["keep_min"], p["tolerance"]):
                     size = len(payers) + len(payees)
                     if size > best_size:
                         best, best_size = (ins[a:b + 1], outs[k0:k + 1]), size
@@ -357,7 +359,7 @@ def stacked_layering(G, params: Mapping[str, Any] | None = None,
     for account in L.in_novel:
         if len(L.in_novel[account]) + len(L.out_novel.get(account, [])) > p["max_events"]:
             continue
-        ep = _pass_through(L, account, p, p["min_in"], p["min_out"])
+        ep = _pass_through(L, account, p, p["min_in"], p["min_out"], p["min_counterparties"])
         if ep is not None:
             episodes[account] = ep
     # Two pass-through accounts are linked when one pays the other in its episode or they share at
@@ -400,6 +402,7 @@ def stacked_layering(G, params: Mapping[str, Any] | None = None,
                            title, evidence, key=",".join(mids[:5])))
     if report is not None:
         report.update({"window_days": p["window_days"], "min_in": p["min_in"], "min_out": p["min_out"],
+                       "min_counterparties": p["min_counterparties"],
                        "min_intermediaries": p["min_intermediaries"], "min_shared": p["min_shared"],
                        "keep_min": p["keep_min"], "tolerance": p["tolerance"],
                        "amount_floor": round(L.quantile(p["min_amount_quantile"]), 2),
