@@ -376,6 +376,14 @@ def test_main_pages_and_scoping_on_postgresql(pg_url, tmp_path):
     assert "红利宝" in client.get("/institutions?band=red").get_data(as_text=True)
     assert client.get(f"/institutions/{ids['foreign']}").status_code == 404
     assert client.get(f"/alerts/{ids['foreign_alert']}").status_code == 404
+    # the alert list's filters, sorts and sections on PostgreSQL too (dates are the bureau's days)
+    for path, text in (("/alerts?status=all&severity=critical&band=red&sort=severity&raised_from=2018-06-01"
+                        "&raised_to=2018-06-01", "红利宝"), ("/exports/alerts.csv?raised_from=2018-06-01", "红利宝"),
+                       (f"/institutions/{ids['red']}/events", "投诉"),
+                       (f"/institutions/{ids['red']}/documents", "p2p.example"), ("/exports/institutions.csv", "红利宝")):
+        resp = client.get(path)
+        assert resp.status_code == 200 and text in resp.get_data(as_text=True), path
+    assert "红利宝" not in client.get("/alerts?raised_to=2018-05-31").get_data(as_text=True).split("<tbody>")[1]
     dispose_engines()
 
 
