@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import re
+import threading
 from datetime import date
 from pathlib import Path
 from typing import Sequence
@@ -38,6 +39,8 @@ STYLE = {
 }
 
 _registered = False
+# rcParams are global: the portal may render briefings from several threads at once.
+_LOCK = threading.RLock()
 
 
 def register_fonts() -> list[Path]:
@@ -72,7 +75,7 @@ def _svg(fig: Figure, label: str) -> Markup:
 def _styled(func):
     """Build the figure inside the house style (the rcParams apply when artists are created)."""
     def wrapper(*args, **kwargs):
-        with matplotlib.rc_context(STYLE):
+        with _LOCK, matplotlib.rc_context(STYLE):
             return func(*args, **kwargs)
     wrapper.__doc__, wrapper.__name__ = func.__doc__, func.__name__
     return wrapper
