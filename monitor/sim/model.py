@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from monitor.sim import names as N
-from monitor.vocab import METRICS
+from monitor.sim import vocab as SV
 
 FRAUD_KINDS = ("self_financing", "ponzi", "fund_pool", "capital_flight")
 # look-alike variant -> the fraud kind a naive detector confuses it with
@@ -110,6 +110,8 @@ class SiteStyle:
     omit: tuple[str, ...]
     wide_table: bool
     count_suffix: bool
+    footnote: str | None = None  # a mark after the ratio labels, explained under the table
+    table_form: str = "plain"  # table layout: plain / unit_column (指标|单位|数值) / caption (单位：万元) / transposed
 
 
 @dataclass
@@ -326,7 +328,8 @@ def plan_city(seed: int, platforms: int, months: int, start: date) -> dict:
             bf.address = _address(prng)
             bf.scope = "国内贸易"
             borrower_firms.append(bf)
-        site = _site_style(prng, layouts[p], p in gb_idx, p in no_charset)
+        # the site's own generator: its style draws never shift the rest of the platform's plan
+        site = _site_style(random.Random(prng.getrandbits(64)), layouts[p], p in gb_idx, p in no_charset)
         files = FileStyle(headers[p], prng.choice(TIME_FORMATS),
                           "gb18030" if p in gb_idx else prng.choice(FILE_ENCODINGS),
                           prng.random() < 0.4, prng.random() < 0.35)
@@ -397,23 +400,25 @@ def _brands(rng: random.Random, n: int) -> list[tuple[str, str]]:
 
 def _site_style(rng: random.Random, layout: str, gb: bool, no_charset: bool) -> SiteStyle:
     labels, units = {}, {}
-    for m in METRICS:
-        labels[m.name] = rng.choice(m.labels)
-        if m.unit == "yuan":
-            if m.name.startswith("cumulative"):
-                units[m.name] = rng.choice(("元", "万元", "亿元"))
+    for code in SV.ORDER:
+        labels[code] = rng.choice(SV.spellings(code))
+        fam = SV.family(code)
+        if fam == "yuan":
+            if code.startswith("cumulative"):
+                units[code] = rng.choice(SV.MONEY_UNITS)
             else:
-                units[m.name] = rng.choice(("元", "万元", "万元"))
-        elif m.unit == "ratio":
-            units[m.name] = "pct"
+                units[code] = rng.choice(("元", "万元", "万元"))
+        elif fam == "ratio":
+            units[code] = "pct"
         else:
-            units[m.name] = "count"
+            units[code] = "count"
     # one unit for every money metric on some sites
-    if rng.random() < 0.4:
+    one_unit = rng.random() < 0.4
+    if one_unit:
         u = rng.choice(("元", "万元"))
-        for m in METRICS:
-            if m.unit == "yuan":
-                units[m.name] = u
+        for code in SV.ORDER:
+            if SV.family(code) == "yuan":
+                units[code] = u
     optional = ["overdue_90_amount", "compensatory_amount", "current_borrowers", "top1_borrower_share",
                 "outstanding_count"]
     omit = tuple(sorted(rng.sample(optional, rng.randint(0, 2))))
@@ -421,9 +426,14 @@ def _site_style(rng: random.Random, layout: str, gb: bool, no_charset: bool) -> 
         charset = None if no_charset else rng.choice(("gb18030", "gbk"))
     else:
         charset = "utf-8"
-    return SiteStyle(layout, "gb18030" if gb else "utf-8", charset, labels, units,
-                     rng.random() < 0.5, rng.random() < 0.6, rng.randint(0, 3), omit,
-                     layout == "table" and rng.random() < 0.5, rng.random() < 0.5)
+    style = SiteStyle(layout, "gb18030" if gb else "utf-8", charset, labels, units,
+                      rng.random() < 0.5, rng.random() < 0.6, rng.randint(0, 3), omit,
+                      layout == "table" and rng.random() < 0.5, rng.random() < 0.5)
+    style.footnote = rng.choice(SV.FOOTNOTE_MARKS) if rng.random() < 0.3 else None
+    if layout == "table" and not style.wide_table:
+        forms = ["plain", "unit_column", "transposed"] + (["caption"] if one_unit else [])
+        style.table_form = rng.choice(forms)
+    return style
 
 
 def _plan_changes(seed: int, plats: list[Platform], months: int, start: date) -> None:

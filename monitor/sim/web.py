@@ -12,11 +12,10 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from monitor.sim import names as N
 from monitor.sim.model import Firm, Platform, SiteStyle
-from monitor.vocab import METRICS, METRICS_BY_NAME
+from monitor.sim import vocab as SV
 
 UNIT_FACTOR = {"元": Decimal(1), "万元": Decimal(10_000), "亿元": Decimal(100_000_000)}
 UNIT_DECIMALS = {"元": Decimal("0.01"), "万元": Decimal("0.01"), "亿元": Decimal("0.0001")}
-PERSON_COUNTS = ("cumulative_lenders", "cumulative_borrowers", "current_lenders", "current_borrowers")
 PAGE_SIZE = 10
 
 
@@ -36,16 +35,16 @@ def _group(text: str, thousands: bool) -> str:
 
 def display(metric: str, value: float, style: SiteStyle) -> tuple[str, str, float | int]:
     """(number text, unit text, canonical value recovered from the number text) of one metric."""
-    m = METRICS_BY_NAME[metric]
+    fam = SV.family(metric)
     unit = style.units[metric]
-    if m.unit == "yuan":
+    if fam == "yuan":
         q = (Decimal(repr(float(value))) / UNIT_FACTOR[unit]).quantize(UNIT_DECIMALS[unit], ROUND_HALF_UP)
         return _group(str(q), style.thousands), unit, float(q * UNIT_FACTOR[unit])
-    if m.unit == "ratio":
+    if fam == "ratio":
         q = (Decimal(repr(float(value))) * 100).quantize(Decimal("0.01"), ROUND_HALF_UP)
         return str(q), "%", float(q / 100)
     v = int(value)
-    suffix = "人" if metric in PERSON_COUNTS else "笔"
+    suffix = "人" if fam == "people" else "笔"
     return _group(str(v), style.thousands), suffix, v
 
 
@@ -61,6 +60,8 @@ def period_text(d_first: date, d_last: date, style_no: int) -> str:
 
 def label_with_unit(metric: str, style: SiteStyle, unit: str) -> str:
     label = style.labels[metric]
+    if style.footnote and SV.family(metric) == "ratio":
+        label += style.footnote
     if style.unit_in_label and unit in ("元", "万元", "亿元", "%"):
         return f"{label}（{unit}）"
     return label
@@ -142,12 +143,12 @@ def report_body(p: Platform, first: date, last: date, values: dict, prev: tuple 
     st = p.site
     shown = {}
     items = []
-    for m in METRICS:
-        if m.name in st.omit or m.name not in values:
+    for code in SV.ORDER:
+        if code in st.omit or code not in values:
             continue
-        text, unit, canon = display(m.name, values[m.name], st)
-        shown[m.name] = canon
-        items.append((m.name, text, unit))
+        text, unit, canon = display(code, values[code], st)
+        shown[code] = canon
+        items.append((code, text, unit))
     period = period_text(first, last, st.period_style)
     lay = st.layout
     if lay == "table":
@@ -161,6 +162,24 @@ def report_body(p: Platform, first: date, last: date, values: dict, prev: tuple 
                 rows.append(f"<tr><td>{esc(label_with_unit(name, st, unit))}</td>"
                             f"<td>{esc(value_with_unit(name, st, text, unit))}</td>"
                             f"<td>{esc(value_with_unit(name, st, ptext, punit) if ptext != '-' else '-')}</td></tr>")
+        elif st.table_form == "unit_column":  # 指标 | 单位 | 数值
+            head = "<tr><th>指标</th><th>单位</th><th>数值</th></tr>"
+            rows = [f"<tr><td>{esc(st.labels[n] + (st.footnote or '' if SV.family(n) == 'ratio' else ''))}</td>"
+                    f"<td>{esc(u)}</td><td>{esc(t)}</td></tr>" for n, t, u in items]
+        elif st.table_form == "caption":  # 单位：万元 above the table, money bare, counts with their unit
+            money = next((u for _n, _t, u in items if u in UNIT_FACTOR), "元")
+            head = f"<caption>单位：{esc(money)}</caption><tr><th>项目</th><th>数据</th></tr>"
+            rows = [f"<tr><td>{esc(st.labels[n] + (st.footnote or '' if SV.family(n) == 'ratio' else ''))}</td>"
+                    f"<td>{esc(t if u in UNIT_FACTOR else t + u)}</td></tr>" for n, t, u in items]
+        elif st.table_form == "transposed":  # labels in a header row, values below, six items a table
+            tables = []
+            for k in range(0, len(items), 6):
+                chunk = items[k:k + 6]
+                tables.append("<tr>" + "".join(f"<th>{esc(label_with_unit(n, st, u))}</th>" for n, _t, u in chunk)
+                              + "</tr>\n<tr>" + "".join(f"<td>{esc(value_with_unit(n, st, t, u))}</td>"
+                                                       for n, t, u in chunk) + "</tr>")
+            head, rows = tables[0], []
+            extra = "".join(f'\n<table class="data" border="1">\n{t}\n</table>' for t in tables[1:])
         elif p.no % 3 == 0:  # two label/value pairs per row
             head = "<tr><th>项目</th><th>数据</th><th>项目</th><th>数据</th></tr>"
             cells = [f"<td>{esc(label_with_unit(n, st, u))}</td><td>{esc(value_with_unit(n, st, t, u))}</td>"
@@ -173,7 +192,8 @@ def report_body(p: Platform, first: date, last: date, values: dict, prev: tuple 
             rows = [f"<tr><td>{esc(label_with_unit(n, st, u))}</td><td>{esc(value_with_unit(n, st, t, u))}</td></tr>"
                     for n, t, u in items]
         body = (f"<h2>运营数据（{esc(period)}）</h2>\n<table class=\"data\" border=\"1\">\n{head}\n"
-                + "\n".join(rows) + "\n</table>\n<p class=\"note\">注：数据统计口径详见《信息披露说明》，客服电话见页脚。</p>")
+                + "\n".join(rows) + "\n</table>" + (extra if st.table_form == "transposed" else "")
+                + "\n<p class=\"note\">注：数据统计口径详见《信息披露说明》，客服电话见页脚。</p>")
     elif lay == "dl":
         parts = [f"<dt>{esc(label_with_unit(n, st, u))}</dt><dd>{esc(value_with_unit(n, st, t, u))}</dd>"
                  for n, t, u in items]
@@ -216,6 +236,8 @@ def report_body(p: Platform, first: date, last: date, values: dict, prev: tuple 
         body = (f"<p>感谢广大出借人一直以来的支持与信任！现将{esc(period_text(first, last, 0))}运营情况披露如下：</p>\n"
                 f"<p>{esc(text)}</p>\n<p>{esc(text2)}</p>\n<p>{esc(text3)}</p>\n"
                 f"<p>{esc(p.brand)}将继续坚持合规经营，感谢您的陪伴。</p>")
+    if st.footnote and any(SV.family(n) == "ratio" for n, _t, _u in items):
+        body += f'\n<p class="note">{esc(st.footnote)}{esc(SV.FOOTNOTE_TEXT)}</p>'
     return body, shown
 
 

@@ -18,10 +18,12 @@ from monitor.errors import InputError
 from monitor.sim import generate_city
 from monitor.sim.flows import LIES
 from monitor.text import normalize_label
-from monitor.vocab import METRICS, PURPOSES, TRANSFER_FIELDS
+from monitor.sim import vocab as SV
+from monitor.vocab import PURPOSES, TRANSFER_FIELDS
 
 ALIASES = {normalize_label(a): f.name for f in TRANSFER_FIELDS for a in f.aliases}
-LABELS = {normalize_label(lbl): m for m in METRICS for lbl in m.labels}
+# The city's own spellings (the reader's vocabulary is not the city's).
+LABELS = {normalize_label(lbl): code for code in SV.ORDER for lbl in SV.spellings(code)}
 UNITS = {"元": Decimal(1), "万元": Decimal(10_000), "亿元": Decimal(100_000_000)}
 FRAUD_KINDS = {"ponzi", "self_financing", "fund_pool", "capital_flight"}
 PATTERN_KINDS = FRAUD_KINDS | {"round_tripping", "scatter_gather", "guarantee_circle", "borrower_cap",
@@ -264,16 +266,18 @@ def _parse_dl(text: str) -> dict[str, float]:
     for label, value in pairs:
         unit = re.search(r"（(万元|亿元|元|%)）", label)
         label_unit = unit.group(1) if unit else None
-        metric = LABELS[normalize_label(re.sub(r"（.*?）", "", label))]
+        bare = re.sub(r"（.*?）", "", label).rstrip("".join(m for m in SV.FOOTNOTE_MARKS if len(m) == 1))
+        code = LABELS[normalize_label(bare)]
+        fam = SV.family(code)
         num = re.match(r"[\d,.]+", value).group(0).replace(",", "")
         suffix = value[len(re.match(r"[\d,.]+", value).group(0)):]
         unit = label_unit or suffix
-        if metric.unit == "ratio":
-            out[metric.name] = float(Decimal(num) / 100)
-        elif metric.unit == "yuan":
-            out[metric.name] = float(Decimal(num) * UNITS[unit])
+        if fam == "ratio":
+            out[code] = float(Decimal(num) / 100)
+        elif fam == "yuan":
+            out[code] = float(Decimal(num) * UNITS[unit])
         else:
-            out[metric.name] = int(num)
+            out[code] = int(num)
     return out
 
 
