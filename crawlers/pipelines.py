@@ -107,7 +107,7 @@ class StorePipeline:
     @staticmethod
     def _rel_key(r) -> tuple:
         return (r.kind, r.subject_kind, r.subject_id, r.object_kind, r.object_id, _key_float(r.share),
-                r.role or None, _key_float(r.amount))
+                r.role or None, _key_float(r.amount), r.valid_from, r.valid_to)
 
     # ------------------------------------------------------------------ writing
     def flush(self) -> None:
@@ -306,6 +306,15 @@ class StorePipeline:
         if key in self.relations:
             return
         self.relations.add(key)
+        if rel.valid_to is not None:  # an ended role: the same role stored open by an earlier crawl ends too
+            for old in s.exec(select(Relation).where(
+                    Relation.kind == rel.kind, Relation.subject_kind == rel.subject_kind,
+                    Relation.subject_id == rel.subject_id, Relation.object_kind == rel.object_kind,
+                    Relation.object_id == rel.object_id, Relation.valid_to.is_(None))):
+                if (old.role or None) == (rel.role or None):
+                    self.relations.discard(self._rel_key(old))
+                    old.valid_to = rel.valid_to
+                    self.relations.add(self._rel_key(old))
         s.add(rel)
         stats.relations += 1
 
@@ -324,12 +333,18 @@ class StorePipeline:
         me = ("company", cid)
         if c.get("legal_representative"):
             rep = self._person(s, c["legal_representative"], c.get("legal_representative_id"), doc)
-            self._relation(s, "legal_representative", ("person", rep), me, doc, stats)
+            self._relation(s, "legal_representative", ("person", rep), me, doc, stats,
+                           valid_from=c.get("legal_representative_since"))
+        for former in records.get("former_legal_representatives", []):  # kept, with the day it ended
+            rep = self._person(s, former["name"], None, doc)
+            self._relation(s, "legal_representative", ("person", rep), me, doc, stats, valid_to=former.get("end"))
         for sh in records.get("shareholders", []):
-            self._relation(s, "shareholder", self._party(s, sh, doc, stats), me, doc, stats, share=sh.get("share"))
+            self._relation(s, "shareholder", self._party(s, sh, doc, stats), me, doc, stats, share=sh.get("share"),
+                           valid_from=sh.get("start"), valid_to=sh.get("end"))
         for ex in records.get("executives", []):
             pid = self._person(s, ex["name"], ex.get("id"), doc)
-            self._relation(s, "executive", ("person", pid), me, doc, stats, role=(ex.get("role") or None))
+            self._relation(s, "executive", ("person", pid), me, doc, stats, role=(ex.get("role") or None),
+                           valid_from=ex.get("start"), valid_to=ex.get("end"))
         for ctl in records.get("controllers", []):
             self._relation(s, "controller", self._party(s, ctl, doc, stats), me, doc, stats)
         for g in records.get("guarantees", []):

@@ -145,6 +145,9 @@ def related_party_graph(companies: Iterable[Any], persons: Iterable[Any], relati
         valid_from = _get(r, "valid_from")
         if as_of is not None and valid_from is not None and as_utc(valid_from) > as_of:
             continue
+        valid_to = _get(r, "valid_to")
+        if as_of is not None and valid_to is not None and as_utc(valid_to) <= as_of:
+            continue  # a role ended by then (former legal representative, exited shareholder)
         src = (person_nodes if _get(r, "subject_kind") == "person" else company_nodes).get(_get(r, "subject_id"))
         dst = (person_nodes if _get(r, "object_kind") == "person" else company_nodes).get(_get(r, "object_id"))
         if src is None or dst is None:

@@ -27,6 +27,7 @@ class RegistryResult:
     controllers: list[dict] = field(default_factory=list)
     guarantees: list[dict] = field(default_factory=list)
     changes: list[dict] = field(default_factory=list)
+    former_legal_representatives: list[dict] = field(default_factory=list)  # {name, end}
     published_at: datetime | None = None
     related_urls: list[str] = field(default_factory=list)  # registry pages of related firms linked from here
     reason: str | None = None
@@ -182,6 +183,7 @@ def extract_registry(html: str, url: str = "", tree=None) -> RegistryResult:
             for r in rows:
                 if c_name and c_name in r and r[c_name]["text"]:
                     res.controllers.append(_party(r[c_name]["text"], r[c_name]["hrefs"]))
+    _dated_roles(res)
     # The page shows the state after its latest change: it was not public before that change.
     latest = max((c["date"] for c in res.changes if c["date"]), default=None)
     if latest is not None:
@@ -194,7 +196,74 @@ def extract_registry(html: str, url: str = "", tree=None) -> RegistryResult:
 
 def registry_records(res: RegistryResult) -> dict:
     return {"company": res.company, "shareholders": res.shareholders, "executives": res.executives,
-            "controllers": res.controllers, "guarantees": res.guarantees, "changes": res.changes}
+            "controllers": res.controllers, "guarantees": res.guarantees, "changes": res.changes,
+            "former_legal_representatives": res.former_legal_representatives}
+
+
+_NOTE = re.compile(r"[（(]([^（）()]*)[）)]\s*$")
+
+
+def _listed(text: str | None) -> list[tuple[str, str | None]]:
+    """(name, role) of a change record's side: 汪志勇（出资比例：70.00%）；熊建国（监事）."""
+    return [(n, r) for n, r, _share in _listed_shares(text)]
+
+
+def _listed_shares(text: str | None) -> list[tuple[str, str | None, float | None]]:
+    out = []
+    for part in re.split(r"[；;，,、\n]+", nfkc(text or "")):
+        part = part.strip()
+        if not part:
+            continue
+        m = _NOTE.search(part)
+        note = m.group(1).strip() if m else None
+        name = part[:m.start()].strip() if m else part
+        share = None
+        if note and ("出资" in note or "%" in note):
+            share, note = _share(note), None  # a share, not a role
+        if name:
+            out.append((name, note, share))
+    return out
+
+
+def _dated_roles(res: RegistryResult) -> None:
+    """Start and end dates from the change records: a 法定代表人 / 股东 / 人员 change ends the roles on its
+    left and starts those on its right. Ended roles are kept (``former_legal_representatives``, and
+    shareholders and executives with ``end``); current ones get their ``start``."""
+    def key(name: str) -> str:
+        return normalize_label(name)
+
+    for ch in sorted(res.changes, key=lambda c: c["date"]):
+        what = nfkc(ch.get("field") or "")
+        before, after = _listed(ch.get("old")), _listed(ch.get("new"))
+        d = ch["date"]
+        if "法定代表人" in what or "负责人" in what:
+            new_names = {key(n) for n, _ in after}
+            for name, _ in before:
+                if key(name) not in new_names:
+                    res.former_legal_representatives.append({"name": name, "end": d})
+            if res.company and res.company.get("legal_representative") and \
+                    key(res.company["legal_representative"]) in new_names:
+                res.company["legal_representative_since"] = d
+        elif "股东" in what or "投资人" in what or "股权" in what:
+            old_names = {key(n) for n, _ in before}
+            new_names = {key(n) for n, _ in after}
+            current = {key(sh["name"]): sh for sh in res.shareholders}
+            for name, _ in after:
+                if key(name) not in old_names and key(name) in current:
+                    current[key(name)]["start"] = d
+            for name, _role, share in _listed_shares(ch.get("old")):
+                if key(name) not in new_names and key(name) not in current:
+                    res.shareholders.append({**_party(name, []), "share": share, "end": d})
+        elif "人员" in what or "董事" in what or "监事" in what or "经理" in what:
+            old_roles = {(key(n), r) for n, r in before}
+            new_roles = {(key(n), r) for n, r in after}
+            current = {(key(e["name"]), e.get("role")): e for e in res.executives}
+            for name, role in after:
+                if (key(name), role) not in old_roles and (key(name), role) in current:
+                    current[(key(name), role)]["start"] = d
+            for name, role in before:
+                if (key(name), role) not in new_roles and (key(name), role) not in current:
+                    res.executives.append({"name": name, "role": role, "id": None, "end": d})
 
 
 def is_company_page(url: str, html_title: str) -> bool:

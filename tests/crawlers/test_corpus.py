@@ -169,7 +169,7 @@ REGISTRY = sorted(p for kind in ("registry", "about") for p in (CORPUS / kind).g
 @pytest.mark.parametrize("path", REGISTRY, ids=lambda p: p.name.removesuffix(".expected.json"))
 def test_current_shareholders_and_shares(path):
     """Current shareholders by name with their share (on 公示系统 pages: subscribed amount / registered capital).
-    Exited shareholders and the dates of roles are not read yet."""
+    Exited shareholders and the dates of roles: test_role_dates_from_change_records."""
     from crawlers.extract.registry import extract_registry
 
     expected = json.loads(path.read_text(encoding="utf-8"))
@@ -190,3 +190,30 @@ def test_current_controllers(path):
     result = extract_registry(decode_body(_page(path).read_bytes())[0], "http://corpus.test/")
     assert sorted(c["name"] for c in result.controllers) == \
         sorted(c["name"] for c in expected["controllers"] if c.get("end") is None)
+
+
+REGISTRY_PAGES = [p for p in REGISTRY if p.parent.name == "registry"]
+
+
+@pytest.mark.parametrize("path", REGISTRY_PAGES, ids=lambda p: p.name.removesuffix(".expected.json"))
+def test_role_dates_from_change_records(path):
+    """Registry pages: a change record ends the roles on its left and starts those on its right
+    (exited shareholders and former legal representatives and officers are kept, with their end)."""
+    from crawlers.extract.registry import extract_registry
+
+    expected = json.loads(path.read_text(encoding="utf-8"))
+    result = extract_registry(decode_body(_page(path).read_bytes())[0], "http://corpus.test/")
+    iso = lambda d: d.isoformat() if d else None  # noqa: E731
+    dated = lambda rows, *keys: {tuple(r.get(k) for k in keys) for r in rows  # noqa: E731
+                                 if r.get("start") or r.get("end")}
+    sh = [{**s, "start": iso(s.get("start")), "end": iso(s.get("end"))} for s in result.shareholders]
+    assert dated(sh, "name", "start", "end") == dated(expected["shareholders"], "name", "start", "end")
+    ex = [{**e, "start": iso(e.get("start")), "end": iso(e.get("end"))} for e in result.executives]
+    assert dated(ex, "name", "role", "start", "end") == dated(expected.get("officers", []), "name", "role",
+                                                              "start", "end")
+    reps = [{"name": r["name"], "end": iso(r["end"])} for r in result.former_legal_representatives]
+    if result.company.get("legal_representative_since"):
+        reps.append({"name": result.company["legal_representative"],
+                     "start": iso(result.company["legal_representative_since"])})
+    assert dated(reps, "name", "start", "end") == dated(expected.get("legal_representatives", []), "name",
+                                                        "start", "end")

@@ -119,3 +119,65 @@ def test_a_live_crawl_keeps_its_fetch_time():
     assert estimated_available(date(2018, 6, 1), fetched) == (fetched, False)
     late = estimated_available(date(2018, 6, 1), datetime(2020, 1, 1, tzinfo=timezone.utc))
     assert late[1] and late[0].date() == date(2018, 7, 6)
+
+
+def test_registry_roles_stored_with_their_dates_and_read_as_of_a_date(store, tmp_path):
+    from monitor.models import Company, Person, Relation
+    from graphs.build import load_related_party_graph
+
+    root = tmp_path / "reg" / "registry"
+    root.mkdir(parents=True)
+    shutil.copy(CORPUS / "registry" / "fenggu_registry.html", root / "fenggu.html")
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(tmp_path / "reg")))
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    sources = tmp_path / "sources.csv"
+    sources.write_text("institution_name,uscc,kind,url\n"
+                       "上海沣谷网络科技有限公司,91310115324567812A,registry,/registry/fenggu.html\n", encoding="utf-8")
+    try:
+        crawl(store, sources_csv=sources, base_url=f"http://127.0.0.1:{server.server_address[1]}", fast=True,
+              overrides=FAST)
+    finally:
+        server.shutdown()
+        server.server_close()
+    with session_scope(store) as s:
+        people = {p.id: p.name for p in s.exec(select(Person))}
+        firms = {c.id: c.name for c in s.exec(select(Company))}
+        rows = {(r.kind, people.get(r.subject_id) if r.subject_kind == "person" else firms[r.subject_id], r.role,
+                 r.valid_from, r.valid_to) for r in s.exec(select(Relation))}
+    changed = date(2017, 3, 20)
+    assert ("legal_representative", "王建华", None, None, changed) in rows
+    assert ("legal_representative", "周海燕", None, changed, None) in rows
+    assert ("shareholder", "王建华", None, None, changed) in rows
+    assert ("executive", "周海燕", "监事", None, changed) in rows
+    assert ("executive", "周海燕", "执行董事兼总经理", changed, None) in rows
+    before = load_related_party_graph(store, datetime(2017, 3, 1, tzinfo=timezone.utc))
+    after = load_related_party_graph(store, datetime(2018, 1, 1, tzinfo=timezone.utc))
+
+    def reps(G):
+        return {G.nodes[u]["name"] for u, _v, k in G.edges(keys=True) if k == "legal_representative"}
+
+    # the registry page became public at its latest change (2017-11-02): read the graph after it
+    assert reps(after) == {"周海燕"}
+    assert before.number_of_edges() == 0  # nothing of the page was public before it changed last
+
+
+def test_the_graph_as_of_a_date_holds_the_roles_of_that_date():
+    from graphs.build import related_party_graph
+
+    t0 = datetime(2016, 1, 1, tzinfo=timezone.utc)
+    companies = [{"id": 1, "name": "甲公司", "available_at": t0}]
+    persons = [{"id": 1, "name": "王建华", "available_at": t0}, {"id": 2, "name": "周海燕", "available_at": t0}]
+    relations = [
+        {"kind": "legal_representative", "subject_kind": "person", "subject_id": 1, "object_kind": "company",
+         "object_id": 1, "valid_to": date(2017, 3, 20), "available_at": t0},
+        {"kind": "legal_representative", "subject_kind": "person", "subject_id": 2, "object_kind": "company",
+         "object_id": 1, "valid_from": date(2017, 3, 20), "available_at": t0}]
+
+    def reps(as_of):
+        G = related_party_graph(companies, persons, relations, as_of=as_of)
+        return {G.nodes[u]["name"] for u, _v in G.edges()}
+
+    assert reps(datetime(2017, 1, 1, tzinfo=timezone.utc)) == {"王建华"}
+    assert reps(datetime(2018, 1, 1, tzinfo=timezone.utc)) == {"周海燕"}
+    assert reps(None) == {"王建华", "周海燕"}  # no date: every role ever stated, with its dates on the edge
