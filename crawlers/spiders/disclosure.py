@@ -6,7 +6,9 @@ import logging
 
 from crawlers.extract.disclosure import extract_disclosure, page_outcome
 from crawlers.extract.events import notice_event
-from crawlers.extract.registry import site_brands
+from crawlers.extract.html import parse_html
+from crawlers.extract.registry import extract_registry, site_brands
+from crawlers.extract.tables import key_values, pick
 from crawlers.spiders.base import SourceSpider
 from crawlers.synonyms import FILE_NAME, SynonymsError, load_synonyms
 
@@ -29,6 +31,21 @@ def disclosure_facts(result) -> tuple[str | None, str | None, list[dict]]:
     if suspects:  # every figure read is implausible: kept flagged, the page still needs a reader
         return "unreadable", f"suspect values only: {suspects}", facts
     return status, error, facts
+
+
+def organisation(text: str, url: str, tree=None) -> dict | None:
+    """A platform's own 组织信息 / 关于我们 page: its controllers and shareholders (the registry stays the
+    source of the firm's registered fields), or None."""
+    res = extract_registry(text, url, tree)
+    if res.company is None or not (res.controllers or res.shareholders):
+        return None
+    name = pick(key_values(tree if tree is not None else parse_html(text)), "公司全称", "运营主体", "企业全称",
+                "公司名称") or res.company["name"]
+    if not name.endswith(("公司", "企业", "合伙)", "合伙）")):
+        return None  # the firm is not named on the page: the registry names it
+    return {"published_at": res.published_at,
+            "records": {"company": {"name": name, "uscc": res.company["uscc"]},
+                        "controllers": res.controllers, "shareholders": res.shareholders}}
 
 
 class DisclosureSpider(SourceSpider):
@@ -63,5 +80,9 @@ class DisclosureSpider(SourceSpider):
             return {"status": "ok", "error": error, "records": records,
                     "published_at": notice["published_at"] or result.published_at}
         if status is None:
-            status, error = "skipped", None  # a page without disclosure figures (home, index, about)
+            status, error = "skipped", None  # a page without disclosure figures (home, index)
+            about = organisation(text, response.url, tree)
+            if about is not None:  # 组织信息 / 关于我们: 实际控制人 and shareholders as the platform states them
+                records.update(about["records"])
+                return {"status": "ok", "error": None, "published_at": about["published_at"], "records": records}
         return {"status": status, "error": error, "published_at": result.published_at, "records": records}

@@ -30,6 +30,7 @@ PAGES = {  # served name: corpus page
     "deferred.html": "notices/chuhuitong_20180806_deferred.html",
     "suspend.html": "notices/hongxin_20181015_suspend.html",
     "exit.html": "notices/micang_20190318_exit.html",
+    "about.html": "about/fenggu_about.html",  # 组织信息: 实际控制人 王建华
 }
 
 
@@ -79,6 +80,12 @@ def test_suspect_kept_flagged_notices_with_kinds_undated_by_deadline(store, site
         # every notice is an event of its kind, its family kept
         events = {e.url.rsplit("/", 1)[1]: (e.kind, e.family, e.occurred_on, e.institution_id)
                   for e in s.exec(select(Event))}
+        # the platform's own 组织信息 page gives its controller to the related-party graph
+        from monitor.models import Company, Person, Relation
+        ctl = s.exec(select(Person.name, Company.name).join(Relation, Relation.subject_id == Person.id).join(
+            Company, Relation.object_id == Company.id).where(Relation.kind == "controller",
+                                                             Relation.subject_kind == "person")).all()
+        assert ctl == [("王建华", "上海沣谷网络科技有限公司")]
     assert events == {
         "winddown.html": ("closure", "wind_down", date(2018, 11, 20), inst.id),
         "distress.html": ("distress", "distress", date(2018, 7, 9), inst.id),
