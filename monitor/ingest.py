@@ -779,7 +779,8 @@ def _ingest_one(run: _Run, path: Path, mapping: dict[str, str] | None, instituti
                 return result
         result.rows = table.num_rows
         step("checking")
-        _check_dates(run.config, path, layout, table, facts)
+        if (warning := _check_dates(run.config, path, layout, table, facts)) is not None:
+            result.warnings.append(warning)
         if (warning := _unterminated(path, table)) is not None:
             result.warnings.append(warning)
         uscc = _resolve_institution(run.config, path, institution, lambda: run.con, table)
@@ -1179,29 +1180,42 @@ def period_of_name(path: Path) -> tuple[str, date] | None:
     return last.isoformat(), last
 
 
-def _check_dates(config: Config, path: Path, layout: Layout, table, facts: Facts) -> None:
+def _check_dates(config: Config, path: Path, layout: Layout, table, facts: Facts) -> str | None:
     """Refuse a file with a transaction dated later than ``ingest_max_future_days`` after today (CST),
-    or after the period its file name gives (:func:`period_of_name`), naming the first such line."""
+    naming the first such line; return a warning naming the first line dated after the period the
+    file name gives (:func:`period_of_name`).
+
+    A name is the sender's label, not a statement of the bank (a file named by its UTC export day
+    holds rows of the next China day), so a date past it is flagged, not refused.
+    """
     if facts.last is None:
-        return
+        return None
     limit_day = datetime.now(CST).date() + timedelta(days=config.ingest_max_future_days)
-    why = (f"is in the future (later than {limit_day}; setting ingest_max_future_days="
-           f"{config.ingest_max_future_days})")
+    if facts.last.date() > limit_day and (first := _first_after(table, limit_day)) is not None:
+        line, moment = first
+        raise InputError(f"{path}: line {line}, column {layout.header_of('txn_time')!r} (txn_time): "
+                         f"date {moment:%Y-%m-%d} is in the future (later than {limit_day}; setting "
+                         f"ingest_max_future_days={config.ingest_max_future_days})")
     period = period_of_name(path)
-    if period is not None and period[1] < limit_day:
-        limit_day = period[1]
-        why = f"is after the statement's period {period[0]} (from its file name {path.name!r})"
-    limit = datetime.combine(limit_day + timedelta(days=1), datetime.min.time())
-    if facts.last < limit:
-        return
+    if period is None or facts.last.date() <= period[1] or (first := _first_after(table, period[1])) is None:
+        return None
+    line, moment = first
+    return (f"{path}: line {line}, column {layout.header_of('txn_time')!r} (txn_time): date "
+            f"{moment:%Y-%m-%d} is after the period {period[0]} its file name gives; check that the "
+            f"file is the statement it is named as")
+
+
+def _first_after(table, day: date) -> tuple[int, datetime] | None:
+    """``(source_line, txn_time)`` of the first row dated after ``day``, else ``None``."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    limit = datetime.combine(day + timedelta(days=1), datetime.min.time())
     mask = pc.greater_equal(table.column("txn_time"), pa.scalar(limit, pa.timestamp("us")))
-    line, moment = min((r["source_line"], r["txn_time"]) for r in
-                       table.select(["source_line", "txn_time"]).filter(mask).to_pylist())
-    raise InputError(f"{path}: line {line}, column {layout.header_of('txn_time')!r} (txn_time): "
-                     f"date {moment:%Y-%m-%d} {why}")
+    late = table.select(["source_line", "txn_time"]).filter(mask)
+    if not late.num_rows:
+        return None
+    return min((r["source_line"], r["txn_time"]) for r in late.to_pylist())
 
 
 def _unterminated(path: Path, table) -> str | None:
