@@ -216,7 +216,7 @@ def crawl(config: Config, sources_csv: str | os.PathLike | None = None, base_url
         finally:
             _end_children([proc for proc, _job, _log in children])
     summary = _merge(parts)
-    summary.update(started_at=started.isoformat(), sources_loaded=loaded)
+    summary.update(started_at=started.isoformat(), sources_loaded=loaded, lost_pages=lost_pages(summary))
     _record_sources(config, summary)
     # Firms the crawl (or the sources file) made known: accounts ingested before them get linked.
     # (Imported here: the crawl's child processes, which import this module, need none of the ingest.)
@@ -226,14 +226,25 @@ def crawl(config: Config, sources_csv: str | os.PathLike | None = None, base_url
     return summary
 
 
+def lost_pages(summary: dict) -> list[dict]:
+    """Pages the crawl could not read after its retries (not those the site answered 404/410: gone), by URL.
+    They are fetched again by the next crawl (a failed page is never recorded as known)."""
+    return [{"url": e["url"], "reason": e["reason"]} for src in summary.get("sources") or []
+            for e in src.get("errors_detail") or [] if not str(e.get("reason", "")).startswith(("HTTP 404", "HTTP 410"))]
+
+
 def crawl_failures(summary: dict) -> str | None:
-    """What failed in a crawl (page errors, sources stopped), as one line; ``None`` when nothing did."""
+    """What failed in a crawl (page errors, sources stopped, the first lost pages by URL), as one line;
+    ``None`` when nothing did."""
     errors = int((summary.get("totals") or {}).get("errors") or 0)
     stopped = [src for src in summary.get("sources") or [] if src.get("stopped")]
     if not errors and not stopped:
         return None
-    return ", ".join([f"{errors} page error(s)"] if errors else []
-                     + ([f"{len(stopped)} source(s) stopped"] if stopped else []))
+    lost = summary.get("lost_pages") if "lost_pages" in summary else lost_pages(summary)
+    parts = [f"{errors} page error(s)"] if errors else []
+    parts += [f"{len(stopped)} source(s) stopped"] if stopped else []
+    parts += [f"lost: {' '.join(p['url'] for p in lost[:5])}{' …' if len(lost) > 5 else ''}"] if lost else []
+    return ", ".join(parts)
 
 
 # --------------------------------------------------------------------------- child processes and their folders

@@ -20,6 +20,8 @@ KNOBS: dict[str, Any] = {
     "keep_alive": 1,
     # Crawl processes run side by side, each with whole source kinds (one Scrapy process uses one core).
     "processes": 1,
+    # The first retry of a failed page waits this long, each further one twice as long (crawlers.backoff).
+    "retry_backoff_ms": 1000,
 }
 
 FAST_OVERRIDES: dict[str, Any] = {
@@ -27,7 +29,9 @@ FAST_OVERRIDES: dict[str, Any] = {
     "crawl_autothrottle": False,
     "crawl_concurrency_per_host": 32,
     "crawl_timeout": 10.0,
-    "crawl_retries": 1,
+    # A plain HTTP server (a small listen backlog) refuses bursts: retries with backoff lose no page.
+    "crawl_retries": 4,
+    "retry_backoff_ms": 250,
     "processes": 2,
 }
 
@@ -59,6 +63,7 @@ def scrapy_settings(config: Config, knobs: dict | None = None) -> dict[str, Any]
         "RETRY_TIMES": int(config.crawl_retries),
         # Retries go to the back of the queue (lower priority): the backoff Scrapy offers.
         "RETRY_PRIORITY_ADJUST": -1,
+        "RETRY_BACKOFF_BASE": knobs["retry_backoff_ms"] / 1000.0,
         "REDIRECT_MAX_TIMES": 10,
         "COOKIES_ENABLED": False,
         "TELNETCONSOLE_ENABLED": False,
@@ -67,7 +72,8 @@ def scrapy_settings(config: Config, knobs: dict | None = None) -> dict[str, Any]
         "LOG_INSTALL_ROOT_HANDLER": True,
         "LOGSTATS_INTERVAL": 0,
         "ITEM_PIPELINES": {"crawlers.pipelines.StorePipeline": 300},
-        "DOWNLOADER_MIDDLEWARES": {"crawlers.middlewares.SourceBudgetMiddleware": 650},
+        "DOWNLOADER_MIDDLEWARES": {"crawlers.middlewares.SourceBudgetMiddleware": 650,
+                                   "crawlers.backoff.RetryBackoffMiddleware": 560},
         "DEPTH_LIMIT": 0,  # depth is bounded per source by the spiders
         "HTTPCACHE_ENABLED": False,
         "REQUEST_FINGERPRINTER_IMPLEMENTATION": "2.7",
