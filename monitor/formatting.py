@@ -182,9 +182,9 @@ def duration(seconds, locale="zh_CN") -> str:
     h, rest = divmod(s, 3600)
     m, sec = divmod(rest, 60)
     zh = is_zh(locale)
-    units = (("小时", "分", "秒") if zh else (" h", " min", " s"))
-    parts = [f"{n}{u}" if zh else f"{n}{u}" for n, u in zip((h, m, sec), units) if n]
-    return (" " if not zh else "").join(parts) or ("0秒" if zh else "0 s")
+    units = ("小时", "分", "秒") if zh else (" h", " min", " s")
+    parts = [f"{n}{u}" for n, u in zip((h, m, sec), units) if n]
+    return ("" if zh else " ").join(parts) or ("0秒" if zh else "0 s")
 
 
 # --------------------------------------------------------------------------- codes

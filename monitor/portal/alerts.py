@@ -144,6 +144,10 @@ def presented(session, alerts, locale: str) -> dict[int, dict]:
 def index():
     sc = scope()
     s = db()
+    for name in ("raised_from", "raised_to"):
+        if request.args.get(name) and _day_arg(request.args[name]) is None:
+            flash(_("%(value)s is not a date (YYYY-MM-DD): the filter is not applied.", value=request.args[name]),
+                  "error")
     q = filtered_alerts(sc, request.args, current_user.record.id)
     total = s.exec(select(func.count()).select_from(q.order_by(None).subquery())).one()
     pages = max(1, -(-total // PAGE))

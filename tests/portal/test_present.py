@@ -152,6 +152,8 @@ def test_alert_list_filters_sorts_and_pages(portal):
     assert len(_ids_in(client.get("/alerts?assignee=none").get_data(as_text=True))) == 41
     between = client.get("/alerts?raised_from=2018-01-01&raised_to=2018-01-10").get_data(as_text=True)
     assert len(_ids_in(between)) == 10  # calendar days of the bureau, both ends included
+    bad = client.get("/alerts?raised_from=2018-13-01").get_data(as_text=True)
+    assert "2018-13-01 不是日期" in bad and len(_ids_in(bad)) == 50
     assert len(_ids_in(client.get("/alerts?band=red").get_data(as_text=True))) == 1  # the red institution's
     assert len(_ids_in(client.get("/alerts?band=orange").get_data(as_text=True))) == 30  # the hostile one's
     oldest = _ids_in(client.get("/alerts?sort=first_raised_asc").get_data(as_text=True))
