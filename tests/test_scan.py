@@ -78,6 +78,19 @@ def test_scan_unknown_custody_account_is_an_input_error(tmp_path):
     assert r.returncode == 2 and "NOPE" in r.stderr
 
 
+def scan_inproc(args, tmp_path, monkeypatch, capsys):
+    """``monitor scan`` in this process (as fast as a function call): (exit code, stdout, stderr)."""
+    from monitor.cli import main
+
+    for key in [k for k in os.environ if k.startswith("MONITOR_")]:
+        monkeypatch.delenv(key)
+    monkeypatch.setenv("MONITOR_INSTANCE_DIR", str(tmp_path / "instance"))
+    capsys.readouterr()
+    code = main(["scan", *args])
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
 # ---------------------------------------------------------------- generic typologies, roles, --param ---
 
 def card(n: int) -> str:
@@ -114,11 +127,10 @@ def fan_rows(size=8, day=100):
     return [(day + i / 10, card(300 + i), card(999), 20_000 + 500 * i, "转账") for i in range(size)]
 
 
-def test_scan_states_no_custody_account_thresholds_and_finds_a_fan(tmp_path):
+def test_scan_states_no_custody_account_thresholds_and_finds_a_fan(tmp_path, monkeypatch, capsys):
     f = write_transfers(tmp_path / "s.csv", routine_rows() + fan_rows(30))
-    r = run(["scan", str(f)], tmp_path)
-    assert r.returncode == 0, r.stderr
-    out = r.stdout
+    code, out, err = scan_inproc([str(f)], tmp_path, monkeypatch, capsys)
+    assert code == 0, err
     assert "no custody account: generic typologies only" in out
     assert "fan_in [typology]: 1 finding(s); window_days 30, min_count 5, amount_floor" in out
     assert "ponzi [custody]: 0 finding(s); skipped no custody account" in out
@@ -126,27 +138,28 @@ def test_scan_states_no_custody_account_thresholds_and_finds_a_fan(tmp_path):
     assert "fan_in: 分散转入" in out and "(sink)" in out and "… 23 more (--json lists all)" in out
     assert card(999) not in out and card(300) not in out  # personal numbers stay masked
     # JSON: everything, evidence not truncated
-    r = run(["scan", str(f), "--json"], tmp_path)
-    assert r.returncode == 0, r.stderr
-    data = json.loads(r.stdout)
+    code, out, err = scan_inproc([str(f), "--json"], tmp_path, monkeypatch, capsys)
+    assert code == 0, err
+    data = json.loads(out)
     assert data["custody"]["account"] is None and "generic typologies only" in data["custody"]["reason"]
     fan = [x for x in data["findings"] if x["kind"] == "fan_in"]
     assert len(fan) == 1 and len(fan[0]["evidence"]["accounts"]) == 31 and len(fan[0]["evidence"]["edges"]) == 30
     assert data["detectors"]["fan_in"]["params"]["min_count"] == 5
     assert data["detectors"]["fan_in"]["report"]["amount_floor"] > 0
     assert data["detectors"]["round_tripping"]["report"] == {"skipped": "no custody account"}
-    assert card(999) not in r.stdout
+    assert card(999) not in out
 
 
-def test_scan_param_changes_a_threshold_and_without_findings_says_what_came_closest(tmp_path):
+def test_scan_param_changes_a_threshold_and_without_findings_says_what_came_closest(tmp_path, monkeypatch, capsys):
     f = write_transfers(tmp_path / "s.csv", routine_rows() + fan_rows(8))
-    r = run(["scan", str(f), "--param", "fan_in.min_count=9", "--param", "fan_in.window_days=10"], tmp_path)
-    assert r.returncode == 0, r.stderr
-    assert "fan_in [typology]: 0 finding(s); window_days 10, min_count 9" in r.stdout
-    assert "no findings" in r.stdout and "closest to a finding:" in r.stdout
-    assert "fan_in: account 6222***" in r.stdout and "counterparties 8" in r.stdout
-    r = run(["scan", str(f), "--json", "--param", "fan_in.min_count=9"], tmp_path)
-    data = json.loads(r.stdout)
+    code, out, err = scan_inproc([str(f), "--param", "fan_in.min_count=9", "--param", "fan_in.window_days=10"],
+                                 tmp_path, monkeypatch, capsys)
+    assert code == 0, err
+    assert "fan_in [typology]: 0 finding(s); window_days 10, min_count 9" in out
+    assert "no findings" in out and "closest to a finding:" in out
+    assert "fan_in: account 6222***" in out and "counterparties 8" in out
+    code, out, err = scan_inproc([str(f), "--json", "--param", "fan_in.min_count=9"], tmp_path, monkeypatch, capsys)
+    data = json.loads(out)
     assert data["findings"] == [] and data["detectors"]["fan_in"]["params"]["min_count"] == 9
     assert data["detectors"]["fan_in"]["report"]["closest"]["counterparties"] == 8
 
@@ -159,18 +172,20 @@ def test_scan_infers_the_custody_account_from_its_labels(tmp_path):
     assert "ponzi [custody]: 0 finding(s); custody C" in r.stdout
 
 
-def test_scan_param_errors_are_usage_errors(tmp_path):
+def test_scan_param_errors_are_usage_errors(tmp_path, monkeypatch, capsys):
     f = write_transfers(tmp_path / "s.csv", routine_rows(2))
-    r = run(["scan", str(f), "--param", "nosuch.min_count=3"], tmp_path)
-    assert r.returncode == 2 and "unknown detector 'nosuch'" in r.stderr
-    assert "fan_in" in r.stderr and "temporal_cycle" in r.stderr and "ponzi" in r.stderr
+    code, _, err = scan_inproc([str(f), "--param", "nosuch.min_count=3"], tmp_path, monkeypatch, capsys)
+    assert code == 2 and "unknown detector 'nosuch'" in err
+    assert "fan_in" in err and "temporal_cycle" in err and "ponzi" in err
+    code, _, err = scan_inproc([str(f), "--param", "fan_in.min_cnt=3"], tmp_path, monkeypatch, capsys)
+    assert code == 2 and "unknown parameter 'min_cnt' of fan_in" in err and "min_count" in err
+    code, _, err = scan_inproc([str(f), "--param", "fan_in.min_count=many"], tmp_path, monkeypatch, capsys)
+    assert code == 2 and "'many' is not a int" in err
+    code, _, err = scan_inproc([str(f), "--param", "fan_in"], tmp_path, monkeypatch, capsys)
+    assert code == 2 and "expected detector.name=value" in err
+    # and through the real command line once: one line, no traceback
     r = run(["scan", str(f), "--param", "fan_in.min_cnt=3"], tmp_path)
-    assert r.returncode == 2 and "unknown parameter 'min_cnt' of fan_in" in r.stderr and "min_count" in r.stderr
-    r = run(["scan", str(f), "--param", "fan_in.min_count=many"], tmp_path)
-    assert r.returncode == 2 and "'many' is not a int" in r.stderr
-    r = run(["scan", str(f), "--param", "fan_in"], tmp_path)
-    assert r.returncode == 2 and "expected detector.name=value" in r.stderr
-    assert "Traceback" not in r.stderr
+    assert r.returncode == 2 and "min_count" in r.stderr and "Traceback" not in r.stderr
 
 
 def test_parse_params_types_values_like_their_defaults():
@@ -188,14 +203,14 @@ def test_parse_params_types_values_like_their_defaults():
         parse_params(["fan_out.nope=1"])
 
 
-def test_scan_keeps_an_organisations_account_in_full_and_masks_persons(tmp_path):
+def test_scan_keeps_an_organisations_account_in_full_and_masks_persons(tmp_path, monkeypatch, capsys):
     from tests.graphs.builders import uscc
 
     firm = "1001200300400500600"  # a company's account, held under a USCC in the file
     rows = routine_rows() + [(d, c, firm, a, p) for d, c, _, a, p in fan_rows(8)]
     f = write_transfers(tmp_path / "s.csv", rows, ids={firm: uscc(5)})
-    for args in (["scan", str(f)], ["scan", str(f), "--json"]):
-        r = run(args, tmp_path)
-        assert r.returncode == 0, r.stderr
-        assert "fan_in" in r.stdout and firm in r.stdout
-        assert card(300) not in r.stdout and card(300)[:4] + "*" * 11 + card(300)[-4:] in r.stdout
+    for args in ([str(f)], [str(f), "--json"]):
+        code, out, err = scan_inproc(args, tmp_path, monkeypatch, capsys)
+        assert code == 0, err
+        assert "fan_in" in out and firm in out
+        assert card(300) not in out and card(300)[:4] + "*" * 11 + card(300)[-4:] in out
