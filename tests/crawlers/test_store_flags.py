@@ -188,3 +188,27 @@ def test_the_graph_as_of_a_date_holds_the_roles_of_that_date():
     assert reps(datetime(2017, 1, 1, tzinfo=timezone.utc)) == {"王建华"}
     assert reps(datetime(2018, 1, 1, tzinfo=timezone.utc)) == {"周海燕"}
     assert reps(None) == {"王建华", "周海燕"}  # no date: every role ever stated, with its dates on the edge
+
+
+def test_migration_0006_goes_down_and_up_keeping_rows(store):
+    from alembic import command
+    from sqlalchemy import inspect
+
+    from monitor.db import _alembic_config, current_revision, get_engine
+
+    with session_scope(store) as s:
+        inst = Institution(name="甲网络科技有限公司", name_norm="甲网络科技", uscc=uscc_for(9), aliases=["甲贷"])
+        s.add(inst)
+        s.flush()
+        s.add(DisclosureFact(institution_id=inst.id, period=date(2018, 6, 1), metric="outstanding_balance",
+                             value=1.0, unit="元", suspect="why", estimated=True,
+                             available_at=datetime(2018, 7, 6, tzinfo=timezone.utc)))
+    command.downgrade(_alembic_config(store), "0005")
+    assert current_revision(store) == "0005"
+    columns = {c["name"] for c in inspect(get_engine(store)).get_columns("disclosurefact")}
+    assert not columns & {"suspect", "confidence", "estimated"}
+    command.upgrade(_alembic_config(store), "head")
+    with session_scope(store) as s:
+        fact = s.exec(select(DisclosureFact)).one()
+        inst = s.exec(select(Institution)).one()
+        assert (fact.suspect, fact.estimated, inst.aliases) == (None, False, [])  # defaults after the round trip
