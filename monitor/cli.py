@@ -37,6 +37,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "audit": "monitor.commands.audit:audit_group",
     "profiles": "monitor.commands.profiles:profiles_group",
     "coverage": "monitor.commands.coverage:coverage_command",
+    "export": "monitor.commands.export:export_group",
 }
 
 

@@ -96,6 +96,7 @@ def create_app(config: Config | None = None, test_config: dict | None = None) ->
     for module in (auth, dashboard, institutions, graph, alerts, sweeps, settings, users, exports, briefings):
         app.register_blueprint(module.bp)
     app.register_blueprint(__import__("monitor.portal.coverage", fromlist=["bp"]).bp)  # disclosure coverage
+    app.register_blueprint(__import__("monitor.portal.handover", fromlist=["bp"]).bp)  # FtM hand-over
     install_filters(app)
     _limit_sign_ins(app)
 
