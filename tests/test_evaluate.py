@@ -98,6 +98,9 @@ def test_a_detector_firing_on_more_than_a_fifth_of_healthy_platforms_fails():
     # exactly 20 % is still within the bar
     assert r["negatives_firing"]["ponzi"]["healthy_rate"] == pytest.approx(0.2)
     assert r["failed_detectors"] == ["borrower_cap"]
+    # an indicator as noisy is reported, not failed (a weak signal by design)
+    r = score(truth, Replay({}, {}, [], {}, {"indicator.litigation": {"H0", "H1", "H2"}}))
+    assert r["failed_detectors"] == [] and r["noisy_indicators"] == ["indicator.litigation"]
 
 
 def test_truth_records_when_each_fraudulent_pattern_starts(small_city):
