@@ -2,8 +2,8 @@
 
 Work is split in partitions — one per institution, carrying the related-party
 graph of its component — built by :meth:`CityData.partitions` and analysed
-by :func:`detect_partition` (pure), so a sweep can map the pure part over
-Dask or Spark later without changing the detectors.
+by :func:`detect_partition` (pure), so an engine (:mod:`graphs.engines`: a
+local process pool, or Spark) maps the pure part without changing the detectors.
 
 :func:`load_city` reads the store once (registry rows, disclosure facts,
 accounts, transfers aggregated per account pair and month by
@@ -244,6 +244,30 @@ def running_month(store, as_of: datetime, institutions: Iterable[str] | None = N
     return out
 
 
+def partition_keys(graph: nx.MultiDiGraph, usccs: Iterable[str]) -> dict[str, str]:
+    """USCC → key of its partition: institutions sharing a controlling party go together.
+
+    A controlling party is a direct predecessor by a control relation (shareholder, controller,
+    executive, legal representative). The key is the smallest USCC of the group, so it stays the
+    same between sweeps as long as the group does.
+    """
+    from graphs.build import CONTROL_KINDS
+
+    usccs = sorted(set(usccs))
+    groups = nx.utils.UnionFind(usccs)
+    by_party: dict[str, str] = {}
+    for uscc in usccs:
+        node = institution_key(uscc)
+        if node not in graph:
+            continue
+        for party, _, kind in graph.in_edges(node, data="kind"):
+            if kind not in CONTROL_KINDS:
+                continue
+            first = by_party.setdefault(party, uscc)
+            groups.union(first, uscc)
+    return {uscc: min(group) for group in groups.to_sets() for uscc in group}
+
+
 # Below this many institutions the worker processes cost more (start, imports, loading the
 # registry) than they save.
 PARALLEL_MIN_INSTITUTIONS = 40
@@ -251,7 +275,8 @@ PARALLEL_MIN_INSTITUTIONS = 40
 
 def detect(config, as_of: datetime | None = None, institutions: Iterable[str] | None = None,
            params: Mapping[str, Mapping[str, Any]] | None = None,
-           detectors: Iterable[str] = DETECTORS, workers: int | None = None) -> list[FindingResult]:
+           detectors: Iterable[str] = DETECTORS, workers: int | None = None,
+           engine: str | None = None) -> list[FindingResult]:
     """Findings of all detectors for the store's institutions at ``as_of`` (default: now).
 
     Parameters
@@ -268,9 +293,17 @@ def detect(config, as_of: datetime | None = None, institutions: Iterable[str] | 
         once and reads one institution's edges at a time). Default: up to 2 (the CPUs) from
         :data:`PARALLEL_MIN_INSTITUTIONS` institutions on, else 1. The findings and their order
         do not depend on it.
+    engine : str, optional
+        ``local`` or ``spark`` (see :mod:`graphs.engines`); default the ``engine`` setting. The
+        findings and their order do not depend on it.
     """
     as_of = as_utc(as_of) or datetime.now(timezone.utc)
     detectors = tuple(detectors)
+    engine = engine or config.get("engine", "local")
+    if engine != "local":
+        from graphs.engines import get_engine
+
+        return get_engine(engine).detect(config, as_of, institutions, params, detectors)
     data = load_city(config, as_of, institutions, lazy=True)
     if workers is None:
         workers = min(2, os.cpu_count() or 1) if len(data.institutions) >= PARALLEL_MIN_INSTITUTIONS else 1

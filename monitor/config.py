@@ -73,6 +73,15 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("sweep_full_cron", str, "0 2 * * *", "Cron expression of the daily full sweep."),
     Setting("sweep_light_cron", str, "15 * * * *", "Cron expression of the hourly light sweep."),
     Setting("sweep_stale_minutes", int, 360, "A running sweep whose heartbeat is older than this is marked failed."),
+    Setting("engine", str, "local",
+            "Engine of the sweep's graph stage: local (DuckDB and a process pool on this machine) or spark "
+            "(Apache Spark; needs pip install '.[spark]' and a Java runtime). See docs/architecture.md, Growth."),
+    Setting("spark_master", str, "local[2]", "Spark master with engine=spark: local[N], yarn or spark://host:7077."),
+    Setting("spark_executor_memory", str, "2g", "Memory of each Spark executor (Spark notation, e.g. 2g)."),
+    Setting("spark_shuffle_partitions", int, 8,
+            "Spark shuffle partitions of the graph stage (a few per executor core)."),
+    Setting("sweep_compact", bool, False,
+            "Full sweeps compact the transfer store (monitor compact) before the graph stage."),
     Setting("briefing_weekly_cron", str, "",
             "Cron expression of the weekly city briefing of the last full week, e.g. '0 6 * * 1' "
             "(Monday 06:00, after the night's full sweep). Empty: no scheduled briefing."),

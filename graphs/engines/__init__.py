@@ -1,0 +1,39 @@
+"""Engines of the sweep's graph stage: where partitions are aggregated and detected.
+
+An engine gives (a) each partition's aggregated edges and (b) the map of the
+pure :func:`graphs.run.detect_partition` over the partitions, and returns the
+findings in institution order. ``local`` (DuckDB and a process pool) is the
+default; ``spark`` (Apache Spark SQL and ``applyInArrow``) serves a province.
+Both give the same findings. See ``docs/architecture.md``, section *Growth*.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Iterable, Mapping, Protocol
+
+from monitor.errors import ConfigError
+from monitor.findings import FindingResult
+
+ENGINES = ("local", "spark")
+
+
+class Engine(Protocol):
+    name: str
+
+    def detect(self, config, as_of: datetime, institutions: Iterable[str] | None,
+               params: Mapping[str, Mapping[str, Any]] | None, detectors: tuple[str, ...]) -> list[FindingResult]:
+        ...
+
+
+def get_engine(name: str) -> Engine:
+    """The engine called ``name`` (Spark is imported only when chosen)."""
+    if name == "local":
+        from graphs.engines.local import LocalEngine
+
+        return LocalEngine()
+    if name == "spark":
+        from graphs.engines.spark import SparkEngine
+
+        return SparkEngine()
+    raise ConfigError(f"engine {name!r} is not one of: {', '.join(ENGINES)}")
