@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup system portal-assets demo test test-fast wheel bench clean
+.PHONY: setup system spark system-spark portal-assets demo test test-fast wheel bench clean
 
 setup: system $(STAMP) portal-assets
 
@@ -17,6 +17,19 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install -q --disable-pip-version-check -c constraints.txt -e '.[dev]'
 	@touch $(STAMP)
 
+# The Spark engine (engine = spark): PySpark in the virtualenv and a Java runtime from Debian.
+# `make test` installs both so the tests marked spark run; `make demo` needs neither.
+SPARK_STAMP := $(VENV)/.installed-spark
+
+spark: system-spark $(SPARK_STAMP)
+
+system-spark:
+	@scripts/install-system-packages.sh spark
+
+$(SPARK_STAMP): $(STAMP)
+	$(BIN)/python -m pip install -q --disable-pip-version-check -c constraints.txt -e '.[dev,spark]'
+	@touch $(SPARK_STAMP)
+
 # The portal's front-end libraries (npm ci from package-lock.json, skipped when vendored) and catalogues.
 portal-assets: $(STAMP)
 	@scripts/vendor-assets.sh
@@ -25,7 +38,7 @@ portal-assets: $(STAMP)
 demo: setup
 	@scripts/demo.sh
 
-test: setup
+test: setup spark
 	$(BIN)/python -m pytest
 
 # Without the tests marked slow (a simulated city, a crawl, a browser, the wheel).
