@@ -315,7 +315,12 @@ def build_handover(session, config, institutions: list, dataset: str, as_of: dat
     for row in session.exec(select(Account).where(Account.institution_id.in_(inst_ids))):
         accounts[row.account_no] = row
 
+    made: dict[str, ValueEntity] = {}
+
     def account_entity(no: str, name: str | None = None, holder_id: str | None = None) -> ValueEntity:
+        # The first sighting decides the holder: per account, once (millions of flow rows name few accounts).
+        if no in made:
+            return made[no]
         row = accounts.get(no)
         if row is None and no not in accounts:
             row = accounts[no] = session.exec(select(Account).where(Account.account_no == no)).first()
@@ -334,8 +339,9 @@ def build_handover(session, config, institutions: list, dataset: str, as_of: dat
         name = name or (row.holder_name if row is not None else None)
         if holder is None and (name or holder_id):
             holder = b.holder(name, holder_id, no)
-        return b.account(no, holder, holder_id=holder_id, bank=row.bank if row is not None else None,
-                         custody=bool(row.is_custody) if row is not None else False)
+        made[no] = b.account(no, holder, holder_id=holder_id, bank=row.bank if row is not None else None,
+                             custody=bool(row.is_custody) if row is not None else False)
+        return made[no]
 
     for no in list(accounts):
         account_entity(no)
@@ -361,7 +367,7 @@ def _payments(b: _Builder, config, usccs, as_of, flows, raw_cap, account_entity)
             pay.add("startDate", _iso_date(r["first_time"]))
             pay.add("endDate", _iso_date(r["last_time"]))
             pay.add("purpose", [b.text(p) for p in (r["purposes"] or []) if p])
-            pay.add("summary", f"{r['count']} transfers in {period}")
+            pay.add("summary", f"transfers: {r['count']} in {period}")
         return
     total = store.count(usccs, as_of=as_of)
     table = store.frame(usccs, as_of=as_of, columns=["txn_id", "txn_time", "amount", "payer_account", "payer_name",
