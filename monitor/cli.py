@@ -24,6 +24,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "crawl": "crawlers.cli:crawl",
     "ingest": "monitor.ingest:ingest_command",
     "gc": "monitor.ingest:gc_command",
+    "compact": "monitor.commands.compact:compact_command",
     "scan": "monitor.scan:scan_command",
     "evaluate": "monitor.evaluate:evaluate_command",
     "sweep": "monitor.sweep:sweep_command",

@@ -374,6 +374,12 @@ def stage_detect(ctx: SweepContext) -> dict:
         return _carry_over_detector_findings(ctx)
     from graphs.run import detect
 
+    counts: dict[str, Any] = {"engine": ctx.config.get("engine", "local")}
+    if ctx.config.get("sweep_compact") and not ctx.replay:
+        from monitor.compaction import compact_store
+
+        # Fewer, larger files before the graph stage reads them (see monitor compact).
+        counts["compacted_files"] = sum(r.files_before - r.files_after for r in compact_store(ctx.config))
     try:
         results = list(detect(ctx.config, ctx.as_of))
     except Exception:
@@ -386,7 +392,7 @@ def stage_detect(ctx: SweepContext) -> dict:
         except StageSkipped:
             pass
         raise
-    return store_findings(ctx.config, ctx.run_id, ctx.as_of, results)
+    return {**counts, **store_findings(ctx.config, ctx.run_id, ctx.as_of, results)}
 
 
 def _carry_over_detector_findings(ctx: SweepContext) -> dict:
@@ -641,8 +647,10 @@ def print_run(run: SweepRun) -> None:
 @click.option("--collect", is_flag=True, help="With --as-of: crawl and ingest first (what is fetched now counts "
               "only as far as it was available at DATE).")
 @click.option("--queue", is_flag=True, help="Only record a request; the scheduler process runs it.")
+@click.option("--engine", type=click.Choice(["local", "spark"]), default=None,
+              help="Engine of the graph stage for this sweep (default: the engine setting).")
 @pass_ctx
-def sweep_command(ctx, light: bool, as_of: str | None, collect: bool, queue: bool) -> None:
+def sweep_command(ctx, light: bool, as_of: str | None, collect: bool, queue: bool, engine: str | None) -> None:
     """Run the chain: crawl → ingest → detect → indicators → scores → alerts (one sweep at a time)."""
     import getpass
 
@@ -654,6 +662,14 @@ def sweep_command(ctx, light: bool, as_of: str | None, collect: bool, queue: boo
     kind = "light" if light else "full"
     if collect and (not when or light or queue):
         raise InputError("--collect goes with --as-of, on a full sweep run now (not --light or --queue)")
+    if engine is not None:
+        if queue:
+            raise InputError("--engine goes with a sweep run now; queued sweeps use the engine setting")
+        cfg = cfg.replace(engine=engine)
+    if not light:
+        from graphs.engines import check_engine
+
+        check_engine(cfg.engine)
     if queue:
         run = queue_sweep(cfg, kind, when, trigger="cli", requested_by=getpass.getuser())
         click.echo(f"queued sweep #{run.id} ({kind}); `monitor scheduler` will run it")
