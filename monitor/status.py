@@ -4,6 +4,7 @@ pass the events they read."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 OPERATING, TROUBLED, CLOSED, FILED = "operating", "troubled", "closed", "filed"
@@ -45,9 +46,12 @@ def _text(event) -> str:
     return _get(event, "title") or ""
 
 
+_PATTERNS = {words: re.compile("|".join(map(re.escape, words))) for words in (FILED_WORDS, CLOSED_WORDS,
+                                                                               TROUBLED_WORDS)}
+
+
 def _has(event, words) -> bool:
-    text = _text(event)
-    return any(w in text for w in words)
+    return _PATTERNS[words].search(_text(event)) is not None
 
 
 def operating_status(events) -> Status:
@@ -59,6 +63,8 @@ def operating_status(events) -> Status:
     >>> operating_status([{"kind": "complaint", "title": "无法提现"}]).code
     'operating'
     """
+    if not events:
+        return Status(OPERATING)
     events = sorted(events, key=lambda e: (str(_get(e, "occurred_on") or ""), _get(e, "id") or 0), reverse=True)
     found: dict[str, list] = {FILED: [], CLOSED: [], TROUBLED: []}
     complaints = []

@@ -25,23 +25,35 @@ PERIODS_SHOWN = 6  # the table fits the page; the chart shows the whole series
 STATUS_EVENT_KINDS = ("closure", "news", "complaint", "registry_change", "lawsuit", "enforcement")
 
 
+# Statuses change only when events arrive (a sweep's crawl): kept per process, keyed by the store and
+# its newest event id, so a list page does not re-read every event of fifty platforms.
+_STATUS_CACHE: dict[tuple, Status] = {}
+_STATUS_CACHE_SIZE = 5000
+
+
 def statuses(session, inst_ids) -> dict[int, Status]:
     """Each institution's operating status from its events (:func:`monitor.status.operating_status`)."""
-    from monitor import status
+    from sqlalchemy import func
 
-    by_inst: dict[int, list] = defaultdict(list)
     ids = list(inst_ids)
-    if ids:
-        # Only the events whose title can count (closure notices, or a status word in the title): a
-        # list page reads a few dozen rows, not every complaint of fifty platforms.
-        words = status.FILED_WORDS + status.CLOSED_WORDS + status.TROUBLED_WORDS
+    if not ids:
+        return {}
+    newest = session.exec(select(func.max(Event.id))).one()
+    store = str(session.get_bind().url)
+    out = {i: _STATUS_CACHE.get((store, newest, i)) for i in ids}
+    missing = [i for i, st in out.items() if st is None]
+    if missing:
+        by_inst: dict[int, list] = defaultdict(list)
         rows = session.exec(select(Event.id, Event.institution_id, Event.kind, Event.title, Event.occurred_on,
                                    Event.document_id)
-                            .where(Event.institution_id.in_(ids), Event.kind.in_(STATUS_EVENT_KINDS),
-                                   or_(Event.kind == "closure", *(Event.title.contains(w) for w in words)))).all()
+                            .where(Event.institution_id.in_(missing), Event.kind.in_(STATUS_EVENT_KINDS))).all()
         for r in rows:
             by_inst[r.institution_id].append(r._asdict())
-    return {i: operating_status(by_inst.get(i, [])) for i in ids}
+        if len(_STATUS_CACHE) > _STATUS_CACHE_SIZE:
+            _STATUS_CACHE.clear()
+        for i in missing:
+            out[i] = _STATUS_CACHE[(store, newest, i)] = operating_status(by_inst.get(i, []))
+    return out
 
 
 def filtered_institutions(sc: Scope, args) -> list[tuple[Institution, object]]:
