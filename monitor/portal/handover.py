@@ -13,10 +13,10 @@ from monitor.portal.common import db, monitor_config, scope
 bp = Blueprint("handover", __name__)
 
 
-@bp.route("/institutions/<int:institution_id>/export.ftm.json")
-def institution_ftm(institution_id: int):
+@bp.route("/institutions/<int:inst_id>/export.ftm.json")
+def institution_ftm(inst_id: int):
     """The institution's case as known now; out of scope is 404, personal numbers masked unless permitted."""
-    inst = scope().institution(institution_id)
+    inst = scope().institution(inst_id)
     jur = db().get(Jurisdiction, inst.jurisdiction_id) if inst.jurisdiction_id else None
     full = bool(current_user.can_view_personal)
     now = utcnow()

@@ -23,6 +23,7 @@ REQUIRED = {
     "users.index": "admin", "users.create": "admin", "users.update": "admin", "users.set_active": "admin",
     "users.create_jurisdiction": "admin",
     "exports.download": "inspector",
+    "handover.institution_ftm": "inspector",
     "briefings.index": "inspector", "briefings.download": "inspector", "briefings.city": "inspector",
     "briefings.dossier": "inspector",
     "institutions.events": "inspector", "institutions.documents": "inspector",
