@@ -401,6 +401,7 @@ def print_report(report: Mapping[str, Any]) -> None:
                       _fmt(r["lead_days_min"]), _fmt(r["lead_days_median_any_warning"]))
     console = Console()
     console.print(table)
+    console.print("assumes a perfect continuous crawler with correct publication dates (transfers T+1)")
     kinds = Table(title="recall per fraud kind")
     for col in ("fraud kind", "positives", "TP", "recall", "recall from pattern start", "lead median d",
                 "lead median d, any warning"):
