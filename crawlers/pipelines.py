@@ -38,6 +38,7 @@ class StorePipeline:
         self.crawler = crawler
         self.buffer: list[dict] = []
         self.loaded = False
+        self.deferred_about: list[tuple] = []
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -54,6 +55,10 @@ class StorePipeline:
 
     def close_spider(self, spider=None):
         self.flush()
+        if self.deferred_about:  # firms the registry crawl (another process) may have stored meanwhile
+            with session_scope(self.config) as s:
+                for about, doc_id, available in self.deferred_about:
+                    self._about(s, about, doc_id, available, None, last_chance=True)
 
     def process_item(self, item, spider=None):
         self.buffer.append(item)
@@ -240,6 +245,8 @@ class StorePipeline:
                 stats.facts += 1
         if records.get("aliases") and item.get("institution_id") and item.get("kind") == "disclosure":
             self._learn_aliases(s, item["institution_id"], records["aliases"])
+        if records.get("about"):
+            self._about(s, records["about"], doc.id, doc.available_at, stats)
         if "company" in records:
             self._registry(s, records, doc, stats)
         for ev in records.get("events", []):
@@ -353,6 +360,39 @@ class StorePipeline:
             self._relation(s, "guarantee", guarantor, guaranteed, doc, stats, amount=g.get("amount"))
         if records.get("changes"):
             self._pending_changes.append((records, doc, stats, cid))
+
+    def _about(self, s, about: dict, doc_id: int, available, stats, last_chance: bool = False) -> None:
+        """Controllers a platform's own page states, tied to its firm once the firm is stored. The registry
+        crawl (another process) creates firms: this one never does, so they never collide."""
+        cid = self.companies_uscc.get(about["uscc"])
+        if cid is None:
+            cid = s.exec(select(Company.id).where(Company.uscc == about["uscc"])).first()
+        if cid is None:
+            if not last_chance:
+                self.deferred_about.append((about, doc_id, available))
+            else:
+                log.info("controllers of %s not stored: its firm is not in the store yet", about["uscc"])
+            return
+        if not isinstance(cid, int):  # created by a registry page of this batch: give it its id
+            s.flush()
+        cid = _id(cid)
+        for ctl in about.get("controllers", []):
+            if ctl.get("kind") != "person":
+                continue  # a firm named without its USCC: the registry gives it
+            person = Person(name=ctl["name"][:100], available_at=available)
+            pid = self.persons.get((ctl["name"], None))
+            if pid is None:
+                s.add(person)
+                s.flush()
+                pid = self.persons[(ctl["name"], None)] = person.id
+            rel = Relation(kind="controller", subject_kind="person", subject_id=_id(pid), object_kind="company",
+                           object_id=cid, available_at=available, document_id=doc_id)
+            key = self._rel_key(rel)
+            if key not in self.relations:
+                self.relations.add(key)
+                s.add(rel)
+                if stats is not None:
+                    stats.relations += 1
 
     def _changes(self, s, records: dict, doc: Document, stats, cid) -> None:
         c = records["company"]

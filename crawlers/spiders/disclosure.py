@@ -34,8 +34,8 @@ def disclosure_facts(result) -> tuple[str | None, str | None, list[dict]]:
 
 
 def organisation(text: str, url: str, tree=None) -> dict | None:
-    """A platform's own 组织信息 / 关于我们 page: its controllers and shareholders (the registry stays the
-    source of the firm's registered fields), or None."""
+    """A platform's own 组织信息 / 关于我们 page: its 实际控制人 (the registry stays the source of the firm,
+    its shareholders and officers), or None."""
     res = extract_registry(text, url, tree)
     if res.company is None or not (res.controllers or res.shareholders):
         return None
@@ -44,8 +44,7 @@ def organisation(text: str, url: str, tree=None) -> dict | None:
     if not name.endswith(("公司", "企业", "合伙)", "合伙）")):
         return None  # the firm is not named on the page: the registry names it
     return {"published_at": res.published_at,
-            "records": {"company": {"name": name, "uscc": res.company["uscc"]},
-                        "controllers": res.controllers, "shareholders": res.shareholders}}
+            "records": {"about": {"name": name, "uscc": res.company["uscc"], "controllers": res.controllers}}}
 
 
 class DisclosureSpider(SourceSpider):

@@ -58,7 +58,11 @@ def site(tmp_path):
 
 
 def test_suspect_kept_flagged_notices_with_kinds_undated_by_deadline(store, site):
+    from monitor.models import Company
+
     base, sources = site
+    with session_scope(store) as s:  # the platform's firm, as the registry crawl stores it
+        s.add(Company(name="上海沣谷网络科技有限公司", name_norm="上海沣谷网络科技", uscc="91310115324567812A"))
     crawl(store, sources_csv=sources, base_url=base, fast=True, overrides=FAST)
     with session_scope(store) as s:
         inst = s.exec(select(Institution).where(Institution.uscc == uscc_for(1))).one()
