@@ -254,6 +254,8 @@ def test_portal_download_in_scope_masked_and_journaled(portal):
         assert client.get(url).status_code == 404
     with app.test_client() as client:
         login(client, "inspector")
+        page = client.get(f"/institutions/{ids['red']}").get_data(as_text=True)
+        assert f'id="handover" href="{url}"' in page
         res = client.get(url)
         assert res.status_code == 200 and "attachment" in res.headers["Content-Disposition"]
         entities = [json.loads(line) for line in res.get_data(as_text=True).splitlines()]
