@@ -211,7 +211,7 @@ def _load_registry(session, as_of: datetime):
     from monitor.models import Company, Person, Relation
 
     def rows(model_):
-        return list(session.exec(select(model_).where(model_.available_at <= as_of)))
+        return list(session.exec(select(model_).where(model_.available_at <= as_of).order_by(model_.id)))
 
     return rows(Company), rows(Person), rows(Relation)
 
@@ -254,6 +254,8 @@ def build_handover(session, config, institutions: list, dataset: str, as_of: dat
     when the cap cut the list). Personal ID and card numbers are masked
     unless ``personal_data``.
     """
+    from sqlmodel import select
+
     from graphs.build import institution_key, related_parties, related_party_graph
     from monitor.models import Account
 
@@ -309,10 +311,8 @@ def build_handover(session, config, institutions: list, dataset: str, as_of: dat
 
     # Accounts the store knows for these institutions, then the flows and the findings' evidence.
     accounts: dict[str, Any] = {}
-    from sqlmodel import select
-
     inst_ids = [i.id for i in institutions]
-    for row in session.exec(select(Account).where(Account.institution_id.in_(inst_ids))):
+    for row in session.exec(select(Account).where(Account.institution_id.in_(inst_ids)).order_by(Account.id)):
         accounts[row.account_no] = row
 
     made: dict[str, ValueEntity] = {}

@@ -244,7 +244,7 @@ def test_portal_download_in_scope_masked_and_journaled(portal):
     from sqlmodel import select
 
     from monitor.db import get_engine
-    from monitor.models import AuditEntry
+    from monitor.models import AuditEntry, User
     from sqlmodel import Session
 
     app, ids = portal
@@ -263,6 +263,18 @@ def test_portal_download_in_scope_masked_and_journaled(portal):
         model.get_proxy(data, cleaned=False).schema.validate(data)
     assert {e["schema"] for e in entities} >= {"Company", "Person", "Ownership", "Document", "Documentation"}
     assert all(e["datasets"] == ["monitor_a_1"] for e in entities)
-    with Session(get_engine(app.extensions["monitor_config"])) as s:
+    engine = get_engine(app.extensions["monitor_config"])
+    with Session(engine) as s:
         entry = s.exec(select(AuditEntry).where(AuditEntry.action == "export", AuditEntry.field == "ftm")).one()
         assert (entry.actor, entry.object_id) == ("inspector", ids["red"]) and "masked" in entry.new
+        supervisor = s.exec(select(User).where(User.username == "supervisor")).one()
+        supervisor.can_view_personal = True
+        s.add(supervisor)
+        s.commit()
+    with app.test_client() as client:
+        login(client, "supervisor")
+        assert client.get(url).status_code == 200
+    with Session(engine) as s:
+        entries = s.exec(select(AuditEntry).where(AuditEntry.action == "export", AuditEntry.field == "ftm")
+                         .order_by(AuditEntry.id)).all()
+        assert [(e.actor, "in full" in e.new) for e in entries] == [("inspector", False), ("supervisor", True)]

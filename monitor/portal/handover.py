@@ -6,7 +6,6 @@ from flask import Blueprint, Response
 from flask_login import current_user
 
 from monitor.audit import record
-from monitor.handover import build_handover, dataset_name
 from monitor.models import Jurisdiction, utcnow
 from monitor.portal.common import db, monitor_config, scope
 
@@ -16,6 +15,8 @@ bp = Blueprint("handover", __name__)
 @bp.route("/institutions/<int:inst_id>/export.ftm.json")
 def institution_ftm(inst_id: int):
     """The institution's case as known now; out of scope is 404, personal numbers masked unless permitted."""
+    from monitor.handover import build_handover, dataset_name  # followthemoney loads its model: ~1 s, on first use
+
     inst = scope().institution(inst_id)
     jur = db().get(Jurisdiction, inst.jurisdiction_id) if inst.jurisdiction_id else None
     full = bool(current_user.can_view_personal)
