@@ -61,7 +61,7 @@ _ALIASES: dict[str, str] = {normalize_label(a): f.name for f in TRANSFER_FIELDS 
 TIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M",
                 "%Y%m%d%H%M%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S.%f", "%Y%m%d %H:%M:%S",
                 "%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y年%m月%d日 %H:%M:%S", "%Y年%m月%d日")
-SUFFIXES = (".csv", ".txt", ".xlsx")
+SUFFIXES = (".csv", ".txt", ".xlsx", ".tsv", ".xls")
 TRIMMED = frozenset({"txn_id", "txn_time", "payer_account", "payee_account", "purpose"})
 PROGRESS_MIN_BYTES = 20_000_000  # below this a progress bar only flickers
 # pyarrow's writer: half the CPU of DuckDB's COPY and ~10% smaller files. zstd level 1, dictionaries
@@ -224,6 +224,8 @@ class Layout:
     headers: list[str]  # header cells as written
     amount_scale: float = 1.0  # 10000 when the amount header says 万元
     extra: list[str] = field(default_factory=list)  # columns not used
+    statement: object | None = None  # a monitor.statements.Statement when the file was read as a bank statement
+    warnings: list[str] = field(default_factory=list)
 
     def header_of(self, name: str) -> str:
         return self.headers[self.columns[name]]
@@ -719,7 +721,7 @@ class _Run:
 
 # --------------------------------------------------------------------------- one file
 def _ingest_one(run: _Run, path: Path, mapping: dict[str, str] | None, institution: str | None,
-                progress=None) -> IngestResult:
+                progress=None, statement_options: dict | None = None) -> IngestResult:
     import duckdb
     from polars.exceptions import PolarsError
 
@@ -751,7 +753,8 @@ def _ingest_one(run: _Run, path: Path, mapping: dict[str, str] | None, instituti
             sha = scan.sha256
             if duplicate(sha):
                 return result
-            layout, table, facts = _load_clean(lambda: run.con, path, mapping, scan, scratch, run.threads)
+            layout, table, facts = _load_clean(lambda: run.con, path, mapping, scan, scratch, run.threads,
+                                               statement_options=statement_options)
         else:
             # Hashing (hashlib releases the GIL) runs beside the parse, which needs its newline
             # count only at the end; a file found to be a duplicate has then been parsed for nothing.
@@ -765,7 +768,8 @@ def _ingest_one(run: _Run, path: Path, mapping: dict[str, str] | None, instituti
                 return scanned[0]
             try:
                 layout, table, facts = _load_clean(lambda: run.con, path, mapping, lambda: start_scan().result(),
-                                                   scratch, run.threads, on_read=start_scan)
+                                                   scratch, run.threads, on_read=start_scan,
+                                                   statement_options=statement_options)
             except (MonitorError, duckdb.Error, PolarsError):
                 # A file already committed (under another mapping, say) stays a duplicate, not an error.
                 if duplicate(start_scan().result().sha256):
@@ -778,12 +782,13 @@ def _ingest_one(run: _Run, path: Path, mapping: dict[str, str] | None, instituti
             if duplicate(sha):
                 return result
         result.rows = table.num_rows
+        result.warnings.extend(layout.warnings)
         step("checking")
         if (warning := _check_dates(run.config, path, layout, table, facts)) is not None:
             result.warnings.append(warning)
         if (warning := _unterminated(path, table)) is not None:
             result.warnings.append(warning)
-        uscc = _resolve_institution(run.config, path, institution, lambda: run.con, table)
+        uscc = _resolve_institution(run.config, path, institution, lambda: run.con, table, layout.statement)
         result.institution = uscc
         with institution_lock(run.store.root, uscc, run.config.ingest_lock_wait, path):
             # Under the lock: another process may have committed this file while it was parsed here.
@@ -816,7 +821,8 @@ def _as_duplicate(result: IngestResult, done) -> IngestResult:
 
 def _load_clean(con, path: Path, mapping: dict[str, str] | None, scan: Scan | Callable[[], Scan],
                 scratch: Path, threads: int | None = None,
-                on_read: Callable[[], object] | None = None) -> tuple[Layout, "pa.Table", Facts]:
+                on_read: Callable[[], object] | None = None,
+                statement_options: dict | None = None) -> tuple[Layout, "pa.Table", Facts]:
     """Parse, clean and check the file into an Arrow table.
 
     ``con`` is a DuckDB connection, or a function giving one (called only
@@ -832,7 +838,10 @@ def _load_clean(con, path: Path, mapping: dict[str, str] | None, scan: Scan | Ca
 
     A CSV takes the fast path (:mod:`monitor.ingest_fast`, polars) when it
     is well formed; the reference path (DuckDB SQL) reads XLSX, the files
-    the fast path declines, and names what is wrong with a bad file.
+    the fast path declines, and names what is wrong with a bad file. A file
+    that is not a canonical transfer file (XLS, TSV, a header these aliases
+    do not know, a preamble, times they cannot read) or that comes with
+    ``statement_options`` is read as a bank statement (:func:`_load_statement`).
     Arrow rather than a DuckDB table: DuckDB scans it in place and pyarrow
     writes Parquet from it at half the CPU of DuckDB's writer.
     """
@@ -841,8 +850,16 @@ def _load_clean(con, path: Path, mapping: dict[str, str] | None, scan: Scan | Ca
 
     counts = scan if callable(scan) else (lambda: scan)
     connect = con if callable(con) else (lambda: con)
+    options = statement_options or {}
+    if path.suffix.lower() in (".xls", ".tsv") or any(options.get(k) for k in STATEMENT_OPTIONS):
+        return _load_statement(path, options)
     if path.suffix.lower() == ".xlsx":
-        layout, raw, lines = read_xlsx_strings(path, mapping)
+        try:
+            layout, raw, lines = read_xlsx_strings(path, mapping)
+        except InputError as exc:
+            if mapping:
+                raise
+            return _load_statement(path, options, canonical_error=exc)
         con = connect()
         con.register("xlsx", raw)
         samples = raw.column(f"c{layout.columns['txn_time']}").slice(0, 20).to_pylist()
@@ -852,10 +869,18 @@ def _load_clean(con, path: Path, mapping: dict[str, str] | None, scan: Scan | Ca
     with path.open("rb") as fh:
         head = fh.read(HEAD_BYTES)
     encoding, confident = detect_encoding(head)
-    headers, header_lines = _read_header_line(path, head, encoding)
-    layout = match_header(headers, mapping, where=f"{path}: ")
+    try:
+        headers, header_lines = _read_header_line(path, head, encoding)
+        layout = match_header(headers, mapping, where=f"{path}: ")
+    except InputError as exc:
+        if mapping:
+            raise
+        return _load_statement(path, options, canonical_error=exc)
     width = len(headers)
-    time_format = pick_time_format(_head_samples(head, encoding, layout.columns["txn_time"], header_lines))
+    samples = _head_samples(head, encoding, layout.columns["txn_time"], header_lines)
+    time_format = pick_time_format(samples)
+    if time_format is None and not mapping and _statement_reads_times(samples):
+        return _load_statement(path, options)  # e.g. ISO 8601 with Z or an offset
 
     def utf8_copy(encoding: str) -> Path:
         scratch.mkdir(parents=True, exist_ok=True)
@@ -899,6 +924,62 @@ def _load_clean(con, path: Path, mapping: dict[str, str] | None, scan: Scan | Ca
     return layout, table, _check_rows(con, path, layout, source)
 
 
+STATEMENT_OPTIONS = ("profile", "date_format", "account", "delimiter")
+
+
+def _statement_reads_times(samples: Sequence[str]) -> bool:
+    """Whether the statement reader reads the times the canonical formats cannot."""
+    from monitor.statements import StatementError
+    from monitor.statements.dates import infer
+
+    values = [(n, v.strip()) for n, v in enumerate(samples, start=2) if v and v.strip()]
+    try:
+        found = infer(values, column="txn_time")
+    except StatementError:
+        return True  # ambiguous: the statement reader says so, naming the line
+    return found is not None and found.kind in ("datetime", "date")
+
+
+def _load_statement(path: Path, options: dict, canonical_error: InputError | None = None
+                    ) -> tuple[Layout, "pa.Table", Facts]:
+    """Read a bank statement or a non-canonical transfer file with :mod:`monitor.statements`.
+
+    Raises the canonical header error when the statement reader finds no header either (the file is
+    neither), else the reader's error naming file, line and column.
+    """
+    from monitor.statements import StatementError, read_statement
+    from monitor.statements.store import store_table
+
+    try:
+        statement = read_statement(path, profile=options.get("profile"), date_format=options.get("date_format"),
+                                   account=options.get("account"), delimiter=options.get("delimiter"),
+                                   instance_dir=options.get("instance_dir"))
+    except StatementError as exc:
+        if canonical_error is not None and exc.code == "no_header":
+            raise canonical_error from None  # neither a transfer file nor a statement
+        if canonical_error is not None and exc.code == "no_owner":
+            # A transfer file short of a column, or a statement short of its owner: say both.
+            raise InputError(f"{canonical_error}; read as a bank statement: {exc.message} "
+                             f"(hint: {exc.hint})") from None
+        raise
+    table, warnings = store_table(statement)
+    ids: dict[str, int] = {}
+    for txn_id, line in zip(table.column("txn_id").to_pylist(), table.column("source_line").to_pylist()):
+        if txn_id in ids:
+            raise InputError(f"{path}: line {line}, column {statement.columns.get('txn_id')!r} (txn_id): "
+                             f"transaction id {quote(txn_id)} repeats line {ids[txn_id]}")
+        ids[txn_id] = line
+    times = [t for t in table.column("txn_time").to_pylist() if t is not None]
+    facts = Facts(table.num_rows, min(times, default=None), max(times, default=None),
+                  sorted({f"{t:%Y-%m}" for t in times}))
+    time_header = statement.columns.get("date") or next(
+        (h for h in statement.header if h), "txn_time")
+    headers = list(statement.header) or ["txn_time"]
+    index = headers.index(time_header) if time_header in headers else 0
+    layout = Layout(columns={"txn_time": index}, headers=headers, statement=statement, warnings=warnings)
+    return layout, table, facts
+
+
 def _with_lines(con, table, lines):
     """``table`` with its ``source_line`` column, registered as ``clean``."""
     table = table.append_column("source_line", lines)
@@ -924,14 +1005,28 @@ def _head_samples(head: bytes, encoding: str, column: int, header_lines: int, co
 
 
 def _resolve_institution(config: Config, path: Path, given: str | None, connect: Callable[[], object],
-                         table) -> str:
+                         table, statement=None) -> str:
     from monitor.models import validate_uscc
 
     if given:
         return validate_uscc(given)
+    if statement is not None and statement.institution:  # the bank profile names it
+        return validate_uscc(statement.institution)
     from_path = institution_from_path(path)
     if from_path:
         return from_path
+    if statement is not None and statement.owner_account:
+        # A single-account statement: the institution whose account it is.
+        from sqlmodel import select
+
+        from monitor.db import session_scope
+        from monitor.models import Account, Institution
+
+        with session_scope(config) as session:
+            owners = set(session.exec(select(Institution.uscc).join(Account, Account.institution_id == Institution.id)
+                                      .where(Account.account_no == statement.owner_account)).all())
+        if len(owners) == 1:
+            return owners.pop()
     # Last resort: a custody account already known to belong to an institution.
     from sqlmodel import select
 
@@ -1645,12 +1740,16 @@ def collect_garbage(store: TransferStore, min_age_seconds: float = 3600.0, full:
 
 
 def ingest_paths(config: Config, paths: Iterable[str | os.PathLike], mapping: dict[str, str] | str | None = None,
-                 institution: str | None = None, progress: bool = False) -> list[IngestResult]:
+                 institution: str | None = None, progress: bool = False,
+                 statement_options: dict | None = None) -> list[IngestResult]:
     """Ingest files and folders; one :class:`IngestResult` per file, in path order.
 
     Each file succeeds or fails on its own (failed files are recorded with
     their error); an unknown path or a bad ``mapping`` raises
-    :class:`InputError` before anything is read.
+    :class:`InputError` before anything is read. ``statement_options``
+    (``profile``, ``date_format``, ``account``, ``delimiter``) are for bank
+    statements (:mod:`monitor.statements`); operator profiles are found in
+    ``<instance_dir>/profiles``.
     """
     from monitor.db import require_schema
 
@@ -1668,7 +1767,8 @@ def ingest_paths(config: Config, paths: Iterable[str | os.PathLike], mapping: di
         for path in files:
             show = progress and path.stat().st_size >= PROGRESS_MIN_BYTES
             with _progress(path) if show else nullcontext(None) as step:
-                results.append(_ingest_one(run, path, mapping, institution, step))
+                results.append(_ingest_one(run, path, mapping, institution, step,
+                                           {**(statement_options or {}), "instance_dir": config.instance_path}))
     finally:
         run.close()
     return results
@@ -1710,17 +1810,31 @@ class _progress:
 @click.option("--institution", help="USCC of the institution the files belong to "
               "(default: the transfers/<USCC>/ folder, else a known custody account).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per file.")
+@click.option("--profile", default=None, metavar="NAME",
+              help="Read the files as bank statements with this bank profile (monitor profiles list).")
+@click.option("--date-format", "date_format", default=None, metavar="FMT",
+              help="strptime format of a statement's date column, e.g. %d/%m/%Y.")
+@click.option("--account", default=None, metavar="ACC", help="Owner account of single-account statements.")
+@click.option("--delimiter", default=None, metavar="D", help="Field delimiter of statements (\\t for tab).")
 @pass_ctx
 def ingest_command(ctx, paths: tuple[str, ...], mapping: str | None, institution: str | None,
-                   as_json: bool) -> None:
-    """Ingest custody-bank transfer files (CSV, XLSX) or folders of them into the transfer store.
+                   as_json: bool, profile: str | None, date_format: str | None, account: str | None,
+                   delimiter: str | None) -> None:
+    """Ingest custody-bank transfer files and bank statements (CSV, TSV, TXT, XLSX, XLS) or folders of them.
+
+    Canonical transfer files take the fast path; other layouts (preambles, footers, one account's
+    debit/credit view, other delimiters and date spellings) are read by the statement reader
+    (docs/statements.md), which checks running balances and footer totals.
 
     Exit code 0 when every file is ok or a duplicate, 1 when a file failed
     (the summary names each, with its error), 3 when the only failures were
     files whose institution another process was ingesting (busy).
     """
+    if delimiter in ("\\t", "tab"):
+        delimiter = "\t"
+    options = {"profile": profile, "date_format": date_format, "account": account, "delimiter": delimiter}
     results = ingest_paths(ctx.config, paths, mapping=parse_mapping(mapping), institution=institution,
-                           progress=sys.stderr.isatty() and not as_json)
+                           progress=sys.stderr.isatty() and not as_json, statement_options=options)
     if as_json:
         import json
 
