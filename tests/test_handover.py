@@ -234,6 +234,15 @@ def test_unknown_institution_or_jurisdiction_is_a_usage_error(case, tmp_path, ca
     assert code == 2 and "--jurisdiction '999999': no jurisdiction" in capsys.readouterr().err
     code, _ = _export(tmp_path)
     assert code == 2 and "exactly one of" in capsys.readouterr().err
+    code, _ = _export(tmp_path, "--institution", PLATFORM, name="missing/dir/out.ftm.json")
+    assert code == 2 and "missing/dir/out.ftm.json: cannot write (No such file or directory)" in capsys.readouterr().err
+    from sqlmodel import select
+
+    from monitor.db import session_scope
+    from monitor.models import AuditEntry
+
+    with session_scope(case[0]) as s:  # nothing was handed over: nothing journaled
+        assert s.exec(select(AuditEntry).where(AuditEntry.field == "ftm")).all() == []
 
 
 # --------------------------------------------------------------------------- the portal download

@@ -34,6 +34,7 @@ def ftm_command(ctx, institution, jurisdiction, as_of, flows, raw_cap, personal_
     """
     from monitor.audit import record
     from monitor.db import require_schema, session_scope
+    from monitor.errors import InputError
     from monitor.handover import build_handover, resolve_institutions
     from monitor.models import utcnow
     from monitor.sweep import parse_as_of
@@ -45,7 +46,10 @@ def ftm_command(ctx, institution, jurisdiction, as_of, flows, raw_cap, personal_
         institutions, dataset = resolve_institutions(session, institution=institution, jurisdiction=jurisdiction)
         handover = build_handover(session, cfg, institutions, dataset, moment, flows=flows,
                                   personal_data=personal_data, raw_cap=raw_cap)
-        written = handover.write(out)
+        try:
+            written = handover.write(out)
+        except OSError as exc:  # the journal entry is rolled back with the session
+            raise InputError(f"--out {out}: cannot write ({exc.strerror or exc})") from None
         record(session, actor, "institution" if institution else "jurisdiction",
                institutions[0].id if institution else None, "export", field="ftm",
                new=f"{dataset} as of {moment.isoformat(timespec='seconds')}: {written} entities, flows {flows}, "
