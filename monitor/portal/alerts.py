@@ -96,14 +96,18 @@ def latest_evidence(session, alerts) -> tuple[dict[int, Finding], dict[int, Scor
     finding_alerts = [a for a in alerts if a.kind == "finding"]
     findings: dict[int, Finding] = {}
     if finding_alerts:
-        newest = dict(session.exec(select(Finding.fingerprint, func.max(Finding.id))
-                                   .where(Finding.fingerprint.in_({a.fingerprint for a in finding_alerts}))
-                                   .group_by(Finding.fingerprint)).all())
-        ids = {newest.get(a.fingerprint) or a.finding_id for a in finding_alerts} - {None}
+        # The alerts' own institutions only: an alert never reads another institution's finding.
+        newest = {(fp, inst): fid for fp, inst, fid in session.exec(
+            select(Finding.fingerprint, Finding.institution_id, func.max(Finding.id))
+            .where(Finding.fingerprint.in_({a.fingerprint for a in finding_alerts}),
+                   Finding.institution_id.in_({a.institution_id for a in finding_alerts}))
+            .group_by(Finding.fingerprint, Finding.institution_id)).all()}
+        chosen = {a.id: newest.get((a.fingerprint, a.institution_id)) or a.finding_id for a in finding_alerts}
+        ids = set(chosen.values()) - {None}
         rows = {f.id: f for f in session.exec(select(Finding).where(Finding.id.in_(ids)))} if ids else {}
         for a in finding_alerts:
-            f = rows.get(newest.get(a.fingerprint) or a.finding_id)
-            if f is not None:
+            f = rows.get(chosen[a.id])
+            if f is not None and f.institution_id == a.institution_id:
                 findings[a.id] = f
     score_ids = {a.score_id for a in alerts if a.kind != "finding" and a.score_id}
     rows = {s.id: s for s in session.exec(select(Score).where(Score.id.in_(score_ids)))} if score_ids else {}
