@@ -155,9 +155,9 @@ class _Builder:
         key = mask_id_number(id_number) if is_id else (f"row:{row_id}" if row_id is not None else "")
         e = self.entity("Person", name, key)
         e.add("name", name)
-        if is_id:
+        if is_id:  # a 居民身份证 number: a Chinese national
             e.add("idNumber", self.id_number(id_number))
-        e.add("nationality", "cn")
+            e.add("nationality", "cn")
         return e
 
     def holder(self, name: str | None, holder_id: str | None, account_no: str) -> ValueEntity:
