@@ -1,4 +1,4 @@
-"""Shared fixtures: configurations on SQLite (default) and on the local PostgreSQL.
+"""Shared fixtures: configurations on SQLite (default) and on the local PostgreSQL; a Spark session.
 
 PostgreSQL tests get a fresh database each (created on the server named by
 ``MONITOR_TEST_PG_URL``, default the local ``test`` database) and drop it
@@ -55,6 +55,38 @@ def pg_url():
         dispose_engines()
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.close()
+
+
+def _spark_missing() -> str | None:
+    """Why the Spark engine cannot start here, or ``None``."""
+    import importlib.util
+    import shutil
+
+    if importlib.util.find_spec("pyspark") is None:
+        return "PySpark missing: pip install '.[spark]' (make spark)"
+    if not (shutil.which("java") or os.environ.get("JAVA_HOME")):
+        return "Java runtime missing: scripts/install-system-packages.sh spark (openjdk-17-jre-headless)"
+    return None
+
+
+@pytest.fixture(scope="session")
+def spark(tmp_path_factory):
+    """One Spark session (master local[2]) shared by the tests marked spark; stopped at the end.
+
+    Outside CI a missing PySpark or Java skips them with the reason; under ``CI=true`` it is a failure.
+    """
+    reason = _spark_missing()
+    if reason:
+        if os.environ.get("CI") == "true":
+            pytest.fail(reason + " (CI=true: Spark tests must run)")
+        pytest.skip(reason)
+    from graphs.engines.spark import spark_session
+
+    # Two shuffle partitions: a small city needs no more, and each costs a Python worker.
+    session = spark_session(make_config(tmp_path_factory.mktemp("spark"), spark_master="local[2]",
+                                        spark_shuffle_partitions=2))
+    yield session
+    session.stop()
 
 
 @pytest.fixture

@@ -60,7 +60,19 @@ def spark_session(config):
     # Per query settings: the store's partition values are text (USCCs, YYYY-MM), never numbers.
     session.conf.set("spark.sql.sources.partitionColumnTypeInference.enabled", "false")
     session.conf.set("spark.sql.shuffle.partitions", str(config.spark_shuffle_partitions))
+    if config.spark_master.startswith("local"):
+        # The file list is given, on a local disk: a Spark job to stat the files costs more than it saves.
+        session.conf.set("spark.sql.sources.parallelPartitionDiscovery.threshold", "100000")
     return session
+
+
+def _read_schema() -> str:
+    """DDL schema of the store's files as Spark reads them (times naive CST: TIMESTAMP_NTZ)."""
+    from monitor.transfers import SCHEMA
+
+    types = {"string": "STRING", "double": "DOUBLE", "int32": "INT", "timestamp[us]": "TIMESTAMP_NTZ"}
+    return ", ".join([f"{f.name} {types[str(f.type)]}" for f in SCHEMA]
+                     + ["institution STRING", "month STRING"])
 
 
 def aggregate_edges(spark, config, as_of: datetime, institutions: Iterable[str] | None = None):
@@ -78,7 +90,9 @@ def aggregate_edges(spark, config, as_of: datetime, institutions: Iterable[str] 
     files = store.files(institutions, last_month=month_of(as_of_cst - timedelta(days=1)))
     if not files:
         return None
-    frame = spark.read.option("basePath", str(store.root)).parquet(*(str(f) for f in files))
+    # The schema is given (no footer read per file for inference); the partition columns are text.
+    frame = (spark.read.schema(_read_schema()).option("basePath", str(store.root))
+             .parquet(*(str(f) for f in files)))
     stamp = as_of_cst.isoformat(sep=" ", timespec="microseconds")
     frame = frame.where(F.expr(f"CAST(available_at AS TIMESTAMP_NTZ) <= TIMESTAMP_NTZ '{stamp}'"))
     period = F.trunc(F.to_date(F.col("txn_time")), "month").alias("period")
