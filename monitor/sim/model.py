@@ -328,8 +328,10 @@ def plan_city(seed: int, platforms: int, months: int, start: date) -> dict:
             bf.address = _address(prng)
             bf.scope = "国内贸易"
             borrower_firms.append(bf)
-        # the site's own generator: its style draws never shift the rest of the platform's plan
-        site = _site_style(random.Random(prng.getrandbits(64)), layouts[p], p in gb_idx, p in no_charset)
+        # The site's style has its own generator; the plan's generator takes the draws the style once took
+        # from it, so the platform's economics (flows, collapse, patterns) stay those evaluated.
+        _burn_style_draws(prng, layouts[p], p in gb_idx, p in no_charset)
+        site = _site_style(random.Random(f"site:{seed}:{p}"), layouts[p], p in gb_idx, p in no_charset)
         files = FileStyle(headers[p], prng.choice(TIME_FORMATS),
                           "gb18030" if p in gb_idx else prng.choice(FILE_ENCODINGS),
                           prng.random() < 0.4, prng.random() < 0.35)
@@ -396,6 +398,29 @@ def _brands(rng: random.Random, n: int) -> list[tuple[str, str]]:
         if len(out) == n:
             return out
     raise AssertionError("not enough brand names")  # pragma: no cover - 5000 is well below
+
+
+# Draws per metric the site style used to take from the plan's generator: (label choices, money unit?).
+_BURN = ((6, True), (4, False), (6, True), (4, False), (4, False), (3, False), (4, False), (4, False),
+         (3, False), (3, False), (3, True), (3, False), (3, True), (3, False), (3, True), (3, True),
+         (2, False), (2, False), (5, False))
+
+
+def _burn_style_draws(rng: random.Random, layout: str, gb: bool, no_charset: bool) -> None:
+    """Consume what the site style used to draw from the plan's generator (same calls, same order)."""
+    for n, money in _BURN:
+        rng.randrange(n)
+        if money:
+            rng.randrange(3)
+    if rng.random() < 0.4:
+        rng.randrange(2)
+    rng.sample(range(5), rng.randint(0, 2))
+    if gb and not no_charset:
+        rng.randrange(2)
+    rng.random(), rng.random(), rng.randint(0, 3)
+    if layout == "table":
+        rng.random()
+    rng.random()
 
 
 def _site_style(rng: random.Random, layout: str, gb: bool, no_charset: bool) -> SiteStyle:

@@ -27,13 +27,12 @@ def test_city_crawl_matches_truth_and_recrawl_is_incremental(sqlite_store, small
     assert t["errors"] == 0 and t["unreadable"] == 0, [s["errors_detail"][:3] + s["unreadable_detail"][:3] for s in first["sources"] if s["errors"] or s["unreadable"]]
     report = compare(config, small_city)
     d = report["disclosures"]
-    # The city writes with its own spellings and layouts (monitor/sim/vocab.py), not the reader's: 2006 of
-    # 2213 values read exactly (90.6 %). Missed: spellings the reader does not know (累计垫付金额,
-    # 逾期90日以上金额, 待偿还借款笔数, 逾期总金额, 90天以上逾期金额, 单一最大借款人待还金额占比). Wrong (100):
-    # on <dl> pages a label not understood shifts the following values by one item (the reader pairs
-    # a <dt> with the previous <dd>). Asserted at the level reached: a drop is a finding.
-    assert d["exact"] / d["total"] >= 0.90, d["examples"]
-    assert d["wrong"] <= 100 and d["extra"] == 0, d["examples"]
+    # The city writes with its own spellings and layouts (monitor/sim/vocab.py), not the reader's: 2242 of
+    # 2285 values read exactly (98.1 %), 43 missed (spellings the reader does not know, e.g. 逾期90日以上金额,
+    # 待偿还借款笔数), none wrong. Asserted at the level reached: a drop is a finding. (Another draw of
+    # styles read 90.6 % with 100 wrong: see test_reader_findings.py for the <dl> shift behind them.)
+    assert d["exact"] / d["total"] >= 0.98, d["examples"]
+    assert d["wrong"] == 0 and d["extra"] == 0, d["examples"]
     assert d["published_at_mismatch"] == 0
     assert report["relations"]["recall"] == 1.0, report["relations"]["missing_examples"]
     assert report["events"]["found"] == report["events"]["total"], report["events"]["missing_examples"]
@@ -94,7 +93,7 @@ def test_faulty_city_server_does_not_stop_the_crawl(sqlite_store, small_city):
     assert "cut off" in errors[urls[3]]
     assert "took longer than" in errors[urls[4]]
     report = compare(sqlite_store, small_city)["disclosures"]
-    assert report["wrong"] <= 100 and report["extra"] == 0  # the <dl> shift of the first test, no more
+    assert report["wrong"] == 0 and report["extra"] == 0
     # Only the faulty pages are lost whole (the reader misses some of the city's spellings elsewhere).
     with session_scope(sqlite_store) as s:
         have = {(uscc, period.strftime("%Y-%m"), metric) for uscc, period, metric in s.exec(
