@@ -182,7 +182,7 @@ def show(inst_id: int):
                            shown=presented(s, alerts, locale_name()), op_status=statuses(s, [inst_id])[inst_id])
 
 
-EVIDENCE_INLINE = 2  # the strongest findings show their evidence with the page; the others when opened
+EVIDENCE_INLINE = 1  # the strongest finding shows its evidence with the page; the others when opened
 
 
 @bp.route("/institutions/<int:inst_id>/findings")

@@ -260,8 +260,8 @@ def test_findings_beyond_the_strongest_bring_their_evidence_when_opened(portal):
     url = f"/institutions/{ids['red']}/findings?id={weakest}"
     assert f'data-evidence="{url}"' in page and "记录条数 3，金额 250.00 万元" in page  # the summary shows
     weakest_table = '<th>记录条数</th><td class="num">3</td>'
-    assert '<th>记录条数</th><td class="num">5</td>' in page  # the two strongest show their evidence
-    assert weakest_table not in page  # the others' comes when opened
+    assert "<th>流向归集户占比</th>" in page  # the strongest finding shows its evidence
+    assert weakest_table not in page and '<th>记录条数</th><td class="num">5</td>' not in page  # the others when opened
     evidence = client.get(url).get_data(as_text=True)
     assert weakest_table in evidence and "250.00 万元" in evidence
     assert client.get(f"/institutions/{ids['foreign']}/findings?id={weakest}").status_code == 404
