@@ -46,9 +46,11 @@ def spark_session(config):
     except ImportError as exc:
         raise ConfigError("engine = spark needs PySpark: pip install '.[spark]' (and a Java runtime, "
                           "Debian package openjdk-17-jre-headless)") from exc
-    # Executors on this machine run the driver's interpreter (the virtualenv with the monitor).
-    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
+    if config.spark_master.startswith("local"):
+        # Executors on this machine run the driver's interpreter (the virtualenv with the monitor); on a
+        # cluster the deployment says which (docs/architecture.md, Growth).
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+        os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
     builder = (SparkSession.builder.appName("city-risk-monitor")
                .master(config.spark_master)
                .config("spark.executor.memory", config.spark_executor_memory)
