@@ -879,8 +879,16 @@ def _load_clean(con, path: Path, mapping: dict[str, str] | None, scan: Scan | Ca
     width = len(headers)
     samples = _head_samples(head, encoding, layout.columns["txn_time"], header_lines)
     time_format = pick_time_format(samples)
-    if time_format is None and not mapping and _statement_reads_times(samples):
-        return _load_statement(path, options)  # e.g. ISO 8601 with Z or an offset
+    if time_format is None and not mapping and not _canonical_reads_any_time(samples):
+        # e.g. ISO 8601 with Z, or the time apart from the date
+        from monitor.statements import StatementError
+
+        try:
+            return _load_statement(path, options)
+        except StatementError as exc:
+            if exc.code != "no_header":
+                raise
+            # Not a statement either: the canonical path below names the time it cannot read.
 
     def utf8_copy(encoding: str) -> Path:
         scratch.mkdir(parents=True, exist_ok=True)
@@ -927,17 +935,21 @@ def _load_clean(con, path: Path, mapping: dict[str, str] | None, scan: Scan | Ca
 STATEMENT_OPTIONS = ("profile", "date_format", "account", "delimiter")
 
 
-def _statement_reads_times(samples: Sequence[str]) -> bool:
-    """Whether the statement reader reads the times the canonical formats cannot."""
-    from monitor.statements import StatementError
-    from monitor.statements.dates import infer
+def _canonical_reads_any_time(samples: Sequence[str]) -> bool:
+    """Whether some sample reads with one of :data:`TIME_FORMATS`: if none does, the column is in
+    another spelling (a bad value among good ones is the canonical path's to name)."""
+    from datetime import datetime
 
-    values = [(n, v.strip()) for n, v in enumerate(samples, start=2) if v and v.strip()]
-    try:
-        found = infer(values, column="txn_time")
-    except StatementError:
-        return True  # ambiguous: the statement reader says so, naming the line
-    return found is not None and found.kind in ("datetime", "date")
+    def reads(value: str) -> bool:
+        for fmt in TIME_FORMATS:
+            try:
+                datetime.strptime(value, fmt)
+                return True
+            except ValueError:
+                continue
+        return False
+    values = [v.strip() for v in samples if v and v.strip()]
+    return not values or any(reads(v) for v in values)
 
 
 def _load_statement(path: Path, options: dict, canonical_error: InputError | None = None

@@ -96,3 +96,38 @@ def test_cli_options_and_exit_codes(sqlite_store, tmp_path):
     assert r.returncode == 1 and "bad_balance_break.csv:15" in r.stderr
     r = run(str(CORPUS / "bad" / "bad_ambiguous_dates.csv"), "--institution", INST, "--date-format", "%m/%d/%Y")
     assert r.returncode == 0, r.stderr
+
+
+SHAPES = {
+    # separate date and time columns, UTF-8 with BOM, CRLF
+    "bom_date_time.csv": ("\ufeff流水号,记账日期,记账时间,付款方账号,付款方户名,收款方账号,收款方户名,交易金额,用途\r\n"
+                          "A1,2017-07-01,09:30:15,6222000000000001,张三,6222000000000002,李四,100.00,还款\r\n",
+                          "utf-8", "2017-07-01 09:30:15", 100.0),
+    # pipe-separated, English headers
+    "pipe_en.txt": ("Value Date|Ref No.|Debit A/C|Credit A/C|Amount|Narrative\n"
+                    "2017-07-02|R0001|6222000000000001|6222000000000002|1,234.50|LOAN\n",
+                    "utf-8", "2017-07-02 00:00:00", 1234.5),
+    # GB18030, 万元, dotted dates
+    "gb_wanyuan.csv": ("流水号,交易日期,付款方账号,收款方账号,金额(万元),摘要\r\n"
+                       "B1,2017.07.01,6222000000000001,6222000000000002,1.2345,放款\r\n",
+                       "gb18030", "2017-07-01 00:00:00", 12345.0),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SHAPES))
+def test_shapes_the_canonical_reader_refused(sqlite_store, tmp_path, name):
+    text, encoding, when, amount = SHAPES[name]
+    path = tmp_path / name
+    path.write_bytes(text.encode(encoding))
+    [result] = ingest_paths(sqlite_store, [path], institution=INST)
+    assert result.status == "ok", result.error
+    [row] = TransferStore(sqlite_store).frame(columns=["txn_time", "amount"]).to_pylist()
+    assert (str(row["txn_time"]), row["amount"]) == (when, amount)
+
+
+def test_bad_canonical_times_still_named_by_the_canonical_reader(sqlite_store, tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text("Transaction ID,Transaction Time,Amount (CNY),From Account,To Account\n"
+                    "T1,yesterday,1.00,6222000000000001,6222000000000002\n", encoding="utf-8")
+    [result] = ingest_paths(sqlite_store, [path], institution=INST)
+    assert result.status == "failed" and "line 2" in result.error and "yesterday" in result.error
