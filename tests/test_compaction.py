@@ -144,3 +144,18 @@ def test_compact_command(sqlite_store, tmp_path):
     assert "4 files → 2" in result.output
     result = CliRunner().invoke(cli, ["compact"], env=env)
     assert result.exit_code == 0 and "nothing to compact" in result.output
+
+
+def test_a_full_sweep_compacts_first_when_set(sqlite_store, tmp_path):
+    from monitor.sweep import run_sweep, stage_detect
+
+    ingest_batches(sqlite_store, tmp_path / "drop", 3)
+    cfg = sqlite_store.replace(sweep_compact=True)
+    run = run_sweep(cfg, "full", stages=(("detect", stage_detect),))
+    assert run.stages["detect"]["status"] == "ok", run.stages["detect"]
+    assert run.stages["detect"]["counts"]["compacted_files"] == 4  # 6 files, 2 months
+    assert len(on_disk(cfg)) == 2
+    # Not set: nothing compacted.
+    ingest_paths(sqlite_store, [write_csv(tmp_path / "more" / "m.csv", 500, 10)], institution=INST)
+    run = run_sweep(sqlite_store, "full", stages=(("detect", stage_detect),))
+    assert "compacted_files" not in run.stages["detect"]["counts"] and len(on_disk(cfg)) == 4
