@@ -24,6 +24,7 @@ REQUIRED = {
     "users.create_jurisdiction": "admin",
     "exports.download": "inspector",
     "handover.institution_ftm": "inspector",
+    "coverage.index": "inspector",
     "briefings.index": "inspector", "briefings.download": "inspector", "briefings.city": "inspector",
     "briefings.dossier": "inspector",
     "institutions.events": "inspector", "institutions.documents": "inspector",
