@@ -98,8 +98,16 @@ def aggregate_edges(spark, config, as_of: datetime, institutions: Iterable[str] 
     stamp = as_of_cst.isoformat(sep=" ", timespec="microseconds")
     frame = frame.where(F.expr(f"CAST(available_at AS TIMESTAMP_NTZ) <= TIMESTAMP_NTZ '{stamp}'"))
     period = F.trunc(F.to_date(F.col("txn_time")), "month").alias("period")
+    # The amounts are added in file and row order, one after the other, as DuckDB's scan adds them:
+    # a sum of doubles in another order can differ in the last bit, and a threshold then decide
+    # otherwise.
+    frame = frame.withColumn("_at", F.struct(F.col("_metadata.file_path").alias("f"),
+                                             F.col("_metadata.row_index").alias("r"),
+                                             F.col("amount").alias("a")))
+    amount = F.aggregate(F.array_sort(F.collect_list("_at")), F.lit(0.0).cast("double"),  # never NULL (ingest)
+                         lambda acc, x: acc + x["a"])
     return (frame.groupBy("institution", "payer_account", "payee_account", period)
-            .agg(F.sum("amount").alias("amount"), F.count(F.lit(1)).alias("count"),
+            .agg(amount.alias("amount"), F.count(F.lit(1)).alias("count"),
                  F.min("txn_time").alias("first_time"), F.max("txn_time").alias("last_time"),
                  F.array_sort(F.collect_set("purpose")).alias("purposes"),
                  *(F.first(c, ignorenulls=True).alias(c) for c in ("payer_name", "payee_name",
