@@ -482,6 +482,29 @@ def _suspects(values: dict[tuple[str, date], ExtractedValue], bare: set[tuple[st
 
 
 # --------------------------------------------------------------------------- page
+def _join_definitions(tree) -> None:
+    """Each ``<dt>`` and the ``<dd>`` after it become one ``label：value`` line.
+
+    Flattened into separate lines, a ``<dt>`` the reader does not understand would leave its figure
+    to be taken as the figure above the next label (the dashboard reading).
+    """
+    for dl in list(tree.iter("dl")):
+        children = [c for c in dl if isinstance(c.tag, str)]
+        for dt, dd in zip(children, children[1:]):
+            if dt.tag != "dt" or dd.tag != "dd" or dd.getparent() is None:
+                continue
+            label, value = element_text(dt), element_text(dd)
+            if not label or not value:
+                continue
+            for child in list(dt):
+                dt.remove(child)
+            dt.text = f"{label.rstrip('：:')}：{value}"
+            tail = dd.tail
+            dl.remove(dd)
+            if tail:
+                dt.tail = (dt.tail or "") + tail
+
+
 def _prepare(tree) -> None:
     """Footnote marks in <sup> out; tab panes get their tab's title as a heading (before chrome is dropped)."""
     for el in tree.iter():  # ¹ and ① would become digits under NFKC
@@ -664,6 +687,7 @@ def extract_disclosure(html: str, tree=None, synonyms: Mapping[str, str] | None 
         hint = _unit_line(table)
         if _table(table, _context_period(table, result.period), out, hint):
             table.drop_tree()
+    _join_definitions(tree)
     _text(_annotated_lines(tree, result.period), out)
 
     _bare_ratios(out.values, out.bare)

@@ -29,8 +29,7 @@ def test_city_crawl_matches_truth_and_recrawl_is_incremental(sqlite_store, small
     d = report["disclosures"]
     # The city writes with its own spellings and layouts (monitor/sim/vocab.py), not the reader's: 2242 of
     # 2285 values read exactly (98.1 %), 43 missed (spellings the reader does not know, e.g. 逾期90日以上金额,
-    # 待偿还借款笔数), none wrong. Asserted at the level reached: a drop is a finding. (Another draw of
-    # styles read 90.6 % with 100 wrong: see test_reader_findings.py for the <dl> shift behind them.)
+    # 待偿还借款笔数), none wrong. Asserted at the level reached: a drop is a finding.
     assert d["exact"] / d["total"] >= 0.98, d["examples"]
     assert d["wrong"] == 0 and d["extra"] == 0, d["examples"]
     assert d["published_at_mismatch"] == 0

@@ -1,5 +1,5 @@
-"""What the simulated city's own vocabulary showed about the reader (crawlers/extract/disclosure.py).
-Strict xfail: each turns into a failure the day the reader is fixed, so the mark is removed then."""
+"""What the simulated city's own vocabulary showed about the reader (crawlers/extract/disclosure.py):
+a ``<dt>`` the reader does not understand is named and shifts no figure onto the next label."""
 
 from __future__ import annotations
 
@@ -15,12 +15,10 @@ DL = """<html><body><h1>2017年1月运营报告</h1><p>发布时间：2017-02-05
 </dl></body></html>"""
 
 
-@pytest.mark.xfail(strict=True, reason="a <dt> not understood shifts the next values: 累计出借人数 reads 167笔")
 def test_a_label_not_understood_in_a_dl_shifts_nothing():
     got = {v.metric: v.value for v in extract_disclosure(DL).values}
     assert got.get("cumulative_lenders") == 1006 and got.get("cumulative_borrowers") == 755
 
 
-@pytest.mark.xfail(strict=True, reason="the <dt> 待偿还借款笔数 is dropped without being named as not understood")
 def test_a_label_not_understood_in_a_dl_is_named():
     assert "待偿还借款笔数" in extract_disclosure(DL).not_understood
