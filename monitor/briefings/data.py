@@ -449,7 +449,8 @@ def institution_data(session, config, institution, user=None, generated_at: date
         if not band_history or band_history[-1]["band"] != s.band:
             band_history.append({"as_of": _aware(s.as_of).isoformat(), "band": s.band, "score": s.score})
 
-    facts = list(session.exec(select(DisclosureFact).where(DisclosureFact.institution_id == inst.id)
+    facts = list(session.exec(select(DisclosureFact).where(DisclosureFact.institution_id == inst.id,
+                                                           DisclosureFact.suspect.is_(None))  # never as fact
                               .order_by(DisclosureFact.period, DisclosureFact.id)))
     table: dict[str, dict[str, float]] = defaultdict(dict)
     for f in facts:

@@ -127,7 +127,8 @@ def disclosures(session, inst_id: int, last: int = 12, locale: str = "zh_CN") ->
     last); each money row has one unit for all its periods (``money_unit``)."""
     # Plain rows rather than ORM objects: a page reads a few hundred facts.
     facts = session.exec(select(DisclosureFact.metric, DisclosureFact.period, DisclosureFact.value,
-                                DisclosureFact.unit).where(DisclosureFact.institution_id == inst_id)
+                                DisclosureFact.unit).where(DisclosureFact.institution_id == inst_id,
+                                                           DisclosureFact.suspect.is_(None))  # shown on /coverage
                          .order_by(DisclosureFact.period, DisclosureFact.available_at)).all()
     table: dict[str, dict] = defaultdict(dict)
     units = {}

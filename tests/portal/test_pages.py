@@ -445,3 +445,24 @@ def test_error_text_keeps_uncoded_messages():
     from monitor.portal.common import error_text
 
     assert error_text(InputError("something odd")) == "something odd"
+
+
+def test_a_suspect_disclosure_is_not_shown_as_a_figure(portal):
+    """A value the reader flagged as implausible stays off the institution page and its history (it is
+    listed on /coverage), so no one reads it as the platform's figure."""
+    from datetime import date, datetime, timezone
+
+    from monitor.db import session_scope
+    from monitor.models import DisclosureFact
+
+    app, ids = portal
+    with session_scope(app.extensions["monitor_config"]) as s:
+        s.add(DisclosureFact(institution_id=ids["red"], period=date(2018, 7, 1), metric="loan_balance",
+                             value=987_654_321_000.0, unit="元", available_at=datetime(2018, 8, 5, tzinfo=timezone.utc),
+                             suspect="10,000 × the neighbouring periods"))
+    client = app.test_client()
+    login(client, "inspector")
+    html = client.get(f"/institutions/{ids['red']}").get_data(as_text=True)
+    assert "2018-07" not in html and "98,765" not in html
+    data = client.get(f"/institutions/{ids['red']}/history.json").get_json()
+    assert len(data["periods"]) == 6 and 987_654_321_000.0 not in data["series"][0]["values"]
