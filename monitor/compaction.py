@@ -15,7 +15,9 @@ under the ingest's own rules (see :mod:`monitor.ingest`):
   ``IngestFile`` row, path ``compaction:institution=<USCC>``, sha256 of the
   names of the files it replaces) and points the replaced sources' records at
   it: readers see either the old files or the new ones, never both or neither;
-* the old files are removed only after that commit.
+* the old files are removed only after that commit (a DuckDB reader that
+  listed them just before lists the committed files again:
+  :meth:`monitor.transfers.TransferStore._read`).
 
 The sources' records keep their sha256 and status, so a source file dropped
 again is still a duplicate. The rows, their columns (``source_sha256``

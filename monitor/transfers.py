@@ -55,6 +55,7 @@ COLUMNS: tuple[str, ...] = tuple(SCHEMA.names)
 PARTITION_COLUMNS: tuple[str, ...] = ("institution", "month")
 ALL_COLUMNS: tuple[str, ...] = COLUMNS + PARTITION_COLUMNS
 FREQS = ("day", "week", "month", "quarter", "year", "all")
+READ_ATTEMPTS = 3  # listings of the committed files per read (see TransferStore._read)
 
 _FILE_RE = re.compile(r"^institution=([^/]+)/month=(\d{4}-\d{2})/([0-9a-f]{64})_[^/]*\.parquet$")
 _NAME_RE = re.compile(r"([0-9a-f]{64})_(?:([0-9a-f]{32})_)?")
@@ -253,14 +254,13 @@ class TransferStore:
         unknown = [c for c in cols if c not in ALL_COLUMNS]
         if unknown:
             raise InputError(f"unknown transfer column(s): {', '.join(unknown)}")
-        source, params = self._source(_norm_ids(institution_ids), start, end, as_of)
-        if source is None:
-            return _empty(cols)
         order = [c for c in ("txn_time", "txn_id") if c in cols]
-        sql = (f"SELECT {', '.join(cols)} FROM {source} t"
-               + (f" ORDER BY {', '.join(order)}" if order else ""))
-        with self.connect() as con:
+
+        def run(con, source, params):
+            sql = (f"SELECT {', '.join(cols)} FROM {source} t"
+                   + (f" ORDER BY {', '.join(order)}" if order else ""))
             return _arrow(con.sql(sql, params=params))
+        return self._read(_norm_ids(institution_ids), start, end, as_of, run, lambda: _empty(cols))
 
     def aggregate_edges(self, institution_ids: Iterable[str] | None = None, start=None, end=None,
                         as_of=None, freq: str = "month", per_institution: bool = False) -> pa.Table:
@@ -277,19 +277,22 @@ class TransferStore:
         """
         if freq not in FREQS:
             raise InputError(f"freq {freq!r} is not one of: {', '.join(FREQS)}")
-        source, params = self._source(institution_ids, start, end, as_of)
         period = "CAST(NULL AS DATE)" if freq == "all" else f"CAST(date_trunc('{freq}', txn_time) AS DATE)"
-        if source is None:
-            empty = _empty_edges()
-            return empty.add_column(0, "institution", pa.array([], pa.string())) if per_institution else empty
+
+        def empty():
+            edges = _empty_edges()
+            return edges.add_column(0, "institution", pa.array([], pa.string())) if per_institution else edges
         institution_ids = _norm_ids(institution_ids)
         single = institution_ids is not None and len(set(institution_ids)) == 1
         # One transfer can sit in two institutions' files (platform to platform): count it once.
         dedupe = "" if single or per_institution else \
             "QUALIFY row_number() OVER (PARTITION BY txn_id ORDER BY institution) = 1"
         lead = "institution, " if per_institution else ""
+
+        def run(con, source, params):
+            return _arrow(con.sql(sql.format(source=source), params=params))
         sql = f"""
-            WITH t AS (SELECT * FROM {source} s {dedupe})
+            WITH t AS (SELECT * FROM {{source}} s {dedupe})
             SELECT {lead}payer_account, payee_account, {period} AS period,
                    sum(amount) AS amount, count(*) AS count,
                    min(txn_time) AS first_time, max(txn_time) AS last_time,
@@ -300,8 +303,7 @@ class TransferStore:
             GROUP BY ALL
             ORDER BY {lead}period NULLS FIRST, payer_account, payee_account
         """
-        with self.connect() as con:
-            return _arrow(con.sql(sql, params=params))
+        return self._read(institution_ids, start, end, as_of, run, empty)
 
     def months(self, institution_ids: Iterable[str] | None = None) -> list[str]:
         """Months (YYYY-MM) holding committed transfers."""
@@ -316,11 +318,30 @@ class TransferStore:
 
     def count(self, institution_ids: Iterable[str] | None = None, start=None, end=None, as_of=None) -> int:
         """Number of stored transfers matching the filters."""
-        source, params = self._source(_norm_ids(institution_ids), start, end, as_of)
-        if source is None:
-            return 0
-        with self.connect() as con:
+        def run(con, source, params):
             return int(con.execute(f"SELECT count(*) FROM {source} s", params).fetchall()[0][0])
+        return self._read(_norm_ids(institution_ids), start, end, as_of, run, lambda: 0)
+
+    def _read(self, institution_ids, start, end, as_of, run, empty):
+        """``run(cursor, source, params)`` over the committed files matching the filters, or ``empty()``.
+
+        When a listed file is gone before DuckDB opens it (a compaction committed meanwhile and removed
+        the files it replaced), the committed files are listed again: a reader sees the old files or
+        the new ones, never a failure in between.
+        """
+        import duckdb
+
+        for attempt in range(READ_ATTEMPTS):
+            source, params = self._source(institution_ids, start, end, as_of)
+            if source is None:
+                return empty()
+            try:
+                with self.connect() as con:
+                    return run(con, source, params)
+            except duckdb.IOException:
+                if attempt == READ_ATTEMPTS - 1:
+                    raise
+        raise AssertionError("unreachable")
 
 
 def _arrow(result) -> pa.Table:

@@ -159,3 +159,21 @@ def test_a_full_sweep_compacts_first_when_set(sqlite_store, tmp_path):
     ingest_paths(sqlite_store, [write_csv(tmp_path / "more" / "m.csv", 500, 10)], institution=INST)
     run = run_sweep(sqlite_store, "full", stages=(("detect", stage_detect),))
     assert "compacted_files" not in run.stages["detect"]["counts"] and len(on_disk(cfg)) == 4
+
+
+def test_a_reader_that_listed_the_old_files_reads_the_new_ones(sqlite_store, tmp_path, monkeypatch):
+    ingest_batches(sqlite_store, tmp_path / "drop", 3)
+    reader = TransferStore(sqlite_store)
+    expected = reader.count()
+    real, listings = reader.files, []
+
+    def files_then_compaction(*args, **kwargs):
+        listed = real(*args, **kwargs)
+        listings.append(len(listed))
+        if len(listings) == 1:  # the compaction commits and removes the old files after this listing
+            compact_institution(sqlite_store, INST)
+        return listed
+
+    monkeypatch.setattr(reader, "files", files_then_compaction)
+    assert reader.count() == expected == 60
+    assert listings == [6, 2]  # listed again once the old files were gone
