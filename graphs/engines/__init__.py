@@ -9,10 +9,11 @@ Both give the same findings. See ``docs/architecture.md``, section *Growth*.
 
 from __future__ import annotations
 
+import os
 from datetime import datetime
 from typing import Any, Iterable, Mapping, Protocol
 
-from monitor.errors import ConfigError
+from monitor.config import ConfigError  # graphs/ imports only monitor's core modules
 from monitor.findings import FindingResult
 
 ENGINES = ("local", "spark")
@@ -24,6 +25,21 @@ class Engine(Protocol):
     def detect(self, config, as_of: datetime, institutions: Iterable[str] | None,
                params: Mapping[str, Mapping[str, Any]] | None, detectors: tuple[str, ...]) -> list[FindingResult]:
         ...
+
+
+def check_engine(name: str) -> None:
+    """Raise :class:`ConfigError` unless engine ``name`` exists and can start here."""
+    import importlib.util
+    import shutil
+
+    if name not in ENGINES:
+        raise ConfigError(f"engine {name!r} is not one of: {', '.join(ENGINES)}")
+    if name == "spark":
+        if importlib.util.find_spec("pyspark") is None:
+            raise ConfigError("engine spark needs PySpark: pip install '.[spark]'")
+        if not (shutil.which("java") or os.environ.get("JAVA_HOME")):
+            raise ConfigError("engine spark needs a Java runtime (Debian: openjdk-17-jre-headless; "
+                              "scripts/install-system-packages.sh spark)")
 
 
 def get_engine(name: str) -> Engine:

@@ -26,7 +26,7 @@ from typing import Any, Iterable, Mapping
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from monitor.errors import ConfigError
+from monitor.config import ConfigError  # graphs/ imports only monitor's core modules
 from monitor.findings import FindingResult
 
 # Aggregated-edge columns as the local engine's DuckDB query gives them.
