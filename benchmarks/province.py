@@ -252,4 +252,10 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from monitor.errors import MonitorError
+
+    try:
+        sys.exit(main())
+    except MonitorError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        sys.exit(exc.exit_code)
