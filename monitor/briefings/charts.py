@@ -7,6 +7,7 @@ clipped (tight bounding box, rotated dates).
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 import threading
@@ -69,7 +70,20 @@ def _svg(fig: Figure, label: str) -> Markup:
         fig.savefig(buf, format="svg", bbox_inches="tight", pad_inches=0.04, metadata={"Date": None})
     text = _METADATA.sub("", _PROLOG.sub("", buf.getvalue(), count=1), count=1)
     text = text.replace("<svg ", f'<svg role="img" aria-label="{escape(label)}" ', 1)
-    return Markup(text)
+    return Markup(_own_ids(text))
+
+
+_ID = re.compile(r'(\bid="|url\(#|href="#)([^")]+)')
+
+
+def _own_ids(svg: str) -> str:
+    """Prefix the SVG's ids (and the references to them) with a digest of the chart.
+
+    Matplotlib numbers ids per figure (``line2d_1``, ``axes_1``); several charts inline in one
+    document would define each id again.
+    """
+    prefix = "c" + hashlib.sha1(svg.encode("utf-8")).hexdigest()[:10] + "-"
+    return _ID.sub(lambda m: m.group(1) + prefix + m.group(2), svg)
 
 
 def _styled(func):

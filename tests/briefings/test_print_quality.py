@@ -154,7 +154,7 @@ def _tick_labels(svg: str, axis: str) -> list[str]:
     root = ElementTree.fromstring(svg)
     labels = []
     for group in root.iter("{http://www.w3.org/2000/svg}g"):
-        if re.fullmatch(rf"{axis}tick_\d+", group.get("id") or ""):
+        if re.fullmatch(rf"(c[0-9a-f]+-)?{axis}tick_\d+", group.get("id") or ""):  # ids carry the chart's prefix
             labels += ["".join(t.itertext()).strip() for t in group.iter("{http://www.w3.org/2000/svg}text")]
     return [label for label in labels if label]
 
@@ -188,6 +188,17 @@ def test_charts_keep_text_as_text_in_the_cjk_font_and_are_deterministic():
     # every x label whole (the last date included): the tight box holds them
     labels = _tick_labels(first, "x")
     assert labels and all(re.fullmatch(r"\d{4}-\d{2}(-\d{2})?", x) for x in labels), labels
+
+
+def test_each_printed_id_is_defined_once(html_of):
+    # Matplotlib numbers ids per figure; inline in one document they must not repeat (WeasyPrint warns
+    # "Anchor defined twice" and a reference could reach another chart's definition).
+    for kind, html in html_of.items():
+        ids = re.findall(r'\bid="([^"]+)"', html)
+        repeated = sorted({i for i in ids if ids.count(i) > 1})
+        assert not repeated, (kind, repeated[:5])
+        for ref in re.findall(r'url\(#([^)]+)\)|href="#([^"]+)"', html):
+            assert (ref[0] or ref[1]) in ids, (kind, ref)
 
 
 # --------------------------------------------------------------------------- content
