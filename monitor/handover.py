@@ -74,10 +74,23 @@ class Handover:
 
 
 def dataset_name(jurisdiction_code: str) -> str:
-    """``monitor_<code>`` with characters FollowTheMoney dataset names do not take replaced."""
+    """``monitor_<code>`` with characters FollowTheMoney dataset names do not take replaced.
+
+    A code with no such character (a local code in Chinese, 示范市) keeps a short digest of
+    itself, so that two such jurisdictions never share a dataset name.
+
+    >>> dataset_name("440300"), dataset_name("A-1")
+    ('monitor_440300', 'monitor_a_1')
+    >>> dataset_name("示范市") != dataset_name("甲市")
+    True
+    """
+    import hashlib
     import re
 
-    return "monitor_" + re.sub(r"[^a-z0-9_]", "_", jurisdiction_code.lower())
+    slug = re.sub(r"[^a-z0-9_]", "_", jurisdiction_code.lower())
+    if not slug.strip("_"):
+        slug = "j" + hashlib.sha1(jurisdiction_code.encode("utf-8")).hexdigest()[:10]
+    return "monitor_" + slug
 
 
 def _iso_date(value: Any) -> str | None:
