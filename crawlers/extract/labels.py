@@ -130,7 +130,7 @@ def _family(t: str, value_unit: str | None) -> str | None:
             return "related_party_count"
         return "related_party_balance" if has("余额", "金额") else None
     if has("利息"):
-        return "interest_balance" if has("余额", "待收", "待还", "未偿还", "未还") else None
+        return "interest_balance" if has("余额", "待收", "待还", "待偿", "未偿还", "未还") else None
     lender, borrower = has("出借人", "投资人"), has("借款人", "融资人")
     if (lender or borrower) and (has("人数", "数量") or t.endswith("人") or value_unit in ("人", "万人")):
         if has("当期", "当月", "本月", "本期", "当前"):
@@ -138,7 +138,7 @@ def _family(t: str, value_unit: str | None) -> str | None:
         if has("累计"):
             return "cumulative_lenders" if lender else "cumulative_borrowers"
         return None
-    if has("余额") or has("在贷", "待还", "待收", "未到期", "未偿还"):
+    if has("余额") or has("在贷", "待还", "待偿", "待收", "未到期", "未偿还"):
         if count_word:
             return "outstanding_count"
         if has("余额", "金额") or value_unit in ("元", "万元", "亿元"):

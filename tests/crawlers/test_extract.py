@@ -375,3 +375,11 @@ def test_bare_ratios_of_one_item_share_their_reading():
     assert got[("项目逾期率", feb)].value == pytest.approx(0.0098)  # 1.12 and 1.05 beside it are percentages
     assert got[("金额逾期率", feb)].value == 0.02 and got[("金额逾期率", feb)].suspect is None
     assert "without a unit" in got[("金额逾期率", date(2018, 1, 1))].suspect
+
+
+@pytest.mark.parametrize("label, code", [("待偿还借款笔数", "outstanding_count"), ("待偿还借款余额（万元）", "outstanding_balance"),
+                                         ("待偿还利息", "interest_balance"), ("累计代偿笔数", "compensatory_count")])
+def test_outstanding_read_by_its_family_whatever_the_word_for_unpaid(label, code):
+    from crawlers.extract.labels import read_label
+
+    assert read_label(label).metric.name == code
