@@ -140,6 +140,10 @@ def related_index(G, uscc: str, k: int = 3) -> RelatedIndex:
             idx.by_id[ident] = (kind, labels)
         if data.get("name_norm"):
             idx.by_name.setdefault(data["name_norm"], []).append((kind, ident, labels))
+    for candidates in idx.by_name.values():
+        # Namesakes: the nearest first, then by label, whatever order the graph was built in, so an
+        # engine that ships the graph to its workers names the same party.
+        candidates.sort(key=lambda c: (len(c[2]), c[2]))
     return idx
 
 

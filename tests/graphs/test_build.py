@@ -121,3 +121,22 @@ def test_platform_roles_from_labels_and_structure():
     assert pf.tied["P1"][0] == "insider"
     m = pf.months["2018-01"]
     assert (m.lender_in, m.repay_in, m.disburse_out) == (110.0, 30.0, 90.0)
+
+
+def test_namesakes_are_matched_the_same_whatever_the_graph_order():
+    """Two related persons of one name, both compatible with a masked ID: the match does not depend
+    on the order the registry graph was built in (the Spark engine ships it to its workers)."""
+    import networkx as nx
+
+    def graph(order):
+        G = nx.MultiDiGraph()
+        G.add_node(f"institution:{PLATFORM}", kind="institution", name="甲平台", uscc=PLATFORM)
+        people = {"person:143": "440301********1234", "person:1128": "440301********1234"}
+        for node in order:
+            G.add_node(node, kind="person", name="宋婷秀", name_norm="宋婷秀", id_key=people[node])
+            G.add_edge(node, f"institution:{PLATFORM}", "shareholder", kind="shareholder")
+        return G
+
+    a = related_index(graph(["person:143", "person:1128"]), PLATFORM).match("宋婷秀", "440301199001011234")
+    b = related_index(graph(["person:1128", "person:143"]), PLATFORM).match("宋婷秀", "440301199001011234")
+    assert a is not None and a == b
