@@ -83,6 +83,26 @@ def render_html(template: str, data: dict[str, Any], charts: dict[str, Any], mas
     return env.get_template(template).render(data=data, charts=charts)
 
 
+class _SvgPresentationNoise(logging.Filter):
+    """Drops WeasyPrint's "unknown property" warnings for SVG presentation properties.
+
+    The charts' SVG carries them in ``style`` attributes (``fill``, ``stroke``, ``text-anchor``);
+    WeasyPrint's CSS pass does not know them and warns once per element (about a thousand lines for a
+    briefing), while its SVG renderer draws them.
+    """
+
+    _NOISE = re.compile(r"^Ignored `(fill|stroke[a-z-]*|text-anchor|clip-path|opacity|fill-opacity)\s*:.*"
+                        r"unknown property\.$")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not self._NOISE.match(record.getMessage())
+
+
+_WEASYPRINT_LOG = logging.getLogger("weasyprint")
+if not any(isinstance(f, _SvgPresentationNoise) for f in _WEASYPRINT_LOG.filters):
+    _WEASYPRINT_LOG.addFilter(_SvgPresentationNoise())
+
+
 def html_to_pdf(html: str) -> tuple[bytes, int, list[str]]:
     """Render HTML (base: the briefing templates folder) to PDF; returns bytes, pages and refused URLs."""
     from weasyprint import HTML

@@ -314,3 +314,18 @@ def test_trend_lines_start_with_the_score_in_force(seeded):
     finally:
         with session_scope(config) as s:
             s.delete(s.get(Score, old_id))
+
+
+def test_rendering_a_chart_logs_no_svg_property_noise(caplog):
+    # WeasyPrint's CSS pass warns once per SVG element about fill/stroke/text-anchor (a thousand lines
+    # per briefing in the demo); the renderer draws them, so only those warnings are dropped.
+    import logging
+
+    from monitor.briefings.render import html_to_pdf
+
+    svg = str(charts.grouped_bars(["红色", "绿色"], [("本期", "#1f4e79", [3, 5])], title="机构数"))
+    with caplog.at_level(logging.WARNING, logger="weasyprint"):
+        html_to_pdf(f"<html><body>{svg}<p style='colour: red'>x</p></body></html>")
+    messages = [r.getMessage() for r in caplog.records if r.name == "weasyprint"]
+    assert not [m for m in messages if m.startswith("Ignored `fill") or m.startswith("Ignored `stroke")], messages
+    assert any("colour" in m for m in messages), messages  # other CSS mistakes are still reported
