@@ -30,7 +30,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "sweep": "monitor.sweep:sweep_command",
     "scheduler": "monitor.scheduler:scheduler_command",
     "alerts": "monitor.alerts:alerts_group",
-    "rules": "monitor.scoring:rules_group",
+    "rules": "monitor.commands.rules:rules_group",
     "web": "monitor.portal.cli:web_command",
     "users": "monitor.portal.users:users_group",
     "jurisdictions": "monitor.commands.jurisdictions:jurisdictions_group",
