@@ -1,20 +1,20 @@
 """The one command line: ``monitor ...``.
 
-Stage commands live beside their stage and are loaded lazily from
+Commands live in :mod:`monitor.commands` and are loaded lazily from
 :data:`LAZY_COMMANDS`, so ``monitor --help`` stays fast and a stage's
-imports cost nothing to the others.
+imports cost nothing to the others. ``Context`` and ``pass_ctx`` are
+re-exported here for callers that import them from ``monitor.cli``.
 """
 
 from __future__ import annotations
 
 import importlib
-import logging
 import sys
 
 import click
 
 from monitor import __version__
-from monitor.config import Config, load_config
+from monitor.commands.context import Context, pass_ctx
 from monitor.errors import MonitorError
 
 # name -> "module:attribute" of a click command
@@ -65,28 +65,6 @@ def _module_exists(target: str) -> bool:
         return importlib.util.find_spec(module) is not None
     except ModuleNotFoundError:
         return False
-
-
-class Context:
-    """What every command gets through ``click.pass_obj``: the configuration, loaded once."""
-
-    def __init__(self, config_file: str | None):
-        self._config_file = config_file
-        self._config: Config | None = None
-
-    @property
-    def config(self) -> Config:
-        if self._config is None:
-            self._config = load_config(file=self._config_file)
-            logging.basicConfig(level=self._config.log_level.upper(),
-                                format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-            # Library chatter is not for the operator's terminal.
-            for noisy in ("alembic", "scrapy", "py.warnings", "apscheduler"):
-                logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
-        return self._config
-
-
-pass_ctx = click.make_pass_decorator(Context)
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})

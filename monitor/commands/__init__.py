@@ -1,1 +1,7 @@
-"""Click command groups of the monitor CLI (registered lazily in monitor.cli.LAZY_COMMANDS)."""
+"""The command layer: every ``monitor <name>`` command, in ``monitor/commands/<name>.py``.
+
+Commands parse arguments, call the domain modules' plain functions and print; they are
+registered lazily in :data:`monitor.cli.LAZY_COMMANDS`. The shared :class:`Context` and
+``pass_ctx`` live in :mod:`monitor.commands.context`. Only this package and
+:mod:`monitor.cli` import click (tests/test_layering.py checks it).
+"""

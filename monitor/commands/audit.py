@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from monitor.cli import pass_ctx
+from monitor.commands.context import pass_ctx
 
 
 @click.group("audit")

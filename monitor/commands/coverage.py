@@ -6,7 +6,7 @@ import json
 
 import click
 
-from monitor.cli import pass_ctx
+from monitor.commands.context import pass_ctx
 
 
 @click.command("coverage")

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from monitor.cli import pass_ctx
+from monitor.commands.context import pass_ctx
 from monitor.errors import InputError
 from monitor.scoring import Rules, active_rules, new_rule_version, rules_version
 
