@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from monitor.cli import pass_ctx
+from monitor.commands.context import pass_ctx
 from monitor.ingest import FIELDS, collect_garbage, ingest_paths, parse_mapping
 from monitor.transfers import TransferStore
 
