@@ -1,13 +1,27 @@
 #!/usr/bin/env bash
 # Install the portal's front-end libraries from package-lock.json (npm ci) and copy
-# the built files into monitor/portal/static/vendor. Offline-tolerant: when the
-# vendored copies already match the lock file, nothing is fetched.
+# the built files, with their licences, into monitor/portal/static/vendor.
+# Offline-tolerant: when the vendored copies already match the lock file, nothing is fetched.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VENDOR=monitor/portal/static/vendor
 STAMP="$VENDOR/.lock-sha256"
+# package: its built file (copied under the name the pages load) and its licence
+FILES=(
+    "echarts:dist/echarts.min.js:echarts.min.js"
+    "cytoscape:dist/cytoscape.min.js:cytoscape.min.js"
+    "layout-base:layout-base.js:layout-base.js"
+    "cose-base:cose-base.js:cose-base.js"
+    "cytoscape-fcose:cytoscape-fcose.js:cytoscape-fcose.js"
+)
 want=$(sha256sum package-lock.json | cut -d' ' -f1)
-if [[ -f "$STAMP" && "$(cat "$STAMP")" == "$want" && -f "$VENDOR/echarts.min.js" && -f "$VENDOR/cytoscape.min.js" ]]; then
+vendored() {
+    local entry
+    for entry in "${FILES[@]}"; do
+        [[ -f "$VENDOR/${entry##*:}" ]] || return 1
+    done
+}
+if [[ -f "$STAMP" && "$(cat "$STAMP")" == "$want" ]] && vendored; then
     exit 0
 fi
 if ! command -v npm >/dev/null; then
@@ -19,9 +33,12 @@ if [[ ! -f node_modules/.package-lock.json ]] || ! cmp -s <(sha256sum < package-
     sha256sum < package-lock.json > node_modules/.lock-sha256
 fi
 mkdir -p "$VENDOR"
-cp node_modules/echarts/dist/echarts.min.js "$VENDOR/echarts.min.js"
-cp node_modules/cytoscape/dist/cytoscape.min.js "$VENDOR/cytoscape.min.js"
-cp node_modules/echarts/LICENSE "$VENDOR/LICENSE.echarts"
-cp node_modules/cytoscape/LICENSE "$VENDOR/LICENSE.cytoscape"
+versions=()
+for entry in "${FILES[@]}"; do
+    IFS=: read -r package built name <<< "$entry"
+    cp "node_modules/$package/$built" "$VENDOR/$name"
+    cp "node_modules/$package/LICENSE" "$VENDOR/LICENSE.$package"
+    versions+=("$package $(node -p "require('./node_modules/$package/package.json').version")")
+done
 echo "$want" > "$STAMP"
-echo "vendor-assets: echarts $(node -p "require('./node_modules/echarts/package.json').version") and cytoscape $(node -p "require('./node_modules/cytoscape/package.json').version") in $VENDOR"
+echo "vendor-assets: $(IFS=,; echo "${versions[*]}" | sed 's/,/, /g') in $VENDOR"
