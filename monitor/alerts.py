@@ -16,16 +16,11 @@ audit journal (:mod:`monitor.audit`).
 
 from __future__ import annotations
 
-import getpass
 import hashlib
-import json
 from datetime import datetime
 from typing import Any, Iterable
 
-import click
-
 from monitor.audit import history, record
-from monitor.cli import pass_ctx
 from monitor.errors import InputError
 from monitor.findings import SEVERITY_ORDER
 from monitor.models import (BAND_ORDER, BAND_ZH, Alert, AlertNote, AlertState, AlertStatus, CloseReason,
@@ -259,24 +254,9 @@ def add_note(session, alert_id: int, body: str, actor: str) -> AlertNote:
     return note
 
 
-# --------------------------------------------------------------------------- CLI: monitor alerts ...
-@click.group("alerts")
-def alerts_group() -> None:
-    """List and triage alerts (every change is journaled)."""
-
-
-_actor_option = click.option("--actor", default=lambda: getpass.getuser(), show_default="OS user",
-                             help="Who makes the change (journaled).")
-
-
-def _with_store(ctx):
-    from monitor.db import require_schema, session_scope
-
-    require_schema(ctx.config)
-    return session_scope(ctx.config)
-
-
-def _row(alert: Alert, names: dict[int, str]) -> dict[str, Any]:
+# --------------------------------------------------------------------------- reading
+def alert_row(alert: Alert, names: dict[int, str]) -> dict[str, Any]:
+    """An alert as plain data; ``names`` maps institution ids to names."""
     return {"id": alert.id, "institution": names.get(alert.institution_id), "kind": alert.kind,
             "severity": alert.severity, "status": alert.status, "close_reason": alert.close_reason,
             "band": alert.band, "title": alert.title, "assignee_id": alert.assignee_id,
@@ -284,115 +264,30 @@ def _row(alert: Alert, names: dict[int, str]) -> dict[str, Any]:
             "reopen_count": alert.reopen_count}
 
 
-@alerts_group.command("list")
-@click.option("--status", type=click.Choice([s.value for s in AlertStatus]), default=None)
-@click.option("--open", "only_open", is_flag=True, help="Only alerts that are not closed.")
-@click.option("--json", "as_json", is_flag=True)
-@pass_ctx
-def alerts_list(ctx, status, only_open, as_json) -> None:
-    """List alerts, newest first."""
+def list_alerts(session, status: str | None = None, only_open: bool = False) -> list[dict[str, Any]]:
+    """Alerts as rows (:func:`alert_row`), newest first; ``only_open`` leaves out closed ones."""
     from sqlmodel import select
 
-    with _with_store(ctx) as session:
-        q = select(Alert).order_by(Alert.last_seen_at.desc(), Alert.id.desc())
-        if status:
-            q = q.where(Alert.status == status)
-        if only_open:
-            q = q.where(Alert.status != AlertStatus.CLOSED.value)
-        alerts = list(session.exec(q))
-        names = {i.id: i.name for i in session.exec(select(Institution))}
-        rows = [_row(a, names) for a in alerts]
-    mask = _cli_masker(ctx)  # personal numbers quoted in titles are shown masked
-    if as_json:
-        click.echo(json.dumps(mask.data(rows), ensure_ascii=False, indent=2))
-        return
-    for r in rows:
-        click.echo(mask(f"#{r['id']:<5} {r['status']:<13} {r['severity']:<8} {r['institution'] or '':<20} {r['title']}"))
-    click.echo(f"{len(rows)} alert(s)")
+    q = select(Alert).order_by(Alert.last_seen_at.desc(), Alert.id.desc())
+    if status:
+        q = q.where(Alert.status == status)
+    if only_open:
+        q = q.where(Alert.status != AlertStatus.CLOSED.value)
+    alerts = list(session.exec(q))
+    names = {i.id: i.name for i in session.exec(select(Institution))}
+    return [alert_row(a, names) for a in alerts]
 
 
-def _cli_masker(ctx):
-    from monitor.db import get_engine
-    from monitor.privacy import Masker, account_keeper
-
-    return Masker(keep=account_keeper(get_engine(ctx.config)))
-
-
-@alerts_group.command("show")
-@click.argument("alert_id", type=int)
-@click.option("--json", "as_json", is_flag=True)
-@pass_ctx
-def alerts_show(ctx, alert_id, as_json) -> None:
-    """One alert with its notes and its audit history."""
+def alert_detail(session, alert_id: int) -> dict[str, Any]:
+    """One alert as a row with its ``notes`` and its audit ``history``."""
     from sqlmodel import select
 
-    with _with_store(ctx) as session:
-        alert = _alert(session, alert_id)
-        names = {i.id: i.name for i in session.exec(select(Institution).where(Institution.id == alert.institution_id))}
-        data = _row(alert, names)
-        data["notes"] = [{"at": n.created_at.isoformat(), "author_id": n.author_id, "body": n.body}
-                         for n in session.exec(select(AlertNote).where(AlertNote.alert_id == alert_id)
-                                               .order_by(AlertNote.id))]
-        data["history"] = [{"at": e.at.isoformat(), "actor": e.actor, "action": e.action, "field": e.field,
-                            "old": e.old, "new": e.new} for e in history(session, "alert", alert_id)]
-    mask = _cli_masker(ctx)
-    data = mask.data(data)  # notes and titles may quote personal numbers
-    if as_json:
-        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
-        return
-    click.echo(f"#{data['id']} {data['title']}")
-    click.echo(f"  institution {data['institution']} · {data['kind']} · {data['severity']} · {data['status']}"
-               + (f" ({data['close_reason']})" if data["close_reason"] else ""))
-    click.echo(f"  raised {data['first_raised_at']} · last seen {data['last_seen_at']} · reopened {data['reopen_count']}×")
-    for n in data["notes"]:
-        click.echo(f"  note {n['at']}: {n['body']}")
-    for h in data["history"]:
-        click.echo(f"  {h['at']} {h['actor']}: {h['action']} {h['field'] or ''} {h['old']} → {h['new']}")
-
-
-@alerts_group.command("triage")
-@click.argument("alert_id", type=int)
-@click.argument("status", type=click.Choice([AlertStatus.INVESTIGATING.value, AlertStatus.ESCALATED.value]))
-@_actor_option
-@pass_ctx
-def alerts_triage(ctx, alert_id, status, actor) -> None:
-    """Move an alert to investigating or escalated."""
-    with _with_store(ctx) as session:
-        transition(session, alert_id, status, actor)
-    click.echo(f"alert {alert_id}: {status}")
-
-
-@alerts_group.command("close")
-@click.argument("alert_id", type=int)
-@click.option("--reason", required=True, type=click.Choice([r.value for r in CloseReason]))
-@_actor_option
-@pass_ctx
-def alerts_close(ctx, alert_id, reason, actor) -> None:
-    """Close an alert with a reason."""
-    with _with_store(ctx) as session:
-        transition(session, alert_id, AlertStatus.CLOSED.value, actor, reason=reason)
-    click.echo(f"alert {alert_id}: closed ({reason})")
-
-
-@alerts_group.command("assign")
-@click.argument("alert_id", type=int)
-@click.argument("username")
-@_actor_option
-@pass_ctx
-def alerts_assign(ctx, alert_id, username, actor) -> None:
-    """Assign an alert to a user ('-' to unassign)."""
-    with _with_store(ctx) as session:
-        assign(session, alert_id, None if username == "-" else username, actor)
-    click.echo(f"alert {alert_id}: assigned to {username}")
-
-
-@alerts_group.command("note")
-@click.argument("alert_id", type=int)
-@click.argument("text")
-@_actor_option
-@pass_ctx
-def alerts_note(ctx, alert_id, text, actor) -> None:
-    """Add a note to an alert."""
-    with _with_store(ctx) as session:
-        add_note(session, alert_id, text, actor)
-    click.echo(f"alert {alert_id}: note added")
+    alert = _alert(session, alert_id)
+    names = {i.id: i.name for i in session.exec(select(Institution).where(Institution.id == alert.institution_id))}
+    data = alert_row(alert, names)
+    data["notes"] = [{"at": n.created_at.isoformat(), "author_id": n.author_id, "body": n.body}
+                     for n in session.exec(select(AlertNote).where(AlertNote.alert_id == alert_id)
+                                           .order_by(AlertNote.id))]
+    data["history"] = [{"at": e.at.isoformat(), "actor": e.actor, "action": e.action, "field": e.field,
+                        "old": e.old, "new": e.new} for e in history(session, "alert", alert_id)]
+    return data

@@ -29,7 +29,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "evaluate": "monitor.evaluate:evaluate_command",
     "sweep": "monitor.sweep:sweep_command",
     "scheduler": "monitor.scheduler:scheduler_command",
-    "alerts": "monitor.alerts:alerts_group",
+    "alerts": "monitor.commands.alerts:alerts_group",
     "rules": "monitor.commands.rules:rules_group",
     "web": "monitor.portal.cli:web_command",
     "users": "monitor.portal.users:users_group",
