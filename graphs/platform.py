@@ -32,7 +32,7 @@ from functools import cached_property, lru_cache
 from operator import attrgetter
 from typing import Any, Collection, Iterable, Mapping
 
-from graphs.build import FlowEdge, flow_edges, holder_key
+from graphs.flows import FlowEdge, flow_edges
 from monitor.text import normalize_label, normalize_name
 from monitor.vocab import PURPOSES
 
@@ -124,7 +124,7 @@ class RelatedIndex:
 
 def related_index(G, uscc: str, k: int = 3) -> RelatedIndex:
     """Index the parties within ``k`` control hops of institution ``uscc`` in a related-party graph."""
-    from graphs.build import institution_key, label, related_parties
+    from graphs.registry import institution_key, label, related_parties
 
     idx = RelatedIndex()
     if G is None:
@@ -266,7 +266,7 @@ def build_platform_flows(edges: Iterable[Any], accounts: Mapping[str, Mapping[st
     ----------
     edges : iterable or pyarrow.Table
         Aggregated edges of the platform's transfer partition (see
-        :func:`graphs.build.flow_edges`).
+        :func:`graphs.flows.flow_edges`).
     accounts : mapping, optional
         account_no → ``holder_name``/``holder_id``/``holder_kind``.
     uscc, name : str, optional

@@ -118,7 +118,7 @@ def _partition_mapper(data, cut, as_of, params, detectors):
     """The function ``applyInArrow`` runs on one partition's Arrow table (driver state in the closure)."""
 
     def run(table: pa.Table) -> pa.Table:
-        from graphs.build import accounts_from_edges, flow_edges
+        from graphs.flows import accounts_from_edges, flow_edges
         from graphs.run import detect_partition
 
         usccs = sorted(set(table.column("institution").to_pylist()))
@@ -151,7 +151,8 @@ class SparkEngine:
                params: Mapping[str, Mapping[str, Any]] | None, detectors: tuple[str, ...]) -> list[FindingResult]:
         from pyspark.sql import functions as F
 
-        from graphs.run import load_city, partition_keys
+        from graphs.loading import load_city
+        from graphs.run import partition_keys
 
         spark = self.session or spark_session(config)
         data = load_city(config, as_of, institutions, lazy=True)

@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 
 from stdnum.cn import uscc as uscc_mod
 
-from graphs.build import related_party_graph
+from graphs.registry import related_party_graph
 from graphs.detectors import Inputs
 from graphs.platform import build_platform_flows, related_index
 

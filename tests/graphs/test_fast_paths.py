@@ -8,9 +8,9 @@ import networkx as nx
 import pyarrow as pa
 import pytest
 
-from graphs.build import _table_edges, _table_edges_rows, collapse_periods, flow_edges, flow_graph
 from graphs.detectors.round_tripping import strong_pairs
-from graphs.build import _table_holders, accounts_from_edges
+from graphs.flows import (_table_edges, _table_edges_rows, _table_holders, accounts_from_edges, collapse_periods,
+                          flow_edges, flow_graph)
 from tests.graphs.builders import Platform
 
 T = datetime(2018, 3, 4, 10, 11, 12)
@@ -81,7 +81,8 @@ def test_platform_edge_indices_are_the_scans_they_replace():
 
 @pytest.mark.slow
 def test_detect_in_two_worker_processes_equals_one_process_and_the_row_path(small_city, tmp_path):
-    from graphs.run import detect, load_city
+    from graphs.loading import load_city
+    from graphs.run import detect
     from monitor.db import dispose_engines
     from monitor.evaluate import build_store_from_city
     from monitor.transfers import TransferStore
