@@ -18,7 +18,7 @@ MODULES = sorted(
 
 
 def test_the_modules_with_examples_are_found():
-    assert {"graphs.build", "graphs.platform", "monitor.text"} <= set(MODULES)
+    assert {"graphs.registry", "graphs.platform", "monitor.text"} <= set(MODULES)
 
 
 @pytest.mark.parametrize("name", MODULES)
