@@ -134,7 +134,7 @@ def test_a_live_crawl_keeps_its_fetch_time():
 
 def test_registry_roles_stored_with_their_dates_and_read_as_of_a_date(store, tmp_path):
     from monitor.models import Company, Person, Relation
-    from graphs.build import load_related_party_graph
+    from tests.graphs.loaders import load_related_party_graph
 
     root = tmp_path / "reg" / "registry"
     root.mkdir(parents=True)
@@ -174,7 +174,7 @@ def test_registry_roles_stored_with_their_dates_and_read_as_of_a_date(store, tmp
 
 
 def test_the_graph_as_of_a_date_holds_the_roles_of_that_date():
-    from graphs.build import related_party_graph
+    from graphs.registry import related_party_graph
 
     t0 = datetime(2016, 1, 1, tzinfo=timezone.utc)
     companies = [{"id": 1, "name": "甲公司", "available_at": t0}]
