@@ -5,10 +5,11 @@ from __future__ import annotations
 import networkx as nx
 from sqlmodel import select
 
-from graphs.build import institution_key, load_related_party_graph, neighbourhood
+from graphs.registry import institution_key, neighbourhood
 from monitor.db import session_scope
 from monitor.models import Company, Institution, Relation
 from monitor.portal.graph import MAX_HOPS_FROM_ROOT, node_exists, related_graph
+from tests.graphs.loaders import load_related_party_graph
 
 
 def _edges(G):
