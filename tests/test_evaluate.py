@@ -234,7 +234,7 @@ def test_the_running_month_reaches_the_detectors_cut_at_as_of(flow_store, small_
     """Month to date: what the bank reported by as_of, nothing later; nothing on the month's first day."""
     from datetime import timedelta
 
-    from graphs.run import load_city, running_month
+    from graphs.loading import load_city, running_month
     from monitor.transfers import TransferStore
 
     truth = load_truth(small_city / "truth.json")
@@ -304,7 +304,7 @@ def test_end_to_end_on_a_seed_the_tuning_never_saw(tmp_path):
 
 
 def test_load_flow_graph_window_and_entity_level(flow_store):
-    from graphs.build import load_flow_graph
+    from tests.graphs.loaders import load_flow_graph
     from monitor.transfers import TransferStore
 
     uscc = TransferStore(flow_store).institutions()[0]
