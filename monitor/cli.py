@@ -25,7 +25,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "ingest": "monitor.commands.ingest:ingest_command",
     "gc": "monitor.commands.ingest:gc_command",
     "compact": "monitor.commands.compact:compact_command",
-    "scan": "monitor.scan:scan_command",
+    "scan": "monitor.commands.scan:scan_command",
     "evaluate": "monitor.evaluate:evaluate_command",
     "sweep": "monitor.sweep:sweep_command",
     "scheduler": "monitor.scheduler:scheduler_command",

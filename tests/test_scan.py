@@ -192,7 +192,7 @@ def test_parse_params_types_values_like_their_defaults():
     import click
     import pytest
 
-    from monitor.scan import parse_params
+    from monitor.commands.scan import parse_params
 
     got = parse_params(["fan_in.min_count=7", "temporal_cycle.keep_min=0.85", "round_tripping.window=6",
                         "fan_in.window_days=14"])
