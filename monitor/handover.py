@@ -269,7 +269,7 @@ def build_handover(session, config, institutions: list, dataset: str, as_of: dat
     """
     from sqlmodel import select
 
-    from graphs.build import institution_key, related_parties, related_party_graph
+    from graphs.registry import institution_key, related_parties, related_party_graph
     from monitor.models import Account
 
     if flows not in FLOWS:
