@@ -319,7 +319,7 @@ def evaluate(config, truth: Mapping[str, Any], *, warn: WarnRule | None = None, 
     ``rule_versions``, default the active one); the report adds ``alerts_per_sweep`` and, for
     several versions, ``versions`` side by side.
     """
-    from graphs.run import load_city
+    from graphs.loading import load_city
 
     dates = replay_dates(truth["start"], int(truth["months"]), lag_days, step)
     if rule == "band":
