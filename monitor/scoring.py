@@ -448,7 +448,8 @@ def replay_findings(config, params: dict | None = None):
     with session_scope(config) as session:
         snapshot = load_snapshot(session, far)
     try:
-        from graphs.run import detect_partition, load_city
+        from graphs.loading import load_city
+        from graphs.run import detect_partition
 
         city = load_city(config)
     except ImportError:
