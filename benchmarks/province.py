@@ -85,7 +85,8 @@ def child_run(args) -> None:
 
 def child_profile(args) -> None:
     """In a child process: rows, edges and detect_partition seconds per institution (sequential)."""
-    from graphs.run import detect_partition, load_city
+    from graphs.loading import load_city
+    from graphs.run import detect_partition
     from monitor.transfers import TransferStore
 
     cfg = config_for(Path(args.instance))
