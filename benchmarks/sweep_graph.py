@@ -126,7 +126,7 @@ def main() -> int:
 
     import networkx as nx
 
-    from graphs.build import collapse_periods, flow_graph
+    from graphs.flows import collapse_periods, flow_graph
     from graphs.run import detect
     from monitor.config import load_config
     from monitor.transfers import TransferStore
