@@ -186,7 +186,7 @@ def known_params() -> dict[str, dict[str, Any]]:
 def scan_statement(statement: Statement, *, custody: str | None = None, institution: str | None = None,
                    params: dict[str, dict[str, Any]] | None = None) -> ScanResult:
     """Infer roles, run the detectors and report what was assumed (pure apart from the detectors)."""
-    from graphs.build import accounts_from_edges, flow_edges
+    from graphs.flows import accounts_from_edges, flow_edges
     from graphs.detectors.typologies.registry import TYPOLOGIES, defaults, run_typologies
 
     params = params or {}
@@ -215,10 +215,10 @@ def scan_statement(statement: Statement, *, custody: str | None = None, institut
 def scan_edges(table, *, custody: str | None = None, institution: str | None = None,
                params: dict | None = None, detectors=FLOW_DETECTORS) -> list:
     """Run the custody flow detectors on aggregated edges of one file (pure apart from the detectors)."""
-    from graphs.build import flow_edges
     from graphs.detectors import Inputs
+    from graphs.flows import accounts_from_edges, flow_edges
     from graphs.platform import build_platform_flows
-    from graphs.run import accounts_from_edges, detect_partition
+    from graphs.run import detect_partition
 
     edges = list(flow_edges(table))
     if not edges:
