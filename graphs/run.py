@@ -16,7 +16,6 @@ from typing import Any, Iterable, Mapping
 import networkx as nx
 
 from graphs.detectors import DETECTORS, Inputs, module
-from graphs.flows import accounts_from_edges  # noqa: F401  (monitor.scan reads it here)
 from graphs.loading import load_city
 from graphs.registry import CONTROL_KINDS, as_utc, institution_key
 from monitor.findings import FindingResult
