@@ -26,7 +26,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "gc": "monitor.commands.ingest:gc_command",
     "compact": "monitor.commands.compact:compact_command",
     "scan": "monitor.commands.scan:scan_command",
-    "evaluate": "monitor.evaluate:evaluate_command",
+    "evaluate": "monitor.commands.evaluate:evaluate_command",
     "sweep": "monitor.sweep:sweep_command",
     "scheduler": "monitor.scheduler:scheduler_command",
     "alerts": "monitor.commands.alerts:alerts_group",

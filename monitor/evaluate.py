@@ -1,4 +1,4 @@
-"""``monitor evaluate``: replay the store month by month and score the detectors against ground truth.
+"""Evaluation: replay the store month by month, score the detectors against ground truth.
 
 For each replay date (each month end + ``lag_days``, default 1: the first
 day all of a month's custody flows are in, since banks report them the day
@@ -56,9 +56,6 @@ from pathlib import Path
 from statistics import median
 from typing import Any, Callable, Iterable, Mapping
 
-import click
-
-from monitor.cli import pass_ctx
 from monitor.errors import InputError
 from monitor.findings import FindingResult
 
@@ -378,112 +375,3 @@ def evaluate_city(city: str | Path, *, crawl: bool = True, workdir: str | Path |
     report["crawled"] = crawl
     report["store"] = built
     return report
-
-
-def _fmt(value: Any, pct: bool = False) -> str:
-    if value is None:
-        return "—"
-    return f"{value:.2f}" if pct else str(value)
-
-
-def print_report(report: Mapping[str, Any]) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table(title="detector evaluation (warned = before collapse; lead from the pattern's start)")
-    for col in ("detector", "positives", "TP", "FP", "precision", "recall", "F1", "lead median d", "lead min d",
-                "lead median d, any warning"):
-        table.add_column(col, justify="right" if col != "detector" else "left")
-    rows = list(report["detectors"].items()) + [("overall", report["overall"])]
-    for name, r in rows:
-        table.add_row(name, str(r["positives"]), str(r["tp"]), str(r["fp"]), _fmt(r["precision"], True),
-                      _fmt(r["recall"], True), _fmt(r["f1"], True), _fmt(r["lead_days_median"]),
-                      _fmt(r["lead_days_min"]), _fmt(r["lead_days_median_any_warning"]))
-    console = Console()
-    console.print(table)
-    console.print("assumes a perfect continuous crawler with correct publication dates (transfers T+1)")
-    kinds = Table(title="recall per fraud kind")
-    for col in ("fraud kind", "positives", "TP", "recall", "recall from pattern start", "lead median d",
-                "lead median d, any warning"):
-        kinds.add_column(col, justify="right" if col != "fraud kind" else "left")
-    for kind, r in report.get("by_fraud_kind", {}).items():
-        kinds.add_row(kind, str(r["positives"]), str(r["tp"]), _fmt(r["recall"], True),
-                      _fmt(r["recall_from_pattern_start"], True), _fmt(r["lead_days_median"]),
-                      _fmt(r["lead_days_median_any_warning"]))
-    console.print(kinds)
-    firing = Table(title=f"firing (>= {FIRING_SEVERITY}) on negatives; fails above "
-                         f"{HEALTHY_FIRING_MAX:.0%} of healthy platforms")
-    for col in ("finding kind", "healthy", "share", "look-alikes", "share"):
-        firing.add_column(col, justify="right" if col != "finding kind" else "left")
-    for kind, r in report.get("negatives_firing", {}).items():
-        if r["healthy"] or r["lookalike"]:
-            firing.add_row(kind, f"{r['healthy']}/{r['healthy_of']}", _fmt(r["healthy_rate"], True),
-                           f"{r['lookalike']}/{r['lookalike_of']}", _fmt(r["lookalike_rate"], True))
-    console.print(firing)
-    failed = report.get("store", {}).get("ingest_failed")
-    if failed:
-        console.print(f"[yellow]warning: {len(failed)} transfer files failed to ingest, e.g. {failed[0]}[/]")
-    o = report["overall"]
-    if o["missed"]:
-        console.print(f"missed: {', '.join(o['missed'])}")
-    if o["false_positives"]:
-        console.print(f"false positives: {', '.join(o['false_positives'])}")
-    if o.get("warned_only_before_pattern_start"):
-        console.print(f"warned only before the pattern started (no lead counted): "
-                      f"{', '.join(o['warned_only_before_pattern_start'])}")
-    if report.get("noisy_indicators"):
-        console.print(f"indicators firing on more than {HEALTHY_FIRING_MAX:.0%} of healthy platforms (weak signals, "
-                      f"not failed): {', '.join(report['noisy_indicators'])}")
-    for kind in report.get("failed_detectors", ()):
-        r = report["negatives_firing"][kind]
-        console.print(f"[red]FAILED: {kind} fired on {r['healthy']} of {r['healthy_of']} healthy platforms "
-                      f"({r['healthy_rate']:.0%} > {HEALTHY_FIRING_MAX:.0%})[/]")
-
-
-@click.command("evaluate")
-@click.option("--truth", "truth_path", type=click.Path(dir_okay=False), help="truth.json of a simulated city.")
-@click.option("--city", "city", type=click.Path(file_okay=False), help="Simulated city folder: build a fresh "
-              "temporary store from it (serve + crawl its web, ingest its transfers) and evaluate against its truth.")
-@click.option("--no-crawl", is_flag=True, help="With --city: ingest transfers only (flow detectors only).")
-@click.option("--step", type=click.Choice(STEPS), default="month", show_default=True,
-              help="Replay step: each month end (+ --lag-days), every third one, weekly (every 7 days "
-                   "plus the month ends: closer to the daily sweep, ~5x the replays) or daily (~30x).")
-@click.option("--lag-days", type=int, default=REPLAY_LAG_DAYS, show_default=True,
-              help="Days after each month end to replay at (1: the first day the month's flows are complete).")
-@click.option("--min-severity", type=click.Choice(["low", "medium", "high", "critical"]), default="medium",
-              show_default=True, help="Warn rule: a finding of at least this severity.")
-@click.option("--rule", type=click.Choice(["band", "severity"]), default="band", show_default=True,
-              help="Warn rule: the risk index in band orange/red (the monitor's headline rule), or any "
-                   "detector finding of --min-severity (detectors only: issue 6's rule before scoring).")
-@click.option("--rule-version", "rule_versions", type=int, multiple=True,
-              help="With --rule band: rule set version(s) to compare side by side (default: the active one).")
-@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-@pass_ctx
-def evaluate_command(ctx, truth_path, city, no_crawl, step, lag_days, min_severity, rule, rule_versions,
-                     as_json) -> int:
-    """Replay month by month and print precision, recall, F1 and lead time against ground truth.
-
-    Exits 1 when a detector fires on more than 20 % of the healthy platforms.
-    """
-    kwargs = dict(warn=severity_rule(min_severity), step=step, lag_days=lag_days,
-                  rule=rule, rule_versions=list(rule_versions) or None)
-    if city:
-        report = evaluate_city(city, crawl=not no_crawl, **kwargs)
-    elif truth_path:
-        from monitor.db import require_schema
-
-        require_schema(ctx.config)
-        report = evaluate(ctx.config, load_truth(truth_path), **kwargs)
-    else:
-        raise InputError("evaluate needs --truth FILE (against the store) or --city DIR")
-    if as_json:
-        click.echo(json.dumps(report, ensure_ascii=False, indent=2, default=str))
-    else:
-        print_report(report)
-        for version, v in (report.get("versions") or {}).items():
-            o = v["overall"]
-            click.echo(f"rule v{version}: precision {_fmt(o['precision'], True)} recall {_fmt(o['recall'], True)} "
-                       f"lead median {_fmt(o['lead_days_median'])} d from the pattern's start "
-                       f"({_fmt(o['lead_days_median_any_warning'])} d from any warning); "
-                       f"alerts per sweep {v['alerts_per_sweep']}")
-    return 1 if report.get("failed_detectors") else 0

@@ -116,8 +116,8 @@ def test_truth_records_when_each_fraudulent_pattern_starts(small_city):
 
 
 def test_evaluate_command_exits_1_naming_a_detector_that_fires_on_healthy_platforms(tmp_path, monkeypatch, capsys):
+    import monitor.commands.evaluate as ev  # the command's own reference to evaluate()
     import monitor.db
-    import monitor.evaluate as ev
     from monitor.cli import main
 
     truth = truth_of(*[(f"H{i}", "healthy", None, []) for i in range(4)], ("F1", "fraud", "2017-10-01", ["ponzi"]))
