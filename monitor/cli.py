@@ -27,7 +27,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "compact": "monitor.commands.compact:compact_command",
     "scan": "monitor.commands.scan:scan_command",
     "evaluate": "monitor.commands.evaluate:evaluate_command",
-    "sweep": "monitor.sweep:sweep_command",
+    "sweep": "monitor.commands.sweep:sweep_command",
     "scheduler": "monitor.scheduler:scheduler_command",
     "alerts": "monitor.commands.alerts:alerts_group",
     "rules": "monitor.commands.rules:rules_group",
