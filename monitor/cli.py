@@ -28,7 +28,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "scan": "monitor.commands.scan:scan_command",
     "evaluate": "monitor.commands.evaluate:evaluate_command",
     "sweep": "monitor.commands.sweep:sweep_command",
-    "scheduler": "monitor.scheduler:scheduler_command",
+    "scheduler": "monitor.commands.scheduler:scheduler_command",
     "alerts": "monitor.commands.alerts:alerts_group",
     "rules": "monitor.commands.rules:rules_group",
     "web": "monitor.portal.cli:web_command",

@@ -1,4 +1,4 @@
-"""``monitor scheduler``: APScheduler 3.x in its own process, jobs persisted in the monitor's database.
+"""Scheduled sweeps: APScheduler 3.x in its own process, jobs persisted in the monitor's database.
 
 Jobs (ids fixed, re-registered with ``replace_existing`` at every start so the
 cron expressions follow the configuration):
@@ -21,12 +21,8 @@ run failed).
 from __future__ import annotations
 
 import logging
-import signal
 from typing import Any
 
-import click
-
-from monitor.cli import pass_ctx
 from monitor.config import Config
 
 log = logging.getLogger(__name__)
@@ -131,29 +127,3 @@ def build_scheduler(config: Config, poll_seconds: float = 30.0):
         scheduler.add_job(scheduled_briefing, weekly, args=[settings], id="briefing-weekly",
                           name="weekly city briefing", replace_existing=True)
     return scheduler
-
-
-@click.command("scheduler")
-@click.option("--poll-seconds", type=float, default=30.0, show_default=True,
-              help="How often queued sweep requests are picked up.")
-@pass_ctx
-def scheduler_command(ctx, poll_seconds: float) -> None:
-    """Run scheduled sweeps (daily full, hourly light) and queued requests until SIGTERM/SIGINT."""
-    from monitor.db import require_schema
-
-    cfg = ctx.config
-    require_schema(cfg)
-    scheduler = build_scheduler(cfg, poll_seconds)
-
-    def stop(signum, _frame):
-        log.info("signal %s: stopping the scheduler", signum)
-        click.echo(f"scheduler: signal {signum}, stopping", err=True)
-        scheduler.shutdown(wait=False)
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    click.echo(f"scheduler: full sweep '{cfg.sweep_full_cron}', light sweep '{cfg.sweep_light_cron}', "
-               f"queue every {poll_seconds:g}s (time zone {cfg.timezone}); jobs in table {JOBSTORE_TABLE}",
-               err=True)
-    scheduler.start()  # blocks until shutdown
-    click.echo("scheduler: stopped", err=True)
