@@ -23,7 +23,8 @@ from typing import Any, Iterable
 from monitor.audit import history, record
 from monitor.errors import InputError
 from monitor.findings import SEVERITY_ORDER
-from monitor.models import (BAND_ORDER, BAND_ZH, Alert, AlertNote, AlertState, AlertStatus, CloseReason,
+from monitor.labels import printed
+from monitor.models import (BAND_ORDER, Alert, AlertNote, AlertState, AlertStatus, CloseReason,
                             Institution, User, utcnow)
 from monitor.vocab import PATTERN_ZH
 
@@ -138,7 +139,7 @@ def raise_alerts(session, findings: list, scores: list, prev_bands: dict[int, st
         if BAND_ORDER[s.band] > BAND_ORDER[prev]:
             top = "；".join(PATTERN_ZH.get(c["key"], c["key"]) for c in s.contributions[:3])
             _, action = _upsert(session, fingerprint=fp_now, institution_id=s.institution_id, kind="band_change",
-                                title=f"风险等级升至{BAND_ZH[s.band]}（{s.score:g} 分：{top}）",
+                                title=f"风险等级升至{printed('band', s.band)}（{s.score:g} 分：{top}）",
                                 severity=BAND_SEVERITY[s.band], seen_at=seen_at, recurred=True,
                                 score_id=s.id, band=s.band)
             counts[action] += 1

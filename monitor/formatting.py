@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from babel import Locale
 from babel.numbers import parse_pattern
 
+from monitor import labels
 from monitor.vocab import EVIDENCE_METRICS, METRICS_BY_NAME, PATTERN_ZH, evidence_code, evidence_label
 
 DASH = "—"
@@ -37,7 +38,6 @@ PATTERN_EN = {
     "severity.high": "severity points: high", "severity.critical": "severity points: critical",
     "default": "other pattern (default weight)",
 }
-BAND_NAMES = {"red": ("红", "red"), "orange": ("橙", "orange"), "yellow": ("黄", "yellow"), "green": ("绿", "green")}
 
 # Evidence keys whose values are fractions (shown as percentages).
 _SHARE_KEY = re.compile(r"(share|ratio|yield)")
@@ -201,8 +201,8 @@ def pattern_name(code, locale="zh_CN") -> str:
 
 
 def band_name(band, locale="zh_CN") -> str:
-    names = BAND_NAMES.get(band or "green")
-    return names[0 if is_zh(locale) else 1] if names else str(band)
+    """A risk band by the vocabulary of :mod:`monitor.labels` (no band: green)."""
+    return labels.name("band", band or "green", labels.translations(locale))
 
 
 def evidence_key(key, locale="zh_CN") -> str:

@@ -108,9 +108,8 @@ class Band(StrEnum):
     GREEN = "green"  # 绿
 
 
-# Bands from calm to alarming, and their Chinese names (红/橙/黄/绿).
+# Bands from calm to alarming (their names: monitor.labels).
 BAND_ORDER = {Band.GREEN.value: 0, Band.YELLOW.value: 1, Band.ORANGE.value: 2, Band.RED.value: 3}
-BAND_ZH = {Band.RED.value: "红", Band.ORANGE.value: "橙", Band.YELLOW.value: "黄", Band.GREEN.value: "绿"}
 
 
 class AlertStatus(StrEnum):

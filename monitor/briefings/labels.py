@@ -1,4 +1,7 @@
-"""Chinese labels and number formats shown in the briefings (codes stay English in the store)."""
+"""Number and time formats of the briefings, and the Chinese names of codes (codes stay English in the store).
+
+The names come from the one vocabulary, :mod:`monitor.labels`, translated by the catalogues in Chinese.
+"""
 
 from __future__ import annotations
 
@@ -6,33 +9,18 @@ import re
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from monitor.models import BAND_ZH
-from monitor.vocab import ACCOUNT_ROLES, METRICS_BY_NAME, PATTERN_ZH, evidence_code, evidence_label
+from monitor.labels import printed
+from monitor.vocab import METRICS_BY_NAME, evidence_code, evidence_label
 
 BANDS = ("red", "orange", "yellow", "green")
 BAND_COLOURS = {"red": "#c62828", "orange": "#ef6c00", "yellow": "#f9a825", "green": "#2e7d32"}
 
-SEVERITY_ZH = {"low": "低", "medium": "中", "high": "高", "critical": "严重"}
-ALERT_STATUS_ZH = {"new": "新建", "investigating": "核查中", "escalated": "已上报", "closed": "已关闭"}
-CLOSE_REASON_ZH = {"false_positive": "误报", "resolved": "已解决", "handed_over": "已移交"}
-ACTION_ZH = {"create": "创建", "status": "状态变更", "note": "添加备注", "assign": "分派", "close": "关闭",
-             "reopen": "重新打开"}
-FIELD_ZH = {"status": "状态", "note": "备注", "assignee": "负责人", "close_reason": "关闭原因",
-            "reopen_count": "重开次数"}
-ALERT_KIND_ZH = {"band_change": "等级上升", "finding": "新发现"}
-EVENT_ZH = {"lawsuit": "诉讼", "enforcement": "被执行", "dishonest": "失信被执行", "complaint": "投诉",
-            "news": "新闻", "registry_change": "工商变更", "closure": "清盘/停业公告"}
-RELATION_ZH = {"shareholder": "股东", "controller": "实际控制人", "executive": "高管",
-               "legal_representative": "法定代表人", "guarantee": "担保"}
-KIND_ZH = {"p2p": "网贷平台", "small_loan": "小额贷款公司", "guarantor": "融资担保公司", "other": "其他"}
-STATUS_ZH = {"operating": "正常经营", "troubled": "经营异常", "collapsed": "已爆雷", "closed": "已退出",
-             "unknown": "未知"}
-SOURCE_ZH = {"disclosure": "平台信息披露", "registry": "工商登记", "court": "法院公开信息", "complaints": "投诉平台",
-             "news": "新闻"}
-SWEEP_STATUS_ZH = {"queued": "排队", "running": "运行中", "succeeded": "成功", "partial": "部分成功", "failed": "失败"}
-EDGE_ZH = {"transfer": "转账", "shareholder": "持股", "controller": "控制", "guarantee": "担保",
-           "executive": "任职", "legal_representative": "法定代表人"}
-ROLE_ZH = {code: zh for code, (zh, _en) in ACCOUNT_ROLES.items()}
+
+def label(value, family: str | None) -> str:
+    """The briefing's Chinese name of ``value``, a code of ``family`` (``monitor.labels``); no family: as it is."""
+    if not value:
+        return "—"
+    return printed(family, value) if family else value
 
 
 def evidence_metric_zh(key: str) -> str:
@@ -48,11 +36,11 @@ def detector_zh(detector: str | None) -> str:
 
 
 def band_zh(band: str | None) -> str:
-    return BAND_ZH.get(band or "", "—")
+    return printed("band", band) if band in BANDS else "—"
 
 
 def pattern_zh(kind: str | None) -> str:
-    return PATTERN_ZH.get(kind or "", kind or "—")
+    return printed("pattern", kind)
 
 
 def metric_zh(name: str) -> str:

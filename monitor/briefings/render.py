@@ -70,7 +70,7 @@ def environment(masker: Masker | None = None) -> Environment:
     env.filters.update(money=labels.money, number=labels.number, pct=labels.pct, metric=labels.metric_value,
                        band=labels.band_zh, plain=labels.plain, evidence_metric=labels.evidence_metric_zh,
                        detector=labels.detector_zh, node=node_label, pattern=labels.pattern_zh, metric_name=labels.metric_zh,
-                       short=lambda s, n=12: (s or "")[:n], zh=lambda v, table: table.get(v, v) if v else "—")
+                       short=lambda s, n=12: (s or "")[:n], label=labels.label)
     env.globals.update(L=labels, BANDS=labels.BANDS, BAND_COLOURS=labels.BAND_COLOURS)
     return env
 

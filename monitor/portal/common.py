@@ -8,51 +8,51 @@ import gc
 from flask import abort, current_app, g, has_request_context
 from jinja2 import pass_context
 from markupsafe import Markup
-from flask_babel import get_locale, lazy_gettext as _l
+from flask_babel import get_locale, lazy_gettext as _l, lazy_pgettext as _lp
 from flask_login import current_user
 from sqlmodel import Session
 
 from monitor import formatting as fmt
 from monitor.access import Scope, has_role
 from monitor.db import get_engine
+from monitor.labels import FAMILIES
 from monitor.privacy import Masker, account_keeper
 from monitor.vocab import ACCOUNT_ROLES, PATTERN_ZH, evidence_code, evidence_label, node_label
 
-BAND_LABELS = {"red": _l("red"), "orange": _l("orange"), "yellow": _l("yellow"), "green": _l("green")}
-STATUS_LABELS = {"new": _l("new"), "investigating": _l("investigating"), "escalated": _l("escalated"),
-                 "closed": _l("closed")}
-REASON_LABELS = {"false_positive": _l("false positive"), "resolved": _l("resolved"),
-                 "handed_over": _l("handed over")}
-SEVERITY_LABELS = {"low": _l("low"), "medium": _l("medium"), "high": _l("high"), "critical": _l("critical")}
-KIND_LABELS = {"p2p": _l("P2P platform"), "small_loan": _l("small-loan company"), "guarantor": _l("guarantor"),
-               "other": _l("other")}
-INST_STATUS_LABELS = {"operating": _l("operating"), "troubled": _l("troubled"), "collapsed": _l("collapsed"),
-                      "closed": _l("closed (orderly)"), "unknown": _l("unknown")}
-ROLE_LABELS = {"inspector": _l("inspector"), "supervisor": _l("supervisor"), "admin": _l("administrator")}
-EVENT_LABELS = {"lawsuit": _l("lawsuit"), "enforcement": _l("enforcement"), "dishonest": _l("dishonest debtor"),
-                "complaint": _l("complaint"), "news": _l("news"), "registry_change": _l("registry change"),
-                "closure": _l("closure notice")}
-RELATION_LABELS = {"shareholder": _l("shareholder"), "controller": _l("controller"), "executive": _l("executive"),
-                   "legal_representative": _l("legal representative"), "guarantee": _l("guarantee")}
-SWEEP_LABELS = {"queued": _l("queued"), "running": _l("running"), "succeeded": _l("succeeded"),
-                "partial": _l("partial"), "failed": _l("failed")}
-SWEEP_KIND_LABELS = {"full": _l("full sweep"), "light": _l("light sweep")}
-ALERT_KIND_LABELS = {"band_change": _l("risk band raised"), "finding": _l("finding")}
-TRIGGER_LABELS = {"cli": _l("command line"), "portal": _l("portal"), "scheduler": _l("scheduler")}
-STAGE_LABELS = {"crawl": _l("crawl"), "ingest": _l("ingest"), "detect": _l("detectors"),
-                "indicators": _l("indicators"), "scores": _l("risk index"), "alerts": _l("alerts")}
+
+# Codes stored in English are named by the one vocabulary (monitor.labels), the briefings' too.
+def _lazy(family: str) -> dict:
+    """A family of the one vocabulary (monitor.labels) as lazy strings, for Python code that formats a label."""
+    return {code: _message_lazy(msg) for code, msg in FAMILIES[family].messages.items()}
+
+
+def _message_lazy(msg):
+    return _l(msg.id) if msg.context is None else _lp(msg.context, msg.id)
+
+
+BAND_LABELS = _lazy("band")
+STATUS_LABELS = _lazy("alert_status")
+REASON_LABELS = _lazy("close_reason")
+SEVERITY_LABELS = _lazy("severity")
+KIND_LABELS = _lazy("institution_kind")
+INST_STATUS_LABELS = _lazy("institution_status")
+ROLE_LABELS = _lazy("user_role")
+EVENT_LABELS = _lazy("event")
+RELATION_LABELS = _lazy("relation")
+SWEEP_LABELS = _lazy("sweep_status")
+SWEEP_KIND_LABELS = _lazy("sweep_kind")
+ALERT_KIND_LABELS = _lazy("alert_kind")
+TRIGGER_LABELS = _lazy("trigger")
+STAGE_LABELS = _lazy("stage")
+ACTION_LABELS = _lazy("action")
+FIELD_LABELS = _lazy("field")
+ACTOR_LABELS = _lazy("actor")
 # The counts a sweep's stages record, by the stage's key (others are not shown).
 COUNT_LABELS = {"pages": _l("pages"), "facts": _l("figures"), "events": _l("events"), "companies": _l("companies"),
                 "files": _l("files"), "rows_new": _l("new transfers"), "findings": _l("findings"),
                 "scores": _l("scores"), "band_red": _l("red"), "band_orange": _l("orange"),
                 "band_yellow": _l("yellow"), "created": _l("alerts raised"), "reopened": _l("reopened"),
                 "errors": _l("errors"), "unreadable": _l("unreadable pages")}
-# The audit journal of an alert: actions, fields and who "system" is.
-ACTION_LABELS = {"create": _l("raised"), "status": _l("status change"), "note": _l("note added"),
-                 "assign": _l("assigned"), "close": _l("closed"), "reopen": _l("reopened")}
-FIELD_LABELS = {"status": _l("status"), "note": _l("note"), "assignee": _l("assignee"),
-                "close_reason": _l("close reason"), "reopen_count": _l("times reopened")}
-ACTOR_LABELS = {"system": _l("system")}
 # Rule settings that are neither bands nor patterns (patterns are named by PATTERN_ZH).
 RULE_LABELS = {"alert_severity": _l("lowest severity that raises an alert"),
                "weak_cap_per_source": _l("most points of low/medium findings from one source"),
@@ -60,8 +60,6 @@ RULE_LABELS = {"alert_severity": _l("lowest severity that raises an alert"),
 
 
 _UNIT_EN = {"yuan": _l("yuan"), "元": _l("yuan"), "万元": _l("10k yuan"), "亿元": _l("100M yuan")}
-INST_STATUS_LABELS.update({"operating": _l("operating normally"), "troubled": _l("payment difficulties"),
-                           "closed": _l("closed or winding up"), "filed": _l("criminal case filed")})
 
 
 # Portal texts of the core's coded errors (monitor.errors.MonitorError.code); other errors show as raised.
