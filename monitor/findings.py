@@ -2,7 +2,12 @@
 
 Detectors and indicators return :class:`FindingResult` values (pure data);
 the sweep stores them as :class:`monitor.models.Finding` rows with
-``evidence`` = :meth:`Evidence.to_dict`.
+``evidence`` = :meth:`Evidence.to_dict`. Each detector and indicator is
+declared once, as a :class:`Detector` or :class:`Indicator` record (name,
+labels, signal source, default weight, parameters, function); the registry,
+the vocabulary's pattern names and signal sources and the default weights of
+the risk index are built from those records. :data:`SEVERITY_POINTS` is the one
+table of points per severity.
 """
 
 from __future__ import annotations
@@ -11,11 +16,15 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Callable, Mapping
 
 from monitor.models import Severity
 
 SEVERITY_ORDER = {s.value: i for i, s in enumerate(Severity)}  # low < medium < high < critical
+
+# Points of a finding per severity before its kind's weight: the risk index's default
+# ``severity.<level>`` weights (monitor.scoring.DEFAULT_WEIGHTS) and the base of every finding's ``score``.
+SEVERITY_POINTS: dict[str, float] = {"low": 3.0, "medium": 8.0, "high": 25.0, "critical": 40.0}
 
 
 @dataclass
@@ -69,7 +78,7 @@ class FindingResult:
     kind: str  # pattern, e.g. "ponzi", "self_financing"
     institution_uscc: str | None
     severity: str  # monitor.models.Severity value
-    score: float  # contribution proposed to the risk index (points)
+    score: float  # points it adds to the risk index under the default rules (:func:`default_points`)
     title: str  # one line for people (Chinese; translated at display time if needed)
     evidence: Evidence = field(default_factory=Evidence)
     window_start: date | None = None
@@ -89,6 +98,62 @@ class FindingResult:
         data = _jsonable(asdict(self))
         data["fingerprint"] = self.fingerprint
         return data
+
+
+# --------------------------------------------------------------------------- detectors and indicators
+@dataclass(frozen=True)
+class Param:
+    """A parameter of a detector or an indicator: its default, its unit and what it sets."""
+
+    default: Any
+    unit: str = ""  # 元, months, days, count, share (a fraction), ratio, factor, hops, flag
+    help: str = ""
+
+
+@dataclass(frozen=True, kw_only=True, eq=False)
+class Detector:
+    """One detector, declared once in its own module (``graphs/detectors/<name>.py``).
+
+    ``name`` is also the kind of its findings. ``zh``/``en`` name the kind for people
+    (:func:`monitor.vocab.pattern_names`); ``source`` is the key of
+    :data:`monitor.vocab.SIGNAL_SOURCES` its evidence comes from; ``weight`` is the kind's default
+    weight in the risk index (``None``: its findings are of other records' kinds).
+    ``detect(inputs, params, as_of) -> list[FindingResult]``.
+    """
+
+    name: str
+    zh: str
+    en: str
+    source: str
+    weight: float | None
+    params: Mapping[str, Param] = field(default_factory=dict)
+    detect: Callable[..., list[FindingResult]]
+
+    @property
+    def defaults(self) -> dict[str, Any]:
+        """Parameter name → default value."""
+        return {name: p.default for name, p in self.params.items()}
+
+    @property
+    def finding_detector(self) -> str:
+        """What its findings carry as ``detector``."""
+        return self.name
+
+
+@dataclass(frozen=True, kw_only=True, eq=False)
+class Indicator(Detector):
+    """One indicator of public data (``monitor/indicators.py``): ``detect(snapshot, params, as_of)``."""
+
+    @property
+    def finding_detector(self) -> str:
+        return f"indicator.{self.name}"
+
+
+def default_points(kind: str, severity: str) -> float:
+    """What a finding adds to the risk index under the default rules, before caps: the ``score`` it carries."""
+    from monitor.scoring import DEFAULT_WEIGHTS, finding_points  # the weights come from the records below
+
+    return finding_points(DEFAULT_WEIGHTS, kind, severity)
 
 
 def _jsonable(value: Any) -> Any:

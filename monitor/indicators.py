@@ -5,9 +5,12 @@ that sees only what was available by ``as_of`` (``available_at <= as_of``; crawl
 documents by ``fetched_at``). :func:`load_snapshot` is the one place that reads
 the store; :func:`run_indicators` runs them all.
 
-Findings use ``detector="indicator.<name>"`` and ``kind=<name>``; their ``score``
-is the points proposed to the risk index before the rule set's weight
-(see ``docs/scoring.md``).
+Each indicator is declared once, as an :class:`~monitor.findings.Indicator` record in
+:data:`INDICATOR_RECORDS` (labels, signal source, default weight, parameters, function);
+:data:`INDICATORS` and :data:`DEFAULT_PARAMS` are derived from them. Findings use
+``detector="indicator.<name>"`` and ``kind=<name>`` (``borrower_limits`` reports the
+flow detectors' kinds ``borrower_cap`` and ``borrower_concentration``); their ``score`` is
+what they add to the risk index under the default rules (see ``docs/scoring.md``).
 """
 
 from __future__ import annotations
@@ -18,37 +21,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, Callable, Iterable
 
-from monitor.findings import Evidence, EvidenceDocument, FindingResult
-
-# Points proposed per severity (the rule set multiplies them by the kind's weight).
-SEVERITY_POINTS = {"low": 5.0, "medium": 12.0, "high": 25.0, "critical": 40.0}
+from monitor.findings import Evidence, EvidenceDocument, FindingResult, Indicator, Param, default_points
 
 COMPLAINT_KEYWORDS = ("提现困难", "逾期", "无法提现", "兑付", "无法回款")
-
-DEFAULT_PARAMS: dict[str, Any] = {
-    "yield_gap": 0.04,  # avg_yield above the city median of the month by this much (absolute)
-    "yield_gap_high": 0.07,
-    "yield_min_peers": 3,
-    "overdue_jump": 0.03,  # absolute rise of the overdue rate over its recent mean
-    "overdue_jump_high": 0.08,
-    "overdue_base_months": 3,
-    "disclosure_grace_days": 25,  # report for month M is due by the end of M plus this
-    "disclosure_stopped_months": 3,  # this many reports missing in a row: stopped (high), fewer: late (medium)
-    "site_window_days": 14,
-    "site_min_failures": 2,
-    "complaint_window_days": 30,
-    "complaint_baseline_days": 180,
-    "complaint_min": 3,
-    "complaint_factor": 3.0,
-    "litigation_window_days": 365,
-    "changes_window_days": 365,
-    "changes_min": 2,
-    "capital_paid_ratio": 0.3,  # paid-in below this share of registered capital
-    "address_min_firms": 5,  # firms at the same address (incl. the institution)
-    "cap_legal_person": 1_000_000.0,  # 元, per platform (natural person 200k is not visible in aggregates)
-    "top10_share": 0.5,
-}
-
 
 @dataclass
 class DocRef:
@@ -125,9 +100,10 @@ def _latest_facts(facts: list, metric: str) -> dict[int, dict[date, Any]]:
 
 
 def _finding(name: str, inst, severity: str, title: str, evidence: Evidence, key: str = "",
-             window: tuple[date | None, date | None] = (None, None)) -> FindingResult:
-    return FindingResult(detector=f"indicator.{name}", kind=name, institution_uscc=inst.uscc,
-                         severity=severity, score=SEVERITY_POINTS[severity], title=title,
+             window: tuple[date | None, date | None] = (None, None), kind: str | None = None) -> FindingResult:
+    kind = kind or name
+    return FindingResult(detector=f"indicator.{name}", kind=kind, institution_uscc=inst.uscc,
+                         severity=severity, score=default_points(kind, severity), title=title,
                          evidence=evidence, window_start=window[0], window_end=window[1], key=key)
 
 
@@ -423,11 +399,9 @@ def borrower_limits(snapshot: Snapshot, params: dict, as_of: datetime) -> list[F
                                        "cap": params["cap_legal_person"]})
                 # An estimate from two disclosed aggregates, not a seen loan: medium (the flow detector
                 # ``borrower_cap`` sees the loans themselves).
-                f = _finding("borrower_limits", inst, "medium",
-                             f"最大单一借款人待还 {amount / 10000:,.0f} 万元，超过单平台 100 万元上限（{p:%Y-%m}）", ev,
-                             key="cap", window=(p, _month_end(p)))
-                f.kind = "borrower_cap"
-                out.append(f)
+                out.append(_finding("borrower_limits", inst, "medium",
+                                    f"最大单一借款人待还 {amount / 10000:,.0f} 万元，超过单平台 100 万元上限（{p:%Y-%m}）",
+                                    ev, key="cap", window=(p, _month_end(p)), kind="borrower_cap"))
         t10 = top10.get(inst.id, {})
         if t10:
             p = max(t10)
@@ -436,25 +410,73 @@ def borrower_limits(snapshot: Snapshot, params: dict, as_of: datetime) -> list[F
                 ev = Evidence(window_start=p.isoformat(), window_end=_month_end(p).isoformat(),
                               documents=_doc_evidence(snapshot, t10[p].document_id, t10[p].raw_label),
                               metrics={"top10_share": share, "threshold": params["top10_share"]})
-                f = _finding("borrower_limits", inst, "high" if share > 0.8 else "medium",
-                             f"前十大借款人待还占比 {share:.0%}（{p:%Y-%m}）", ev, key="top10", window=(p, _month_end(p)))
-                f.kind = "borrower_concentration"
-                out.append(f)
+                out.append(_finding("borrower_limits", inst, "high" if share > 0.8 else "medium",
+                                    f"前十大借款人待还占比 {share:.0%}（{p:%Y-%m}）", ev, key="top10",
+                                    window=(p, _month_end(p)), kind="borrower_concentration"))
     return out
 
 
+# --------------------------------------------------------------------------- the records
+INDICATOR_RECORDS: tuple[Indicator, ...] = (
+    Indicator(name="yield_above_peers", zh="收益率显著高于同业", en="yield far above peers", source="disclosure",
+              weight=1.0, detect=yield_above_peers, params={
+                  "yield_gap": Param(0.04, "share", "avg_yield above the city median of the month (absolute)"),
+                  "yield_gap_high": Param(0.07, "share", "the same gap for severity high"),
+                  "yield_min_peers": Param(3, "count", "institutions that disclosed that month"),
+              }),
+    Indicator(name="overdue_jump", zh="逾期率骤升", en="overdue rate jumped", source="disclosure",
+              weight=1.0, detect=overdue_jump, params={
+                  "overdue_jump": Param(0.03, "share", "absolute rise of the overdue rate over its recent mean"),
+                  "overdue_jump_high": Param(0.08, "share", "the same rise for severity high"),
+                  "overdue_base_months": Param(3, "months", "months of the recent mean"),
+              }),
+    Indicator(name="disclosure_late", zh="信息披露迟延/停止", en="disclosure late or stopped", source="disclosure",
+              weight=0.8, detect=disclosure_late, params={
+                  "disclosure_grace_days": Param(25, "days", "the report for month M is due by the end of M plus this"),
+                  "disclosure_stopped_months": Param(3, "months", "this many reports missing in a row: stopped (high), "
+                                                                  "fewer: late (medium)"),
+              }),
+    Indicator(name="site_down", zh="网站无法访问", en="website unreachable", source="public",
+              weight=1.2, detect=site_down, params={
+                  "site_window_days": Param(14, "days", "crawls examined"),
+                  "site_min_failures": Param(2, "count", "failed fetches in the window"),
+              }),
+    Indicator(name="complaint_surge", zh="投诉激增", en="surge in complaints", source="public",
+              weight=1.0, detect=complaint_surge, params={
+                  "complaint_window_days": Param(30, "days", "recent complaints"),
+                  "complaint_baseline_days": Param(180, "days", "the institution's own baseline before them"),
+                  "complaint_min": Param(3, "count", "recent complaints (twice this: high)"),
+                  "complaint_factor": Param(3.0, "factor", "recent complaints / the baseline per window"),
+              }),
+    Indicator(name="litigation", zh="涉诉/被执行/失信", en="lawsuits / enforcement / dishonest debtor", source="public",
+              weight=0.6, detect=litigation, params={
+                  "litigation_window_days": Param(365, "days", "court records examined"),
+              }),
+    Indicator(name="frequent_changes", zh="频繁变更股东或法定代表人", en="frequent changes of owners",
+              source="registry", weight=0.8, detect=frequent_changes, params={
+                  "changes_window_days": Param(365, "days", "registry changes examined"),
+                  "changes_min": Param(2, "count", "days with changes (twice this: high)"),
+              }),
+    Indicator(name="capital_gap", zh="实缴资本远低于注册资本", en="paid-in capital far below registered",
+              source="registry", weight=0.5, detect=capital_gap, params={
+                  "capital_paid_ratio": Param(0.3, "ratio", "paid-in below this share of registered capital"),
+              }),
+    Indicator(name="shared_address", zh="注册地址集中", en="shared registered address", source="registry",
+              weight=0.6, detect=shared_address, params={
+                  "address_min_firms": Param(5, "count", "firms at the same address (incl. the institution)"),
+              }),
+    # Reports the flow detectors' kinds (their weights apply). Its source is "other": the risk index
+    # counts its findings apart from the other disclosure signals, as it always has.
+    Indicator(name="borrower_limits", zh="借款人限额（披露数据）", en="borrower limits (disclosed)", source="other",
+              weight=None, detect=borrower_limits, params={
+                  # natural persons' 200k cap is not visible in aggregates
+                  "cap_legal_person": Param(1_000_000.0, "元", "largest borrower's balance, per platform"),
+                  "top10_share": Param(0.5, "share", "top-10 borrowers' disclosed share of the balance"),
+              }),
+)
 INDICATORS: dict[str, Callable[[Snapshot, dict, datetime], list[FindingResult]]] = {
-    "yield_above_peers": yield_above_peers,
-    "overdue_jump": overdue_jump,
-    "disclosure_late": disclosure_late,
-    "site_down": site_down,
-    "complaint_surge": complaint_surge,
-    "litigation": litigation,
-    "frequent_changes": frequent_changes,
-    "capital_gap": capital_gap,
-    "shared_address": shared_address,
-    "borrower_limits": borrower_limits,
-}
+    r.name: r.detect for r in INDICATOR_RECORDS}
+DEFAULT_PARAMS: dict[str, Any] = {name: p.default for r in INDICATOR_RECORDS for name, p in r.params.items()}
 
 
 def compute_indicators(snapshot: Snapshot, as_of: datetime, params: dict | None = None,

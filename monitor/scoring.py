@@ -14,29 +14,17 @@ score names that rule set (``Score.ruleset_id``).
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 
 from monitor.errors import InputError
-from monitor.findings import SEVERITY_ORDER
+from monitor.findings import SEVERITY_ORDER, SEVERITY_POINTS
 from monitor.models import BAND_ORDER, Band
 from monitor.vocab import SIGNAL_SOURCES, signal_source
 
-DEFAULT_WEIGHTS: dict[str, float] = {
-    # points per severity (a finding's points = severity points × its kind's weight)
-    "severity.low": 3.0, "severity.medium": 8.0, "severity.high": 25.0, "severity.critical": 40.0,
-    # detectors (graphs/detectors): evidence from flows and the registry
-    "ponzi": 1.4, "self_financing": 1.4, "fund_pool": 1.4, "capital_flight": 1.4,
-    "round_tripping": 1.2, "scatter_gather": 1.2, "guarantee_circle": 1.0,
-    "borrower_cap": 0.8, "borrower_concentration": 0.6, "disclosure_mismatch": 1.0,
-    # indicators (monitor/indicators): public signals
-    "yield_above_peers": 1.0, "overdue_jump": 1.0, "disclosure_late": 0.8, "site_down": 1.2,
-    "complaint_surge": 1.0, "litigation": 0.6, "frequent_changes": 0.8, "capital_gap": 0.5,
-    "shared_address": 0.6,
-    "default": 1.0,
-}
 DEFAULT_THRESHOLDS: dict[str, Any] = {
     "red": 60.0, "orange": 30.0, "yellow": 15.0,  # band lower bounds (score >= bound)
     # Low + medium findings of one source (monitor.vocab.SIGNAL_SOURCES) count at most this: weak
@@ -45,8 +33,34 @@ DEFAULT_THRESHOLDS: dict[str, Any] = {
     # "weak_cap": N (optional) caps low + medium findings of all sources together (rule version 1 used 25).
     "alert_severity": "high",  # new findings at or above this severity raise an alert
 }
-# Fallback when a rule set has no "severity.<level>" weight.
-SEVERITY_POINTS = {"low": 3.0, "medium": 8.0, "high": 25.0, "critical": 40.0}
+
+
+def default_weights() -> dict[str, float]:
+    """The weights of rule version 1: points per severity (:data:`monitor.findings.SEVERITY_POINTS`), each
+    detector's and indicator's default weight (their records), and ``default`` for any other kind.
+
+    Also :data:`DEFAULT_WEIGHTS` (a new dict each call; the attribute is built once).
+    """
+    from graphs.detectors import RECORDS  # read lazily: graphs imports monitor's core, not the reverse
+    from monitor.indicators import INDICATOR_RECORDS
+
+    weights = {f"severity.{level}": value for level, value in SEVERITY_POINTS.items()}
+    for record in (*RECORDS.values(), *INDICATOR_RECORDS):
+        if record.weight is not None:
+            weights[record.name] = record.weight
+    weights["default"] = 1.0
+    return weights
+
+
+@functools.cache
+def _default_weights() -> dict[str, float]:
+    return default_weights()
+
+
+def __getattr__(name: str) -> Any:
+    if name == "DEFAULT_WEIGHTS":
+        return _default_weights()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @dataclass
@@ -104,7 +118,18 @@ def _evidence_link(finding) -> str | None:
 
 def severity_points(rules: Rules, severity: str) -> float:
     """Points of a severity under the rules (``weights["severity.<level>"]``, else the defaults)."""
-    return float(rules.weights.get(f"severity.{severity}", SEVERITY_POINTS.get(severity, 0.0)))
+    return _severity_points(rules.weights, severity)
+
+
+def _severity_points(weights: Mapping[str, Any], severity: str) -> float:
+    return float(weights.get(f"severity.{severity}", SEVERITY_POINTS.get(severity, 0.0)))
+
+
+def finding_points(weights: Mapping[str, Any], kind: str, severity: str) -> float:
+    """What a finding of ``kind`` and ``severity`` is worth under ``weights``, before caps:
+    ``weight[kind] × weight["severity.<level>"]`` rounded to 0.01 (``weight["default"]`` for other kinds)."""
+    weight = float(weights.get(kind, weights.get("default", 1.0)))
+    return round(_severity_points(weights, severity) * weight, 2)
 
 
 def score_findings(findings: Iterable, rules: Rules) -> ScoreResult:
@@ -124,8 +149,7 @@ def score_findings(findings: Iterable, rules: Rules) -> ScoreResult:
     best: dict[str, tuple[float, Any, int]] = {}
     for f in findings:
         kind = _get(f, "kind")
-        weight = float(rules.weights.get(kind, rules.weights.get("default", 1.0)))
-        points = round(severity_points(rules, _get(f, "severity")) * weight, 2)
+        points = finding_points(rules.weights, kind, _get(f, "severity"))
         prev = best.get(kind)
         count = (prev[2] if prev else 0) + 1
         if prev is None or points > prev[0]:
@@ -230,7 +254,7 @@ def default_rules(session) -> Rules:
         row = session.exec(select(RuleSet).where(store_wide).order_by(RuleSet.version.desc())).first()
     if row is None:
         latest = session.exec(select(RuleSet.version).order_by(RuleSet.version.desc())).first() or 0
-        row = RuleSet(version=latest + 1, weights=dict(DEFAULT_WEIGHTS), thresholds=dict(DEFAULT_THRESHOLDS),
+        row = RuleSet(version=latest + 1, weights=default_weights(), thresholds=dict(DEFAULT_THRESHOLDS),
                       note="default rule set", active=True)
         session.add(row)
         session.flush()

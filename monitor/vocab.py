@@ -8,6 +8,7 @@ ingest (which reads transfer headers). Labels are matched after
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -169,21 +170,46 @@ PURPOSES = {
 
 
 # --------------------------------------------------------------------------- finding kinds
-# Chinese names of finding kinds (detectors and indicators) and of the rule set's own
-# contribution keys, for people: alert titles, the portal and the briefings.
-PATTERN_ZH = {
-    "ponzi": "借新还旧（庞氏）", "self_financing": "自融", "fund_pool": "资金池/绕开存管",
-    "capital_flight": "资金外逃（跑路前兆）", "round_tripping": "资金回流/循环交易",
-    "scatter_gather": "分散转入集中转出", "guarantee_circle": "担保圈", "borrower_cap": "借款超限额",
-    "borrower_limits": "借款人限额（披露数据）",
-    "borrower_concentration": "借款人集中度高", "disclosure_mismatch": "披露与资金流不符",
-    "yield_above_peers": "收益率显著高于同业", "overdue_jump": "逾期率骤升", "disclosure_late": "信息披露迟延/停止",
-    "site_down": "网站无法访问", "complaint_surge": "投诉激增", "litigation": "涉诉/被执行/失信",
-    "frequent_changes": "频繁变更股东或法定代表人", "capital_gap": "实缴资本远低于注册资本",
-    "shared_address": "注册地址集中", "weak_cap": "弱信号封顶", "source_cap": "同一来源弱信号封顶", "cap": "指数封顶",
-    "severity.low": "严重程度分值·低", "severity.medium": "严重程度分值·中", "severity.high": "严重程度分值·高",
-    "severity.critical": "严重程度分值·严重", "default": "其他模式（默认权重）",
+# Finding kinds are named by the records of the detectors (graphs/detectors) and indicators
+# (monitor/indicators): :func:`pattern_names`. These are the rule set's own contribution keys, as
+# (Chinese, English).
+RULE_KEYS: dict[str, tuple[str, str]] = {
+    "weak_cap": ("弱信号封顶", "cap on weak signals"),
+    "source_cap": ("同一来源弱信号封顶", "cap on weak signals of one source"),
+    "cap": ("指数封顶", "index cap"),
+    "severity.low": ("严重程度分值·低", "severity points: low"),
+    "severity.medium": ("严重程度分值·中", "severity points: medium"),
+    "severity.high": ("严重程度分值·高", "severity points: high"),
+    "severity.critical": ("严重程度分值·严重", "severity points: critical"),
+    "default": ("其他模式（默认权重）", "other pattern (default weight)"),
 }
+
+
+def _records() -> tuple:
+    """Every detector's and indicator's record (read lazily: graphs imports this module)."""
+    from graphs.detectors import RECORDS
+    from monitor.indicators import INDICATOR_RECORDS
+
+    return (*RECORDS.values(), *INDICATOR_RECORDS)
+
+
+@functools.cache
+def pattern_names() -> dict[str, tuple[str, str]]:
+    """Finding kinds, indicators and the rule set's contribution keys → (Chinese, English), for people:
+    alert titles, the portal and the briefings."""
+    return {**{r.name: (r.zh, r.en) for r in _records()}, **RULE_KEYS}
+
+
+def __getattr__(name: str):
+    # ``PATTERN_ZH`` (code → Chinese name) is built from the records on first use.
+    if name == "PATTERN_ZH":
+        return _pattern_zh()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+@functools.cache
+def _pattern_zh() -> dict[str, str]:
+    return {code: names[0] for code, names in pattern_names().items()}
 
 
 # --------------------------------------------------------------------------- evidence
@@ -363,13 +389,12 @@ SIGNAL_SOURCES = {
     "public": "司法与舆情",  # courts, complaints, the site itself
     "other": "其他来源",
 }
-_SOURCE_OF_INDICATOR = {
-    "yield_above_peers": "disclosure", "overdue_jump": "disclosure", "disclosure_late": "disclosure",
-    "borrower_cap": "disclosure", "borrower_concentration": "disclosure",
-    "frequent_changes": "registry", "capital_gap": "registry", "shared_address": "registry",
-    "litigation": "public", "complaint_surge": "public", "site_down": "public",
-}
-_SOURCE_OF_DETECTOR = {"guarantee_circle": "registry"}  # the other detectors read flows
+
+
+@functools.cache
+def _sources() -> dict[str, str]:
+    """``Finding.detector`` → signal source, from the records."""
+    return {r.finding_detector: r.source for r in _records()}
 
 
 def signal_source(detector: str | None) -> str:
@@ -380,6 +405,5 @@ def signal_source(detector: str | None) -> str:
     """
     if not detector:
         return "other"
-    if detector.startswith("indicator."):
-        return _SOURCE_OF_INDICATOR.get(detector.split(".", 1)[1], "other")
-    return _SOURCE_OF_DETECTOR.get(detector, "flows")
+    # Unknown detectors: an indicator's source cannot be guessed; other detectors read statements (flows).
+    return _sources().get(detector, "other" if detector.startswith("indicator.") else "flows")

@@ -55,7 +55,7 @@ def ind(kind, severity="medium", **kw):
 
 def test_weak_signals_of_one_source_stay_below_orange():
     cap = DEFAULT_THRESHOLDS["weak_cap_per_source"]
-    disclosure = [ind(k) for k in ("yield_above_peers", "overdue_jump", "disclosure_late", "borrower_concentration")]
+    disclosure = [ind(k) for k in ("yield_above_peers", "overdue_jump", "disclosure_late")]
     weak = score_findings(disclosure, RULES)
     assert sum(c["points"] for c in weak.contributions if c["key"] != "source_cap") > cap
     assert weak.score == cap and weak.band == "yellow"

@@ -24,19 +24,20 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from graphs.detectors import (Inputs, account_evidence, flow_window, finding, merged, month_end,
-                              summed_edges)
 from graphs.detectors._borrowers import holder_kind, outstanding
-from monitor.findings import Evidence, FindingResult
+from graphs.detectors._common import (Inputs, account_evidence, defaults, finding, flow_window, merged, month_end,
+                                      summed_edges)
+from monitor.findings import Detector, Evidence, FindingResult, Param
 
 NAME = "borrower_cap"
-DEFAULTS = {
-    "person_cap": 200_000.0,
-    "company_cap": 1_000_000.0,
-    "min_violators": 3,
-    "min_share": 0.2,  # or: violators hold this share of the outstanding balance
-    "high_violators": 10,
+PARAMS = {
+    "person_cap": Param(200_000.0, "元", "outstanding cap of a natural person on one platform"),
+    "company_cap": Param(1_000_000.0, "元", "outstanding cap of a legal person on one platform"),
+    "min_violators": Param(3, "count", "borrowers above their cap"),
+    "min_share": Param(0.2, "share", "... or violators holding this share of the outstanding balance"),
+    "high_violators": Param(10, "count", "violators for severity high"),
 }
+DEFAULTS = defaults(PARAMS)
 
 
 def detect(inputs: Inputs, params=None, as_of: datetime | None = None) -> list[FindingResult]:
@@ -68,3 +69,7 @@ def detect(inputs: Inputs, params=None, as_of: datetime | None = None) -> list[F
         note="单一借款人借款余额超过监管上限（自然人20万元，法人100万元）")
     title = f"借款超限：{len(over)}名借款人在本平台借款余额超过监管上限"
     return [finding(NAME, NAME, inputs.uscc, severity, title, evidence, key="caps")]
+
+
+DETECTOR = Detector(name=NAME, zh="借款超限额", en="borrowing over the cap", source="flows", weight=0.8,
+                    params=PARAMS, detect=detect)

@@ -20,12 +20,20 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from graphs.detectors import Inputs, account_evidence, flow_window, fact_documents, finding, merged, month_end
 from graphs.detectors._borrowers import outstanding, top_share
-from monitor.findings import Evidence, FindingResult
+from graphs.detectors._common import (Inputs, account_evidence, defaults, fact_documents, finding, flow_window, merged,
+                                      month_end)
+from monitor.findings import Detector, Evidence, FindingResult, Param
 
 NAME = "borrower_concentration"
-DEFAULTS = {"min_share": 0.5, "min_rise": 0.1, "lookback": 3, "disclosure_tolerance": 0.1, "min_borrowers": 15}
+PARAMS = {
+    "min_share": Param(0.5, "share", "top-10 borrowers' share of the outstanding balance"),
+    "min_rise": Param(0.1, "share", "rise of that share over the lookback"),
+    "lookback": Param(3, "months", "months over which the share rose"),
+    "disclosure_tolerance": Param(0.1, "share", "disclosed top-10 share below the flows' by more: understated"),
+    "min_borrowers": Param(15, "count", "borrowers with a balance, below which nothing is judged"),
+}
+DEFAULTS = defaults(PARAMS)
 
 
 def detect(inputs: Inputs, params=None, as_of: datetime | None = None) -> list[FindingResult]:
@@ -56,3 +64,7 @@ def detect(inputs: Inputs, params=None, as_of: datetime | None = None) -> list[F
         note="前十大借款人待还占比高且上升" + ("" if honest else "（披露明显偏低）"))
     title = f"借款集中：前十大借款人占比{share_then:.0%}→{share_now:.0%}"
     return [finding(NAME, NAME, inputs.uscc, severity, title, evidence, key="top10")]
+
+
+DETECTOR = Detector(name=NAME, zh="借款人集中度高", en="concentrated borrowers", source="flows", weight=0.6,
+                    params=PARAMS, detect=detect)

@@ -48,25 +48,26 @@ from datetime import datetime
 from statistics import median
 
 from graphs.build import FlowEdge
-from graphs.detectors import (Inputs, account_evidence, flow_window, finding, merged, month_end,
-                              summed_edges)
-from monitor.findings import Evidence, FindingResult
+from graphs.detectors._common import (Inputs, account_evidence, defaults, finding, flow_window, merged, month_end,
+                                      summed_edges)
+from monitor.findings import Detector, Evidence, FindingResult, Param
 
 NAME = "capital_flight"
-DEFAULTS = {
-    "recent": 2,  # months examined for a spike
-    "spike_factor": 3.0,
-    "min_amount": 150_000.0,  # 元 above the receivers' usual amounts, over the recent months
-    "min_share_of_inflows": 0.03,  # outflows to spiking receivers / lender inflows, recent months
-    "collapse_ratio": 0.5,  # disbursals in the recent months / earlier mean
-    # disbursals in the latest month / earlier mean: a sudden stop counts as a collapse even when the
-    # month before still lent as usual (the recent mean would hide it)
-    "stop_ratio": 0.2,
-    "min_history": 3,  # months before the recent ones, to know what is normal
-    "drain_factor": 2.0,  # precursors: total outflows to tied/new receivers, recent mean / earlier mean
-    "payout_ratio": 0.6,  # payouts held back: recent payouts-to-repayments ratio / the earlier one
-    "new_receiver_min": 200_000.0,  # 元 over the recent months for a new receiver to count (not a supplier)
+PARAMS = {
+    "recent": Param(2, "months", "months examined for a spike"),
+    "spike_factor": Param(3.0, "factor", "a receiver's recent month / its earlier median"),
+    "min_amount": Param(150_000.0, "元", "above the receivers' usual amounts, over the recent months"),
+    "min_share_of_inflows": Param(0.03, "share", "outflows to spiking receivers / lender inflows, recent months"),
+    "collapse_ratio": Param(0.5, "ratio", "disbursals in the recent months / their earlier mean"),
+    # A sudden stop counts as a collapse even when the month before still lent as usual (the recent
+    # mean would hide it).
+    "stop_ratio": Param(0.2, "ratio", "disbursals in the latest month / their earlier mean"),
+    "min_history": Param(3, "months", "months before the recent ones, to know what is normal"),
+    "drain_factor": Param(2.0, "factor", "precursors: outflows to tied and new receivers, recent mean / earlier mean"),
+    "payout_ratio": Param(0.6, "ratio", "payouts held back: recent payouts-to-repayments ratio / the earlier one"),
+    "new_receiver_min": Param(200_000.0, "元", "over the recent months, for a new receiver to count (not a supplier)"),
 }
+DEFAULTS = defaults(PARAMS)
 
 FLIGHT_TIES = ("related_person", "offshore", "insider")
 
@@ -233,3 +234,7 @@ def _finding(inputs: Inputs, flows, found: dict, periods: list[str], p: dict, ru
     title = (f"资金外逃迹象：{spike_month}流向控制人/境外账户{spike / 10000:,.0f}万元{so_far}"
              + ("，新增放款骤降" if collapsing else ""))
     return finding(NAME, NAME, inputs.uscc, severity, title, evidence, key="flight")
+
+
+DETECTOR = Detector(name=NAME, zh="资金外逃（跑路前兆）", en="capital flight (exit warning)", source="flows", weight=1.4,
+                    params=PARAMS, detect=detect)

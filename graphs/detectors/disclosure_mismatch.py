@@ -27,26 +27,28 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime
 
-from graphs.detectors import Inputs, flow_window, fact_documents, finding, merged, month_end, owed_in_flows
 from graphs.detectors._borrowers import outstanding
 from graphs.detectors._convergence import collectors
+from graphs.detectors._common import (Inputs, defaults, fact_documents, finding, flow_window, merged, month_end,
+                                      owed_in_flows)
 from graphs.platform import purpose_code
-from monitor.findings import Evidence, FindingResult
+from monitor.findings import Detector, Evidence, FindingResult, Param
 
 NAME = "disclosure_mismatch"
-DEFAULTS = {
-    "balance_months": 3,  # growth of the disclosed balance over this many months
-    "balance_excess": 0.08,  # (disclosed growth − net lending in flows) / disclosed balance
-    "min_amount": 500_000.0,  # 元: differences below this are ignored
-    "related_floor": 0.2,  # disclosed related balance below this share of what flows show = not disclosed
+PARAMS = {
+    "balance_months": Param(3, "months", "growth of the disclosed balance over this many months"),
+    "balance_excess": Param(0.08, "share", "(disclosed growth − net lending in flows) / disclosed balance"),
+    "min_amount": Param(500_000.0, "元", "differences below this are ignored"),
+    "related_floor": Param(0.2, "share", "disclosed related balance below this share of what flows show: undisclosed"),
     # Off by default: on the simulated city the flow estimate of overdue (regular repayers that stopped)
     # also counts defaults the platform compensated from its own account and raised false alarms.
-    "check_overdue": False,
-    "overdue_months": 2,
-    "min_stopped": 3,  # borrowers that stopped repaying
-    "overdue_understated": 0.4,  # disclosed overdue below this share of the flow estimate
-    "window": 6,
+    "check_overdue": Param(False, "flag", "compare the disclosed overdue amount with the flows"),
+    "overdue_months": Param(2, "months", "months without repayment after which a regular repayer has stopped"),
+    "min_stopped": Param(3, "count", "borrowers that stopped repaying"),
+    "overdue_understated": Param(0.4, "share", "disclosed overdue below this share of the flow estimate"),
+    "window": Param(6, "months", "months of related-party flows examined"),
 }
+DEFAULTS = defaults(PARAMS)
 
 
 def _lending(flows, period: str) -> float:
@@ -186,3 +188,7 @@ def detect(inputs: Inputs, params=None, as_of: datetime | None = None) -> list[F
     names = {"outstanding_balance": "借贷余额", "related_party_balance": "关联借款余额", "overdue_amount": "逾期金额"}
     title = "披露与流水不符：" + "、".join(names[k] for k in sorted(checks))
     return [finding(NAME, NAME, inputs.uscc, severity, title, evidence, key="mismatch")]
+
+
+DETECTOR = Detector(name=NAME, zh="披露与资金流不符", en="disclosure contradicts the flows", source="flows", weight=1.0,
+                    params=PARAMS, detect=detect)

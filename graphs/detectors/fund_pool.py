@@ -19,18 +19,19 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from graphs.detectors import (Inputs, account_evidence, flow_window, finding, merged, month_end,
-                              summed_edges)
-from monitor.findings import Evidence, FindingResult
+from graphs.detectors._common import (Inputs, account_evidence, defaults, finding, flow_window, merged, month_end,
+                                      summed_edges)
+from monitor.findings import Detector, Evidence, FindingResult, Param
 
 NAME = "fund_pool"
-DEFAULTS = {
-    "window": 3,  # months
-    "min_share": 0.08,  # tied outflows / all money paid in (lenders and borrowers) over the window
-    "high_share": 0.2,
-    "min_amount": 200_000.0,  # 元 over the window
-    "bypass_min_payers": 5,  # distinct lenders paying the platform's own non-custody accounts
+PARAMS = {
+    "window": Param(3, "months", "months examined"),
+    "min_share": Param(0.08, "share", "tied outflows / all money paid in (lenders and borrowers) over the window"),
+    "high_share": Param(0.2, "share", "the same share for severity high"),
+    "min_amount": Param(200_000.0, "元", "tied outflows and bypassing inflows over the window"),
+    "bypass_min_payers": Param(5, "count", "distinct lenders paying the platform's own non-custody accounts"),
 }
+DEFAULTS = defaults(PARAMS)
 
 
 def detect(inputs: Inputs, params=None, as_of: datetime | None = None) -> list[FindingResult]:
@@ -68,3 +69,7 @@ def detect(inputs: Inputs, params=None, as_of: datetime | None = None) -> list[F
         note="出借资金流出存管账户至平台自有或关联账户")
     title = f"疑似资金池：近{len(periods)}个月存管资金的{share:.0%}流向平台自有/关联账户"
     return [finding(NAME, NAME, inputs.uscc, severity, title, evidence, key="custody-bypass")]
+
+
+DETECTOR = Detector(name=NAME, zh="资金池/绕开存管", en="fund pool / custody bypassed", source="flows", weight=1.4,
+                    params=PARAMS, detect=detect)

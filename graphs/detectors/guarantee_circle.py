@@ -23,12 +23,18 @@ from itertools import islice
 import networkx as nx
 
 from graphs.build import institution_key, label, related_parties
-from graphs.detectors import Inputs, finding, merged
+from graphs.detectors._common import Inputs, defaults, finding, merged
 from graphs.detectors.round_tripping import sorted_cycle
-from monitor.findings import Evidence, EvidenceAccount, EvidenceEdge, FindingResult
+from monitor.findings import Detector, Evidence, EvidenceAccount, EvidenceEdge, FindingResult, Param
 
 NAME = "guarantee_circle"
-DEFAULTS = {"max_length": 6, "k": 2, "max_cycles": 1000, "high_amount": 10_000_000.0}
+PARAMS = {
+    "max_length": Param(6, "count", "longest guarantee cycle searched (firms)"),
+    "k": Param(2, "hops", "control hops from the platform within which a firm is related"),
+    "max_cycles": Param(1000, "count", "cycles enumerated at most"),
+    "high_amount": Param(10_000_000.0, "元", "guaranteed in the circles, for severity high"),
+}
+DEFAULTS = defaults(PARAMS)
 
 
 def guarantee_graph(registry: nx.MultiDiGraph) -> nx.DiGraph:
@@ -99,3 +105,7 @@ def detect(inputs: Inputs, params=None, as_of: datetime | None = None) -> list[F
     title = f"担保圈：平台关联企业或借款企业处于{len(found)}个循环担保链中"
     key = "|".join(found[0])
     return [finding(NAME, NAME, inputs.uscc, severity, title, evidence, key=key)]
+
+
+DETECTOR = Detector(name=NAME, zh="担保圈", en="guarantee circle", source="registry", weight=1.0,
+                    params=PARAMS, detect=detect)

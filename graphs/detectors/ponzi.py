@@ -29,21 +29,22 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from graphs.detectors import (Inputs, account_evidence, bump, complete_periods, fact_documents, finding, merged,
-                              month_end, summed_edges)
-from monitor.findings import Evidence, FindingResult
+from graphs.detectors._common import (Inputs, account_evidence, bump, complete_periods, defaults, fact_documents,
+                                      finding, merged, month_end, summed_edges)
+from monitor.findings import Detector, Evidence, FindingResult, Param
 
 NAME = "ponzi"
-DEFAULTS = {
-    "min_history": 6,  # complete months of flows before anything is judged (a baseline)
-    "min_baseline": 3,  # months with payouts before the window, to judge "rising"
-    "window": 2,  # recent months that must all show the gap ...
-    "min_gap_share": 0.08,  # payouts not covered by repayments / payouts, each month of the window
-    "single_gap_share": 0.15,  # ... or the latest month alone above this
-    "high_gap_share": 0.3,  # mean over the window for severity high
-    "min_payout": 10_000.0,  # 元 per month, below this the month is ignored
-    "yield_excess": 0.03,  # disclosed yield above peers' median that counts as supporting
+PARAMS = {
+    "min_history": Param(6, "months", "complete months of flows before anything is judged (a baseline)"),
+    "min_baseline": Param(3, "months", "months with payouts before the window, to judge \"rising\""),
+    "window": Param(2, "months", "recent months that must all show the gap"),
+    "min_gap_share": Param(0.08, "share", "payouts not covered by repayments / payouts, in each month of the window"),
+    "single_gap_share": Param(0.15, "share", "... or in the latest month alone"),
+    "high_gap_share": Param(0.3, "share", "mean gap share over the window for severity high"),
+    "min_payout": Param(10_000.0, "元", "payouts per month below which the month is ignored"),
+    "yield_excess": Param(0.03, "share", "disclosed yield above peers' median that counts as supporting evidence"),
 }
+DEFAULTS = defaults(PARAMS)
 
 
 def gap_series(flows) -> dict[str, float | None]:
@@ -103,3 +104,7 @@ def detect(inputs: Inputs, params=None, as_of: datetime | None = None) -> list[F
         note="兑付资金主要来自新出借人资金而非借款人还款")
     title = f"借新还旧迹象：近{len(recent)}个月兑付资金平均{mean_recent:.0%}无借款人还款支撑"
     return [finding(NAME, NAME, inputs.uscc, severity, title, evidence, key="payout-gap")]
+
+
+DETECTOR = Detector(name=NAME, zh="借新还旧（庞氏）", en="Ponzi (new money repays old)", source="flows", weight=1.4,
+                    params=PARAMS, detect=detect)

@@ -27,19 +27,20 @@ from typing import Any
 
 import networkx as nx
 
-from graphs.detectors import Inputs, account_evidence, flow_window, finding, merged, month_end
-from monitor.findings import Evidence, EvidenceEdge, FindingResult
+from graphs.detectors._common import Inputs, account_evidence, defaults, finding, flow_window, merged, month_end
+from monitor.findings import Detector, Evidence, EvidenceEdge, FindingResult, Param
 
 NAME = "round_tripping"
-DEFAULTS = {
-    "window": 3,
-    "max_length": 5,
-    "min_length": 3,
-    "min_amount": 50_000.0,
-    "min_conservation": 0.5,
-    "min_cycles": 2,  # distinct cycles needed for a finding
-    "max_cycles": 20_000,
+PARAMS = {
+    "window": Param(3, "months", "months examined"),
+    "max_length": Param(5, "count", "longest cycle searched (accounts)"),
+    "min_length": Param(3, "count", "shortest cycle that counts (accounts)"),
+    "min_amount": Param(50_000.0, "元", "each edge of a cycle, summed over the window"),
+    "min_conservation": Param(0.5, "share", "each edge of a cycle / the cycle's largest edge"),
+    "min_cycles": Param(2, "count", "distinct cycles needed for a finding (three times this: high)"),
+    "max_cycles": Param(20_000, "count", "cycles enumerated at most"),
 }
+DEFAULTS = defaults(PARAMS)
 
 
 def _prune(G: nx.DiGraph) -> nx.DiGraph:
@@ -126,3 +127,7 @@ def sorted_cycle(cycle: list[str]) -> list[str]:
     """Rotate a cycle to start at its smallest node (one spelling per cycle)."""
     i = cycle.index(min(cycle))
     return cycle[i:] + cycle[:i]
+
+
+DETECTOR = Detector(name=NAME, zh="资金回流/循环交易", en="round-tripping / circular flows", source="flows", weight=1.2,
+                    params=PARAMS, detect=detect)

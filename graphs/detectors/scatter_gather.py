@@ -25,19 +25,20 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from graphs.detectors import (Inputs, account_evidence, flow_window, finding, merged, month_end,
-                              summed_edges)
 from graphs.detectors._convergence import collectors
-from monitor.findings import Evidence, FindingResult
+from graphs.detectors._common import (Inputs, account_evidence, defaults, finding, flow_window, merged, month_end,
+                                      summed_edges)
+from monitor.findings import Detector, Evidence, FindingResult, Param
 
 NAME = "scatter_gather"
-DEFAULTS = {
-    "window": 6,  # months
-    "min_borrowers": 4,
-    "min_forward_share": 0.6,
-    "min_gathered": 500_000.0,  # 元 forwarded to the collector over the window, all borrowers together
-    "high_borrowers": 10,
+PARAMS = {
+    "window": Param(6, "months", "months examined"),
+    "min_borrowers": Param(4, "count", "borrowers forwarding their loans to one collector"),
+    "min_forward_share": Param(0.6, "share", "part of its loan a borrower forwards to the collector"),
+    "min_gathered": Param(500_000.0, "元", "forwarded to the collector over the window, all borrowers together"),
+    "high_borrowers": Param(10, "count", "borrowers for severity high"),
 }
+DEFAULTS = defaults(PARAMS)
 
 
 def detect(inputs: Inputs, params=None, as_of: datetime | None = None) -> list[FindingResult]:
@@ -66,3 +67,7 @@ def detect(inputs: Inputs, params=None, as_of: datetime | None = None) -> list[F
         title = f"资金归集：{len(c.borrowers)}名借款人将借款的{c.share:.0%}转入同一账户（{name}）"
         out.append(finding(NAME, NAME, inputs.uscc, severity, title, evidence, key=c.account))
     return out
+
+
+DETECTOR = Detector(name=NAME, zh="分散转入集中转出", en="scattered in, gathered out", source="flows", weight=1.2,
+                    params=PARAMS, detect=detect)

@@ -22,25 +22,26 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from graphs.detectors import (Inputs, account_evidence, flow_window, fact_documents, finding, merged,
-                              month_end, owed_in_flows, summed_edges)
 from graphs.detectors._convergence import collectors
-from monitor.findings import Evidence, FindingResult
+from graphs.detectors._common import (Inputs, account_evidence, defaults, fact_documents, finding, flow_window, merged,
+                                      month_end, owed_in_flows, summed_edges)
+from monitor.findings import Detector, Evidence, FindingResult, Param
 
 NAME = "self_financing"
-DEFAULTS = {
-    "window": 6,
-    "min_borrowers": 3,
-    "min_forward_share": 0.6,
-    "min_direct_amount": 500_000.0,  # 元 paid to related firms in the window
-    # Disclosed related-party balance / what flows show still owed, from which the loans count as
-    # disclosed: disclosure_mismatch's ``related_floor`` (one notion of "disclosed"; understating
-    # the magnitude is disclosure_mismatch's finding, not this one's).
-    "disclosed_cover": 0.2,
-    # The report of month M is due by the end of M plus this (as the disclosure_late indicator):
-    # before any report covering a related loan is due, the loan is "pending", not "undisclosed".
-    "disclosure_grace_days": 25,
+PARAMS = {
+    "window": Param(6, "months", "months examined"),
+    "min_borrowers": Param(3, "count", "nominal borrowers forwarding their loans to one tied account"),
+    "min_forward_share": Param(0.6, "share", "part of its loan a borrower forwards to count as nominal"),
+    "min_direct_amount": Param(500_000.0, "元", "custody loans to related firms over the window"),
+    # One notion of "disclosed" with disclosure_mismatch's ``related_floor`` (understating the magnitude
+    # is disclosure_mismatch's finding, not this one's).
+    "disclosed_cover": Param(0.2, "share", "disclosed related-party balance / what flows show still owed, "
+                                           "from which the loans count as disclosed"),
+    # As the disclosure_late indicator: before any report covering a related loan is due, the loan is
+    # "pending", not "undisclosed".
+    "disclosure_grace_days": Param(25, "days", "the report of month M is due by the end of M plus this"),
 }
+DEFAULTS = defaults(PARAMS)
 
 
 def _report_due(period: str, grace_days: int) -> date:
@@ -119,3 +120,7 @@ def detect(inputs: Inputs, params=None, as_of: datetime | None = None) -> list[F
         title = f"{state}关联借款：存管资金{amount / 10000:,.0f}万元流向关联企业（{name}）"
         out.append(finding(NAME, NAME, inputs.uscc, severity, title, evidence, key=f"direct:{account}"))
     return out
+
+
+DETECTOR = Detector(name=NAME, zh="自融", en="self-financing", source="flows", weight=1.4,
+                    params=PARAMS, detect=detect)

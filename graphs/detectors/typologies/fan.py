@@ -37,7 +37,7 @@ import bisect
 import math
 from typing import Any, Mapping
 
-from graphs.detectors import finding
+from graphs.detectors._common import finding
 from graphs.detectors.typologies import DAY, Ledger, day, ledger, merged
 from monitor.findings import Evidence, FindingResult
 

@@ -49,7 +49,7 @@ from typing import Any, Mapping
 
 import networkx as nx
 
-from graphs.detectors import finding
+from graphs.detectors._common import finding
 from graphs.detectors.typologies import DAY, Ledger, day, keeps, ledger, merged
 from monitor.findings import Evidence, FindingResult
 

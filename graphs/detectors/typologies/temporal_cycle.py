@@ -34,7 +34,7 @@ from __future__ import annotations
 import bisect
 from typing import Any, Mapping
 
-from graphs.detectors import finding
+from graphs.detectors._common import finding
 from graphs.detectors.typologies import DAY, Ledger, day, keeps, ledger, merged
 from monitor.findings import Evidence, FindingResult
 
