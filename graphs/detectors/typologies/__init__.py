@@ -34,7 +34,6 @@ from typing import Any, Iterable, Mapping
 
 import networkx as nx
 
-from monitor.clock import as_utc
 from monitor.findings import EvidenceAccount, EvidenceEdge
 
 DAY = 86400.0
@@ -175,7 +174,9 @@ def ledger(G: nx.MultiDiGraph | Ledger | Iterable[Transfer], *, amount: str = "a
 
 def _seconds(value: Any) -> float:
     if isinstance(value, datetime):
-        return as_utc(value).timestamp()
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return value.timestamp()
     return float(value)
 
 
