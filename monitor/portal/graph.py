@@ -13,13 +13,15 @@ from sqlmodel import select
 from graphs.build import (accounts_from_edges, collapse_periods, flow_graph, institution_key, neighbourhood,
                           related_party_graph)
 from graphs.platform import likely_custody
+from monitor.formatting import money
 from monitor.models import Account, Company, Institution, Person, Relation
-from monitor.portal.common import RELATION_LABELS, db, masker, monitor_config, scope
+from monitor.portal.common import RELATION_LABELS, db, locale_name, masker, monitor_config, scope
 from monitor.text import guess_holder_kind
 
 bp = Blueprint("graph", __name__)
 MAX_HOPS_FROM_ROOT = 4  # expansion stays near the institution the user may see
 MAX_EDGES_PER_NODE = 25  # the biggest flows of a node; the rest is counted, not drawn
+LABELLED_FLOWS = 12  # flows drawn with their amount (the biggest, besides the finding's); the rest on hover
 
 
 def _touching(kind: str, ids: set[int]):
@@ -185,7 +187,7 @@ def explorer(inst_id: int):
     finding = sc.finding(request.args.get("finding", type=int)) if request.args.get("finding") else None
     if finding is not None and finding.institution_id != inst.id:
         abort(404)
-    return render_template("portal/graph.html", inst=inst, finding=finding)
+    return render_template("portal/graph.html", inst=inst, finding=finding, labelled_flows=LABELLED_FLOWS)
 
 
 @bp.route("/graph/<int:inst_id>/related.json")
@@ -236,4 +238,11 @@ def flows(inst_id: int):
                              highlight, limit=5, custody=custody)
             data["nodes"] += more["nodes"]
             data["edges"] += more["edges"]
-    return jsonify(masked_flows(data, G))
+    return jsonify(with_amount_texts(masked_flows(data, G), locale_name()))
+
+
+def with_amount_texts(data: dict, locale: str) -> dict:
+    """``data`` with each edge's amount as the portal writes money (2.50 亿元, 44,944,928 yuan) in ``amount_text``."""
+    for e in data["edges"]:
+        e["data"]["amount_text"] = money(e["data"].get("amount"), locale)
+    return data

@@ -77,12 +77,20 @@
   // ---------------------------------------------------------------- graph explorer
   var graphEl = document.getElementById("graph");
   if (graphEl && window.cytoscape) {
+    if (window.cytoscapeFcose) { cytoscape.use(window.cytoscapeFcose); }  // vendored with the explorer's page
     var info = document.getElementById("graph-info");
     var mode = graphEl.dataset.start;
+    // Flows: the biggest flows (and the finding's) carry their amounts, the rest on hover (the server sets N).
+    var LABELLED_FLOWS = parseInt(graphEl.dataset.labelledFlows, 10) || 12;
+    var LABELLED_RELATIONS = 16;  // related parties: every relation labelled up to this many edges
+    var LABEL_ONLY = { includeNodes: false, includeEdges: false, includeLabels: true, includeMainLabels: true,
+      includeSourceLabels: false, includeTargetLabels: false, includeOverlays: false, includeUnderlays: false,
+      includeOutlines: false };
+    var NODE_WITH_LABEL = { includeLabels: true, includeEdges: false, includeOverlays: false };
     var cy = cytoscape({
       container: graphEl, wheelSensitivity: 0.3, maxZoom: 1.6, minZoom: 0.1,
       style: [
-        { selector: "node", style: { "label": "data(label)", "font-size": 11, "text-wrap": "wrap", "text-max-width": 140,
+        { selector: "node", style: { "label": "data(label)", "font-size": 11, "text-wrap": "ellipsis", "text-max-width": 130,
           "text-valign": "bottom", "text-margin-y": 4, "background-color": "#5b8def", "width": 22, "height": 22,
           "text-background-color": "#fff", "text-background-opacity": 0.75, "text-background-padding": 1 } },
         { selector: "node[kind = 'person']", style: { "background-color": "#8bc34a" } },
@@ -91,43 +99,76 @@
         { selector: "node[?root]", style: { "border-width": 4, "border-color": "#f9a825" } },
         { selector: "node[?highlight]", style: { "background-color": "#c62828", "border-width": 3, "border-color": "#7f0000" } },
         { selector: "node.expanded", style: { "border-width": 2, "border-color": "#1f2933" } },
+        // Edge labels lie flat (Chinese reads badly rotated) on an opaque background over the line;
+        // placeLabels slides them along their edge so that none covers another.
         { selector: "edge", style: { "width": 1.5, "line-color": "#9aa5b1", "target-arrow-color": "#9aa5b1",
-          "target-arrow-shape": "triangle", "curve-style": "bezier", "label": "", "font-size": 9,
-          "text-rotation": "autorotate", "color": "#4a5561", "text-background-color": "#fff", "text-background-opacity": 0.8 } },
-        { selector: "edge.labelled, edge:selected, edge[?highlight]", style: { "label": "data(label)" } },
-        { selector: "edge[?highlight]", style: { "line-color": "#c62828", "target-arrow-color": "#c62828", "width": 3 } },
+          "target-arrow-shape": "triangle", "curve-style": "bezier", "label": "", "font-size": 10,
+          "text-rotation": "none", "color": "#1f2933", "text-background-color": "#fff", "text-background-opacity": 0.92,
+          "text-background-padding": 2, "text-background-shape": "round-rectangle", "text-border-width": 1,
+          "text-border-color": "#d5dbe1", "text-border-opacity": 1 } },
+        { selector: "edge.labelled, edge.hover, edge:selected, edge[?highlight]", style: { "label": "data(label)" } },
+        { selector: "edge[?highlight]", style: { "line-color": "#c62828", "target-arrow-color": "#c62828", "width": 3,
+          "color": "#7f0000", "text-border-color": "#c62828", "font-weight": "bold" } },
+        { selector: "edge.hover", style: { "z-index": 20, "text-background-opacity": 1, "width": 3 } },
         { selector: ":selected", style: { "overlay-opacity": 0.15, "overlay-color": "#12355b" } }
       ]
     });
     graphEl.cy = cy;  // for tests and the console
 
     function edgeLabel(d) {
-      if (d.amount != null && mode === "flows") { return wan(d.amount) + " · " + d.count + (zh ? "笔" : "x"); }
+      if (d.amount != null && mode === "flows") { return d.amount_text || wan(d.amount); }
       return d.label || d.kind || "";
     }
+    function byAmount(a, b) { return (b.data("amount") || 0) - (a.data("amount") || 0); }
+    function chooseLabels() {
+      // Flows: amounts on the biggest flows and on the finding's (edge[?highlight], always labelled by style).
+      var edges = cy.edges();
+      edges.removeClass("labelled");
+      if (mode === "flows") {
+        edges.sort(byAmount).slice(0, LABELLED_FLOWS).addClass("labelled");
+      } else if (edges.length <= LABELLED_RELATIONS) {
+        edges.addClass("labelled");
+      }
+    }
+    function shown(e) { return e.hasClass("labelled") || !!e.data("highlight"); }
     function add(data, around) {
       var fresh = [];
+      var from = around && cy.getElementById(around).nonempty() ? cy.getElementById(around).position() : null;
       data.nodes.forEach(function (n) {
         if (n.data.label === "(out of scope)") { n.data.label = graphEl.dataset.outOfScope; }
-        if (cy.getElementById(n.data.id).empty()) { fresh.push(cy.add({ group: "nodes", data: n.data })); }
+        if (cy.getElementById(n.data.id).empty()) {
+          // around the node that was expanded, so that the layout keeps the drawing the reader knows
+          var a = 2 * Math.PI * fresh.length / Math.max(data.nodes.length, 1);
+          var at = from ? { x: from.x + 60 * Math.cos(a), y: from.y + 60 * Math.sin(a) } : undefined;
+          fresh.push(cy.add({ group: "nodes", data: n.data, position: at }));
+        }
       });
       data.edges.forEach(function (e) {
         e.data.label = edgeLabel(e.data);
         if (cy.getElementById(e.data.id).empty()) { cy.add({ group: "edges", data: e.data }); }
       });
-      if (cy.edges().length <= 16) { cy.edges().addClass("labelled"); } else { cy.edges().removeClass("labelled"); }
-      cy.layout(layoutOptions(mode, !around)).run();
+      chooseLabels();
+      cy.layout(layoutOptions(mode, !from)).run();
       spread(cy, 2.5);
+      placeLabels();
       if (data.hidden) { info.textContent = (zh ? "另有 " : "") + data.hidden + (zh ? " 条较小的资金往来未显示" : " smaller flows not shown"); }
     }
     function layoutOptions(how, randomize) {
-      // Related parties draw their edge labels (kind, share, role), often several between two
-      // parties: longer, softer springs leave room for them. Flows hide edge labels past 16 edges.
+      // fcose spaces dense neighbourhoods (a custody account with dozens of counterparties) better than
+      // cose; an edge that shows its label is given the length to hold it between its two nodes.
+      if (!window.cytoscapeFcose) {  // the vendored extension is missing: Cytoscape's own force layout
+        return { name: "cose", animate: false, randomize: randomize, fit: true, padding: 30, componentSpacing: 80,
+          nodeOverlap: 20, nodeRepulsion: function () { return 60000; }, idealEdgeLength: function () { return 150; } };
+      }
       var related = how === "related";
-      return { name: "cose", animate: false, randomize: randomize, fit: true, padding: 30, componentSpacing: 80,
-        nodeOverlap: 20, nodeRepulsion: function () { return related ? 100000 : 40000; },
-        idealEdgeLength: function () { return related ? 160 : 140; },
-        edgeElasticity: function () { return related ? 200 : 100; } };
+      return { name: "fcose", quality: "proof", randomize: randomize, animate: false, fit: true, padding: 30,
+        nodeDimensionsIncludeLabels: true, packComponents: true, nodeSeparation: 90,
+        nodeRepulsion: function () { return related ? 12000 : 9000; },
+        idealEdgeLength: function (e) {
+          if (!shown(e)) { return related ? 110 : 90; }
+          return Math.max(related ? 150 : 120, e.boundingBox(LABEL_ONLY).w + 70);
+        },
+        edgeElasticity: function () { return 0.45; }, numIter: 2500 };
     }
     function pairGap(a, b) {
       // Room between two nodes' boxes: their edges' labels, when drawn, must fit (about 8 px a character).
@@ -135,24 +176,23 @@
       if (!edges.length) { return 12; }
       var longest = 0;
       edges.forEach(function (e) {
-        if (e.hasClass("labelled") || e.data("highlight")) { longest = Math.max(longest, String(e.data("label") || "").length); }
+        if (shown(e)) { longest = Math.max(longest, String(e.data("label") || "").length); }
       });
       return Math.max(40, Math.min(longest * 8 + 16, 200));
     }
     function spread(cy, maxStretch) {
-      // cose keeps nodes apart, not their labels. Stretch the drawing to the container's shape
+      // The layout keeps nodes apart, not always their labels. Stretch the drawing to the container's shape
       // (distances only grow), then push apart the nodes whose boxes with labels still overlap,
       // neighbours far enough for their edge labels (pairGap), and fit.
       var nodes = cy.nodes().toArray();
       if (nodes.length < 2) { return; }
-      var opts = { includeLabels: true, includeEdges: false, includeOverlays: false };
-      var bb = cy.nodes().boundingBox(opts);
+      var bb = cy.nodes().boundingBox(NODE_WITH_LABEL);
       var k = Math.min(maxStretch, Math.max(1, (cy.width() / Math.max(cy.height(), 1)) / (bb.w / Math.max(bb.h, 1))));
       var cx = (bb.x1 + bb.x2) / 2;
       cy.nodes().positions(function (n) { var p = n.position(); return { x: cx + (p.x - cx) * k, y: p.y }; });
       for (var it = 0; it < 60; it++) {
         var moved = false;
-        var boxes = nodes.map(function (n) { return n.boundingBox(opts); });
+        var boxes = nodes.map(function (n) { return n.boundingBox(NODE_WITH_LABEL); });
         for (var i = 0; i < nodes.length; i++) {
           for (var j = i + 1; j < nodes.length; j++) {
             var a = boxes[i], b = boxes[j];
@@ -168,10 +208,56 @@
               var dy = (pi.y < pj.y ? -oy : oy) / 2;
               nodes[i].position({ x: pi.x, y: pi.y + dy }); nodes[j].position({ x: pj.x, y: pj.y - dy });
             }
-            boxes[i] = nodes[i].boundingBox(opts); boxes[j] = nodes[j].boundingBox(opts);
+            boxes[i] = nodes[i].boundingBox(NODE_WITH_LABEL); boxes[j] = nodes[j].boundingBox(NODE_WITH_LABEL);
           }
         }
         if (!moved) { break; }
+      }
+      cy.fit(undefined, 30);
+    }
+    // Where along its edge a label may sit: the middle first, then towards either end (fractions of the edge).
+    var SLIDES = [0, 0.12, -0.12, 0.24, -0.24, 0.34, -0.34];
+    var LABEL_GAP = 3;  // model pixels between two labels
+    function clash(box, boxes) {
+      for (var i = 0; i < boxes.length; i++) {
+        var o = boxes[i];
+        if (box.x1 < o.x2 + LABEL_GAP && o.x1 < box.x2 + LABEL_GAP && box.y1 < o.y2 + LABEL_GAP && o.y1 < box.y2 + LABEL_GAP) { return true; }
+      }
+      return false;
+    }
+    function slideLabels(edges, taken) {
+      // Greedy, most important first: each label takes the first slide along its edge where it covers no node,
+      // node label or label already placed. Returns whether every label found a place.
+      var ok = true;
+      edges.forEach(function (e) {
+        e.style({ "text-margin-x": 0, "text-margin-y": 0 });
+        var box = e.boundingBox(LABEL_ONLY), s = e.source().position(), t = e.target().position();
+        var best = null;
+        for (var i = 0; i < SLIDES.length && best === null; i++) {
+          var dx = SLIDES[i] * (t.x - s.x), dy = SLIDES[i] * (t.y - s.y);
+          var moved = { x1: box.x1 + dx, x2: box.x2 + dx, y1: box.y1 + dy, y2: box.y2 + dy };
+          if (!clash(moved, taken)) { best = { dx: dx, dy: dy, box: moved }; }
+        }
+        if (best === null) { ok = false; return; }
+        e.style({ "text-margin-x": best.dx, "text-margin-y": best.dy });
+        taken.push(best.box);
+      });
+      return ok;
+    }
+    function placeLabels() {
+      // Edge labels sit in the middle of their edge unless that covers another label; when some label
+      // finds no free place along its edge, the drawing grows (labels keep their size) and all are placed again.
+      var edges = cy.edges().filter(shown).sort(function (a, b) {
+        return (b.data("highlight") ? 1 : 0) - (a.data("highlight") ? 1 : 0) || byAmount(a, b);
+      });
+      cy.edges().not(edges).style({ "text-margin-x": 0, "text-margin-y": 0 });
+      if (edges.length) {
+        var bb = cy.nodes().boundingBox(NODE_WITH_LABEL), cx = (bb.x1 + bb.x2) / 2, cyy = (bb.y1 + bb.y2) / 2;
+        for (var round = 0; round < 10; round++) {
+          var taken = cy.nodes().map(function (n) { return n.boundingBox(NODE_WITH_LABEL); });
+          if (slideLabels(edges, taken)) { break; }
+          cy.nodes().positions(function (n) { var p = n.position(); return { x: cx + (p.x - cx) * 1.2, y: cyy + (p.y - cyy) * 1.2 }; });
+        }
       }
       cy.fit(undefined, 30);
     }
@@ -181,6 +267,16 @@
       return getJSON(url).then(function (d) { add(d, node); graphEl.dataset.loaded = "1"; });
     }
     function reset() { cy.elements().remove(); load(null); }
+    function describeEdge(d) {
+      var src = cy.getElementById(d.source).data("holder") || d.source, dst = cy.getElementById(d.target).data("holder") || d.target;
+      var parts = [src + " → " + dst];
+      if (d.amount != null) { parts.push((zh ? "金额 " : "amount ") + (d.amount_text || wan(d.amount))); }
+      if (d.count != null) { parts.push((zh ? "笔数 " : "transfers ") + d.count); }
+      if (d.first) { parts.push(d.first + " – " + d.last); }
+      if (d.since) { parts.push((zh ? "自 " : "since ") + d.since); }
+      if (d.kind && d.label) { parts.push(d.label); }  // the relation, translated by the server (not its code)
+      return parts.join(" · ");
+    }
 
     cy.on("tap", "node", function (evt) {
       var n = evt.target;
@@ -197,17 +293,11 @@
       evt.target.neighborhood("node").forEach(function (m) { if (m.degree() === 1 && !m.data("root")) { m.remove(); } });
       evt.target.removeClass("expanded");
     });
-    cy.on("tap", "edge", function (evt) {
-      var d = evt.target.data();
-      var src = cy.getElementById(d.source).data("holder") || d.source, dst = cy.getElementById(d.target).data("holder") || d.target;
-      var parts = [src + " → " + dst];
-      if (d.amount != null) { parts.push((zh ? "金额 " : "amount ") + wan(d.amount)); }
-      if (d.count != null) { parts.push((zh ? "笔数 " : "transfers ") + d.count); }
-      if (d.first) { parts.push(d.first + " – " + d.last); }
-      if (d.since) { parts.push((zh ? "自 " : "since ") + d.since); }
-      if (d.kind && d.label) { parts.push(d.label); }  // the relation, translated by the server (not its code)
-      info.textContent = parts.join(" · ");
-    });
+    // The flows without a label show it while the pointer is on them (and in the box below the graph).
+    cy.on("mouseover", "edge", function (evt) { evt.target.addClass("hover"); info.textContent = describeEdge(evt.target.data()); });
+    cy.on("mouseout", "edge", function (evt) { evt.target.removeClass("hover"); });
+    graphEl.addEventListener("mouseleave", function () { cy.edges(".hover").removeClass("hover"); });
+    cy.on("tap", "edge", function (evt) { info.textContent = describeEdge(evt.target.data()); });
     document.querySelectorAll(".tab").forEach(function (b) {
       if (b.dataset.mode === mode) { b.classList.add("on"); } else { b.classList.remove("on"); }
       b.addEventListener("click", function () {
