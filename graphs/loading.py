@@ -44,6 +44,7 @@ def load_registry(config, as_of: datetime | None = None) -> RegistrySnapshot:
 
 
 def load_facts(config, as_of: datetime | None) -> dict[int, list[dict]]:
+    """Institution id → its disclosure facts available at ``as_of``, with their documents; suspect values left out."""
     from sqlmodel import select
 
     from monitor.db import session_scope
