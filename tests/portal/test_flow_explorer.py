@@ -102,8 +102,8 @@ def test_flow_amounts_are_written_as_the_portal_writes_money():
 
 @pytest.mark.slow
 @pytest.mark.parametrize("lang", ["zh_CN", "en"])
-def test_flow_explorer_labels_the_flows_that_matter_without_overlap(browser, portal, live, shots, tmp_path,  # noqa: F811
-                                                                    lang):
+def test_flow_explorer_labels_the_flows_that_matter_without_overlap(browser, portal, live, shots,  # noqa: F811
+                                                                    tmp_path, lang):
     app, _ = portal
     base, ids = live
     finding = _flows_with_a_finding(app, ids["red"], tmp_path)

@@ -1,5 +1,6 @@
-"""Screenshots of the dashboard, an institution and an alert in Chinese and in English (artefacts in the
-test's tmp dir or $PORTAL_SCREENSHOTS), and the sections the institution page loads after itself."""
+"""Screenshots of the dashboard, an institution, an alert and the graph explorer in Chinese and in English
+(artefacts in the test's tmp dir or $PORTAL_SCREENSHOTS), and the sections the institution page loads after
+itself."""
 
 from __future__ import annotations
 
@@ -57,4 +58,10 @@ def test_screens_in_both_languages(browser, portal, live, shots, lang):  # noqa:
 
     page.goto(f"{base}/alerts/{ids['alert']}")
     page.screenshot(path=str(shots / f"alert-{lang}.png"), full_page=True)
+
+    # the explorer of the finding's accounts (the flows themselves: tests/portal/test_flow_explorer.py)
+    page.goto(f"{base}/graph/{ids['red']}?finding={ids['finding']}")
+    page.wait_for_selector("#graph[data-loaded='1']", timeout=30000)
+    assert ("关系图谱" if lang == "zh_CN" else "Graph explorer") in page.inner_text("h1")
+    page.screenshot(path=str(shots / f"graph-{lang}.png"), full_page=True)
     assert problems == []  # no script error, no CSP violation
