@@ -68,6 +68,9 @@ def _flows_with_a_finding(app, inst_id: int, tmp_path) -> int:
     rows += [f"R0,2018-05-25 09:00:00,32000000.00,{custody},{COLLECTOR},甲市汇通咨询有限公司,,咨询费",
              f"R1,2018-05-26 09:00:00,480000.00,{COLLECTOR},甲市汇通咨询有限公司,,{RELAY},李四,,往来款",
              f"R2,2018-05-27 09:00:00,2000.00,{RELAY},李四,,{custody},还款"]
+    # the biggest lender's other payments: what expanding it adds
+    rows += [f"X{k},2018-05-{10 + k:02d} 11:00:00,{(k + 1) * 90000:.2f},6222000000000019,出借人19,,"
+             f"62240000000{k:05d},收款人{k},,转账" for k in range(4)]
     statement = tmp_path / "flows.csv"
     statement.write_text(HEADER + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
     [res] = ingest_paths(app.extensions["monitor_config"], [statement], institution=uscc)
@@ -152,4 +155,18 @@ def test_flow_explorer_labels_the_flows_that_matter_without_overlap(browser, por
     corner = page.locator("#graph").bounding_box()  # inside the graph, off every element (the fit leaves a margin)
     page.mouse.move(corner["x"] + 4, corner["y"] + 4, steps=4)
     page.wait_for_function(shows, arg=[hovered["id"], False], timeout=5000)
+
+    # a click on the biggest lender adds its other payments; the labels are placed again
+    lender = page.evaluate("() => document.getElementById('graph').cy.edges().sort((a, b) => b.data('amount')"
+                           " - a.data('amount')).filter(e => e.target().data('kind') === 'custody' ||"
+                           " e.target().data('root'))[0].source().renderedPosition()")
+    box = page.locator("#graph").bounding_box()
+    page.mouse.click(box["x"] + lender["x"], box["y"] + lender["y"])
+    page.wait_for_selector("#graph:not([data-busy])", timeout=30000)
+    expanded = page.evaluate(DRAWN_JS)
+    assert len(expanded["nodes"]) == len(drawn["nodes"]) + 4, (len(expanded["nodes"]), len(drawn["nodes"]))
+    labels = [(f"edge {e['id']}", e["box"]) for e in expanded["edges"] if e["label"]]
+    labels += [(f"node {n['id']}", n["box"]) for n in expanded["nodes"] if n["label"]]
+    assert _overlaps(labels) == []
+    page.screenshot(path=str(shots / f"flows-expanded-{lang}.png"), full_page=True)
     assert problems == []  # no script error, no CSP violation

@@ -264,7 +264,9 @@
     function load(node) {
       var base = graphEl.dataset[mode];
       var url = base + (node ? (base.indexOf("?") < 0 ? "?" : "&") + "node=" + encodeURIComponent(node) : "");
-      return getJSON(url).then(function (d) { add(d, node); graphEl.dataset.loaded = "1"; });
+      graphEl.dataset.busy = "1";  // until the answer is drawn (tests wait on it)
+      return getJSON(url).then(function (d) { add(d, node); graphEl.dataset.loaded = "1"; })
+        .finally(function () { delete graphEl.dataset.busy; });
     }
     function reset() { cy.elements().remove(); load(null); }
     function describeEdge(d) {
