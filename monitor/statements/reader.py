@@ -74,8 +74,9 @@ class Statement:
     footer_totals: dict = field(default_factory=dict)
     balance_check: str = "no balance column"
     warnings: list[str] = field(default_factory=list)
-    rows: list[Row] = field(default_factory=list)
     header: list[str] = field(default_factory=list)  # the header row's cells as written
+    # the rows, one column each (see ROW_SCHEMA); ``rows`` makes Row objects of them when asked
+    frame: object = field(default=None, repr=False)
     # where things were found, for the checks' error messages
     preamble_totals: dict[str, str] = field(default_factory=dict, repr=False)
     footer_lines: dict[str, int] = field(default_factory=dict, repr=False)
@@ -96,31 +97,94 @@ class Statement:
             "currency": self.currency, "unit": self.unit,
             "period": [d.isoformat() for d in self.period] if self.period else None,
             "footer_totals": totals or None, "balance_check": self.balance_check, "warnings": self.warnings,
-            "rows": len(self.rows),
+            "rows": 0 if self.frame is None else self.frame.height,
         }
+
+    @property
+    def rows(self) -> list[Row]:
+        """The rows as :class:`Row` objects (made from :attr:`frame` on first use)."""
+        cached = self.__dict__.get("_rows")
+        if cached is None:
+            cached = self.__dict__["_rows"] = _rows_of(self.frame)
+        return cached
+
+    @rows.setter
+    def rows(self, rows: list[Row]) -> None:
+        self.__dict__["_rows"] = list(rows)
+        self.frame = _frame_of(self.__dict__["_rows"])
 
     def table(self):
         """The rows as a pyarrow table with the store's transfer columns plus ``balance_after``."""
-        import pyarrow as pa
+        import polars as pl
 
-        schema = pa.schema([
-            ("txn_id", pa.string()), ("txn_time", pa.timestamp("us")), ("amount", pa.float64()),
-            ("payer_account", pa.string()), ("payer_name", pa.string()), ("payer_id", pa.string()),
-            ("payee_account", pa.string()), ("payee_name", pa.string()), ("payee_id", pa.string()),
-            ("purpose", pa.string()), ("currency", pa.string()), ("source_line", pa.int32()),
-            ("balance_after", pa.float64()),
-        ])
-        rows = self.rows
-        return pa.table({
-            "txn_id": [r.txn_id for r in rows], "txn_time": [r.txn_time for r in rows],
-            "amount": [float(r.amount) for r in rows],
-            "payer_account": [r.payer_account for r in rows], "payer_name": [r.payer_name for r in rows],
-            "payer_id": [None] * len(rows),
-            "payee_account": [r.payee_account for r in rows], "payee_name": [r.payee_name for r in rows],
-            "payee_id": [None] * len(rows), "purpose": [r.purpose for r in rows],
-            "currency": [r.currency for r in rows], "source_line": [r.source_line for r in rows],
-            "balance_after": [None if r.balance_after is None else float(r.balance_after) for r in rows],
-        }, schema=schema)
+        from monitor.statements.columnar import yuan
+
+        frame = self.frame if self.frame is not None else _frame_of([])
+        return frame.select(
+            "txn_id", "txn_time", yuan("amount"), "payer_account", "payer_name",
+            pl.lit(None, pl.String).alias("payer_id"), "payee_account", "payee_name",
+            pl.lit(None, pl.String).alias("payee_id"), "purpose", "currency",
+            pl.col("source_line").cast(pl.Int32), yuan("balance").alias("balance_after"),
+        ).to_arrow().cast(TABLE_SCHEMA())
+
+
+def TABLE_SCHEMA():
+    """The schema of :meth:`Statement.table`."""
+    import pyarrow as pa
+
+    return pa.schema([
+        ("txn_id", pa.string()), ("txn_time", pa.timestamp("us")), ("amount", pa.float64()),
+        ("payer_account", pa.string()), ("payer_name", pa.string()), ("payer_id", pa.string()),
+        ("payee_account", pa.string()), ("payee_name", pa.string()), ("payee_id", pa.string()),
+        ("purpose", pa.string()), ("currency", pa.string()), ("source_line", pa.int32()),
+        ("balance_after", pa.float64()),
+    ])
+
+
+def _row_schema():
+    import polars as pl
+
+    return {"txn_id": pl.String, "txn_time": pl.Datetime("us"), "amount": pl.Int64, "payer_account": pl.String,
+            "payer_name": pl.String, "payee_account": pl.String, "payee_name": pl.String, "currency": pl.String,
+            "purpose": pl.String, "balance": pl.Int64, "source_line": pl.Int64, "direction": pl.String,
+            "page": pl.Int64}
+
+
+def _to_cents(value: Decimal | None) -> int | None:
+    return None if value is None else int(value * 100)
+
+
+def _decimal(cents: int | None) -> Decimal | None:
+    """Cents as the reader's Decimal (two places, as ``_cents`` makes them)."""
+    return None if cents is None else (Decimal(cents) / 100).quantize(CENT)
+
+
+def _frame_of(rows: list[Row]):
+    """Row objects as a rows frame (amounts and balances in integer cents)."""
+    import polars as pl
+
+    return pl.DataFrame({
+        "txn_id": [r.txn_id for r in rows], "txn_time": [r.txn_time for r in rows],
+        "amount": [_to_cents(r.amount) for r in rows],
+        "payer_account": [r.payer_account for r in rows], "payer_name": [r.payer_name for r in rows],
+        "payee_account": [r.payee_account for r in rows], "payee_name": [r.payee_name for r in rows],
+        "currency": [r.currency for r in rows], "purpose": [r.purpose for r in rows],
+        "balance": [_to_cents(r.balance_after) for r in rows], "source_line": [r.source_line for r in rows],
+        "direction": [r.direction for r in rows], "page": [r.page for r in rows],
+    }, schema=_row_schema())
+
+
+def _rows_of(frame) -> list[Row]:
+    if frame is None:
+        return []
+    columns = {name: frame[name].to_list() for name in frame.columns}
+    return [Row(txn_id=t, txn_time=when, amount=_decimal(a), payer_account=pa_, payer_name=pn,
+                payee_account=qa, payee_name=qn, currency=cur, purpose=pur, balance_after=_decimal(bal),
+                source_line=line, direction=d, page=page)
+            for t, when, a, pa_, pn, qa, qn, cur, pur, bal, line, d, page in zip(
+                *(columns[k] for k in ("txn_id", "txn_time", "amount", "payer_account", "payer_name",
+                                       "payee_account", "payee_name", "currency", "purpose", "balance",
+                                       "source_line", "direction", "page")))]
 
 
 # --- amounts ----------------------------------------------------------------------------------------------
@@ -238,21 +302,28 @@ def _read(path, profile, date_format, account, delimiter, encoding, instance_dir
     if chosen and chosen.currency and not stmt.currency:
         stmt.currency = currency_code(chosen.currency)
 
-    data, footers, opening = _split_rows(stmt, grid, header, cols)
-    _build_rows(stmt, data, cols, header, date_format, factor, grid)
+    built = _read_columnar(stmt, grid, header, cols, date_format, factor) if grid.lines is not None else None
+    if built is None:  # spreadsheets, box-drawn prints, and columns the vectorised reading declines
+        data, footers, opening = _split_rows(stmt, grid, header, cols)
+        stmt.frame = _build_rows(stmt, data, cols, header, date_format, factor)
+        own = clean_text(data[0][1][cols["own_account"]]) or None if data and "own_account" in cols else None
+    else:
+        stmt.frame, footers, opening, own = built
     if stmt.kind == "account" and not stmt.owner_account:
-        if "own_account" in cols and stmt.rows:
-            stmt.owner_account = clean_text(data[0][1][cols["own_account"]]) or None
+        if "own_account" in cols and stmt.frame.height:
+            stmt.owner_account = own
         if not stmt.owner_account:
             raise StatementError("a single-account statement without its owner account (no 账号/卡号 line "
                                  "before the header)", line=header.line,
                                  hint="give --account ACC, or owner.account_from in the bank profile",
                                  code="no_owner")
-        for row in stmt.rows:
-            if row.direction == "debit":
-                row.payer_account = stmt.owner_account
-            else:
-                row.payee_account = stmt.owner_account
+    if stmt.kind == "account":
+        import polars as pl
+
+        debit = pl.col("direction") == "debit"
+        stmt.frame = stmt.frame.with_columns(
+            pl.when(debit).then(pl.lit(stmt.owner_account)).otherwise(pl.col("payer_account")).alias("payer_account"),
+            pl.when(debit).then(pl.col("payee_account")).otherwise(pl.lit(stmt.owner_account)).alias("payee_account"))
     _parse_footers(stmt, footers, cols, factor)
     if opening is not None:
         stmt.footer_totals.setdefault("opening_balance", _cents(opening[1], factor))
@@ -358,72 +429,85 @@ def _is_footer(texts: list[str], raw: str | None) -> bool:
     return bool(raw and "以上信息仅供参考" in raw)
 
 
-def _split_rows(stmt, grid, header, cols):
-    """Transaction rows, footer rows and the opening-balance row, in file order."""
-    header_norm = [norm_label(c) for c in header.cells]
-    needed = max(i for i in cols.values()) + 1
-    date_cols = [i for r, i in cols.items() if r.startswith("_date") or r.startswith("_time")]
-    data, footers = [], []
-    opening = None
-    page, in_footer, between_pages = 1, False, False
-    last_index = len(grid.rows) - 1
-    for index in range(header.index + 1, len(grid.rows)):
+class _Splitter:
+    """Tells transaction rows from footer, opening-balance, page-break and repeated-header lines, in file order."""
+
+    def __init__(self, grid, header, cols):
+        self.grid, self.header, self.cols = grid, header, cols
+        self.header_norm = [norm_label(c) for c in header.cells]
+        self.needed = max(i for i in cols.values()) + 1
+        self.date_cols = [i for r, i in cols.items() if r.startswith("_date") or r.startswith("_time")]
+        self.data, self.footers, self.opening = [], [], None
+        self.page, self.in_footer, self.between_pages = 1, False, False
+        self.last_index = len(grid.rows) - 1
+
+    def step(self, index: int) -> None:
+        """Read the line at ``index`` of ``grid.rows``."""
+        grid, header, cols = self.grid, self.header, self.cols
         line, cells = grid.rows[index]
         texts = [clean_text(c) if isinstance(c, str) else c for c in cells]
         strings = [t if isinstance(t, str) else str(t) for t in texts]
         raw = grid.lines[line - 1] if grid.lines is not None else None
         if raw is not None and "\x0c" in raw:
-            between_pages = True  # a printed page break: the title and preamble repeat until the header
+            self.between_pages = True  # a printed page break: the title and preamble repeat until the header
         if not any(s for s in strings):
-            continue
+            return
         if raw is not None and _BORDER.match(raw):
-            continue
-        if norm_label(strings[0]) == header_norm[0] and \
-                [norm_label(c) for c in strings[:len(header_norm)]] == header_norm:
-            between_pages = False
-            continue  # the header again, on a new page
-        if between_pages:
-            continue
+            return
+        if norm_label(strings[0]) == self.header_norm[0] and \
+                [norm_label(c) for c in strings[:len(self.header_norm)]] == self.header_norm:
+            self.between_pages = False
+            return  # the header again, on a new page
+        if self.between_pages:
+            return
         if _is_footer(strings, raw):
-            footers.append((line, texts, raw, page, False))
+            self.footers.append((line, texts, raw, self.page, False))
             if any(_is_sum_label(s) and norm_label(s) == "本页合计" for s in strings):
-                page += 1
-            in_footer = True
-            continue
+                self.page += 1
+            self.in_footer = True
+            return
         lowered = " ".join(strings).lower()
         if any(w in lowered for w in OPENING_WORDS):
             bal = parse_amount(texts[cols["balance"]], line=line, column=header.cells[cols["balance"]]) \
                 if "balance" in cols and cols["balance"] < len(texts) else None
             if bal is not None:
-                opening = (line, bal)
-            continue
-        if in_footer and all(not strings[i] for i in date_cols if i < len(strings)):
-            footers.append((line, texts, raw, page, True))  # a footer's second line (CMBC 贷 totals)
-            continue
-        if len(texts) < needed:
-            truncated = index == last_index and not grid.ends_with_newline
+                self.opening = (line, bal)
+            return
+        if self.in_footer and all(not strings[i] for i in self.date_cols if i < len(strings)):
+            self.footers.append((line, texts, raw, self.page, True))  # a footer's second line (CMBC 贷 totals)
+            return
+        if len(texts) < self.needed:
+            truncated = index == self.last_index and not grid.ends_with_newline
             raise StatementError(
                 ("the file ends inside this row" if truncated else "this row has fewer fields than the header")
                 + f" ({len(texts)} of {len(header.cells)} fields)", line=line,
                 code="truncated_row" if truncated else "short_row",
                 hint="the file looks cut off: export it again" if truncated else
                 "check the delimiter (--delimiter) and quoting")
-        data.append((line, texts, page))
-    return data, footers, opening
+        self.data.append((line, texts, self.page))
 
 
-def _pick_time_columns(data, cols, header, date_format):
-    """``(date column, its format, time column or None, its format)`` from the candidates' values."""
+def _split_rows(stmt, grid, header, cols):
+    """Transaction rows, footer rows and the opening-balance row, in file order."""
+    splitter = _Splitter(grid, header, cols)
+    for index in range(header.index + 1, len(grid.rows)):
+        splitter.step(index)
+    return splitter.data, splitter.footers, splitter.opening
+
+
+def _pick_time_columns(first_line, cols, header, date_format, infer):
+    """``(date column, its format, time column or None, its format)`` from the candidates' values.
+
+    ``infer(index, date_format, prefer_time)`` is the column's format (:func:`dates.infer`).
+    """
     candidates = sorted({i for r, i in cols.items() if r.startswith("_date") or r.startswith("_time")},
                         key=lambda i: [r for r, j in cols.items() if j == i and r.startswith("_")][0])
     ordered_dates = [i for r, i in sorted(cols.items()) if r.startswith("_date")]
     kinds = {}
     for index in candidates:
         label = header.cells[index]
-        values = [(line, texts[index] if index < len(texts) else "") for line, texts, _ in data]
         use_format = date_format if ordered_dates and index == ordered_dates[0] else None
-        kinds[index] = dates.infer(values, column=label, date_format=use_format,
-                                   prefer_time=any(r == "time" for r, _ in header_roles(label)))
+        kinds[index] = infer(index, use_format, any(r == "time" for r, _ in header_roles(label)))
     ordered_times = [i for r, i in sorted(cols.items()) if r.startswith("_time")]
     for index in ordered_dates + ordered_times:
         if kinds.get(index) and kinds[index].kind == "datetime":
@@ -432,7 +516,7 @@ def _pick_time_columns(data, cols, header, date_format):
     if date_index is None:
         bad = ordered_dates[0] if ordered_dates else None
         raise StatementError("cannot read the date column" if bad is not None else "no date column",
-                             line=data[0][0] if data else header.line,
+                             line=first_line if first_line is not None else header.line,
                              column=header.cells[bad] if bad is not None else None,
                              hint="give --date-format (strptime, e.g. %Y.%m.%d) or date_format in the profile")
     time_index = next((i for i in ordered_times + ordered_dates if kinds.get(i) and kinds[i].kind == "time"), None)
@@ -450,92 +534,311 @@ def _cell(texts, cols, role):
     return text or None
 
 
-def _build_rows(stmt, data, cols, header, date_format, factor, grid) -> None:
+@dataclass
+class _Columns:
+    """What every row is read with: the time columns and their formats, the roles, the unit."""
+
+    cols: dict[str, int]
+    label: list[str]
+    factor: Decimal
+    date_index: int
+    date_fmt: object
+    time_index: int | None
+    time_fmt: object
+
+
+def _build_rows(stmt, data, cols, header, date_format, factor):
+    """The rows frame of ``data`` read row by row (status warnings go to ``stmt.warnings``)."""
     if not data:
         stmt.warnings.append("no transaction rows")
-        return
-    date_index, date_fmt, time_index, time_fmt = _pick_time_columns(data, cols, header, date_format)
-    label = header.cells
-    stmt.columns["date"] = label[date_index]
-    if time_index is not None:
-        stmt.columns["time"] = label[time_index]
+        return _frame_of([])
+
+    def infer(index, use_format, prefer_time):
+        values = [(line, texts[index] if index < len(texts) else "") for line, texts, _ in data]
+        return dates.infer(values, column=header.cells[index], date_format=use_format, prefer_time=prefer_time)
+
+    how = _Columns(cols, header.cells, factor, *_pick_time_columns(data[0][0], cols, header, date_format, infer))
+    _name_time_columns(stmt, how)
+    rows = []
     for line, texts, page in data:
-        try:
-            when = date_fmt.parse(texts[date_index])
-            if time_index is not None and clean_text(texts[time_index]):
-                when = dates.combine(when, time_fmt.parse(texts[time_index]))
-        except (ValueError, TypeError) as exc:
-            raise StatementError(f"cannot read the date/time ({exc})", line=line, column=label[date_index],
-                                 hint="give --date-format or date_format in the profile") from None
-        if isinstance(when, dt.time):
-            raise StatementError("a time without a date", line=line, column=label[date_index])
+        row, warning = _build_row(stmt, how, line, texts, page)
+        if warning:
+            stmt.warnings.append(warning)
+        rows.append(row)
+    return _frame_of(rows)
 
-        def money(role):
-            index = cols.get(role)
-            if index is None or index >= len(texts):
-                return None
-            value = parse_amount(texts[index], line=line, column=label[index])
-            return None if value is None else _cents(value, factor)
 
-        balance = money("balance")
-        direction = None
-        if stmt.kind == "transfers":
+def _name_time_columns(stmt, how: _Columns) -> None:
+    stmt.columns["date"] = how.label[how.date_index]
+    if how.time_index is not None:
+        stmt.columns["time"] = how.label[how.time_index]
+
+
+_SUCCESS = ("成功", "success", "successful", "已成功", "交易成功")
+
+
+def _build_row(stmt, how: _Columns, line, texts, page) -> tuple[Row, str | None]:
+    """One row read from its cells, and its status warning; raises naming the line and column."""
+    cols, label, factor = how.cols, how.label, how.factor
+    try:
+        when = how.date_fmt.parse(texts[how.date_index])
+        if how.time_index is not None and clean_text(texts[how.time_index]):
+            when = dates.combine(when, how.time_fmt.parse(texts[how.time_index]))
+    except (ValueError, TypeError) as exc:
+        raise StatementError(f"cannot read the date/time ({exc})", line=line, column=label[how.date_index],
+                             hint="give --date-format or date_format in the profile") from None
+    if isinstance(when, dt.time):
+        raise StatementError("a time without a date", line=line, column=label[how.date_index])
+
+    def money(role):
+        index = cols.get(role)
+        if index is None or index >= len(texts):
+            return None
+        value = parse_amount(texts[index], line=line, column=label[index])
+        return None if value is None else _cents(value, factor)
+
+    balance = money("balance")
+    direction = None
+    if stmt.kind == "transfers":
+        amount = money("amount")
+        if amount is None:
+            raise StatementError("no amount", line=line, column=label[cols["amount"]])
+        if amount < 0:
+            raise StatementError("a negative amount in a transfer file (payer and payee say the direction)",
+                                 line=line, column=label[cols["amount"]])
+        payer = (_cell(texts, cols, "payer_account"), _cell(texts, cols, "payer_name"))
+        payee = (_cell(texts, cols, "payee_account"), _cell(texts, cols, "payee_name"))
+    else:
+        debit, credit = money("debit"), money("credit")
+        if debit or credit:
+            if debit and credit:
+                raise StatementError("both a debit and a credit amount", line=line, column=label[cols["debit"]])
+            direction, amount = ("debit", debit) if debit else ("credit", credit)
+        else:
             amount = money("amount")
             if amount is None:
-                raise StatementError("no amount", line=line, column=label[cols["amount"]])
-            if amount < 0:
-                raise StatementError("a negative amount in a transfer file (payer and payee say the direction)",
-                                     line=line, column=label[cols["amount"]])
-            payer = (_cell(texts, cols, "payer_account"), _cell(texts, cols, "payer_name"))
-            payee = (_cell(texts, cols, "payee_account"), _cell(texts, cols, "payee_name"))
-        else:
-            debit, credit = money("debit"), money("credit")
-            if debit or credit:
-                if debit and credit:
-                    raise StatementError("both a debit and a credit amount", line=line, column=label[cols["debit"]])
-                direction, amount = ("debit", debit) if debit else ("credit", credit)
-            else:
-                amount = money("amount")
-                if amount is None:
-                    where = cols.get("amount", cols.get("debit"))
-                    raise StatementError("no amount", line=line, column=label[where] if where is not None else None)
-                flag = _cell(texts, cols, "direction")
-                if flag is not None:
-                    key = flag.lower()
-                    if key in DEBIT_FLAGS:
-                        direction = "debit"
-                    elif key in CREDIT_FLAGS:
-                        direction = "credit"
-                    else:
-                        raise StatementError(f"unknown debit/credit flag {flag!r}", line=line,
-                                             column=label[cols["direction"]],
-                                             hint="flags are 借/贷, D/C, Dr/Cr, 收/支")
-                    if amount < 0:
-                        amount = -amount
+                where = cols.get("amount", cols.get("debit"))
+                raise StatementError("no amount", line=line, column=label[where] if where is not None else None)
+            flag = _cell(texts, cols, "direction")
+            if flag is not None:
+                key = flag.lower()
+                if key in DEBIT_FLAGS:
+                    direction = "debit"
+                elif key in CREDIT_FLAGS:
+                    direction = "credit"
                 else:
-                    direction = "debit" if amount < 0 else "credit"
-                    amount = abs(amount)
-            if amount < 0:
-                raise StatementError("a negative amount in a debit/credit column", line=line)
-            other_account, other_name = _cell(texts, cols, "counterparty_account"), _cell(texts, cols,
-                                                                                           "counterparty_name")
-            both = _cell(texts, cols, "counterparty_both")
-            if both and not (other_account or other_name):
-                first, _, second = both.partition("/")
-                other_account, other_name = first.strip() or None, second.strip() or None
-            owner = (stmt.owner_account, stmt.owner_name)
-            payer, payee = (owner, (other_account, other_name)) if direction == "debit" else \
-                ((other_account, other_name), owner)
-        currency = currency_code(_cell(texts, cols, "currency")) or stmt.currency or "CNY"
-        purpose = _cell(texts, cols, "purpose") or _cell(texts, cols, "summary")
-        status = _cell(texts, cols, "status")
-        if status and status.lower() not in ("成功", "success", "successful", "已成功", "交易成功"):
-            stmt.warnings.append(f"line {line}: status {status!r}")
-        stmt.rows.append(Row(
-            txn_id=_cell(texts, cols, "txn_id"), txn_time=when, amount=amount,
-            payer_account=payer[0], payer_name=payer[1], payee_account=payee[0], payee_name=payee[1],
-            currency=currency, purpose=purpose, balance_after=balance, source_line=line,
-            direction=direction, page=page))
+                    raise StatementError(f"unknown debit/credit flag {flag!r}", line=line,
+                                         column=label[cols["direction"]],
+                                         hint="flags are 借/贷, D/C, Dr/Cr, 收/支")
+                if amount < 0:
+                    amount = -amount
+            else:
+                direction = "debit" if amount < 0 else "credit"
+                amount = abs(amount)
+        if amount < 0:
+            raise StatementError("a negative amount in a debit/credit column", line=line)
+        other_account, other_name = _cell(texts, cols, "counterparty_account"), _cell(texts, cols,
+                                                                                       "counterparty_name")
+        both = _cell(texts, cols, "counterparty_both")
+        if both and not (other_account or other_name):
+            first, _, second = both.partition("/")
+            other_account, other_name = first.strip() or None, second.strip() or None
+        owner = (stmt.owner_account, stmt.owner_name)
+        payer, payee = (owner, (other_account, other_name)) if direction == "debit" else \
+            ((other_account, other_name), owner)
+    currency = currency_code(_cell(texts, cols, "currency")) or stmt.currency or "CNY"
+    purpose = _cell(texts, cols, "purpose") or _cell(texts, cols, "summary")
+    status = _cell(texts, cols, "status")
+    warning = None
+    if status and status.lower() not in _SUCCESS:
+        warning = f"line {line}: status {status!r}"
+    return Row(
+        txn_id=_cell(texts, cols, "txn_id"), txn_time=when, amount=amount,
+        payer_account=payer[0], payer_name=payer[1], payee_account=payee[0], payee_name=payee[1],
+        currency=currency, purpose=purpose, balance_after=balance, source_line=line,
+        direction=direction, page=page), warning
+
+
+# --- the body read column-wise ------------------------------------------------------------------------------
+
+def _read_columnar(stmt, grid, header, cols, date_format, factor):
+    """``(rows frame, footers, opening, owner account of the first row)`` of a text file, read column-wise.
+
+    Lines and values that the vectorised steps cannot read exactly as the row-by-row code would go through
+    :class:`_Splitter` and :func:`_build_row` (so every result and error is theirs). ``None``: read the whole
+    file row by row instead (a box-drawn print, Excel serial or ISO 8601 times).
+    """
+    import numpy as np
+    import polars as pl
+
+    from monitor.statements import columnar
+
+    width = len(header.cells)
+    first = header.index + 1
+    body = columnar.split_body(grid.lines[first:], grid.delimiter, width)
+    if body is None:
+        return None
+    splitter = _Splitter(grid, header, cols)
+    label = next((norm_label(c) for c in header.cells if norm_label(c)), "")
+    special = columnar.special_lines(body, label, splitter.date_cols, splitter.needed).arg_true().to_list()
+    keep = np.zeros(body.height, dtype=bool)
+    page = np.ones(body.height, dtype=np.int64)
+    done = 0
+    by_python: dict[int, tuple[list, int]] = {}
+    for pos in special:
+        keep[done:pos], page[done:pos] = not splitter.between_pages, splitter.page
+        before = len(splitter.data)
+        splitter.step(first + pos)
+        if len(splitter.data) > before:
+            _, texts, on_page = splitter.data.pop()
+            keep[pos], page[pos] = True, on_page
+            by_python[pos] = texts
+        done = pos + 1
+    keep[done:], page[done:] = not splitter.between_pages, splitter.page
+    names = [f"c{i}" for i in range(width)]
+    data = body.select("pos", *names).with_columns(page=pl.Series(page)).filter(pl.Series(keep))
+    if by_python:
+        texts_of = {f"c{i}": [by_python[p][i] if i < len(by_python[p]) else None for p in by_python]
+                    for i in range(width)}
+        fixed = pl.DataFrame({"pos": list(by_python), **texts_of}, schema={"pos": pl.Int64, **{n: pl.String
+                                                                                                for n in names}})
+        data = data.update(fixed, on="pos", include_nulls=True)
+    data = data.with_columns(line=pl.col("pos") + first + 1)
+    if not data.height:
+        stmt.warnings.append("no transaction rows")
+        return _frame_of([]), splitter.footers, splitter.opening, None
+    frame = _columnar_rows(stmt, data, cols, header, date_format, factor)
+    if frame is None:
+        return None
+    own = data[f"c{cols['own_account']}"][0] or None if "own_account" in cols else None
+    return frame, splitter.footers, splitter.opening, own
+
+
+def _columnar_rows(stmt, data, cols, header, date_format, factor):
+    """The rows frame of the transaction rows' cells; rows the vectorised reading doubts go row by row."""
+    import polars as pl
+
+    from monitor.statements import columnar
+
+    lines = data["line"]
+    parsed: dict[int, object] = {}
+
+    class Decline(Exception):
+        pass
+
+    def infer(index, use_format, prefer_time):
+        found = columnar.infer_column(data[f"c{index}"], lines, column=header.cells[index],
+                                      date_format=use_format, prefer_time=prefer_time)
+        if found is None:
+            raise Decline
+        parsed[index] = found[1]
+        return found[0]
+
+    try:
+        how = _Columns(cols, header.cells, factor, *_pick_time_columns(int(lines[0]), cols, header, date_format,
+                                                                       infer))
+    except Decline:
+        return None
+    if how.date_fmt.kind == "time" or (how.time_fmt is not None and how.time_fmt.kind != "time"):
+        return None
+    _name_time_columns(stmt, how)
+
+    def text(role):
+        index = cols.get(role)
+        return pl.lit("") if index is None else pl.col(f"c{index}").fill_null("")
+
+    def cell(role):
+        t = text(role)
+        return pl.when(t != "").then(t)
+
+    wanyuan = factor != 1
+    doubt = []  # conditions under which the row-by-row code decides the row
+    when = parsed[how.date_index]
+    frame = data.with_columns(_when=when)
+    doubt.append(pl.col("_when").is_null())
+    if how.time_index is not None:
+        frame = frame.with_columns(_clock=parsed[how.time_index])
+        has_time = pl.col(f"c{how.time_index}").fill_null("") != ""
+        doubt.append(has_time & pl.col("_clock").is_null())
+        frame = frame.with_columns(_when=pl.when(has_time).then(pl.col("_when").dt.combine(pl.col("_clock")))
+                                   .otherwise(pl.col("_when")))
+    money = {}
+    for role in ("balance", "amount", "debit", "credit"):
+        if role in cols:
+            micros = columnar.amount_micros(text(role))
+            money[role] = columnar.micros_to_cents(micros, wanyuan)
+            doubt.append(micros.is_null() & (text(role) != ""))
+        else:
+            money[role] = pl.lit(None, pl.Int64)
+    frame = frame.with_columns(**{f"_{r}": e for r, e in money.items()})
+    amount = pl.col("_amount")
+    if stmt.kind == "transfers":
+        doubt += [amount.is_null(), amount < 0]
+        direction = pl.lit(None, pl.String)
+        payer_account, payer_name = cell("payer_account"), cell("payer_name")
+        payee_account, payee_name = cell("payee_account"), cell("payee_name")
+    else:
+        d, c = pl.col("_debit"), pl.col("_credit")
+        has_d, has_c = d.is_not_null() & (d != 0), c.is_not_null() & (c != 0)
+        doubt.append(has_d & has_c)
+        flag = text("direction").str.to_lowercase()
+        is_debit_flag, is_credit_flag = flag.is_in(list(DEBIT_FLAGS)), flag.is_in(list(CREDIT_FLAGS))
+        if "amount" not in cols:
+            doubt.append(~has_d & ~has_c)
+        else:
+            doubt.append(~has_d & ~has_c & amount.is_null())
+        if "direction" in cols:
+            doubt.append(~has_d & ~has_c & (flag != "") & ~is_debit_flag & ~is_credit_flag)
+            by_flag = pl.when(is_debit_flag).then(pl.lit("debit")).when(is_credit_flag).then(pl.lit("credit"))
+        else:
+            by_flag = pl.lit(None, pl.String)
+        by_sign = pl.when(amount < 0).then(pl.lit("debit")).otherwise(pl.lit("credit"))
+        direction = (pl.when(has_d).then(pl.lit("debit")).when(has_c).then(pl.lit("credit"))
+                     .when(flag != "").then(by_flag).otherwise(by_sign))
+        amount = pl.when(has_d).then(d).when(has_c).then(c).otherwise(amount.abs())
+        doubt.append(has_d & (d < 0) | ~has_d & has_c & (c < 0))
+        other_account, other_name = cell("counterparty_account"), cell("counterparty_name")
+        if "counterparty_both" in cols:
+            both = cell("counterparty_both")
+            parts = both.str.splitn("/", 2)
+            use = both.is_not_null() & other_account.is_null() & other_name.is_null()
+            first = parts.struct.field("field_0").str.strip_chars(columnar.PY_WHITESPACE)
+            second = parts.struct.field("field_1").fill_null("").str.strip_chars(columnar.PY_WHITESPACE)
+            other_account = pl.when(use).then(pl.when(first != "").then(first)).otherwise(other_account)
+            other_name = pl.when(use).then(pl.when(second != "").then(second)).otherwise(other_name)
+        is_debit = direction == "debit"
+        owner_account, owner_name = pl.lit(stmt.owner_account, pl.String), pl.lit(stmt.owner_name, pl.String)
+        payer_account = pl.when(is_debit).then(owner_account).otherwise(other_account)
+        payer_name = pl.when(is_debit).then(owner_name).otherwise(other_name)
+        payee_account = pl.when(is_debit).then(other_account).otherwise(owner_account)
+        payee_name = pl.when(is_debit).then(other_name).otherwise(owner_name)
+    currency = cell("currency")
+    if "currency" in cols:
+        codes = {v: currency_code(v) for v in frame.select(currency.unique()).to_series().to_list() if v}
+        currency = currency.replace_strict(codes, default=None, return_dtype=pl.String)
+    currency = pl.coalesce(currency, pl.lit(stmt.currency or "CNY"))
+    frame = frame.with_columns(
+        _doubt=pl.any_horizontal(doubt).fill_null(True),
+        txn_id=cell("txn_id"), txn_time=pl.col("_when").cast(pl.Datetime("us")), amount=amount,
+        payer_account=payer_account, payer_name=payer_name, payee_account=payee_account, payee_name=payee_name,
+        currency=currency, purpose=pl.coalesce(cell("purpose"), cell("summary")), balance=pl.col("_balance"),
+        source_line=pl.col("line"), direction=direction, page=pl.col("page"), _status=cell("status"))
+    doubted = frame.filter(pl.col("_doubt"))
+    if doubted.height:
+        fixed = []
+        width = len(header.cells)
+        for row in doubted.select("line", "page", *[f"c{i}" for i in range(width)]).iter_rows():
+            line, on_page, *texts = row
+            while texts and texts[-1] is None:
+                texts.pop()
+            fixed.append(_build_row(stmt, how, line, [t if t is not None else "" for t in texts], on_page)[0])
+        frame = frame.update(_frame_of(fixed).rename({"source_line": "line"}).with_columns(
+            source_line=pl.col("line")), on="line", include_nulls=True)
+    if "status" in cols:
+        bad = frame.filter(pl.col("_status").is_not_null() &
+                           ~pl.col("_status").str.to_lowercase().is_in(list(_SUCCESS)))
+        stmt.warnings += [f"line {line}: status {status!r}" for line, status in bad.select("line", "_status").iter_rows()]
+    return frame.select(list(_row_schema())).cast(_row_schema())
 
 
 # --- footers ------------------------------------------------------------------------------------------------
@@ -635,53 +938,71 @@ def _parse_footers(stmt: Statement, footers, cols, factor) -> None:
 
 # --- checks -------------------------------------------------------------------------------------------------
 
-def _signed(row: Row) -> Decimal:
-    return -row.amount if row.direction == "debit" else row.amount
-
-
 def _check_balances(stmt: Statement) -> None:
-    rows = [r for r in stmt.rows if r.balance_after is not None and r.direction]
-    if not rows or stmt.kind != "account":
+    """The running balance chains row by row, in file order or newest first (integer cents: exact)."""
+    import numpy as np
+    import polars as pl
+
+    if stmt.kind != "account":
         return
-    up = [i for i in range(1, len(rows)) if rows[i].balance_after != rows[i - 1].balance_after + _signed(rows[i])]
-    down = [i for i in range(len(rows) - 1) if rows[i].balance_after != rows[i + 1].balance_after + _signed(rows[i])]
-    if not up:
+    rows = stmt.frame.filter(pl.col("balance").is_not_null() & pl.col("direction").is_not_null())
+    if not rows.height:
+        return
+    balance = rows["balance"].to_numpy()
+    amount = rows["amount"].to_numpy()
+    signed = np.where(rows["direction"].to_numpy() == "debit", -amount, amount)
+    up = np.flatnonzero(balance[1:] != balance[:-1] + signed[1:]) + 1
+    down = np.flatnonzero(balance[:-1] != balance[1:] + signed[:-1])
+    if not len(up):
         newest_first = False
-    elif not down:
+    elif not len(down):
         newest_first = True
     else:
         newest_first = len(down) < len(up)
     breaks = down if newest_first else up
-    if breaks:
-        i = breaks[0]
-        row = rows[i]
-        before = rows[i + 1] if newest_first else rows[i - 1]
-        expected = before.balance_after + _signed(row)
+    if len(breaks):
+        i = int(breaks[0])
+        before = i + 1 if newest_first else i - 1
+        expected = int(balance[before]) + int(signed[i])
         raise StatementError(
-            f"the running balance breaks: {before.balance_after:.2f} {'+' if _signed(row) >= 0 else '-'} "
-            f"{row.amount:.2f} = {expected:.2f}, but the row states {row.balance_after:.2f}",
-            line=row.source_line, column=stmt.columns.get("balance"), code="balance_chain_break",
+            f"the running balance breaks: {_decimal(int(balance[before])):.2f} "
+            f"{'+' if signed[i] >= 0 else '-'} {_decimal(int(amount[i])):.2f} = {_decimal(expected):.2f}, "
+            f"but the row states {_decimal(int(balance[i])):.2f}",
+            line=int(rows["source_line"][i]), column=stmt.columns.get("balance"), code="balance_chain_break",
             hint="the file is damaged or rows are missing: ask the bank for a new export")
-    first = rows[-1] if newest_first else rows[0]
-    last = rows[0] if newest_first else rows[-1]
+    first = rows.height - 1 if newest_first else 0
+    last = 0 if newest_first else rows.height - 1
     opening = stmt.footer_totals.get("opening_balance")
-    if opening is not None and first.balance_after - _signed(first) != opening:
+    if opening is not None and _decimal(int(balance[first]) - int(signed[first])) != opening:
         raise StatementError(
-            f"the first row does not continue the opening balance {opening:.2f}", line=first.source_line,
-            column=stmt.columns.get("balance"), code="balance_chain_break")
+            f"the first row does not continue the opening balance {opening:.2f}",
+            line=int(rows["source_line"][first]), column=stmt.columns.get("balance"), code="balance_chain_break")
     stmt.balance_check = "ok (newest first)" if newest_first else "ok"
-    stmt.closing_row_balance = last.balance_after
+    stmt.closing_row_balance = _decimal(int(balance[last]))
+
+
+def _total(cents: int, count: int) -> Decimal:
+    """A sum of row amounts as the row-by-row sum writes it (``Decimal(0)`` when there are no rows)."""
+    return _decimal(cents) if count else Decimal(0)
 
 
 def _reconcile(stmt: Statement) -> None:
+    """The footer's counts and totals (and each page's) equal the rows' sums."""
+    import polars as pl
+
     totals, lines = stmt.footer_totals, stmt.footer_lines
-    rows = stmt.rows
-    debit = [r for r in rows if r.direction == "debit"]
-    credit = [r for r in rows if r.direction == "credit"]
+    frame = stmt.frame
+    sums = frame.select(
+        pl.len().alias("count"), pl.col("amount").sum().alias("total"),
+        (pl.col("direction") == "debit").sum().alias("debit_count"),
+        pl.col("amount").filter(pl.col("direction") == "debit").sum().alias("debit_total"),
+        (pl.col("direction") == "credit").sum().alias("credit_count"),
+        pl.col("amount").filter(pl.col("direction") == "credit").sum().alias("credit_total"),
+    ).row(0, named=True)
     actual = {
-        "count": len(rows), "total": sum((r.amount for r in rows), Decimal(0)),
-        "debit_count": len(debit), "debit_total": sum((r.amount for r in debit), Decimal(0)),
-        "credit_count": len(credit), "credit_total": sum((r.amount for r in credit), Decimal(0)),
+        "count": sums["count"], "total": _total(sums["total"], sums["count"]),
+        "debit_count": sums["debit_count"], "debit_total": _total(sums["debit_total"], sums["debit_count"]),
+        "credit_count": sums["credit_count"], "credit_total": _total(sums["credit_total"], sums["credit_count"]),
     }
     closing = stmt.closing_row_balance
     if closing is not None:
@@ -697,10 +1018,11 @@ def _reconcile(stmt: Statement) -> None:
                 f"the footer states {label} {stated}, the rows give {actual[key]}", line=lines.get(key),
                 code="footer_total_mismatch", hint="rows are missing or the footer is wrong: ask for a new export")
     for page in totals.get("page_totals", []):
-        on_page = [r for r in rows if r.page == page["page"]]
+        on_page = frame.filter(pl.col("page") == page["page"])
         for key, direction in (("debit_total", "debit"), ("credit_total", "credit")):
             if key in page:
-                got = sum((r.amount for r in on_page if r.direction == direction), Decimal(0))
+                side = on_page.filter(pl.col("direction") == direction)
+                got = _total(side["amount"].sum(), side.height)
                 if got != page[key]:
                     raise StatementError(
                         f"page {page['page']}: the page total states {key.replace('_', ' ')} {page[key]}, "

@@ -6,6 +6,7 @@ import codecs
 import csv
 import datetime as dt
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -207,8 +208,35 @@ def find_header(grid: Grid, delimiter: str | None = None, extra=None) -> Header:
             code="no_header")
     if grid.lines is not None:
         grid.delimiter = best.delimiter
-        grid.rows = [(n, split_line(t, best.delimiter)) for n, t in enumerate(grid.lines, start=1)]
+        grid.rows = SplitLines(grid.lines, best.delimiter)
     return best
+
+
+class SplitLines(Sequence):
+    """``(line number, cells)`` of every text line, each line split when it is first asked for.
+
+    A large file's body is read column-wise (:mod:`monitor.statements.columnar`): splitting a million lines
+    one by one up front would cost more than reading them.
+    """
+
+    def __init__(self, lines: list[str], delimiter: str):
+        self.lines, self.delimiter = lines, delimiter
+        self._done: dict[int, tuple[int, list[str]]] = {}
+
+    def __len__(self) -> int:
+        return len(self.lines)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self.lines)))]
+        if index < 0:
+            index += len(self.lines)
+        if not 0 <= index < len(self.lines):
+            raise IndexError(index)
+        row = self._done.get(index)
+        if row is None:
+            row = self._done[index] = (index + 1, split_line(self.lines[index], self.delimiter))
+        return row
 
 
 def _sniffed_header(grid: Grid, extra) -> Header | None:

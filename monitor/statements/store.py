@@ -28,39 +28,72 @@ def store_table(statement: Statement):
     interest, cash, exports without counterparty columns) are not transfers between two accounts:
     they are left out, and a warning counts them.
     """
-    import pyarrow as pa
+    import polars as pl
 
-    kept: list[tuple[str, Row]] = []
-    seen: dict[str, int] = {}
-    skipped = 0
-    for row in statement.rows:
-        if not row.payer_account or not row.payee_account:
-            skipped += 1
-            continue
-        txn_id = row.txn_id or row_id(statement, row)
-        if not row.txn_id:
-            seen[txn_id] = seen.get(txn_id, 0) + 1
-            if seen[txn_id] > 1:  # the same row twice without balance or id: keep both, in file order
-                txn_id = f"{txn_id}-{seen[txn_id]}"
-        kept.append((txn_id, row))
+    from monitor.statements.columnar import yuan
+
+    frame = statement.frame if statement.frame is not None else _empty()
+    both = pl.col("payer_account").is_not_null() & (pl.col("payer_account") != "") & \
+        pl.col("payee_account").is_not_null() & (pl.col("payee_account") != "")
+    kept = frame.filter(both)
+    skipped = frame.height - kept.height
+    no_id = kept["txn_id"].is_null()
+    if no_id.any():
+        ids = _row_ids(statement, kept.filter(no_id))
+        # the same row twice without balance or id: keep both, in file order (``id-2``, ``id-3``…)
+        ids = pl.DataFrame({"id": ids}).select(
+            pl.when(pl.int_range(pl.len()).over("id") > 0)
+            .then(pl.col("id") + "-" + (pl.int_range(pl.len()).over("id") + 1).cast(pl.String))
+            .otherwise(pl.col("id"))).to_series()
+        kept = kept.with_columns(txn_id=kept["txn_id"].scatter(no_id.arg_true(), ids))
     warnings = []
     if skipped:
         warnings.append(f"{statement.path}: {skipped} row(s) without an account on both sides (fees, interest, "
                         "cash, or no counterparty column) not stored")
     warnings += [f"{statement.path}: {w}" for w in statement.warnings]
-    schema = pa.schema([
+    table = kept.select(
+        "txn_id", "txn_time", yuan("amount"), "payer_account", "payer_name",
+        pl.lit(None, pl.String).alias("payer_id"), "payee_account", "payee_name",
+        pl.lit(None, pl.String).alias("payee_id"), "purpose", "currency", pl.col("source_line").cast(pl.Int32),
+    ).to_arrow()
+    return table.cast(_schema()), warnings
+
+
+def _row_ids(statement: Statement, rows) -> list[str]:
+    """:func:`row_id` of each row of a rows frame (the same text hashed the same way)."""
+    import polars as pl
+
+    def cents(column: str) -> pl.Expr:
+        value = pl.col(column)
+        magnitude = value.abs()
+        text = (magnitude // 100).cast(pl.String) + "." + (magnitude % 100).cast(pl.String).str.zfill(2)
+        return pl.when(value < 0).then("-" + text).otherwise(text)
+
+    when = pl.col("txn_time")
+    iso = pl.when(when.dt.microsecond() != 0).then(when.dt.strftime("%Y-%m-%dT%H:%M:%S%.6f")) \
+        .otherwise(when.dt.strftime("%Y-%m-%dT%H:%M:%S"))
+    text = pl.concat_str([
+        pl.lit(statement.owner_account or ""), iso, cents("amount"), pl.col("direction").fill_null(""),
+        pl.when(pl.col("balance").is_null()).then(pl.lit("")).otherwise(cents("balance")),
+        pl.col("payer_account").fill_null(""), pl.col("payee_account").fill_null(""),
+        pl.col("purpose").fill_null(""),
+    ], separator="|")
+    joined = rows.select(text.alias("text")).to_series().to_list()
+    return ["S" + hashlib.sha256(t.encode("utf-8")).hexdigest()[:24] for t in joined]
+
+
+def _schema():
+    import pyarrow as pa
+
+    return pa.schema([
         ("txn_id", pa.string()), ("txn_time", pa.timestamp("us")), ("amount", pa.float64()),
         ("payer_account", pa.string()), ("payer_name", pa.string()), ("payer_id", pa.string()),
         ("payee_account", pa.string()), ("payee_name", pa.string()), ("payee_id", pa.string()),
         ("purpose", pa.string()), ("currency", pa.string()), ("source_line", pa.int32()),
     ])
-    table = pa.table({
-        "txn_id": [i for i, _ in kept], "txn_time": [r.txn_time for _, r in kept],
-        "amount": [float(r.amount) for _, r in kept],
-        "payer_account": [r.payer_account for _, r in kept], "payer_name": [r.payer_name for _, r in kept],
-        "payer_id": [None] * len(kept),
-        "payee_account": [r.payee_account for _, r in kept], "payee_name": [r.payee_name for _, r in kept],
-        "payee_id": [None] * len(kept), "purpose": [r.purpose for _, r in kept],
-        "currency": [r.currency for _, r in kept], "source_line": [r.source_line for _, r in kept],
-    }, schema=schema)
-    return table, warnings
+
+
+def _empty():
+    from monitor.statements.reader import _frame_of
+
+    return _frame_of([])
