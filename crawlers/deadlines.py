@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, timezone
 
+from monitor.clock import as_utc
+
 WORKING_DAYS = 5
 
 
@@ -60,5 +62,5 @@ def estimated_available(period: date, fetched_at: datetime) -> tuple[datetime, b
     """(available_at, estimated) of an undated page's figures for ``period``: the deadline when the page was
     fetched after it (a late crawl of an archived report), else the fetch time (a live crawl)."""
     end = deadline_end(period)
-    fetched = fetched_at if fetched_at.tzinfo else fetched_at.replace(tzinfo=timezone.utc)
+    fetched = as_utc(fetched_at)
     return (end, True) if fetched > end else (fetched, False)

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from datetime import date, datetime, timezone
 from pathlib import Path
 
 from sqlmodel import select
 
+from monitor.clock import as_utc
 from monitor.db import session_scope
 from monitor.models import Company, DisclosureFact, Document, Event, Institution, Person, Relation
 from monitor.text import district_of, nfkc, normalize_name
@@ -76,7 +76,7 @@ class StorePipeline:
         with session_scope(self.config) as s:
             # key -> [fact id or pending row, available_at]: a figure repeated on a later page
             # (a report showing last month beside this month) keeps its earliest publication.
-            self.facts = {(i, p, m, _key_float(v)): [fid, _aware(a)] for fid, i, p, m, v, a in s.exec(
+            self.facts = {(i, p, m, _key_float(v)): [fid, as_utc(a)] for fid, i, p, m, v, a in s.exec(
                 select(DisclosureFact.id, DisclosureFact.institution_id, DisclosureFact.period,
                        DisclosureFact.metric, DisclosureFact.value, DisclosureFact.available_at))}
             self.companies_uscc = {u: i for i, u in s.exec(select(Company.id, Company.uscc)) if u}
@@ -220,9 +220,9 @@ class StorePipeline:
         if "facts" in records and item.get("institution_id"):
             inst = item["institution_id"]
             for f in records["facts"]:
-                available, estimated = _aware(doc.available_at), False
+                available, estimated = as_utc(doc.available_at), False
                 if doc.published_at is None:  # each period of an undated page by its own deadline
-                    available, estimated = estimated_available(f["period"], _aware(doc.fetched_at))
+                    available, estimated = estimated_available(f["period"], as_utc(doc.fetched_at))
                 key = (inst, f["period"], f["metric"], _key_float(f["value"]))
                 seen = self.facts.get(key)
                 if seen is not None:
@@ -402,7 +402,7 @@ class StorePipeline:
                 hashlib.sha1(f"{ch.get('old')}→{ch.get('new')}".encode()).hexdigest()[:10]
             title = f"{c['name']} {ch.get('field') or '变更'}：{ch.get('old') or ''} → {ch.get('new') or ''}"
             self._event(s, {"kind": "registry_change", "title": title, "occurred_on": ch.get("date"),
-                            "published_at": _utc_date(ch.get("date")), "external_id": ext, "uscc": c.get("uscc"),
+                            "published_at": as_utc(ch.get("date")), "external_id": ext, "uscc": c.get("uscc"),
                             "subject_name": c["name"], "company_id": _id(cid), "institution_id": inst,
                             "url": doc.url}, doc, stats, None)
 
@@ -476,10 +476,3 @@ def _row(s, ref, model):
     return ref if isinstance(ref, model) else s.get(model, ref)
 
 
-def _aware(t: datetime) -> datetime:
-    # SQLite hands back naive datetimes; the store's convention is UTC.
-    return t if t.tzinfo is not None else t.replace(tzinfo=timezone.utc)
-
-
-def _utc_date(d: date | None) -> datetime | None:
-    return datetime(d.year, d.month, d.day, tzinfo=timezone.utc) if d else None

@@ -16,9 +16,10 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
+from monitor.clock import as_utc
 from monitor.models import AuditEntry, User, utcnow
 
 GENESIS = "0" * 64  # prev_hash of the first entry
@@ -27,9 +28,7 @@ CONTENT_FIELDS = ("at", "actor_id", "actor", "object_type", "object_id", "action
 
 
 def _canonical_time(value: datetime) -> str:
-    if value.tzinfo is None:  # the store keeps UTC
-        value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc).isoformat(timespec="microseconds")
+    return as_utc(value).isoformat(timespec="microseconds")
 
 
 def entry_content(entry: Any) -> dict[str, Any]:

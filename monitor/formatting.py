@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import functools
 import re
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from babel import Locale
 from babel.numbers import parse_pattern
 
 from monitor import labels
+from monitor.clock import as_utc
 from monitor.vocab import EVIDENCE_METRICS, METRICS_BY_NAME, PATTERN_ZH, evidence_code, evidence_label
 
 DASH = "—"
@@ -152,13 +153,7 @@ def month(value, locale="zh_CN") -> str:
 
 def local(value, tz: str = "Asia/Shanghai") -> datetime | None:
     """A stored moment (naive values are UTC) in the bureau's time zone."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(ZoneInfo(tz))
+    return None if value is None else as_utc(value).astimezone(ZoneInfo(tz))
 
 
 def moment(value, tz: str = "Asia/Shanghai", locale="zh_CN") -> str:

@@ -21,12 +21,13 @@ masked form, so an id never hashes a full ID or card number (a hash of an
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from typing import Any, Callable, Iterable
 from urllib.parse import urlsplit
 
 from followthemoney import ValueEntity, model
 
+from monitor.clock import as_utc
 from monitor.errors import InputError
 from monitor.privacy import Masker, account_keeper, mask_account, mask_id_number
 
@@ -104,11 +105,7 @@ def _iso_date(value: Any) -> str | None:
 
 
 def _moment(value: datetime | None) -> str | None:
-    if value is None:
-        return None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc).isoformat(timespec="seconds")
+    return None if value is None else as_utc(value).isoformat(timespec="seconds")
 
 
 class _Builder:

@@ -2,9 +2,12 @@
 
 Conventions
 -----------
-* Times are timezone-aware ``datetime`` stored in UTC (SQLModel's
-  ``UTCDateTime`` refuses naive values); calendar dates (the day a fact
-  refers to) are ``date``.
+* Times are timezone-aware ``datetime`` stored in UTC: SQLModel maps every
+  ``datetime`` field to its ``UTCDateTime`` column type, which refuses naive
+  values on write and reads aware UTC back from SQLite (which keeps no offset)
+  and PostgreSQL alike. Moments from elsewhere go through
+  :func:`monitor.clock.as_utc`. Calendar dates (the day a fact refers to) are
+  ``date``.
 * Everything *observed* keeps two dates: the date it refers to (``period``,
   ``occurred_on``, ``valid_from``) and ``available_at``, the earliest moment
   the bureau could have known it (the publication time stated by the source
@@ -19,7 +22,7 @@ Conventions
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, Optional
 
@@ -27,12 +30,8 @@ from sqlalchemy import JSON, Column, Index, LargeBinary, UniqueConstraint, text
 from sqlalchemy.orm import validates
 from sqlmodel import Field, SQLModel
 
+from monitor.clock import utcnow  # noqa: F401 - the store's clock, imported from here by many modules
 from monitor.errors import InputError
-
-
-def utcnow() -> datetime:
-    """Aware UTC now: the one clock of the store."""
-    return datetime.now(timezone.utc)
 
 
 def _json_column() -> Any:

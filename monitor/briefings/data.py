@@ -19,6 +19,7 @@ from sqlalchemy import and_, func, or_
 from sqlmodel import select
 
 from monitor.access import Scope
+from monitor.clock import as_utc
 from monitor.errors import InputError, MonitorError
 from monitor.findings import EvidenceAccount, EvidenceDocument, EvidenceEdge
 from monitor.models import (
@@ -81,7 +82,7 @@ def week_buckets(times: Iterable[datetime], end: date, weeks: int, tz: str) -> l
     mondays = [last_monday - timedelta(weeks=k) for k in range(weeks - 1, -1, -1)]
     counts = Counter()
     for t in times:
-        d = _aware(t).astimezone(zone).date()
+        d = as_utc(t).astimezone(zone).date()
         counts[d - timedelta(days=d.weekday())] += 1
     return [{"week": m.isoformat(), "label": f"{m.isocalendar().week}周", "count": counts.get(m, 0)} for m in mondays]
 
@@ -91,7 +92,7 @@ def daily_last(points: Iterable[tuple[datetime, float]], tz: str) -> list[tuple[
     zone = ZoneInfo(tz)
     by_day: dict[date, tuple[datetime, float]] = {}
     for t, v in points:
-        t = _aware(t)
+        t = as_utc(t)
         d = t.astimezone(zone).date()
         if d not in by_day or t >= by_day[d][0]:
             by_day[d] = (t, v)
@@ -103,11 +104,6 @@ def main_reasons(contributions: list[dict], n: int = 3) -> list[str]:
     positive = [c for c in contributions or [] if (c.get("points") or 0) > 0]
     positive.sort(key=lambda c: -c["points"])
     return [c.get("reason") or c.get("key") for c in positive[:n]]
-
-
-def _aware(t: datetime) -> datetime:
-    # SQLite hands back naive datetimes; the store only holds UTC.
-    return t if t.tzinfo else t.replace(tzinfo=timezone.utc)
 
 
 # --------------------------------------------------------------------------- scope
@@ -158,7 +154,7 @@ def finding_dict(f: Finding, tz: str) -> dict[str, Any]:
             "title": f.title, "institution_id": f.institution_id, "fingerprint": f.fingerprint,
             "window_start": f.window_start.isoformat() if f.window_start else ev.get("window_start"),
             "window_end": f.window_end.isoformat() if f.window_end else ev.get("window_end"),
-            "as_of": _aware(f.as_of).isoformat(),
+            "as_of": as_utc(f.as_of).isoformat(),
             "evidence": {"accounts": _rows(ev.get("accounts"), EvidenceAccount),
                          "edges": _rows(ev.get("edges"), EvidenceEdge),
                          "paths": [[str(x) for x in p] for p in ev.get("paths") or []],
@@ -179,7 +175,7 @@ def _rule_set(session, version: int | None) -> dict[str, Any] | None:
     if row is None:
         return {"version": version, "weights": {}, "thresholds": {}, "note": None, "created_at": None}
     return {"version": row.version, "weights": dict(row.weights), "thresholds": dict(row.thresholds),
-            "note": row.note, "created_at": _aware(row.created_at).isoformat()}
+            "note": row.note, "created_at": as_utc(row.created_at).isoformat()}
 
 
 def event_amount(event) -> float | None:
@@ -202,7 +198,7 @@ def alert_titles(session, alerts) -> dict[int, str]:
 def data_moment(run: SweepRun) -> datetime | None:
     """The moment a sweep's data stands at: its replay date (``as_of``) when it has one, else its start."""
     moment = run.as_of or run.started_at
-    return _aware(moment) if moment is not None else None
+    return as_utc(moment) if moment is not None else None
 
 
 def sweeps_in_period(session, start_cut: datetime, end_cut: datetime) -> list[SweepRun]:
@@ -216,8 +212,8 @@ def sweeps_in_period(session, start_cut: datetime, end_cut: datetime) -> list[Sw
 
 def documents_fetched(session, runs: list[SweepRun], start_cut: datetime, end_cut: datetime) -> int:
     """Files fetched for the period: fetched in it, or fetched while one of its replay sweeps ran."""
-    windows = [Document.fetched_at.between(_aware(r.started_at),
-                                           _aware(r.finished_at or r.heartbeat_at or datetime.now(timezone.utc)))
+    windows = [Document.fetched_at.between(as_utc(r.started_at),
+                                           as_utc(r.finished_at or r.heartbeat_at or datetime.now(timezone.utc)))
                for r in runs if r.as_of is not None and r.started_at is not None]
     cond = and_(Document.fetched_at >= start_cut, Document.fetched_at < end_cut)
     return session.exec(select(func.count(Document.id)).where(or_(cond, *windows))).one()
@@ -289,7 +285,7 @@ def city_data(session, config, start: date, end: date, user=None, generated_at: 
                                    key=lambda kv: (-max(_sev(x["severity"]) for x in kv[1]), -len(kv[1]), kv[0]))]
 
     alerts = list(session.exec(select(Alert).where(Alert.institution_id.in_(scope_ids))))
-    new_alerts = [a for a in alerts if start_cut <= _aware(a.first_raised_at) < end_cut]
+    new_alerts = [a for a in alerts if start_cut <= as_utc(a.first_raised_at) < end_cut]
     escalations = list(session.exec(select(AuditEntry).where(
         AuditEntry.object_type == "alert", AuditEntry.field == "status", AuditEntry.new == "escalated",
         AuditEntry.at >= start_cut, AuditEntry.at < end_cut)))
@@ -301,7 +297,7 @@ def city_data(session, config, start: date, end: date, user=None, generated_at: 
     def alert_row(a: Alert) -> dict[str, Any]:
         return {"id": a.id, "institution": insts[a.institution_id].name, "kind": a.kind, "title": titles[a.id],
                 "severity": a.severity, "status": a.status, "band": a.band,
-                "first_raised_at": _aware(a.first_raised_at).isoformat()}
+                "first_raised_at": as_utc(a.first_raised_at).isoformat()}
 
     risers = top_risers({i: s.score for i, s in base_scores.items()}, {i: s.score for i, s in now_scores.items()})
     trend_from = end_cut - timedelta(weeks=TREND_WEEKS)
@@ -316,7 +312,7 @@ def city_data(session, config, start: date, end: date, user=None, generated_at: 
             pts.insert(0, (trend_from, opening.score))
         trends.append({"id": inst_id, "name": insts[inst_id].name, "rise": rise, "points": daily_last(pts, tz)})
     alert_weeks = week_buckets((a.first_raised_at for a in alerts
-                                if _aware(a.first_raised_at) < end_cut), end, ALERT_WEEKS, tz)
+                                if as_utc(a.first_raised_at) < end_cut), end, ALERT_WEEKS, tz)
 
     versions = sorted({s.rule_version for s in now_scores.values()})
     sources = Counter(s.kind for s in session.exec(select(Source).where(Source.active == True)))  # noqa: E712
@@ -324,8 +320,8 @@ def city_data(session, config, start: date, end: date, user=None, generated_at: 
     runs = sweeps_in_period(session, start_cut, end_cut)
     docs_in_period = documents_fetched(session, runs, start_cut, end_cut)
     sweeps = [{"id": r.id, "kind": r.kind, "status": r.status, "trigger": r.trigger,
-               "as_of": _aware(r.as_of).isoformat() if r.as_of else None,
-               "started_at": _aware(r.started_at).isoformat() if r.started_at else None} for r in runs]
+               "as_of": as_utc(r.as_of).isoformat() if r.as_of else None,
+               "started_at": as_utc(r.started_at).isoformat() if r.started_at else None} for r in runs]
     sweep_status = Counter(r["status"] for r in sweeps)
     return {
         "city": config.city, "timezone": tz, "start": start.isoformat(), "end": end.isoformat(),
@@ -349,7 +345,7 @@ def city_data(session, config, start: date, end: date, user=None, generated_at: 
         "trends": trends, "alert_weeks": alert_weeks,
         "rule_sets": [_rule_set(session, v) for v in versions],
         "sources": {"by_kind": dict(sorted(sources.items())), "documents_in_period": docs_in_period,
-                    "last_crawled_at": _aware(last_crawl).isoformat() if last_crawl else None},
+                    "last_crawled_at": as_utc(last_crawl).isoformat() if last_crawl else None},
         "sweeps": {"count": len(sweeps), "by_status": dict(sweep_status), "runs": sweeps[-20:]},
     }
 
@@ -447,7 +443,7 @@ def institution_data(session, config, institution, user=None, generated_at: date
     band_history = []
     for s in scores:
         if not band_history or band_history[-1]["band"] != s.band:
-            band_history.append({"as_of": _aware(s.as_of).isoformat(), "band": s.band, "score": s.score})
+            band_history.append({"as_of": as_utc(s.as_of).isoformat(), "band": s.band, "score": s.score})
 
     facts = list(session.exec(select(DisclosureFact).where(DisclosureFact.institution_id == inst.id,
                                                            DisclosureFact.suspect.is_(None))  # never as fact
@@ -461,7 +457,7 @@ def institution_data(session, config, institution, user=None, generated_at: date
                    "balance": [(p[:7], table[p]["outstanding_balance"]) for p in periods
                                if "outstanding_balance" in table[p]],
                    "overdue": [(p[:7], table[p]["overdue_amount"]) for p in periods if "overdue_amount" in table[p]],
-                   "last_available_at": _aware(facts[-1].available_at).isoformat() if facts else None}
+                   "last_available_at": as_utc(facts[-1].available_at).isoformat() if facts else None}
 
     # The current findings: those of the most recent sweep (or as_of) that found anything here.
     last_f = session.exec(select(Finding).where(Finding.institution_id == inst.id)
@@ -480,7 +476,7 @@ def institution_data(session, config, institution, user=None, generated_at: date
     events = list(session.exec(select(Event).where(ev_cond).order_by(Event.occurred_on.desc(), Event.id.desc())))
     event_rows = [{"kind": e.kind, "title": e.title, "occurred_on": e.occurred_on.isoformat() if e.occurred_on else None,
                    "amount": event_amount(e), "url": e.url, "subject_name": e.subject_name, "body": (e.body or "")[:300],
-                   "available_at": _aware(e.available_at).isoformat()} for e in events[:MAX_ROWS]]
+                   "available_at": as_utc(e.available_at).isoformat()} for e in events[:MAX_ROWS]]
 
     status = operating_status(events)
     users = {u.id: u.display_name or u.username for u in session.exec(select(User))}
@@ -489,17 +485,17 @@ def institution_data(session, config, institution, user=None, generated_at: date
                                .order_by(Alert.first_raised_at.desc())))
     titles = alert_titles(session, alerts)
     for a in alerts:
-        notes = [{"at": _aware(n.created_at).isoformat(), "author": users.get(n.author_id, "—"), "body": n.body}
+        notes = [{"at": as_utc(n.created_at).isoformat(), "author": users.get(n.author_id, "—"), "body": n.body}
                  for n in session.exec(select(AlertNote).where(AlertNote.alert_id == a.id).order_by(AlertNote.id))]
-        log = [{"at": _aware(e.at).isoformat(), "actor": e.actor, "action": e.action, "field": e.field,
+        log = [{"at": as_utc(e.at).isoformat(), "actor": e.actor, "action": e.action, "field": e.field,
                 "old": e.old, "new": e.new}
                for e in session.exec(select(AuditEntry).where(AuditEntry.object_type == "alert",
                                                               AuditEntry.object_id == a.id)
                                      .order_by(AuditEntry.at, AuditEntry.id))]
         alert_rows.append({"id": a.id, "kind": a.kind, "title": titles[a.id], "severity": a.severity, "status": a.status,
                            "close_reason": a.close_reason, "band": a.band, "assignee": users.get(a.assignee_id),
-                           "first_raised_at": _aware(a.first_raised_at).isoformat(),
-                           "last_seen_at": _aware(a.last_seen_at).isoformat(), "reopen_count": a.reopen_count,
+                           "first_raised_at": as_utc(a.first_raised_at).isoformat(),
+                           "last_seen_at": as_utc(a.last_seen_at).isoformat(), "reopen_count": a.reopen_count,
                            "notes": notes, "history": log})
 
     # The newest version of each URL; columns only (bodies can be large).
@@ -509,7 +505,7 @@ def institution_data(session, config, institution, user=None, generated_at: date
                           .where(Document.institution_id == inst.id)
                           .order_by(Document.fetched_at.desc(), Document.id.desc())):
         if d.url not in latest_docs:
-            latest_docs[d.url] = {"id": d.id, "url": d.url, "fetched_at": _aware(d.fetched_at).isoformat(),
+            latest_docs[d.url] = {"id": d.id, "url": d.url, "fetched_at": as_utc(d.fetched_at).isoformat(),
                                   "sha256": d.sha256, "http_status": d.http_status, "version": d.version,
                                   "parse_status": d.parse_status}
     n_docs = len(latest_docs)
@@ -534,7 +530,7 @@ def institution_data(session, config, institution, user=None, generated_at: date
             "registry_url": company.registry_url},
         "relations": relations, "ownership": _ownership(session, company),
         "score": None if latest is None else {
-            "score": latest.score, "band": latest.band, "as_of": _aware(latest.as_of).isoformat(),
+            "score": latest.score, "band": latest.band, "as_of": as_utc(latest.as_of).isoformat(),
             "rule_version": latest.rule_version, "contributions": latest.contributions},
         "rule_set": _rule_set(session, latest.rule_version if latest else None),
         "score_history": history, "band_history": band_history,

@@ -18,6 +18,7 @@ from sqlmodel import select
 from monitor import alerts as workflow
 from monitor import formatting as fmt
 from monitor.audit import history
+from monitor.clock import as_utc
 from monitor.errors import InputError
 from monitor.models import Alert, AlertNote, AlertStatus, CloseReason, Finding, Institution, Score, User
 from monitor.portal.common import db, error_text, locale_name, masker, monitor_config, scope
@@ -70,9 +71,9 @@ def filtered_alerts(sc, args, user_id: int | None = None):
     start, end = _day_arg(args.get("raised_from")), _day_arg(args.get("raised_to"))
     # Stored moments are UTC; the dates the user gives are the bureau's calendar days.
     if start:
-        q = q.where(Alert.first_raised_at >= _utc(datetime.combine(start, time(), tz)))
+        q = q.where(Alert.first_raised_at >= as_utc(datetime.combine(start, time(), tz)))
     if end:
-        q = q.where(Alert.first_raised_at < _utc(datetime.combine(end + timedelta(days=1), time(), tz)))
+        q = q.where(Alert.first_raised_at < as_utc(datetime.combine(end + timedelta(days=1), time(), tz)))
     if args.get("band") in BANDS:
         latest = sc.latest_scores(contributions=False)
         band = args["band"]
@@ -82,12 +83,6 @@ def filtered_alerts(sc, args, user_id: int | None = None):
         else:
             q = q.where(Alert.institution_id.in_([i for i, s in latest.items() if s.band == band]))
     return q.order_by(*SORTS.get(args.get("sort") or "last_seen", SORTS["last_seen"]))
-
-
-def _utc(moment: datetime) -> datetime:
-    from datetime import timezone
-
-    return moment.astimezone(timezone.utc)
 
 
 def latest_evidence(session, alerts) -> tuple[dict[int, Finding], dict[int, Score]]:

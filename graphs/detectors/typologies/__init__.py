@@ -34,6 +34,7 @@ from typing import Any, Iterable, Mapping
 
 import networkx as nx
 
+from monitor.clock import as_utc
 from monitor.findings import EvidenceAccount, EvidenceEdge
 
 DAY = 86400.0
@@ -174,9 +175,7 @@ def ledger(G: nx.MultiDiGraph | Ledger | Iterable[Transfer], *, amount: str = "a
 
 def _seconds(value: Any) -> float:
     if isinstance(value, datetime):
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=timezone.utc)
-        return value.timestamp()
+        return as_utc(value).timestamp()
     return float(value)
 
 
