@@ -32,7 +32,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "alerts": "monitor.commands.alerts:alerts_group",
     "rules": "monitor.commands.rules:rules_group",
     "web": "monitor.portal.cli:web_command",
-    "users": "monitor.portal.users:users_group",
+    "users": "monitor.commands.users:users_group",
     "jurisdictions": "monitor.commands.jurisdictions:jurisdictions_group",
     "brief": "monitor.briefings.cli:brief_group",
     "audit": "monitor.commands.audit:audit_group",

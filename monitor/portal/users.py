@@ -1,4 +1,4 @@
-"""User accounts (administrators): the same function serves the portal and ``monitor users add``.
+"""User accounts (administrators): the same functions serve the portal and ``monitor users ...``.
 
 In the portal an admin lists, creates, edits and deactivates only the users of their own jurisdictions
 and those below, with roles at or below their own; each refusal is journaled. ``monitor users add`` is an
@@ -7,7 +7,6 @@ operator action and may create any user.
 
 from __future__ import annotations
 
-import click
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
@@ -15,7 +14,6 @@ from sqlmodel import select
 
 from monitor.access import OutOfScope, refuse, roles_up_to
 from monitor.audit import record
-from monitor.cli import pass_ctx
 from monitor.errors import InputError
 from monitor.jurisdictions import tree as jurisdiction_tree
 from monitor.models import Jurisdiction, Role, User, UserJurisdiction
@@ -205,80 +203,28 @@ def create_jurisdiction():
     return redirect(url_for("users.index"))
 
 
-# --------------------------------------------------------------------------- CLI: monitor users ...
-@click.group("users")
-def users_group() -> None:
-    """Portal accounts (argon2-hashed passwords, roles, jurisdictions)."""
+# --------------------------------------------------------------------------- operator actions (monitor users ...)
+def list_users(session) -> list[tuple[User, list[str]]]:
+    """Every user, by name, with the codes of the jurisdictions it is bound to."""
+    codes = {j.id: j.code for j in session.exec(select(Jurisdiction))}
+    return [(u, [codes[j] for j in session.exec(select(UserJurisdiction.jurisdiction_id)
+                                                .where(UserJurisdiction.user_id == u.id))])
+            for u in session.exec(select(User).order_by(User.username))]
 
 
-@users_group.command("add")
-@click.argument("username")
-@click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
-@click.option("--jurisdiction", "code", required=True, help="Jurisdiction code the user may see.")
-@click.option("--password", default=None, help="Default: a random one, printed once.")
-@click.option("--display-name", default=None)
-@click.option("--personal-data/--no-personal-data", default=False, show_default=True,
-              help="May see ID numbers, phones and personal accounts in full (each such view is journaled).")
-@pass_ctx
-def users_add(ctx, username, role, code, password, display_name, personal_data) -> None:
-    """Create a portal user."""
-    import getpass
-    import secrets
-
-    from monitor.db import require_schema, session_scope
-
-    require_schema(ctx.config)
-    shown = password is None
-    password = password or secrets.token_urlsafe(12)
-    with session_scope(ctx.config) as s:
-        user = add_user(s, username, password, role, code, actor=getpass.getuser(), display_name=display_name)
-        if personal_data:
-            _set_personal(s, user, True, getpass.getuser())
-    click.echo(f"user {username} ({role}, {code}) created" + (f"; password: {password}" if shown else ""))
-
-
-@users_group.command("list")
-@pass_ctx
-def users_list(ctx) -> None:
-    """List portal users."""
-    from monitor.db import require_schema, session_scope
-
-    require_schema(ctx.config)
-    with session_scope(ctx.config) as s:
-        codes = {j.id: j.code for j in s.exec(select(Jurisdiction))}
-        for u in s.exec(select(User).order_by(User.username)):
-            js = [codes[j] for j in s.exec(select(UserJurisdiction.jurisdiction_id)
-                                           .where(UserJurisdiction.user_id == u.id))]
-            click.echo(f"{u.username:<20} {u.role:<11} {'active' if u.active else 'disabled':<9} {','.join(js)}")
+def user_named(session, username: str) -> User:
+    """The user called ``username``; :class:`InputError` when there is none."""
+    user = session.exec(select(User).where(User.username == username)).first()
+    if user is None:
+        raise InputError(f"user {username!r} does not exist", code="user_unknown", username=username)
+    return user
 
 
 # -- the personal-data permission (see docs/portal.md, "Personal data")
-def _set_personal(session, user: User, allowed: bool, actor: str) -> None:
+def set_personal(session, user: User, allowed: bool, actor: str) -> None:
+    """Let ``user`` see personal numbers in full, or masked; a change is journaled."""
     if bool(user.can_view_personal) != allowed:
         record(session, actor, "user", user.id, "update", field="can_view_personal", old=user.can_view_personal,
                new=allowed)
         user.can_view_personal = allowed
         session.add(user)
-
-
-def _personal_command(name: str, allowed: bool, doc: str):
-    @users_group.command(name, help=doc)
-    @click.argument("username")
-    @pass_ctx
-    def command(ctx, username) -> None:
-        import getpass
-
-        from monitor.db import require_schema, session_scope
-
-        require_schema(ctx.config)
-        with session_scope(ctx.config) as s:
-            user = s.exec(select(User).where(User.username == username)).first()
-            if user is None:
-                raise InputError(f"user {username!r} does not exist", code="user_unknown", username=username)
-            _set_personal(s, user, allowed, getpass.getuser())
-        click.echo(f"user {username}: personal data {'shown in full' if allowed else 'masked'}")
-    return command
-
-
-_personal_command("grant-personal", True, "Let a user see ID numbers, phones and personal accounts in full.")
-_personal_command("revoke-personal", False, "Show a user personal numbers masked again.")
