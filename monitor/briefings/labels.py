@@ -9,6 +9,7 @@ import re
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from monitor.clock import as_utc
 from monitor.labels import printed
 from monitor.vocab import METRICS_BY_NAME, evidence_code, evidence_label
 
@@ -79,7 +80,7 @@ def metric_value(name: str, value: float | None, with_unit: bool = True) -> str:
 
 
 def local_time(value: datetime | str | None, tz: str, with_time: bool = True) -> str:
-    """An aware (or ISO) time shown in the bureau's time zone."""
+    """A moment (or its ISO text; naive values are UTC) shown in the bureau's time zone."""
     if value is None or value == "":
         return "—"
     if isinstance(value, str):
@@ -88,8 +89,7 @@ def local_time(value: datetime | str | None, tz: str, with_time: bool = True) ->
         except ValueError:
             return value
     if isinstance(value, datetime):
-        if value.tzinfo is not None:
-            value = value.astimezone(ZoneInfo(tz))
+        value = as_utc(value).astimezone(ZoneInfo(tz))
         return value.strftime("%Y-%m-%d %H:%M" if with_time else "%Y-%m-%d")
     if isinstance(value, date):
         return value.isoformat()
