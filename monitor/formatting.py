@@ -18,27 +18,9 @@ from babel.numbers import parse_pattern
 
 from monitor import labels
 from monitor.clock import as_utc
-from monitor.vocab import EVIDENCE_METRICS, METRICS_BY_NAME, PATTERN_ZH, evidence_code, evidence_label
+from monitor.vocab import EVIDENCE_METRICS, METRICS_BY_NAME, evidence_code, evidence_label, pattern_names
 
 DASH = "—"
-
-# Finding kinds and the rule set's own contribution keys in English (Chinese: monitor.vocab.PATTERN_ZH).
-PATTERN_EN = {
-    "ponzi": "Ponzi (new money repays old)", "self_financing": "self-financing",
-    "fund_pool": "fund pool / custody bypassed", "capital_flight": "capital flight (exit warning)",
-    "round_tripping": "round-tripping / circular flows", "scatter_gather": "scattered in, gathered out",
-    "guarantee_circle": "guarantee circle", "borrower_cap": "borrowing over the cap",
-    "borrower_limits": "borrower limits (disclosed)", "borrower_concentration": "concentrated borrowers",
-    "disclosure_mismatch": "disclosure contradicts the flows", "yield_above_peers": "yield far above peers",
-    "overdue_jump": "overdue rate jumped", "disclosure_late": "disclosure late or stopped",
-    "site_down": "website unreachable", "complaint_surge": "surge in complaints",
-    "litigation": "lawsuits / enforcement / dishonest debtor", "frequent_changes": "frequent changes of owners",
-    "capital_gap": "paid-in capital far below registered", "shared_address": "shared registered address",
-    "weak_cap": "cap on weak signals", "source_cap": "cap on weak signals of one source", "cap": "index cap",
-    "severity.low": "severity points: low", "severity.medium": "severity points: medium",
-    "severity.high": "severity points: high", "severity.critical": "severity points: critical",
-    "default": "other pattern (default weight)",
-}
 
 # Evidence keys whose values are fractions (shown as percentages).
 _SHARE_KEY = re.compile(r"(share|ratio|yield)")
@@ -184,15 +166,17 @@ def duration(seconds, locale="zh_CN") -> str:
 
 # --------------------------------------------------------------------------- codes
 def pattern_name(code, locale="zh_CN") -> str:
-    """A finding kind or contribution key for people (Chinese names from the core vocabulary)."""
+    """A finding kind or contribution key for people (the names of the detectors' and indicators' records,
+    :func:`monitor.vocab.pattern_names`); unknown codes as they are, as words in English."""
     if code is None:
         return DASH
     code = str(code)
     if code.startswith("indicator."):
         code = code.split(".", 1)[1]
-    if is_zh(locale):
-        return PATTERN_ZH.get(code, code)
-    return PATTERN_EN.get(code, code.replace("_", " "))
+    names = pattern_names().get(code)
+    if names is None:
+        return code if is_zh(locale) else code.replace("_", " ")
+    return names[0 if is_zh(locale) else 1]
 
 
 def band_name(band, locale="zh_CN") -> str:
