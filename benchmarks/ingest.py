@@ -93,14 +93,14 @@ def _cpu() -> float:
 
 def run_monitor(path: Path, workdir: Path, reference: bool = False) -> tuple[float, int, float]:
     """The monitor's ingest into a fresh store; ``reference``: with the fast path switched off."""
-    import monitor.ingest as ingest
+    import monitor.ingest.reading as reading
     from monitor.config import load_config
     from monitor.db import dispose_engines, init_db
     from monitor.ingest import ingest_paths
 
-    fast_path = ingest.read_clean
+    fast_path = reading.read_clean
     if reference:
-        ingest.read_clean = lambda *args, **kwargs: None  # every file declined: DuckDB reads it
+        reading.read_clean = lambda *args, **kwargs: None  # every file declined: DuckDB reads it
     config = load_config(env={"MONITOR_INSTANCE_DIR": str(workdir / ("reference" if reference else "instance"))})
     init_db(config)
     uscc = "91440300MA5F000007"
@@ -129,7 +129,7 @@ def run_monitor(path: Path, workdir: Path, reference: bool = False) -> tuple[flo
     try:
         [result] = ingest_paths(config, [path], institution=uscc)
     finally:
-        ingest.read_clean = fast_path
+        reading.read_clean = fast_path
     seconds = time.perf_counter() - started
     cpu = _cpu() - cpu0
     print(f"  ({result.accounts_new:,} accounts registered)")

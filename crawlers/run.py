@@ -37,6 +37,7 @@ from urllib.parse import urljoin
 
 from sqlmodel import select
 
+from monitor.accounts import link_accounts
 from monitor.config import SETTINGS, Config
 from monitor.db import require_schema, session_scope
 from monitor.errors import InputError, MonitorError
@@ -219,9 +220,6 @@ def crawl(config: Config, sources_csv: str | os.PathLike | None = None, base_url
     summary.update(started_at=started.isoformat(), sources_loaded=loaded, lost_pages=lost_pages(summary))
     _record_sources(config, summary)
     # Firms the crawl (or the sources file) made known: accounts ingested before them get linked.
-    # (Imported here: the crawl's child processes, which import this module, need none of the ingest.)
-    from monitor.ingest import link_accounts
-
     summary["accounts_linked"] = link_accounts(config)
     return summary
 

@@ -4,9 +4,9 @@ Each ingested source file adds one Parquet file per month it covers, so a
 busy institution gathers thousands of small files, and every reader (DuckDB,
 Spark) pays per file. :func:`compact_institution` rewrites all committed
 files of one institution into ``<sha>_<run>_<n>.parquet``, one per month,
-under the ingest's own rules (see :mod:`monitor.ingest`):
+under the store's write rules (see :mod:`monitor.transfers.write`), as the ingest does:
 
-* it holds the institution's ingest lock (:func:`monitor.ingest.institution_lock`),
+* it holds the institution's ingest lock (:func:`monitor.transfers.institution_lock`),
   so no ingest of that institution reads or writes meanwhile;
 * its files are named after its own run id and listed in an owner journal
   until the commit, so garbage collection removes them if it dies first;
@@ -27,7 +27,6 @@ included) and so every aggregate are unchanged.
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import os
 import time
@@ -37,7 +36,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from monitor.config import Config
-from monitor.transfers import SCHEMA, TransferStore, name_parts
+from monitor.transfers import (JOURNAL_SUFFIX, PARQUET_OPTIONS, SCHEMA, TransferStore, fsync, institution_lock,
+                               name_parts, store_file, store_pattern, tmp_dir, write_journal, write_owner)
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +64,7 @@ def _read(path: Path):
 def compact_institution(config: Config, uscc: str, wait: float | None = None) -> CompactionResult:
     """Rewrite the committed files of institution ``uscc`` as one file per month (see module docstring).
 
-    Raises :class:`monitor.ingest.BusyError` (exit 3) when its ingest lock stays held ``wait``
+    Raises :class:`monitor.transfers.BusyError` (exit 3) when its ingest lock stays held ``wait``
     seconds (default the ``ingest_lock_wait`` setting).
     """
     import pyarrow as pa
@@ -72,8 +72,6 @@ def compact_institution(config: Config, uscc: str, wait: float | None = None) ->
     from sqlmodel import select
 
     from monitor.db import session_scope
-    from monitor.ingest import (JOURNAL_SUFFIX, OWNER_SUFFIX, PARQUET_OPTIONS, _fsync, _owner_record,
-                                _write_journal, institution_lock)
     from monitor.models import IngestFile, Institution
 
     started = time.perf_counter()
@@ -90,14 +88,11 @@ def compact_institution(config: Config, uscc: str, wait: float | None = None) ->
         digest = hashlib.sha256("\n".join(sorted(p.relative_to(store.root).as_posix() for p in files))
                                 .encode("utf-8")).hexdigest()
         run = uuid.uuid4().hex
-        tmp_root = store.root / ".tmp"
-        tmp_root.mkdir(parents=True, exist_ok=True)
-        owner = tmp_root / f"{run}{OWNER_SUFFIX}"
-        owner.write_text(json.dumps(_owner_record()), encoding="utf-8")
-        dest_root = store.root / f"institution={uscc}"
-        written = [(tmp_root / f"{run}-{month}.parquet", dest_root / f"month={month}" / f"{digest}_{run}_{n}.parquet")
+        tmp_root = tmp_dir(store.root)
+        owner = write_owner(store.root, run)
+        written = [(tmp_root / f"{run}-{month}.parquet", store_file(store.root, uscc, month, digest, run, n))
                    for n, month in enumerate(sorted(by_month))]
-        journal = _write_journal(tmp_root / f"{run}{JOURNAL_SUFFIX}", store.root, digest,
+        journal = write_journal(tmp_root / f"{run}{JOURNAL_SUFFIX}", store.root, digest,
                                  [dest for _tmp, dest in written], owner=True)
         moved: list[Path] = []
         committed = False
@@ -108,7 +103,7 @@ def compact_institution(config: Config, uscc: str, wait: float | None = None) ->
                 table = pa.concat_tables([_read(p) for p in by_month[month]])
                 table = table.sort_by([("txn_time", "ascending"), ("txn_id", "ascending")])
                 pq.write_table(table, tmp, store_schema=False, **PARQUET_OPTIONS)
-                _fsync(tmp)
+                fsync(tmp)
                 if pq.read_metadata(tmp).num_rows != table.num_rows:
                     raise OSError(f"{tmp}: written file does not read back whole")
                 rows += table.num_rows
@@ -120,8 +115,8 @@ def compact_institution(config: Config, uscc: str, wait: float | None = None) ->
                 os.replace(tmp, dest)  # the name holds this run's id: never over another file
                 moved.append(dest)
             for folder in {dest.parent for dest in moved}:
-                _fsync(folder)
-            pattern = f"institution={uscc}/month=*/{digest}_{run}_*.parquet"
+                fsync(folder)
+            pattern = store_pattern(uscc, digest, run)
             with session_scope(config) as session:
                 inst = session.exec(select(Institution.id).where(Institution.uscc == uscc)).first()
                 replaced = list(session.exec(select(IngestFile).where(IngestFile.status == "ok",
@@ -138,7 +133,7 @@ def compact_institution(config: Config, uscc: str, wait: float | None = None) ->
             for path in files:
                 path.unlink(missing_ok=True)
             for folder in {p.parent for p in files}:
-                _fsync(folder)
+                fsync(folder)
         finally:
             if not committed and moved:
                 try:  # an error while committing may come after the database committed: ask it

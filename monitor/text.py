@@ -76,7 +76,7 @@ def district_of(address: str | None) -> str | None:
 def guess_holder_kind(holder_id: str | None) -> str | None:
     """``company`` for an 18-character USCC, ``person`` for a (masked) 身份证 number, else ``None``.
 
-    The ingest applies the same rule to whole columns (``monitor.ingest._accounts_document``).
+    The ingest applies the same rule to whole columns (``monitor.accounts.accounts_document``).
     """
     if not holder_id:
         return None

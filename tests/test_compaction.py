@@ -9,8 +9,8 @@ import pytest
 from click.testing import CliRunner
 
 from monitor.compaction import compact_institution, compact_store
-from monitor.ingest import BusyError, ingest_paths, institution_lock
-from monitor.transfers import TransferStore
+from monitor.ingest import ingest_paths
+from monitor.transfers import BusyError, TransferStore, institution_lock
 from tests.conftest import uscc_for
 
 INST = uscc_for(52)

@@ -328,10 +328,10 @@ def test_institution_from_folder_custody_account_or_error(sqlite_store, tmp_path
 def test_accounts_registered_once_and_linked_by_uscc(store, tmp_path, monkeypatch, threaded):
     from sqlmodel import select
 
-    import monitor.ingest as ingest
+    import monitor.ingest.pipeline as pipeline
 
     # both ways of inserting accounts: inline (small files) and overlapping the Parquet writing
-    monkeypatch.setattr(ingest, "ACCOUNTS_IN_THREAD", 0 if threaded else 10**9)
+    monkeypatch.setattr(pipeline, "ACCOUNTS_IN_THREAD", 0 if threaded else 10**9)
     from monitor.db import session_scope
     from monitor.models import Account, Institution
 
@@ -357,11 +357,11 @@ def test_only_accounts_whose_first_id_is_a_uscc_are_registered(store, tmp_path, 
 
     from sqlmodel import select
 
-    import monitor.ingest as ingest
+    import monitor.ingest.pipeline as pipeline
     from monitor.db import session_scope
     from monitor.models import Account
 
-    monkeypatch.setattr(ingest, "ACCOUNTS_IN_THREAD", 0 if threaded else 10**9)
+    monkeypatch.setattr(pipeline, "ACCOUNTS_IN_THREAD", 0 if threaded else 10**9)
     firm, other = "91440300MA5F000012", " 91440300ma5f000013 "
     rows = [  # (payer account, name, id, payee account, name, id)
         ("A1", "", "", "F1", "甲公司", firm),  # A1 no ID yet
@@ -468,16 +468,16 @@ def test_small_city_all_rows_ingested(small_city, sqlite_store):
 
 def _fail_commit_records(monkeypatch):
     """From now on, the commit record of a good file cannot be written."""
-    import monitor.ingest as ingest
+    import monitor.ingest.pipeline as pipeline
 
-    original = ingest._ingest_row
+    original = pipeline.ingest_record
 
     def broken(result, institution_id):
         if result.status == "ok":
             raise InputError("simulated failure while recording the file")
         return original(result, institution_id)
 
-    monkeypatch.setattr(ingest, "_ingest_row", broken)
+    monkeypatch.setattr(pipeline, "ingest_record", broken)
 
 
 def test_failure_at_commit_leaves_store_and_accounts_unchanged(sqlite_store, tmp_path, monkeypatch):
@@ -493,7 +493,7 @@ def test_failure_at_commit_leaves_store_and_accounts_unchanged(sqlite_store, tmp
 
 
 def test_garbage_without_commit_record_is_collected_by_the_full_walk(sqlite_store, tmp_path):
-    from monitor.ingest import collect_garbage
+    from monitor.transfers import collect_garbage
 
     ok(ingest_paths(sqlite_store, [write_csv(tmp_path / "a.csv", ZH1, rows_for(5))], institution=INST))
     ts = TransferStore(sqlite_store)
@@ -507,17 +507,19 @@ def test_garbage_without_commit_record_is_collected_by_the_full_walk(sqlite_stor
 
 
 def test_a_journal_names_the_files_of_an_ingest_until_it_commits(sqlite_store, tmp_path, monkeypatch):
-    import monitor.ingest as ingest
+    import os
+
+    from monitor.transfers import JOURNAL_SUFFIX
 
     tmp = TransferStore(sqlite_store).root / ".tmp"
     seen = []
-    real_replace = ingest.os.replace
+    real_replace = os.replace
 
     def replace(src, dst):  # each move into the store happens with the journal on disk
-        seen.append([json.loads(j.read_text()) for j in tmp.glob("*" + ingest.JOURNAL_SUFFIX)])
+        seen.append([json.loads(j.read_text()) for j in tmp.glob("*" + JOURNAL_SUFFIX)])
         real_replace(src, dst)
 
-    monkeypatch.setattr(ingest.os, "replace", replace)
+    monkeypatch.setattr(os, "replace", replace)
     path = write_csv(tmp_path / "a.csv", ZH1, rows_for(5, month="2018-03") + rows_for(5, start=5, month="2018-04"))
     [res] = ok(ingest_paths(sqlite_store, [path], institution=INST))
     assert len(seen) == 2 and all(len(s) == 1 for s in seen)
@@ -525,16 +527,16 @@ def test_a_journal_names_the_files_of_an_ingest_until_it_commits(sqlite_store, t
     assert journal["sha256"] == res.sha256
     assert sorted(journal["files"]) == sorted(p.relative_to(TransferStore(sqlite_store).root).as_posix()
                                               for p in TransferStore(sqlite_store).files())
-    assert not list(tmp.glob("*" + ingest.JOURNAL_SUFFIX))  # gone with the commit
+    assert not list(tmp.glob("*" + JOURNAL_SUFFIX))  # gone with the commit
 
     _fail_commit_records(monkeypatch)
     [res] = ingest_paths(sqlite_store, [write_csv(tmp_path / "b.csv", ZH1, rows_for(5, start=50))],
                          institution=INST)
-    assert res.status == "failed" and not list(tmp.glob("*" + ingest.JOURNAL_SUFFIX))
+    assert res.status == "failed" and not list(tmp.glob("*" + JOURNAL_SUFFIX))
 
 
 def test_files_of_an_interrupted_ingest_are_collected_from_its_journal(sqlite_store, tmp_path):
-    from monitor.ingest import JOURNAL_SUFFIX, _write_journal, collect_garbage
+    from monitor.transfers import JOURNAL_SUFFIX, collect_garbage, write_journal
 
     ok(ingest_paths(sqlite_store, [write_csv(tmp_path / "a.csv", ZH1, rows_for(5))], institution=INST))
     ts = TransferStore(sqlite_store)
@@ -545,9 +547,9 @@ def test_files_of_an_interrupted_ingest_are_collected_from_its_journal(sqlite_st
     orphan.parent.mkdir()
     orphan.write_bytes(kept.read_bytes())
     (ts.root / ".tmp").mkdir(exist_ok=True)
-    _write_journal(ts.root / ".tmp" / f"{'1' * 32}{JOURNAL_SUFFIX}", ts.root, "e" * 64, [orphan])
+    write_journal(ts.root / ".tmp" / f"{'1' * 32}{JOURNAL_SUFFIX}", ts.root, "e" * 64, [orphan])
     # ... and one whose file did commit (a later ingest of the same file): its files stay.
-    _write_journal(ts.root / ".tmp" / f"{'2' * 32}{JOURNAL_SUFFIX}", ts.root, committed_sha, [kept])
+    write_journal(ts.root / ".tmp" / f"{'2' * 32}{JOURNAL_SUFFIX}", ts.root, committed_sha, [kept])
     assert collect_garbage(ts).files == 0 and orphan.exists()  # too recent: may be an ingest in progress
     assert collect_garbage(ts, min_age_seconds=0).files == 1
     assert not orphan.exists() and kept.exists() and ts.count() == 5
@@ -615,7 +617,7 @@ def test_accounts_seen_before_their_institution_get_linked(store, tmp_path):
     from sqlmodel import select
 
     from monitor.db import session_scope
-    from monitor.ingest import link_accounts
+    from monitor.accounts import link_accounts
     from monitor.models import Account, Company, Institution
 
     ok(ingest_paths(store, [write_csv(tmp_path / "a.csv", ZH1, rows_for(5))], institution=INST))
@@ -634,18 +636,18 @@ def test_accounts_seen_before_their_institution_get_linked(store, tmp_path):
 
 
 def test_unreadable_file_fails_alone(sqlite_store, tmp_path, monkeypatch):
-    import monitor.ingest as ingest
+    import monitor.ingest.pipeline as pipeline
 
     good = write_csv(tmp_path / "in" / "b.csv", ZH1, rows_for(3))
     write_csv(tmp_path / "in" / "a.csv", ZH1, rows_for(3, start=10))
-    real_scan = ingest.scan_file
+    real_scan = pipeline.scan_file
 
     def scan(path):
         if path.name == "a.csv":  # e.g. a file on a network share that went away
             raise PermissionError(13, "Permission denied", str(path))
         return real_scan(path)
 
-    monkeypatch.setattr(ingest, "scan_file", scan)
+    monkeypatch.setattr(pipeline, "scan_file", scan)
     results = ingest_paths(sqlite_store, [tmp_path / "in"], institution=INST)
     assert [r.status for r in results] == ["failed", "ok"]
     assert "a.csv" in results[0].error and "PermissionError" in results[0].error
@@ -655,11 +657,11 @@ def test_unreadable_file_fails_alone(sqlite_store, tmp_path, monkeypatch):
 def test_a_data_engine_error_fails_that_file_alone(sqlite_store, tmp_path, monkeypatch):
     import polars as pl
 
-    import monitor.ingest as ingest
+    import monitor.ingest.pipeline as pipeline
 
     write_csv(tmp_path / "in" / "a.csv", ZH1, rows_for(3))
     write_csv(tmp_path / "in" / "b.csv", ZH1, rows_for(3, start=10))
-    real = ingest._month_parts
+    real = pipeline.month_parts
     calls = []
 
     def parts(table):
@@ -668,8 +670,26 @@ def test_a_data_engine_error_fails_that_file_alone(sqlite_store, tmp_path, monke
             raise pl.exceptions.ComputeError("simulated failure")
         return real(table)
 
-    monkeypatch.setattr(ingest, "_month_parts", parts)
+    monkeypatch.setattr(pipeline, "month_parts", parts)
     results = ingest_paths(sqlite_store, [tmp_path / "in"], institution=INST)
     assert [r.status for r in results] == ["failed", "ok"]
     assert "a.csv" in results[0].error and "ComputeError" in results[0].error
     assert TransferStore(sqlite_store).count() == 3
+
+
+def test_the_ingest_the_store_and_the_accounts_register_import_no_click():
+    """The commands are in monitor.commands; these modules are a library (and cheap to import for the crawl)."""
+    import subprocess
+    import sys
+
+    code = ("import sys, monitor.ingest, monitor.transfers, monitor.accounts; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] == 'click'))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                          cwd=Path(__file__).resolve().parents[1])
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+    code = "import sys, monitor.accounts; print(sorted(m for m in ('polars', 'duckdb', 'pyarrow') if m in sys.modules))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                          cwd=Path(__file__).resolve().parents[1])
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"  # crawlers.run imports it at its top

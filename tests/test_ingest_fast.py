@@ -7,15 +7,15 @@ from pathlib import Path
 import duckdb
 import pytest
 
-import monitor.ingest as ingest
-import monitor.ingest_fast as ingest_fast
+import monitor.ingest.fast as ingest_fast
+import monitor.ingest.reading as reading
 from monitor.errors import InputError
-from monitor.ingest_fast import read_clean
+from monitor.ingest.fast import read_clean
 from test_ingest import EN, ZH1, ZH2, rows_for, write_csv
 
 
 def _both(path: Path, tmp_path: Path, monkeypatch, mapping=None):
-    """``(fast, reference)`` results of ``_load_clean``: ``(columns as Python lists, facts)`` each."""
+    """``(fast, reference)`` results of ``load_clean``: ``(columns as Python lists, facts)`` each."""
     calls = []
 
     def spy(*args, **kwargs):
@@ -25,9 +25,9 @@ def _both(path: Path, tmp_path: Path, monkeypatch, mapping=None):
 
     results = []
     for fast in (True, False):
-        monkeypatch.setattr(ingest, "read_clean", spy if fast else (lambda *a, **k: None))
+        monkeypatch.setattr(reading, "read_clean", spy if fast else (lambda *a, **k: None))
         with duckdb.connect() as con:
-            _layout, table, facts = ingest._load_clean(con, path, mapping, ingest.scan_file(path),
+            _layout, table, facts = reading.load_clean(con, path, mapping, reading.scan_file(path),
                                                        tmp_path / ("f" if fast else "r"))
             # Same values; string views (fast) and strings (reference) compare equal as Python values.
             results.append(({n: table.column(n).to_pylist() for n in table.column_names},
@@ -112,9 +112,9 @@ def test_malformed_files_take_the_reference_path(tmp_path, monkeypatch, damage, 
     damage(lines)
     path.write_text("\n".join(lines))
     took = []
-    monkeypatch.setattr(ingest, "read_clean", lambda *a, **k: took.append(read_clean(*a, **k)) or took[-1])
+    monkeypatch.setattr(reading, "read_clean", lambda *a, **k: took.append(read_clean(*a, **k)) or took[-1])
     with duckdb.connect() as con, pytest.raises(InputError) as err:
-        ingest._load_clean(con, path, None, ingest.scan_file(path), tmp_path / "s")
+        reading.load_clean(con, path, None, reading.scan_file(path), tmp_path / "s")
     assert took == [None]
     assert message in str(err.value) and "bad.csv" in str(err.value)
 
@@ -128,13 +128,13 @@ def test_scan_counts_newlines_only_where_a_quote_shows_in_the_first_chunk(tmp_pa
     early.write_bytes(b'a,b\n"1\n2",3\n4,5\n')
     late = tmp_path / "late.csv"
     late.write_bytes(b"a,b\n" + b"1,2\n" * 10 + b'"3\n4",5\n')
-    assert ingest.scan_file(plain, chunk=8) == (hashlib.sha256(plain.read_bytes()).hexdigest(), False, None)
-    assert ingest.scan_file(early, chunk=8)[1:] == (True, 4)
-    late_scan = ingest.scan_file(late, chunk=8)
+    assert reading.scan_file(plain, chunk=8) == (hashlib.sha256(plain.read_bytes()).hexdigest(), False, None)
+    assert reading.scan_file(early, chunk=8)[1:] == (True, 4)
+    late_scan = reading.scan_file(late, chunk=8)
     assert late_scan[1:] == (True, None)  # seen after the first chunk: counted when asked for
-    assert ingest.newline_count(late, late_scan) == 13
-    unasked = ingest.scan_file(early, chunk=8, count=False)  # a large file's scan: counted when asked for
-    assert unasked[1:] == (True, None) and ingest.newline_count(early, unasked) == 4
+    assert reading.newline_count(late, late_scan) == 13
+    unasked = reading.scan_file(early, chunk=8, count=False)  # a large file's scan: counted when asked for
+    assert unasked[1:] == (True, None) and reading.newline_count(early, unasked) == 4
 
 
 @pytest.mark.parametrize("data", [
@@ -166,9 +166,9 @@ def test_a_quoted_newline_after_the_first_chunk_takes_the_reference_path(tmp_pat
     lines[8] = lines[8].replace("出借", '"出\n借"')
     path.write_text("\n".join(lines))
     took = []
-    monkeypatch.setattr(ingest, "read_clean", lambda *a, **k: took.append(read_clean(*a, **k)) or took[-1])
+    monkeypatch.setattr(reading, "read_clean", lambda *a, **k: took.append(read_clean(*a, **k)) or took[-1])
     with duckdb.connect() as con:
-        _layout, table, _facts = ingest._load_clean(con, path, None, ingest.scan_file(path, chunk=64),
+        _layout, table, _facts = reading.load_clean(con, path, None, reading.scan_file(path, chunk=64),
                                                     tmp_path / "s")
     assert took == [None]  # the fast path asked for the count and declined
     assert table.column("source_line").to_pylist() == list(range(2, 9)) + [9, 11, 12]
@@ -199,10 +199,10 @@ def test_odd_values_get_the_reference_path_s_answer(tmp_path, monkeypatch, colum
     path = write_csv(tmp_path / "odd.csv", ZH1, rows, quote_amount=True)
     answers = []
     for fast in (True, False):
-        monkeypatch.setattr(ingest, "read_clean", read_clean if fast else (lambda *a, **k: None))
+        monkeypatch.setattr(reading, "read_clean", read_clean if fast else (lambda *a, **k: None))
         try:
             with duckdb.connect() as con:
-                _layout, table, _facts = ingest._load_clean(con, path, None, ingest.scan_file(path),
+                _layout, table, _facts = reading.load_clean(con, path, None, reading.scan_file(path),
                                                             tmp_path / str(fast))
                 answers.append((table.column("amount").to_pylist(), table.column("txn_time").to_pylist()))
         except InputError as exc:

@@ -8,8 +8,8 @@ from pathlib import Path
 import click
 
 from monitor.commands.context import pass_ctx
-from monitor.ingest import FIELDS, collect_garbage, ingest_paths, parse_mapping
-from monitor.transfers import TransferStore
+from monitor.ingest import FIELDS, ingest_paths, parse_mapping
+from monitor.transfers import TransferStore, collect_garbage
 
 
 class _Progress:

@@ -2,7 +2,9 @@
 
 Subprocess ingests run ``monitor ingest`` through ``monitor.cli.main`` in a
 fresh interpreter. ``T_HOOK=<function>:<n>:<action>`` patches one function
-of :mod:`monitor.ingest` (present in every version of it) so that at its
+as :mod:`monitor.ingest.pipeline` calls it (its own, and those of the store's
+write side and the accounts register it imports; ``replace`` is
+:func:`os.replace`, ``committed`` the method of ``IngestRun``) so that at its
 ``n``-th call the process signals (``T_MARK`` file written) and goes on
 (``mark``) or ``wait``s (until the ``T_GO`` file exists or a SIGINT), or
 ``kill``s itself with SIGKILL before (``kill``) or after (``kill-after``) the
@@ -28,13 +30,13 @@ DEADLINE = 60.0  # seconds any wait of these tests may take at most
 _RUNNER = r"""
 import os, signal, sys, time
 from pathlib import Path
-import monitor.ingest as ingest
+import monitor.ingest.pipeline as pipeline
 
 hook = os.environ.get("T_HOOK")
 if hook:
     name, nth, action = hook.split(":")
     nth, calls = int(nth), [0]
-    owner = ingest.os if name == "replace" else (ingest._Run if name == "committed" else ingest)
+    owner = os if name == "replace" else (pipeline.IngestRun if name == "committed" else pipeline)
     real = getattr(owner, name)
 
     def patched(*args, **kwargs):

@@ -164,27 +164,25 @@ def test_a_date_after_the_period_in_the_file_name_is_flagged(store, tmp_path):
 
 
 def test_the_commit_checks_its_files_are_still_there(store, tmp_path, monkeypatch):
-    import monitor.ingest as ingest
-
-    real_replace = ingest.os.replace
+    real_replace = os.replace
 
     def replace_then_lose(src, dst):  # something removes the file between the move and the commit
         real_replace(src, dst)
         Path(dst).unlink()
-    monkeypatch.setattr(ingest.os, "replace", replace_then_lose)
+    monkeypatch.setattr(os, "replace", replace_then_lose)
     [res] = ingest_paths(store, [write_statement(tmp_path / "a.csv", rows(30))], institution=INST)
     assert res.status == "failed" and "vanished before the commit" in res.error
     assert ok_records(store) == []
-    monkeypatch.setattr(ingest.os, "replace", real_replace)
+    monkeypatch.setattr(os, "replace", real_replace)
     [res] = ingest_paths(store, [tmp_path / "a.csv"], institution=INST)  # not refused as a duplicate
     assert res.status == "ok" and len(stored_ids(store)) == 30
 
 
 def test_files_and_folders_are_synced_before_the_commit_record(store, tmp_path, monkeypatch):
-    import monitor.ingest as ingest
+    import monitor.ingest.pipeline as pipeline
 
     events = []
-    real_fsync, real_row = ingest.os.fsync, ingest._ingest_row
+    real_fsync, real_row = os.fsync, pipeline.ingest_record
 
     def fsync(fd):
         events.append(("fsync", os.readlink(f"/proc/self/fd/{fd}")))
@@ -193,8 +191,8 @@ def test_files_and_folders_are_synced_before_the_commit_record(store, tmp_path, 
     def row(result, institution_id):
         events.append(("record", result.status))
         return real_row(result, institution_id)
-    monkeypatch.setattr(ingest.os, "fsync", fsync)
-    monkeypatch.setattr(ingest, "_ingest_row", row)
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(pipeline, "ingest_record", row)
     [res] = ingest_paths(store, [write_statement(tmp_path / "a.csv", rows(30, months=3))], institution=INST)
     assert res.status == "ok"
     files = TransferStore(store).files()

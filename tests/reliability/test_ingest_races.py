@@ -25,10 +25,10 @@ def test_interrupting_a_second_ingest_of_the_same_file_keeps_the_first(store, tm
     path = write_statement(tmp_path / "in" / "a.csv", rows(N))
     mark, go = tmp_path / "second-at-commit", tmp_path / "never"
     # The second process gets as far as its commit record and stays there until interrupted.
-    second = start_ingest(store, path, T_HOOK="_ingest_row:1:wait", T_MARK=mark, T_GO=go)
+    second = start_ingest(store, path, T_HOOK="ingest_record:1:wait", T_MARK=mark, T_GO=go)
     wait_for(mark.exists, "the second ingest at its commit", procs=[second])
     parsed = tmp_path / "first-parsed"
-    first = start_ingest(store, path, T_HOOK="_resolve_institution:1:mark", T_MARK=parsed)
+    first = start_ingest(store, path, T_HOOK="resolve_institution:1:mark", T_MARK=parsed)
     wait_for(parsed.exists, "the first ingest parsed", procs=[first])
     # From here the first commits within a fraction of a second, unless something makes it wait
     # for the second (the institution's lock).
@@ -56,7 +56,7 @@ def test_overlapping_ingests_at_once_store_each_transaction_once(store, tmp_path
     go = tmp_path / "go"
     marks = [tmp_path / "parsed-a", tmp_path / "parsed-b"]
     # Both parse, then wait for each other just before the store is touched, and go at once.
-    procs = [start_ingest(store, p, T_HOOK="_resolve_institution:1:wait", T_MARK=m, T_GO=go)
+    procs = [start_ingest(store, p, T_HOOK="resolve_institution:1:wait", T_MARK=m, T_GO=go)
              for p, m in zip((a, b), marks)]
     wait_for(lambda: all(m.exists() for m in marks), "both ingests parsed", procs=procs)
     go.touch()
@@ -74,7 +74,7 @@ def test_overlapping_ingests_at_once_store_each_transaction_once(store, tmp_path
 def test_gc_during_an_ingest_loses_nothing_committed(store, tmp_path):
     path = write_statement(tmp_path / "in" / "a.csv", rows(N))
     mark, go = tmp_path / "at-commit", tmp_path / "go"
-    proc = start_ingest(store, path, T_HOOK="_ingest_row:1:wait", T_MARK=mark, T_GO=go)
+    proc = start_ingest(store, path, T_HOOK="ingest_record:1:wait", T_MARK=mark, T_GO=go)
     wait_for(mark.exists, "the ingest at its commit", procs=[proc])
     report = collect_garbage(TransferStore(store), min_age_seconds=0, full=True)  # monitor gc --min-age 0
     go.touch()
@@ -86,12 +86,12 @@ def test_gc_during_an_ingest_loses_nothing_committed(store, tmp_path):
     assert not stray_files(store)
 
 
-# Points of an ingest where it is killed (function of monitor.ingest, call, before/after), drawn
+# Points of an ingest where it is killed (function as monitor.ingest.pipeline calls it, call, before/after), drawn
 # with a fixed seed from every place the store or the SQL side changes.
-POINTS = [("_resolve_institution", 1, "kill"), ("_month_parts", 1, "kill"), ("_write_parquet", 1, "kill"),
-          ("_write_parquet", 2, "kill-after"), ("_write_journal", 1, "kill-after"), ("replace", 1, "kill"),
-          ("replace", 1, "kill-after"), ("replace", 2, "kill-after"), ("_upsert_accounts", 1, "kill-after"),
-          ("_ingest_row", 1, "kill"), ("_ingest_row", 1, "kill-after"), ("committed", 1, "kill")]
+POINTS = [("resolve_institution", 1, "kill"), ("month_parts", 1, "kill"), ("write_parquet", 1, "kill"),
+          ("write_parquet", 2, "kill-after"), ("write_journal", 1, "kill-after"), ("replace", 1, "kill"),
+          ("replace", 1, "kill-after"), ("replace", 2, "kill-after"), ("upsert_accounts", 1, "kill-after"),
+          ("ingest_record", 1, "kill"), ("ingest_record", 1, "kill-after"), ("committed", 1, "kill")]
 SEED = 20261206
 
 
@@ -135,7 +135,7 @@ def test_a_killed_ingest_leaves_its_scratch_folder_to_gc_at_once(sqlite_store, t
 
     path = write_statement(tmp_path / "in" / "gb.csv", rows(N))
     path.write_bytes(path.read_text(encoding="utf-8").encode("gb18030"))  # transcoded in a scratch folder
-    code, out, err = finish(start_ingest(sqlite_store, path, T_HOOK="_month_parts:1:kill"))
+    code, out, err = finish(start_ingest(sqlite_store, path, T_HOOK="month_parts:1:kill"))
     assert code == -9, (code, out, err)
     scratch = [p for p in stray_files(sqlite_store) if p.is_dir()]
     assert len(scratch) == 1 and (scratch[0] / "utf8.csv").exists()

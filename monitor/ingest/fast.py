@@ -1,7 +1,7 @@
 """The ingest's fast path: parse, clean and check a well-formed CSV with polars.
 
 :func:`read_clean` turns a UTF-8 CSV into the same table as the reference
-path of :mod:`monitor.ingest` (DuckDB SQL, ``_clean_sql`` and
+path of :mod:`monitor.ingest.reading` (DuckDB SQL, ``_clean_sql`` and
 ``_check_rows``), with the same values, in file order, with ``source_line``.
 It only takes the happy path: whenever a file is not plainly well formed (a
 bad value, a repeated transaction id, a blank line, a quoted newline, a row
@@ -51,7 +51,7 @@ def read_clean(path: Path, *, width: int, columns: dict[str, int], amount_scale:
                on_read: Callable[[], object] | None = None) -> tuple["pa.Table", Facts] | None:
     """Parse, clean and check ``path`` (UTF-8, header of ``header_lines`` lines), or ``None``.
 
-    Returns the table (the columns of ``monitor.ingest._clean_sql`` plus
+    Returns the table (the columns of ``monitor.ingest.reading._clean_sql`` plus
     ``source_line``) and its :class:`Facts`.
 
     ``on_read()`` is called once polars has read the text, and
@@ -164,7 +164,7 @@ def read_clean(path: Path, *, width: int, columns: dict[str, int], amount_scale:
 
 def _amounts(text: "pl.Series", scale: float) -> "pl.Series":
     """The amounts in 元 of the text column of a file whose header gives them in ``scale`` 元 (null
-    where unreadable, as DuckDB's ``try_cast`` after ``monitor.ingest._clean_sql``'s cleaning).
+    where unreadable, as DuckDB's ``try_cast`` after ``monitor.ingest.reading._clean_sql``'s cleaning).
 
     Each text is cast as it is; only those that do not cast are cleaned (thousands separators, ¥
     and spaces out; 元/万元/万 suffixes read, 万 scaling by 10,000): where most amounts are plain

@@ -1,17 +1,9 @@
-"""The columnar transfer store: layout, schema and the read side.
+"""The transfer store's read side: committed files, filters, T+1 availability, aggregation.
 
-Transfers live in a Parquet dataset beside the SQL store (see
-``docs/architecture.md``, section *Transfers*)::
-
-    <transfer_store>/institution=<USCC>/month=YYYY-MM/<file-sha256>_<run>_<n>.parquet
-
-``<run>`` is the id of the ingest run that wrote the file (32 hex digits;
-files written before run ids were named ``<file-sha256>_<n>.parquet``). A
-Parquet file counts only once its source file has an ``IngestFile`` row with
-status ``ok`` (the commit record) whose ``store_path`` names that run;
-anything else is an interrupted or concurrent ingest and is never read. All reads go through DuckDB over ``read_parquet(...,
-hive_partitioning=true)`` with the filters pushed down, and aggregate before
-anything becomes a graph edge.
+All reads go through DuckDB over ``read_parquet(..., hive_partitioning=true)``
+with the filters pushed down, and aggregate before anything becomes a graph
+edge. Only files a commit record covers are read
+(:func:`monitor.transfers.layout.is_committed`).
 
 Times in the store are naive China Standard Time, as in the bank files;
 ``as_of`` arguments are aware datetimes (UTC in the SQL store) and are
@@ -20,7 +12,6 @@ converted to CST before comparing with ``available_at``.
 
 from __future__ import annotations
 
-import re
 import threading
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -31,6 +22,7 @@ import pyarrow as pa
 
 from monitor.config import Config
 from monitor.errors import InputError
+from monitor.transfers.layout import STORE_GLOB, file_parts, institution_dir, is_committed, run_of_record
 
 CST = ZoneInfo("Asia/Shanghai")
 
@@ -56,29 +48,6 @@ PARTITION_COLUMNS: tuple[str, ...] = ("institution", "month")
 ALL_COLUMNS: tuple[str, ...] = COLUMNS + PARTITION_COLUMNS
 FREQS = ("day", "week", "month", "quarter", "year", "all")
 READ_ATTEMPTS = 3  # listings of the committed files per read (see TransferStore._read)
-
-_FILE_RE = re.compile(r"^institution=([^/]+)/month=(\d{4}-\d{2})/([0-9a-f]{64})_[^/]*\.parquet$")
-_NAME_RE = re.compile(r"([0-9a-f]{64})_(?:([0-9a-f]{32})_)?")
-_RUN_OF_RECORD = re.compile(r"_([0-9a-f]{32})_\*\.parquet$")
-
-
-def name_parts(name: str) -> tuple[str, str | None] | None:
-    """``(sha256, run id)`` of a store file's name (run id ``None`` for the older names), or ``None``."""
-    match = _NAME_RE.match(name)
-    return (match.group(1), match.group(2)) if match else None
-
-
-def run_of_record(store_path: str | None) -> str | None:
-    """The run id a commit record's ``store_path`` names (``None``: a record from before run ids)."""
-    match = _RUN_OF_RECORD.search(store_path or "")
-    return match.group(1) if match else None
-
-
-def is_committed(name: str, runs: dict[str, str | None]) -> bool:
-    """Whether the store file ``name`` is one a commit record in ``runs`` (sha256 -> run id) covers."""
-    parts = name_parts(name)
-    return parts is not None and parts[0] in runs and runs[parts[0]] == parts[1]
-
 
 def to_cst(moment: datetime) -> datetime:
     """Naive CST time of an aware moment (naive input is taken as already CST)."""
@@ -168,21 +137,21 @@ class TransferStore:
         wanted = None if ids is None else set(ids)
         month_set = None if months is None else set(months)
         if wanted is None:
-            candidates = self.root.glob("institution=*/month=*/*.parquet")
+            candidates = self.root.glob(STORE_GLOB)
         else:
             # Only the wanted institutions' folders are listed (partition pruning before DuckDB).
             candidates = (p for inst in sorted(wanted)
-                          for p in (self.root / f"institution={inst}").glob("month=*/*.parquet"))
+                          for p in institution_dir(self.root, inst).glob("month=*/*.parquet"))
         paths = sorted(candidates)
         if not paths:
             return []
         committed = self.committed_runs()
         out = []
         for path in paths:
-            match = _FILE_RE.match(path.relative_to(self.root).as_posix())
-            if not match:
+            parts = file_parts(path.relative_to(self.root).as_posix())
+            if parts is None:
                 continue
-            inst, month, _sha = match.groups()
+            inst, month, _sha = parts
             if not is_committed(path.name, committed):
                 continue
             if wanted is not None and inst not in wanted:
