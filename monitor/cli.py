@@ -20,7 +20,7 @@ from monitor.errors import MonitorError
 # name -> "module:attribute" of a click command
 LAZY_COMMANDS: dict[str, str] = {
     "simulate": "monitor.sim.cli:simulate",
-    "serve-sim": "monitor.sim.serve:serve_sim",
+    "serve-sim": "monitor.commands.serve_sim:serve_sim",
     "crawl": "crawlers.cli:crawl",
     "ingest": "monitor.commands.ingest:ingest_command",
     "gc": "monitor.commands.ingest:gc_command",
