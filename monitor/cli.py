@@ -19,7 +19,7 @@ from monitor.errors import MonitorError
 
 # name -> "module:attribute" of a click command
 LAZY_COMMANDS: dict[str, str] = {
-    "simulate": "monitor.sim.cli:simulate",
+    "simulate": "monitor.commands.simulate:simulate",
     "serve-sim": "monitor.commands.serve_sim:serve_sim",
     "crawl": "crawlers.cli:crawl",
     "ingest": "monitor.commands.ingest:ingest_command",
