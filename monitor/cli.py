@@ -34,7 +34,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "web": "monitor.portal.cli:web_command",
     "users": "monitor.commands.users:users_group",
     "jurisdictions": "monitor.commands.jurisdictions:jurisdictions_group",
-    "brief": "monitor.briefings.cli:brief_group",
+    "brief": "monitor.commands.brief:brief_group",
     "audit": "monitor.commands.audit:audit_group",
     "profiles": "monitor.commands.profiles:profiles_group",
     "coverage": "monitor.commands.coverage:coverage_command",

@@ -4,7 +4,7 @@
   ``config.briefing_path`` and record a :class:`~monitor.models.Briefing` row;
   both return ``(pdf_bytes, briefing_id)``.
 * :func:`weekly_briefing_job` — the scheduler's Monday job.
-* ``monitor brief city|institution`` — the CLI (:mod:`monitor.briefings.cli`).
+* ``monitor brief city|institution`` — the CLI (:mod:`monitor.commands.brief`).
 
 See ``docs/briefings.md``.
 """

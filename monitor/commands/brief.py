@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from monitor.cli import pass_ctx
+from monitor.commands.context import pass_ctx
 from monitor.errors import InputError
 
 
