@@ -130,7 +130,7 @@ def main() -> int:
     server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", str(args.workers), "--threads", str(args.threads),
                                "--keep-alive", "10",
                                "-b", f"127.0.0.1:{port}", "--log-level", "warning",
-                               "monitor.portal.cli:wsgi_app(insecure_cookies=True)"], env=env)
+                               "monitor.portal.wsgi:wsgi_app(insecure_cookies=True)"], env=env)
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(200):

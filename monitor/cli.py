@@ -31,7 +31,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "scheduler": "monitor.commands.scheduler:scheduler_command",
     "alerts": "monitor.commands.alerts:alerts_group",
     "rules": "monitor.commands.rules:rules_group",
-    "web": "monitor.portal.cli:web_command",
+    "web": "monitor.commands.web:web_command",
     "users": "monitor.commands.users:users_group",
     "jurisdictions": "monitor.commands.jurisdictions:jurisdictions_group",
     "brief": "monitor.commands.brief:brief_group",

@@ -246,8 +246,8 @@ def test_web_on_a_loopback_address_drops_secure_unless_the_setting_is_given(port
     from click.testing import CliRunner
     from flask import Flask
 
-    from monitor.cli import Context
-    from monitor.portal.cli import web_command
+    from monitor.commands.context import Context
+    from monitor.commands.web import web_command
 
     app, _ = portal
     served = []

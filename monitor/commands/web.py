@@ -6,20 +6,9 @@ import os
 
 import click
 
-from monitor.cli import pass_ctx
+from monitor.commands.context import pass_ctx
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
-
-
-def wsgi_app(insecure_cookies: bool = False):
-    """Entry for gunicorn: ``gunicorn 'monitor.portal.cli:wsgi_app()'``.
-
-    ``insecure_cookies`` drops the session cookie's Secure flag (only for
-    clients that refuse Secure cookies over plain HTTP, e.g. the benchmark).
-    """
-    from monitor.portal import create_app
-
-    return create_app(test_config={"SESSION_COOKIE_SECURE": False} if insecure_cookies else None)
 
 
 @click.command("web")
@@ -43,7 +32,7 @@ def web_command(ctx, host, port, use_gunicorn, workers) -> None:
         import sys
 
         os.execvp(sys.executable, [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"{host}:{port}",
-                                   "--access-logfile", "-", "monitor.portal.cli:wsgi_app()"])
+                                   "--access-logfile", "-", "monitor.portal.wsgi:wsgi_app()"])
     from monitor.portal import create_app
 
     app = create_app(config)
