@@ -21,7 +21,7 @@ from monitor.errors import MonitorError
 LAZY_COMMANDS: dict[str, str] = {
     "simulate": "monitor.commands.simulate:simulate",
     "serve-sim": "monitor.commands.serve_sim:serve_sim",
-    "crawl": "crawlers.cli:crawl",
+    "crawl": "monitor.commands.crawl:crawl",
     "ingest": "monitor.commands.ingest:ingest_command",
     "gc": "monitor.commands.ingest:gc_command",
     "compact": "monitor.commands.compact:compact_command",

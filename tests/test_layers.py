@@ -40,11 +40,6 @@ EXCEPTIONS: dict[tuple[str, str], str] = {
         "pattern names are read from the indicators' records, declared with the indicators",
     ("monitor.vocab", "graphs"):
         "pattern names are read from the detectors' records, declared with the detectors",
-    # Commands outside monitor/commands/ (they read pass_ctx from monitor.cli).
-    ("crawlers.cli", "monitor.cli"): "the crawl command",
-    ("monitor.briefings.cli", "monitor.cli"): "the brief command",
-    ("monitor.portal.cli", "monitor.cli"): "the web command",
-    ("monitor.portal.users", "monitor.cli"): "the users command",
 }
 
 

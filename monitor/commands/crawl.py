@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from monitor.cli import pass_ctx
+from monitor.commands.context import pass_ctx
 
 KINDS = ("disclosure", "registry", "court", "complaints", "news")
 
