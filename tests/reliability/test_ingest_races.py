@@ -12,8 +12,8 @@ import time
 
 import pytest
 
-from monitor.ingest import collect_garbage, ingest_paths
-from monitor.transfers import TransferStore
+from monitor.ingest import ingest_paths
+from monitor.transfers import TransferStore, collect_garbage
 from tests.reliability.ingest_support import (INST, finish, interrupt, ok_records, rows, start_ingest,
                                               stored_ids, stray_files, wait_for, write_statement)
 
