@@ -1,9 +1,8 @@
 """The one command line: ``monitor ...``.
 
-Commands live in :mod:`monitor.commands` and are loaded lazily from
+Every command lives in :mod:`monitor.commands` and is loaded lazily from
 :data:`LAZY_COMMANDS`, so ``monitor --help`` stays fast and a stage's
-imports cost nothing to the others. ``Context`` and ``pass_ctx`` are
-re-exported here for callers that import them from ``monitor.cli``.
+imports cost nothing to the others. :func:`main` turns errors into exit codes.
 """
 
 from __future__ import annotations
@@ -14,11 +13,14 @@ import sys
 import click
 
 from monitor import __version__
-from monitor.commands.context import Context, pass_ctx
+from monitor.commands.context import Context
 from monitor.errors import MonitorError
 
 # name -> "module:attribute" of a click command
 LAZY_COMMANDS: dict[str, str] = {
+    "config": "monitor.commands.config:config_group",
+    "init-db": "monitor.commands.store:init_db_command",
+    "status": "monitor.commands.store:status_command",
     "simulate": "monitor.commands.simulate:simulate",
     "serve-sim": "monitor.commands.serve_sim:serve_sim",
     "crawl": "monitor.commands.crawl:crawl",
@@ -75,81 +77,6 @@ def _module_exists(target: str) -> bool:
 def cli(ctx: click.Context, config_file: str | None) -> None:
     """Local financial risk monitor for a city finance bureau (地方金融风险监测)."""
     ctx.obj = Context(config_file)
-
-
-@cli.group()
-def config() -> None:
-    """Inspect the configuration."""
-
-
-@config.command("show")
-@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
-@pass_ctx
-def config_show(ctx: Context, as_json: bool) -> None:
-    """Print the effective settings, where each comes from, and what it means."""
-    cfg = ctx.config
-    rows = cfg.describe()
-    if as_json:
-        import json
-
-        click.echo(json.dumps({name: {"value": cfg[name] if shown != "***" else "***", "origin": origin}
-                               for name, shown, origin, _help in rows}, ensure_ascii=False, indent=2))
-        return
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table(title="monitor settings", show_lines=False)
-    for col in ("setting", "value", "from", "meaning"):
-        table.add_column(col, overflow="fold")
-    for row in rows:
-        table.add_row(*row)
-    Console().print(table)
-    click.echo(f"database: {_safe_url(cfg.db_url)}")
-
-
-def _safe_url(url: str) -> str:
-    from sqlalchemy.engine import make_url
-
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:  # noqa: BLE001 - only for display
-        return url
-
-
-@cli.command("init-db")
-@pass_ctx
-def init_db_command(ctx: Context) -> None:
-    """Create the store or upgrade it to the newest schema."""
-    from monitor.db import init_db
-
-    revision = init_db(ctx.config)
-    click.echo(f"database {_safe_url(ctx.config.db_url)} is at schema revision {revision}")
-
-
-@cli.command("status")
-@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
-@pass_ctx
-def status_command(ctx: Context, as_json: bool) -> None:
-    """Show what the store holds."""
-    from monitor.db import current_revision, head_revision, require_schema, table_counts
-
-    cfg = ctx.config
-    require_schema(cfg)
-    counts = table_counts(cfg)
-    info = {"database": _safe_url(cfg.db_url), "revision": current_revision(cfg),
-            "head": head_revision(cfg), "tables": counts,
-            "transfer_store": str(cfg.transfer_store_path), "evidence_dir": str(cfg.evidence_path)}
-    if as_json:
-        import json
-
-        click.echo(json.dumps(info, ensure_ascii=False, indent=2))
-        return
-    click.echo(f"database: {info['database']} (schema {info['revision']})")
-    width = max(map(len, counts))
-    for name, n in counts.items():
-        click.echo(f"  {name:<{width}}  {n:>10,}")
-    click.echo(f"transfer store: {info['transfer_store']}")
-    click.echo(f"evidence:       {info['evidence_dir']}")
 
 
 def main(argv: list[str] | None = None) -> int:
