@@ -30,6 +30,7 @@ PRINTED_ZH = {
     "relation": {"shareholder": "股东", "controller": "实际控制人", "executive": "高管",
                  "legal_representative": "法定代表人", "guarantee": "担保"},
     "institution_kind": {"p2p": "网贷平台", "small_loan": "小额贷款公司", "guarantor": "融资担保公司", "other": "其他"},
+    "institution_status": {"operating": "正常", "troubled": "兑付困难", "closed": "停业清盘", "filed": "立案"},
     "source": {"disclosure": "平台信息披露", "registry": "工商登记", "court": "法院公开信息", "complaints": "投诉平台",
                "news": "新闻"},
     "sweep_status": {"queued": "排队", "running": "运行中", "succeeded": "成功", "partial": "部分成功", "failed": "失败"},

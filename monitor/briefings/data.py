@@ -21,6 +21,7 @@ from sqlmodel import select
 from monitor.access import Scope
 from monitor.clock import as_utc
 from monitor.errors import InputError, MonitorError
+from monitor.labels import printed
 from monitor.findings import EvidenceAccount, EvidenceDocument, EvidenceEdge
 from monitor.models import (
     Alert, AlertNote, AuditEntry, Briefing, Company, DisclosureFact, Document, Event, Finding, Institution,
@@ -515,7 +516,7 @@ def institution_data(session, config, institution, user=None, generated_at: date
         "generated_at": (generated_at or datetime.now(timezone.utc)).isoformat(),
         "institution": {"id": inst.id, "name": inst.name, "uscc": inst.uscc, "kind": inst.kind,
                         "status": inst.status, "district": inst.district, "website": inst.website,
-                        "operating_status": {"code": status.code, "name": status.name(),
+                        "operating_status": {"code": status.code, "name": printed("institution_status", status.code),
                                              "evidence": [{"kind": e.kind, "title": e.title,
                                                            "occurred_on": e.occurred_on.isoformat()
                                                            if e.occurred_on else None}
