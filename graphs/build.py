@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from graphs.flows import (FlowEdge, accounts_from_edges, collapse_periods, entity_flow_graph, flow_edges, flow_graph,
                           holder_key)
-from graphs.registry import (CONTROL_KINDS, RELATION_KINDS, RegistrySnapshot, as_utc, company_key, component,
+from graphs.registry import (CONTROL_KINDS, RELATION_KINDS, RegistrySnapshot, company_key, component,
                              institution_key, label, neighbourhood, person_key, related_parties, related_party_graph)
 
-__all__ = ["CONTROL_KINDS", "RELATION_KINDS", "FlowEdge", "RegistrySnapshot", "accounts_from_edges", "as_utc",
+__all__ = ["CONTROL_KINDS", "RELATION_KINDS", "FlowEdge", "RegistrySnapshot", "accounts_from_edges",
            "collapse_periods", "company_key", "component", "entity_flow_graph", "flow_edges", "flow_graph",
            "holder_key", "institution_key", "label", "neighbourhood", "person_key", "related_parties",
            "related_party_graph"]

@@ -21,7 +21,8 @@ import networkx as nx
 from graphs.detectors import Inputs, RunningMonth
 from graphs.flows import FlowEdge, accounts_from_edges, flow_edges
 from graphs.platform import build_platform_flows, related_index
-from graphs.registry import RegistrySnapshot, as_utc, component
+from graphs.registry import RegistrySnapshot, component
+from monitor.clock import as_utc
 
 
 def _rows(session, model, as_of) -> list[dict]:

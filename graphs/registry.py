@@ -15,11 +15,12 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import datetime
 from typing import Any, Iterable, Mapping
 
 import networkx as nx
 
+from monitor.clock import as_utc
 from monitor.text import normalize_name
 
 RELATION_KINDS = ("shareholder", "controller", "executive", "legal_representative", "guarantee")
@@ -32,19 +33,6 @@ def _get(row: Any, name: str, default: Any = None) -> Any:
     if isinstance(row, Mapping):
         return row.get(name, default)
     return getattr(row, name, default)
-
-
-def as_utc(value: Any) -> datetime | None:
-    """Aware UTC datetime from a datetime/date/ISO string (naive values are taken as UTC)."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    if isinstance(value, date) and not isinstance(value, datetime):
-        value = datetime(value.year, value.month, value.day)
-    if value.tzinfo is None:
-        return value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc)
 
 
 def _available(row: Any, as_of: datetime | None) -> bool:

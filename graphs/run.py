@@ -17,7 +17,8 @@ import networkx as nx
 
 from graphs.detectors import DETECTORS, Inputs, module
 from graphs.loading import load_city
-from graphs.registry import CONTROL_KINDS, as_utc, institution_key
+from graphs.registry import CONTROL_KINDS, institution_key
+from monitor.clock import as_utc
 from monitor.findings import FindingResult
 
 log = logging.getLogger(__name__)

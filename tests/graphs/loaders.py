@@ -9,7 +9,7 @@ import networkx as nx
 
 from graphs.flows import accounts_from_edges, collapse_periods, entity_flow_graph, flow_graph
 from graphs.loading import load_registry
-from graphs.registry import as_utc
+from monitor.clock import as_utc
 
 
 def load_related_party_graph(config, as_of: datetime | None = None) -> nx.MultiDiGraph:
