@@ -10,9 +10,9 @@ from flask import Blueprint, abort, current_app, jsonify, render_template, reque
 from sqlalchemy import and_, or_
 from sqlmodel import select
 
-from graphs.build import (accounts_from_edges, collapse_periods, flow_graph, institution_key, neighbourhood,
-                          related_party_graph)
+from graphs.flows import accounts_from_edges, collapse_periods, flow_graph
 from graphs.platform import likely_custody
+from graphs.registry import institution_key, neighbourhood, related_party_graph
 from monitor.formatting import money
 from monitor.models import Account, Company, Institution, Person, Relation
 from monitor.portal.common import RELATION_LABELS, db, locale_name, masker, monitor_config, scope
