@@ -13,7 +13,7 @@ from typing import Any, Mapping
 
 import networkx as nx
 
-from graphs.build import FlowEdge
+from graphs.flows import FlowEdge
 from graphs.platform import PlatformFlows
 from monitor.findings import (Evidence, EvidenceAccount, EvidenceDocument, EvidenceEdge, FindingResult, Param,
                               default_points)
