@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from graphs.build import FlowEdge
+from graphs.flows import FlowEdge
 from graphs.platform import PlatformFlows
 
 
