@@ -47,9 +47,9 @@ from __future__ import annotations
 from datetime import datetime
 from statistics import median
 
-from graphs.flows import FlowEdge
 from graphs.detectors._common import (Inputs, account_evidence, defaults, finding, flow_window, merged, month_end,
                                       summed_edges)
+from graphs.flows import FlowEdge
 from monitor.findings import Detector, Evidence, FindingResult, Param
 
 NAME = "capital_flight"
