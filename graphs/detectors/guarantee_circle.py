@@ -22,9 +22,9 @@ from itertools import islice
 
 import networkx as nx
 
-from graphs.registry import institution_key, label, related_parties
 from graphs.detectors._common import Inputs, defaults, finding, merged
 from graphs.detectors.round_tripping import sorted_cycle
+from graphs.registry import institution_key, label, related_parties
 from monitor.findings import Detector, Evidence, EvidenceAccount, EvidenceEdge, FindingResult, Param
 
 NAME = "guarantee_circle"
