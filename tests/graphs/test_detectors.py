@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from graphs.build import related_party_graph
 from graphs.detectors import DETECTORS, Inputs, module
+from graphs.registry import related_party_graph
 from graphs.run import detect_partition
 from tests.graphs.builders import (AS_OF, COLLECTOR_FIRM, PLATFORM, Platform, converging_platform, edge, months,
                                    registry_with_controller, uscc)
@@ -282,8 +282,8 @@ def test_capital_flight_needs_the_registry_to_know_the_controller():
 
 
 def running_month(*edges_, through="2018-01-14"):
-    from graphs.build import flow_edges
     from graphs.detectors import RunningMonth
+    from graphs.flows import flow_edges
 
     return RunningMonth("2018-01", through, list(flow_edges(list(edges_))))
 
