@@ -23,109 +23,117 @@ _JUNK = ["￥", "¥", "元", ",", "，", " ", "RMB", "CNY"]
 MAX_WHOLE_DIGITS = 12  # amounts up to 10^12 in micro-units fit an Int64
 MICRO = 1_000_000
 
-# Lines that may be anything but a transaction row (footer, opening balance, border, page break, a repeated
-# header): a superset of the row-by-row tests, which then decide for these lines only.
-_SPECIAL = "|".join([
-    "计", "笔", "金额", "打印", "制表", "复核", "经办", "温馨提示", "注[:：]", "以上信息", "备注[:：]",
-    "total", "closing", "number of", "trailer", "opening", "b/f", "brought", "\x0c", "\r",
-    *OPENING_WORDS,
-])
+# Words of lines that may be anything but a transaction row (footer, opening balance, page break): a
+# superset of the row-by-row tests (FOOTER_PATTERNS, the 合计 labels, OPENING_WORDS), which then decide.
+_SPECIAL_ZH = "|".join(["合计", "总计", "笔", "金额", "打印", "制表", "复核", "经办", "温馨提示", "注:", "注：", "以上信息",
+                        *[w for w in OPENING_WORDS if not w.isascii()]])
+_SPECIAL_EN = "(?i)" + "|".join(["total", "closing", "number of", "trailer", "opening", "b/f", "brought", "\x0c",
+                                 "\r", *[w for w in OPENING_WORDS if w.isascii()]])
 _BORDER = r"^[\s+\-=|_─━┼┏┓┗┛│]*$"
-assert all(re.fullmatch(r"[\w /]+", w) for w in OPENING_WORDS)  # plain words: no escaping in _SPECIAL
-assert len(FOOTER_PATTERNS) == 6  # the triggers above were written for these patterns: review them together
+assert all(re.fullmatch(r"[\w /]+", w) for w in OPENING_WORDS)  # plain words: no escaping in the patterns
+assert len(FOOTER_PATTERNS) == 6  # the words above were written for these patterns: review them together
 
 
-def _field(delimiter: str) -> str:
-    d = re.escape(delimiter)
-    return f'(?:"[^"]*"|[^"{d}]*)'
+def read_body(lines, data: bytes | None, delimiter: str, width: int) -> pl.DataFrame | None:
+    """The body lines as a frame: ``raw`` (the line) and its cells ``c0``… (cleaned; null when missing).
 
-
-def split_body(lines: list[str], delimiter: str, width: int) -> pl.DataFrame | None:
-    """The body lines as a frame: ``pos`` (0-based in ``lines``), ``raw``, ``nfields``, ``simple`` and ``c0``…
-
-    Cells are split as :func:`monitor.statements.recognise.split_line` splits them for lines whose quotes
-    enclose whole fields (``simple``); other lines are left to the row-by-row code. ``None`` when the file
-    needs the row-by-row split throughout (a box-drawn print).
+    ``lines`` is the body's sequence of lines; ``data`` the same as UTF-8 bytes when the caller has them.
+    polars splits a line as :func:`monitor.statements.recognise.split_line` does, or raises (``"ab"c``);
+    a quote that opens a field and never closes joins lines, which the line count shows. ``None``: split
+    the file line by line instead (also for box-drawn prints, whose frame bars are not columns).
     """
-    raw = pl.Series("raw", lines, dtype=pl.String)
-    if delimiter == "|" and raw.str.strip_chars(PY_WHITESPACE).str.starts_with("|").any():
+    count = len(lines)
+    if not count:
         return None
-    d = re.escape(delimiter)
-    field = _field(delimiter)
-    frame = pl.DataFrame({"pos": pl.int_range(0, len(lines), eager=True, dtype=pl.Int64), "raw": raw})
-    quoted = raw.str.contains('"', literal=True)
-    frame = frame.with_columns(
-        quoted=quoted,
-        simple=(~quoted | raw.str.contains(f"^{field}(?:{d}{field})*$")) & ~raw.str.contains("\r", literal=True),
-        nfields=(raw.str.replace_all('"[^"]*"', "").str.count_matches(d, literal=False) + 1).cast(pl.Int32),
-    )
-    plain = frame.filter(~pl.col("quoted"))
-    parts = plain.select("pos", pl.col("raw").str.split(delimiter).alias("cells"))
-    parts = parts.select("pos", *[pl.col("cells").list.get(i, null_on_oob=True).alias(f"c{i}")
-                                  for i in range(width)])
-    with_quotes = frame.filter(pl.col("quoted") & pl.col("simple"))
-    if with_quotes.height:
-        import io
-
-        body = ("\n".join(with_quotes["raw"].to_list()) + "\n").encode("utf-8")
-        most = max(int(with_quotes["nfields"].max()), width)
-        read = pl.read_csv(io.BytesIO(body), has_header=False, separator=delimiter, quote_char='"',
-                           schema={f"c{i}": pl.String for i in range(most)}, truncate_ragged_lines=True)
-        if read.height != with_quotes.height:
-            return None
-        read = read.select([f"c{i}" for i in range(width)]).with_columns(
-            [pl.col(f"c{i}").fill_null("") for i in range(width)])
-        # a field beyond a line's own count is missing (None), not empty
-        read = read.with_columns(pos=with_quotes["pos"], n=with_quotes["nfields"]).with_columns(
-            [pl.when(pl.col("n") > i).then(pl.col(f"c{i}")).alias(f"c{i}") for i in range(width)]).drop("n")
-        parts = pl.concat([parts, read.select(parts.columns)]).sort("pos")
-    frame = frame.join(parts, on="pos", how="left").sort("pos")
-    return frame.with_columns([clean(pl.col(f"c{i}")).alias(f"c{i}") for i in range(width)])
+    # polars drops one CR before each LF, as the lines do; any other CR: give polars the lines themselves
+    if data is None or (b"\r" in data and (data.count(b"\r") != data.count(b"\r\n") or b"\r\r" in data)):
+        data = ("\n".join(lines[:]) + "\n").encode("utf-8")
+    separator = next((chr(b) for b in range(1, 32) if b not in (9, 10, 13) and bytes([b]) not in data), None)
+    if separator is None:
+        return None
+    names = [f"c{i}" for i in range(width)]
+    try:
+        cells = pl.read_csv(data, has_header=False, separator=delimiter, quote_char='"',
+                            schema={n: pl.String for n in names}, truncate_ragged_lines=True)
+        raw = pl.read_csv(data, has_header=False, separator=separator, quote_char=None, schema={"raw": pl.String})
+    except pl.exceptions.PolarsError:
+        return None
+    if cells.height != count or raw.height != count:
+        return None
+    raw = raw["raw"].fill_null("")
+    if delimiter == "|" and raw.str.strip_chars_start(PY_WHITESPACE).str.starts_with("|").any():
+        return None
+    unwrap = b'="' in data
+    # polars' whitespace is Python's but for \x1c-\x1f: without those bytes its own (faster) strip is exact
+    plain = not any(bytes([b]) in data for b in range(0x1c, 0x20))
+    return cells.with_columns([clean(pl.col(n), unwrap, plain).alias(n) for n in names]).with_columns(raw=raw)
 
 
-def clean(expr: pl.Expr) -> pl.Expr:
-    """:func:`monitor.statements.recognise.clean_text` on a column."""
-    stripped = expr.str.strip_chars(PY_WHITESPACE)
+def clean(expr: pl.Expr, unwrap: bool = True, plain: bool = False) -> pl.Expr:
+    """:func:`monitor.statements.recognise.clean_text` on a column (``unwrap``: the ``="…"`` wrapper too;
+    ``plain``: the text holds none of \x1c-\x1f)."""
+    chars = None if plain else PY_WHITESPACE
+    stripped = expr.str.strip_chars(chars)
+    if not unwrap:
+        return stripped
     unwrapped = stripped.str.extract(r'(?s)^="(.*)"$', 1)
-    return pl.when(unwrapped.is_not_null()).then(unwrapped.str.strip_chars(PY_WHITESPACE)).otherwise(stripped)
+    return pl.when(unwrapped.is_not_null()).then(unwrapped.str.strip_chars(chars)).otherwise(stripped)
 
 
-def special_lines(frame: pl.DataFrame, header_label: str, date_cols: list[int], needed: int) -> pl.Series:
-    """Lines the row-by-row code must look at (see ``_SPECIAL``); the others are transaction rows."""
-    lowered = pl.col("raw").str.to_lowercase()
-    cells = [pl.col(f"c{i}") for i in range(len([c for c in frame.columns if re.fullmatch(r"c\d+", c)]))]
-    folded = lowered.str.replace_all(r"\s", "").str.replace_many(["（", "）", "：", "／"], ["(", ")", ":", "/"])
-    empty = [c.is_null() | (c == "") for c in cells]
-    blank = pl.all_horizontal(empty) if empty else pl.lit(True)
-    test = (
-        ~pl.col("simple")
-        | lowered.str.contains(_SPECIAL)
-        | pl.col("raw").str.contains(_BORDER)
-        | blank
-        | (pl.col("nfields") < needed)
-    )
+def special_lines(frame: pl.DataFrame, delimiter: str, header_at: int, header_label: str, date_cols: list[int],
+                  needed: int) -> pl.Series:
+    """Lines the row-by-row code must look at; all others are transaction rows.
+
+    A superset of what :class:`monitor.statements.reader._Splitter` tells apart: footer and opening-balance
+    words, page breaks, borders, blank lines, a repeated header (its label at ``header_at``), lines without
+    a date and lines that may have fewer fields than the columns need.
+    """
+    width = len([c for c in frame.columns if re.fullmatch(r"c\d+", c)])
+    empty = [pl.col(f"c{i}").is_null() | (pl.col(f"c{i}") == "") for i in range(width)]
+    raw = pl.col("raw")
+    test = raw.str.contains(_SPECIAL_ZH) | raw.str.contains(_SPECIAL_EN) | raw.str.contains(_BORDER) | \
+        pl.all_horizontal(empty)
     if header_label:
-        test = test | folded.str.contains(header_label.replace(" ", ""), literal=True)
+        cell = pl.col(f"c{header_at}").fill_null("")
+        first = header_label[0]
+        if not (first.lower() == first.upper() == first and first not in "（）：／" and not first.isspace()):
+            folded = cell.str.to_lowercase().str.replace_all(r"\s", "") \
+                .str.replace_many(["（", "）", "：", "／"], ["(", ")", ":", "/"])
+            test = test | folded.str.contains(header_label.replace(" ", ""), literal=True)
+        else:  # a label that case and folding leave alone: the cell holds its first character
+            test = test | cell.str.contains(header_label[0], literal=True)
     if date_cols:
         test = test | pl.all_horizontal([empty[i] for i in date_cols])
-    return frame.select(test.alias("special")).to_series()
+    special = frame.select(test.fill_null(True).alias("special")).to_series()
+    # a null last cell is a missing field or an empty one: counting delimiters tells which, unless quoted
+    missing = frame.select(pl.col(f"c{needed - 1}").is_null()).to_series()
+    if missing.any():
+        rows = frame.filter(missing)
+        short = rows.select(raw.str.contains('"', literal=True) |
+                            (raw.str.count_matches(delimiter, literal=True) < needed - 1)).to_series()
+        special = special.scatter(missing.arg_true().filter(short), True)
+    return special
 
 
 # --- amounts ---------------------------------------------------------------------------------------------------
 
-def amount_micros(values: pl.Expr) -> pl.Expr:
+def amount_micros(values: pl.Series) -> pl.Series:
     """Amounts (cleaned text) as integer micro-units; null for empty text *and* for anything unusual.
 
     The caller tells the two apart: a null where the text is not empty goes to the row-by-row code.
     """
-    text = values
-    negative = text.str.starts_with("(") & text.str.ends_with(")")
-    text = text.str.strip_chars("()").str.replace_many(_JUNK, [""] * len(_JUNK))
-    ok = text.str.contains(r"^[+-]?\d{1,12}(\.\d{1,6})?$")
-    whole = text.str.extract(r"^[+-]?(\d+)", 1).cast(pl.Int64)
-    frac = text.str.extract(r"\.(\d+)$", 1).fill_null("").str.pad_end(6, "0").cast(pl.Int64)
-    sign = pl.when(text.str.starts_with("-")).then(-1).otherwise(1) * pl.when(negative).then(-1).otherwise(1)
-    return pl.when(ok).then((whole * MICRO + frac) * sign)
+    plain = values.str.replace_all(",", "", literal=True)
+    ok = plain.str.contains(r"^-?\d{1,12}(\.\d{1,6})?$")
+    if not (ok | (values == "")).fill_null(True).all():
+        # other writing (元, ￥, (…), full-width commas…): the whole cleaning of parse_amount
+        negative = values.str.starts_with("(") & values.str.ends_with(")")
+        plain = values.str.strip_chars("()").str.replace_many(_JUNK, [""] * len(_JUNK))
+        ok = plain.str.contains(r"^[+-]?\d{1,12}(\.\d{1,6})?$")
+        plain = pl.select(pl.when(negative & ~plain.str.starts_with("-"))
+                          .then(pl.lit("-") + plain.str.strip_chars_start("+"))
+                          .when(negative).then(plain.str.slice(1)).otherwise(plain)).to_series()
+    micros = plain.set(~ok.fill_null(False), None).cast(pl.Decimal(18, 6), strict=False).to_physical()
+    return micros.cast(pl.Int64)
 
 
 def yuan(column: str) -> pl.Expr:

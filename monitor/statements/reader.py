@@ -675,12 +675,17 @@ def _read_columnar(stmt, grid, header, cols, date_format, factor):
 
     width = len(header.cells)
     first = header.index + 1
-    body = columnar.split_body(grid.lines[first:], grid.delimiter, width)
+    body = columnar.read_body(_Tail(grid.lines, first), _body_bytes(grid, first), grid.delimiter, width)
     if body is None:
         return None
     splitter = _Splitter(grid, header, cols)
-    label = next((norm_label(c) for c in header.cells if norm_label(c)), "")
-    special = columnar.special_lines(body, label, splitter.date_cols, splitter.needed).arg_true().to_list()
+    labels = [norm_label(c) for c in header.cells]
+    at = next((i for i, c in enumerate(labels) if c), 0)
+    special = columnar.special_lines(body, grid.delimiter, at, labels[at], splitter.date_cols,
+                                     splitter.needed).arg_true().to_list()
+    if isinstance(grid.lines, recognise.Utf8Lines):  # the lines looked at below, without finding every line start
+        grid.lines.remember({first + pos: text for pos, text in
+                             zip(special, body["raw"].gather(special).to_list())})
     keep = np.zeros(body.height, dtype=bool)
     page = np.ones(body.height, dtype=np.int64)
     done = 0
@@ -696,7 +701,8 @@ def _read_columnar(stmt, grid, header, cols, date_format, factor):
         done = pos + 1
     keep[done:], page[done:] = not splitter.between_pages, splitter.page
     names = [f"c{i}" for i in range(width)]
-    data = body.select("pos", *names).with_columns(page=pl.Series(page)).filter(pl.Series(keep))
+    data = body.select(*names).with_columns(pos=pl.int_range(pl.len(), dtype=pl.Int64), page=pl.Series(page)) \
+        .filter(pl.Series(keep))
     if by_python:
         texts_of = {f"c{i}": [by_python[p][i] if i < len(by_python[p]) else None for p in by_python]
                     for i in range(width)}
@@ -712,6 +718,28 @@ def _read_columnar(stmt, grid, header, cols, date_format, factor):
         return None
     own = data[f"c{cols['own_account']}"][0] or None if "own_account" in cols else None
     return frame, splitter.footers, splitter.opening, own
+
+
+def _body_bytes(grid, first: int) -> bytes | None:
+    """The bytes of the lines from ``first`` on (UTF-8 files; ``None`` otherwise)."""
+    if grid.data is None or not isinstance(grid.lines, recognise.Utf8Lines):
+        return None
+    return memoryview(grid.data)[grid.lines.offset(first):].tobytes()
+
+
+class _Tail:
+    """The lines from ``first`` on, without copying them."""
+
+    def __init__(self, lines, first: int):
+        self.lines, self.first = lines, first
+
+    def __len__(self) -> int:
+        return max(0, len(self.lines) - self.first)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return self.lines[self.first:][index]
+        return self.lines[self.first + index]
 
 
 def _columnar_rows(stmt, data, cols, header, date_format, factor):
@@ -748,8 +776,9 @@ def _columnar_rows(stmt, data, cols, header, date_format, factor):
         return pl.lit("") if index is None else pl.col(f"c{index}").fill_null("")
 
     def cell(role):
-        t = text(role)
-        return pl.when(t != "").then(t)
+        index = cols.get(role)
+        return pl.lit(None, pl.String) if index is None else \
+            pl.when(pl.col(f"c{index}") != "").then(pl.col(f"c{index}"))
 
     wanyuan = factor != 1
     doubt = []  # conditions under which the row-by-row code decides the row
@@ -765,9 +794,10 @@ def _columnar_rows(stmt, data, cols, header, date_format, factor):
     money = {}
     for role in ("balance", "amount", "debit", "credit"):
         if role in cols:
-            micros = columnar.amount_micros(text(role))
-            money[role] = columnar.micros_to_cents(micros, wanyuan)
-            doubt.append(micros.is_null() & (text(role) != ""))
+            written = data[f"c{cols[role]}"].fill_null("")
+            micros = columnar.amount_micros(written)
+            money[role] = columnar.micros_to_cents(pl.lit(micros), wanyuan)
+            doubt.append(pl.lit(micros.is_null() & (written != "")))
         else:
             money[role] = pl.lit(None, pl.Int64)
     frame = frame.with_columns(**{f"_{r}": e for r, e in money.items()})
@@ -945,12 +975,15 @@ def _check_balances(stmt: Statement) -> None:
 
     if stmt.kind != "account":
         return
-    rows = stmt.frame.filter(pl.col("balance").is_not_null() & pl.col("direction").is_not_null())
+    rows = stmt.frame.select(
+        "balance", "amount", "source_line",
+        pl.when(pl.col("direction") == "debit").then(-pl.col("amount")).otherwise(pl.col("amount")).alias("signed"),
+    ).filter(pl.col("balance").is_not_null() & stmt.frame["direction"].is_not_null())
     if not rows.height:
         return
     balance = rows["balance"].to_numpy()
     amount = rows["amount"].to_numpy()
-    signed = np.where(rows["direction"].to_numpy() == "debit", -amount, amount)
+    signed = rows["signed"].to_numpy()
     up = np.flatnonzero(balance[1:] != balance[:-1] + signed[1:]) + 1
     down = np.flatnonzero(balance[:-1] != balance[1:] + signed[:-1])
     if not len(up):
@@ -992,17 +1025,15 @@ def _reconcile(stmt: Statement) -> None:
 
     totals, lines = stmt.footer_totals, stmt.footer_lines
     frame = stmt.frame
-    sums = frame.select(
-        pl.len().alias("count"), pl.col("amount").sum().alias("total"),
-        (pl.col("direction") == "debit").sum().alias("debit_count"),
-        pl.col("amount").filter(pl.col("direction") == "debit").sum().alias("debit_total"),
-        (pl.col("direction") == "credit").sum().alias("credit_count"),
-        pl.col("amount").filter(pl.col("direction") == "credit").sum().alias("credit_total"),
-    ).row(0, named=True)
+    sides = {d: (n, total) for d, n, total in frame.group_by("direction").agg(
+        pl.len(), pl.col("amount").sum()).iter_rows()}
+    count = sum(n for n, _ in sides.values())
+    total = sum(t for _, t in sides.values())
+    (debits, debit_sum), (credits, credit_sum) = sides.get("debit", (0, 0)), sides.get("credit", (0, 0))
     actual = {
-        "count": sums["count"], "total": _total(sums["total"], sums["count"]),
-        "debit_count": sums["debit_count"], "debit_total": _total(sums["debit_total"], sums["debit_count"]),
-        "credit_count": sums["credit_count"], "credit_total": _total(sums["credit_total"], sums["credit_count"]),
+        "count": count, "total": _total(total, count),
+        "debit_count": debits, "debit_total": _total(debit_sum, debits),
+        "credit_count": credits, "credit_total": _total(credit_sum, credits),
     }
     closing = stmt.closing_row_balance
     if closing is not None:
@@ -1017,12 +1048,14 @@ def _reconcile(stmt: Statement) -> None:
             raise StatementError(
                 f"the footer states {label} {stated}, the rows give {actual[key]}", line=lines.get(key),
                 code="footer_total_mismatch", hint="rows are missing or the footer is wrong: ask for a new export")
-    for page in totals.get("page_totals", []):
-        on_page = frame.filter(pl.col("page") == page["page"])
+    pages = totals.get("page_totals", [])
+    by_page = {(p, d): (n, t) for p, d, n, t in frame.group_by("page", "direction").agg(
+        pl.len(), pl.col("amount").sum()).iter_rows()} if pages else {}
+    for page in pages:
         for key, direction in (("debit_total", "debit"), ("credit_total", "credit")):
             if key in page:
-                side = on_page.filter(pl.col("direction") == direction)
-                got = _total(side["amount"].sum(), side.height)
+                n, cents = by_page.get((page["page"], direction), (0, 0))
+                got = _total(cents, n)
                 if got != page[key]:
                     raise StatementError(
                         f"page {page['page']}: the page total states {key.replace('_', ' ')} {page[key]}, "

@@ -31,6 +31,7 @@ class Grid:
     rows: list[tuple[int, list[Cell]]] = field(default_factory=list)
     delimiter: str | None = None
     ends_with_newline: bool = True
+    data: bytes | None = field(default=None, repr=False)  # UTF-8 text files: the bytes as read
 
 
 def detect_encoding(raw: bytes) -> str:
@@ -121,6 +122,10 @@ def load(path: Path, encoding: str | None = None) -> Grid:
     if kind == "xls":
         return Grid(path, "xls", None, _xls_rows(path))
     enc = encoding or detect_encoding(raw)
+    if enc in ("utf-8", "utf-8-sig") and (encoding is None or _valid(raw, path, enc)):
+        start = 3 if enc == "utf-8-sig" and raw.startswith(codecs.BOM_UTF8) else 0
+        return Grid(path, enc, Utf8Lines(raw, start), [], ends_with_newline=raw.endswith(b"\n") or len(raw) == start,
+                    data=raw)
     try:
         text = raw.decode(enc)
     except UnicodeDecodeError as exc:
@@ -130,11 +135,73 @@ def load(path: Path, encoding: str | None = None) -> Grid:
     except LookupError:
         raise StatementError(f"unknown encoding {enc!r}", path=path, hint="encoding = \"gb18030\"") from None
     # LF only: a form feed or a lone CR inside a line is not a line break for the line numbers.
-    lines = [line[:-1] if line.endswith("\r") else line for line in text.split("\n")]
+    lines = text.split("\n")
+    if "\r" in text:
+        lines = [line[:-1] if line.endswith("\r") else line for line in lines]
     ends = text.endswith("\n")
     if ends:
         lines.pop()
     return Grid(path, enc, lines, [], ends_with_newline=ends or not text)
+
+
+def _valid(raw: bytes, path: Path, enc: str) -> bool:
+    try:
+        raw.decode(enc)
+    except UnicodeDecodeError as exc:
+        line = raw[:exc.start].count(b"\n") + 1
+        raise StatementError(f"cannot decode as {enc}", path=path, line=line,
+                             hint="set encoding in the bank profile") from None
+    return True
+
+
+class Utf8Lines(Sequence):
+    """The lines of a UTF-8 file as :func:`load` splits text (LF only, one CR before it dropped), each
+    decoded when it is asked for: a large file's body is read from the bytes, not line by line."""
+
+    PREFIX = 2000  # lines found one by one (header, preamble); beyond them all line starts at once
+
+    def __init__(self, data: bytes, start: int = 0):
+        self.data, self.start = data, start
+        count = data.count(b"\n", start)
+        self._len = count if data.endswith(b"\n") and len(data) > start else count + 1
+        self._starts: list[int] | None = [start]
+        self._all = None
+        self._known: dict[int, str] = {}
+
+    def __len__(self) -> int:
+        return self._len
+
+    def remember(self, lines: dict[int, str]) -> None:
+        """Lines already decoded elsewhere (by index), so that reading them finds no line starts."""
+        self._known.update(lines)
+
+    def offset(self, index: int) -> int:
+        """The byte offset where line ``index`` (0-based) starts."""
+        if index < self.PREFIX and self._all is None:
+            starts = self._starts
+            while len(starts) <= index:
+                at = self.data.find(b"\n", starts[-1]) + 1
+                starts.append(at if at else len(self.data) + 1)
+            return starts[index]
+        if self._all is None:
+            import numpy as np
+
+            view = np.frombuffer(self.data, dtype=np.uint8)
+            self._all = np.concatenate(([self.start], np.flatnonzero(view[self.start:] == 10) + self.start + 1))
+        return int(self._all[index]) if index < len(self._all) else len(self.data) + 1
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(self._len))]
+        if index < 0:
+            index += self._len
+        if not 0 <= index < self._len:
+            raise IndexError(index)
+        if index in self._known:
+            return self._known[index]
+        begin, end = self.offset(index), self.offset(index + 1) - 1
+        line = self.data[begin:end].decode("utf-8")
+        return line[:-1] if line.endswith("\r") else line
 
 
 def _xlsx_rows(path: Path) -> list[tuple[int, list[Cell]]]:
