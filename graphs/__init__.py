@@ -12,6 +12,4 @@
   ``detect(inputs, params, as_of) -> list[FindingResult]``.
 * :mod:`graphs.run` — the graph stage of a sweep: runs every detector on every
   partition, through an engine (:mod:`graphs.engines`: local processes or Spark).
-* :mod:`graphs.build` — re-exports the names of :mod:`graphs.registry` and :mod:`graphs.flows`
-  for the importers that read them there.
 """
