@@ -226,8 +226,8 @@ def infer_column(values: pl.Series, lines: pl.Series, *, column: str, date_forma
         return None  # Excel serials or ISO 8601: rare in large files, read row by row
     sample = _sample(unique)
     fitting = [(f, k) for f, k in dates.FORMATS if all(dates._try(dates._strp(f), t) for t in sample)]
-    if not fitting:
-        return None
+    if not fitting:  # none fits the sample, so none fits the column
+        return None, None
     checked: dict[str, bool] = {}
 
     def fits_all(fmt: str, kind: str) -> bool:
@@ -241,7 +241,7 @@ def infer_column(values: pl.Series, lines: pl.Series, *, column: str, date_forma
     try:
         fitting = [(f, k) for f, k in fitting if fits_all(f, k)]
         if not fitting:
-            return None
+            return None, None
         if prefer_time and any(kind == "time" for _, kind in fitting):
             fitting = [f for f in fitting if f[1] == "time"]
         names = [f for f, _ in fitting]
