@@ -245,3 +245,30 @@ def test_python_whitespace_is_str_isspace():
     from monitor.statements.columnar import PY_WHITESPACE
 
     assert PY_WHITESPACE == "".join(chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace())
+
+
+def test_repeated_id_and_time_span_are_the_loops_they_replace():
+    import datetime as dt
+
+    import pyarrow as pa
+
+    from monitor.statements.store import repeated_id, time_span
+
+    def loops(table):
+        ids, found = {}, None
+        for txn_id, line in zip(table.column("txn_id").to_pylist(), table.column("source_line").to_pylist()):
+            if txn_id in ids:
+                found = (txn_id, line, ids[txn_id])
+                break
+            ids[txn_id] = line
+        times = [t for t in table.column("txn_time").to_pylist() if t is not None]
+        return found, (min(times, default=None), max(times, default=None), sorted({f"{t:%Y-%m}" for t in times}))
+
+    when = [dt.datetime(2017, 3, 1, 9), None, dt.datetime(2016, 12, 31, 23, 59, 59), dt.datetime(2017, 3, 2)]
+    for ids in (["a", "b", "c", "d"], ["a", "b", "a", "b"], ["x", "y", "y", "x"]):
+        table = pa.table({"txn_id": ids, "source_line": [7, 8, 9, 10],
+                          "txn_time": pa.array(when, pa.timestamp("us"))})
+        assert (repeated_id(table), time_span(table)) == loops(table)
+    empty = pa.table({"txn_id": pa.array([], pa.string()), "source_line": pa.array([], pa.int32()),
+                      "txn_time": pa.array([], pa.timestamp("us"))})
+    assert (repeated_id(empty), time_span(empty)) == loops(empty)

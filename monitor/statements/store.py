@@ -97,3 +97,30 @@ def _empty():
     from monitor.statements.reader import _frame_of
 
     return _frame_of([])
+
+
+def repeated_id(table) -> tuple[str, int, int] | None:
+    """The first row (in file order) whose ``txn_id`` an earlier row has: ``(txn_id, line, earlier line)``.
+
+    ``None`` when every id is unique. Column-wise: a loop over a million ids costs half a second.
+    """
+    import polars as pl
+
+    frame = pl.from_arrow(table.select(["txn_id", "source_line"]))
+    again = frame.filter(~pl.col("txn_id").is_first_distinct())
+    if not again.height:
+        return None
+    txn_id, line = again.row(0)
+    earlier = frame.filter(pl.col("txn_id") == txn_id)["source_line"][0]
+    return txn_id, line, earlier
+
+
+def time_span(table) -> tuple[object, object, list[str]]:
+    """``(first time, last time, months as YYYY-MM in order)`` of a store table's ``txn_time`` column."""
+    import polars as pl
+
+    times = pl.from_arrow(table.column("txn_time")).drop_nulls()
+    if not times.len():
+        return None, None, []
+    months = times.dt.strftime("%Y-%m").unique().sort().to_list()
+    return times.min(), times.max(), months
