@@ -80,7 +80,9 @@
     if (window.cytoscapeFcose) { cytoscape.use(window.cytoscapeFcose); }  // vendored with the explorer's page
     var info = document.getElementById("graph-info");
     var mode = graphEl.dataset.start;
-    // Flows: the biggest flows (and the finding's) carry their amounts, the rest on hover (the server sets N).
+    // Flows: the N biggest flows and the N biggest of the finding's carry their amounts, the rest show theirs on
+    // hover (N from the server). A finding of dozens of accounts labelled in full would shrink every label
+    // out of reading.
     var LABELLED_FLOWS = parseInt(graphEl.dataset.labelledFlows, 10) || 12;
     var LABELLED_RELATIONS = 16;  // related parties: every relation labelled up to this many edges
     var LABEL_ONLY = { includeNodes: false, includeEdges: false, includeLabels: true, includeMainLabels: true,
@@ -106,7 +108,7 @@
           "text-rotation": "none", "color": "#1f2933", "text-background-color": "#fff", "text-background-opacity": 0.92,
           "text-background-padding": 2, "text-background-shape": "round-rectangle", "text-border-width": 1,
           "text-border-color": "#d5dbe1", "text-border-opacity": 1 } },
-        { selector: "edge.labelled, edge.hover, edge:selected, edge[?highlight]", style: { "label": "data(label)" } },
+        { selector: "edge.labelled, edge.hover, edge:selected", style: { "label": "data(label)" } },
         { selector: "edge[?highlight]", style: { "line-color": "#c62828", "target-arrow-color": "#c62828", "width": 3,
           "color": "#7f0000", "text-border-color": "#c62828", "font-weight": "bold" } },
         { selector: "edge.hover", style: { "z-index": 20, "text-background-opacity": 1, "width": 3 } },
@@ -121,16 +123,16 @@
     }
     function byAmount(a, b) { return (b.data("amount") || 0) - (a.data("amount") || 0); }
     function chooseLabels() {
-      // Flows: amounts on the biggest flows and on the finding's (edge[?highlight], always labelled by style).
       var edges = cy.edges();
       edges.removeClass("labelled");
       if (mode === "flows") {
         edges.sort(byAmount).slice(0, LABELLED_FLOWS).addClass("labelled");
+        edges.filter("[?highlight]").sort(byAmount).slice(0, LABELLED_FLOWS).addClass("labelled");
       } else if (edges.length <= LABELLED_RELATIONS) {
         edges.addClass("labelled");
       }
     }
-    function shown(e) { return e.hasClass("labelled") || !!e.data("highlight"); }
+    function shown(e) { return e.hasClass("labelled"); }
     function add(data, around) {
       var fresh = [];
       var from = around && cy.getElementById(around).nonempty() ? cy.getElementById(around).position() : null;
