@@ -130,8 +130,8 @@ def test_flow_explorer_labels_the_flows_that_matter_without_overlap(browser, por
     assert "3,200.00 万元" in {e["label"] for e in top} or lang != "zh_CN"  # as the portal writes money
     finding_edges = [e for e in edges if e["highlight"]]
     assert len(finding_edges) == 3, finding_edges  # custody → collector → relay → custody
-    for e in finding_edges:
-        assert any(u in e["label"] for u in unit), e  # the hovered of them too
+    for e in finding_edges:  # up to LABELLED_FLOWS of them, the smallest too
+        assert any(u in e["label"] for u in unit), e
     quiet = [e for e in edges if not e["label"]]
     assert len(quiet) == len(edges) - len({e["id"] for e in top + finding_edges}), quiet
 
