@@ -124,7 +124,9 @@ def amount_micros(values: pl.Series) -> pl.Series:
     """
     plain = values.str.replace_all(",", "", literal=True)
     ok = plain.str.contains(r"^-?\d{1,12}(\.\d{1,6})?$")
-    if not (ok | (values == "")).fill_null(True).all():
+    if (ok | (values == "")).fill_null(True).all():  # the usual writing: digits, point, sign, separators
+        return plain.cast(pl.Decimal(18, 6), strict=False).to_physical().cast(pl.Int64)
+    else:
         # other writing (元, ￥, (…), full-width commas…): the whole cleaning of parse_amount
         negative = values.str.starts_with("(") & values.str.ends_with(")")
         plain = values.str.strip_chars("()").str.replace_many(_JUNK, [""] * len(_JUNK))

@@ -125,7 +125,7 @@ class Statement:
             pl.lit(None, pl.String).alias("payer_id"), "payee_account", "payee_name",
             pl.lit(None, pl.String).alias("payee_id"), "purpose", "currency",
             pl.col("source_line").cast(pl.Int32), yuan("balance").alias("balance_after"),
-        ).to_arrow().cast(TABLE_SCHEMA())
+        ).to_arrow(compat_level=pl.CompatLevel.oldest()).cast(TABLE_SCHEMA())
 
 
 def TABLE_SCHEMA():

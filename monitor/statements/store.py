@@ -55,7 +55,7 @@ def store_table(statement: Statement):
         "txn_id", "txn_time", yuan("amount"), "payer_account", "payer_name",
         pl.lit(None, pl.String).alias("payer_id"), "payee_account", "payee_name",
         pl.lit(None, pl.String).alias("payee_id"), "purpose", "currency", pl.col("source_line").cast(pl.Int32),
-    ).to_arrow()
+    ).to_arrow(compat_level=pl.CompatLevel.oldest())  # plain strings: a cheap cast to pa.string
     return table.cast(_schema()), warnings
 
 
