@@ -36,8 +36,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from monitor.config import Config
-from monitor.transfers import (JOURNAL_SUFFIX, PARQUET_OPTIONS, SCHEMA, TransferStore, fsync, institution_lock,
-                               name_parts, store_file, store_pattern, tmp_dir, write_journal, write_owner)
+from monitor.transfers import (PARQUET_OPTIONS, SCHEMA, TransferStore, fsync, institution_lock, journal_path,
+                               name_parts, run_tmp, store_file, store_pattern, write_journal, write_owner)
 
 log = logging.getLogger(__name__)
 
@@ -88,11 +88,10 @@ def compact_institution(config: Config, uscc: str, wait: float | None = None) ->
         digest = hashlib.sha256("\n".join(sorted(p.relative_to(store.root).as_posix() for p in files))
                                 .encode("utf-8")).hexdigest()
         run = uuid.uuid4().hex
-        tmp_root = tmp_dir(store.root)
         owner = write_owner(store.root, run)
-        written = [(tmp_root / f"{run}-{month}.parquet", store_file(store.root, uscc, month, digest, run, n))
+        written = [(run_tmp(store.root, run, f"{month}.parquet"), store_file(store.root, uscc, month, digest, run, n))
                    for n, month in enumerate(sorted(by_month))]
-        journal = write_journal(tmp_root / f"{run}{JOURNAL_SUFFIX}", store.root, digest,
+        journal = write_journal(journal_path(store.root, run), store.root, digest,
                                  [dest for _tmp, dest in written], owner=True)
         moved: list[Path] = []
         committed = False

@@ -153,3 +153,21 @@ def test_empty_store_and_uncommitted_files_are_invisible(city, tmp_path):
     orphan = some.with_name("f" * 64 + "_0.parquet")
     orphan.write_bytes(some.read_bytes())
     assert ts.count() == len(rows[A]) + len(rows[B])
+
+
+def test_a_run_s_file_names_and_its_commit_record_agree(tmp_path):
+    from monitor.transfers import (is_committed, journal_path, name_parts, owner_path, run_of_record, run_tmp,
+                                   store_file, store_pattern)
+    from monitor.transfers.layout import file_parts, run_of_tmp_entry
+
+    sha, run = "a" * 64, "b" * 32
+    path = store_file(tmp_path, A, "2018-06", sha, run, 0)
+    relative = path.relative_to(tmp_path).as_posix()
+    assert relative == f"institution={A}/month=2018-06/{sha}_{run}_0.parquet"
+    assert name_parts(path.name) == (sha, run) and file_parts(relative) == (A, "2018-06", sha)
+    assert path.match(store_pattern(A, sha, run)) and run_of_record(store_pattern(A, sha, run)) == run
+    assert is_committed(path.name, {sha: run}) and not is_committed(path.name, {sha: "c" * 32})
+    assert not is_committed(path.name, {sha: None})  # a record from before run ids covers the older names only
+    for entry in (run_tmp(tmp_path, run, "x.parquet"), journal_path(tmp_path, run), journal_path(tmp_path, run, "k"),
+                  owner_path(tmp_path, run)):
+        assert entry.parent == tmp_path / ".tmp" and run_of_tmp_entry(entry.name) == run

@@ -41,10 +41,9 @@ from monitor.ingest.fast import Facts
 from monitor.ingest.recognition import institution_from_path, parse_mapping
 from monitor.ingest.reading import (check_dates, engine_error_line, load_clean, scan_file, short, sql_str,
                                     unterminated)
-from monitor.transfers import (JOURNAL_SUFFIX, BusyError, TransferStore, _arrow, collect_garbage, fsync,
-                               institution_lock, is_committed, month_parts, store_file, store_pattern, tmp_dir,
+from monitor.transfers import (BusyError, TransferStore, _arrow, collect_garbage, fsync, institution_lock,
+                               is_committed, journal_path, month_dir, month_parts, run_tmp, store_file, store_pattern,
                                verify, write_journal, write_owner, write_parquet)
-from monitor.transfers.layout import month_dir
 
 SUFFIXES = (".csv", ".txt", ".xlsx", ".tsv", ".xls")
 PROGRESS_MIN_BYTES = 20_000_000  # below this a progress bar only flickers
@@ -123,7 +122,6 @@ class IngestRun:
         self.by_path = self._committed_by_path(paths)
         # Every file this run creates is named after it (only the run's own files are ever deleted by it).
         self.run_id = uuid.uuid4().hex
-        self.tmp_root = tmp_dir(store.root)
         self.owner_path = write_owner(store.root, self.run_id)
         self.institution_ids: dict[str, int | None] = {}
         self.cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
@@ -221,7 +219,7 @@ def _ingest_one(run: IngestRun, path: Path, mapping: dict[str, str] | None, inst
     started = time.perf_counter()
     result = IngestResult(path=str(path.resolve()), status="failed", started_at=datetime.now(timezone.utc))
     step = progress or (lambda _msg: None)
-    scratch = run.tmp_root / f"{run.run_id}-{uuid.uuid4().hex}"
+    scratch = run_tmp(run.store.root, run.run_id, uuid.uuid4().hex)
     try:
         # A drop folder is walked by every sweep: a file committed from this path after its last
         # change is not read (nor hashed) again.
@@ -414,15 +412,14 @@ def _write(run: IngestRun, path: Path, sha: str, table, facts: Facts, uscc: str,
     try:
         if result.rows_new:
             step("writing")
-            tmp_root = run.tmp_root
             # Flat temporary names: no folders to create and remove per file.
-            token = f"{run.run_id}-{uuid.uuid4().hex}"
-            written = [(tmp_root / f"{token}-{month}.parquet",
+            key = uuid.uuid4().hex
+            written = [(run_tmp(store.root, run.run_id, f"{key}-{month}.parquet"),
                         store_file(store.root, uscc, month, sha, run.run_id, n))
                        for n, month in enumerate(parts)]
             # Until the commit, a journal (with this process as owner) lists the files moved into the
             # store: collect_garbage() removes them once the owner is gone without a commit.
-            journal = write_journal(tmp_root / f"{token}{JOURNAL_SUFFIX}", store.root, sha,
+            journal = write_journal(journal_path(store.root, run.run_id, key), store.root, sha,
                                      [dest for _tmp, dest in written], owner=True)
             jobs = [(parts[month], tmp) for month, (tmp, _dest) in zip(parts, written)]
 

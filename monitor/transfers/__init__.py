@@ -17,8 +17,9 @@ else is an interrupted or concurrent writer and is never read.
 """
 
 from monitor.transfers.gc import GcReport, collect_garbage
-from monitor.transfers.layout import (JOURNAL_SUFFIX, LOCK_DIR, OWNER_SUFFIX, STORE_GLOB, TMP_DIR, is_committed,
-                                      name_parts, owner_path, run_of_record, store_file, store_pattern, tmp_dir)
+from monitor.transfers.layout import (JOURNAL_SUFFIX, LOCK_DIR, OWNER_SUFFIX, STORE_GLOB, TMP_DIR, institution_dir,
+                                      is_committed, journal_path, month_dir, name_parts, owner_path, run_of_record,
+                                      run_tmp, store_file, store_pattern, tmp_dir)
 from monitor.transfers.read import (ALL_COLUMNS, COLUMNS, CST, FREQS, PARTITION_COLUMNS, READ_ATTEMPTS, SCHEMA,
                                     TransferStore, month_of, to_cst, utc)
 from monitor.transfers.read import _arrow  # noqa: F401  (a DuckDB relation as Arrow: monitor.scan uses it)
@@ -29,8 +30,8 @@ from monitor.transfers.write import (PARQUET_OPTIONS, BusyError, fsync, institut
 __all__ = [
     "ALL_COLUMNS", "COLUMNS", "CST", "FREQS", "JOURNAL_SUFFIX", "LOCK_DIR", "OWNER_SUFFIX", "PARQUET_OPTIONS",
     "PARTITION_COLUMNS", "READ_ATTEMPTS", "SCHEMA", "STORE_GLOB", "TMP_DIR", "BusyError", "GcReport",
-    "TransferStore", "collect_garbage", "fsync", "institution_lock", "is_committed", "month_of", "month_parts",
-    "name_parts", "owner_alive", "owner_path", "owner_record", "process_identity", "run_of_record",
-    "store_file", "store_pattern", "tmp_dir", "to_cst", "utc", "verify", "write_journal", "write_owner",
-    "write_parquet",
+    "TransferStore", "collect_garbage", "fsync", "institution_dir", "institution_lock", "is_committed",
+    "journal_path", "month_dir", "month_of", "month_parts", "name_parts", "owner_alive", "owner_path",
+    "owner_record", "process_identity", "run_of_record", "run_tmp", "store_file", "store_pattern", "tmp_dir",
+    "to_cst", "utc", "verify", "write_journal", "write_owner", "write_parquet",
 ]

@@ -8,8 +8,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from monitor.transfers.layout import (JOURNAL_SUFFIX, OWNER_SUFFIX, STORE_GLOB, is_committed, name_parts,
-                                      owner_path, run_of_tmp_entry, tmp_dir)
+from monitor.transfers.layout import (JOURNAL_SUFFIX, OWNER_SUFFIX, STORE_GLOB, is_committed, journal_path,
+                                      name_parts, owner_path, run_of_tmp_entry, tmp_dir)
 from monitor.transfers.read import TransferStore
 from monitor.transfers.write import owner_alive
 
@@ -132,7 +132,7 @@ def collect_garbage(store: TransferStore, min_age_seconds: float = 3600.0, full:
             run = run_of_tmp_entry(entry.name)
             if entry.name.endswith(OWNER_SUFFIX):
                 # Kept while the run is alive, or while a journal of it remains.
-                if run_state(run) is False and not any(tmp.glob(f"{run}-*{JOURNAL_SUFFIX}")):
+                if run_state(run) is False and not any(tmp.glob(journal_path(store.root, run, "*").name)):
                     report.tmp += remove(entry)
                 elif run_state(run) is None and old(entry):
                     report.tmp += remove(entry)

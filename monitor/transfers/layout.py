@@ -4,7 +4,7 @@
 
     <transfer_store>/institution=<USCC>/month=YYYY-MM/<sha256>_<run>_<n>.parquet
     <transfer_store>/.tmp/<run>.owner            the process of a run (pid, host, start)
-    <transfer_store>/.tmp/<run>-<token>.moving   a journal: files moved in, not yet committed
+    <transfer_store>/.tmp/<run>[-<key>].moving   a journal: files moved in, not yet committed
     <transfer_store>/.tmp/<run>-...              temporary files and scratch folders of a run
     <transfer_store>/.locks/<USCC>.lock          one writer per institution at a time
 
@@ -80,6 +80,16 @@ def store_pattern(uscc: str, sha: str, run: str) -> str:
 
 def tmp_dir(root: Path) -> Path:
     return root / TMP_DIR
+
+
+def run_tmp(root: Path, run: str, name: str) -> Path:
+    """An entry of :data:`TMP_DIR` belonging to ``run`` (a temporary file or scratch folder)."""
+    return tmp_dir(root) / f"{run}-{name}"
+
+
+def journal_path(root: Path, run: str, key: str | None = None) -> Path:
+    """A journal of ``run`` (``key`` tells apart the journals of a run that moves files in more than once)."""
+    return tmp_dir(root) / (f"{run}-{key}{JOURNAL_SUFFIX}" if key else f"{run}{JOURNAL_SUFFIX}")
 
 
 def owner_path(root: Path, run: str) -> Path:
