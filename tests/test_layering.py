@@ -1,4 +1,4 @@
-"""Layering rules checked on the source with ``ast``: who may import what."""
+"""Layering rules: who may import what (read from the source with ``ast``), and where commands live."""
 
 from __future__ import annotations
 
@@ -67,3 +67,20 @@ def test_the_click_check_sees_every_form_of_import(tmp_path):
         (tmp_path / rel).write_text(text, encoding="utf-8")
     assert set(click_importers(tmp_path)) == {"monitor/a.py", "monitor/b.py", "monitor/c.py", "monitor/d.py",
                                               "monitor/e.py", "crawlers/f.py"}
+
+
+def test_every_command_loads_from_the_command_layer():
+    """``monitor.cli`` registers no command itself; each one is a ``monitor.commands`` module's attribute."""
+    import importlib
+
+    import click
+
+    from monitor.cli import LAZY_COMMANDS, cli
+
+    assert cli.commands == {}
+    outside = {name: target for name, target in LAZY_COMMANDS.items() if not target.startswith("monitor.commands.")}
+    assert not outside
+    for name, target in LAZY_COMMANDS.items():
+        module, attr = target.split(":")
+        command = getattr(importlib.import_module(module), attr)
+        assert isinstance(command, click.Command) and command.name == name, target
