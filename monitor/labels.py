@@ -22,6 +22,8 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 
+from monitor import vocab
+
 TRANSLATIONS_DIR = Path(__file__).resolve().parent / "translations"
 BRIEFING = "briefing"  # the msgctxt of a printed briefing's own word for a code
 DASH = "—"
@@ -169,16 +171,10 @@ def printed(family: str, code) -> str:
     if code is None or code == "":
         return DASH
     if family == "pattern":
-        from monitor.vocab import PATTERN_ZH
-
-        return PATTERN_ZH.get(str(code), str(code))
+        return vocab.PATTERN_ZH.get(str(code), str(code))
     if family == "account_role":
-        from monitor.vocab import ACCOUNT_ROLES
-
-        names = ACCOUNT_ROLES.get(str(code))
+        names = vocab.ACCOUNT_ROLES.get(str(code))
         return names[0] if names else str(code)
     if family == "evidence":
-        from monitor.vocab import evidence_label
-
-        return evidence_label(str(code))
+        return vocab.evidence_label(str(code))
     return name(family, code, translations("zh_CN"), in_briefing=True)
