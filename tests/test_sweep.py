@@ -98,22 +98,24 @@ def test_stages_recorded_and_a_failing_stage_does_not_stop_the_sweep(sqlite_stor
     assert run_sweep(sqlite_store, stages=(("first", boom),)).status == "failed"
 
 
-def test_missing_stage_modules_fail_recorded(sqlite_store, monkeypatch):
-    """A stage whose module has not landed (import error) is a recorded failure, not a crash."""
+def test_a_stage_that_cannot_import_fails_recorded(sqlite_store, monkeypatch):
+    """A stage whose code cannot be imported (a broken install) is a recorded failure, not a crash."""
     import builtins
+    import sys
 
     real_import = builtins.__import__
 
-    def no_graphs(name, *args, **kwargs):
-        if name.startswith("graphs"):
+    def no_graph_stage(name, *args, **kwargs):
+        if name == "graphs.run":
             raise ModuleNotFoundError(f"No module named {name!r}")
         return real_import(name, *args, **kwargs)
 
-    monkeypatch.setattr(builtins, "__import__", no_graphs)
+    monkeypatch.delitem(sys.modules, "graphs.run", raising=False)
+    monkeypatch.setattr(builtins, "__import__", no_graph_stage)
     stages = tuple(s for s in DEFAULT_STAGES if s[0] in ("detect", "indicators", "scores"))
     run = run_sweep(sqlite_store, stages=stages)
     assert run.status == "partial"
-    assert run.stages["detect"]["status"] == "failed" and "graphs" in run.stages["detect"]["error"]
+    assert run.stages["detect"]["status"] == "failed" and "graphs.run" in run.stages["detect"]["error"]
     assert run.stages["indicators"]["status"] == "ok" and run.stages["scores"]["status"] == "ok"
 
 
