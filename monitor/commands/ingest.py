@@ -10,6 +10,7 @@ import click
 from monitor.commands.context import pass_ctx
 from monitor.ingest import FIELDS, ingest_paths, parse_mapping
 from monitor.transfers import TransferStore, collect_garbage
+from monitor.transfers.layout import TMP_DIR
 
 
 class _Progress:
@@ -115,7 +116,7 @@ def gc_command(ctx, min_age: float) -> None:
     store = TransferStore(ctx.config)
     report = collect_garbage(store, min_age_seconds=min_age, full=True)
     click.echo(f"{report.files} uncommitted Parquet file(s) removed from {store.root}; "
-               f"{report.tmp} temporary item(s) removed from {store.root / '.tmp'}"
+               f"{report.tmp} temporary item(s) removed from {store.root / TMP_DIR}"
                + (f"; {report.kept_live} file(s) of running ingests kept" if report.kept_live else ""))
     for error in report.errors:
         click.echo(f"error: cannot remove {error}", err=True)
