@@ -2,24 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 
 import click
 
+from monitor.clock import as_utc
 from monitor.commands.context import pass_ctx
 from monitor.errors import InputError
 from monitor.models import SweepRun, SweepStatus
 from monitor.sweep import parse_as_of, queue_sweep, run_sweep
 
 
-def _utc(value: datetime) -> datetime:
-    # Datetimes come back naive from SQLite; the store writes them in UTC.
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-
-
 def print_run(run: SweepRun) -> None:
     click.echo(f"sweep #{run.id} ({run.kind}, {run.trigger}) {run.status}"
-               + (f" as of {_utc(run.as_of).isoformat(timespec='seconds')}" if run.as_of else ""))
+               + (f" as of {as_utc(run.as_of).isoformat(timespec='seconds')}" if run.as_of else ""))
     for name, entry in (run.stages or {}).items():
         counts = entry.get("counts") or {}
         detail = entry.get("error") or entry.get("reason") or ", ".join(
