@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 import click
 
 from monitor.clock import as_utc
