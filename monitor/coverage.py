@@ -127,12 +127,14 @@ def drop_fingerprint(uscc: str, period: date) -> str:
     return hashlib.sha256(f"coverage|{uscc}|{period:%Y-%m}".encode()).hexdigest()[:32]
 
 
-def raise_coverage_alerts(session, reports: list[InstitutionCoverage], seen_at: datetime) -> int:
+def coverage_alerts(session, reports: list[InstitutionCoverage], seen_at: datetime) -> dict[str, int]:
     """A ``coverage_drop`` alert (one per institution and period) for each platform whose coverage dropped.
-    Returns how many were created."""
+
+    A drop already alerted is refreshed (``seen``), never raised twice nor reopened once closed.
+    Returns the counts: drops, created, seen."""
     from monitor.alerts import raise_alert
 
-    created = 0
+    counts = {"drops": 0, "created": 0, "seen": 0}
     for r in reports:
         drop = r.drop
         if drop is None:
@@ -143,8 +145,14 @@ def raise_coverage_alerts(session, reports: list[InstitutionCoverage], seen_at: 
         _, action = raise_alert(session, fingerprint=drop_fingerprint(r.uscc, last.period),
                                 institution_id=r.institution_id, kind=COVERAGE_DROP, title=title,
                                 severity="medium", seen_at=seen_at)
-        created += action == "created"
-    return created
+        counts["drops"] += 1
+        counts[action] += 1
+    return counts
+
+
+def raise_coverage_alerts(session, reports: list[InstitutionCoverage], seen_at: datetime) -> int:
+    """:func:`coverage_alerts`; returns how many alerts were created."""
+    return coverage_alerts(session, reports, seen_at)["created"]
 
 
 def format_text(reports: list[InstitutionCoverage]) -> str:

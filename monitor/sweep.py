@@ -1,6 +1,7 @@
 """Sweeps: the whole chain, one run at a time, recorded in :class:`~monitor.models.SweepRun`.
 
-``run_sweep`` runs crawl → ingest (drop folder) → detect → indicators →
+``run_sweep`` runs crawl → ingest (drop folder) → coverage (a platform's
+disclosure coverage dropping raises an alert) → detect → indicators →
 scores → alerts. Each stage's status, counts, error and seconds go to
 ``SweepRun.stages``; a failing stage is recorded and the others run (status
 ``partial``). Other stages are imported lazily inside their stage, so a stage
@@ -458,8 +459,22 @@ def stage_alerts(ctx: SweepContext) -> dict:
     return counts
 
 
+def stage_coverage(ctx: SweepContext) -> dict:
+    """A ``coverage_drop`` alert for each platform whose latest period covers fewer items than the one
+    before (:mod:`monitor.coverage`); a drop already alerted is only seen again."""
+    if ctx.replay:
+        raise StageSkipped("replay: coverage is of the latest crawl, not of the replay date")
+    from monitor.coverage import coverage, coverage_alerts
+    from monitor.db import session_scope
+
+    with session_scope(ctx.config) as session:
+        reports = coverage(session)
+        counts = coverage_alerts(session, reports, ctx.as_of)
+    return {"institutions": len(reports), **counts}
+
+
 DEFAULT_STAGES: tuple[Stage, ...] = (
-    ("crawl", stage_crawl), ("ingest", stage_ingest), ("detect", stage_detect),
+    ("crawl", stage_crawl), ("ingest", stage_ingest), ("coverage", stage_coverage), ("detect", stage_detect),
     ("indicators", stage_indicators), ("scores", stage_scores), ("alerts", stage_alerts),
 )
 
