@@ -67,7 +67,7 @@ PARALLEL_MIN_INSTITUTIONS = 40
 def detect(config, as_of: datetime | None = None, institutions: Iterable[str] | None = None,
            params: Mapping[str, Mapping[str, Any]] | None = None,
            detectors: Iterable[str] = DETECTORS, workers: int | None = None,
-           engine: str | None = None) -> list[FindingResult]:
+           engine: str | None = None, across: bool = True) -> list[FindingResult]:
     """Findings of all detectors for the store's institutions at ``as_of`` (default: now).
 
     Parameters
@@ -87,6 +87,9 @@ def detect(config, as_of: datetime | None = None, institutions: Iterable[str] | 
     engine : str, optional
         ``local`` or ``spark`` (see :mod:`graphs.engines`); default the ``engine`` setting. The
         findings and their order do not depend on it.
+    across : bool
+        Also run phase 2, the patterns across partitions on the reduced holder graph
+        (:mod:`graphs.across`); its findings follow phase 1's.
     """
     as_of = as_utc(as_of) or datetime.now(timezone.utc)
     detectors = tuple(detectors)
@@ -94,7 +97,7 @@ def detect(config, as_of: datetime | None = None, institutions: Iterable[str] | 
     if engine != "local":
         from graphs.engines import get_engine
 
-        return get_engine(engine).detect(config, as_of, institutions, params, detectors)
+        return get_engine(engine).detect(config, as_of, institutions, params, detectors, across=across)
     data = load_city(config, as_of, institutions, lazy=True)
     if workers is None:
         workers = min(2, os.cpu_count() or 1) if len(data.institutions) >= PARALLEL_MIN_INSTITUTIONS else 1
@@ -102,11 +105,24 @@ def detect(config, as_of: datetime | None = None, institutions: Iterable[str] | 
         workers = 1  # a worker process never starts its own pool
     workers = max(1, min(workers, len(data.institutions)))
     if workers > 1:
-        return _detect_parallel(config, as_of, institutions, params, detectors, workers, len(data.institutions))
-    out: list[FindingResult] = []
-    for inputs in data.partitions(as_of):
-        out.extend(detect_partition(inputs, params, as_of, detectors))
+        out = _detect_parallel(config, as_of, institutions, params, detectors, workers, len(data.institutions))
+    else:
+        out = []
+        for inputs in data.partitions(as_of):
+            out.extend(detect_partition(inputs, params, as_of, detectors))
+    if across and data.institutions:
+        out.extend(_detect_across_local(config, as_of, data, institutions, params))
     return out
+
+
+def _detect_across_local(config, as_of, data, institutions, params) -> list[FindingResult]:
+    """Phase 2 in the local engine: the reduced graph by DuckDB, its detectors on this process."""
+    from graphs.across import detect_across, reduce_local, reduced_graph
+
+    graph = data.registry.graph(as_of)
+    keys = partition_keys(graph, (i["uscc"] for i in data.institutions))
+    reduced = reduce_local(config, as_of, keys, graph, None if institutions is None else list(keys))
+    return [] if reduced is None else detect_across(reduced_graph(*reduced, keys), params, as_of)
 
 
 # One worker process's city and cut (set by _init_worker; spawn start method: nothing is inherited).
@@ -139,7 +155,7 @@ def _detect_parallel(config, as_of, institutions, params, detectors, workers: in
             return out
     except BrokenProcessPool as exc:
         log.warning("detection workers failed (%s); running in one process", exc)
-    return detect(config, as_of, institutions, params, detectors, workers=1)
+    return detect(config, as_of, institutions, params, detectors, workers=1, across=False)
 
 
 def _init_worker(settings, as_of, institutions, params, detectors) -> None:

@@ -23,8 +23,9 @@ class Engine(Protocol):
     name: str
 
     def detect(self, config, as_of: datetime, institutions: Iterable[str] | None,
-               params: Mapping[str, Mapping[str, Any]] | None, detectors: tuple[str, ...]) -> list[FindingResult]:
-        ...
+               params: Mapping[str, Mapping[str, Any]] | None, detectors: tuple[str, ...],
+               across: bool = True) -> list[FindingResult]:
+        """Phase 1 per partition, then (``across``) phase 2 on the reduced graph (:mod:`graphs.across`)."""
 
 
 def check_engine(name: str) -> None:

@@ -14,7 +14,9 @@ class LocalEngine:
         self.workers = workers
 
     def detect(self, config, as_of, institutions: Iterable[str] | None,
-               params: Mapping[str, Mapping[str, Any]] | None, detectors: tuple[str, ...]) -> list[FindingResult]:
+               params: Mapping[str, Mapping[str, Any]] | None, detectors: tuple[str, ...],
+               across: bool = True) -> list[FindingResult]:
         from graphs.run import detect
 
-        return detect(config, as_of, institutions, params, detectors, workers=self.workers, engine="local")
+        return detect(config, as_of, institutions, params, detectors, workers=self.workers, engine="local",
+                      across=across)

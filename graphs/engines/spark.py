@@ -77,12 +77,8 @@ def _read_schema() -> str:
                      + ["institution STRING", "month STRING"])
 
 
-def aggregate_edges(spark, config, as_of: datetime, institutions: Iterable[str] | None = None):
-    """Spark DataFrame of the transfers summed per institution, account pair and month.
-
-    Same rows as :meth:`~monitor.transfers.TransferStore.aggregate_edges` called per institution
-    (no ordering: the map orders each partition). ``None`` when no committed file matches.
-    """
+def read_transfers(spark, config, as_of: datetime, institutions: Iterable[str] | None = None):
+    """Spark DataFrame of the committed transfers available at ``as_of`` (``None``: no file matches)."""
     from pyspark.sql import functions as F
 
     from monitor.transfers import TransferStore, month_of, to_cst
@@ -96,7 +92,20 @@ def aggregate_edges(spark, config, as_of: datetime, institutions: Iterable[str] 
     frame = (spark.read.schema(_read_schema()).option("basePath", str(store.root))
              .parquet(*(str(f) for f in files)))
     stamp = as_of_cst.isoformat(sep=" ", timespec="microseconds")
-    frame = frame.where(F.expr(f"CAST(available_at AS TIMESTAMP_NTZ) <= TIMESTAMP_NTZ '{stamp}'"))
+    return frame.where(F.expr(f"CAST(available_at AS TIMESTAMP_NTZ) <= TIMESTAMP_NTZ '{stamp}'"))
+
+
+def aggregate_edges(spark, config, as_of: datetime, institutions: Iterable[str] | None = None):
+    """Spark DataFrame of the transfers summed per institution, account pair and month.
+
+    Same rows as :meth:`~monitor.transfers.TransferStore.aggregate_edges` called per institution
+    (no ordering: the map orders each partition). ``None`` when no committed file matches.
+    """
+    from pyspark.sql import functions as F
+
+    frame = read_transfers(spark, config, as_of, institutions)
+    if frame is None:
+        return None
     period = F.trunc(F.to_date(F.col("txn_time")), "month").alias("period")
     # The amounts are added in file and row order, one after the other, as DuckDB's scan adds them:
     # a sum of doubles in another order can differ in the last bit, and a threshold then decide
@@ -112,6 +121,40 @@ def aggregate_edges(spark, config, as_of: datetime, institutions: Iterable[str] 
                  F.array_sort(F.collect_set("purpose")).alias("purposes"),
                  *(F.first(c, ignorenulls=True).alias(c) for c in ("payer_name", "payee_name",
                                                                    "payer_id", "payee_id"))))
+
+
+def reduce_spark(spark, config, as_of: datetime, keys: Mapping[str, str], graph=None,
+                 institutions: Iterable[str] | None = None):
+    """``(nodes, edges)`` Arrow tables of phase 2's reduced graph by Spark SQL (``None``: no file).
+
+    The SQL of :mod:`graphs.across`, as the local engine runs it in DuckDB; the small views
+    (partitions, accounts register, known parties) are broadcast.
+    """
+    from pyspark.sql import functions as F
+
+    from graphs.across import EDGES_SQL, HOLDERS_SQL, KEPT_SQL, NODES_SQL, ROWS_SQL, inputs_tables, visible_until
+
+    frame = read_transfers(spark, config, as_of, institutions)
+    if frame is None:
+        return None
+    _, current = visible_until(as_of)
+    frame.where(F.col("month") < current).createOrReplaceTempView("transfers")
+    for name, table in inputs_tables(config, keys, graph).items():
+        F.broadcast(spark.createDataFrame(table)).createOrReplaceTempView(name)
+    spark.sql(ROWS_SQL).createOrReplaceTempView("reduced_rows")
+    holders = spark.sql(HOLDERS_SQL).cache()
+    try:
+        holders.createOrReplaceTempView("holders")
+        kept = spark.sql(KEPT_SQL).cache()
+        try:
+            kept.createOrReplaceTempView("kept")
+            return spark.sql(NODES_SQL).toArrow(), spark.sql(EDGES_SQL).toArrow()
+        finally:
+            kept.unpersist()
+    finally:
+        holders.unpersist()
+        for name in ("transfers", "parts", "register", "known", "reduced_rows", "holders", "kept"):
+            spark.catalog.dropTempView(name)
 
 
 def _partition_mapper(data, cut, as_of, params, detectors):
@@ -148,9 +191,9 @@ class SparkEngine:
         self.session = session
 
     def detect(self, config, as_of, institutions: Iterable[str] | None,
-               params: Mapping[str, Mapping[str, Any]] | None, detectors: tuple[str, ...]) -> list[FindingResult]:
-        from pyspark.sql import functions as F
-
+               params: Mapping[str, Mapping[str, Any]] | None, detectors: tuple[str, ...],
+               across: bool = True) -> list[FindingResult]:
+        from graphs.across import detect_across, reduced_graph
         from graphs.loading import load_city
         from graphs.run import partition_keys
 
@@ -179,5 +222,10 @@ class SparkEngine:
         out: list[FindingResult] = []
         for inst in data.institutions:  # the local engine's order
             out.extend(found.get(inst["uscc"], []))
+        if across:
+            reduced = reduce_spark(spark, config, as_of, keys, cut.graph, [i["uscc"] for i in data.institutions]
+                                   if institutions is not None else None)
+            if reduced is not None:
+                out.extend(detect_across(reduced_graph(*reduced, keys), params, as_of))
         return out
 
