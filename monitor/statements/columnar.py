@@ -27,35 +27,38 @@ MICRO = 1_000_000
 # superset of the row-by-row tests (FOOTER_PATTERNS, the 合计 labels, OPENING_WORDS), which then decide.
 _SPECIAL_ZH = "|".join(["合计", "总计", "笔", "金额", "打印", "制表", "复核", "经办", "温馨提示", "注:", "注：", "以上信息",
                         *[w for w in OPENING_WORDS if not w.isascii()]])
-_SPECIAL_EN = "(?i)" + "|".join(["total", "closing", "number of", "trailer", "opening", "b/f", "brought", "\x0c",
-                                 "\r", *[w for w in OPENING_WORDS if w.isascii()]])
+_SPECIAL_EN = "(?i)" + "|".join(["total", "closing", "number of", "trailer", "opening", "b/f", "brought",
+                                 *[w for w in OPENING_WORDS if w.isascii()]])
+_SPECIAL_CONTROL = ("\x0c", "\r")  # a page break; a CR inside a line (searched apart: they slow the patterns)
 _BORDER = r"^[\s+\-=|_─━┼┏┓┗┛│]*$"
 assert all(re.fullmatch(r"[\w /]+", w) for w in OPENING_WORDS)  # plain words: no escaping in the patterns
 assert len(FOOTER_PATTERNS) == 6  # the words above were written for these patterns: review them together
 
 
-def read_body(lines, data: bytes | None, delimiter: str, width: int) -> pl.DataFrame | None:
+def read_body(lines, data: bytes | None, delimiter: str, width: int, skip: int = 0) -> pl.DataFrame | None:
     """The body lines as a frame: ``raw`` (the line) and its cells ``c0``… (cleaned; null when missing).
 
-    ``lines`` is the body's sequence of lines; ``data`` the same as UTF-8 bytes when the caller has them.
-    polars splits a line as :func:`monitor.statements.recognise.split_line` does, or raises (``"ab"c``);
-    a quote that opens a field and never closes joins lines, which the line count shows. ``None``: split
-    the file line by line instead (also for box-drawn prints, whose frame bars are not columns).
+    ``lines`` is the body's sequence of lines; ``data`` the whole file as UTF-8 bytes when the caller has
+    them, whose first ``skip`` lines are not the body. polars splits a line as
+    :func:`monitor.statements.recognise.split_line` does, or raises (``"ab"c``); a quote that opens a field
+    and never closes joins lines, which the line count shows. ``None``: split the file line by line instead
+    (also for box-drawn prints, whose frame bars are not columns).
     """
     count = len(lines)
     if not count:
         return None
     # polars drops one CR before each LF, as the lines do; any other CR: give polars the lines themselves
     if data is None or (b"\r" in data and (data.count(b"\r") != data.count(b"\r\n") or b"\r\r" in data)):
-        data = ("\n".join(lines[:]) + "\n").encode("utf-8")
+        data, skip = ("\n".join(lines[:]) + "\n").encode("utf-8"), 0
     separator = next((chr(b) for b in range(1, 32) if b not in (9, 10, 13) and bytes([b]) not in data), None)
     if separator is None:
         return None
     names = [f"c{i}" for i in range(width)]
     try:
-        cells = pl.read_csv(data, has_header=False, separator=delimiter, quote_char='"',
+        cells = pl.read_csv(data, has_header=False, separator=delimiter, quote_char='"', skip_lines=skip,
                             schema={n: pl.String for n in names}, truncate_ragged_lines=True)
-        raw = pl.read_csv(data, has_header=False, separator=separator, quote_char=None, schema={"raw": pl.String})
+        raw = pl.read_csv(data, has_header=False, separator=separator, quote_char=None, skip_lines=skip,
+                          schema={"raw": pl.String})
     except pl.exceptions.PolarsError:
         return None
     if cells.height != count or raw.height != count:
@@ -93,6 +96,8 @@ def special_lines(frame: pl.DataFrame, delimiter: str, header_at: int, header_la
     raw = pl.col("raw")
     test = raw.str.contains(_SPECIAL_ZH) | raw.str.contains(_SPECIAL_EN) | raw.str.contains(_BORDER) | \
         pl.all_horizontal(empty)
+    for char in _SPECIAL_CONTROL:
+        test = test | raw.str.contains(char, literal=True)
     if header_label:
         cell = pl.col(f"c{header_at}").fill_null("")
         first = header_label[0]
@@ -184,11 +189,11 @@ def _python_parse(fmt: str):
     return one
 
 
-def parse_column(values: pl.Series, fmt: str, kind: str) -> pl.Series | None:
-    """Every value read with ``fmt`` as :func:`datetime.datetime.strptime` reads it; ``None`` when it cannot
-    be told cheaply (the caller then reads the column row by row). Unreadable values are null."""
+def parse_column(values: pl.Series, fmt: str, kind: str) -> pl.Series:
+    """Every value read with ``fmt`` as :func:`datetime.datetime.strptime` reads it; unreadable values, empty
+    text and nulls are null."""
     got = _polars_parse(values, fmt, kind)
-    missed = got.is_null() & values.is_not_null()
+    missed = got.is_null() & values.is_not_null() & (values != "")
     if missed.any():
         # polars and Python differ at the edges (widths, spaces): Python decides the values polars missed
         idx = missed.arg_true()
@@ -221,9 +226,9 @@ def infer_column(values: pl.Series, lines: pl.Series, *, column: str, date_forma
     if date_format:
         fmt = dates.infer([(0, present[0])], column=column, date_format=date_format)
         kind = fmt.kind
-        parsed = parse_column(values.set(~present_mask, None), date_format, "time" if kind == "time" else "date")
+        parsed = parse_column(values, date_format, "time" if kind == "time" else "date")
         return fmt, parsed
-    unique = present.unique(maintain_order=True)
+    unique = present.unique().sort()  # sorted: the same sample whatever the threads did
     if unique.str.contains(r"^\d+(\.\d+)?$").all() or unique.str.contains(r"T|Z$|[+-]\d\d:?\d\d$").any():
         return None  # Excel serials or ISO 8601: rare in large files, read row by row
     sample = _sample(unique)
@@ -260,7 +265,7 @@ def infer_column(values: pl.Series, lines: pl.Series, *, column: str, date_forma
     except _Decline:
         return None
     fmt, kind = fitting[0]
-    parsed = parse_column(values.set(~present_mask, None), fmt, "time" if kind == "time" else "date")
+    parsed = parse_column(values, fmt, "time" if kind == "time" else "date")
     return dates.ColumnFormat(kind, lambda v, f=dates._strp(fmt): f(str(v).strip()), fmt), parsed
 
 

@@ -309,6 +309,7 @@ def _read(path, profile, date_format, account, delimiter, encoding, instance_dir
         own = clean_text(data[0][1][cols["own_account"]]) or None if data and "own_account" in cols else None
     else:
         stmt.frame, footers, opening, own = built
+    owner_known = bool(stmt.owner_account)  # the rows were read with it
     if stmt.kind == "account" and not stmt.owner_account:
         if "own_account" in cols and stmt.frame.height:
             stmt.owner_account = own
@@ -317,7 +318,7 @@ def _read(path, profile, date_format, account, delimiter, encoding, instance_dir
                                  "before the header)", line=header.line,
                                  hint="give --account ACC, or owner.account_from in the bank profile",
                                  code="no_owner")
-    if stmt.kind == "account":
+    if stmt.kind == "account" and not owner_known:
         import polars as pl
 
         debit = pl.col("direction") == "debit"
@@ -675,7 +676,9 @@ def _read_columnar(stmt, grid, header, cols, date_format, factor):
 
     width = len(header.cells)
     first = header.index + 1
-    body = columnar.read_body(_Tail(grid.lines, first), _body_bytes(grid, first), grid.delimiter, width)
+    utf8 = isinstance(grid.lines, recognise.Utf8Lines)
+    body = columnar.read_body(_Tail(grid.lines, first), grid.data if utf8 else None, grid.delimiter, width,
+                              skip=first)
     if body is None:
         return None
     splitter = _Splitter(grid, header, cols)
@@ -718,13 +721,6 @@ def _read_columnar(stmt, grid, header, cols, date_format, factor):
         return None
     own = data[f"c{cols['own_account']}"][0] or None if "own_account" in cols else None
     return frame, splitter.footers, splitter.opening, own
-
-
-def _body_bytes(grid, first: int) -> bytes | None:
-    """The bytes of the lines from ``first`` on (UTF-8 files; ``None`` otherwise)."""
-    if grid.data is None or not isinstance(grid.lines, recognise.Utf8Lines):
-        return None
-    return memoryview(grid.data)[grid.lines.offset(first):].tobytes()
 
 
 class _Tail:

@@ -35,7 +35,7 @@ def store_table(statement: Statement):
     frame = statement.frame if statement.frame is not None else _empty()
     both = pl.col("payer_account").is_not_null() & (pl.col("payer_account") != "") & \
         pl.col("payee_account").is_not_null() & (pl.col("payee_account") != "")
-    kept = frame.filter(both)
+    kept = frame.lazy().filter(both).collect()
     skipped = frame.height - kept.height
     no_id = kept["txn_id"].is_null()
     if no_id.any():
