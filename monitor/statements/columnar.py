@@ -66,9 +66,9 @@ def read_body(lines, data: bytes | None, delimiter: str, width: int, skip: int =
     raw = raw["raw"].fill_null("")
     if delimiter == "|" and raw.str.strip_chars_start(PY_WHITESPACE).str.starts_with("|").any():
         return None
-    unwrap = b'="' in data
-    # polars' whitespace is Python's but for \x1c-\x1f: without those bytes its own (faster) strip is exact
-    plain = not any(bytes([b]) in data for b in range(0x1c, 0x20))
+    unwrap = raw.str.contains('="', literal=True).any()
+    # polars' whitespace is Python's but for \x1c-\x1f: without those characters its own (faster) strip is exact
+    plain = not raw.str.contains("[\x1c-\x1f]").any()
     return cells.with_columns([clean(pl.col(n), unwrap, plain).alias(n) for n in names]).with_columns(raw=raw)
 
 
