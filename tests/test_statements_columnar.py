@@ -272,3 +272,19 @@ def test_repeated_id_and_time_span_are_the_loops_they_replace():
     empty = pa.table({"txn_id": pa.array([], pa.string()), "source_line": pa.array([], pa.int32()),
                       "txn_time": pa.array([], pa.timestamp("us"))})
     assert (repeated_id(empty), time_span(empty)) == loops(empty)
+
+
+def test_statement_benchmark_runs_small_and_prints_the_ratio():
+    import re
+    import subprocess
+
+    done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "statements.py"), "--rows", "2000",
+                           "--repeat", "1"], capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert re.search(r"canonical CSV: 2,000 rows in [\d.]+ s", done.stdout)
+    stored = re.search(r"bank statement: ([\d,]+) rows in [\d.]+ s", done.stdout)
+    assert stored and 1900 < int(stored.group(1).replace(",", "")) < 2000  # the fee rows are not stored
+    assert re.search(r"the statement at \d+% of the canonical file's rows/s .*, \d+% per CPU-second", done.stdout)
+    bad = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "statements.py"), "--rows", "0"],
+                         capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert bad.returncode == 2
