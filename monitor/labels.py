@@ -67,7 +67,8 @@ FAMILIES: dict[str, Family] = {
         {"false_positive": N_("false positive"), "resolved": N_("resolved"), "handed_over": N_("handed over")},
         {"resolved": pgettext("briefing", "resolved")}),
     "alert_kind": Family(
-        {"band_change": N_("risk band raised"), "finding": N_("finding")},
+        {"band_change": N_("risk band raised"), "finding": N_("finding"),
+         "coverage_drop": N_("disclosure coverage dropped")},
         {"band_change": pgettext("briefing", "risk band raised"), "finding": pgettext("briefing", "finding")}),
     # The audit journal of an alert: actions, fields and who "system" is.
     "action": Family(
@@ -110,7 +111,8 @@ FAMILIES: dict[str, Family] = {
     "sweep_kind": Family({"full": N_("full sweep"), "light": N_("light sweep")}),
     "trigger": Family({"cli": N_("command line"), "portal": N_("portal"), "scheduler": N_("scheduler")}),
     "stage": Family({"crawl": N_("crawl"), "ingest": N_("ingest"), "detect": N_("detectors"),
-                     "indicators": N_("indicators"), "scores": N_("risk index"), "alerts": N_("alerts")}),
+                     "indicators": N_("indicators"), "scores": N_("risk index"), "alerts": N_("alerts"),
+                     "coverage": N_("disclosure coverage")}),
     "user_role": Family({"inspector": N_("inspector"), "supervisor": N_("supervisor"),
                          "admin": N_("administrator")}),
 }
