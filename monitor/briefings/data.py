@@ -450,11 +450,17 @@ def institution_data(session, config, institution, user=None, generated_at: date
                                                            DisclosureFact.suspect.is_(None))  # never as fact
                               .order_by(DisclosureFact.period, DisclosureFact.id)))
     table: dict[str, dict[str, float]] = defaultdict(dict)
+    estimated: dict[str, dict[str, bool]] = defaultdict(dict)  # dated by the regulatory deadline
     for f in facts:
         table[f.period.isoformat()][f.metric] = f.value  # later rows (corrections) win
+        estimated[f.period.isoformat()][f.metric] = bool(f.estimated)
     periods = sorted(table)[-24:]
     metrics = [m for m in DOSSIER_METRICS if any(m in table[p] for p in periods)]
-    disclosures = {"metrics": metrics, "rows": [{"period": p[:7], "values": table[p]} for p in periods],
+    rows = [{"period": p[:7], "values": table[p], "estimated": {m: estimated[p][m] for m in metrics if m in table[p]}}
+            for p in periods]
+    disclosures = {"metrics": metrics, "rows": rows,
+                   "any_estimated": any(any(r["estimated"].values()) for r in rows),
+                   "last_estimated": bool(facts[-1].estimated) if facts else False,
                    "balance": [(p[:7], table[p]["outstanding_balance"]) for p in periods
                                if "outstanding_balance" in table[p]],
                    "overdue": [(p[:7], table[p]["overdue_amount"]) for p in periods if "overdue_amount" in table[p]],
