@@ -12,4 +12,6 @@
   ``detect(inputs, params, as_of) -> list[FindingResult]``.
 * :mod:`graphs.run` — the graph stage of a sweep: runs every detector on every
   partition, through an engine (:mod:`graphs.engines`: local processes or Spark).
+* :mod:`graphs.across` — the patterns across partitions, on a graph of the holders
+  that tie partitions together.
 """
