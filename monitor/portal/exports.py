@@ -1,23 +1,26 @@
-"""CSV and Excel exports of institutions, alerts and findings (the user's scope only)."""
+"""CSV and Excel exports of institutions, alerts, findings and disclosed figures (the user's scope only)."""
 
 from __future__ import annotations
 
 import csv
 import io
+import json
 
 from flask import Blueprint, Response, abort, current_app, request
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlmodel import select
 
 from monitor import formatting
 from monitor.audit import record
-from monitor.models import Finding
+from monitor.models import DisclosureFact, Finding
 from monitor.portal.common import db, locale_name, masker, monitor_config, scope
 
 bp = Blueprint("exports", __name__)
-WHAT = ("institutions", "alerts", "findings")
-_MOMENTS = {"first_raised_at", "last_seen_at", "as_of"}
-FORMATS = {"csv": "text/csv; charset=utf-8",
+WHAT = ("institutions", "alerts", "findings", "disclosures")
+_MOMENTS = {"first_raised_at", "last_seen_at", "as_of", "available_at"}
+FORMATS = {"csv": "text/csv; charset=utf-8", "json": "application/json",
            "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
 
@@ -53,11 +56,31 @@ def export_rows(sc, what: str, args=None, user_id: int | None = None, locale: st
                          a.close_reason or "", shown[a.id]["title"], at(a.first_raised_at), at(a.last_seen_at),
                          a.reopen_count]
                         for a in alerts]
+    if what == "disclosures":
+        one = str((args or {}).get("institution") or "")  # ?institution=<id>: one institution of the scope
+        return disclosure_rows(s, {k: v for k, v in names.items() if not one.isdigit() or k == int(one)}, at)
     header = ["id", "institution", "uscc", "detector", "kind", "severity", "score", "title", "window_start",
               "window_end", "as_of", "fingerprint"]
     return header, [[f.id, *names.get(f.institution_id, ("", "")), f.detector, f.kind, f.severity, f.score, f.title,
                      str(f.window_start or ""), str(f.window_end or ""), at(f.as_of), f.fingerprint]
                     for f in s.exec(sc.findings().order_by(Finding.id))]
+
+
+def disclosure_rows(session, names: dict[int, tuple[str, str]], at) -> tuple[list[str], list[list]]:
+    """Every disclosed figure of the institutions in ``names``: when it became public (``available_at``),
+    whether that date is estimated (the page stated none: the regulatory deadline) and why a figure is suspect."""
+    if not names:
+        return DISCLOSURE_HEADER, []
+    facts = session.exec(select(DisclosureFact).where(DisclosureFact.institution_id.in_(list(names)))
+                         .order_by(DisclosureFact.institution_id, DisclosureFact.period, DisclosureFact.metric,
+                                   DisclosureFact.available_at, DisclosureFact.id))
+    return DISCLOSURE_HEADER, [[*names[f.institution_id], f"{f.period:%Y-%m}", f.metric, f.value, f.unit,
+                                at(f.available_at), bool(f.estimated), f.suspect or "", f.raw_label or "",
+                                f.raw_value or ""] for f in facts]
+
+
+DISCLOSURE_HEADER = ["institution", "uscc", "period", "metric", "value", "unit", "available_at", "estimated",
+                     "suspect", "raw_label", "raw_value"]
 
 
 # Column headings, and the label kind (``label`` filter) of coded columns: a spreadsheet for people,
@@ -70,13 +93,20 @@ COLUMNS = {
     "first_raised_at": (_l("First raised"), None), "last_seen_at": (_l("Last seen"), None),
     "reopen_count": (_l("Times reopened"), None), "detector": (_l("Detector"), "pattern"),
     "window_start": (_l("Window start"), None), "window_end": (_l("Window end"), None),
-    "fingerprint": (_l("Fingerprint"), None),
+    "fingerprint": (_l("Fingerprint"), None), "period": (_l("Period"), None), "metric": (_l("Metric"), "metric"),
+    "value": (_l("Value"), None), "unit": (_l("Unit"), None), "available_at": (_l("Public since"), None),
+    # the legend of the mark, in the heading of the column that carries it
+    "estimated": (_l("Date estimated (the page states none: the regulatory deadline, the fifth working day "
+                     "after the period)"), "estimated"),
+    "suspect": (_l("Suspect (why)"), None), "raw_label": (_l("Label on the page"), None),
+    "raw_value": (_l("Value on the page"), None),
 }
 # ``kind`` and ``status`` mean different things per export
 PER_EXPORT = {
     "institutions": {"kind": (_l("Kind"), "kind"), "status": (_l("Operating status"), "inst_status")},
     "alerts": {"kind": (_l("Alert kind"), "alert_kind"), "status": (_l("Status"), "status")},
     "findings": {"kind": (_l("Pattern"), "pattern"), "as_of": (_l("Detected as of"), None)},
+    "disclosures": {},
 }
 
 
@@ -86,9 +116,10 @@ def localise(what: str, header: list[str], rows: list[list]) -> tuple[list[str],
     columns = [PER_EXPORT[what].get(code) or COLUMNS[code] for code in header]
     tz = monitor_config().timezone
     # Moment columns name the zone their local times are in.
-    return ([f"{name} ({tz})" if code in _MOMENTS else str(name) for code, (name, _) in zip(header, columns)],
-            [[label(v, kind) if kind and v not in (None, "") else v for v, (_, kind) in zip(row, columns)]
-             for row in rows])
+    mark = _("est.")
+    return ([f"{name} ({tz})" if code in _MOMENTS else str(name) for code, (name, _k) in zip(header, columns)],
+            [[(mark if v else "") if kind == "estimated" else label(v, kind) if kind and v not in (None, "") else v
+              for v, (_k, kind) in zip(row, columns)] for row in rows])
 
 
 def _safe_cell(value):
@@ -104,6 +135,11 @@ def to_csv(header, rows) -> bytes:
     writer.writerow(header)
     writer.writerows([[_safe_cell(v) for v in row] for row in rows])
     return ("\ufeff" + buf.getvalue()).encode("utf-8")  # BOM: Excel opens UTF-8 Chinese correctly
+
+
+def to_json(header, rows) -> bytes:
+    """One object per row, keyed by the column codes."""
+    return json.dumps([dict(zip(header, row)) for row in rows], ensure_ascii=False, default=str).encode("utf-8")
 
 
 def to_xlsx(header, rows, title: str) -> bytes:
@@ -124,10 +160,13 @@ def download(what: str, fmt: str):
     if what not in WHAT or fmt not in FORMATS:
         abort(404)
     sc = scope()
-    header, rows = localise(what, *export_rows(sc, what, request.args, current_user.record.id, locale_name(),
-                                                monitor_config().timezone))
+    header, rows = export_rows(sc, what, request.args, current_user.record.id, locale_name(),
+                               monitor_config().timezone)
+    if fmt != "json":  # JSON keeps the codes, for programs
+        header, rows = localise(what, header, rows)
     rows = masker().data(rows)  # titles quote crawled text
-    body = to_csv(header, rows) if fmt == "csv" else to_xlsx(header, rows, what)
+    body = (to_json(header, rows) if fmt == "json" else to_csv(header, rows) if fmt == "csv"
+            else to_xlsx(header, rows, what))
     record(db(), current_user.username, "export", None, "export", field=what, new=f"{fmt}:{len(rows)}")
     db().commit()
     # content_type, not mimetype: Flask would add a second charset to the one FORMATS names.

@@ -124,25 +124,29 @@ def party_order(party: dict) -> tuple:
 
 def disclosures(session, inst_id: int, last: int = 12, locale: str = "zh_CN") -> tuple[list, list]:
     """(periods, rows): one row per metric with its value per period (the ``last`` newest periods, newest
-    last); each money row has one unit for all its periods (``money_unit``)."""
+    last) and, per period, whether its date is estimated (the page stated none: the regulatory deadline);
+    each money row has one unit for all its periods (``money_unit``)."""
     # Plain rows rather than ORM objects: a page reads a few hundred facts.
     facts = session.exec(select(DisclosureFact.metric, DisclosureFact.period, DisclosureFact.value,
-                                DisclosureFact.unit).where(DisclosureFact.institution_id == inst_id,
-                                                           DisclosureFact.suspect.is_(None))  # shown on /coverage
+                                DisclosureFact.unit, DisclosureFact.estimated)
+                         .where(DisclosureFact.institution_id == inst_id,
+                                DisclosureFact.suspect.is_(None))  # shown on /coverage
                          .order_by(DisclosureFact.period, DisclosureFact.available_at)).all()
     table: dict[str, dict] = defaultdict(dict)
     units = {}
     for f in facts:
-        table[f.metric][f.period] = f.value
+        table[f.metric][f.period] = (f.value, bool(f.estimated))  # the latest available wins
         units[f.metric] = f.unit
     periods = sorted({f.period for f in facts})[-last:]
     # In the order of the disclosure guideline (monitor.vocab.METRICS), not of the code names.
     order = {m.name: i for i, m in enumerate(METRICS)}
     rows = []
     for m in sorted(table, key=lambda m: (order.get(m, len(order)), m)):
-        values = [table[m].get(p) for p in periods]
+        cells = [table[m].get(p, (None, False)) for p in periods]
+        values = [v for v, _ in cells]
         kind = "money" if units[m] in ("元", "yuan") else "share" if units[m] == "ratio" else "count"
         rows.append({"metric": m, "unit": units[m], "kind": kind, "values": values,
+                     "estimated": [e for _, e in cells],
                      "money_unit": fmt.money_unit(values, locale) if kind == "money" else None})
     return periods, rows
 
@@ -237,7 +241,7 @@ def history(inst_id: int):
         "thresholds": _thresholds(),
         "periods": [p.isoformat() for p in periods],
         "series": [{"metric": r["metric"], "label": fmt.evidence_key(r["metric"], locale), "unit": r["unit"],
-                    "values": r["values"]} for r in facts],
+                    "values": r["values"], "estimated": r["estimated"]} for r in facts],
     })
 
 
