@@ -152,6 +152,12 @@ class Masker:
     def keep(self, account: str) -> bool:
         return account in self.firms or (self._keep is not None and self._keep(account))
 
+    def learn(self, accounts) -> None:
+        """Look up many accounts at once before a page shows them (``keep``'s ``learn``, when it has one)."""
+        learn = getattr(self._keep, "learn", None)
+        if learn is not None:
+            learn(accounts)
+
     def keep_evidence(self, evidence: Any) -> None:
         """Learn from evidence (dicts, lists, objects with ``account_no``/``holder_id``) which accounts are
         held under a USCC: those are organisations' and stay in full."""
@@ -201,20 +207,35 @@ def account_keeper(bind) -> Callable[[str], bool]:
 
     ``bind`` is an engine or an open session; answers are cached.
     """
-    from sqlalchemy import Engine, text
+    from sqlalchemy import Engine, bindparam, text
 
     query = text("SELECT holder_kind, company_id, institution_id, is_custody FROM account WHERE account_no = :a")
+    many = text("SELECT account_no, holder_kind, company_id, institution_id, is_custody FROM account "
+                "WHERE account_no IN :a").bindparams(bindparam("a", expanding=True))
     known: dict[str, bool] = {}
+
+    def run(q, params):
+        if isinstance(bind, Engine):
+            with bind.connect() as conn:
+                return conn.execute(q, params).all()
+        return bind.execute(q, params).all()
+
+    def kept(row) -> bool:
+        return row is not None and (row[0] == "company" or row[1] is not None or row[2] is not None or bool(row[3]))
 
     def keep(account: str) -> bool:
         if account not in known:
-            if isinstance(bind, Engine):
-                with bind.connect() as conn:
-                    row = conn.execute(query, {"a": account}).first()
-            else:
-                row = bind.execute(query, {"a": account}).first()
-            known[account] = row is not None and (row[0] == "company" or row[1] is not None
-                                                  or row[2] is not None or bool(row[3]))
+            rows = run(query, {"a": account})
+            known[account] = kept(rows[0] if rows else None)
         return known[account]
 
+    def learn(accounts) -> None:
+        # One query for the accounts a page is about to show instead of one per account.
+        todo = sorted({str(a) for a in accounts if a} - known.keys())
+        for i in range(0, len(todo), 500):
+            chunk = todo[i:i + 500]
+            found = {r[0]: kept(r[1:]) for r in run(many, {"a": chunk})}
+            known.update((a, found.get(a, False)) for a in chunk)
+
+    keep.learn = learn
     return keep

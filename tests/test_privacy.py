@@ -119,3 +119,14 @@ def test_account_keeper_knows_organisations_accounts_on_both_stores(store):
             keep = account_keeper(bind or s)
             assert [keep(a) for a in ("6222021234567890123", "4410000000123456789", "6228000000000002",
                                       "6228000000000003", "6222029999999999999")] == [False, True, True, True, False]
+    # learn: the same answers for many accounts, read with one query
+    from sqlalchemy import event
+
+    statements = []
+    event.listen(get_engine(store), "before_cursor_execute", lambda *args: statements.append(args[2]))
+    keep = account_keeper(get_engine(store))
+    accounts = ("6222021234567890123", "4410000000123456789", "6228000000000002", "6228000000000003",
+                "6222029999999999999")
+    keep.learn(accounts)
+    assert [keep(a) for a in accounts] == [False, True, True, True, False]
+    assert len(statements) == 1

@@ -146,6 +146,7 @@ def masked_flows(data: dict, G: nx.DiGraph) -> dict:
     if m.full:
         return m.data(data)
     names = {n["data"]["id"]: n["data"]["id"] for n in data["nodes"]}
+    m.learn(names)
     for acc in names:
         if m(acc) != acc:
             names[acc] = account_token(acc)
@@ -168,7 +169,7 @@ def _unmask_node(node: str | None, G: nx.DiGraph) -> str | None:
 def _accounts(session, account_nos=None) -> dict:
     q = select(Account)
     if account_nos is not None:
-        q = q.where(Account.account_no.in_(list(account_nos)))
+        q = q.where(Account.account_no.in_(sorted(account_nos)))
     return {a.account_no: {"holder_name": a.holder_name, "holder_id": a.holder_id_no, "holder_kind": a.holder_kind,
                            "is_custody": a.is_custody, "institution_id": a.institution_id} for a in session.exec(q)}
 
@@ -226,18 +227,19 @@ def flows(inst_id: int):
         node = custody or next(iter(sorted(highlight & set(G))), None)
     if node is None:
         return jsonify({"nodes": [], "edges": [], "hidden": 0})
-    data = flow_json(G, node, {}, highlight)
-    accounts = _accounts(db(), [n["data"]["id"] for n in data["nodes"]])
+    # The drawing first without the registry, to read the holders of every account drawn in one query.
+    extras = [a for a in sorted(highlight - {node}) if a in G]
+    drawn = {n["data"]["id"] for a, limit in [(node, MAX_EDGES_PER_NODE)] + [(x, 5) for x in extras]
+             for n in flow_json(G, a, {}, highlight, limit=limit)["nodes"]}
+    accounts = _accounts(db(), drawn)
     data = flow_json(G, node, accounts, highlight, custody=custody)
     if not request.args.get("node"):
         for n in data["nodes"]:
             n["data"]["root"] = n["data"]["id"] == node  # the institution's own account the view starts from
-    for extra in sorted(highlight - {node}):
-        if extra in G:
-            more = flow_json(G, extra, _accounts(db(), set(G.predecessors(extra)) | set(G.successors(extra)) | {extra}),
-                             highlight, limit=5, custody=custody)
-            data["nodes"] += more["nodes"]
-            data["edges"] += more["edges"]
+    for extra in extras:
+        more = flow_json(G, extra, accounts, highlight, limit=5, custody=custody)
+        data["nodes"] += more["nodes"]
+        data["edges"] += more["edges"]
     return jsonify(with_amount_texts(masked_flows(data, G), locale_name()))
 
 
