@@ -18,16 +18,17 @@ two warn rules against the ground truth:
 Lead time counts from the first warning on or after the start of the
 fraudulent pattern (truth's ``pattern_start``); the figure from any warning is
 printed beside it, labelled. Per finding kind, the share of healthy platforms
-and look-alikes it fired on (>= medium); a detector above 20 % of the healthy
-platforms fails (an indicator there is listed as noisy, not failed). The replay assumes a perfect continuous crawler with correct
-publication dates.
+and look-alikes it fired on (>= medium); a detector or indicator above 20 % of
+the healthy platforms fails and is named. The replay assumes a perfect
+continuous crawler with correct publication dates.
 
 Tuning seeds (``TUNING_SEEDS``): every seed ever used to choose a parameter,
 threshold, rule or replay date, or looked at while doing so. Their figures are
 printed marked "tuning" and left out of the bar; quote held-out figures only
 from seeds outside this set, chosen before looking.
 Quality bar on held-out seeds: recall >= 0.95, precision >= 0.90, median lead
-from the pattern's start >= 90 days, no detector failing on healthy platforms.
+from the pattern's start >= 90 days, no detector or indicator firing (>= medium) on more than 20 %
+of the healthy platforms.
 Takes about 4-6 minutes per 30-platform seed on 2 loaded cores.
 """
 
@@ -82,7 +83,8 @@ def evaluate_seed(seed: int, platforms: int, months: int, workdir: Path, lag_day
             "alerts_per_sweep": band.get("alerts_per_sweep"), "tuning": seed in TUNING_SEEDS,
             # firing on negatives from the band replay: detectors and indicators, as the sweep runs them
             "by_fraud_kind": band.get("by_fraud_kind"), "negatives_firing": band.get("negatives_firing"),
-            "failed_detectors": band.get("failed_detectors"), "noisy_indicators": band.get("noisy_indicators")}
+            "failed": band.get("failed"), "failed_detectors": band.get("failed_detectors"),
+            "failed_indicators": band.get("failed_indicators")}
 
 
 def _summary(report: dict) -> dict:
@@ -96,7 +98,7 @@ def _summary(report: dict) -> dict:
 def meets_bar(row: dict) -> bool:
     r = row["band"]
     return (r["recall"] is not None and r["recall"] >= BAR["recall"] and (r["precision"] or 0) >= BAR["precision"]
-            and (r["lead_days_median"] or 0) >= BAR["lead_days_median"] and not row["failed_detectors"])
+            and (r["lead_days_median"] or 0) >= BAR["lead_days_median"] and not row["failed"])
 
 
 def _fmt(x) -> str:
@@ -137,17 +139,15 @@ def main() -> int:
                                f"look-alikes" for k, v in (row["negatives_firing"] or {}).items()
                                if v["healthy"] or v["lookalike"])
             print(f"seed {seed:>5} firing >= medium on negatives: {firing or 'none'}"
-                  + (f"; FAILED (> {HEALTHY_FIRING_MAX:.0%} of healthy): {', '.join(row['failed_detectors'])}"
-                     if row["failed_detectors"] else "")
-                  + (f"; noisy indicators (reported, not failed): {', '.join(row['noisy_indicators'])}"
-                     if row["noisy_indicators"] else ""), flush=True)
+                  + (f"; FAILED (> {HEALTHY_FIRING_MAX:.0%} of healthy): {', '.join(row['failed'])}"
+                     if row["failed"] else ""), flush=True)
             print(f"seed {seed:>5} store built in {row['build_seconds']} s ({row['ingest_failed']} files failed), "
                   f"replays {row['replay_seconds']} s; alerts per sweep (band) {row['alerts_per_sweep']}", flush=True)
     held = [r for r in rows if not r["tuning"]]
     ok = bool(held) and all(meets_bar(r) for r in held)
     print(f"quality bar (band rule: recall >= {BAR['recall']}, precision >= {BAR['precision']}, median lead from the "
-          f"pattern's start >= {BAR['lead_days_median']} d, no detector firing on > {HEALTHY_FIRING_MAX:.0%} of healthy "
-          f"platforms) on every held-out seed ({len(held)} of {len(rows)}): {'met' if ok else 'NOT met'}")
+          f"pattern's start >= {BAR['lead_days_median']} d, no detector or indicator firing on > "
+          f"{HEALTHY_FIRING_MAX:.0%} of healthy platforms) on every held-out seed ({len(held)} of {len(rows)}): {'met' if ok else 'NOT met'}")
     if args.json_out:
         Path(args.json_out).write_text(json.dumps(rows, ensure_ascii=False, indent=2), encoding="utf-8")
     return 0 if ok else 1

@@ -29,10 +29,12 @@ Scoring
 * ``by_fraud_kind``: recall and honest lead per fraud kind.
 * ``negatives_firing``: per finding kind (detectors and indicators), the share
   of healthy platforms and of look-alikes it fired on (severity >= medium) at
-  any replay date. A detector firing on more than ``HEALTHY_FIRING_MAX`` (20 %)
-  of the healthy platforms fails the evaluation (``failed_detectors``; the
-  command exits 1); indicators above it are listed (``noisy_indicators``), not
-  failed: they are weak signals by design, capped per source in the score.
+  any replay date. A detector or indicator firing on more than
+  ``HEALTHY_FIRING_MAX`` (20 %) of the healthy platforms fails the evaluation
+  (``failed``, split into ``failed_detectors`` and ``failed_indicators``; the
+  command exits 1): a weak signal that fires on healthy platforms points the
+  inspectors at the wrong firms even when the per-source cap keeps it below
+  orange. ``noisy_indicators`` is ``failed_indicators`` under its older name.
 * Per detector: its positives are the frauds whose truth lists its pattern
   (``borrower_cap`` and others included); a detector's warning on any
   fraud before collapse is correct for its precision, on a negative it is a
@@ -62,7 +64,7 @@ from monitor.findings import FindingResult
 WarnRule = Callable[[FindingResult], bool]
 
 
-HEALTHY_FIRING_MAX = 0.2  # a finding kind firing on more healthy platforms than this fails the evaluation
+HEALTHY_FIRING_MAX = 0.2  # a detector or indicator firing on more healthy platforms than this fails the evaluation
 FIRING_SEVERITY = "medium"  # what counts as firing on a negative
 
 
@@ -246,11 +248,11 @@ def score(truth: Mapping[str, Any], result: Replay) -> dict[str, Any]:
                                                            "lead_days_median", "lead_days_median_any_warning",
                                                            "missed")}
     report["negatives_firing"] = negatives_firing(insts, result.fired)
-    noisy = sorted(k for k, r in report["negatives_firing"].items() if (r["healthy_rate"] or 0) > HEALTHY_FIRING_MAX)
-    # Detectors fail the evaluation; indicators are weak signals by design (capped per source in the
-    # score), so their noise is reported, not failed.
-    report["failed_detectors"] = [k for k in noisy if k in DETECTORS]
-    report["noisy_indicators"] = [k for k in noisy if k not in DETECTORS]
+    report["failed"] = sorted(k for k, r in report["negatives_firing"].items()
+                              if (r["healthy_rate"] or 0) > HEALTHY_FIRING_MAX)
+    report["failed_detectors"] = [k for k in report["failed"] if k in DETECTORS]
+    report["failed_indicators"] = [k for k in report["failed"] if k not in DETECTORS]
+    report["noisy_indicators"] = report["failed_indicators"]
     report["per_institution"] = {
         u: {"label": i.get("label"), "fraud_kind": i.get("fraud_kind"), "lookalike_of": i.get("lookalike_of"),
             "collapse_date": i.get("collapse_date"),

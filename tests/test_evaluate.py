@@ -97,10 +97,15 @@ def test_a_detector_firing_on_more_than_a_fifth_of_healthy_platforms_fails():
     assert cap["healthy_rate"] == pytest.approx(0.3) and cap["healthy_platforms"] == ["H0", "H1", "H2"]
     # exactly 20 % is still within the bar
     assert r["negatives_firing"]["ponzi"]["healthy_rate"] == pytest.approx(0.2)
-    assert r["failed_detectors"] == ["borrower_cap"]
-    # an indicator as noisy is reported, not failed (a weak signal by design)
-    r = score(truth, Replay({}, {}, [], {}, {"indicator.litigation": {"H0", "H1", "H2"}}))
-    assert r["failed_detectors"] == [] and r["noisy_indicators"] == ["indicator.litigation"]
+    assert r["failed_detectors"] == ["borrower_cap"] and r["failed"] == ["borrower_cap"]
+
+
+def test_an_indicator_firing_on_more_than_a_fifth_of_healthy_platforms_fails_too():
+    truth = truth_of(*[(f"H{i}", "healthy", None, []) for i in range(10)], ("F1", "fraud", "2017-10-01", ["ponzi"]))
+    fired = {"indicator.litigation": {"H0", "H1", "H2"}, "indicator.disclosure_late": {"H0", "H1", "F1"}}
+    r = score(truth, Replay({}, {}, [], {}, fired))
+    assert r["failed"] == r["failed_indicators"] == ["indicator.litigation"]
+    assert r["failed_detectors"] == []
 
 
 def test_truth_records_when_each_fraudulent_pattern_starts(small_city):
@@ -134,6 +139,11 @@ def test_evaluate_command_exits_1_naming_a_detector_that_fires_on_healthy_platfo
     quiet = Replay(noisy.first_by_detector, noisy.first, [], None, {"borrower_cap": {"F1"}})
     monkeypatch.setattr(ev, "evaluate", lambda config, t, **kw: score(t, quiet))
     assert main(["evaluate", "--truth", str(path)]) == 0
+    capsys.readouterr()
+    weak = Replay(noisy.first_by_detector, noisy.first, [], None, {"indicator.litigation": {"H0", "H1", "H2"}})
+    monkeypatch.setattr(ev, "evaluate", lambda config, t, **kw: score(t, weak))
+    assert main(["evaluate", "--truth", str(path)]) == 1
+    assert "FAILED: indicator.litigation fired on 3 of 4 healthy platforms" in capsys.readouterr().out
 
 
 def test_daily_replay_dates_cover_every_day_and_the_month_ends():

@@ -64,10 +64,7 @@ def print_report(report: Mapping[str, Any]) -> None:
     if o.get("warned_only_before_pattern_start"):
         console.print(f"warned only before the pattern started (no lead counted): "
                       f"{', '.join(o['warned_only_before_pattern_start'])}")
-    if report.get("noisy_indicators"):
-        console.print(f"indicators firing on more than {HEALTHY_FIRING_MAX:.0%} of healthy platforms (weak signals, "
-                      f"not failed): {', '.join(report['noisy_indicators'])}")
-    for kind in report.get("failed_detectors", ()):
+    for kind in report.get("failed", report.get("failed_detectors", ())):
         r = report["negatives_firing"][kind]
         console.print(f"[red]FAILED: {kind} fired on {r['healthy']} of {r['healthy_of']} healthy platforms "
                       f"({r['healthy_rate']:.0%} > {HEALTHY_FIRING_MAX:.0%})[/]")
@@ -96,7 +93,7 @@ def evaluate_command(ctx, truth_path, city, no_crawl, step, lag_days, min_severi
                      as_json) -> int:
     """Replay month by month and print precision, recall, F1 and lead time against ground truth.
 
-    Exits 1 when a detector fires on more than 20 % of the healthy platforms.
+    Exits 1 when a detector or an indicator fires on more than 20 % of the healthy platforms.
     """
     kwargs = dict(warn=severity_rule(min_severity), step=step, lag_days=lag_days,
                   rule=rule, rule_versions=list(rule_versions) or None)
@@ -119,4 +116,4 @@ def evaluate_command(ctx, truth_path, city, no_crawl, step, lag_days, min_severi
                        f"lead median {_fmt(o['lead_days_median'])} d from the pattern's start "
                        f"({_fmt(o['lead_days_median_any_warning'])} d from any warning); "
                        f"alerts per sweep {v['alerts_per_sweep']}")
-    return 1 if report.get("failed_detectors") else 0
+    return 1 if report.get("failed") or report.get("failed_detectors") else 0
