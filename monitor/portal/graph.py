@@ -116,8 +116,10 @@ def flow_json(G: nx.DiGraph, node: str, accounts: dict, highlight: set[str], lim
              [(u, v, d) for u, v, d in G.out_edges(node, data=True)]
     around.sort(key=lambda e: -e[2]["amount"])
     chosen = around[:limit]
-    chosen += [(u, v, d) for u, v, d in G.edges(data=True)
-               if u in highlight and v in highlight and (u == node or v == node) and (u, v, d) not in chosen]
+    # Flows among highlighted accounts are drawn even when smaller (a loop is in both lists of ``around``: once).
+    for u, v, d in around[limit:]:
+        if u in highlight and v in highlight and (u != v or (u, v, d) not in chosen):
+            chosen.append((u, v, d))
     keep = {node} | {u for u, _, _ in chosen} | {v for _, v, _ in chosen}
     nodes = []
     for acc in keep:

@@ -103,6 +103,22 @@ def test_flow_amounts_are_written_as_the_portal_writes_money():
     assert texts("en") == ["320,000,000 yuan", "32,000,000 yuan", "2,000 yuan"]
 
 
+def test_flow_json_adds_the_smaller_flows_among_highlighted_accounts_once():
+    import networkx as nx
+
+    from monitor.portal.graph import flow_json
+
+    G = nx.DiGraph()
+    for i in range(6):
+        G.add_edge(f"L{i}", "C", amount=100.0 + i, count=1, first="2018-01-01", last="2018-01-02")
+    for u, v in (("C", "X"), ("X", "C"), ("C", "C"), ("X", "Y")):  # small, among highlighted accounts
+        G.add_edge(u, v, amount=1.0, count=1, first="2018-01-01", last="2018-01-02")
+    data = flow_json(G, "C", {}, {"C", "X", "Y"}, limit=3)
+    ids = [e["data"]["id"] for e in data["edges"]]
+    assert sorted(ids) == ["C>C", "C>X", "L3>C", "L4>C", "L5>C", "X>C"]  # not X>Y: it does not touch C
+    assert data["hidden"] == len(G.in_edges("C")) + len(G.out_edges("C")) - 3
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("lang", ["zh_CN", "en"])
 def test_flow_explorer_labels_the_flows_that_matter_without_overlap(browser, portal, live, shots,  # noqa: F811
