@@ -1,5 +1,6 @@
-"""The accounts a page shows are read at once: the flow explorer's holders and the institution page's
-masking ask the account table a fixed number of times, however many accounts they draw."""
+"""What the flow explorer and the institution page read: the accounts they show at once (the explorer's
+holders, the page's masking ask the account table a fixed number of times, however many accounts they
+draw), and an institution's flow graph once until its transfer files change."""
 
 from __future__ import annotations
 
@@ -66,3 +67,36 @@ def test_account_numbers_of_evidence():
                 "edges": [{"src": "6228000000000002", "dst": "12345", "amount": 6222021234567890}],
                 "note": "6222021234567890999 in a sentence"}
     assert account_numbers(evidence) == {"6222021234567890123", "110101199001011234", "6228000000000002"}
+
+
+def test_flow_graph_kept_between_requests_is_read_again_after_an_ingest(portal, tmp_path):
+    from monitor.ingest import ingest_paths
+    from monitor.models import Institution
+    from monitor.portal import graph
+    from tests.portal.test_flow_explorer import CUSTODY, HEADER
+
+    app, ids = portal
+    with Session(get_engine(app.extensions["monitor_config"])) as s:
+        inst = s.get(Institution, ids["red"])
+        uscc, name = inst.uscc, inst.name
+    client = app.test_client()
+    login(client, "inspector")
+
+    def ingest(i: int):
+        statement = tmp_path / f"s{i}.csv"
+        statement.write_text(f"{HEADER}\nK{i},2018-05-0{1 + i} 10:00:00,{1000 * (i + 1)}.00,62229900000{i:05d},"
+                             f"出借人{i},,{CUSTODY},{name}（存管账户）,{uscc},出借\n", encoding="utf-8")
+        [res] = ingest_paths(app.extensions["monitor_config"], [statement], institution=uscc)
+        assert res.status == "ok", res.error
+
+    def lenders():
+        data = client.get(f"/graph/{ids['red']}/flows.json").get_json()
+        return sorted(n["data"]["label"] for n in data["nodes"] if n["data"]["label"].startswith("出借人"))
+
+    ingest(0)
+    assert lenders() == ["出借人0"]
+    kept = next(reversed(graph._FLOW_GRAPHS.values()))
+    assert lenders() == ["出借人0"]
+    assert next(reversed(graph._FLOW_GRAPHS.values())) is kept  # the same graph, not read again
+    ingest(1)
+    assert lenders() == ["出借人0", "出借人1"]  # new files: read again
