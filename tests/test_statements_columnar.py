@@ -288,3 +288,17 @@ def test_statement_benchmark_runs_small_and_prints_the_ratio():
     bad = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "statements.py"), "--rows", "0"],
                          capture_output=True, text=True, timeout=60, cwd=ROOT)
     assert bad.returncode == 2
+
+
+@pytest.mark.parametrize("times", [
+    ["2017-07-03T00:31:09+08:00", "2017-07-02T17:00:04Z", "2017-07-03T01:47:46+0800", "2017-07-03T02:00:00"],
+    ["2017-07-03T00:31:09+08:00", "2017-07-03 01:00:04"],  # not all ISO 8601: the formats decide
+    ["2017-07-03T00:31:09.250+08:00", "2017-07-03T25:00:00+08:00"],  # one unreadable
+], ids=["iso", "mixed", "bad"])
+def test_iso_times_read_the_same_both_ways(times, tmp_path, monkeypatch):
+    rows = "".join(f"T{i},{t},111,甲,222,乙,{i + 1}.00,CNY,还款\n" for i, t in enumerate(times))
+    path = tmp_path / "t.csv"
+    path.write_text("交易流水号,交易时间,付款方账号,付款方户名,收款方账号,收款方户名,交易金额(元),币种,摘要\n" + rows,
+                    encoding="utf-8")
+    fast, slow, _ = both_ways(path, monkeypatch)
+    assert fast == slow

@@ -20,8 +20,6 @@ from monitor.statements.aliases import FOOTER_PATTERNS, OPENING_WORDS
 PY_WHITESPACE = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
                  "\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
 _JUNK = ["￥", "¥", "元", ",", "，", " ", "RMB", "CNY"]
-MAX_WHOLE_DIGITS = 12  # amounts up to 10^12 in micro-units fit an Int64
-MICRO = 1_000_000
 
 # Words of lines that may be anything but a transaction row (footer, opening balance, page break): a
 # superset of the row-by-row tests (FOOTER_PATTERNS, the 合计 labels, OPENING_WORDS), which then decide.
@@ -128,10 +126,9 @@ def amount_micros(values: pl.Series) -> pl.Series:
     The caller tells the two apart: a null where the text is not empty goes to the row-by-row code.
     """
     plain = values.str.replace_all(",", "", literal=True)
+    # up to 12 digits before the point and 6 after: micro-units fit an Int64 (larger ones: row by row)
     ok = plain.str.contains(r"^-?\d{1,12}(\.\d{1,6})?$")
-    if (ok | (values == "")).fill_null(True).all():  # the usual writing: digits, point, sign, separators
-        return plain.cast(pl.Decimal(18, 6), strict=False).to_physical().cast(pl.Int64)
-    else:
+    if not (ok | (values == "")).fill_null(True).all():
         # other writing (元, ￥, (…), full-width commas…): the whole cleaning of parse_amount
         negative = values.str.starts_with("(") & values.str.ends_with(")")
         plain = values.str.strip_chars("()").str.replace_many(_JUNK, [""] * len(_JUNK))
@@ -139,8 +136,9 @@ def amount_micros(values: pl.Series) -> pl.Series:
         plain = pl.select(pl.when(negative & ~plain.str.starts_with("-"))
                           .then(pl.lit("-") + plain.str.strip_chars_start("+"))
                           .when(negative).then(plain.str.slice(1)).otherwise(plain)).to_series()
-    micros = plain.set(~ok.fill_null(False), None).cast(pl.Decimal(18, 6), strict=False).to_physical()
-    return micros.cast(pl.Int64)
+        plain = plain.set(~ok.fill_null(False), None)
+    # empty text is null after the cast; everything else passed the pattern
+    return plain.cast(pl.Decimal(18, 6), strict=False).to_physical().cast(pl.Int64)
 
 
 def yuan(column: str) -> pl.Expr:
@@ -170,12 +168,11 @@ SAMPLE = 4000
 
 
 def _polars_parse(values: pl.Series, fmt: str, kind: str) -> pl.Series:
-    if kind == "time":
-        return values.str.strptime(pl.Time, fmt, strict=False)
+    dtype = pl.Time if kind == "time" else pl.Datetime("us")
     try:
-        return values.str.strptime(pl.Datetime("us"), fmt, strict=False)
-    except pl.exceptions.PolarsError:
-        return pl.Series([None] * len(values), dtype=pl.Datetime("us"))
+        return values.str.strptime(dtype, fmt, strict=False)
+    except pl.exceptions.PolarsError:  # a format polars does not take: Python reads every value
+        return pl.Series([None] * len(values), dtype=dtype)
 
 
 def _python_parse(fmt: str):
@@ -223,15 +220,19 @@ def infer_column(values: pl.Series, lines: pl.Series, *, column: str, date_forma
     present = values.filter(present_mask)
     if present.len() == 0:
         return None, None
+    unique = present.unique().sort()  # sorted: the same sample whatever the threads did
+    sample = _sample(unique)
     if date_format:
         fmt = dates.infer([(0, present[0])], column=column, date_format=date_format)
-        kind = fmt.kind
-        parsed = parse_column(values, date_format, "time" if kind == "time" else "date")
-        return fmt, parsed
-    unique = present.unique().sort()  # sorted: the same sample whatever the threads did
-    if unique.str.contains(r"^\d+(\.\d+)?$").all() or unique.str.contains(r"T|Z$|[+-]\d\d:?\d\d$").any():
-        return None  # Excel serials or ISO 8601: rare in large files, read row by row
-    sample = _sample(unique)
+        kind = "time" if fmt.kind == "time" else "date"
+        return (fmt, parse_column(values, date_format, kind)) if _agrees(sample, date_format, kind) else None
+    if unique.str.contains(r"^\d+\.\d+$").all():
+        return None  # perhaps Excel serial numbers: read row by row
+    if unique.str.contains(r"T|(Z|[+-]\d\d:?\d\d)$").all():  # perhaps ISO 8601 (dates._iso's own test)
+        iso = _iso_all(unique)
+        if iso is not None:
+            fmt = dates.ColumnFormat("datetime", lambda v: dates._iso(str(v).strip()), "ISO 8601")
+            return fmt, values.replace_strict(unique, iso, default=None, return_dtype=pl.Datetime("us"))
     fitting = [(f, k) for f, k in dates.FORMATS if all(dates._try(dates._strp(f), t) for t in sample)]
     if not fitting:  # none fits the sample, so none fits the column
         return None, None
@@ -267,6 +268,18 @@ def infer_column(values: pl.Series, lines: pl.Series, *, column: str, date_forma
     fmt, kind = fitting[0]
     parsed = parse_column(values, fmt, "time" if kind == "time" else "date")
     return dates.ColumnFormat(kind, lambda v, f=dates._strp(fmt): f(str(v).strip()), fmt), parsed
+
+
+def _iso_all(unique: pl.Series) -> pl.Series | None:
+    """Each value read as :func:`monitor.statements.dates.infer` reads ISO 8601 (in China time), or ``None``
+    when one is not ISO 8601. Python's own parser, once per distinct value."""
+    out = []
+    for text in unique.to_list():
+        try:
+            out.append(dates._iso(text))
+        except (ValueError, TypeError, OverflowError):
+            return None
+    return pl.Series(out, dtype=pl.Datetime("us"))
 
 
 class _Decline(Exception):
