@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 from pathlib import Path
 
 from sqlmodel import select
@@ -108,6 +109,12 @@ class StorePipeline:
                     owners.setdefault(b, set()).add(iid)
         self.brands = sorted(((b, next(iter(ids))) for b, ids in owners.items() if len(ids) == 1),
                              key=lambda x: -len(x[0]))
+        # Every name an institution goes by, for the articles that name several (named_institutions).
+        self.names_by_text = dict(self.brands)
+        for norm, iid in getattr(self, "aliases", []):
+            self.names_by_text.setdefault(norm, iid)
+        words = sorted(self.names_by_text, key=len, reverse=True)  # longest first: 楚汇通 inside its firm's name
+        self.names_re = re.compile("|".join(map(re.escape, words))) if words else None
 
     @staticmethod
     def _rel_key(r) -> tuple:
@@ -431,6 +438,19 @@ class StorePipeline:
             return next((i for b, i in self.brands if b in text_n), None)
         return None
 
+    def named_institutions(self, text: str) -> list[tuple[int, list[str]]]:
+        """The institutions a text names by registered name, brand or short name, in the order first named,
+        each with the words that name it. Leftmost-longest: a short name inside a registered name is one
+        naming; a brand shared by two institutions names neither."""
+        if not text or self.names_re is None:
+            return []
+        found: dict[int, list[str]] = {}
+        for m in self.names_re.finditer(normalize_name(text)):
+            words = found.setdefault(self.names_by_text[m.group(0)], [])
+            if m.group(0) not in words:
+                words.append(m.group(0))
+        return list(found.items())
+
     def _learn_aliases(self, s, inst_id: int, found: list[str]) -> None:
         """Brands a platform's own page states, kept on the institution (ten at most)."""
         known = self.brand_names.setdefault(inst_id, set())
@@ -447,6 +467,13 @@ class StorePipeline:
     def _event(self, s, ev: dict, doc: Document, stats, item: dict | None) -> None:
         ext = ev.get("external_id") or hashlib.sha1(
             f"{ev.get('url') or doc.url}|{ev.get('title')}|{ev.get('occurred_on')}".encode()).hexdigest()
+        if ev["kind"] == "news" and ev.get("institution_id") is None and not ev.get("uscc") and not ev.get("parties"):
+            named = self.named_institutions(f"{ev.get('title', '')}\n{ev.get('body') or ''}")
+            if len(named) >= 2:  # an article about several platforms: an event for each
+                uscc = {i: u for u, i in self.institutions_uscc.items()}
+                for one in mention_events({**ev, "external_id": ext}, named, uscc):
+                    self._event(s, one, doc, stats, item)
+                return
         key = (ev["kind"], ext[:200])
         if key in self.events:
             return
@@ -466,6 +493,25 @@ class StorePipeline:
                     available_at=published or doc.available_at, url=(ev.get("url") or doc.url)[:2000],
                     external_id=ext[:200], document_id=doc.id, family=ev.get("family")))
         stats.events += 1
+
+
+_SENTENCE = re.compile(r"[^。！？!?；;\n]+[。！？!?；;]?")
+
+
+def mention_events(ev: dict, named: list[tuple[int, list[str]]], uscc: dict[int, str]) -> list[dict]:
+    """One event per institution an article names (``named``: :meth:`StorePipeline.named_institutions`).
+
+    Each event's title is the article's sentences that name that institution, not the article's
+    headline: a headline about several platforms (多家平台爆雷) says nothing of each one, and an
+    institution's status is read from its events' titles. The first keeps the article's external id."""
+    sentences = [m.group(0).strip() for m in _SENTENCE.finditer(ev.get("body") or "")]
+    out = []
+    for n, (iid, words) in enumerate(named):
+        said = [x for x in sentences if any(w in normalize_name(x) for w in words)]
+        title = " … ".join(dict.fromkeys(said[:2])) or ev.get("title") or ""
+        out.append({**ev, "institution_id": iid, "title": title[:500], "subject_name": words[0][:200],
+                    "external_id": ev["external_id"] if n == 0 else f"{ev['external_id']}|{uscc.get(iid, iid)}"})
+    return out
 
 
 def _id(ref) -> int:
