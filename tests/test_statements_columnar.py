@@ -79,9 +79,9 @@ def statement_text(rows: int = 60, seed: int = 3, *, footer: bool = True) -> tup
         credit += cents if is_credit else 0
         amount = f'"{cents // 100:,}.{cents % 100:02d}"' if i % 3 == 0 else f"{cents // 100}.{cents % 100:02d}"
         account, name = ("", "") if i % 11 == 5 else (f"62220000{i:08d}", rng.choice(["张伟", "某公司"]))
-        lines.append(f"2017-01-{1 + i % 28:02d},{i % 24:02d}:{i % 60:02d}:07,ID{i:06d},转账,"
-                     f"{'' if is_credit else amount},{amount if is_credit else ''},{balance // 100}.{balance % 100:02d},"
-                     f"{account},{name},{'货款' if i % 4 else ''}")
+        debit_cell, credit_cell = ("", amount) if is_credit else (amount, "")
+        lines.append(f"2017-01-{1 + i % 28:02d},{i % 24:02d}:{i % 60:02d}:07,ID{i:06d},转账,{debit_cell},{credit_cell},"
+                     f"{balance // 100}.{balance % 100:02d},{account},{name},{'货款' if i % 4 else ''}")
     return lines, debit, credit
 
 
@@ -150,6 +150,8 @@ def variants():
         ("opening balance line", lambda lines: [",,,上期余额,,," + f"{(10_000_000) // 100}.00,,,"] + lines),
         ("border line", lambda lines: lines[:5] + ["+-----+-----+"] + lines[5:]),
         ("lone carriage return", lambda lines: purpose(lines, "a\rb")),
+        ("amount with yuan and an empty last cell", lambda lines: replace_cell(replace_cell(lines, 6, 9, ""), 6, 6,
+                                                                                cells(lines[6])[6] + "元")),
     ]
 
 

@@ -692,7 +692,7 @@ def _read_columnar(stmt, grid, header, cols, date_format, factor):
     keep = np.zeros(body.height, dtype=bool)
     page = np.ones(body.height, dtype=np.int64)
     done = 0
-    by_python: dict[int, tuple[list, int]] = {}
+    by_python: dict[int, list] = {}  # position -> cells of rows the row-by-row split decided
     for pos in special:
         keep[done:pos], page[done:pos] = not splitter.between_pages, splitter.page
         before = len(splitter.data)
@@ -855,15 +855,15 @@ def _columnar_rows(stmt, data, cols, header, date_format, factor):
         width = len(header.cells)
         for row in doubted.select("line", "page", *[f"c{i}" for i in range(width)]).iter_rows():
             line, on_page, *texts = row
-            while texts and texts[-1] is None:
-                texts.pop()
-            fixed.append(_build_row(stmt, how, line, [t if t is not None else "" for t in texts], on_page)[0])
+            # a missing cell reads as an empty one for every role of a transaction row
+            fixed.append(_build_row(stmt, how, line, ["" if t is None else t for t in texts], on_page)[0])
         frame = frame.update(_frame_of(fixed).rename({"source_line": "line"}).with_columns(
             source_line=pl.col("line")), on="line", include_nulls=True)
     if "status" in cols:
         bad = frame.filter(pl.col("_status").is_not_null() &
                            ~pl.col("_status").str.to_lowercase().is_in(list(_SUCCESS)))
-        stmt.warnings += [f"line {line}: status {status!r}" for line, status in bad.select("line", "_status").iter_rows()]
+        stmt.warnings += [f"line {line}: status {status!r}"
+                          for line, status in bad.select("line", "_status").iter_rows()]
     return frame.select(list(_row_schema())).cast(_row_schema())
 
 
