@@ -71,7 +71,7 @@ def _prepare(config) -> tuple[str, str, list[str]]:
     pages = ["/", "/institutions", f"/institutions/{riskiest}", f"/institutions/{riskiest}/history.json",
              f"/institutions/{riskiest}/events", f"/institutions/{riskiest}/documents",
              "/alerts", "/alerts?status=all&page=2", "/alerts?severity=critical&sort=first_raised",
-             f"/graph/{riskiest}/related.json", "/sweeps", "/briefings"]
+             f"/graph/{riskiest}/related.json", f"/graph/{riskiest}/flows.json", "/sweeps", "/briefings"]
     if alert:
         pages.append(f"/alerts/{alert}")
     return "bench-inspector", password, pages

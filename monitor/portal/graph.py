@@ -184,6 +184,7 @@ def _accounts(session, account_nos=None) -> dict:
 _FLOW_GRAPHS: OrderedDict[tuple, nx.DiGraph] = OrderedDict()
 _FLOW_GRAPHS_KEPT = 8
 _FLOW_GRAPHS_LOCK = threading.Lock()
+_BUILDING: dict[tuple, threading.Lock] = {}  # one build per graph: the other requests for it wait for that one
 
 
 def _flows(inst) -> nx.DiGraph:
@@ -196,12 +197,21 @@ def _flows(inst) -> nx.DiGraph:
         if key in _FLOW_GRAPHS:
             _FLOW_GRAPHS.move_to_end(key)
             return _FLOW_GRAPHS[key]
-    table = store.aggregate_edges(institution_ids=[inst.uscc], freq="all")
-    G = collapse_periods(flow_graph(table, accounts_from_edges(table)))
-    with _FLOW_GRAPHS_LOCK:
-        _FLOW_GRAPHS[key] = G
-        while len(_FLOW_GRAPHS) > _FLOW_GRAPHS_KEPT:
-            _FLOW_GRAPHS.popitem(last=False)
+        building = _BUILDING.setdefault(key, threading.Lock())
+    with building:
+        with _FLOW_GRAPHS_LOCK:
+            if key in _FLOW_GRAPHS:  # built while this request waited
+                return _FLOW_GRAPHS[key]
+        try:
+            table = store.aggregate_edges(institution_ids=[inst.uscc], freq="all")
+            G = collapse_periods(flow_graph(table, accounts_from_edges(table)))
+            with _FLOW_GRAPHS_LOCK:
+                _FLOW_GRAPHS[key] = G
+                while len(_FLOW_GRAPHS) > _FLOW_GRAPHS_KEPT:
+                    _FLOW_GRAPHS.popitem(last=False)
+        finally:
+            with _FLOW_GRAPHS_LOCK:
+                _BUILDING.pop(key, None)
     return G
 
 

@@ -100,3 +100,33 @@ def test_flow_graph_kept_between_requests_is_read_again_after_an_ingest(portal, 
     assert next(reversed(graph._FLOW_GRAPHS.values())) is kept  # the same graph, not read again
     ingest(1)
     assert lenders() == ["出借人0", "出借人1"]  # new files: read again
+
+
+def test_requests_that_want_the_same_flow_graph_wait_for_one_build(portal, tmp_path, monkeypatch):
+    import threading
+
+    from monitor.models import Institution
+    from monitor.portal import graph
+
+    app, ids = portal
+    _flows_with_a_finding(app, ids["red"], tmp_path)
+    with Session(get_engine(app.extensions["monitor_config"])) as s:
+        inst = s.get(Institution, ids["red"])
+    builds = []
+    real = graph.flow_graph
+    monkeypatch.setattr(graph, "flow_graph", lambda *a, **k: builds.append(1) or real(*a, **k))
+    start = threading.Barrier(6)
+    got = []
+
+    def request():
+        with app.app_context():
+            start.wait()
+            got.append(graph._flows(inst))
+
+    threads = [threading.Thread(target=request) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert len(got) == 6 and all(G is got[0] for G in got)
+    assert len(builds) == 1
