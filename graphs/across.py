@@ -312,7 +312,8 @@ def detect_across(reduced: nx.MultiDiGraph, params: Mapping[str, Mapping[str, An
     >>> n = pa.table({"holder": ["id:A", "id:B", "id:X", "id:X"], "institution": ["A", "B", "A", "B"],
     ...               "pkey": ["A", "B", "A", "B"], "name": ["甲", "乙", "张三", "张三"],
     ...               "ident": ["A", "B", "X", "X"], "account": ["1", "2", "9", "9"]})
-    >>> found = detect_across(reduced_graph(n, e, {"A": "A", "B": "B"}), as_of=datetime(2018, 3, 1, tzinfo=timezone.utc))
+    >>> G = reduced_graph(n, e, {"A": "A", "B": "B"})
+    >>> found = detect_across(G, as_of=datetime(2018, 3, 1, tzinfo=timezone.utc))
     >>> [(f.institution_uscc, f.kind, f.evidence.metrics["institutions"]) for f in found]
     [('A', 'cross_platform_borrowing', ['A', 'B']), ('B', 'cross_platform_borrowing', ['A', 'B'])]
 
