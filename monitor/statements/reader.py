@@ -76,7 +76,7 @@ class Statement:
     warnings: list[str] = field(default_factory=list)
     header: list[str] = field(default_factory=list)  # the header row's cells as written
     # the rows, one column each (see ROW_SCHEMA); ``rows`` makes Row objects of them when asked
-    frame: object = field(default=None, repr=False)
+    frame: object = field(default=None, repr=False, compare=False)
     # where things were found, for the checks' error messages
     preamble_totals: dict[str, str] = field(default_factory=dict, repr=False)
     footer_lines: dict[str, int] = field(default_factory=dict, repr=False)
