@@ -7,7 +7,6 @@ naming its line and column). So the result, and every error message, is the row-
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 
 import polars as pl
