@@ -61,6 +61,71 @@ class StorePipeline:
                 for about, doc_id, available in self.deferred_about:
                     self._about(s, about, doc_id, available, None, last_chance=True)
 
+    def relink_events(self, since=None) -> int:
+        """Link complaints and news with the alias table as the store holds it after the crawl.
+
+        Brands are learned from the platforms' own pages during the crawl, by another process than the
+        boards' and the news' (:func:`crawlers.run.crawl` runs this when its processes are done): a post
+        read before its platform's brand was known is linked here, and an article fetched since ``since``
+        gets the events of the platforms it names that were not known then. So the links do not depend on
+        the order the pages came in. Complaints and news linked to none are tried again by every crawl.
+        Returns how many events were linked or added."""
+        changed = 0
+        with session_scope(self.config) as s:
+            self._load_names(s)
+            self.events = {("news", e) for e in s.exec(select(Event.external_id).where(Event.kind == "news"))}
+            unlinked = list(s.exec(select(Event).where(Event.institution_id.is_(None),
+                                                       Event.kind.in_(("complaint", "news"))).order_by(Event.id)))
+            for row in unlinked:
+                if row.kind == "complaint":
+                    row.institution_id = self.link_institution(
+                        None, [row.subject_name] if row.subject_name else [], f"{row.title}\n{row.body or ''}",
+                        brands=True)
+                    changed += row.institution_id is not None
+            docs = {r.document_id for r in unlinked if r.kind == "news" and r.document_id}
+            if since is not None:
+                docs |= set(s.exec(select(Event.document_id).join(Document, Event.document_id == Document.id)
+                                   .where(Event.kind == "news", Document.fetched_at >= since).distinct()))
+            for doc_id in sorted(d for d in docs if d is not None):
+                changed += self._relink_article(s, doc_id)
+        return changed
+
+    def _relink_article(self, s, doc_id: int) -> int:
+        """The news events of one stored page, completed with the platforms its articles name."""
+        rows = {r.external_id: r for r in s.exec(select(Event).where(Event.document_id == doc_id,
+                                                                     Event.kind == "news"))}
+        uscc = {i: u for u, i in self.institutions_uscc.items()}
+        changed = 0
+        for base in [ext for ext in rows if "|" not in ext]:
+            row = rows[base]
+            text = f"{row.title}\n{row.body or ''}"
+            named = [] if row.subject_name and row.institution_id is None else self.named_institutions(text)
+            if len(named) < 2:
+                if row.institution_id is None:
+                    row.institution_id = self.link_institution(None, [row.subject_name] if row.subject_name else [],
+                                                               text, brands=True)
+                    changed += row.institution_id is not None
+                continue
+            for one in mention_events({"title": row.title, "body": row.body, "external_id": base}, named, uscc):
+                ext = one["external_id"][:200]
+                old = rows.get(ext)
+                if old is not None:
+                    if old.institution_id != one["institution_id"]:
+                        changed += 1
+                    old.institution_id, old.title, old.subject_name = (one["institution_id"], one["title"],
+                                                                       one["subject_name"])
+                    continue
+                if ("news", ext) in self.events:
+                    continue
+                self.events.add(("news", ext))
+                s.add(Event(kind="news", institution_id=one["institution_id"], subject_name=one["subject_name"],
+                            title=one["title"], body=row.body, amount=row.amount, keywords=row.keywords,
+                            occurred_on=row.occurred_on, published_at=row.published_at,
+                            available_at=row.available_at, url=row.url, external_id=ext, document_id=doc_id,
+                            family=row.family))
+                changed += 1
+        return changed
+
     def process_item(self, item, spider=None):
         self.buffer.append(item)
         if len(self.buffer) >= BATCH:
@@ -91,14 +156,18 @@ class StorePipeline:
             self.persons = {(n, k): i for i, n, k in s.exec(select(Person.id, Person.name, Person.id_key))}
             self.relations = {self._rel_key(r) for r in s.exec(select(Relation))}
             self.events = {(k, e) for k, e in s.exec(select(Event.kind, Event.external_id))}
-            self.institutions_uscc = {u: i for i, u in s.exec(select(Institution.id, Institution.uscc))}
-            rows = list(s.exec(select(Institution.id, Institution.name, Institution.name_norm, Institution.aliases)))
-            self.institutions_name = {n: i for i, _name, n, _a in rows}
-            self.aliases = sorted(((n, i) for n, i in self.institutions_name.items() if len(n) >= 2),
-                                  key=lambda x: -len(x[0]))
-            self.brand_names = {i: {*short_names(name), *(nfkc(a) for a in (aliases or []))}
-                                for i, name, _n, aliases in rows}
-            self._index_brands()
+            self._load_names(s)
+
+    def _load_names(self, s) -> None:
+        """Institutions by USCC, registered name, brand and short name (the alias table)."""
+        self.institutions_uscc = {u: i for i, u in s.exec(select(Institution.id, Institution.uscc))}
+        rows = list(s.exec(select(Institution.id, Institution.name, Institution.name_norm, Institution.aliases)))
+        self.institutions_name = {n: i for i, _name, n, _a in rows}
+        self.aliases = sorted(((n, i) for n, i in self.institutions_name.items() if len(n) >= 2),
+                              key=lambda x: -len(x[0]))
+        self.brand_names = {i: {*short_names(name), *(nfkc(a) for a in (aliases or []))}
+                            for i, name, _n, aliases in rows}
+        self._index_brands()
 
     def _index_brands(self) -> None:
         """Brands and short names, longest first; one naming two institutions links neither."""
@@ -493,6 +562,15 @@ class StorePipeline:
                     available_at=published or doc.available_at, url=(ev.get("url") or doc.url)[:2000],
                     external_id=ext[:200], document_id=doc.id, family=ev.get("family")))
         stats.events += 1
+
+
+def relink_events(config, since=None) -> int:
+    """:meth:`StorePipeline.relink_events` outside a crawl process (the crawl's parent, when its processes
+    are done)."""
+    from types import SimpleNamespace
+
+    return StorePipeline(SimpleNamespace(spider=SimpleNamespace(state=SimpleNamespace(config=config)))
+                         ).relink_events(since)
 
 
 _SENTENCE = re.compile(r"[^。！？!?；;\n]+[。！？!?；;]?")

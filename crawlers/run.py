@@ -221,6 +221,10 @@ def crawl(config: Config, sources_csv: str | os.PathLike | None = None, base_url
     _record_sources(config, summary)
     # Firms the crawl (or the sources file) made known: accounts ingested before them get linked.
     summary["accounts_linked"] = link_accounts(config)
+    # Brands the platforms' pages stated in this crawl (another process): complaints and news named by them.
+    from crawlers.pipelines import relink_events
+
+    summary["events_linked"] = relink_events(config, since=started)
     return summary
 
 

@@ -75,10 +75,14 @@ def _expected(kind: str) -> dict[str, list[dict]]:
     return out
 
 
-def test_complaints_and_news_linked_by_name_brand_or_short_name(sqlite_store, corpus_sites):
+@pytest.mark.parametrize("crawls", [[["disclosure"], ["complaints", "news"]], [None]],
+                         ids=["sites-first", "one-crawl"])
+def test_complaints_and_news_linked_by_name_brand_or_short_name(sqlite_store, corpus_sites, crawls):
+    """Whether the platforms' sites are crawled first or in the same crawl as the boards and the news
+    (then a post may be read before its platform's brand: it is linked at the end of the crawl)."""
     base, sources = corpus_sites
-    crawl(sqlite_store, sources_csv=sources, base_url=base, kinds=["disclosure"], fast=True, overrides=FAST)
-    crawl(sqlite_store, base_url=base, kinds=["complaints", "news"], fast=True, overrides=FAST)
+    for kinds in crawls:
+        crawl(sqlite_store, sources_csv=sources, base_url=base, kinds=kinds, fast=True, overrides=FAST)
     with session_scope(sqlite_store) as s:
         names = {i.id: i.name for i in s.exec(select(Institution))}
         events = list(s.exec(select(Event).where(Event.kind.in_(("complaint", "news")))))
