@@ -291,8 +291,9 @@ def _crawl_counts(summary: dict) -> dict:
         counts["sources"] = len(summary.get("sources") or [])
         if isinstance(summary.get("seconds"), (int, float)):
             counts["crawl_seconds"] = summary["seconds"]
-        if isinstance(summary.get("accounts_linked"), int):
-            counts["accounts_linked"] = summary["accounts_linked"]
+        for key in ("accounts_linked", "events_linked"):  # done by the crawl after its pages
+            if isinstance(summary.get(key), int):
+                counts[key] = summary[key]
         # The reasons, not only the totals: which source failed how (the first pages of each).
         errors = []
         for src in summary.get("sources") or []:
