@@ -97,8 +97,8 @@ def test_detect_in_two_worker_processes_equals_one_process_and_the_row_path(smal
             assert list(_table_edges(table)) == list(_table_edges_rows(table))
             assert _table_holders(table) == accounts_from_edges(table.to_pylist())
         as_of = datetime(2018, 1, 6, tzinfo=timezone.utc)  # after the small city's last month
-        one = [f.to_dict() for f in detect(cfg, as_of, workers=1)]
-        two = [f.to_dict() for f in detect(cfg, as_of, workers=2)]
+        one = [f.to_dict() for f in detect(cfg, as_of, workers=1, across=False)]  # phase 1 only
+        two = [f.to_dict() for f in detect(cfg, as_of, workers=2, across=False)]
         assert one and one == two
         # The eager path (replays) cuts the same partitions as the lazy one.
         data = load_city(cfg)
