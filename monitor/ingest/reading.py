@@ -404,7 +404,7 @@ def load_statement(path: Path, options: dict, canonical_error: InputError | None
     neither), else the reader's error naming file, line and column.
     """
     from monitor.statements import StatementError, read_statement
-    from monitor.statements.store import store_table
+    from monitor.statements.store import repeated_id, store_table, time_span
 
     try:
         statement = read_statement(path, profile=options.get("profile"), date_format=options.get("date_format"),
@@ -419,15 +419,12 @@ def load_statement(path: Path, options: dict, canonical_error: InputError | None
                              f"(hint: {exc.hint})") from None
         raise
     table, warnings = store_table(statement)
-    ids: dict[str, int] = {}
-    for txn_id, line in zip(table.column("txn_id").to_pylist(), table.column("source_line").to_pylist()):
-        if txn_id in ids:
-            raise InputError(f"{path}: line {line}, column {statement.columns.get('txn_id')!r} (txn_id): "
-                             f"transaction id {quote(txn_id)} repeats line {ids[txn_id]}")
-        ids[txn_id] = line
-    times = [t for t in table.column("txn_time").to_pylist() if t is not None]
-    facts = Facts(table.num_rows, min(times, default=None), max(times, default=None),
-                  sorted({f"{t:%Y-%m}" for t in times}))
+    repeated = repeated_id(table)
+    if repeated is not None:
+        txn_id, line, earlier = repeated
+        raise InputError(f"{path}: line {line}, column {statement.columns.get('txn_id')!r} (txn_id): "
+                         f"transaction id {quote(txn_id)} repeats line {earlier}")
+    facts = Facts(table.num_rows, *time_span(table))
     time_header = statement.columns.get("date") or next(
         (h for h in statement.header if h), "txn_time")
     headers = list(statement.header) or ["txn_time"]
