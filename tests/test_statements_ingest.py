@@ -131,3 +131,14 @@ def test_bad_canonical_times_still_named_by_the_canonical_reader(sqlite_store, t
                     "T1,yesterday,1.00,6222000000000001,6222000000000002\n", encoding="utf-8")
     [result] = ingest_paths(sqlite_store, [path], institution=INST)
     assert result.status == "failed" and "line 2" in result.error and "yesterday" in result.error
+
+
+def test_a_repeated_transaction_id_names_both_lines(sqlite_store, tmp_path):
+    raw = (CORPUS / "icbc_1202021209000012345_201707.csv").read_bytes()
+    assert raw.count(b"02126513,") == 1
+    path = tmp_path / "icbc_1202021209000012345_201707.csv"
+    path.write_bytes(raw.replace(b"02126513,", b"02126032,"))
+    [result] = ingest_paths(sqlite_store, [path], institution=INST)
+    assert result.status == "failed"
+    assert "line 10" in result.error and "02126032" in result.error and "repeats line 8" in result.error
+    assert TransferStore(sqlite_store).count() == 0
