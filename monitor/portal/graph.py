@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import threading
+import weakref
 from collections import OrderedDict
 
 import networkx as nx
@@ -163,11 +164,22 @@ def masked_flows(data: dict, G: nx.DiGraph) -> dict:
     return m.data(data)
 
 
+# Masked names of a kept flow graph's accounts (token -> account), computed once per graph and secret key.
+_TOKENS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
 def _unmask_node(node: str | None, G: nx.DiGraph) -> str | None:
     """The account a masked node name (``m:...``) stands for in ``G``, else ``node`` itself."""
     if not node or not node.startswith("m:"):
         return node
-    return next((acc for acc in G if account_token(acc) == node), node)
+    secret = current_app.config["SECRET_KEY"]
+    with _FLOW_GRAPHS_LOCK:
+        known = _TOKENS.get(G)
+    if known is None or known[0] != secret:
+        known = (secret, {account_token(acc): acc for acc in G})
+        with _FLOW_GRAPHS_LOCK:
+            _TOKENS[G] = known
+    return known[1].get(node, node)
 
 
 def _accounts(session, account_nos=None) -> dict:
