@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+from datetime import datetime
 from pathlib import Path
 
 from sqlmodel import select
@@ -39,7 +40,6 @@ class StorePipeline:
         self.crawler = crawler
         self.buffer: list[dict] = []
         self.loaded = False
-        self.deferred_about: list[tuple] = []
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -56,10 +56,6 @@ class StorePipeline:
 
     def close_spider(self, spider=None):
         self.flush()
-        if self.deferred_about:  # firms the registry crawl (another process) may have stored meanwhile
-            with session_scope(self.config) as s:
-                for about, doc_id, available in self.deferred_about:
-                    self._about(s, about, doc_id, available, None, last_chance=True)
 
     def relink_events(self, since=None) -> int:
         """Link complaints and news with the alias table as the store holds it after the crawl.
@@ -321,8 +317,9 @@ class StorePipeline:
                 stats.facts += 1
         if records.get("aliases") and item.get("institution_id") and item.get("kind") == "disclosure":
             self._learn_aliases(s, item["institution_id"], records["aliases"])
-        if records.get("about"):
-            self._about(s, records["about"], doc.id, doc.available_at, stats)
+        if records.get("about"):  # stored by the crawl's parent when every process is done: store_about
+            self.state.about.append({**records["about"], "document_id": doc.id,
+                                     "available_at": as_utc(doc.available_at).isoformat()})
         if "company" in records:
             self._registry(s, records, doc, stats)
         for ev in records.get("events", []):
@@ -437,39 +434,6 @@ class StorePipeline:
         if records.get("changes"):
             self._pending_changes.append((records, doc, stats, cid))
 
-    def _about(self, s, about: dict, doc_id: int, available, stats, last_chance: bool = False) -> None:
-        """Controllers a platform's own page states, tied to its firm once the firm is stored. The registry
-        crawl (another process) creates firms: this one never does, so they never collide."""
-        cid = self.companies_uscc.get(about["uscc"])
-        if cid is None:
-            cid = s.exec(select(Company.id).where(Company.uscc == about["uscc"])).first()
-        if cid is None:
-            if not last_chance:
-                self.deferred_about.append((about, doc_id, available))
-            else:
-                log.info("controllers of %s not stored: its firm is not in the store yet", about["uscc"])
-            return
-        if not isinstance(cid, int):  # created by a registry page of this batch: give it its id
-            s.flush()
-        cid = _id(cid)
-        for ctl in about.get("controllers", []):
-            if ctl.get("kind") != "person":
-                continue  # a firm named without its USCC: the registry gives it
-            person = Person(name=ctl["name"][:100], available_at=available)
-            pid = self.persons.get((ctl["name"], None))
-            if pid is None:
-                s.add(person)
-                s.flush()
-                pid = self.persons[(ctl["name"], None)] = person.id
-            rel = Relation(kind="controller", subject_kind="person", subject_id=_id(pid), object_kind="company",
-                           object_id=cid, available_at=available, document_id=doc_id)
-            key = self._rel_key(rel)
-            if key not in self.relations:
-                self.relations.add(key)
-                s.add(rel)
-                if stats is not None:
-                    stats.relations += 1
-
     def _changes(self, s, records: dict, doc: Document, stats, cid) -> None:
         c = records["company"]
         inst = self.institutions_uscc.get(c.get("uscc")) if c.get("uscc") else None
@@ -562,6 +526,55 @@ class StorePipeline:
                     available_at=published or doc.available_at, url=(ev.get("url") or doc.url)[:2000],
                     external_id=ext[:200], document_id=doc.id, family=ev.get("family")))
         stats.events += 1
+
+
+def store_about(config, pending: list[dict]) -> int:
+    """Controllers the platforms' own pages state (``pending``: what the crawl's processes read), stored when
+    every process is done, so whether the registry process had stored the firm yet does not matter.
+
+    Each controller is tied to the firm of the page's USCC (a firm the store lacks is skipped: the registry
+    crawl creates firms, this never does), as the person of that name already related to the firm when there
+    is one (the registry's), else the person of that name without an id key, else a new person; a relation
+    already stored is not stored again. Pages are taken earliest available first, so the relation keeps the
+    earliest page whatever the order the pages were read in. Returns how many relations were stored."""
+    stored = 0
+    with session_scope(config) as s:
+        for about in sorted(pending, key=lambda a: (a["uscc"], a["available_at"], a["document_id"])):
+            cid = s.exec(select(Company.id).where(Company.uscc == about["uscc"])).first()
+            if cid is None:
+                log.info("controllers of %s not stored: its firm is not in the store", about["uscc"])
+                continue
+            for ctl in about.get("controllers", []):
+                if ctl.get("kind") != "person":
+                    continue  # a firm named without its USCC: the registry gives it
+                name = ctl["name"][:100]
+                pid = _named_person(s, name, cid)
+                if pid is None:
+                    person = Person(name=name, available_at=datetime.fromisoformat(about["available_at"]))
+                    s.add(person)
+                    s.flush()
+                    pid = person.id
+                if s.exec(select(Relation.id).where(
+                        Relation.kind == "controller", Relation.subject_kind == "person", Relation.subject_id == pid,
+                        Relation.object_kind == "company", Relation.object_id == cid,
+                        Relation.valid_to.is_(None))).first() is not None:
+                    continue
+                s.add(Relation(kind="controller", subject_kind="person", subject_id=pid, object_kind="company",
+                               object_id=cid, available_at=datetime.fromisoformat(about["available_at"]),
+                               document_id=about["document_id"]))
+                s.flush()
+                stored += 1
+    return stored
+
+
+def _named_person(s, name: str, company_id: int) -> int | None:
+    """The person called ``name`` related to the firm (lowest id), else the one without an id key."""
+    related = s.exec(select(Person.id).join(Relation, Relation.subject_id == Person.id).where(
+        Person.name == name, Relation.subject_kind == "person", Relation.object_kind == "company",
+        Relation.object_id == company_id).order_by(Person.id)).first()
+    if related is not None:
+        return related
+    return s.exec(select(Person.id).where(Person.name == name, Person.id_key.is_(None)).order_by(Person.id)).first()
 
 
 def relink_events(config, since=None) -> int:

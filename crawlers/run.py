@@ -217,13 +217,15 @@ def crawl(config: Config, sources_csv: str | os.PathLike | None = None, base_url
         finally:
             _end_children([proc for proc, _job, _log in children])
     summary = _merge(parts)
+    from crawlers.pipelines import relink_events, store_about
+
+    # Controllers the platforms' pages state, now that the registry process has stored the firms.
+    summary["controllers_stored"] = store_about(config, [a for part in parts for a in part.get("about", [])])
     summary.update(started_at=started.isoformat(), sources_loaded=loaded, lost_pages=lost_pages(summary))
     _record_sources(config, summary)
     # Firms the crawl (or the sources file) made known: accounts ingested before them get linked.
     summary["accounts_linked"] = link_accounts(config)
     # Brands the platforms' pages stated in this crawl (another process): complaints and news named by them.
-    from crawlers.pipelines import relink_events
-
     summary["events_linked"] = relink_events(config, since=started)
     return summary
 

@@ -70,6 +70,7 @@ class CrawlState:
         self._last_progress = 0.0
         self.started = time.monotonic()
         self.config = None  # the monitor Config (set by the runner; not a Scrapy setting: it is not copyable)
+        self.about: list[dict] = []  # controllers read off platforms' own pages, stored by the parent
 
     def stats(self, source_id: int) -> SourceStats:
         return self.sources[source_id]
@@ -116,4 +117,4 @@ class CrawlState:
 
     def summary(self) -> dict[str, Any]:
         return {"seconds": round(time.monotonic() - self.started, 3), "totals": self.totals(),
-                "sources": [s.summary() for s in self.sources.values()]}
+                "sources": [s.summary() for s in self.sources.values()], "about": self.about}

@@ -291,7 +291,7 @@ def _crawl_counts(summary: dict) -> dict:
         counts["sources"] = len(summary.get("sources") or [])
         if isinstance(summary.get("seconds"), (int, float)):
             counts["crawl_seconds"] = summary["seconds"]
-        for key in ("accounts_linked", "events_linked"):  # done by the crawl after its pages
+        for key in ("accounts_linked", "events_linked", "controllers_stored"):  # done after the pages
             if isinstance(summary.get(key), int):
                 counts[key] = summary[key]
         # The reasons, not only the totals: which source failed how (the first pages of each).
