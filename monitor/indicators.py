@@ -673,9 +673,10 @@ INDICATOR_RECORDS: tuple[Indicator, ...] = (
               weight=0.6, detect=shared_address, params={
                   "address_min_firms": Param(5, "count", "firms at the same address (incl. the institution)"),
               }),
-    # Reports the flow detectors' kinds (their weights apply). Its source is "other": the risk index
-    # counts its findings apart from the other disclosure signals, as it always has.
-    Indicator(name="borrower_limits", zh="借款人限额（披露数据）", en="borrower limits (disclosed)", source="other",
+    # Reports the flow detectors' kinds (their weights apply). Read from the platform's own reports, so
+    # its weak findings share the disclosure source's cap: they do not corroborate the other disclosure
+    # signals as an independent source would.
+    Indicator(name="borrower_limits", zh="借款人限额（披露数据）", en="borrower limits (disclosed)", source="disclosure",
               weight=None, detect=borrower_limits, params={
                   # natural persons' 200k cap is not visible in aggregates
                   "cap_legal_person": Param(1_000_000.0, "元", "largest borrower's balance, per platform"),
