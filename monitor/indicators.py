@@ -158,8 +158,10 @@ def overdue_jump(snapshot: Snapshot, params: dict, as_of: datetime) -> list[Find
     twice the median of the platform's previous ``overdue_base_months`` reports (at least 3 of them),
     and at least ``overdue_jump`` above the city median of that month (when ``overdue_min_peers``
     platforms disclosed it). A jump of the amount rate must be broad: the project (count) rate, when
-    disclosed, must have risen by ``overdue_breadth`` too — one large loan in default moves the amount
-    rate alone, a credit event rather than a platform-wide deterioration.
+    disclosed, must have risen by at least ``overdue_breadth`` times as much over its own baseline. A
+    deterioration spread across the loans raises the share of loans overdue about as much as the
+    share of money overdue; one large loan in default moves the amount rate alone — a credit event,
+    not a platform-wide deterioration.
     Misses: a slow climb (no month stands out against the months before it) and rates a platform
     understates in its reports (``disclosure_mismatch`` compares them with the flows).
     """
@@ -195,7 +197,7 @@ def overdue_jump(snapshot: Snapshot, params: dict, as_of: datetime) -> list[Find
             count_base = [counts[p].value for p in base_periods if p in counts]
             if count_base:
                 breadth = counts[last].value - statistics.median(count_base)
-                if breadth < params["overdue_breadth"]:
+                if breadth < params["overdue_breadth"] * jump:
                     continue
         severity = "high" if jump >= params["overdue_jump_high"] else "medium"
         docs = [d for p in (*base_periods, last) for d in _doc_evidence(snapshot, series[p].document_id,
@@ -630,8 +632,8 @@ INDICATOR_RECORDS: tuple[Indicator, ...] = (
                                                             "3 needed)"),
                   "overdue_min_level": Param(0.03, "share", "the latest rate at least this (lower is not a warning)"),
                   "overdue_min_peers": Param(3, "count", "platforms that disclosed the month, for the city median"),
-                  "overdue_breadth": Param(0.01, "share", "rise of the project (count) rate that must accompany a "
-                                                          "jump of the amount rate"),
+                  "overdue_breadth": Param(0.5, "ratio", "rise of the project (count) rate / rise of the amount "
+                                                         "rate, each over its own baseline (at least)"),
               }),
     Indicator(name="disclosure_late", zh="信息披露迟延/停止", en="disclosure late or stopped", source="disclosure",
               weight=0.8, detect=disclosure_late, params={
