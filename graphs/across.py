@@ -33,23 +33,46 @@ from typing import Any, Iterable, Mapping
 
 import networkx as nx
 
-from monitor.findings import Evidence, EvidenceAccount, EvidenceEdge, FindingResult
+from graphs.detectors._common import defaults
+from monitor.findings import Detector, Evidence, EvidenceAccount, EvidenceEdge, FindingResult, Param
 
-# Phase-2 detectors (finding detector and kind), with their parameters.
-ACROSS = ("cross_platform_borrowing", "cross_round_tripping")
-DEFAULTS: dict[str, dict[str, Any]] = {
+# Phase-2 detectors (finding detector and kind) and their parameters.
+PARAMS: dict[str, dict[str, Param]] = {
     "cross_platform_borrowing": {
-        "window": 6,  # months examined (complete months up to as_of)
-        "min_platforms": 2,  # platforms lending to the holder in the window, in different partitions
-        "min_amount": 10_000.0,  # 元 lent by each of those platforms over the window
-        "person_cap": 1_000_000.0,  # 元 outstanding over all platforms (interim measures art. 17)
-        "company_cap": 5_000_000.0,
-        "high_platforms": 4,  # with the cap exceeded: high
+        "window": Param(6, "months", "months examined (complete months up to as_of)"),
+        "min_platforms": Param(2, "count", "institutions lending to the holder in the window, in two partitions or more"),
+        "min_amount": Param(10_000.0, "元", "lent by each of those institutions over the window"),
+        "person_cap": Param(1_000_000.0, "元", "a person's outstanding over all platforms (interim measures art. 17)"),
+        "company_cap": Param(5_000_000.0, "元", "a firm's outstanding over all platforms"),
+        "high_platforms": Param(4, "count", "platforms of a borrower over the cap for severity high"),
     },
     "cross_round_tripping": {
-        "window": 3, "max_length": 5, "min_length": 3, "min_amount": 50_000.0, "min_conservation": 0.5,
-        "min_partitions": 2, "max_cycles": 20_000,
+        "window": Param(3, "months", "months examined"),
+        "max_length": Param(5, "count", "longest cycle searched (holders)"),
+        "min_length": Param(3, "count", "shortest cycle that counts (holders)"),
+        "min_amount": Param(50_000.0, "元", "each edge of a cycle, summed over the window"),
+        "min_conservation": Param(0.5, "share", "each edge of a cycle / the cycle's largest edge"),
+        "min_partitions": Param(2, "count", "partitions the cycle's holders were seen in"),
+        "max_cycles": Param(20_000, "count", "cycles enumerated at most"),
     },
+}
+DEFAULTS: dict[str, dict[str, Any]] = {name: defaults(params) for name, params in PARAMS.items()}
+ACROSS = tuple(PARAMS)
+
+
+def _not_per_partition(inputs, params=None, as_of=None):
+    raise TypeError("phase-2 detectors run on the reduced graph: graphs.across.detect_across")
+
+
+# Their records name the kinds for people (monitor.vocab.pattern_names); the weight is the index's
+# default weight for kinds without one of their own.
+RECORDS: dict[str, Detector] = {
+    "cross_platform_borrowing": Detector(
+        name="cross_platform_borrowing", zh="多头借贷（跨平台借款）", en="borrowing on several platforms",
+        source="flows", weight=1.0, params=PARAMS["cross_platform_borrowing"], detect=_not_per_partition),
+    "cross_round_tripping": Detector(
+        name="cross_round_tripping", zh="跨机构资金循环", en="round-tripping across institutions",
+        source="flows", weight=1.0, params=PARAMS["cross_round_tripping"], detect=_not_per_partition),
 }
 
 
@@ -376,9 +399,8 @@ def _borrowing(G: nx.MultiDiGraph, p: dict, periods: list[str]) -> list[FindingR
             edges.extend(c["edges"])
         over = sum(c["severity"] != "low" for c in cases)
         evidence = Evidence(accounts=accounts, edges=edges, window_start=f"{start}-01", window_end=_month_end(end),
-                            metrics={"institutions": insts, "borrowers": len(cases), "over_cap": over,
-                                     "holders": [c["holder"] for c in cases[:20]],
-                                     "lent_here": round(sum(c["lent"][uscc] for c in cases), 2)},
+                            metrics={"institutions": insts, "borrowers": len(cases), "violators": over,
+                                     "loans": round(sum(c["lent"][uscc] for c in cases), 2)},
                             note="借款人同时在其他平台借款（多头借贷）；超过跨平台借款余额上限的另计")
         title = (f"多头借贷：{len(cases)}名借款人同时在其他{len(insts) - 1}家平台借款"
                  + (f"，其中{over}名超过跨平台借款余额上限" if over else ""))
@@ -468,7 +490,7 @@ def _round_trips(G: nx.MultiDiGraph, p: dict, periods: list[str]) -> list[Findin
         start, end = min(window), max(window)
         evidence = Evidence(accounts=accounts, edges=ev_edges, window_start=f"{start}-01", window_end=_month_end(end),
                             paths=[list(cycle) + [cycle[0]]],
-                            metrics={"institutions": insts, "partitions": len(parts), "length": len(cycle)},
+                            metrics={"institutions": insts, "cycles": 1},
                             note="资金经多个机构的账户循环回流")
         title = f"跨机构资金循环：{len(cycle)}个账户持有人、{len(insts)}家机构的流水"
         key = "cycle:" + ">".join(cycle)

@@ -187,10 +187,11 @@ RULE_KEYS: dict[str, tuple[str, str]] = {
 
 def _records() -> tuple:
     """Every detector's and indicator's record (read lazily: graphs imports this module)."""
+    from graphs.across import RECORDS as ACROSS_RECORDS
     from graphs.detectors import RECORDS
     from monitor.indicators import INDICATOR_RECORDS
 
-    return (*RECORDS.values(), *INDICATOR_RECORDS)
+    return (*RECORDS.values(), *ACROSS_RECORDS.values(), *INDICATOR_RECORDS)
 
 
 @functools.cache
@@ -272,6 +273,7 @@ EVIDENCE_METRICS: dict[str, tuple[str, str]] = {
     "payouts_held_back": ("兑付延迟", "payouts held back"),
     # round tripping, guarantee circles
     "cycles": ("资金闭环数", "cycles"),
+    "institutions": ("涉及机构", "institutions involved"),  # phase 2 (graphs.across)
     "max_length": ("闭环最大长度", "longest cycle searched"),
     "circles": ("担保圈数", "guarantee circles"),
     "firms": ("企业数", "firms"),

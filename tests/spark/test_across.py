@@ -82,7 +82,7 @@ def test_phase_two_finds_a_borrower_of_two_platforms_that_phase_one_cannot_see(t
         (A, "cross_platform_borrowing", "low"), (B, "cross_platform_borrowing", "low")]
     for f in across:
         assert f.evidence.metrics["institutions"] == [A, B]
-        assert f.evidence.metrics["holders"] == [holder[X[2]]]  # the lender on both platforms is no borrower
+        assert f.evidence.metrics["borrowers"] == 1  # X; the lender on both platforms is no borrower
         assert {a.account_no for a in f.evidence.accounts} == {X[0]}
         assert sorted(e.amount for e in f.evidence.edges) == [80_000.0, 90_000.0]
     # Over the cross-platform cap (here lowered to 100,000 元 outstanding), the pattern is medium.
