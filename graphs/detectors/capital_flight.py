@@ -8,7 +8,10 @@ Catches
     receiver's earlier median, together ≥ ``min_amount`` above it); stronger
     when new lending (disbursals to borrowers) collapses at the same time (the
     recent months' mean below half of before, or the latest month below a
-    fifth: a sudden stop).
+    fifth: a sudden stop), or when the spiking outflows reach ``drain_share_high``
+    of what lenders paid in over the same months (a runaway that keeps lending
+    to keep up appearances while a fifth or more of the lenders' money leaves;
+    judged on complete months).
     A one-month jump (a yearly dividend) is not enough.
     Precursors (``drain``): even without a per-receiver spike, the platform's
     total outflows to controller-tied persons, offshore-like firms, insiders
@@ -58,6 +61,9 @@ PARAMS = {
     "spike_factor": Param(3.0, "factor", "a receiver's recent month / its earlier median"),
     "min_amount": Param(150_000.0, "元", "above the receivers' usual amounts, over the recent months"),
     "min_share_of_inflows": Param(0.03, "share", "outflows to spiking receivers / lender inflows, recent months"),
+    # No controller is paid a fifth of what lenders bring in: a drain that size is the money leaving,
+    # whether or not the platform still lends to keep up appearances.
+    "drain_share_high": Param(0.2, "share", "the same share for severity high without lending collapsing"),
     "collapse_ratio": Param(0.5, "ratio", "disbursals in the recent months / their earlier mean"),
     # A sudden stop counts as a collapse even when the month before still lent as usual (the recent
     # mean would hide it).
@@ -123,9 +129,10 @@ def _spike(edges: list[FlowEdge], periods: list[str], inflows: dict[str, float],
         return None
     by_month = {q: sum(by_target[t].get(q, 0.0) for t in spiking) for q in periods}
     inflow = sum(inflows[q] for q in recent)
-    if inflow and sum(by_month[q] for q in recent) / inflow < p["min_share_of_inflows"]:
+    share = sum(by_month[q] for q in recent) / inflow if inflow else None
+    if share is not None and share < p["min_share_of_inflows"]:
         return None
-    return {"recent": recent, "spiking": spiking, "increase": increase, "by_month": by_month,
+    return {"recent": recent, "spiking": spiking, "increase": increase, "by_month": by_month, "share": share,
             "edges": [e for e in edges if e.dst in spiking and e.period in recent]}
 
 
@@ -210,7 +217,10 @@ def _finding(inputs: Inputs, flows, found: dict, periods: list[str], p: dict, ru
     disb_last = flows.months[whole[-1]].disburse_out
     collapsing = disb_prior > 0 and (disb_recent < p["collapse_ratio"] * disb_prior
                                      or disb_last < p["stop_ratio"] * disb_prior)
-    severity = "high" if collapsing else "medium"
+    share = found["share"]
+    # On complete months only, as the lending collapse: a running month's lender inflows are partial.
+    draining = running is None and share is not None and share >= p["drain_share_high"]
+    severity = "high" if collapsing or draining else "medium"
     spike_edges = found["edges"]
     receivers = sorted({e.dst for e in spike_edges})
     metrics = {"spike_month": spike_month, "spike_amount": round(spike, 2), "increase": round(found["increase"], 2),
@@ -219,6 +229,8 @@ def _finding(inputs: Inputs, flows, found: dict, periods: list[str], p: dict, ru
                "disbursals_recent_mean": round(disb_recent, 2), "disbursals_prior_mean": round(disb_prior, 2),
                "disbursals_last_month": round(disb_last, 2),
                "new_lending_collapsing": collapsing}
+    if share is not None:
+        metrics["share"] = round(share, 4)
     if running is not None:
         metrics["month_to_date"] = running.through
     evidence = Evidence(

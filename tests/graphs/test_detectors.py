@@ -216,7 +216,20 @@ def test_capital_flight_sudden_stop_of_lending_in_the_latest_month_is_a_collapse
     assert f.severity == "high" and f.evidence.metrics["disbursals_last_month"] == 0
     assert f.evidence.metrics["disbursals_recent_mean"] >= 0.5 * f.evidence.metrics["disbursals_prior_mean"]
     [usual] = run("capital_flight", flight_platform(stop_lending=False).inputs(registry_with_controller()))
-    assert usual.severity == "medium" and usual.evidence.metrics["new_lending_collapsing"] is False
+    assert usual.evidence.metrics["new_lending_collapsing"] is False
+
+
+def test_capital_flight_a_fifth_of_the_lenders_money_leaving_is_high_while_lending_goes_on():
+    # 2.8 million to the controller in two months of 2 million paid in by lenders, lending as usual
+    [f] = run("capital_flight", flight_platform(stop_lending=False).inputs(registry_with_controller()))
+    assert f.severity == "high" and f.evidence.metrics["new_lending_collapsing"] is False
+    assert f.evidence.metrics["share"] == pytest.approx(1.4)
+    # 300,000 (15 % of what lenders paid in): a spike, not yet a drain of that size
+    p = Platform()
+    p.accounts["Z"] = {"holder_name": "张三", "holder_id": "440301198001011234"}
+    p.edges += [edge("C", "Z", "2017-11", 100_000, day=20), edge("C", "Z", "2017-12", 200_000, day=20)]
+    [small] = run("capital_flight", p.inputs(registry_with_controller()))
+    assert small.severity == "medium" and small.evidence.metrics["share"] == pytest.approx(0.15)
 
 
 def test_capital_flight_offshore_like_firm_without_registry():
@@ -225,8 +238,7 @@ def test_capital_flight_offshore_like_firm_without_registry():
     p.edges.append(edge("C", "HK", "2017-11", 1_000_000, day=20))
     p.edges.append(edge("C", "HK", "2017-12", 3_000_000, day=20))
     [f] = run("capital_flight", p.inputs())
-    assert f.severity == "medium" and f.evidence.accounts[1].role == "offshore"
-    assert f.evidence.metrics["increase"] == 4_000_000
+    assert f.evidence.accounts[1].role == "offshore" and f.evidence.metrics["increase"] == 4_000_000
 
 
 def test_capital_flight_insiders_flat_payroll_and_one_off_dividend_are_quiet():
