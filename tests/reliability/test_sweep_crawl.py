@@ -111,6 +111,19 @@ def _wait(predicate, timeout: float, what: str):
         time.sleep(0.05)
 
 
+def _settled(read, quiet: float, timeout: float, what: str):
+    """``read()`` once it has not changed for ``quiet`` seconds (requests sent before a kill may still be
+    in the server's queue); fails if it keeps changing for ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    value, since = read(), time.monotonic()
+    while time.monotonic() - since < quiet:
+        assert time.monotonic() < deadline, f"{what} still changing after {timeout} s"
+        time.sleep(0.05)
+        if (now := read()) != value:
+            value, since = now, time.monotonic()
+    return value
+
+
 def _job_dirs_of(pid: int, root: Path) -> list[Path]:
     dirs = []
     for path in root.glob(JOB_DIR_PREFIX + "*"):
@@ -141,7 +154,8 @@ def test_killed_sweep_takes_its_crawler_along(store, site, tmp_path, monkeypatch
         os.kill(sweep.pid, signal.SIGKILL)
         sweep.wait(timeout=10)
         _wait(lambda: not any(_alive(pid) for pid in children), 5, f"crawler processes {children} to end")
-        seen = handler.requests
+        # A crawler still fetching would keep the count rising (500 slow pages): this fails then.
+        seen = _settled(lambda: handler.requests, 2.0, 30, "requests to the slow site")
         assert job_dirs[0].exists()  # nobody removed it: its owner died
     finally:
         if sweep.poll() is None:
