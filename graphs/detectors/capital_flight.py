@@ -11,7 +11,10 @@ Catches
     fifth: a sudden stop), or when the spiking outflows reach ``drain_share_high``
     of what lenders paid in over the same months (a runaway that keeps lending
     to keep up appearances while a fifth or more of the lenders' money leaves;
-    judged on complete months).
+    judged on complete months), or when lenders' payouts are held back while
+    borrowers still repay (payouts per 元 repaid, over the recent months or in
+    the latest one, below ``payout_ratio`` × the prior months': withdrawals
+    delayed, 提现困难).
     A one-month jump (a yearly dividend) is not enough.
     Precursors (``drain``): even without a per-receiver spike, the platform's
     total outflows to controller-tied persons, offshore-like firms, insiders
@@ -180,6 +183,23 @@ def _drain(flows, periods: list[str], targets: set[str], p: dict) -> dict | None
             "edges": [e for e in flows.platform_out if e.dst in receivers and e.period in recent]}
 
 
+def _payout_ratio(flows, periods: list[str]) -> float | None:
+    """Payouts to lenders per 元 of borrower repayments over ``periods``."""
+    repaid = sum(flows.months[q].repay_in for q in periods)
+    return sum(flows.months[q].payout_out for q in periods) / repaid if repaid else None
+
+
+def _held_back(flows, recent: list[str], prior: list[str], p: dict) -> bool:
+    """Lenders' payouts held back while borrowers still repay: the recent months' payouts per 元
+    repaid, or the latest month's (a sudden hold, as a sudden stop of lending), below
+    ``payout_ratio`` × the prior months' ratio."""
+    before = _payout_ratio(flows, prior) if prior else None
+    if not before:
+        return False
+    now = [r for r in (_payout_ratio(flows, recent), _payout_ratio(flows, recent[-1:])) if r is not None]
+    return any(r < p["payout_ratio"] * before for r in now)
+
+
 def _drain_finding(inputs: Inputs, flows, found: dict, p: dict) -> FindingResult:
     recent, by_month = found["recent"], found["by_month"]
     severity = "high" if found["drying"] and found["held"] else "medium"
@@ -217,10 +237,11 @@ def _finding(inputs: Inputs, flows, found: dict, periods: list[str], p: dict, ru
     disb_last = flows.months[whole[-1]].disburse_out
     collapsing = disb_prior > 0 and (disb_recent < p["collapse_ratio"] * disb_prior
                                      or disb_last < p["stop_ratio"] * disb_prior)
+    held = _held_back(flows, whole, prior, p)
     share = found["share"]
     # On complete months only, as the lending collapse: a running month's lender inflows are partial.
     draining = running is None and share is not None and share >= p["drain_share_high"]
-    severity = "high" if collapsing or draining else "medium"
+    severity = "high" if collapsing or draining or held else "medium"
     spike_edges = found["edges"]
     receivers = sorted({e.dst for e in spike_edges})
     metrics = {"spike_month": spike_month, "spike_amount": round(spike, 2), "increase": round(found["increase"], 2),
@@ -228,7 +249,7 @@ def _finding(inputs: Inputs, flows, found: dict, periods: list[str], p: dict, ru
                "outflows_by_month": {q: round(v, 2) for q, v in by_month.items() if v},
                "disbursals_recent_mean": round(disb_recent, 2), "disbursals_prior_mean": round(disb_prior, 2),
                "disbursals_last_month": round(disb_last, 2),
-               "new_lending_collapsing": collapsing}
+               "new_lending_collapsing": collapsing, "payouts_held_back": held}
     if share is not None:
         metrics["share"] = round(share, 4)
     if running is not None:

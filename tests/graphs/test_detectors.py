@@ -230,6 +230,13 @@ def test_capital_flight_a_fifth_of_the_lenders_money_leaving_is_high_while_lendi
     p.edges += [edge("C", "Z", "2017-11", 100_000, day=20), edge("C", "Z", "2017-12", 200_000, day=20)]
     [small] = run("capital_flight", p.inputs(registry_with_controller()))
     assert small.severity == "medium" and small.evidence.metrics["share"] == pytest.approx(0.15)
+    # the same spike while December's payouts to lenders fall to a third of what borrowers repaid
+    for e in p.edges:
+        if e["src"] == "C" and e["dst"].startswith("L") and e["period"] == "2017-12":
+            e["amount"] *= 0.3
+    [held] = run("capital_flight", p.inputs(registry_with_controller()))
+    assert held.severity == "high" and held.evidence.metrics["payouts_held_back"] is True
+    assert held.evidence.metrics["new_lending_collapsing"] is False
 
 
 def test_capital_flight_offshore_like_firm_without_registry():
