@@ -5,7 +5,7 @@ day all of a month's custody flows are in, since banks report them the day
 after, T+1; the daily 02:00 sweep is the first to see the month whole; with
 ``--step week`` also every 7 days in between, as the daily sweep sees months
 that are not over) the
-detectors see only what was available by then (:meth:`graphs.run.CityData.partitions`). A
+detectors see only what was available by then (:meth:`graphs.loading.CityData.partitions`). A
 platform is *warned* on the first replay date at which it passes the warn
 rule: its risk index is orange or red (``rule="band"``, the command's
 default and the monitor's headline figure), or a detector finding reaches a
@@ -141,7 +141,7 @@ class Replay:
 
 
 def replay(data, dates: Iterable[datetime], warn: WarnRule, params=None, detectors=None) -> Replay:
-    """Run the detectors at every date on preloaded :class:`graphs.run.CityData`."""
+    """Run the detectors at every date on preloaded :class:`graphs.loading.CityData`."""
     from graphs.detectors import DETECTORS
     from graphs.run import detect_partition
 

@@ -461,7 +461,7 @@ def band_replay(config, dates: list[datetime], versions: list[int] | None = None
 def replay_findings(config, params: dict | None = None):
     """A ``findings_at(as_of)`` for replays that reads the store once.
 
-    Detectors run on :func:`graphs.run.load_city` data cut at each date
+    Detectors run on :func:`graphs.loading.load_city` data cut at each date
     (when ``graphs.run`` exists); indicators on one snapshot of everything,
     which they filter by ``as_of`` themselves.
     """

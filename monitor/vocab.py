@@ -366,7 +366,7 @@ def evidence_label(key: str, zh: bool = True) -> str:
     return _named(key, EVIDENCE_METRICS, zh)
 
 
-# Related-party evidence names nodes as ``name (kind:id)`` (graphs.build.label) or by the bare key.
+# Related-party evidence names nodes as ``name (kind:id)`` (graphs.registry.label) or by the bare key.
 NODE_KINDS: dict[str, tuple[str, str]] = {"institution": ("机构", "institution"), "company": ("企业", "company"),
                                           "person": ("自然人", "person")}
 _NODE_KEY = re.compile(r"\b(institution|company|person):(\w+)")

@@ -37,7 +37,7 @@ def _touching(kind: str, ids: set[int]):
 def related_graph(session, inst: Institution, hops: int = MAX_HOPS_FROM_ROOT + 1) -> nx.MultiDiGraph:
     """The related-party graph around ``inst``: every relation of the parties within ``hops`` of it.
 
-    The same nodes and edges as the city's graph (:func:`graphs.build.related_party_graph`) for
+    The same nodes and edges as the city's graph (:func:`graphs.registry.related_party_graph`) for
     everything within ``hops`` (edge direction ignored), read with one query per hop instead of the
     whole registry. Parties reached over ``hops`` are read so that every edge among the parties at
     ``hops`` is present, as in the whole graph.
