@@ -4,18 +4,25 @@ Generates a province-sized city (``--platforms`` platforms over ``--months``
 months, ``--transfers-per-month`` rows per platform-month; default 40 × 12 ×
 the simulator's own volume: about 0.4 million transfers, a few minutes here)
 and ingests it into a fresh store without crawling (the graph stage needs the
-transfers; the registry stays empty). Optionally compacts it
-(``--compact``). Then each engine runs :func:`graphs.run.detect` at the end
+transfers; the registry stays empty). ``--volume`` skips the simulator and the
+ingest: numpy draws each platform-month's custody rows (default 4,200: 1,000
+platforms × 12 months ≈ 50 million transfers, ~85 CPU-s to write) and writes
+them straight into the store layout, one Parquet file per platform and month,
+with one commit record per platform. Optionally compacts it (``--compact``). Then each engine runs :func:`graphs.run.detect` at the end
 of the last month in its own child process, and this process reports, per
 engine, the wall seconds, the CPU seconds and the peak memory of the child
 and all its descendants (the process pool, or Spark's JVM and Python
 workers; sampled from /proc every 0.1 s, RSS summed over the processes) and
-whether the findings are the same, row for row. A third child times :func:`graphs.run.detect_partition`
-per institution (sequentially) and prints the partition sizes and costs that
-docs/architecture.md's *Growth* section extrapolates from.
+whether the findings are the same, row for row (both phases). A third child
+times :func:`graphs.run.detect_partition` per institution (sequentially, in
+wall and CPU seconds; ``--profile-sample N`` institutions spread over all) and
+phase 2's reduction (:mod:`graphs.across`), and prints the partition sizes,
+costs and the reduced graph's size that docs/architecture.md's *Growth*
+section extrapolates from. The machine (CPU model, cores, load) is printed first.
 
     .venv/bin/python benchmarks/province.py [--platforms N] [--months N] [--transfers-per-month N]
-        [--keep DIR] [--reuse DIR] [--compact] [--spark-master local[2]] [--engines local,spark]
+        [--volume] [--profile-sample N] [--keep DIR] [--reuse DIR] [--compact] [--spark-master local[2]]
+        [--engines local,spark]
 """
 
 from __future__ import annotations
