@@ -8,7 +8,8 @@ transfers; the registry stays empty). ``--volume`` skips the simulator and the
 ingest: numpy draws each platform-month's custody rows (default 4,200: 1,000
 platforms × 12 months ≈ 50 million transfers, ~85 CPU-s to write) and writes
 them straight into the store layout, one Parquet file per platform and month,
-with one commit record per platform. Optionally compacts it (``--compact``). Then each engine runs :func:`graphs.run.detect` at the end
+with one commit record per platform. Optionally compacts it (``--compact``).
+Then each engine runs :func:`graphs.run.detect` at the end
 of the last month in its own child process, and this process reports, per
 engine, the wall seconds, the CPU seconds and the peak memory of the child
 and all its descendants (the process pool, or Spark's JVM and Python
