@@ -21,6 +21,7 @@ run failed).
 from __future__ import annotations
 
 import logging
+import threading
 from typing import Any
 
 from monitor.config import Config
@@ -90,10 +91,40 @@ def poll_queue(settings: dict[str, Any], stages=None) -> int:
     return ran
 
 
-def build_scheduler(config: Config, poll_seconds: float = 30.0):
-    """A BlockingScheduler with the SQLAlchemy job store in the monitor's database and the three jobs."""
-    from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+def _scheduler_class():
     from apscheduler.schedulers.blocking import BlockingScheduler
+
+    class Scheduler(BlockingScheduler):
+        """A BlockingScheduler that a signal handler can stop safely: :meth:`request_stop`.
+
+        ``shutdown`` called from a handler runs in the loop's own thread, possibly in the middle of a
+        round that then submits a job to the executor just shut down (a traceback, and the job
+        lost). Here the handler only asks; the loop shuts down between two rounds.
+        """
+
+        stop_requested = False
+
+        def request_stop(self) -> None:
+            self.stop_requested = True
+            # Not self.wakeup() here: a handler interrupting the loop inside Event.wait would
+            # wait on the event's own lock forever.
+            threading.Thread(target=self.wakeup, name="scheduler-stop", daemon=True).start()
+
+        def _process_jobs(self):
+            if self.stop_requested:
+                self.shutdown(wait=False)  # sweeps in progress still finish (their threads are not daemons)
+                return None
+            return super()._process_jobs()
+
+    return Scheduler
+
+
+def build_scheduler(config: Config, poll_seconds: float = 30.0):
+    """A blocking scheduler with the SQLAlchemy job store in the monitor's database and the three jobs.
+
+    Stop it with its ``request_stop()`` (safe in a signal handler).
+    """
+    from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
     from apscheduler.triggers.cron import CronTrigger
     from apscheduler.triggers.interval import IntervalTrigger
 
@@ -106,7 +137,7 @@ def build_scheduler(config: Config, poll_seconds: float = 30.0):
             triggers[kind] = CronTrigger.from_crontab(config[key], timezone=config.timezone)
         except ValueError as exc:
             raise ConfigError(f"{key} {config[key]!r} is not a cron expression: {exc}") from None
-    scheduler = BlockingScheduler(
+    scheduler = _scheduler_class()(
         jobstores={"default": SQLAlchemyJobStore(engine=get_engine(config), tablename=JOBSTORE_TABLE)},
         executors={"default": {"type": "threadpool", "max_workers": 3}},
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": MISFIRE_GRACE_SECONDS},

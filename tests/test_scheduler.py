@@ -119,3 +119,30 @@ def test_two_pollers_run_a_queued_request_once(store):
 def test_bad_cron_expression_is_a_config_error(sqlite_store):
     with pytest.raises(ConfigError, match="sweep_light_cron"):
         build_scheduler(sqlite_store.replace(sweep_light_cron="every hour"))
+
+
+def test_a_stop_asked_in_the_middle_of_a_round_loses_no_job(sqlite_store, caplog):
+    """A signal handler runs in the loop's thread, possibly mid-round: the stop waits for the round's end,
+    so the round's jobs still reach a live executor (no "Error submitting job")."""
+    import logging
+
+    scheduler = build_scheduler(sqlite_store, poll_seconds=0.05)
+    store = scheduler._jobstores["default"]
+    real_due = store.get_due_jobs
+    rounds = []
+
+    def due_then_stop(now):
+        rounds.append(now)
+        jobs = real_due(now)
+        if len(rounds) == 3:
+            scheduler.request_stop()  # as the SIGTERM handler does, here between finding and submitting jobs
+        return jobs
+
+    store.get_due_jobs = due_then_stop
+    caplog.set_level(logging.ERROR, logger="apscheduler")
+    loop = threading.Thread(target=scheduler.start, daemon=True)
+    loop.start()
+    loop.join(timeout=30)
+    assert not loop.is_alive(), "the scheduler did not stop"
+    assert len(rounds) == 3  # no round after the one that asked
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR], caplog.text

@@ -28,7 +28,7 @@ def scheduler_command(ctx, poll_seconds: float) -> None:
     def stop(signum, _frame):
         log.info("signal %s: stopping the scheduler", signum)
         click.echo(f"scheduler: signal {signum}, stopping", err=True)
-        scheduler.shutdown(wait=False)
+        scheduler.request_stop()
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
