@@ -38,12 +38,16 @@ portal-assets: $(STAMP)
 demo: setup
 	@scripts/demo.sh
 
+# Two pytest-xdist workers (TEST_WORKERS=1 for one process); the Spark tests share one of them.
+TEST_WORKERS ?= 2
+PYTEST := $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup
+
 test: setup spark
-	$(BIN)/python -m pytest
+	$(PYTEST)
 
 # Without the tests marked slow (a simulated city, a crawl, a browser, the wheel).
 test-fast: setup
-	$(BIN)/python -m pytest -m "not slow"
+	$(PYTEST) -m "not slow"
 
 # The installable wheel in dist/: templates, static files (vendored libraries included) and the
 # compiled catalogues travel inside it (tests/test_packaging.py installs and uses one).

@@ -69,6 +69,14 @@ def _spark_missing() -> str | None:
     return None
 
 
+def pytest_collection_modifyitems(config, items):
+    """Under pytest-xdist (``make test``: ``-n 2 --dist loadgroup``) the Spark tests share one worker, so one
+    JVM starts, not one per worker."""
+    for item in items:
+        if item.get_closest_marker("spark"):
+            item.add_marker(pytest.mark.xdist_group("spark"))
+
+
 @pytest.fixture(scope="session")
 def spark(tmp_path_factory):
     """One Spark session (master local[2]) shared by the tests marked spark; stopped at the end.
