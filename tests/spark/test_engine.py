@@ -64,6 +64,8 @@ def test_spark_sweep_stores_the_local_sweeps_findings_scores_and_alerts(spark, c
     local, remote = dumps["local"], dumps["spark"]
     assert local["Finding"] and local["Score"] and local["Alert"]
     assert any(not f["detector"].startswith("indicator.") for f in local["Finding"])
+    # Phase 2 too: the small city's borrowers on several platforms (graphs.across).
+    assert any(f["detector"] == "cross_platform_borrowing" for f in local["Finding"])
     for table in ("Finding", "Score", "Alert"):
         assert len(remote[table]) == len(local[table]), table
         for mine, theirs in zip(remote[table], local[table]):
