@@ -6,7 +6,7 @@ the simulator's own volume: about 0.4 million transfers, a few minutes here)
 and ingests it into a fresh store without crawling (the graph stage needs the
 transfers; the registry stays empty). ``--volume`` skips the simulator and the
 ingest: numpy draws each platform-month's custody rows (default 4,200: 1,000
-platforms × 12 months ≈ 50 million transfers, ~85 CPU-s to write) and writes
+platforms × 12 months ≈ 50 million transfers, ~80 CPU-s to write) and writes
 them straight into the store layout, one Parquet file per platform and month,
 with one commit record per platform. Optionally compacts it (``--compact``).
 Then each engine runs :func:`graphs.run.detect` at the end
