@@ -194,6 +194,7 @@ class StorePipeline:
         self._pending_facts: list[list] = []
         self._pending_relations: list[tuple] = []
         self._pending_changes: list[tuple] = []
+        self._pending_about: list[dict] = []  # handed to the state once the batch is committed
         try:
             self._write(items)
         except Exception as exc:  # noqa: BLE001 - a store failure is reported per page, the crawl goes on
@@ -222,6 +223,8 @@ class StorePipeline:
                 self._make_relation(s, *args)
             for args in self._pending_changes:
                 self._changes(s, *args)
+        # Only now: a batch rolled back must not leave the parent controllers naming its documents.
+        self.state.about.extend(self._pending_about)
         self._detach()
 
     def _detach(self) -> None:
@@ -318,7 +321,7 @@ class StorePipeline:
         if records.get("aliases") and item.get("institution_id") and item.get("kind") == "disclosure":
             self._learn_aliases(s, item["institution_id"], records["aliases"])
         if records.get("about"):  # stored by the crawl's parent when every process is done: store_about
-            self.state.about.append({**records["about"], "document_id": doc.id,
+            self._pending_about.append({**records["about"], "document_id": doc.id,
                                      "available_at": as_utc(doc.available_at).isoformat()})
         if "company" in records:
             self._registry(s, records, doc, stats)
@@ -540,6 +543,10 @@ def store_about(config, pending: list[dict]) -> int:
     stored = 0
     with session_scope(config) as s:
         for about in sorted(pending, key=lambda a: (a["uscc"], a["available_at"], a["document_id"])):
+            if s.get(Document, about["document_id"]) is None:
+                log.warning("controllers of %s not stored: their page (document %s) is not in the store",
+                            about["uscc"], about["document_id"])
+                continue
             cid = s.exec(select(Company.id).where(Company.uscc == about["uscc"])).first()
             if cid is None:
                 log.info("controllers of %s not stored: its firm is not in the store", about["uscc"])

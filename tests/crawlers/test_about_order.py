@@ -71,3 +71,18 @@ def test_controllers_the_same_whichever_process_comes_first(store, tmp_path, slo
     assert controllers == [("王建华", FIRM)]
     assert sorted(people.values()).count("王建华") == 1
     assert relations == 11, relations  # the registry page's roles (ended ones with their dates), the controller
+
+
+def test_controllers_of_a_page_not_in_the_store_are_not_stored(store):
+    """A batch that failed is rolled back with its pages: controllers read off one of them name no document."""
+    from datetime import datetime, timezone
+
+    from crawlers.pipelines import store_about
+
+    with session_scope(store) as s:
+        s.add(Company(name=FIRM, name_norm=FIRM, uscc=USCC, available_at=datetime(2018, 1, 1, tzinfo=timezone.utc)))
+    pending = [{"name": FIRM, "uscc": USCC, "controllers": [{"kind": "person", "name": "王建华"}],
+                "document_id": 987654, "available_at": "2018-01-02T00:00:00+00:00"}]
+    assert store_about(store, pending) == 0
+    with session_scope(store) as s:
+        assert s.exec(select(Relation)).all() == []
