@@ -33,7 +33,7 @@ from typing import Any, Iterable, Mapping
 
 import networkx as nx
 
-from graphs.detectors._common import defaults
+from graphs.detectors._common import defaults, merged
 from monitor.findings import Detector, Evidence, EvidenceAccount, EvidenceEdge, FindingResult, Param
 
 # Phase-2 detectors (finding detector and kind) and their parameters.
@@ -348,20 +348,11 @@ def detect_across(reduced: nx.MultiDiGraph, params: Mapping[str, Mapping[str, An
     """
     params = params or {}  # phase-1 detectors' overrides may be there too: not read here
     periods = _periods(reduced, as_of)
-    out = (_borrowing(reduced, _merged(DEFAULTS["cross_platform_borrowing"], params.get("cross_platform_borrowing")),
+    out = (_borrowing(reduced, merged(DEFAULTS["cross_platform_borrowing"], params.get("cross_platform_borrowing")),
                       periods)
-           + _round_trips(reduced, _merged(DEFAULTS["cross_round_tripping"], params.get("cross_round_tripping")),
+           + _round_trips(reduced, merged(DEFAULTS["cross_round_tripping"], params.get("cross_round_tripping")),
                           periods))
     return sorted(out, key=lambda f: (f.institution_uscc or "", f.detector, f.key))
-
-
-def _merged(defaults: Mapping[str, Any], params: Mapping[str, Any] | None) -> dict[str, Any]:
-    out = dict(defaults)
-    for key, value in (params or {}).items():
-        if key not in defaults:
-            raise KeyError(f"unknown parameter {key!r} (known: {', '.join(sorted(defaults))})")
-        out[key] = value
-    return out
 
 
 def _periods(G: nx.MultiDiGraph, as_of: datetime | None) -> list[str]:

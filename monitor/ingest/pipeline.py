@@ -39,11 +39,12 @@ from monitor.db import get_engine
 from monitor.errors import InputError, MonitorError
 from monitor.ingest.fast import Facts
 from monitor.ingest.recognition import institution_from_path, parse_mapping
-from monitor.ingest.reading import (check_dates, engine_error_line, load_clean, scan_file, short, sql_str,
+from monitor.ingest.reading import (check_dates, engine_error_line, load_clean, scan_file, sql_str,
                                     unterminated)
 from monitor.transfers import (BusyError, TransferStore, _arrow, collect_garbage, fsync, institution_lock,
                                is_committed, journal_path, month_dir, month_parts, run_tmp, store_file, store_pattern,
                                verify, write_journal, write_owner, write_parquet)
+from monitor.transfers.write import one_line
 
 SUFFIXES = (".csv", ".txt", ".xlsx", ".tsv", ".xls")
 PROGRESS_MIN_BYTES = 20_000_000  # below this a progress bar only flickers
@@ -290,7 +291,7 @@ def _ingest_one(run: IngestRun, path: Path, mapping: dict[str, str] | None, inst
         result.status, result.error, result.busy = "failed", str(exc), isinstance(exc, BusyError)
     except (OSError, duckdb.Error, PolarsError) as exc:
         # The disk or a data engine, not the file's content: still this file's failure only.
-        first_line = short(str(exc)) or type(exc).__name__
+        first_line = one_line(str(exc)) or type(exc).__name__
         where = engine_error_line(path, exc)
         result.status, result.error = "failed", f"{path}: {where}{type(exc).__name__}: {first_line}"
     finally:

@@ -27,6 +27,7 @@ from monitor.ingest.fast import Facts, count_newlines, line_numbers, read_clean
 from monitor.ingest.recognition import (OPTIONAL, TIME_FORMATS, Layout, detect_encoding, match_header,
                                         parse_mapping, period_of_name, pick_time_format, quote, reads_any_time)
 from monitor.transfers import CST, _arrow
+from monitor.transfers.write import one_line
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -34,13 +35,6 @@ if TYPE_CHECKING:
 TRIMMED = frozenset({"txn_id", "txn_time", "payer_account", "payee_account", "purpose"})
 HEAD_BYTES = 1 << 16  # read for the encoding, the header and a sample of times
 STATEMENT_OPTIONS = ("profile", "date_format", "account", "delimiter")
-MESSAGE_MAX = 300  # characters of an engine's message quoted in an error
-
-
-def short(text: str, limit: int = MESSAGE_MAX) -> str:
-    """One line of an engine's message, cut to ``limit`` characters."""
-    text = text.strip().splitlines()[0] if text.strip() else ""
-    return text if len(text) <= limit else f"{text[:limit]}... ({len(text):,} characters)"
 
 
 class Scan(NamedTuple):
@@ -171,7 +165,7 @@ def _csv_error(path: Path, exc: Exception, width: int) -> InputError | None:
     if found:
         return InputError(f"{path}: {where}expected {found.group(1)} columns, found {found.group(2)}")
     first = next((ln for ln in text.splitlines() if ln.strip() and "CSV Error" not in ln), text)
-    return InputError(f"{path}: {where}cannot read as CSV: {short(first)}")
+    return InputError(f"{path}: {where}cannot read as CSV: {one_line(first)}")
 
 
 def read_xlsx_strings(path: Path, mapping: dict[str, str] | None):

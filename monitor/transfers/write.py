@@ -43,7 +43,7 @@ class BusyError(MonitorError):
     exit_code = 3
 
 
-def _one_line(text: str, limit: int = MESSAGE_MAX) -> str:
+def one_line(text: str, limit: int = MESSAGE_MAX) -> str:
     """One line of an engine's message, cut to ``limit`` characters."""
     text = text.strip().splitlines()[0] if text.strip() else ""
     return text if len(text) <= limit else f"{text[:limit]}... ({len(text):,} characters)"
@@ -230,7 +230,7 @@ def verify(path: Path, files: Sequence[Path], expected: Sequence[tuple[int, int]
                                f"nothing was committed") from None
         except Exception as exc:  # noqa: BLE001 - any unreadable footer means the file is not whole
             raise MonitorError(f"{path}: store file {dest} is unreadable before the commit "
-                               f"({_one_line(str(exc))}); nothing was committed") from None
+                               f"({one_line(str(exc))}); nothing was committed") from None
         if actual != size or found != rows:
             raise MonitorError(f"{path}: store file {dest} changed before the commit ({actual:,} bytes, "
                                f"expected {size:,}); nothing was committed")
