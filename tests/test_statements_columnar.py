@@ -304,3 +304,27 @@ def test_iso_times_read_the_same_both_ways(times, tmp_path, monkeypatch):
                     encoding="utf-8")
     fast, slow, _ = both_ways(path, monkeypatch)
     assert fast == slow
+
+
+@pytest.mark.parametrize("tail", [b"", b"\xed\xa0\x80", b"\xc0\xaf", b"\xf4\x90\x80\x80", b"\xe4\xb8", b"\x80",
+                                  b"\xf0\x9f\x98\x80", "户名".encode("gb18030")],
+                         ids=["valid", "surrogate", "overlong", "beyond", "cut", "continuation", "emoji", "gbk"])
+def test_large_file_utf8_check_is_python_decoding(tail):
+    from monitor.statements.recognise import detect_encoding, is_utf8
+
+    def decoding(data, encoding):
+        try:
+            data.decode(encoding)
+            return True
+        except UnicodeDecodeError:
+            return False
+
+    data = "交易日期,金额\n".encode("utf-8") * 100_000 + tail + b"\n"
+    valid = decoding(data, "utf-8")
+    assert len(data) > 1 << 20 and is_utf8(data) is valid
+    if valid or decoding(data, "gb18030"):
+        assert detect_encoding(data) == ("utf-8" if valid else "gb18030")
+    else:
+        with pytest.raises(StatementError, match="neither UTF-8 nor GB18030") as caught:
+            detect_encoding(data)
+        assert caught.value.line == 100_001
