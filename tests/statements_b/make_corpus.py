@@ -938,6 +938,98 @@ def hfb_host(rng, bad_date=False):
         bal = tx[-1]["bal"]
 
 
+# ---------------------------------------------------------------------------------------------
+# L. ABC 电子回单汇总清单: one row per receipt, payer and payee columns for a single account,
+#    "¥12,345.67" with the amount in words, GB18030, CRLF
+# ---------------------------------------------------------------------------------------------
+def daxie(d):
+    D, U, S = "零壹贰叁肆伍陆柒捌玖", ["", "拾", "佰", "仟"], ["", "万", "亿", "兆"]
+    cents = int(d * 100)
+    yuan, jiao, fen = cents // 100, cents // 10 % 10, cents % 10
+    out = ""
+    if yuan:
+        groups, n = [], yuan
+        while n:
+            groups.append(n % 10000)
+            n //= 10000
+        res, pending = "", False
+        for gi in range(len(groups) - 1, -1, -1):
+            g = groups[gi]
+            if g == 0:
+                pending = pending or bool(res)
+                continue
+            if res and (g < 1000 or pending):
+                res += "零"
+            pending = False
+            part, z = "", False
+            for pi in range(3, -1, -1):
+                dg = g // 10 ** pi % 10
+                if dg == 0:
+                    z = z or bool(part)
+                else:
+                    if z:
+                        part += "零"
+                        z = False
+                    part += D[dg] + U[pi]
+            res += part + S[gi]
+        out = res + "元"
+    if jiao == 0 and fen == 0:
+        return out + "整"
+    if jiao:
+        out += D[jiao] + "角"
+    elif yuan:
+        out += "零"
+    if fen:
+        out += D[fen] + "分"
+    return out
+
+
+def abc_receipts(rng):
+    owner_acct, owner_name, owner_bank = "12150101040023456", "合肥新元汽车销售服务有限公司", "中国农业银行合肥长江西路支行"
+    bank_name = "中国农业银行股份有限公司合肥分行"
+    cps = pool(rng, 9, 5)
+    for (y, m) in [(2017, 7), (2017, 8)]:
+        start, end = dt.date(y, m, 1), month_end(y, m)
+        tx = gen(rng, rng.randint(18, 30), start, end, q("4200000.00"), cps, cap=4000000, precision="d",
+                 idf=lambda i, t: f"{rng.randrange(10**6):06d}{t:%m%d}{rng.randrange(10**4):04d}")
+
+        def L(*cells):
+            return ",".join(('"' + c + '"') if ("," in c or '"' in c) else c for c in cells)
+        lines = ["中国农业银行电子回单汇总清单", f"账号：{owner_acct}", f"户名：{owner_name}",
+                 f"查询日期：{start}至{end}",
+                 L("回单编号", "交易日期", "交易流水号", "付款人账号", "付款人户名", "付款人开户行", "收款人账号", "收款人户名",
+                   "收款人开户行", "金额(小写)", "金额(大写)", "币种", "用途", "业务种类")]
+        rows = []
+        total = Decimal(0)
+        for k, x in enumerate(tx, 1):
+            if x["cp"] is None:
+                # charge and interest receipts name the bank on the other side, with no account
+                x["cp"] = ("", bank_name, "")
+                kind = "收费" if x["dir"] == "D" else "利息"
+                x["summary"] = "账户管理费" if x["dir"] == "D" else "活期存款利息"
+            else:
+                kind = rng.choice(["网银转账", "跨行汇款", "汇兑"]) if x["dir"] == "D" else rng.choice(["来账", "跨行来账"])
+            cp = x["cp"]
+            mine = (owner_acct, owner_name, owner_bank)
+            pay, rec = (mine, cp) if x["dir"] == "D" else (cp, mine)
+            lines.append(L(f"{y}{m:02d}{k:06d}", f"{x['t']:%Y-%m-%d}", x["id"], pay[0], pay[1], pay[2], rec[0], rec[1], rec[2],
+                           f"¥{fc(x['amt'])}", daxie(x["amt"]), "人民币", x["purpose"] if x["cp"][0] else x["summary"], kind))
+            purpose = (x["purpose"] if x["cp"][0] else x["summary"]) or kind
+            row = exp_row(x, owner_acct, owner_name, len(lines), purpose, balance=False)
+            for side in ("payer", "payee"):
+                if row[side + "_account"] == "":
+                    row[side + "_account"] = None
+            rows.append(row)
+            total += x["amt"]
+        lines.append(L(f"合计笔数：{len(tx)}", "", "", "", "", "", "", "", "", f"¥{fc(total)}", daxie(total), "", "", ""))
+        lines.append(f"打印日期：{end + dt.timedelta(days=2)}")
+        fname = f"农行电子回单汇总_{owner_acct}_{y}{m:02d}.csv"
+        put_text(fname, "\r\n".join(lines) + "\r\n", "gb18030")
+        put_expected(fname, rows, dict(dialect="abc_receipt_summary_csv_words", encoding="gb18030", owner_account=owner_acct,
+                                       owner_name=owner_name, period=[str(start), str(end)],
+                                       footer_totals={"count": len(tx), "total": f2(total)}))
+
+
 def build():
     OUT.clear()
     XLSX.clear()
@@ -956,6 +1048,7 @@ def build():
     custody_fen(random.Random(109))
     adbc_wanyuan(random.Random(110))
     hfb_host(random.Random(111))
+    abc_receipts(random.Random(112))
     # negatives
     db_semicolon(random.Random(201), bad_total=True)
     hfb_host(random.Random(202), bad_date=True)
@@ -1086,7 +1179,7 @@ def verify():
             groups = {k: [r for r in rows if r[key] == k] for k in ft}
         for g, rs in groups.items():
             f = ft[g] if g else ft
-            if owner:
+            if owner and "total" not in f:
                 deb = [r for r in rs if r["payer_account"] == owner]
                 cre = [r for r in rs if r["payee_account"] == owner]
                 sums = {"debit_count": len(deb), "credit_count": len(cre), "count": len(rs),
