@@ -77,7 +77,8 @@ STACK_DEFAULTS = {
     "window_days": 30.0,
     "min_in": 1,
     "min_out": 1,
-    "min_counterparties": 3,  # payers and payees of one pass-through account together
+    "min_counterparties": 3,  # payers and payees of one pass-through account together (a core member)
+    "min_member_counterparties": 2,  # a 1-in-1-out pass-through joins a group that has a core member
     "min_intermediaries": 2,
     "min_shared": 2,  # payers or payees two pass-through accounts share to be one group
     "keep_min": 0.9,
@@ -95,6 +96,11 @@ BIPARTITE_DEFAULTS = {
     "min_amount_quantile": 0.4,
     "max_pair_transfers": 1,
     "max_payers": 200,  # payees with more new payers in a window are skipped (a shop, not a group)
+    # Two payers sharing one payee are a group when, within burst_days, they pay >= burst_payees
+    # payees in all, every amount at or above the file's burst_quantile (a sparse 2 x 3 of large sums).
+    "burst_days": 2.0,
+    "burst_payees": 3,
+    "burst_quantile": 0.9,
 }
 
 
@@ -355,13 +361,17 @@ def stacked_layering(G, params: Mapping[str, Any] | None = None,
     p = merged(STACK_DEFAULTS, params)
     L = ledger(G, novelty_days=p["novelty_days"])
     tr = L.transfers
+    window = p["window_days"] * DAY
     episodes = {}
     for account in L.in_novel:
         if len(L.in_novel[account]) + len(L.out_novel.get(account, [])) > p["max_events"]:
             continue
-        ep = _pass_through(L, account, p, p["min_in"], p["min_out"], p["min_counterparties"])
+        ep = _pass_through(L, account, p, p["min_in"], p["min_out"],
+                           min(p["min_counterparties"], p["min_member_counterparties"]))
         if ep is not None:
             episodes[account] = ep
+    core = {m for m, (ins, outs) in episodes.items()
+            if len({tr[k].src for k in ins}) + len({tr[k].dst for k in outs}) >= p["min_counterparties"]}
     # Two pass-through accounts are linked when one pays the other in its episode or they share at
     # least min_shared payers or payees (one shared counterparty is too common to chain groups).
     touches: dict[tuple[str, str], set[str]] = defaultdict(set)
@@ -372,20 +382,25 @@ def stacked_layering(G, params: Mapping[str, Any] | None = None,
             touches[("in", tr[k].src)].add(m)
         for k in outs:
             touches[("out", tr[k].dst)].add(m)
-            if tr[k].dst in episodes:
+            if tr[k].dst in episodes and (m in core and tr[k].dst in core):
                 link.add_edge(m, tr[k].dst)
     shared: dict[tuple[str, str], int] = defaultdict(int)
     for mids in touches.values():
         for a, b in combinations(sorted(mids), 2):
             shared[(a, b)] += 1
-    link.add_edges_from(pair for pair, n in shared.items() if n >= p["min_shared"])
+    # A 1-in-1-out member joins only by sharing its payer and payee with a core member: a chain of
+    # such accounts paying one another is a cycle or a walk (other detectors), and two of them alone
+    # are any two people forwarding one payment each.
+    link.add_edges_from((a, b) for (a, b), n in shared.items() if n >= p["min_shared"] and (a in core or b in core))
     out, lone = [], 0
     for comp in nx.connected_components(link):
         mids = sorted(comp)
-        if len(mids) < p["min_intermediaries"]:
-            lone += len(mids)
+        if len(mids) < p["min_intermediaries"] or not core & comp:
+            lone += len(mids) if core & comp else 0
             continue
         idx = sorted({k for m in mids for part in episodes[m] for k in part})
+        if len(core & comp) < p["min_intermediaries"] and tr[idx[-1]].time - tr[idx[0]].time > window:
+            continue
         mid_set = set(mids)
         payers = list(dict.fromkeys(tr[k].src for k in idx if tr[k].src not in mid_set))
         payees = list(dict.fromkeys(tr[k].dst for k in idx if tr[k].dst not in mid_set))
@@ -466,17 +481,29 @@ def bipartite_layering(G, params: Mapping[str, Any] | None = None,
                 continue
             key = (ta.src, tb.src) if ta.src < tb.src else (tb.src, ta.src)
             shared[key].setdefault(payee, []).extend((a, b))
+    def usable(k: int) -> bool:
+        return tr[k].amount >= floor and L.pair_transfers[k] <= p["max_pair_transfers"]
+
     groups = nx.Graph()
+    burst, high = p["burst_days"] * DAY, L.quantile(p["burst_quantile"])
     for (u, v), payees in shared.items():
+        idx = sorted({k for ks in payees.values() for k in ks})
+        if tr[idx[-1]].time - tr[idx[0]].time > window:
+            continue
         if len(payees) >= p["min_shared"]:
-            idx = sorted({k for ks in payees.values() for k in ks})
-            if tr[idx[-1]].time - tr[idx[0]].time <= window:
-                groups.add_edge(u, v, idx=idx)
+            groups.add_edge(u, v, idx=idx)
+        elif burst > 0 and all(tr[k].amount >= high for k in idx):
+            lo, hi = tr[idx[-1]].time - burst, tr[idx[0]].time + burst
+            more = [k for a in (u, v) for k in L.out_novel.get(a, ()) if lo <= tr[k].time <= hi
+                    and k not in idx and usable(k) and tr[k].amount >= high and tr[k].dst not in (u, v)]
+            if len({tr[k].dst for k in idx + more}) >= p["burst_payees"]:
+                groups.add_edge(u, v, idx=sorted(idx + more))
     out = []
     for comp in nx.connected_components(groups):
         idx = sorted({k for u, v, d in groups.subgraph(comp).edges(data="idx") for k in d})
+        idx = _attach(L, idx, usable, burst, p["spread"])
         payers = list(dict.fromkeys(tr[k].src for k in idx))
-        payees = list(dict.fromkeys(tr[k].dst for k in idx))
+        payees = list(dict.fromkeys(tr[k].dst for k in idx if tr[k].dst not in payers))
         if len(payers) < p["min_payers"]:
             continue
         start, end = day(tr[idx[0]].time), day(tr[idx[-1]].time)
@@ -495,3 +522,21 @@ def bipartite_layering(G, params: Mapping[str, Any] | None = None,
                        "amount_floor": round(floor, 2), "novelty_days": p["novelty_days"],
                        "payees_skipped_as_too_busy": skipped})
     return out
+
+
+def _attach(L: Ledger, idx: list[int], usable, slack: float, spread: float) -> list[int]:
+    """``idx`` plus the group's other new transfers: its payers' to further payees and its payees'
+    from further payers, during the group's span (± ``slack``) and within ``spread`` of its amounts
+    (a payer that pays only one of the group's payees belongs to the group too)."""
+    tr = L.transfers
+    payers = {tr[k].src for k in idx}
+    payees = {tr[k].dst for k in idx}
+    amounts = sorted(tr[k].amount for k in idx)
+    low, high = amounts[-1] / spread, amounts[0] * spread
+    lo, hi = tr[idx[0]].time - slack, tr[idx[-1]].time + slack
+    seen = set(idx)
+    more = [k for a in payers for k in L.out_novel.get(a, ()) if tr[k].dst not in payers]
+    more += [k for a in payees for k in L.in_novel.get(a, ()) if tr[k].src not in payees]
+    extra = {k for k in more if k not in seen and lo <= tr[k].time <= hi and low <= tr[k].amount <= high
+             and usable(k) and tr[k].src != tr[k].dst}
+    return sorted(seen | extra)
