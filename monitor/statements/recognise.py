@@ -61,9 +61,11 @@ def is_utf8(raw: bytes) -> bool:
     """
     if len(raw) < 1 << 20:
         return False
+    import struct
+
     import pyarrow as pa
 
-    offsets = pa.array([0, len(raw)], pa.int64()).buffers()[1]
+    offsets = pa.py_buffer(struct.pack("=qq", 0, len(raw)))  # one string: the whole file
     try:
         pa.Array.from_buffers(pa.large_string(), 1, [None, offsets, pa.py_buffer(raw)]).validate(full=True)
     except pa.ArrowInvalid:
