@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Iterator, Mapping
+from typing import Any, Iterable, Iterator, Mapping
 
 import networkx as nx
 
@@ -362,3 +362,90 @@ def _table_holders(table) -> dict[str, dict]:
     return {a: {"holder_name": n, "holder_id": i} for a, n, i in zip(
         accounts.to_pylist(), pc.take(names, first).to_pylist(), pc.take(ids, first).to_pylist())}
 
+
+
+def flow_tables(table) -> tuple[Any, Any]:
+    """``(flows, accounts)``: the Arrow form of ``collapse_periods(flow_graph(table, accounts_from_edges(table)))``.
+
+    ``table`` is :meth:`monitor.transfers.TransferStore.aggregate_edges` with ``freq="all"`` (one row per
+    account pair, in its order). ``flows`` keeps one row per pair (``payer_account``, ``payee_account``,
+    ``amount``, ``count``, ``first``/``last`` ISO times, ``purposes``) and ``src_rank``, the payer's
+    position among the graph's nodes; ``accounts`` has one row per node: ``account``, ``rank``,
+    ``holder_name``, ``holder_id`` (as :func:`accounts_from_edges` gives them) and ``partners``, the
+    number of distinct counterparties in both directions. :func:`flow_neighbourhood` reads a part of
+    the graph back from them, so a portal can keep the tables in a file and build only what it draws.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    import numpy as np
+
+    n = table.num_rows
+    table = table.combine_chunks() if n else table
+    src = table.column("payer_account").combine_chunks().cast(pa.string()) if n else pa.array([], pa.string())
+    dst = table.column("payee_account").combine_chunks().cast(pa.string()) if n else pa.array([], pa.string())
+    # Nodes in the order flow_graph adds them: each row's payer, then its payee.
+    order = np.arange(2 * n, dtype=np.int64)
+    interleaved = pc.take(pa.concat_arrays([src, dst]), pa.array(order // 2 + (order % 2) * n))
+    nodes = pc.unique(interleaved)
+    src_rank = pc.index_in(src, value_set=nodes)
+    both = pa.table({"a": pa.concat_arrays([src, dst]), "b": pa.concat_arrays([dst, src])})
+    partners = both.group_by("a").aggregate([("b", "count_distinct")])
+    counts = pc.take(partners.column("b_count_distinct"), pc.index_in(nodes, value_set=partners.column("a")))
+    holders = accounts_from_edges(table) if n else {}
+    accounts = pa.table({
+        "account": nodes,
+        "rank": pa.array(range(len(nodes)), pa.int64()),
+        "holder_name": pa.array([(holders.get(a) or {}).get("holder_name") for a in nodes.to_pylist()], pa.string()),
+        "holder_id": pa.array([(holders.get(a) or {}).get("holder_id") for a in nodes.to_pylist()], pa.string()),
+        "partners": counts.cast(pa.int64()),
+    })
+    if n:
+        first, last = _iso_column(table.column("first_time").combine_chunks()), \
+            _iso_column(table.column("last_time").combine_chunks())
+        purposes = table.column("purposes").combine_chunks()
+    else:
+        first = last = []
+        purposes = pa.array([], pa.list_(pa.string()))
+    flows = pa.table({
+        "payer_account": src, "payee_account": dst,
+        "amount": table.column("amount").combine_chunks().cast(pa.float64()) if n else pa.array([], pa.float64()),
+        "count": table.column("count").combine_chunks().cast(pa.int64()) if n else pa.array([], pa.int64()),
+        "first": pa.array(first, pa.string()), "last": pa.array(last, pa.string()),
+        "purposes": purposes, "src_rank": src_rank.cast(pa.int64()),
+    })
+    return flows, accounts
+
+
+def flow_neighbourhood(flows, accounts, around: Iterable[str]) -> nx.DiGraph:
+    """The flows in or out of the accounts ``around`` as the whole collapsed graph holds them.
+
+    ``flows`` and ``accounts`` come from :func:`flow_tables`. Each account of ``around`` has the same
+    in- and out-edges, in the same order, with the same attributes as in the whole graph, and every
+    node drawn carries its holder; accounts the tables do not know are left out.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    wanted = pa.array(sorted(set(around)), pa.string())
+    H = nx.DiGraph()
+    if not len(wanted) or not flows.num_rows:
+        return H
+    touching = pc.or_(pc.is_in(flows.column("payer_account"), value_set=wanted),
+                      pc.is_in(flows.column("payee_account"), value_set=wanted))
+    rows = flows.filter(touching)
+    # The whole graph adds its edges by payer (in node order), each payer's in its row order: the
+    # order of every node's in- and out-edges, which decides ties among equal amounts.
+    rows = rows.take(pc.sort_indices(rows.append_column("row", pa.array(range(rows.num_rows), pa.int64())),
+                                     sort_keys=[("src_rank", "ascending"), ("row", "ascending")]))
+    cols = rows.to_pydict()
+    drawn = pa.array(sorted(set(cols["payer_account"]) | set(cols["payee_account"])), pa.string())
+    info = accounts.filter(pc.is_in(accounts.column("account"), value_set=drawn)).sort_by("rank").to_pydict()
+    for acc, name, ident in zip(info["account"], info["holder_name"], info["holder_id"]):
+        H.add_node(acc, **({"holder_name": name, "holder_id": ident, "holder_kind": None} if name or ident else {}))
+    for u, v, amount, count, first, last, purposes in zip(
+            cols["payer_account"], cols["payee_account"], cols["amount"], cols["count"], cols["first"],
+            cols["last"], cols["purposes"]):
+        H.add_edge(u, v, amount=amount, count=count, first=first, last=last,
+                   purposes=tuple(sorted({p for p in purposes or () if p})))
+    return H

@@ -4,16 +4,23 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import os
+import re
+import shutil
 import threading
-import weakref
 from collections import OrderedDict
+from contextlib import contextmanager
+from pathlib import Path
+from typing import NamedTuple
 
 import networkx as nx
+import pyarrow as pa
+import pyarrow.compute as pc
 from flask import Blueprint, abort, current_app, jsonify, render_template, request
 from sqlalchemy import and_, or_
 from sqlmodel import select
 
-from graphs.flows import accounts_from_edges, collapse_periods, flow_graph
+from graphs.flows import flow_neighbourhood, flow_tables
 from graphs.platform import likely_custody
 from graphs.registry import institution_key, neighbourhood, related_party_graph
 from monitor.formatting import money
@@ -164,21 +171,23 @@ def masked_flows(data: dict, G: nx.DiGraph) -> dict:
     return m.data(data)
 
 
-# Masked names of a kept flow graph's accounts (token -> account), computed once per graph and secret key.
-_TOKENS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+# Masked names of a flow table's accounts (token -> account), computed once per table and secret key.
+_TOKENS: OrderedDict[tuple, tuple[str, dict]] = OrderedDict()
 
 
-def _unmask_node(node: str | None, G: nx.DiGraph) -> str | None:
-    """The account a masked node name (``m:...``) stands for in ``G``, else ``node`` itself."""
+def _unmask_node(node: str | None, tables: "FlowTables") -> str | None:
+    """The account a masked node name (``m:...``) stands for in ``tables``, else ``node`` itself."""
     if not node or not node.startswith("m:"):
         return node
     secret = current_app.config["SECRET_KEY"]
-    with _FLOW_GRAPHS_LOCK:
-        known = _TOKENS.get(G)
+    with _FLOW_LOCK:
+        known = _TOKENS.get(tables.key)
     if known is None or known[0] != secret:
-        known = (secret, {account_token(acc): acc for acc in G})
-        with _FLOW_GRAPHS_LOCK:
-            _TOKENS[G] = known
+        known = (secret, {account_token(acc): acc for acc in tables.accounts.column("account").to_pylist()})
+        with _FLOW_LOCK:
+            _TOKENS[tables.key] = known
+            while len(_TOKENS) > _FLOW_TABLES_KEPT:
+                _TOKENS.popitem(last=False)
     return known[1].get(node, node)
 
 
@@ -190,41 +199,162 @@ def _accounts(session, account_nos=None) -> dict:
                            "is_custody": a.is_custody, "institution_id": a.institution_id} for a in session.exec(q)}
 
 
-# Institutions' flow graphs kept per process, keyed by the committed transfer files they were read from: a
-# page and each expansion ask for the same graph (0.4 s to build for a demo platform), until an ingest or
-# a compaction changes the files.
-_FLOW_GRAPHS: OrderedDict[tuple, nx.DiGraph] = OrderedDict()
-_FLOW_GRAPHS_KEPT = 8
-_FLOW_GRAPHS_LOCK = threading.Lock()
-_BUILDING: dict[tuple, threading.Lock] = {}  # one build per graph: the other requests for it wait for that one
+# An institution's flow tables (graphs.flows.flow_tables) are built once per change of its committed
+# transfer files and kept in a file that every worker reads (Arrow IPC, memory-mapped): a request then
+# builds only the few accounts it draws (graphs.flows.flow_neighbourhood). The key names the files, so an
+# ingest or a compaction gives new tables; a process keeps the last few it read.
+FLOW_TABLES_FORMAT = 1  # part of the file key: a change of the tables' layout makes new files
+_FLOW_TABLES: OrderedDict[tuple, "FlowTables"] = OrderedDict()
+_FLOW_TABLES_KEPT = 8
+_FLOW_LOCK = threading.Lock()
+_BUILDING: dict[tuple, threading.Lock] = {}  # one build per key in a process; the file lock across processes
 
 
-def _flows(inst) -> nx.DiGraph:
-    """The institution's flow graph summed over periods (read-only: it is shared between requests)."""
+class FlowTables(NamedTuple):
+    key: tuple
+    flows: pa.Table
+    accounts: pa.Table
+
+
+def flow_cache_dir(config) -> Path:
+    return config.instance_path / "cache" / "flows"
+
+
+def _flow_key(store, uscc: str, files=None) -> tuple:
+    files = store.files([uscc]) if files is None else files
+    return (str(store.root), uscc, tuple(str(p) for p in files))
+
+
+def _key_folder(config, key: tuple) -> Path:
+    digest = hashlib.sha256(repr((FLOW_TABLES_FORMAT,) + key).encode()).hexdigest()[:32]
+    return flow_cache_dir(config) / f"{_safe(key[1])}-{digest}"
+
+
+def _safe(uscc: str) -> str:
+    return re.sub(r"[^0-9A-Za-z]", "_", uscc)
+
+
+@contextmanager
+def _file_lock(path: Path, blocking: bool = True):
+    """An exclusive lock on ``path`` across processes (yields False when not ``blocking`` and taken)."""
+    try:
+        import fcntl
+        fh = open(path, "a+b")
+    except (ImportError, OSError):  # no flock (Windows) or no lock file: each process builds for itself
+        yield True
+        return
+    with fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _read_tables(folder: Path) -> tuple[pa.Table, pa.Table] | None:
+    try:
+        return tuple(pa.ipc.open_file(pa.memory_map(str(folder / f"{name}.arrow"))).read_all()
+                     for name in ("flows", "accounts"))
+    except (OSError, pa.ArrowInvalid):  # not there (yet), or removed as stale meanwhile
+        return None
+
+
+def build_flow_file(config, store, key: tuple) -> tuple[pa.Table, pa.Table]:
+    """The flow tables of ``key`` from its file, built and written first when missing."""
+    folder = _key_folder(config, key)
+    found = _read_tables(folder)
+    if found is not None:
+        return found
+    uscc = key[1]
+    try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+    except OSError:  # no writable cache (a read-only instance): build in memory
+        return flow_tables(store.aggregate_edges(institution_ids=[uscc], freq="all"))
+    with _file_lock(folder.parent / f"{_safe(uscc)}.lock"):
+        found = _read_tables(folder)  # written by another process while this one waited
+        if found is not None:
+            return found
+        tables = flow_tables(store.aggregate_edges(institution_ids=[uscc], freq="all"))
+        tmp = folder.parent / f".{folder.name}.{os.getpid()}.{threading.get_ident()}"
+        try:
+            tmp.mkdir()
+            for name, table in zip(("flows", "accounts"), tables):
+                with pa.OSFile(str(tmp / f"{name}.arrow"), "wb") as sink, pa.ipc.new_file(sink, table.schema) as out:
+                    out.write_table(table)
+            os.replace(tmp, folder)
+        except OSError:
+            shutil.rmtree(tmp, ignore_errors=True)
+            return tables
+        for stale in folder.parent.glob(f"{_safe(uscc)}-*"):
+            if stale != folder:
+                shutil.rmtree(stale, ignore_errors=True)  # readers that mapped it keep their copy
+        return tables
+
+
+def _flow_tables(inst) -> FlowTables:
+    """The institution's flow tables for its committed transfer files (read-only: shared between requests)."""
     from monitor.transfers import TransferStore
 
-    store = TransferStore(monitor_config())
-    key = (str(store.root), inst.uscc, tuple(str(p) for p in store.files([inst.uscc])))
-    with _FLOW_GRAPHS_LOCK:
-        if key in _FLOW_GRAPHS:
-            _FLOW_GRAPHS.move_to_end(key)
-            return _FLOW_GRAPHS[key]
+    config = monitor_config()
+    store = TransferStore(config)
+    key = _flow_key(store, inst.uscc)
+    with _FLOW_LOCK:
+        if key in _FLOW_TABLES:
+            _FLOW_TABLES.move_to_end(key)
+            return _FLOW_TABLES[key]
         building = _BUILDING.setdefault(key, threading.Lock())
     with building:
-        with _FLOW_GRAPHS_LOCK:
-            if key in _FLOW_GRAPHS:  # built while this request waited
-                return _FLOW_GRAPHS[key]
+        with _FLOW_LOCK:
+            if key in _FLOW_TABLES:  # read while this request waited
+                return _FLOW_TABLES[key]
         try:
-            table = store.aggregate_edges(institution_ids=[inst.uscc], freq="all")
-            G = collapse_periods(flow_graph(table, accounts_from_edges(table)))
-            with _FLOW_GRAPHS_LOCK:
-                _FLOW_GRAPHS[key] = G
-                while len(_FLOW_GRAPHS) > _FLOW_GRAPHS_KEPT:
-                    _FLOW_GRAPHS.popitem(last=False)
+            tables = FlowTables(key, *build_flow_file(config, store, key))
+            with _FLOW_LOCK:
+                _FLOW_TABLES[key] = tables
+                while len(_FLOW_TABLES) > _FLOW_TABLES_KEPT:
+                    _FLOW_TABLES.popitem(last=False)
         finally:
-            with _FLOW_GRAPHS_LOCK:
+            with _FLOW_LOCK:
                 _BUILDING.pop(key, None)
-    return G
+    return tables
+
+
+def warm_flow_files(config) -> int:
+    """Build the flow files missing for the committed transfers of every institution; returns how many.
+
+    Run by one portal process at a time (a file lock); the others skip it.
+    """
+    from monitor.transfers import TransferStore
+
+    store = TransferStore(config)
+    try:
+        flow_cache_dir(config).mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return 0
+    built = 0
+    with _file_lock(flow_cache_dir(config) / "warming.lock", blocking=False) as mine:
+        if not mine:
+            return 0
+        by_institution: dict[str, list] = {}
+        for path in store.files():
+            by_institution.setdefault(path.parent.parent.name.split("=", 1)[1], []).append(path)
+        for uscc, files in sorted(by_institution.items()):
+            key = _flow_key(store, uscc, files)
+            if not (_key_folder(config, key) / "accounts.arrow").exists():
+                build_flow_file(config, store, key)
+                built += 1
+    return built
+
+
+def _present(tables: FlowTables, accounts) -> set[str]:
+    """Those of ``accounts`` that have flows in ``tables``."""
+    wanted = pa.array(sorted(set(accounts)), pa.string())
+    known = tables.accounts.column("account")
+    return set(wanted.filter(pc.is_in(wanted, value_set=known)).to_pylist()) if len(wanted) else set()
 
 
 @bp.route("/graph/<int:inst_id>")
@@ -260,21 +390,26 @@ def flows(inst_id: int):
         if finding.institution_id != inst.id:
             abort(404)
         highlight = {a.get("account_no") for a in finding.evidence.get("accounts", []) if a.get("account_no")}
-    G = _flows(inst)
-    own = [(a, marked) for a, marked in db().exec(
-        select(Account.account_no, Account.is_custody).where(Account.institution_id == inst.id)
-        .order_by(Account.id)) if a in G]
+    tables = _flow_tables(inst)
+    own_accounts = list(db().exec(select(Account.account_no, Account.is_custody)
+                                  .where(Account.institution_id == inst.id).order_by(Account.id)))
+    present = _present(tables, [a for a, _ in own_accounts] + sorted(highlight))
+    own = [(a, marked) for a, marked in own_accounts if a in present]
     # An account marked as custody, else the detectors' reading (graphs.platform): of the institution's own
-    # accounts, the one with the most counterparties.
+    # accounts, the one with the most counterparties (only their number matters, hence the ranges).
+    mine = tables.accounts.filter(pc.is_in(tables.accounts.column("account"),
+                                           value_set=pa.array([a for a, _ in own], pa.string())))
+    counts = dict(zip(mine.column("account").to_pylist(), mine.column("partners").to_pylist()))
     custody = next((a for a, marked in own if marked), None) or \
-        likely_custody({a: set(nx.all_neighbors(G, a)) for a, _ in own}, [a for a, _ in own])
-    node = _unmask_node(request.args.get("node"), G)
+        likely_custody({a: range(counts.get(a, 0)) for a, _ in own}, [a for a, _ in own])
+    node = _unmask_node(request.args.get("node"), tables)
     if not node:
-        node = custody or next(iter(sorted(highlight & set(G))), None)
+        node = custody or next(iter(sorted(highlight & present)), None)
     if node is None:
         return jsonify({"nodes": [], "edges": [], "hidden": 0})
     # The drawing first without the registry, to read the holders of every account drawn in one query.
-    extras = [a for a in sorted(highlight - {node}) if a in G]
+    extras = [a for a in sorted(highlight - {node}) if a in present]
+    G = flow_neighbourhood(tables.flows, tables.accounts, [node] + extras)
     drawn = {n["data"]["id"] for a, limit in [(node, MAX_EDGES_PER_NODE)] + [(x, 5) for x in extras]
              for n in flow_json(G, a, {}, highlight, limit=limit)["nodes"]}
     accounts = _accounts(db(), drawn)

@@ -95,9 +95,9 @@ def test_flow_graph_kept_between_requests_is_read_again_after_an_ingest(portal, 
 
     ingest(0)
     assert lenders() == ["出借人0"]
-    kept = next(reversed(graph._FLOW_GRAPHS.values()))
+    kept = next(reversed(graph._FLOW_TABLES.values()))
     assert lenders() == ["出借人0"]
-    assert next(reversed(graph._FLOW_GRAPHS.values())) is kept  # the same graph, not read again
+    assert next(reversed(graph._FLOW_TABLES.values())) is kept  # the same tables, not read again
     ingest(1)
     assert lenders() == ["出借人0", "出借人1"]  # new files: read again
 
@@ -113,15 +113,15 @@ def test_requests_that_want_the_same_flow_graph_wait_for_one_build(portal, tmp_p
     with Session(get_engine(app.extensions["monitor_config"])) as s:
         inst = s.get(Institution, ids["red"])
     builds = []
-    real = graph.flow_graph
-    monkeypatch.setattr(graph, "flow_graph", lambda *a, **k: builds.append(1) or real(*a, **k))
+    real = graph.flow_tables
+    monkeypatch.setattr(graph, "flow_tables", lambda *a, **k: builds.append(1) or real(*a, **k))
     start = threading.Barrier(6)
     got = []
 
     def request():
         with app.app_context():
             start.wait()
-            got.append(graph._flows(inst))
+            got.append(graph._flow_tables(inst))
 
     threads = [threading.Thread(target=request) for _ in range(6)]
     for t in threads:
