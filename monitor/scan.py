@@ -12,16 +12,27 @@ Two families of detectors run:
   at role level (:mod:`graphs.platform`) — only when a custody account is
   known or inferred (:func:`infer_custody`).
 
-The scan states what it assumed: the custody account and why (or none), and
-per detector the windows and thresholds it used and, when it found nothing,
-what came closest. Nothing is written to the store.
+IBM AMLSim's output is read as written, recognised by its header (no option
+needed): the converted ``transactions.csv`` (``tran_id, orig_acct, bene_acct,
+tx_type, base_amt, tran_timestamp, is_sar, alert_id``; also
+``alert_transactions.csv``) and the simulator's raw
+``tx_log.csv`` (``step, type, amount, nameOrig, oldbalanceOrig, ...,
+nameDest, ..., isSAR, alertID``). An integer step or timestamp is a day offset
+from a base date (AMLSim's ``conf.json`` default 2017-01-01, ``base_date=``
+to change it); CASH-IN/CASH-OUT rows have no counterparty account (a bank
+branch, written ``-``) and are left out; the truth columns (``is_sar``,
+``alert_id``) are not read.
+
+The scan states what it assumed: the file's format, the custody account and
+why (or none), and per detector the windows and thresholds it used and, when
+it found nothing, what came closest. Nothing is written to the store.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +61,23 @@ _TRANSFERS_SQL = """
 """
 
 
+# IBM AMLSim (github.com/IBM/AMLSim): conf.json "general.base_date", the day its step 0 stands for.
+AMLSIM_BASE_DATE = date(2017, 1, 1)
+# Header cells (lower case) that identify AMLSim's files: the converted transactions.csv of
+# scripts/convert_logs.py (schema.json "transaction"), and the raw tx_log.csv the simulator writes
+# (AMLSim.java initTxLogBufWriter). Values: canonical field -> AMLSim column.
+AMLSIM_LAYOUTS = {
+    "AMLSim transactions.csv (convert_logs.py)": {
+        "txn_id": "tran_id", "payer_account": "orig_acct", "payee_account": "bene_acct",
+        "amount": "base_amt", "txn_time": "tran_timestamp", "purpose": "tx_type"},
+    "AMLSim tx_log.csv (simulator log)": {
+        "payer_account": "nameorig", "payee_account": "namedest", "amount": "amount",
+        "txn_time": "step", "purpose": "type"},
+}
+AMLSIM_CASH = ("CASH-IN", "CASH-OUT")
+AMLSIM_TRUTH = ("is_sar", "is_fraud", "alert_id", "issar", "alertid")
+
+
 class FileFailed(InputError):
     """The statement could not be read (exit 1: a file failed)."""
 
@@ -63,6 +91,7 @@ class Statement:
     path: Path
     table: Any
     ledger: Any  # graphs.detectors.typologies.Ledger
+    assumptions: list[str] = field(default_factory=list)  # how the file was read, for the reader
 
 
 @dataclass
@@ -74,6 +103,7 @@ class ScanResult:
     findings: list = field(default_factory=list)
     detectors: dict[str, dict] = field(default_factory=dict)  # name -> {"family", "params", "report"}
     summary: dict[str, Any] = field(default_factory=dict)
+    assumptions: list[str] = field(default_factory=list)
 
 
 def read_aggregated(path: str | Path, mapping: dict[str, str] | None = None):
@@ -84,12 +114,81 @@ def read_aggregated(path: str | Path, mapping: dict[str, str] | None = None):
     return read_statement(path, mapping).table
 
 
-def read_statement(path: str | Path, mapping: dict[str, str] | None = None) -> Statement:
+def amlsim_layout(path: Path) -> tuple[str, dict[str, str]] | None:
+    """``(format name, canonical field -> column)`` when ``path``'s header is one of AMLSim's, else ``None``."""
+    try:
+        with path.open("r", encoding="utf-8-sig", errors="replace") as fh:
+            header = fh.readline()
+    except OSError:
+        return None
+    cells = {c.strip().strip('"').lower() for c in header.split(",")}
+    for name, columns in AMLSIM_LAYOUTS.items():
+        if set(columns.values()) <= cells:
+            return name, columns
+    return None
+
+
+def _amlsim_canonical(con, path: Path, layout: tuple[str, dict[str, str]], base_date: date | None,
+                      out: Path) -> list[str]:
+    """Write ``path`` (an AMLSim file) to ``out`` with canonical headers; returns what was assumed.
+
+    Integer times are day offsets from ``base_date``; ISO timestamps lose their ``Z`` (UTC, as
+    written by convert_logs.py); CASH-IN/CASH-OUT rows and rows without both accounts are left out.
+    """
+    from monitor.ingest.reading import sql_str
+
+    name, columns = layout
+    src = f"read_csv('{sql_str(path)}', header=true, all_varchar=true, sample_size=-1)"
+    cols = {d[0].lower(): d[0] for d in con.execute(f"SELECT * FROM {src} LIMIT 0").description}
+
+    def col(field: str) -> str:
+        return '"' + cols[columns[field]].replace('"', '""') + '"'
+
+    t, kind = col("txn_time"), col("purpose")
+    stats = con.execute(f"""SELECT count(*),
+            count(*) FILTER (WHERE upper(trim({kind})) IN {AMLSIM_CASH}),
+            count(*) FILTER (WHERE upper(trim({kind})) NOT IN {AMLSIM_CASH}
+                             AND (coalesce(trim({col('payer_account')}), '') IN ('', 'null', '-')
+                                  OR coalesce(trim({col('payee_account')}), '') IN ('', 'null', '-'))),
+            bool_and(regexp_full_match(trim({t}), '-?[0-9]+')) FROM {src}""").fetchall()[0]
+    total, cash, no_account, steps = stats[0], stats[1], stats[2], bool(stats[3]) and stats[0] > 0
+    base = base_date or AMLSIM_BASE_DATE
+    time_sql = (f"strftime(DATE '{base.isoformat()}' + CAST(trim({t}) AS INTEGER), '%Y-%m-%d %H:%M:%S')"
+                if steps else f"replace(replace(trim({t}), 'T', ' '), 'Z', '')")
+    txn_id = col("txn_id") if "txn_id" in columns else "'L' || CAST(row_number() OVER () + 1 AS VARCHAR)"
+    con.execute(f"""COPY (SELECT {txn_id} AS txn_id, {time_sql} AS txn_time, trim({col('payer_account')}) AS payer_account,
+                trim({col('payee_account')}) AS payee_account, trim({col('amount')}) AS amount,
+                trim({kind}) AS purpose
+            FROM {src}
+            WHERE upper(trim({kind})) NOT IN {AMLSIM_CASH}
+              AND coalesce(trim({col('payer_account')}), '') NOT IN ('', 'null', '-')
+              AND coalesce(trim({col('payee_account')}), '') NOT IN ('', 'null', '-'))
+            TO '{sql_str(out)}' (HEADER, DELIMITER ',')""")
+    truth = sorted(c for c in cols.values() if c.lower() in AMLSIM_TRUTH)
+    said = [f"format: {name}, recognised by its header"]
+    if steps:
+        said.append(f"time: column {cols[columns['txn_time']]} is a day number, read as days after "
+                    f"{base.isoformat()} ({'given with --base-date' if base_date else 'AMLSim default base_date'}; "
+                    f"--base-date to change), every transfer at 00:00")
+    else:
+        said.append(f"time: column {cols[columns['txn_time']]} read as UTC")
+    said.append(f"left out: {cash:,} of {total:,} rows of type CASH-IN/CASH-OUT (no counterparty account)"
+                + (f", {no_account:,} rows without payer or payee account" if no_account else ""))
+    if truth:
+        said.append(f"not read: {', '.join(truth)} (the simulator's labels)")
+    return said
+
+
+def read_statement(path: str | Path, mapping: dict[str, str] | None = None, *,
+                   base_date: date | None = None) -> Statement:
     """Parse one transfer file into monthly edges and a transfer :class:`~graphs.detectors.typologies.Ledger`.
 
-    Raises :class:`InputError` for a missing file (usage, exit 2) and :class:`FileFailed` naming file,
-    line and column for a bad row (exit 1).
+    AMLSim's files are recognised by their header and converted first (module docstring);
+    ``base_date`` is the day an integer step 0 stands for. Raises :class:`InputError` for a missing
+    file (usage, exit 2) and :class:`FileFailed` naming file, line and column for a bad row (exit 1).
     """
+    import tempfile
+
     import duckdb
 
     from graphs.detectors.typologies import Ledger, Transfer
@@ -99,12 +198,24 @@ def read_statement(path: str | Path, mapping: dict[str, str] | None = None) -> S
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{path}: no such file")
-    with duckdb.connect() as con:
+    layout = None if mapping else amlsim_layout(path)
+    assumptions: list[str] = []
+    with duckdb.connect() as con, tempfile.TemporaryDirectory(prefix="monitor-scan-") as tmp:
+        source = path
+        if layout is not None:
+            source = Path(tmp) / path.name
+            try:
+                assumptions = _amlsim_canonical(con, path, layout, base_date, source)
+            except duckdb.Error as exc:
+                raise FileFailed(f"{path}: not readable as {layout[0]}: {exc}") from exc
         try:
             # The ingest's parser and checks: a bad row raises InputError naming file, line and column.
-            ingest.load_validated(con, path, mapping)
+            ingest.load_validated(con, source, mapping)
         except InputError as exc:
-            raise FileFailed(str(exc)) from exc
+            message = str(exc)
+            if source != path:  # name the user's file (lines counted without the rows left out)
+                message = message.replace(str(source), f"{path} (as converted from AMLSim)")
+            raise FileFailed(message) from exc
         table = _arrow(con.sql(_AGGREGATE_SQL))
         rows = con.sql(_TRANSFERS_SQL).fetchall()
     names: dict[str, str] = {}
@@ -118,7 +229,7 @@ def read_statement(path: str | Path, mapping: dict[str, str] | None = None) -> S
             if ident:
                 ids.setdefault(account, ident)
     # Holder IDs let the masking keep organisations' accounts (held under a USCC) in full.
-    return Statement(path, table, Ledger(transfers, names, ids=ids))
+    return Statement(path, table, Ledger(transfers, names, ids=ids), assumptions)
 
 
 def infer_custody(edges, accounts: dict[str, dict], *, custody: str | None = None,
@@ -193,7 +304,8 @@ def scan_statement(statement: Statement, *, custody: str | None = None, institut
     edges = list(flow_edges(statement.table))
     accounts = accounts_from_edges(statement.table) if edges else {}
     custody, reason = infer_custody(edges, accounts, custody=custody, institution=institution)
-    result = ScanResult(custody, reason, summary=statement.ledger.summary())
+    result = ScanResult(custody, reason, summary=statement.ledger.summary(),
+                        assumptions=list(statement.assumptions))
     reports: dict[str, dict] = {}
     result.findings.extend(run_typologies(statement.ledger, params, reports=reports))
     for name in TYPOLOGIES:
@@ -235,6 +347,8 @@ def scan_edges(table, *, custody: str | None = None, institution: str | None = N
 
 
 def run_scan(path: str | Path, mapping: dict[str, str] | None = None, *, custody: str | None = None,
-             institution: str | None = None, params: dict[str, dict[str, Any]] | None = None) -> ScanResult:
+             institution: str | None = None, params: dict[str, dict[str, Any]] | None = None,
+             base_date: date | None = None) -> ScanResult:
     """What ``monitor scan`` does, without printing: read ``path`` and scan it."""
-    return scan_statement(read_statement(path, mapping), custody=custody, institution=institution, params=params)
+    return scan_statement(read_statement(path, mapping, base_date=base_date), custody=custody,
+                          institution=institution, params=params)

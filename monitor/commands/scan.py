@@ -93,6 +93,8 @@ def _print(result: ScanResult, path: Path, mask) -> None:
     s = result.summary
     show(escape(f"file: {path} ({s.get('transfers', 0):,} transfers, {s.get('pairs', 0):,} account pairs, "
                 f"{(s.get('first') or '')[:10]} – {(s.get('last') or '')[:10]})"))
+    for line in result.assumptions:
+        show(escape(f"assumed {line}"))
     if result.custody:
         show(escape(f"custody account: {result.custody} ({result.custody_reason})"))
     else:
@@ -145,10 +147,12 @@ def _print(result: ScanResult, path: Path, mask) -> None:
 @click.option("--institution", help="USCC of the platform (its own accounts are those held under it).")
 @click.option("--param", "params", multiple=True, metavar="DETECTOR.NAME=VALUE",
               help="Set a detector parameter (repeatable), e.g. fan_in.min_count=6.")
+@click.option("--base-date", type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="The day an integer step 0 stands for in AMLSim files (default 2017-01-01, AMLSim's own).")
 @click.option("--json", "as_json", is_flag=True, help="Print assumptions, thresholds and findings as JSON.")
 @pass_ctx
 def scan_command(ctx, file: str, mapping: str | None, custody: str | None, institution: str | None,
-                 params: tuple[str, ...], as_json: bool) -> None:
+                 params: tuple[str, ...], base_date, as_json: bool) -> None:
     """Run the detectors on one transfer file (nothing is stored).
 
     Exit 0 with or without findings, 1 when the file cannot be read, 2 for a usage error.
@@ -157,11 +161,11 @@ def scan_command(ctx, file: str, mapping: str | None, custody: str | None, insti
 
     overrides = parse_params(params)
     result = run_scan(file, parse_mapping(mapping) if mapping else None, custody=custody,
-                      institution=institution, params=overrides)
+                      institution=institution, params=overrides, base_date=base_date.date() if base_date else None)
     mask = _masker(result.findings, result.custody)
     if as_json:
         out: dict[str, Any] = {
-            "file": str(file), "summary": result.summary,
+            "file": str(file), "summary": result.summary, "assumptions": result.assumptions,
             "custody": {"account": result.custody, "reason": result.custody_reason},
             "detectors": result.detectors,
             "findings": [f.to_dict() for f in result.findings]}
