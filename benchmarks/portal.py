@@ -163,6 +163,7 @@ def main() -> int:
                     if status != 200:
                         errors[f"{path}: {status}"] += 1
 
+        load0 = os.getloadavg()
         t0 = time.perf_counter()
         cpu0 = _tree_cpu(server.pid), time.process_time()
         with ThreadPoolExecutor(args.users) as pool:
@@ -192,7 +193,8 @@ def main() -> int:
           + ("ok" if not above else "ABOVE TARGET: " + ", ".join(above)))
     print(f"CPU while measuring: server {server_cpu:.1f} s ({server_cpu / total * 1000:.1f} ms a request), "
           f"client {client_cpu:.1f} s (its {args.users} threads share one GIL); "
-          f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+          f"load average {' '.join(f'{x:.2f}' for x in load0)} at the start, "
+          f"{' '.join(f'{x:.2f}' for x in os.getloadavg())} at the end; nice {os.nice(0)}")
     return 1 if errors else 0
 
 
