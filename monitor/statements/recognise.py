@@ -6,6 +6,8 @@ import codecs
 import csv
 import datetime as dt
 import re
+import unicodedata
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,22 +24,55 @@ Cell = object  # str, or a typed Excel value (float, int, datetime, date, time)
 
 
 @dataclass
+class Sheet:
+    """One sheet of a workbook (or table of an HTML file) within :attr:`Grid.rows`."""
+
+    name: str
+    start: int  # index in ``Grid.rows`` of the sheet's first row
+    header: int | None  # index in ``Grid.rows`` of its header row; None: no header (a cover sheet)
+
+
+@dataclass
 class Grid:
-    """A file as rows of cells, each row with its 1-based line (text) or sheet row (Excel) number."""
+    """A file as rows of cells, each row with its 1-based line (text), sheet row (Excel) or ``<tr>`` (HTML)
+    number. A workbook's sheets follow one another in ``rows`` (see :attr:`sheets`, set by :func:`find_header`).
+    """
 
     path: Path
-    encoding: str  # utf-8, utf-8-sig, gb18030, xlsx, xls
-    lines: list[str] | None  # text files: the decoded physical lines (split on LF only)
+    encoding: str  # utf-8, utf-8-sig, utf-16, gb18030, xlsx, xls, html/<charset>
+    lines: list[str] | None  # text files read by delimiter: the decoded physical lines (split on LF only)
     rows: list[tuple[int, list[Cell]]] = field(default_factory=list)
     delimiter: str | None = None
     ends_with_newline: bool = True
     data: bytes | None = field(default=None, repr=False)  # UTF-8 text files: the bytes as read
+    # spreadsheets and HTML: every sheet (table) as ``(name, rows)``, in workbook order
+    book: list[tuple[str, list[tuple[int, list[Cell]]]]] | None = field(default=None, repr=False)
+    sheets: list[Sheet] = field(default_factory=list)
+    fixed_width: bool = False  # a print whose columns are cut at the header's display columns
+
+    @property
+    def data_sheets(self) -> list[Sheet]:
+        """The sheets read for rows (those with a header)."""
+        return [s for s in self.sheets if s.header is not None]
+
+    def sheet_at(self, index: int) -> Sheet | None:
+        """The sheet holding ``rows[index]`` (None for text files)."""
+        if not self.sheets:
+            return None
+        at = bisect_right([s.start for s in self.sheets], index) - 1
+        return self.sheets[at] if at >= 0 else None
 
 
 def detect_encoding(raw: bytes) -> str:
-    """``utf-8-sig`` (BOM), ``utf-8`` when the bytes are valid UTF-8, else ``gb18030`` (a superset of GBK)."""
+    """``utf-8-sig`` (BOM), ``utf-16`` (a UTF-16 BOM: Excel's "Unicode text"), ``utf-8`` when the bytes are
+    valid UTF-8, else ``gb18030`` (a superset of GBK)."""
     if raw.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    head = raw[:4096]
+    if head.count(b"\x00") > len(head) // 4:  # UTF-16 without a BOM: ASCII characters have a zero byte
+        return "utf-16-le" if head[1::2].count(b"\x00") > head[0::2].count(b"\x00") else "utf-16-be"
     if is_utf8(raw):
         return "utf-8"
     try:
@@ -134,14 +169,20 @@ def load(path: Path, encoding: str | None = None) -> Grid:
     """Read a file into a :class:`Grid`: sheet rows for XLSX/XLS, decoded lines for text."""
     kind = EXCEL_SUFFIXES.get(path.suffix.lower())
     raw = path.read_bytes()
-    if kind is None and raw[:4] == b"PK\x03\x04":
+    if raw[:4] == b"PK\x03\x04":
         kind = "xlsx"
-    elif kind is None and raw[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+    elif raw[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         kind = "xls"
+    elif is_html(raw):  # many online banks' ".xls" is an HTML table
+        enc = encoding or _html_encoding(raw)
+        book = _html_tables(path, raw, enc)
+        return Grid(path, f"html/{enc}", None, book[0][1] if book else [], book=book)
     if kind == "xlsx":
-        return Grid(path, "xlsx", None, _xlsx_rows(path))
+        book = _xlsx_book(path)
+        return Grid(path, "xlsx", None, book[0][1] if book else [], book=book)
     if kind == "xls":
-        return Grid(path, "xls", None, _xls_rows(path))
+        book = _xls_book(path)
+        return Grid(path, "xls", None, book[0][1] if book else [], book=book)
     enc = encoding or detect_encoding(raw)
     if enc in ("utf-8", "utf-8-sig") and (encoding is None or _valid(raw, path, enc)):
         start = 3 if enc == "utf-8-sig" and raw.startswith(codecs.BOM_UTF8) else 0
@@ -227,30 +268,124 @@ class Utf8Lines(Sequence):
         return line[:-1] if line.endswith("\r") else line
 
 
-def _xlsx_rows(path: Path) -> list[tuple[int, list[Cell]]]:
+def _xlsx_book(path: Path) -> list[tuple[str, list[tuple[int, list[Cell]]]]]:
+    """Every sheet's rows (hidden sheets too: a sheet left out would be rows missing without a word)."""
     import openpyxl
 
     try:
         book = openpyxl.load_workbook(path, read_only=False, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a damaged file
         raise StatementError(f"cannot open as XLSX: {exc}", path=path) from None
-    sheet = book.worksheets[0]
-    rows = []
-    for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-        rows.append((number, ["" if v is None else v for v in values]))
+    sheets = []
+    for sheet in book.worksheets:
+        rows = [(number, ["" if v is None else v for v in values])
+                for number, values in enumerate(sheet.iter_rows(values_only=True), start=1)]
+        sheets.append((sheet.title, rows))
     book.close()
-    return rows
+    return sheets
 
 
-def _xls_rows(path: Path) -> list[tuple[int, list[Cell]]]:
+def _xls_book(path: Path) -> list[tuple[str, list[tuple[int, list[Cell]]]]]:
     from python_calamine import CalamineWorkbook
 
     try:
         book = CalamineWorkbook.from_path(str(path))
-        values = book.get_sheet_by_index(0).to_python(skip_empty_area=False)
+        sheets = []
+        for index, name in enumerate(book.sheet_names):
+            values = book.get_sheet_by_index(index).to_python(skip_empty_area=False)
+            sheets.append((name, [(number, list(row)) for number, row in enumerate(values, start=1)]))
     except Exception as exc:  # calamine's errors are not a public hierarchy
         raise StatementError(f"cannot open as XLS: {exc}", path=path) from None
-    return [(number, list(row)) for number, row in enumerate(values, start=1)]
+    return sheets
+
+
+_HTML_START = re.compile(rb"^(?:\xef\xbb\xbf)?\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body|meta|table)\b",
+                         re.I | re.S)
+_HTML_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([\w-]+)""", re.I)
+
+
+def is_html(raw: bytes) -> bool:
+    """Whether the bytes are an HTML document (decided by content: the file name says ``.xls``)."""
+    return bool(_HTML_START.match(raw[:4096]))
+
+
+def _html_encoding(raw: bytes) -> str:
+    """UTF-8 when the bytes are UTF-8 (BOM or valid), else the declared charset (GB2312 and GBK read as
+    GB18030, their superset: exports declaring gb2312 are GBK), else GB18030."""
+    if raw.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    try:
+        raw.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    declared = _HTML_CHARSET.search(raw[:4096])
+    name = declared.group(1).decode("ascii").lower() if declared else ""
+    if name and name not in ("gb2312", "gbk", "gb18030", "utf-8", "utf8"):
+        try:
+            codecs.lookup(name)
+            return name
+        except LookupError:
+            pass
+    return "gb18030"
+
+
+_HTML_SPACE = re.compile(r"[ \t\r\n\f]+")
+
+
+def _html_tables(path: Path, raw: bytes, enc: str) -> list[tuple[str, list[tuple[int, list[Cell]]]]]:
+    """Each outermost ``<table>`` as ``("table N", rows)``: a row per ``<tr>`` numbered from 1 within its
+    table, ``colspan`` and ``rowspan`` laid out as Excel lays out merged cells (the value in the first
+    column, the covered cells empty), ``&nbsp;`` empty."""
+    import lxml.html
+
+    try:
+        text = raw.decode(enc)
+    except UnicodeDecodeError as exc:
+        line = raw[:exc.start].count(b"\n") + 1
+        raise StatementError(f"cannot decode the HTML as {enc}", path=path, line=line,
+                             hint="set encoding in the bank profile") from None
+    except LookupError:
+        raise StatementError(f"unknown encoding {enc!r}", path=path, hint="encoding = \"gb18030\"") from None
+    text = re.sub(r"^\ufeff?\s*<\?xml[^>]*>", "", text)  # lxml refuses a str with an encoding declaration
+    try:
+        doc = lxml.html.document_fromstring(text)
+    except Exception as exc:  # lxml's parser errors are several types
+        raise StatementError(f"cannot read as HTML: {exc}", path=path) from None
+    book = []
+    for number, table in enumerate(doc.xpath("//table[not(ancestor::table)]"), start=1):
+        rows: list[tuple[int, list[Cell]]] = []
+        below: dict[int, int] = {}  # column -> rows still covered by a rowspan from above
+        for line, tr in enumerate(table.xpath("./tr | ./thead/tr | ./tbody/tr | ./tfoot/tr"), start=1):
+            cells: list[Cell] = []
+
+            def covered():
+                while below.get(len(cells), 0) > 0:
+                    below[len(cells)] -= 1
+                    cells.append("")
+
+            for td in tr.xpath("./td | ./th"):
+                covered()
+                for br in td.iter("br"):
+                    br.tail = "\n" + (br.tail or "")
+                value = _HTML_SPACE.sub(" ", td.text_content()).strip(" ")
+                span, down = _span(td.get("colspan")), _span(td.get("rowspan"))
+                for k in range(span):
+                    if down > 1:
+                        below[len(cells)] = down - 1
+                    cells.append(value if k == 0 else "")
+            covered()
+            rows.append((line, cells))
+        width = max((len(c) for _, c in rows), default=0)  # Excel's used range: every row as wide
+        book.append((f"table {number}", [(line, cells + [""] * (width - len(cells))) for line, cells in rows]))
+    return book
+
+
+def _span(value: str | None) -> int:
+    try:
+        return max(1, min(int(value or 1), 1000))
+    except ValueError:
+        return 1
 
 
 @dataclass
@@ -274,10 +409,7 @@ def find_header(grid: Grid, delimiter: str | None = None, extra=None) -> Header:
     """
     best: Header | None = None
     if grid.lines is None:
-        for index, (line, cells) in enumerate(grid.rows[:HEADER_SCAN_ROWS]):
-            score = _score(cells, extra)
-            if score >= MIN_HEADER_SCORE and (best is None or score > best.score):
-                best = Header(index, line, [clean_text(c) for c in cells], None, score)
+        best = _book_header(grid, extra)
     else:
         candidates = (delimiter,) if delimiter else DELIMITERS
         for number, text in enumerate(grid.lines[:HEADER_SCAN_ROWS], start=1):
@@ -290,16 +422,185 @@ def find_header(grid: Grid, delimiter: str | None = None, extra=None) -> Header:
                     best = Header(number - 1, number, [clean_text(c) for c in cells], delim, score)
         if best is None and not delimiter:
             best = _sniffed_header(grid, extra)
+        if best is None and not delimiter:
+            best = _fixed_width_header(grid, extra)
     if best is None:
-        raise StatementError(
-            f"no header row found in the first {HEADER_SCAN_ROWS} lines (no line has {MIN_HEADER_SCORE} known "
-            "column names)", path=grid.path,
-            hint="write a bank profile with [columns] naming this file's header words, or --delimiter",
-            code="no_header")
+        raise _no_header().at(grid.path)
     if grid.lines is not None:
         grid.delimiter = best.delimiter
         grid.rows = SplitLines(grid.lines, best.delimiter)
     return best
+
+
+def _no_header() -> StatementError:
+    return StatementError(
+        f"no header row found in the first {HEADER_SCAN_ROWS} lines (no line has {MIN_HEADER_SCORE} known "
+        "column names)",
+        hint="write a bank profile with [columns] naming this file's header words, or --delimiter",
+        code="no_header")
+
+
+def _sheet_header(rows, extra) -> Header | None:
+    best = None
+    for index, (line, cells) in enumerate(rows[:HEADER_SCAN_ROWS]):
+        score = _score(cells, extra)
+        if score >= MIN_HEADER_SCORE and (best is None or score > best.score):
+            best = Header(index, line, [clean_text(c) for c in cells], None, score)
+    return best
+
+
+def _labels(cells) -> list[str]:
+    labels = [norm_label(c) for c in cells]
+    while labels and not labels[-1]:
+        labels.pop()
+    return labels
+
+
+def _book_header(grid: Grid, extra) -> Header | None:
+    """The first data sheet's header; ``grid.rows`` becomes every sheet's rows one after another.
+
+    Sheets before the first data sheet with no header (a cover sheet of 账号/户名 pairs) are its preamble.
+    Each later sheet must have the same header (its title and preamble lines are read by the reader, its
+    rows continue the statement); a later sheet with rows but no header is refused, never skipped.
+    """
+    book = grid.book if grid.book is not None else [("", list(grid.rows))]
+    rows: list[tuple[int, list[Cell]]] = []
+    sheets: list[Sheet] = []
+    first: Header | None = None
+    first_sheet = ""
+    for name, sheet_rows in book:
+        if not any(clean_text(c) for _, cells in sheet_rows for c in cells):
+            continue  # an empty sheet
+        found = _sheet_header(sheet_rows, extra)
+        if found is None:
+            if first is not None:
+                busy = next((line for line, cells in sheet_rows
+                             if sum(1 for c in cells if clean_text(c)) >= MIN_HEADER_SCORE), None)
+                if busy is not None:
+                    raise StatementError(
+                        f"sheet {name!r} has rows but no header row (sheet {first_sheet!r} has one)", line=busy,
+                        hint="give the sheet the header of the first data sheet, or save it as a file of its own")
+                continue  # a note sheet after the data
+            sheets.append(Sheet(name, len(rows), None))
+            rows += sheet_rows
+            continue
+        if first is not None and _labels(found.cells) != _labels(first.cells):
+            raise StatementError(
+                f"sheet {name!r} has another header than sheet {first_sheet!r}: "
+                f"{[c for c in found.cells if c]} against {[c for c in first.cells if c]}", line=found.line,
+                hint="read the sheets as separate files, each with its own bank profile")
+        at = len(rows)
+        sheets.append(Sheet(name, at, at + found.index))
+        if first is None:
+            first, first_sheet = Header(at + found.index, found.line, found.cells, None, found.score), name
+        width = len(found.cells)  # a row narrower than the header (a shorter used range) has empty cells
+        rows += [(line, cells + [""] * (width - len(cells))) for line, cells in sheet_rows]
+    if first is None:
+        return None
+    grid.rows, grid.sheets = rows, sheets
+    return first
+
+
+# --- fixed-width prints ----------------------------------------------------------------------------------
+
+_FIELD_GAP = re.compile(r"[ \t\u3000]{2,}|\u3000")
+
+
+def display_width(text: str) -> int:
+    """Columns ``text`` takes in a print: East Asian wide, full-width and ambiguous characters take two
+    (a GBK counter print gives every Chinese character two columns)."""
+    return sum(2 if ord(ch) > 0x7F and unicodedata.east_asian_width(ch) in "WFA" else
+               0 if unicodedata.combining(ch) else 1 for ch in text)
+
+
+def _fields(line: str, gap: re.Pattern = _FIELD_GAP) -> list[tuple[int, int, int, int]]:
+    """``(start column, end column, start index, end index)`` of each run of text between gaps."""
+    found = []
+    at = 0
+    for part in gap.split(line.rstrip("\r")):
+        index = line.index(part, at) if part else at
+        if part.strip():
+            text = part.strip()
+            begin = index + (len(part) - len(part.lstrip()))
+            col = display_width(line[:begin])
+            found.append((col, col + display_width(text), begin, begin + len(text)))
+        at = index + len(part)
+    return found
+
+
+def _overlap(a: tuple[int, int], b: tuple[int, int]) -> int:
+    return min(a[1], b[1]) - max(a[0], b[0])
+
+
+@dataclass
+class FixedWidth:
+    """The header's columns of a fixed-width print, as display-column spans."""
+
+    spans: list[tuple[int, int]]
+    page_lines: set[str]  # the lines above the header (title, 账号, 第 N 页), digits folded: a page header
+
+    def split(self, line: str) -> list[str] | None:
+        """The line's cells under the header's columns; None when its text does not stand in columns
+        (a footer sentence across several columns)."""
+        cells = [""] * len(self.spans)
+        placed: dict[int, tuple[int, int]] = {}
+        for start, end, begin, stop in _fields(line):
+            pieces = [(start, end, begin, stop)]
+            if sum(1 for s in self.spans if _overlap((start, end), s) > 0) > 1:
+                # two columns joined by one space (a right-aligned amount and the next column)
+                pieces = [(start + s, start + e, begin + b, begin + t)
+                          for s, e, b, t in _fields(line[begin:stop], re.compile(r"[ \t]+"))]
+                if any(sum(1 for s in self.spans if _overlap((a, z), s) > 0) > 1 for a, z, _, _ in pieces):
+                    return None
+            for a, z, b, t in pieces:
+                scores = [(_overlap((a, z), s), -min(abs(a - s[1]), abs(s[0] - z))) for s in self.spans]
+                column = max(range(len(self.spans)), key=lambda i: scores[i])
+                if column in placed:  # text in one column with wide gaps (a name with two spaces)
+                    b = placed[column][0]
+                placed[column] = (b, t)
+        for column, (b, t) in placed.items():
+            cells[column] = line[b:t]
+        return cells
+
+
+def _fixed_width_header(grid: Grid, extra) -> Header | None:
+    """A print padded with spaces to the header's columns: the header is the line whose runs of text
+    (apart by two or more spaces, or by one) are most often known column names. ``grid.rows`` becomes the
+    lines cut at its columns; rules, blank lines and the page header repeated above each page's header
+    are empty rows, lines not standing in columns one cell."""
+    best = None
+    for number, text in enumerate(grid.lines[:HEADER_SCAN_ROWS], start=1):
+        for gap in (_FIELD_GAP, re.compile(r"[ \t\u3000]+")):
+            fields = _fields(text, gap)
+            cells = [text[b:t] for _, _, b, t in fields]
+            score = _score(cells, extra)
+            if score >= MIN_HEADER_SCORE and (best is None or score > best[0].score):
+                best = (Header(number - 1, number, [clean_text(c) for c in cells], None, score),
+                        [(s, e) for s, e, _, _ in fields])
+    if best is None:
+        return None
+    header, spans = best
+    folded = {_fold_digits(line) for line in grid.lines[:header.index] if line.strip() and not _RULE.match(line)}
+    layout = FixedWidth(spans, folded)
+    rows: list[tuple[int, list[Cell]]] = []
+    for number, text in enumerate(grid.lines, start=1):
+        if number <= header.index:
+            rows.append((number, [text.strip()]))  # the preamble: key：value segments apart by spaces
+        elif not text.strip() or _RULE.match(text) or _fold_digits(text) in folded:
+            rows.append((number, []))
+        else:
+            cells = layout.split(text)
+            rows.append((number, cells if cells is not None else [text.strip()] + [""] * (len(spans) - 1)))
+    rows[header.index] = (header.line, list(header.cells))
+    grid.rows, grid.lines, grid.delimiter, grid.fixed_width = rows, None, None, True
+    return header
+
+
+_RULE = re.compile(r"^[\s+\-=_─━┼┏┓┗┛│|.·*]*$")
+
+
+def _fold_digits(line: str) -> str:
+    return re.sub(r"\d+", "#", re.sub(r"\s+", " ", line.strip()))
 
 
 class SplitLines(Sequence):
