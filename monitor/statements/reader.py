@@ -18,7 +18,8 @@ from monitor.statements.recognise import clean_text, header_roles, norm_label
 CENT = Decimal("0.01")
 WAN = Decimal(10000)
 _FOOTER_RES = [re.compile(p, re.I) for p in FOOTER_PATTERNS]
-_SUM_LABELS = {"合计", "本页合计", "本期合计", "总计", "total", "借方合计", "贷方合计", "收入合计", "支出合计"}
+_SUM_LABELS = {"合计", "本页合计", "本期合计", "本月合计", "总计", "total", "借方合计", "贷方合计", "收入合计",
+               "支出合计"}
 _BORDER = re.compile(r"^[\s+\-=|_─━┼┏┓┗┛│]*$")
 _DIRECTION_WORDS = {"借方": "debit", "支出": "debit", "贷方": "credit", "收入": "credit"}
 
@@ -40,10 +41,11 @@ class Row:
     source_line: int
     direction: str | None = None  # "debit"/"credit" from the owner's side; None in transfer files
     page: int = 1
+    sheet: str | None = None  # the sheet of a workbook with several data sheets (source_line is its row)
 
     def as_json(self) -> dict:
         """The row as the corpus writes it (strings for amounts and times)."""
-        return {
+        found = {
             "txn_id": self.txn_id, "txn_time": self.txn_time.isoformat(timespec="seconds"),
             "amount": f"{self.amount:.2f}", "payer_account": self.payer_account, "payer_name": self.payer_name,
             "payee_account": self.payee_account, "payee_name": self.payee_name, "currency": self.currency,
@@ -51,6 +53,9 @@ class Row:
             "balance_after": None if self.balance_after is None else f"{self.balance_after:.2f}",
             "source_line": self.source_line,
         }
+        if self.sheet is not None:
+            found["sheet"] = self.sheet
+        return found
 
 
 @dataclass
@@ -82,6 +87,10 @@ class Statement:
     footer_lines: dict[str, int] = field(default_factory=dict, repr=False)
     page_lines: dict[int, int] = field(default_factory=dict, repr=False)
     closing_row_balance: Decimal | None = field(default=None, repr=False)
+    # a workbook with several data sheets: page -> sheet name, and each sheet's footer totals and lines
+    sheet_pages: dict[int, str] = field(default_factory=dict, repr=False)
+    sheet_totals: dict[str, dict] = field(default_factory=dict, repr=False)
+    sheet_footer_lines: dict[str, dict[str, int]] = field(default_factory=dict, repr=False)
 
     def metadata(self) -> dict:
         """Statement metadata as plain JSON values."""
@@ -90,6 +99,8 @@ class Statement:
         if "page_totals" in self.footer_totals:
             totals["page_totals"] = [{k: (f"{v:.2f}" if isinstance(v, Decimal) else v) for k, v in p.items()}
                                      for p in self.footer_totals["page_totals"]]
+        for sheet, found in self.sheet_totals.items():  # keyed by sheet name, as a workbook's footers are
+            totals[sheet] = {k: (f"{v:.2f}" if isinstance(v, Decimal) else v) for k, v in found.items()}
         return {
             "file": str(self.path), "profile": self.profile, "encoding": self.encoding,
             "delimiter": self.delimiter, "header_line": self.header_line, "kind": self.kind,
@@ -106,6 +117,8 @@ class Statement:
         cached = self.__dict__.get("_rows")
         if cached is None:
             cached = self.__dict__["_rows"] = _rows_of(self.frame)
+            for row in cached if self.sheet_pages else ():
+                row.sheet = self.sheet_pages.get(row.page)
         return cached
 
     @rows.setter
@@ -386,6 +399,28 @@ def _read_preamble(stmt: Statement, grid, header) -> None:
             stmt.preamble_totals[field_name] = value
     if not stmt.period and start and end:
         stmt.period = (start, end)
+    _read_sheet_preambles(stmt, grid)
+
+
+def _read_sheet_preambles(stmt: Statement, grid) -> None:
+    """A workbook's later data sheets: their preamble names the same account, and widens the period."""
+    for sheet in grid.data_sheets[1:]:
+        pairs = recognise.preamble_pairs([cells for _, cells in grid.rows[sheet.start:sheet.header]])
+        for key, value in pairs:
+            field_name = _preamble_key(key)
+            if field_name == "owner_account" and value:
+                account = re.sub(r"\s", "", value)
+                if stmt.owner_account and account != stmt.owner_account:
+                    line = next((line for line, cells in grid.rows[sheet.start:sheet.header]
+                                 if any(value in clean_text(c) for c in cells if isinstance(c, str))), None)
+                    raise StatementError(
+                        f"sheet {sheet.name!r} is for account {account}, the first sheet for {stmt.owner_account}",
+                        line=line, hint="read the sheets as separate files")
+            elif field_name == "period":
+                found = _dates_in(value)
+                if len(found) >= 2:
+                    stmt.period = (min(stmt.period[0], found[0]), max(stmt.period[1], found[1])) \
+                        if stmt.period else (found[0], found[1])
 
 
 def _map_columns(cells: list[str], extra) -> dict[str, int]:
@@ -441,10 +476,23 @@ class _Splitter:
         self.data, self.footers, self.opening = [], [], None
         self.page, self.in_footer, self.between_pages = 1, False, False
         self.last_index = len(grid.rows) - 1
+        # a workbook with several data sheets: each sheet is a page; its title, preamble and header are skipped
+        self.sheets = grid.data_sheets if len(grid.data_sheets) > 1 else []
+        self.sheet_pages = {1: self.sheets[0].name} if self.sheets else {}
+        self.next_sheet, self.skip_to = 1, -1
 
     def step(self, index: int) -> None:
         """Read the line at ``index`` of ``grid.rows``."""
         grid, header, cols = self.grid, self.header, self.cols
+        if self.sheets:
+            if self.next_sheet < len(self.sheets) and index >= self.sheets[self.next_sheet].start:
+                sheet = self.sheets[self.next_sheet]
+                self.next_sheet += 1
+                self.page += 1
+                self.sheet_pages[self.page] = sheet.name
+                self.skip_to, self.in_footer = sheet.header, False
+            if index <= self.skip_to:
+                return
         line, cells = grid.rows[index]
         texts = [clean_text(c) if isinstance(c, str) else c for c in cells]
         strings = [t if isinstance(t, str) else str(t) for t in texts]
@@ -465,6 +513,8 @@ class _Splitter:
             self.footers.append((line, texts, raw, self.page, False))
             if any(_is_sum_label(s) and norm_label(s) == "本页合计" for s in strings):
                 self.page += 1
+                if self.sheets:
+                    self.sheet_pages[self.page] = self.sheet_pages[self.page - 1]
             self.in_footer = True
             return
         lowered = " ".join(strings).lower()
@@ -493,6 +543,7 @@ def _split_rows(stmt, grid, header, cols):
     splitter = _Splitter(grid, header, cols)
     for index in range(header.index + 1, len(grid.rows)):
         splitter.step(index)
+    stmt.sheet_pages = splitter.sheet_pages
     return splitter.data, splitter.footers, splitter.opening
 
 
@@ -562,11 +613,22 @@ def _build_rows(stmt, data, cols, header, date_format, factor):
     _name_time_columns(stmt, how)
     rows = []
     for line, texts, page in data:
-        row, warning = _build_row(stmt, how, line, texts, page)
+        try:
+            row, warning = _build_row(stmt, how, line, texts, page)
+        except StatementError as exc:
+            raise _in_sheet(exc, stmt.sheet_pages.get(page)) from None
         if warning:
             stmt.warnings.append(warning)
         rows.append(row)
     return _frame_of(rows)
+
+
+def _in_sheet(exc: StatementError, sheet: str | None) -> StatementError:
+    """The error naming the sheet its line is in (a workbook's sheets each count rows from 1)."""
+    if sheet is not None:
+        exc.message += f" (sheet {sheet!r})"
+        exc.args = (str(exc),)
+    return exc
 
 
 def _name_time_columns(stmt, how: _Columns) -> None:
@@ -878,6 +940,7 @@ _TEXT_TOTALS: list[tuple[re.Pattern, tuple[str, ...]]] = [
     (re.compile(r"(借方|贷方|收入|支出)(?:合计)?笔数" + _S + r"(\d+)"), ("dir", "_count")),
     (re.compile(r"(借方|贷方|收入|支出)(?:合计)?金额" + _S + _NUM), ("dir", "_total")),
     (re.compile(r"共\s*(\d+)\s*笔"), ("count",)),
+    (re.compile(r"(借方|贷方|收入|支出)\s*(\d+)\s*笔"), ("dir", "_count")),
     (re.compile(r"笔\s*[，,]\s*(收入)\s*" + _NUM + r"\s*元"), ("dir", "_total")),
     (re.compile(r"[，,]\s*(支出)\s*" + _NUM + r"\s*元"), ("dir", "_total")),
     (re.compile(r"(?:期末余额|closing balance)" + _S + _NUM, re.I), ("closing_balance",)),
@@ -894,9 +957,12 @@ def _parse_footers(stmt: Statement, footers, cols, factor) -> None:
     lines: dict[str, int] = {}
     pages: list[dict] = []
 
-    def put(key, value, line):
-        if key not in totals:
-            totals[key], lines[key] = value, line
+    def put(key, value, line, page=None):
+        sheet = stmt.sheet_pages.get(page)
+        into, where = (totals, lines) if sheet is None else \
+            (stmt.sheet_totals.setdefault(sheet, {}), stmt.sheet_footer_lines.setdefault(sheet, {}))
+        if key not in into:
+            into[key], where[key] = value, line
 
     for line, texts, raw, page, continuation in footers:
         strings = [t if isinstance(t, str) else str(t) for t in texts]
@@ -918,7 +984,7 @@ def _parse_footers(stmt: Statement, footers, cols, factor) -> None:
                         continue
                     name = prefix + key if key.startswith("_") else key
                     number = Decimal(value.replace(",", ""))
-                    put(name, int(number) if name.endswith("count") else _cents(number, factor), line)
+                    put(name, int(number) if name.endswith("count") else _cents(number, factor), line, page)
         # column-aware: a 合计/Total row (or its second line) with amounts under the money columns
         is_sum = continuation or any(_is_sum_label(s) for s in strings) or \
             re.match(r"^共\s*\d+\s*笔$", next((s for s in strings if s), ""))
@@ -926,6 +992,10 @@ def _parse_footers(stmt: Statement, footers, cols, factor) -> None:
             continue
         found = {}
         flag = _cell(texts, cols, "direction")
+        if flag is None:  # a signed amount column's totals, one line each: 支出10笔 -1,268,219.50
+            word = next((m.group(1) for s in strings for m in [re.match(r"^(借方|贷方|收入|支出)\s*\d+\s*笔$", s)]
+                         if m), None)
+            flag = {"debit": "借", "credit": "贷"}.get(_DIRECTION_WORDS.get(word))
         for role in ("debit", "credit", "amount", "balance"):
             index = cols.get(role)
             if index is None or index >= len(texts):
@@ -940,6 +1010,7 @@ def _parse_footers(stmt: Statement, footers, cols, factor) -> None:
                 key = {"debit": "debit_total", "credit": "credit_total"}.get(
                     "debit" if flag and flag.lower() in DEBIT_FLAGS else
                     "credit" if flag and flag.lower() in CREDIT_FLAGS else "", "total")
+                value = abs(value) if key != "total" else value
             else:
                 key = {"debit": "debit_total", "credit": "credit_total", "balance": "closing_balance"}[role]
             found[key] = _cents(value, factor)
@@ -947,7 +1018,7 @@ def _parse_footers(stmt: Statement, footers, cols, factor) -> None:
             pages.append({"page": page, "line": line, **found})
         else:
             for key, value in found.items():
-                put(key, value, line)
+                put(key, value, line, page)
     for key, value in stmt.preamble_totals.items():
         try:
             number = parse_amount(value)
@@ -1044,6 +1115,7 @@ def _reconcile(stmt: Statement) -> None:
             raise StatementError(
                 f"the footer states {label} {stated}, the rows give {actual[key]}", line=lines.get(key),
                 code="footer_total_mismatch", hint="rows are missing or the footer is wrong: ask for a new export")
+    _reconcile_sheets(stmt)
     pages = totals.get("page_totals", [])
     by_page = {(p, d): (n, t) for p, d, n, t in frame.group_by("page", "direction").agg(
         pl.len(), pl.col("amount").sum()).iter_rows()} if pages else {}
@@ -1057,3 +1129,27 @@ def _reconcile(stmt: Statement) -> None:
                         f"page {page['page']}: the page total states {key.replace('_', ' ')} {page[key]}, "
                         f"the page's rows give {got}", line=stmt.page_lines[page["page"]],
                         code="footer_total_mismatch")
+
+
+def _reconcile_sheets(stmt: Statement) -> None:
+    """Each sheet's footer (a workbook of month sheets) equals the sums of that sheet's rows."""
+    import polars as pl
+
+    for sheet, stated in stmt.sheet_totals.items():
+        pages = [page for page, name in stmt.sheet_pages.items() if name == sheet]
+        rows = stmt.frame.filter(pl.col("page").is_in(pages))
+        sides = {d: (n, t) for d, n, t in rows.group_by("direction").agg(pl.len(), pl.col("amount").sum()).iter_rows()}
+        (debits, debit_sum), (credits, credit_sum) = sides.get("debit", (0, 0)), sides.get("credit", (0, 0))
+        count, total = sum(n for n, _ in sides.values()), sum(t for _, t in sides.values())
+        actual = {"count": count, "total": _total(total, count), "debit_count": debits,
+                  "debit_total": _total(debit_sum, debits), "credit_count": credits,
+                  "credit_total": _total(credit_sum, credits)}
+        balances = rows["balance"].drop_nulls()
+        if stmt.balance_check == "ok" and len(balances):
+            actual["closing_balance"] = _decimal(int(balances[-1]))
+        for key, value in stated.items():
+            if key in actual and value != actual[key]:
+                raise StatementError(
+                    f"sheet {sheet!r}: the footer states {key.replace('_', ' ')} {value}, the sheet's rows give "
+                    f"{actual[key]}", line=stmt.sheet_footer_lines[sheet].get(key), code="footer_total_mismatch",
+                    hint="rows are missing or the footer is wrong: ask for a new export")

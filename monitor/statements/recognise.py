@@ -551,7 +551,9 @@ class FixedWidth:
                 pieces = [(start + s, start + e, begin + b, begin + t)
                           for s, e, b, t in _fields(line[begin:stop], re.compile(r"[ \t]+"))]
                 if any(sum(1 for s in self.spans if _overlap((a, z), s) > 0) > 1 for a, z, _, _ in pieces):
-                    return None
+                    pieces = self._cut(line, start, end, begin, stop)
+                    if pieces is None:
+                        return None
             for a, z, b, t in pieces:
                 scores = [(_overlap((a, z), s), -min(abs(a - s[1]), abs(s[0] - z))) for s in self.spans]
                 column = max(range(len(self.spans)), key=lambda i: scores[i])
@@ -561,6 +563,33 @@ class FixedWidth:
         for column, (b, t) in placed.items():
             cells[column] = line[b:t]
         return cells
+
+    def _cut(self, line, start, end, begin, stop):
+        """A value that fills its column and runs into the next one's (``2789…4875南京…公司``), cut where the
+        next columns start; None unless each cut falls between a digit or letter and a Chinese character."""
+        cuts = [s for s, _ in self.spans if start < s < end]
+        pieces, col, at, piece_start = [], start, begin, (start, begin)
+        for index in range(begin, stop):
+            if cuts and col >= cuts[0]:
+                before, after = line[index - 1], line[index]
+                if _kind(before) == _kind(after):
+                    return None
+                pieces.append((piece_start[0], col, piece_start[1], index))
+                piece_start = (col, index)
+                cuts.pop(0)
+            col += display_width(line[index])
+        if cuts:
+            return None
+        pieces.append((piece_start[0], end, piece_start[1], stop))
+        return pieces
+
+
+def _kind(ch: str) -> str:
+    if ch.isspace():
+        return " "
+    if ord(ch) < 0x80:
+        return "a"
+    return "w"
 
 
 def _fixed_width_header(grid: Grid, extra) -> Header | None:
