@@ -30,7 +30,7 @@ import sys
 import tempfile
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterable
 from urllib.parse import urljoin
@@ -159,13 +159,15 @@ def _job_sources(config: Config, base_url: str | None, kinds: list[str] | None) 
 # --------------------------------------------------------------------------- the crawl
 def crawl(config: Config, sources_csv: str | os.PathLike | None = None, base_url: str | None = None,
           kinds: list[str] | None = None, overrides: dict | None = None, progress: bool = False,
-          on_progress: Callable[[dict], None] | None = None, fast: bool = False) -> dict[str, Any]:
+          on_progress: Callable[[dict], None] | None = None, fast: bool = False,
+          clock: datetime | None = None) -> dict[str, Any]:
     """Crawl the known sources (plus those of ``sources_csv``) and return a JSON-able summary.
 
     ``overrides``: configuration settings (``crawl_delay`` ...) and crawler knobs
     (:data:`crawlers.settings.KNOBS`); ``fast`` applies :data:`FAST_OVERRIDES`
     first (localhost). ``on_progress`` receives ``{"progress": totals, "seconds"}``
-    about twice a second.
+    about twice a second. ``clock``: the moment the crawl starts as recorded in the store (fetch times run
+    on from it; a replay crawling a city served as of a past date), default now.
     """
     merged = {**(FAST_OVERRIDES if fast else {}), **(overrides or {})}
     config, knobs = split_overrides(config, merged)
@@ -177,6 +179,8 @@ def crawl(config: Config, sources_csv: str | os.PathLike | None = None, base_url
     loaded = load_sources(config, read_sources_csv(sources_csv)) if sources_csv else 0
     sources = _job_sources(config, base_url, kinds)
     started = datetime.now(timezone.utc)
+    offset = (clock - started).total_seconds() if clock is not None else 0.0
+    started = clock or started
     if not sources:
         return {"started_at": started.isoformat(), "sources_loaded": loaded, "seconds": 0.0,
                 "totals": {}, "sources": [], "note": "no active sources to crawl"}
@@ -199,7 +203,8 @@ def crawl(config: Config, sources_csv: str | os.PathLike | None = None, base_url
         children = []
         try:
             for i, group in enumerate(groups):
-                children.append(_start_child(Path(tmp), i, config, group, knobs, bool(progress or on_progress)))
+                children.append(_start_child(Path(tmp), i, config, group, knobs, bool(progress or on_progress),
+                                             offset))
             readers = [threading.Thread(target=_read_progress, args=(i, proc, report if on_progress else None),
                                         daemon=True) for i, (proc, _job, _log) in enumerate(children)]
             for t in readers:
@@ -222,7 +227,7 @@ def crawl(config: Config, sources_csv: str | os.PathLike | None = None, base_url
     # Controllers the platforms' pages state, now that the registry process has stored the firms.
     summary["controllers_stored"] = store_about(config, [a for part in parts for a in part.get("about", [])])
     summary.update(started_at=started.isoformat(), sources_loaded=loaded, lost_pages=lost_pages(summary))
-    _record_sources(config, summary)
+    _record_sources(config, summary, datetime.now(timezone.utc) + timedelta(seconds=offset))
     # Firms the crawl (or the sources file) made known: accounts ingested before them get linked.
     summary["accounts_linked"] = link_accounts(config)
     # Brands the platforms' pages stated in this crawl (another process): complaints and news named by them.
@@ -379,11 +384,12 @@ def partition_by_kind(sources: list[dict], n: int) -> list[list[dict]]:
     return [g for g in groups if g]
 
 
-def _start_child(tmp: Path, index: int, config: Config, sources: list[dict], knobs: dict, progress: bool):
+def _start_child(tmp: Path, index: int, config: Config, sources: list[dict], knobs: dict, progress: bool,
+                 clock_offset: float = 0.0):
     job = tmp / f"job{index}.json"
     job.write_text(json.dumps({"config": dict(config), "origins": {k: config.origin(k) for k in config},
                                "sources": sources, "knobs": knobs, "progress": progress,
-                               "parent_pid": os.getpid()}, ensure_ascii=False))
+                               "parent_pid": os.getpid(), "clock_offset": clock_offset}, ensure_ascii=False))
     log_path = tmp / f"crawl{index}.log"
     with log_path.open("w") as log:
         proc = subprocess.Popen([sys.executable, "-m", "crawlers.run", str(job)], stdout=subprocess.PIPE,
@@ -417,8 +423,7 @@ def _pythonpath() -> str:
     return root + (os.pathsep + current if current else "")
 
 
-def _record_sources(config: Config, summary: dict) -> None:
-    now = datetime.now(timezone.utc)
+def _record_sources(config: Config, summary: dict, now: datetime) -> None:
     with session_scope(config) as s:
         for entry in summary["sources"]:
             src = s.get(Source, entry["source_id"])
@@ -499,6 +504,7 @@ def _child(job_path: str) -> int:
 
     settings = scrapy_settings(config, job["knobs"])
     state.config = config
+    state.clock_offset = float(job.get("clock_offset") or 0.0)
     process = CrawlerProcess(settings)
     logging.getLogger("scrapy").setLevel(logging.WARNING)
     by_kind: dict[str, list] = {}

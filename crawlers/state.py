@@ -6,6 +6,7 @@ import json
 import sys
 import time
 from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 MAX_LISTED = 50  # errors/unreadable pages listed per source in the summary (all are counted)
@@ -69,8 +70,13 @@ class CrawlState:
         self.progress = progress
         self._last_progress = 0.0
         self.started = time.monotonic()
+        self.clock_offset = 0.0  # seconds added to the wall clock for fetch times (a replay crawling "as of" a date)
         self.config = None  # the monitor Config (set by the runner; not a Scrapy setting: it is not copyable)
         self.about: list[dict] = []  # controllers read off platforms' own pages, stored by the parent
+
+    def now(self) -> datetime:
+        """The fetch time recorded for a page: aware UTC now, shifted by ``clock_offset``."""
+        return datetime.now(timezone.utc) + timedelta(seconds=self.clock_offset)
 
     def stats(self, source_id: int) -> SourceStats:
         return self.sources[source_id]

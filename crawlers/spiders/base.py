@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
 import scrapy
@@ -106,7 +105,7 @@ class SourceSpider(scrapy.Spider):
         page = {
             "type": "page", "source_id": sid, "institution_id": src.get("institution_id"), "kind": self.name,
             "url": url, "final_url": response.url, "http_status": response.status,
-            "fetched_at": datetime.now(timezone.utc), "content_type": content_type,
+            "fetched_at": self.state.now(), "content_type": content_type,
             "etag": (headers.get(b"ETag") or b"").decode("latin-1") or None,
             "last_modified": (headers.get(b"Last-Modified") or b"").decode("latin-1") or None,
             "truncated": "dataloss" in (response.flags or []), "parser": self.parser_name,
@@ -206,7 +205,7 @@ class SourceSpider(scrapy.Spider):
         yield {"type": "page", "source_id": sid, "institution_id": src.get("institution_id"), "kind": self.name,
                "url": request.url, "final_url": response.url if response is not None else None,
                "http_status": response.status if response is not None else None,
-               "fetched_at": datetime.now(timezone.utc), "content_type": None, "etag": None,
+               "fetched_at": self.state.now(), "content_type": None, "etag": None,
                "last_modified": None, "truncated": "larger than" in reason, "parser": self.parser_name,
                "parser_version": PARSER_VERSION, "sha256": hashlib.sha256(b"").hexdigest(), "body": None,
                "size": 0, "parse_status": "error", "parse_error": reason[:1000], "records": {}, "known": None}

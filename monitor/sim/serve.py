@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urljoin, urlsplit
 
 from monitor.errors import InputError
 
@@ -87,6 +87,8 @@ def make_handler(root: Path, faults: Faults | None, as_of: date | None):
     pages = manifest.get("pages", {})
     down = [(info["prefix"], date.fromisoformat(info["down_from"]))
             for info in manifest.get("sites", {}).values() if info.get("down_from")]
+    # As of a day, lists and home pages link only what was published by then.
+    later = {p for p, info in pages.items() if as_of is not None and date.fromisoformat(info["published"]) > as_of}
     faults = faults or Faults()
     root = root.resolve()
 
@@ -161,6 +163,8 @@ def make_handler(root: Path, faults: Faults | None, as_of: date | None):
                 charset = _charset(pages.get(path), body, ctype)
                 if charset:
                     ctype = f"{ctype}; charset={charset}"
+            if later and ctype.startswith("text/html"):
+                body = _hide_links(body, path, later)
             if faults.match(path, faults.truncate_paths):
                 cut = body[: max(1, len(body) // 2)]
                 self._send(200, cut, ctype, head, declared_length=len(body))
@@ -187,6 +191,20 @@ def make_handler(root: Path, faults: Faults | None, as_of: date | None):
                 pass
 
     return Handler
+
+
+_ANCHOR = re.compile(rb"""<a\s[^>]*?href=["']([^"']+)["'][^>]*>.*?</a>""", re.I | re.S)
+
+
+def _hide_links(body: bytes, path: str, hidden: set[str]) -> bytes:
+    """``body`` without the anchors that point at a page of ``hidden`` (server paths)."""
+    def keep(m: re.Match) -> bytes:
+        target = unquote(urlsplit(urljoin(path, m.group(1).decode("latin-1"))).path)
+        if target.endswith("/"):
+            target += "index.html"
+        return b"" if target in hidden else m.group(0)
+
+    return _ANCHOR.sub(keep, body)
 
 
 def _charset(info: dict | None, body: bytes, ctype: str) -> str | None:
