@@ -280,13 +280,16 @@ def negatives_firing(insts: Mapping[str, Mapping[str, Any]], fired: Mapping[str,
     return out
 
 
-def _band_replays(config, dates: list[datetime], versions: list[int] | None) -> dict[int, Replay]:
+def _band_replays(config, dates: list[datetime], versions: list[int] | None,
+                  inner: Callable[[datetime], list] | None = None) -> dict[int, Replay]:
     """:func:`monitor.scoring.backtest` read as :class:`Replay` per rule version: first warnings, every
-    warned date (for the lead from the pattern's start) and which finding kinds fired on whom."""
+    warned date (for the lead from the pattern's start) and which finding kinds fired on whom.
+    ``inner(as_of)``: the findings at each date, called once per date in order (default: the store read once,
+    :func:`monitor.scoring.replay_findings`)."""
     from monitor.scoring import backtest, replay_findings, warned
 
     fired: dict[str, set[str]] = {}
-    inner = replay_findings(config)
+    inner = inner or replay_findings(config)
 
     def findings_at(as_of):
         found = inner(as_of)

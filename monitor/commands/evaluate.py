@@ -34,7 +34,12 @@ def print_report(report: Mapping[str, Any]) -> None:
                       _fmt(r["lead_days_min"]), _fmt(r["lead_days_median_any_warning"]))
     console = Console()
     console.print(table)
-    console.print("assumes a perfect continuous crawler with correct publication dates (transfers T+1)")
+    if "as_crawled" in report:
+        console.print(f"as crawled: at each replay date the city served as of that date was crawled "
+                      f"{_fmt(report['as_crawled']['crawl_lead_hours'])} h before it (undated pages dated by "
+                      f"that fetch) and the transfer files of the months ended by then ingested")
+    else:
+        console.print("assumes a perfect continuous crawler with correct publication dates (transfers T+1)")
     kinds = Table(title="recall per fraud kind")
     for col in ("fraud kind", "positives", "TP", "recall", "recall from pattern start", "lead median d",
                 "lead median d, any warning"):
@@ -70,6 +75,37 @@ def print_report(report: Mapping[str, Any]) -> None:
                       f"({r['healthy_rate']:.0%} > {HEALTHY_FIRING_MAX:.0%})[/]")
 
 
+def print_as_crawled(report: Mapping[str, Any]) -> None:
+    """What each replay date's crawl missed, and the perfect crawler's figures beside (``--compare``)."""
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    for warning in report["as_crawled"]["warnings"]:
+        console.print(f"[yellow]warning: {warning}[/]")
+    perfect = report.get("perfect_crawler")
+    if not perfect:
+        return
+    table = Table(title="as crawled vs. perfect crawler (same city, same rule)")
+    for col in ("", "precision", "recall", "recall from pattern start", "lead median d", "lead min d",
+                "failed (healthy firing)"):
+        table.add_column(col, justify="right" if col else "left")
+    for name, r in (("as crawled", report), ("perfect crawler", perfect)):
+        o = r["overall"]
+        table.add_row(name, _fmt(o["precision"], True), _fmt(o["recall"], True),
+                      _fmt(o["recall_from_pattern_start"], True), _fmt(o["lead_days_median"]),
+                      _fmt(o["lead_days_min"]), ", ".join(r.get("failed") or ()) or "—")
+    console.print(table)
+    kinds = Table(title="recall and lead median d per fraud kind: as crawled / perfect crawler")
+    for col in ("fraud kind", "recall", "lead median d"):
+        kinds.add_column(col, justify="right" if col != "fraud kind" else "left")
+    for kind, r in report.get("by_fraud_kind", {}).items():
+        p = perfect.get("by_fraud_kind", {}).get(kind, {})
+        kinds.add_row(kind, f"{_fmt(r['recall'], True)} / {_fmt(p.get('recall'), True)}",
+                      f"{_fmt(r['lead_days_median'])} / {_fmt(p.get('lead_days_median'))}")
+    console.print(kinds)
+
+
 @click.command("evaluate")
 @click.option("--truth", "truth_path", type=click.Path(dir_okay=False), help="truth.json of a simulated city.")
 @click.option("--city", "city", type=click.Path(file_okay=False), help="Simulated city folder: build a fresh "
@@ -87,17 +123,32 @@ def print_report(report: Mapping[str, Any]) -> None:
                    "detector finding of --min-severity (detectors only: issue 6's rule before scoring).")
 @click.option("--rule-version", "rule_versions", type=int, multiple=True,
               help="With --rule band: rule set version(s) to compare side by side (default: the active one).")
+@click.option("--as-crawled", is_flag=True, help="With --city: replay as a bureau would have crawled: at each "
+              "replay date serve the city as of that date (later pages absent, downed sites failing), crawl "
+              "it into one store, ingest the months ended by then, then judge (slower: one crawl per date).")
+@click.option("--compare", is_flag=True, help="With --as-crawled: also run the default replay (perfect crawler) "
+              "and print its figures beside.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @pass_ctx
 def evaluate_command(ctx, truth_path, city, no_crawl, step, lag_days, min_severity, rule, rule_versions,
-                     as_json) -> int:
+                     as_crawled, compare, as_json) -> int:
     """Replay month by month and print precision, recall, F1 and lead time against ground truth.
 
     Exits 1 when a detector or an indicator fires on more than 20 % of the healthy platforms.
     """
     kwargs = dict(warn=severity_rule(min_severity), step=step, lag_days=lag_days,
                   rule=rule, rule_versions=list(rule_versions) or None)
-    if city:
+    if (as_crawled or compare) and not city:
+        raise InputError("--as-crawled and --compare need --city DIR")
+    if compare and not as_crawled:
+        raise InputError("--compare goes with --as-crawled (it prints the default replay beside it)")
+    if as_crawled and no_crawl:
+        raise InputError("--as-crawled crawls at every replay date: it cannot go with --no-crawl")
+    if as_crawled:
+        from monitor.replay_crawled import evaluate_city_as_crawled
+
+        report = evaluate_city_as_crawled(city, compare=compare, **kwargs)
+    elif city:
         report = evaluate_city(city, crawl=not no_crawl, **kwargs)
     elif truth_path:
         from monitor.db import require_schema
@@ -110,6 +161,8 @@ def evaluate_command(ctx, truth_path, city, no_crawl, step, lag_days, min_severi
         click.echo(json.dumps(report, ensure_ascii=False, indent=2, default=str))
     else:
         print_report(report)
+        if "as_crawled" in report:
+            print_as_crawled(report)
         for version, v in (report.get("versions") or {}).items():
             o = v["overall"]
             click.echo(f"rule v{version}: precision {_fmt(o['precision'], True)} recall {_fmt(o['recall'], True)} "
