@@ -1,0 +1,203 @@
+"""Statement containers: HTML tables saved as .xls, UTF-16 text, workbooks of several sheets, fixed-width prints."""
+
+from __future__ import annotations
+
+import codecs
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from monitor.statements import StatementError, read_statement
+from monitor.statements.recognise import display_width, find_header, load
+
+HEADER = ["交易日期", "流水号", "借方发生额", "贷方发生额", "余额", "对方账号", "对方户名", "摘要"]
+ROWS = [
+    ["2017-07-03 10:00:00", "A1", "", "1,000.00", "11,000.00", "6222000011112222", "张伟", "货款"],
+    ["2017-07-04 11:30:00", "A2", "250.50", "", "10,749.50", "955088020123", "广州锦程餐饮管理有限公司", "转账"],
+    ["2017-07-05 09:00:00", "A3", "0.50", "", "10,749.00", "", "", "手续费"],
+]
+
+
+def _html(rows_html: str) -> str:
+    return ('<html><head><meta http-equiv="Content-Type" content="text/html; charset=gb2312"></head><body>'
+            '<table border="1">\n' + rows_html + "\n</table></body></html>")
+
+
+def _tr(cells, tag="td") -> str:
+    return "<tr>" + "".join(f"<{tag}>{c if c else '&nbsp;'}</{tag}>" for c in cells) + "</tr>"
+
+
+def test_html_table_saved_as_xls_is_read_by_content(tmp_path):
+    text = _html("\n".join([
+        '<tr><td colspan="8"><b>交易明细</b></td></tr>',
+        '<tr><td colspan="8">账号：1234567890123</td></tr>',
+        '<tr><td colspan="8">户名：南京金陵置业发展有限公司</td></tr>',
+        _tr(HEADER, "th"), *(_tr(r) for r in ROWS),
+        '<tr><td colspan="2">合计</td><td>251.00</td><td>1,000.00</td><td colspan="4">&nbsp;</td></tr>']))
+    path = tmp_path / "明细.xls"
+    path.write_bytes(text.encode("gbk"))  # declared gb2312, written GBK, as exports are
+    statement = read_statement(path)
+    got = [r.as_json() for r in statement.rows]
+    assert [r["source_line"] for r in got] == [5, 6, 7]  # the <tr> index, title and preamble counted
+    assert got[0]["payer_name"] == "张伟" and got[0]["payee_account"] == "1234567890123"
+    assert got[1]["amount"] == "250.50" and got[2]["payee_account"] is None  # &nbsp; is empty
+    assert "sheet" not in got[0]
+    assert statement.footer_totals["debit_total"] == 251 and statement.encoding.startswith("html/")
+
+
+def test_html_rowspan_and_colspan_keep_cells_under_their_columns(tmp_path):
+    path = tmp_path / "t.xls"
+    path.write_text(_html(
+        "<tr><td>a</td><td rowspan='2'>b</td><td colspan='2'>c</td></tr><tr><td>d</td><td>e</td><td>f</td></tr>"),
+        encoding="utf-8")
+    grid = load(path)
+    assert grid.rows == [(1, ["a", "b", "c", ""]), (2, ["d", "", "e", "f"])]
+
+
+def test_html_balance_break_names_the_tr(tmp_path):
+    rows = [list(r) for r in ROWS]
+    rows[2][4] = "10,700.00"
+    path = tmp_path / "bad.xls"
+    path.write_text(_html("\n".join(['<tr><td>账号：1234567890123</td></tr>', _tr(HEADER),
+                                     *(_tr(r) for r in rows)])), encoding="utf-8")
+    with pytest.raises(StatementError) as caught:
+        read_statement(path)
+    assert caught.value.line == 5 and caught.value.code == "balance_chain_break"
+
+
+@pytest.mark.parametrize("codec,bom", [("utf-16-le", codecs.BOM_UTF16_LE), ("utf-16-be", codecs.BOM_UTF16_BE),
+                                       ("utf-16-le", b"")])
+def test_utf16_tab_separated_text(tmp_path, codec, bom):
+    lines = ["账号\t1234567890123", "\t".join(HEADER), *("\t".join(r) for r in ROWS)]
+    path = tmp_path / "unicode.txt"
+    path.write_bytes(bom + "\r\n".join(lines + [""]).encode(codec))
+    statement = read_statement(path)
+    assert [r.source_line for r in statement.rows] == [3, 4, 5]
+    assert statement.rows[1].payee_name == "广州锦程餐饮管理有限公司"
+    assert statement.encoding.startswith("utf-16")
+
+
+def _sheet(book, name, preamble, rows, footer=None):
+    sheet = book.create_sheet(name)
+    for cells in preamble:
+        sheet.append(cells)
+    sheet.append(HEADER)
+    for cells in rows:
+        sheet.append(cells)
+    if footer:
+        sheet.append(footer)
+    return sheet
+
+
+def _workbook(tmp_path, *, cover=True, second_header=None, second_account="1234567890123", footer2="共1笔"):
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    if cover:
+        info = book.create_sheet("账户信息")
+        for cells in (["账号", "1234567890123"], ["户名", "南京金陵置业发展有限公司"],
+                      ["查询期间", "2017-07-01 至 2017-07-31"]):
+            info.append(cells)
+    _sheet(book, "7月上", [["明细"]], ROWS[:2], ["合计", "共2笔", "250.50", "1,000.00"])
+    second = _sheet(book, "7月下", [["明细"], [f"账号：{second_account}"]], ROWS[2:], ["合计", footer2, "0.50", ""])
+    if second_header:
+        second.cell(row=3, column=1, value=second_header)
+    book.create_sheet("说明").append(["本明细仅供参考"])
+    path = tmp_path / "book.xlsx"
+    book.save(path)
+    return path
+
+
+def test_every_sheet_is_read_and_each_row_knows_its_sheet(tmp_path):
+    statement = read_statement(_workbook(tmp_path))
+    got = [r.as_json() for r in statement.rows]
+    assert [(r["sheet"], r["source_line"]) for r in got] == [("7月上", 3), ("7月上", 4), ("7月下", 4)]
+    assert statement.owner_name == "南京金陵置业发展有限公司"  # from the cover sheet
+    assert statement.balance_check == "ok"  # the balance chains across the sheets
+    assert statement.metadata()["footer_totals"]["7月下"] == {"count": 1, "debit_total": "0.50"}
+
+
+def test_one_data_sheet_gives_no_sheet_key(tmp_path):
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    _sheet(book, "明细", [["账号：1234567890123"]], ROWS)
+    path = tmp_path / "one.xlsx"
+    book.save(path)
+    assert "sheet" not in read_statement(path).rows[0].as_json()
+
+
+def test_a_sheet_footer_that_does_not_add_up_is_refused_naming_the_sheet(tmp_path):
+    with pytest.raises(StatementError) as caught:
+        read_statement(_workbook(tmp_path, footer2="共2笔"))
+    assert caught.value.code == "footer_total_mismatch" and "7月下" in str(caught.value)
+    assert caught.value.line == 5
+
+
+def test_a_sheet_with_another_header_is_refused(tmp_path):
+    with pytest.raises(StatementError) as caught:
+        read_statement(_workbook(tmp_path, second_header="记账日期"))
+    assert "7月下" in str(caught.value) and caught.value.line == 3
+
+
+def test_a_sheet_for_another_account_is_refused(tmp_path):
+    with pytest.raises(StatementError) as caught:
+        read_statement(_workbook(tmp_path, second_account="999999999999"))
+    assert "999999999999" in str(caught.value) and caught.value.line == 2
+
+
+def test_a_later_sheet_with_rows_but_no_header_is_refused(tmp_path):
+    path = _workbook(tmp_path)
+    book = openpyxl.load_workbook(path)
+    book.create_sheet("续").append(ROWS[0])
+    book.save(path)
+    with pytest.raises(StatementError) as caught:
+        read_statement(path)
+    assert "'续'" in str(caught.value) and caught.value.line == 1
+
+
+def _pad(text: str, width: int, right: bool = False) -> str:
+    gap = " " * (width - display_width(text))
+    return gap + text if right else text + gap
+
+
+WIDTHS = [(21, False), (6, False), (14, True), (14, True), (16, True), (18, False), (26, False), (10, False)]
+
+
+def _print_line(cells) -> str:
+    return " " + "  ".join(_pad(c, w, right) for c, (w, right) in zip(cells, WIDTHS)).rstrip()
+
+
+def test_fixed_width_print_cut_by_display_width(tmp_path):
+    head = ["                 交易明细对账单", " 账号：1234567890123        户名：南京金陵置业发展有限公司",
+            " 第 {} 页", " " + "-" * 120, _print_line(HEADER), " " + "-" * 120]
+    body = [_print_line(r) for r in ROWS]
+    overflow = ROWS[1][:5] + ["955088020123456789", "广州锦程餐饮管理有限公司", "转账"]
+    # an account filling its column runs into the name: cut where the name's column starts
+    long = _print_line(overflow).replace("955088020123456789  广州", "95508802012345678901广州")
+    lines = [h.format(1) for h in head] + body[:1] + ["", *[h.format(2) for h in head]] + [long, body[2]]
+    path = tmp_path / "print.txt"
+    path.write_bytes("\r\n".join(lines + [" 注：本对账单仅供参考", ""]).encode("gb18030"))
+    statement = read_statement(path)
+    got = [r.as_json() for r in statement.rows]
+    assert [r["source_line"] for r in got] == [7, 15, 16]
+    assert (got[1]["payee_account"], got[1]["payee_name"]) == ("95508802012345678901", "广州锦程餐饮管理有限公司")
+    assert got[0]["payer_name"] == "张伟" and got[2]["purpose"] == "手续费"
+    assert statement.owner_account == "1234567890123"
+
+
+def test_fixed_width_header_found_only_when_no_delimiter_gives_one(tmp_path):
+    path = tmp_path / "x.txt"
+    path.write_text("交易日期    流水号    余额\n2017-07-01       1       2\n", encoding="utf-8")
+    grid = load(path)
+    header = find_header(grid)
+    assert grid.fixed_width and header.cells == ["交易日期", "流水号", "余额"]
+    assert grid.rows[1] == (2, ["2017-07-01", "1", "2"])
+
+
+CORPUS_B = Path(__file__).parent / "statements_b"
+
+
+def test_every_month_sheet_of_a_workbook_is_read():
+    path = CORPUS_B / "渤海银行对公账户明细_2000123456789012_2017Q3.xlsx"
+    rows = read_statement(path).rows
+    assert len(rows) == 54 and {r.sheet for r in rows} == {"2017年07月", "2017年08月", "2017年09月"}
