@@ -310,14 +310,14 @@ def load_clean(con, path: Path, mapping: dict[str, str] | None, scan: Scan | Cal
     connect = con if callable(con) else (lambda: con)
     options = statement_options or {}
     if path.suffix.lower() in (".xls", ".tsv") or any(options.get(k) for k in STATEMENT_OPTIONS):
-        return load_statement(path, options)
+        return load_statement(path, options, on_read=on_read)
     if path.suffix.lower() == ".xlsx":
         try:
             layout, raw, lines = read_xlsx_strings(path, mapping)
         except InputError as exc:
             if mapping:
                 raise
-            return load_statement(path, options, canonical_error=exc)
+            return load_statement(path, options, canonical_error=exc, on_read=on_read)
         con = connect()
         con.register("xlsx", raw)
         samples = raw.column(f"c{layout.columns['txn_time']}").slice(0, 20).to_pylist()
@@ -333,7 +333,7 @@ def load_clean(con, path: Path, mapping: dict[str, str] | None, scan: Scan | Cal
     except InputError as exc:
         if mapping:
             raise
-        return load_statement(path, options, canonical_error=exc)
+        return load_statement(path, options, canonical_error=exc, on_read=on_read)
     width = len(headers)
     samples = _head_samples(head, encoding, layout.columns["txn_time"], header_lines)
     time_format = pick_time_format(samples)
@@ -342,7 +342,7 @@ def load_clean(con, path: Path, mapping: dict[str, str] | None, scan: Scan | Cal
         from monitor.statements import StatementError
 
         try:
-            return load_statement(path, options)
+            return load_statement(path, options, on_read=on_read)
         except StatementError as exc:
             if exc.code != "no_header":
                 raise
@@ -390,16 +390,19 @@ def load_clean(con, path: Path, mapping: dict[str, str] | None, scan: Scan | Cal
     return layout, table, _check_rows(con, path, layout, source)
 
 
-def load_statement(path: Path, options: dict, canonical_error: InputError | None = None
-                    ) -> tuple[Layout, "pa.Table", Facts]:
+def load_statement(path: Path, options: dict, canonical_error: InputError | None = None,
+                   on_read: Callable[[], object] | None = None) -> tuple[Layout, "pa.Table", Facts]:
     """Read a bank statement or a non-canonical transfer file with :mod:`monitor.statements`.
 
     Raises the canonical header error when the statement reader finds no header either (the file is
-    neither), else the reader's error naming file, line and column.
+    neither), else the reader's error naming file, line and column. ``on_read`` is called before the
+    reading starts (the file's hash then runs beside it).
     """
     from monitor.statements import StatementError, read_statement
     from monitor.statements.store import repeated_id, store_table, time_span
 
+    if on_read is not None:
+        on_read()
     try:
         statement = read_statement(path, profile=options.get("profile"), date_format=options.get("date_format"),
                                    account=options.get("account"), delimiter=options.get("delimiter"),
