@@ -66,6 +66,7 @@ class Ledger:
     names, ids : account → holder name / holder ID number, when the file gives them.
     novel : per transfer (same index), whether its pair is novel (see module docstring).
     pair_transfers : per transfer, the number of transfers between its two accounts in the file.
+    days_only : whether every transfer has the same time of day (a file of dates, not times).
     first_met_in, first_met_out : account → sorted times at which each payer (payee) first appears.
     out_novel, in_novel : account → indexes of its novel outgoing / incoming transfers, in time order.
     """
@@ -114,6 +115,9 @@ class Ledger:
                 times.sort()
         self._amounts = sorted(t.amount for t in self.transfers)
         self._pairs = len(span)
+        # Every transfer at the same time of day: the file gives days only (AMLSim's steps), so the
+        # order of two transfers of one day is unknown and "later" can only mean "not earlier".
+        self.days_only = len(self.transfers) > 1 and len({t.time % DAY for t in self.transfers}) == 1
 
     def __len__(self) -> int:
         return len(self.transfers)

@@ -101,6 +101,11 @@ BIPARTITE_DEFAULTS = {
     "burst_days": 2.0,
     "burst_payees": 3,
     "burst_quantile": 0.9,
+    # Payers linked through one shared payee each (all sums >= burst_quantile) are a group when,
+    # within the window, >= 2 payees get >= 2 of them, in >= sparse_transfers transfers of sums
+    # within a factor sparse_spread (two fan-ins sharing a payer, e.g. sums just under a reporting line).
+    "sparse_transfers": 5,
+    "sparse_spread": 1.5,
 }
 
 
@@ -484,7 +489,7 @@ def bipartite_layering(G, params: Mapping[str, Any] | None = None,
     def usable(k: int) -> bool:
         return tr[k].amount >= floor and L.pair_transfers[k] <= p["max_pair_transfers"]
 
-    groups = nx.Graph()
+    groups, sparse = nx.Graph(), nx.Graph()
     burst, high = p["burst_days"] * DAY, L.quantile(p["burst_quantile"])
     for (u, v), payees in shared.items():
         idx = sorted({k for ks in payees.values() for k in ks})
@@ -498,6 +503,19 @@ def bipartite_layering(G, params: Mapping[str, Any] | None = None,
                     and k not in idx and usable(k) and tr[k].amount >= high and tr[k].dst not in (u, v)]
             if len({tr[k].dst for k in idx + more}) >= p["burst_payees"]:
                 groups.add_edge(u, v, idx=sorted(idx + more))
+            else:
+                sparse.add_edge(u, v, idx=idx)
+    for comp in nx.connected_components(sparse):
+        sub = sparse.subgraph(comp)
+        idx = sorted({k for _, _, d in sub.edges(data="idx") for k in d})
+        amounts = [tr[k].amount for k in idx]
+        per_payee: dict[str, set] = defaultdict(set)
+        for k in idx:
+            per_payee[tr[k].dst].add(tr[k].src)
+        if (len(idx) >= p["sparse_transfers"] and max(amounts) <= p["sparse_spread"] * min(amounts)
+                and tr[idx[-1]].time - tr[idx[0]].time <= window
+                and sum(len(v) >= 2 for v in per_payee.values()) >= 2):
+            groups.add_edges_from(sub.edges(data=True))
     out = []
     for comp in nx.connected_components(groups):
         idx = sorted({k for u, v, d in groups.subgraph(comp).edges(data="idx") for k in d})

@@ -65,18 +65,23 @@ CHAIN_DEFAULTS = {
 
 
 def _successors(L: Ledger, times: dict[str, list[float]], i: int, window_end: float, keep_min: float,
-                tolerance: float, floor: float):
-    """Novel transfers leaving the payee of transfer ``i`` after it, by ``window_end``, keeping its amount."""
+                tolerance: float, floor: float, *, rank: list[int] | None = None):
+    """Novel transfers leaving the payee of transfer ``i`` after it, by ``window_end``, keeping its amount.
+
+    In a file of dates only (``L.days_only``) a transfer of the same day may follow (its order is
+    unknown); with ``rank`` only one ranked after ``i`` (keeps a walk acyclic).
+    """
     t = L.transfers[i]
     idx = L.out_novel.get(t.dst)
     if not idx:
         return
     tl = times[t.dst]
-    k = bisect.bisect_right(tl, t.time)
+    k = bisect.bisect_left(tl, t.time) if L.days_only else bisect.bisect_right(tl, t.time)
     while k < len(idx) and tl[k] <= window_end:
         j = idx[k]
         nxt = L.transfers[j]
-        if nxt.amount >= floor and keeps(t.amount, nxt.amount, keep_min, tolerance):
+        if (j != i and (rank is None or rank[j] > rank[i]) and nxt.amount >= floor
+                and keeps(t.amount, nxt.amount, keep_min, tolerance)):
             yield j
         k += 1
 
@@ -249,17 +254,24 @@ def layering_chains(G, params: Mapping[str, Any] | None = None,
     best = [0] * len(tr)
     nxt = [-1] * len(tr)
     has_pred = [False] * len(tr)
-    for i in range(len(tr) - 1, -1, -1):
+    # Walks run forward in this order. Within one day of a dates-only file, larger sums first: each
+    # hop keeps at most 100 % (+ tolerance), so the money's own order is by decreasing amount.
+    order = sorted(range(len(tr)), key=lambda k: (tr[k].time, -tr[k].amount, k)) if L.days_only \
+        else list(range(len(tr)))
+    rank = [0] * len(tr)
+    for r, k in enumerate(order):
+        rank[k] = r
+    for i in reversed(order):
         if not L.novel[i] or tr[i].amount < floor:
             continue
         best[i] = 1
-        for j in _successors(L, times, i, tr[i].time + window, p["keep_min"], p["tolerance"], floor):
+        for j in _successors(L, times, i, tr[i].time + window, p["keep_min"], p["tolerance"], floor, rank=rank):
             has_pred[j] = True
             if best[j] + 1 > best[i]:
                 best[i], nxt[i] = best[j] + 1, j
     out, used, longest = [], set(), 0
     short_floor = L.quantile(p["short_amount_quantile"])
-    for i in range(len(tr)):
+    for i in order:
         if best[i] == 0 or has_pred[i] and best[i] < p["min_hops"] or i in used:
             continue
         chain = [i]
