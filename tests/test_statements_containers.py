@@ -201,3 +201,16 @@ def test_every_month_sheet_of_a_workbook_is_read():
     path = CORPUS_B / "渤海银行对公账户明细_2000123456789012_2017Q3.xlsx"
     rows = read_statement(path).rows
     assert len(rows) == 54 and {r.sheet for r in rows} == {"2017年07月", "2017年08月", "2017年09月"}
+
+
+def test_fixed_width_value_under_no_label_goes_where_the_column_reaches(tmp_path):
+    path = tmp_path / "reach.txt"
+    path.write_text("交易日期      流水号      余额\n"
+                    "2017-07-01    A1      12,345,678.00\n"
+                    "2017-07-02    A2               5.00\n"
+                    "2017-07-03    A3                         9.00\n", encoding="utf-8")
+    grid = load(path)
+    find_header(grid)
+    assert grid.rows[1][1] == ["2017-07-01", "A1", "12,345,678.00"]
+    assert grid.rows[2][1] == ["2017-07-02", "A2", "5.00"]  # right-aligned past the label, where 余额's values reach
+    assert grid.rows[3][1][0].startswith("2017-07-03    A3") and grid.rows[3][1][1:] == ["", ""]  # not guessed

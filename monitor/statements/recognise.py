@@ -538,6 +538,18 @@ class FixedWidth:
 
     spans: list[tuple[int, int]]
     page_lines: set[str]  # the lines above the header (title, 账号, 第 N 页), digits folded: a page header
+    # each column's reach: its label and every value seen overlapping the label alone (wider than the label)
+    reach: list[tuple[int, int]] = field(default_factory=list)
+
+    def learn(self, line: str) -> None:
+        """Widen the columns' reach by the line's values that overlap one label only."""
+        if not self.reach:
+            self.reach = list(self.spans)
+        for start, end, _, _ in _fields(line):
+            under = [i for i, s in enumerate(self.spans) if _overlap((start, end), s) > 0]
+            if len(under) == 1:
+                low, high = self.reach[under[0]]
+                self.reach[under[0]] = (min(low, start), max(high, end))
 
     def split(self, line: str) -> list[str] | None:
         """The line's cells under the header's columns; None when its text does not stand in columns
@@ -555,8 +567,15 @@ class FixedWidth:
                     if pieces is None:
                         return None
             for a, z, b, t in pieces:
-                scores = [(_overlap((a, z), s), -min(abs(a - s[1]), abs(s[0] - z))) for s in self.spans]
-                column = max(range(len(self.spans)), key=lambda i: scores[i])
+                overlaps = [_overlap((a, z), s) for s in self.spans]
+                column = max(range(len(self.spans)), key=lambda i: overlaps[i])
+                if overlaps[column] <= 0:
+                    # under no label (a short value right-aligned in a wide column): the one column whose
+                    # values reach it, else the line is not read as a row
+                    reached = [i for i, r in enumerate(self.reach or self.spans) if _overlap((a, z), r) > 0]
+                    if len(reached) != 1:
+                        return None
+                    column = reached[0]
                 if column in placed:  # text in one column with wide gaps (a name with two spaces)
                     b = placed[column][0]
                 placed[column] = (b, t)
@@ -611,6 +630,8 @@ def _fixed_width_header(grid: Grid, extra) -> Header | None:
     header, spans = best
     folded = {_fold_digits(line) for line in grid.lines[:header.index] if line.strip() and not _RULE.match(line)}
     layout = FixedWidth(spans, folded)
+    for text in grid.lines[header.index + 1:]:
+        layout.learn(text)
     rows: list[tuple[int, list[Cell]]] = []
     for number, text in enumerate(grid.lines, start=1):
         if number <= header.index:
