@@ -2,33 +2,40 @@
 
 Generates labelled sets with ``benchmarks/typology_gen/generate.py`` (written
 without reading the detectors; never edited to fit them), one per seed given
-(default: the held-out seeds 3 and 4) plus the first seed again with every
+(default: the held-out seeds 6, 7 and 8) plus the first seed again with every
 amount multiplied by ``--scale`` (default 0.01). On each set it runs, in this
 process:
 
 * **scan** — :func:`monitor.scan.run_scan`, the function ``monitor scan`` uses
-  (same parser, role inference and detectors, default parameters);
+  (same parser, role inference and detectors, default parameters). With
+  ``--format amlsim`` scan reads the set rewritten as IBM AMLSim's converted
+  ``transactions.csv`` (``tran_id, orig_acct, bene_acct, tx_type, base_amt,
+  tran_timestamp, is_sar, alert_id``; times cut to the day, as AMLSim writes
+  them), i.e. through scan's AMLSim reader;
 * **baseline** — the 15-minute networkx approach: an account is flagged when it
   has ≥ 5 distinct counterparties (in or out) in a 30-day bin, or lies on a
   simple cycle of 3..6 accounts of the account graph
   (``nx.simple_cycles(G, length_bound=6)``; the enumeration is stopped after
   ``--baseline-cycles`` cycles (default 30,000: deterministic, unlike a time
   limit) or ``--cycle-seconds``, whichever comes first, and says so — the
-  flags found by then are kept; the full enumeration takes hours here).
+  flags found by then are kept; the full enumeration takes hours here). It
+  always reads the generator's own file (the same transfers).
 
 It prints per typology the recall of alert accounts (an account counts when
 any finding names it), the share of normal accounts flagged (overall), seconds,
 and the machine (CPU model, cores, load average).
 
-Tuning: the default parameters were chosen looking at seeds **1 and 2**
-(5,000 accounts, 365 days); do not report those as held out. Seeds 3 and 4
-(and the scaled set) were not looked at while tuning.
+Tuning: the default parameters were chosen looking at seeds **1, 2, 3 and 5**
+(5,000 accounts, 365 days); do not report those as held out. Seeds 6, 7 and 8
+(and their scaled set) were chosen before any result on them was seen. Seed 4
+was an earlier held-out seed, not looked at while tuning the layering.
 
 Target (issue 24): recall ≥ 0.90 per typology with ≤ 1 % of normal accounts
 flagged, better than the baseline on both.
 
-    .venv/bin/python benchmarks/typologies.py [--seeds 3 4] [--scale 0.01] [--accounts 5000] [--days 365]
-        [--baseline-cycles 30000] [--cycle-seconds 600] [--no-baseline] [--keep DIR] [--json FILE]
+    .venv/bin/python benchmarks/typologies.py [--seeds 6 7 8] [--scale 0.01] [--accounts 5000] [--days 365]
+        [--format plain|amlsim] [--baseline-cycles 30000] [--cycle-seconds 600] [--no-baseline]
+        [--keep DIR] [--json FILE]
 """
 
 from __future__ import annotations

@@ -12,17 +12,30 @@ Catches
     *Stacked layering* (``stacked_layering``): two or more pass-through
     accounts (money in from ≥ ``min_in`` accounts, then ``keep_min``..100 % of
     it out to ≥ ``min_out`` accounts, ≥ ``min_counterparties`` in all) sharing ``min_shared`` payers or payees
-    or paying one another, i.e. layers of accounts paying layers of accounts.
+    or paying one another, i.e. layers of accounts paying layers of accounts. A
+    pass-through account with only ``min_member_counterparties`` (one payer, one
+    payee) joins a group when it shares both with one of the group's fuller
+    members (a sparse layer); chains of such accounts are cycles and walks, not
+    stacks.
     *Bipartite layering* (``bipartite_layering``): at least two payers that each
     pay the same ≥ ``min_shared`` payees over novel pairs within
     ``window_days``, with amounts within a factor ``spread`` (a group paying a
-    group, with no forwarding needed).
+    group, with no forwarding needed). Sparse groups whose payers share one
+    payee count when every sum is at or above the file's ``burst_quantile`` and
+    either they pay ≥ ``burst_payees`` payees within ``burst_days``, or, linked
+    payer by payer, ≥ 2 payees get ≥ 2 of them in ≥ ``sparse_transfers``
+    transfers within a factor ``sparse_spread``. A group then takes in its
+    payers' other new payees (and its payees' other new payers) of its span
+    ± ``burst_days`` and amounts.
     Only novel pairs count (see :mod:`graphs.detectors.typologies`).
+    Parameters were tuned on the benchmark's seeds 1, 2, 3 and 5
+    (``benchmarks/typologies.py``).
 Misses
     Intermediaries that keep more than ``1 - keep_min`` (fees above 10 % by
     default) or forward only part; gathering interleaved with unrelated new
-    transfers large enough to move the total out of tolerance; bipartite
-    groups where no two payers share ``min_shared`` payees (a sparse 2 × 2);
+    transfers large enough to move the total out of tolerance; sparse bipartite
+    groups (no two payers sharing ``min_shared`` payees) of sums below the
+    ``burst_quantile`` or spread over more than ``burst_days``;
     layers spread over more than ``window_days``; in gather–scatter and stacked
     layering, transfers below the file's ``min_amount_quantile`` (0.25) are
     left out (card-like spending would otherwise join the episode), so
