@@ -23,7 +23,7 @@ section extrapolates from. The machine (CPU model, cores, load) is printed first
 
     .venv/bin/python benchmarks/province.py [--platforms N] [--months N] [--transfers-per-month N]
         [--volume] [--profile-sample N] [--keep DIR] [--reuse DIR] [--compact] [--spark-master local[2]]
-        [--engines local,spark]
+        [--engines local,spark] [--spark-driver-memory 4g]
 """
 
 from __future__ import annotations
@@ -80,6 +80,12 @@ def child_run(args) -> None:
     from graphs.run import detect
     from monitor.db import dispose_engines
 
+    if args.engine == "spark" and args.spark_master.startswith("local"):
+        # In local mode the executors live in the driver's JVM, whose heap is fixed at launch (default
+        # 1 GiB); the phase-2 reduction also comes back to the driver through it (toArrow).
+        os.environ["PYSPARK_SUBMIT_ARGS"] = (f"--driver-memory {args.spark_driver_memory} "
+                                             f"--conf spark.driver.maxResultSize={args.spark_driver_memory} "
+                                             "pyspark-shell")
     cfg = config_for(Path(args.instance), engine=args.engine, spark_master=args.spark_master,
                      spark_shuffle_partitions=args.shuffle_partitions)
     t0 = time.perf_counter()
@@ -350,6 +356,8 @@ def main() -> int:
     ap.add_argument("--engines", default="local,spark")
     ap.add_argument("--spark-master", default="local[2]")
     ap.add_argument("--shuffle-partitions", type=int, default=8)
+    ap.add_argument("--spark-driver-memory", default="4g",
+                    help="Heap of Spark's driver JVM (with local[N] also the executors'), e.g. 4g.")
     # Internal: the child processes.
     ap.add_argument("--child", choices=["run", "profile"], help=argparse.SUPPRESS)
     ap.add_argument("--engine", help=argparse.SUPPRESS)
@@ -376,7 +384,8 @@ def main() -> int:
     print(f"store: {info['institutions']} institutions, {info['transfers']:,} transfers in {info['files']} "
           f"files ({args.platforms} platforms × {args.months} months; built in {time.perf_counter() - t0:.0f}s)")
     common = [sys.executable, __file__, "--instance", str(instance), "--months", str(args.months),
-              "--spark-master", args.spark_master, "--shuffle-partitions", str(args.shuffle_partitions)]
+              "--spark-master", args.spark_master, "--shuffle-partitions", str(args.shuffle_partitions),
+              "--spark-driver-memory", args.spark_driver_memory]
     results = {}
     for engine in args.engines.split(","):
         out = base / f"findings-{engine}.json"
