@@ -71,8 +71,13 @@ def detect_encoding(raw: bytes) -> str:
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
     head = raw[:4096]
-    if head.count(b"\x00") > len(head) // 4:  # UTF-16 without a BOM: ASCII characters have a zero byte
-        return "utf-16-le" if head[1::2].count(b"\x00") > head[0::2].count(b"\x00") else "utf-16-be"
+    half = len(head) // 2
+    if half and b"\x00" in head:  # UTF-16 without a BOM: ASCII characters have a zero byte, all on one side
+        odd, even = head[1::2].count(b"\x00"), head[0::2].count(b"\x00")
+        if odd > half * 0.3 and even < half * 0.02:
+            return "utf-16-le"
+        if even > half * 0.3 and odd < half * 0.02:
+            return "utf-16-be"
     if is_utf8(raw):
         return "utf-8"
     try:
