@@ -328,3 +328,103 @@ def test_large_file_utf8_check_is_python_decoding(tail):
         with pytest.raises(StatementError, match="neither UTF-8 nor GB18030") as caught:
             detect_encoding(data)
         assert caught.value.line == 100_001
+
+
+SHEET_FILES = sorted(p for p in list(CORPUS.iterdir()) + list((CORPUS / "bad").iterdir())
+                     if p.suffix.lower() in (".xlsx", ".xls"))
+
+
+@pytest.mark.parametrize("path", SHEET_FILES, ids=[p.name for p in SHEET_FILES])
+def test_corpus_sheet_reads_the_same_both_ways(path, monkeypatch):
+    fast, slow, used = both_ways(path, monkeypatch)
+    assert fast == slow
+    assert used  # one data sheet each: read column-wise
+
+
+def sheet_rows(rows: int = 40, seed: int = 5):
+    """A consistent single-account statement as typed sheet cells: dates and times as date cells, amounts
+    and balances as numbers; its debit and credit totals (cents)."""
+    import datetime as dt
+
+    rng = random.Random(seed)
+    balance, debit, credit, out = 10_000_000, 0, 0, []
+    for i in range(rows):
+        cents = rng.randint(100, 900_000)
+        is_credit = rng.random() < 0.5
+        balance += cents if is_credit else -cents
+        debit += 0 if is_credit else cents
+        credit += cents if is_credit else 0
+        amount = cents / 100 if i % 3 else f"{cents // 100:,}.{cents % 100:02d}"  # numbers, and text
+        account = "" if i % 11 == 5 else (f"62220000{i:08d}" if i % 2 else float(f"62220000{i:08d}"))
+        out.append([dt.datetime(2017, 1, 1 + i % 28), dt.time(i % 24, i % 60, 7), f"ID{i:06d}", "转账",
+                    "" if is_credit else amount, amount if is_credit else "", balance / 100, account,
+                    "" if i % 11 == 5 else rng.choice(["张伟", " 某公司 "]), "货款" if i % 4 else ""])
+    return out, debit, credit
+
+
+def write_sheet(tmp_path: Path, body: list[list], debit: int, credit: int, name: str = "s.xlsx") -> Path:
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    sheet = book.active
+    for row in [["中国工商银行 账户历史明细"], ["户名：深圳市恒信网络科技有限公司"], ["账号：6222020200012345678"], [],
+                HEADER.strip().split(","), *body,
+                ["合计", "", "", "", f"{debit / 100:.2f}", f"{credit / 100:.2f}"], [f"共 {len(body)} 笔"]]:
+        sheet.append(row)
+    path = tmp_path / name
+    book.save(path)
+    return path
+
+
+def sheet_variants():
+    """``(name, edit of the typed body rows)``: each keeps the statement consistent or breaks it on purpose."""
+    import datetime as dt
+
+    def cell(row, index, value):
+        def edit(rows):
+            rows[row][index] = value
+            return rows
+        return edit
+
+    def amount(row, how):  # the row's debit or credit cell, written another way
+        def edit(rows):
+            index = 4 if rows[row][4] != "" else 5
+            rows[row][index] = how(rows[row][index])
+            return rows
+        return edit
+
+    def number(value):
+        return value if isinstance(value, float) else float(value.replace(",", ""))
+
+    return [
+        ("as written", lambda rows: rows),
+        ("text dates", lambda rows: [[f"{r[0]:%Y/%m/%d}", r[1].strftime("%H:%M:%S"), *r[2:]] for r in rows]),
+        ("datetime in one column", lambda rows: [[dt.datetime.combine(r[0].date(), r[1]), "", *r[2:]]
+                                                 for r in rows]),
+        ("excel serial dates", lambda rows: [[42736.0 + i, *r[1:]] for i, r in enumerate(rows)]),
+        ("a text date among date cells", cell(6, 0, "2017-01-07")),
+        ("a tiny float amount", amount(4, lambda v: 1e-05)),
+        ("a boolean amount", amount(3, lambda v: True)),
+        ("more decimals than cents", amount(4, lambda v: number(v) + 1e-7)),
+        ("a yen sign", amount(2, lambda v: f"￥{number(v):,.2f}")),
+        ("a balance as text", cell(7, 6, "1,234.56")),
+        ("a missing date", cell(8, 0, "")),
+        ("a balance that breaks", cell(9, 6, 1.0)),
+        ("a footer word inside a row", cell(10, 9, "合计")),
+        ("an empty row", lambda rows: rows[:12] + [[""] * 10] + rows[12:]),
+        ("a large account number", cell(1, 7, 6.2220000123456789e18)),
+    ]
+
+
+@pytest.mark.parametrize("edit", [e for _, e in sheet_variants()], ids=[n for n, _ in sheet_variants()])
+def test_sheet_reads_the_same_both_ways(edit, tmp_path, monkeypatch):
+    rows, debit, credit = sheet_rows()
+    path = write_sheet(tmp_path, edit(rows), debit, credit)
+    fast, slow, _ = both_ways(path, monkeypatch)
+    assert fast == slow
+
+
+def test_typed_sheet_is_read_column_wise(tmp_path, monkeypatch):
+    rows, debit, credit = sheet_rows()
+    fast, slow, used = both_ways(write_sheet(tmp_path, rows, debit, credit), monkeypatch)
+    assert used and fast[0] == "ok" and len(fast[1]) == 40 and fast == slow
+    assert fast[1][3]["source_line"] == 9  # sheet row numbers: title, two preamble rows, a blank, the header

@@ -13,6 +13,7 @@ import polars as pl
 
 from monitor.statements import dates
 from monitor.statements.aliases import FOOTER_PATTERNS, OPENING_WORDS
+from monitor.statements.recognise import clean_text
 
 # what Python's str.strip() removes (polars' whitespace differs at a few control characters); a test
 # holds this to str.isspace()
@@ -53,9 +54,10 @@ def read_body(lines, data: bytes | None, delimiter: str, width: int, skip: int =
     names = [f"c{i}" for i in range(width)]
     try:
         cells = pl.read_csv(data, has_header=False, separator=delimiter, quote_char='"', skip_lines=skip,
-                            schema={n: pl.String for n in names}, truncate_ragged_lines=True)
+                            schema={n: pl.String for n in names}, truncate_ragged_lines=True,
+                            raise_if_empty=False)
         raw = pl.read_csv(data, has_header=False, separator=separator, quote_char=None, skip_lines=skip,
-                          schema={"raw": pl.String})
+                          schema={"raw": pl.String}, raise_if_empty=False)
     except pl.exceptions.PolarsError:
         return None
     if cells.height != count or raw.height != count:
@@ -67,6 +69,45 @@ def read_body(lines, data: bytes | None, delimiter: str, width: int, skip: int =
     # polars' whitespace is Python's but for \x1c-\x1f: without those characters its own (faster) strip is exact
     plain = not raw.str.contains("[\x1c-\x1f]").any()
     return cells.with_columns([clean(pl.col(n), unwrap, plain).alias(n) for n in names]).with_columns(raw=raw)
+
+
+def sheet_body(rows: list[list], width: int) -> pl.DataFrame:
+    """A spreadsheet's body rows as :func:`read_body`'s frame: each cell as the row-by-row code reads it as text
+    (:func:`cell_text`; null past a row's end), ``raw`` every cell's text joined by spaces (for the word tests
+    of :func:`special_lines`).
+
+    A column of text cells is cleaned column-wise; a column holding numbers or dates cell by cell.
+    """
+    from itertools import zip_longest
+
+    columns = list(zip_longest(*rows, fillvalue=None)) if rows else []
+    names = [f"c{i}" for i in range(max(width, len(columns)))]
+    series, text = [], []
+    for name, column in zip(names, columns):
+        if all(type(v) is str or v is None for v in column):
+            series.append(pl.Series(name, column, dtype=pl.String))
+            text.append(name)
+        else:
+            series.append(pl.Series(name, [cell_text(v) for v in column], dtype=pl.String))
+    frame = pl.DataFrame(series, schema={n: pl.String for n in names[:len(series)]}, height=len(rows))
+    frame = frame.with_columns([pl.lit(None, pl.String).alias(n) for n in names[len(series):]])
+    unwrap = any(frame[n].str.contains('="', literal=True).any() for n in text)
+    frame = frame.with_columns([clean(pl.col(n), unwrap).alias(n) for n in text])
+    raw = pl.concat_str([pl.col(n) for n in names], separator=" ", ignore_nulls=True) if names else pl.lit("")
+    return frame.select(*names[:width], raw=raw)
+
+
+def cell_text(value: object, cleaned: bool = False) -> str | None:
+    """A spreadsheet cell as the row-by-row reader reads it as text (``reader._cell``; and
+    ``reader.parse_amount``, which gives a float the value of its ``repr``): a whole float as an integer,
+    other values as ``str``; text through :func:`monitor.statements.recognise.clean_text` unless ``cleaned``."""
+    if isinstance(value, str):
+        return value if cleaned else clean_text(value)
+    if value is None:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
 
 
 def clean(expr: pl.Expr, unwrap: bool = True, plain: bool = False) -> pl.Expr:
@@ -86,7 +127,8 @@ def special_lines(frame: pl.DataFrame, delimiter: str, header_at: int, header_la
 
     A superset of what :class:`monitor.statements.reader._Splitter` tells apart: footer and opening-balance
     words, page breaks, borders, blank lines, a repeated header (its label at ``header_at``), lines without
-    a date and lines that may have fewer fields than the columns need.
+    a date and lines that may have fewer fields than the columns need. ``delimiter`` is ``None`` for a
+    spreadsheet (:func:`sheet_body`).
     """
     width = len([c for c in frame.columns if re.fullmatch(r"c\d+", c)])
     empty = [pl.col(f"c{i}").is_null() | (pl.col(f"c{i}") == "") for i in range(width)]
@@ -109,7 +151,9 @@ def special_lines(frame: pl.DataFrame, delimiter: str, header_at: int, header_la
     special = frame.select(test.fill_null(True).alias("special")).to_series()
     # a null last cell is a missing field or an empty one: counting delimiters tells which, unless quoted
     missing = frame.select(pl.col(f"c{needed - 1}").is_null()).to_series()
-    if missing.any():
+    if missing.any() and delimiter is None:  # a sheet's row that ends early
+        special = special | missing
+    elif missing.any():
         rows = frame.filter(missing)
         short = rows.select(raw.str.contains('"', literal=True) |
                             (raw.str.count_matches(delimiter, literal=True) < needed - 1)).to_series()
@@ -216,13 +260,13 @@ def infer_column(values: pl.Series, lines: pl.Series, *, column: str, date_forma
     or when polars and Python disagree on the sample).
     """
     present_mask = values.is_not_null() & (values != "")
-    present = values.filter(present_mask)
-    if present.len() == 0:
+    unique = values.unique()  # the distinct values first: filtering them costs less than the column
+    unique = unique.filter(unique.is_not_null() & (unique != "")).sort()  # sorted: the same sample always
+    if unique.len() == 0:
         return None, None
-    unique = present.unique().sort()  # sorted: the same sample whatever the threads did
     sample = _sample(unique)
     if date_format:
-        fmt = dates.infer([(0, present[0])], column=column, date_format=date_format)
+        fmt = dates.infer([(0, values[int(present_mask.arg_max())])], column=column, date_format=date_format)
         kind = "time" if fmt.kind == "time" else "date"
         return (fmt, parse_column(values, date_format, kind)) if _agrees(sample, date_format, kind) else None
     if unique.str.contains(r"^\d+\.\d+$").all():
@@ -232,17 +276,24 @@ def infer_column(values: pl.Series, lines: pl.Series, *, column: str, date_forma
         if iso is not None:
             fmt = dates.ColumnFormat("datetime", lambda v: dates._iso(str(v).strip()), "ISO 8601")
             return fmt, values.replace_strict(unique, iso, default=None, return_dtype=pl.Datetime("us"))
-    fitting = [(f, k) for f, k in dates.FORMATS if all(dates._try(dates._strp(f), t) for t in sample)]
+    python: dict[str, list] = {}  # the sample as Python reads it with each format that reads it all
+    for f, _ in dates.FORMATS:
+        read = _python_all(sample, f)
+        if read is not None:
+            python[f] = read
+    fitting = [(f, k) for f, k in dates.FORMATS if f in python]
     if not fitting:  # none fits the sample, so none fits the column
         return None, None
     checked: dict[str, bool] = {}
+    read_unique: dict[str, pl.Series] = {}  # the distinct values read with each format
 
     def fits_all(fmt: str, kind: str) -> bool:
         if fmt not in checked:
             # polars must read the sample as Python does, else the column is read row by row
-            if not _agrees(sample, fmt, kind):
+            if not _agrees(sample, fmt, kind, python[fmt]):
                 raise _Decline
-            checked[fmt] = parse_column(unique, fmt, "time" if kind == "time" else "date").null_count() == 0
+            read_unique[fmt] = parse_column(unique, fmt, "time" if kind == "time" else "date")
+            checked[fmt] = read_unique[fmt].null_count() == 0
         return checked[fmt]
 
     try:
@@ -255,6 +306,7 @@ def infer_column(values: pl.Series, lines: pl.Series, *, column: str, date_forma
         for day_first, month_first in dates.AMBIGUOUS_PAIRS:
             both = [f for f in names if f.startswith(day_first)], [f for f in names if f.startswith(month_first)]
             if both[0] and both[1]:
+                present = values.filter(present_mask)
                 a = parse_column(present, both[0][0], "date")
                 b = parse_column(present, both[1][0], "date")
                 differ = (a != b).fill_null(False)
@@ -265,7 +317,8 @@ def infer_column(values: pl.Series, lines: pl.Series, *, column: str, date_forma
     except _Decline:
         return None
     fmt, kind = fitting[0]
-    parsed = parse_column(values, fmt, "time" if kind == "time" else "date")
+    # each value as its distinct value was read (a lookup costs less than reading a million again)
+    parsed = values.replace_strict(unique, read_unique[fmt], default=None, return_dtype=read_unique[fmt].dtype)
     return dates.ColumnFormat(kind, lambda v, f=dates._strp(fmt): f(str(v).strip()), fmt), parsed
 
 
@@ -285,11 +338,26 @@ class _Decline(Exception):
     pass
 
 
-def _agrees(sample: list[str], fmt: str, kind: str) -> bool:
-    """Whether polars reads every sample value as :func:`datetime.datetime.strptime` does."""
+def _agrees(sample: list[str], fmt: str, kind: str, python: list | None = None) -> bool:
+    """Whether polars reads every sample value as :func:`datetime.datetime.strptime` does (``python``: the
+    values as Python read them, when known)."""
     got = _polars_parse(pl.Series(sample, dtype=pl.String), fmt, "time" if kind == "time" else "date").to_list()
+    if python is not None:
+        return all(have is None or have == want for have, want in zip(got, python))
     one = _python_parse(fmt)
     return all(have is None or have == one(text) for text, have in zip(sample, got))
+
+
+def _python_all(sample: list[str], fmt: str) -> list | None:
+    """Every sample value as :func:`monitor.statements.dates._strp` reads it, or ``None`` when one does not read."""
+    parse = dates._strp(fmt)
+    read = []
+    for text in sample:
+        try:
+            read.append(parse(text))
+        except (ValueError, TypeError, OverflowError):
+            return None
+    return read
 
 
 def _ambiguous(text, line, column, day_first, month_first):

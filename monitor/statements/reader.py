@@ -315,8 +315,11 @@ def _read(path, profile, date_format, account, delimiter, encoding, instance_dir
     if chosen and chosen.currency and not stmt.currency:
         stmt.currency = currency_code(chosen.currency)
 
-    built = _read_columnar(stmt, grid, header, cols, date_format, factor) if grid.lines is not None else None
-    if built is None:  # spreadsheets, box-drawn prints, and columns the vectorised reading declines
+    # a workbook's one data sheet too; several sheets (pages that name their sheet) and fixed-width prints
+    # are read row by row
+    columnar_ok = grid.lines is not None or (grid.book is not None and len(grid.data_sheets) <= 1)
+    built = _read_columnar(stmt, grid, header, cols, date_format, factor) if columnar_ok else None
+    if built is None:  # several sheets, box-drawn prints, and columns the vectorised reading declines
         data, footers, opening = _split_rows(stmt, grid, header, cols)
         stmt.frame = _build_rows(stmt, data, cols, header, date_format, factor)
         own = clean_text(data[0][1][cols["own_account"]]) or None if data and "own_account" in cols else None
@@ -725,11 +728,12 @@ def _build_row(stmt, how: _Columns, line, texts, page) -> tuple[Row, str | None]
 # --- the body read column-wise ------------------------------------------------------------------------------
 
 def _read_columnar(stmt, grid, header, cols, date_format, factor):
-    """``(rows frame, footers, opening, owner account of the first row)`` of a text file, read column-wise.
+    """``(rows frame, footers, opening, owner account of the first row)`` of a text file or a sheet, read
+    column-wise.
 
     Lines and values that the vectorised steps cannot read exactly as the row-by-row code would go through
     :class:`_Splitter` and :func:`_build_row` (so every result and error is theirs). ``None``: read the whole
-    file row by row instead (a box-drawn print, Excel serial or ISO 8601 times).
+    file row by row instead (a box-drawn print, Excel serial numbers, a date column of text and date cells).
     """
     import numpy as np
     import polars as pl
@@ -738,9 +742,15 @@ def _read_columnar(stmt, grid, header, cols, date_format, factor):
 
     width = len(header.cells)
     first = header.index + 1
-    utf8 = isinstance(grid.lines, recognise.Utf8Lines)
-    body = columnar.read_body(_Tail(grid.lines, first), grid.data if utf8 else None, grid.delimiter, width,
-                              skip=first)
+    sheet = grid.lines is None
+    if sheet:
+        if len(grid.rows) <= first:
+            return None
+        body = columnar.sheet_body([cells for _, cells in grid.rows[first:]], width)
+    else:
+        utf8 = isinstance(grid.lines, recognise.Utf8Lines)
+        body = columnar.read_body(_Tail(grid.lines, first), grid.data if utf8 else None, grid.delimiter, width,
+                                  skip=first)
     if body is None:
         return None
     splitter = _Splitter(grid, header, cols)
@@ -769,20 +779,57 @@ def _read_columnar(stmt, grid, header, cols, date_format, factor):
     data = body.select(*names).with_columns(pos=pl.int_range(pl.len(), dtype=pl.Int64), page=pl.Series(page)) \
         .filter(pl.Series(keep))
     if by_python:
-        texts_of = {f"c{i}": [by_python[p][i] if i < len(by_python[p]) else None for p in by_python]
-                    for i in range(width)}
+        texts_of = {f"c{i}": [columnar.cell_text(by_python[p][i], cleaned=True) if i < len(by_python[p]) else None
+                              for p in by_python] for i in range(width)}
         fixed = pl.DataFrame({"pos": list(by_python), **texts_of}, schema={"pos": pl.Int64, **{n: pl.String
                                                                                                 for n in names}})
         data = data.update(fixed, on="pos", include_nulls=True)
-    data = data.with_columns(line=pl.col("pos") + first + 1)
+    if sheet:
+        numbers = pl.Series([line for line, _ in grid.rows[first:]], dtype=pl.Int64)
+        data = data.with_columns(line=numbers.gather(data["pos"]))
+    else:
+        data = data.with_columns(line=pl.col("pos") + first + 1)
     if not data.height:
         stmt.warnings.append("no transaction rows")
         return _frame_of([]), splitter.footers, splitter.opening, None
-    frame = _columnar_rows(stmt, data, cols, header, date_format, factor)
+    rows = _SheetRows(grid.rows, first) if sheet else None
+    frame = _columnar_rows(stmt, data, cols, header, date_format, factor, rows)
     if frame is None:
         return None
-    own = data[f"c{cols['own_account']}"][0] or None if "own_account" in cols else None
+    if "own_account" not in cols:
+        own = None
+    elif sheet:
+        own = clean_text(rows.cells(int(data["pos"][0]))[cols["own_account"]]) or None
+    else:
+        own = data[f"c{cols['own_account']}"][0] or None
     return frame, splitter.footers, splitter.opening, own
+
+
+class _SheetRows:
+    """A sheet's body rows (``grid.rows`` from ``first`` on) as :class:`_Splitter` gives their cells: text
+    cleaned, other values as they are."""
+
+    def __init__(self, rows, first: int):
+        self.rows, self.first = rows, first
+
+    def cells(self, pos: int) -> list:
+        return [clean_text(c) if isinstance(c, str) else c for c in self.rows[self.first + pos][1]]
+
+    def column(self, positions: list[int], index: int) -> list:
+        """The cell at ``index`` of each row (empty text past a row's end)."""
+        rows, first, out = self.rows, self.first, []
+        for pos in positions:
+            cells = rows[first + pos][1]
+            value = cells[index] if index < len(cells) else ""
+            out.append(clean_text(value) if isinstance(value, str) else value)
+        return out
+
+
+def _parsed_or_none(parse, value):
+    try:
+        return parse(value)
+    except (ValueError, TypeError, OverflowError):
+        return None  # the row goes row by row, which names the error
 
 
 class _Tail:
@@ -800,8 +847,12 @@ class _Tail:
         return self.lines[self.first + index]
 
 
-def _columnar_rows(stmt, data, cols, header, date_format, factor):
-    """The rows frame of the transaction rows' cells; rows the vectorised reading doubts go row by row."""
+def _columnar_rows(stmt, data, cols, header, date_format, factor, sheet_rows=None):
+    """The rows frame of the transaction rows' cells; rows the vectorised reading doubts go row by row.
+
+    ``sheet_rows``: a sheet's rows as typed cells (:class:`_SheetRows`), for date columns of date cells and
+    for the rows read row by row.
+    """
     import polars as pl
 
     from monitor.statements import columnar
@@ -812,7 +863,25 @@ def _columnar_rows(stmt, data, cols, header, date_format, factor):
     class Decline(Exception):
         pass
 
+    def typed_cells(index):
+        """A sheet column's cells ``(line, value)`` as the row-by-row inference has them, when it holds a
+        value other than text (else ``None``)."""
+        values = sheet_rows.column(data["pos"].to_list(), index)
+        if all(isinstance(v, str) for v in values):
+            return None
+        return list(zip(lines.to_list(), values))
+
     def infer(index, use_format, prefer_time):
+        typed = typed_cells(index) if sheet_rows is not None else None
+        if typed is not None:
+            present = [v for _, v in typed if not (isinstance(v, str) and not v.strip()) and v is not None]
+            if dates._kind_of_typed(present) is None:
+                raise Decline  # numbers (Excel serials) or text among the dates: row by row
+            fmt = dates.infer(typed, column=header.cells[index], date_format=use_format, prefer_time=prefer_time)
+            if fmt is not None:
+                parsed[index] = pl.Series([_parsed_or_none(fmt.parse, v) for _, v in typed],
+                                          dtype=pl.Time if fmt.kind == "time" else pl.Datetime("us"), strict=False)
+            return fmt
         found = columnar.infer_column(data[f"c{index}"], lines, column=header.cells[index],
                                       date_format=use_format, prefer_time=prefer_time)
         if found is None:
@@ -915,10 +984,11 @@ def _columnar_rows(stmt, data, cols, header, date_format, factor):
     if doubted.height:
         fixed = []
         width = len(header.cells)
-        for row in doubted.select("line", "page", *[f"c{i}" for i in range(width)]).iter_rows():
-            line, on_page, *texts = row
+        for row in doubted.select("pos", "line", "page", *[f"c{i}" for i in range(width)]).iter_rows():
+            pos, line, on_page, *texts = row
             # a missing cell reads as an empty one for every role of a transaction row
-            fixed.append(_build_row(stmt, how, line, ["" if t is None else t for t in texts], on_page)[0])
+            texts = sheet_rows.cells(pos) if sheet_rows is not None else ["" if t is None else t for t in texts]
+            fixed.append(_build_row(stmt, how, line, texts, on_page)[0])
         frame = frame.update(_frame_of(fixed).rename({"source_line": "line"}).with_columns(
             source_line=pl.col("line")), on="line", include_nulls=True)
     if "status" in cols:
