@@ -428,3 +428,11 @@ def test_typed_sheet_is_read_column_wise(tmp_path, monkeypatch):
     fast, slow, used = both_ways(write_sheet(tmp_path, rows, debit, credit), monkeypatch)
     assert used and fast[0] == "ok" and len(fast[1]) == 40 and fast == slow
     assert fast[1][3]["source_line"] == 9  # sheet row numbers: title, two preamble rows, a blank, the header
+
+
+def test_sheet_row_without_a_date_names_its_line(tmp_path):
+    rows, debit, credit = sheet_rows()
+    rows[8][0] = ""  # the date cell of sheet row 14 left empty; its time cell is there
+    with pytest.raises(StatementError, match="cannot read the date/time") as caught:
+        read_statement(write_sheet(tmp_path, rows, debit, credit))
+    assert (caught.value.line, caught.value.column) == (14, "交易日期")

@@ -648,6 +648,8 @@ def _build_row(stmt, how: _Columns, line, texts, page) -> tuple[Row, str | None]
     cols, label, factor = how.cols, how.label, how.factor
     try:
         when = how.date_fmt.parse(texts[how.date_index])
+        if when is None:  # an empty cell in a column of date cells
+            raise ValueError("no date")
         if how.time_index is not None and clean_text(texts[how.time_index]):
             when = dates.combine(when, how.time_fmt.parse(texts[how.time_index]))
     except (ValueError, TypeError) as exc:
