@@ -80,3 +80,20 @@ def test_each_date_s_crawl_holds_only_what_was_published_and_up(small_city, conf
     for as_of in (d1, d2):
         down = {f.institution_uscc for f in run_indicators(config, as_of) if f.kind == "site_down"}
         assert not down & healthy  # a later page missing from a list is no failed fetch
+
+
+def test_as_crawled_options_need_a_city_and_a_crawl(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")}
+    env["MONITOR_INSTANCE_DIR"] = str(tmp_path / "instance")
+    city = str(tmp_path / "city")
+    for args, fragment in ((["--truth", "t.json", "--as-crawled"], "need --city"),
+                           (["--city", city, "--compare"], "goes with --as-crawled"),
+                           (["--city", city, "--as-crawled", "--no-crawl"], "cannot go with --no-crawl")):
+        r = subprocess.run([sys.executable, "-m", "monitor", "evaluate", *args], capture_output=True, text=True,
+                           env=env, cwd=tmp_path, timeout=120)
+        lines = r.stderr.strip().splitlines()
+        assert r.returncode == 2 and len(lines) == 1 and fragment in lines[0], r.stderr
