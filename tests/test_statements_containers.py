@@ -214,3 +214,29 @@ def test_fixed_width_value_under_no_label_goes_where_the_column_reaches(tmp_path
     assert grid.rows[1][1] == ["2017-07-01", "A1", "12,345,678.00"]
     assert grid.rows[2][1] == ["2017-07-02", "A2", "5.00"]  # right-aligned past the label, where 余额's values reach
     assert grid.rows[3][1][0].startswith("2017-07-03    A3") and grid.rows[3][1][1:] == ["", ""]  # not guessed
+
+
+def test_a_sheet_in_another_currency_is_refused(tmp_path):
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    _sheet(book, "人民币", [["账号：1234567890123"], ["币种：人民币"]], ROWS[:2])
+    _sheet(book, "美元", [["账号：1234567890123"], ["币种：美元"]], ROWS[2:])
+    path = tmp_path / "ccy.xlsx"
+    book.save(path)
+    with pytest.raises(StatementError) as caught:
+        read_statement(path)
+    assert "'美元'" in str(caught.value) and caught.value.line == 2
+
+
+def test_a_balance_break_names_its_sheet(tmp_path):
+    rows = [list(r) for r in ROWS]
+    rows[2][4] = "10,700.00"
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    _sheet(book, "7月上", [["账号：1234567890123"]], rows[:2])
+    _sheet(book, "7月下", [["账号：1234567890123"]], rows[2:])
+    path = tmp_path / "break.xlsx"
+    book.save(path)
+    with pytest.raises(StatementError) as caught:
+        read_statement(path)
+    assert caught.value.code == "balance_chain_break" and caught.value.line == 3 and "'7月下'" in str(caught.value)

@@ -406,19 +406,26 @@ def _read_preamble(stmt: Statement, grid, header) -> None:
 
 
 def _read_sheet_preambles(stmt: Statement, grid) -> None:
-    """A workbook's later data sheets: their preamble names the same account, and widens the period."""
+    """A workbook's later data sheets: their preamble names the same account and currency, and widens the
+    period."""
     for sheet in grid.data_sheets[1:]:
-        pairs = recognise.preamble_pairs([cells for _, cells in grid.rows[sheet.start:sheet.header]])
-        for key, value in pairs:
+        above = grid.rows[sheet.start:sheet.header]
+
+        def refuse(what, value, first):
+            line = next((line for line, cells in above
+                         if any(value in clean_text(c) for c in cells if isinstance(c, str))), None)
+            raise StatementError(f"sheet {sheet.name!r} is for {what} {value}, the first sheet for {first}",
+                                 line=line, hint="read the sheets as separate files")
+
+        for key, value in recognise.preamble_pairs([cells for _, cells in above]):
             field_name = _preamble_key(key)
             if field_name == "owner_account" and value:
                 account = re.sub(r"\s", "", value)
                 if stmt.owner_account and account != stmt.owner_account:
-                    line = next((line for line, cells in grid.rows[sheet.start:sheet.header]
-                                 if any(value in clean_text(c) for c in cells if isinstance(c, str))), None)
-                    raise StatementError(
-                        f"sheet {sheet.name!r} is for account {account}, the first sheet for {stmt.owner_account}",
-                        line=line, hint="read the sheets as separate files")
+                    refuse("account", account, stmt.owner_account)
+            elif field_name == "currency" and value and stmt.currency:
+                if currency_code(value.split()[0]) != stmt.currency:
+                    refuse("currency", value.split()[0], stmt.currency)
             elif field_name == "period":
                 found = _dates_in(value)
                 if len(found) >= 2:
@@ -1115,7 +1122,7 @@ def _check_balances(stmt: Statement) -> None:
     if stmt.kind != "account":
         return
     rows = stmt.frame.select(
-        "balance", "amount", "source_line",
+        "balance", "amount", "source_line", "page",
         pl.when(pl.col("direction") == "debit").then(-pl.col("amount")).otherwise(pl.col("amount")).alias("signed"),
     ).filter(pl.col("balance").is_not_null() & stmt.frame["direction"].is_not_null())
     if not rows.height:
@@ -1136,12 +1143,13 @@ def _check_balances(stmt: Statement) -> None:
         i = int(breaks[0])
         before = i + 1 if newest_first else i - 1
         expected = int(balance[before]) + int(signed[i])
-        raise StatementError(
+        raise _in_sheet(StatementError(
             f"the running balance breaks: {_decimal(int(balance[before])):.2f} "
             f"{'+' if signed[i] >= 0 else '-'} {_decimal(int(amount[i])):.2f} = {_decimal(expected):.2f}, "
             f"but the row states {_decimal(int(balance[i])):.2f}",
             line=int(rows["source_line"][i]), column=stmt.columns.get("balance"), code="balance_chain_break",
-            hint="the file is damaged or rows are missing: ask the bank for a new export")
+            hint="the file is damaged or rows are missing: ask the bank for a new export"),
+            stmt.sheet_pages.get(int(rows["page"][i])))
     first = rows.height - 1 if newest_first else 0
     last = 0 if newest_first else rows.height - 1
     opening = stmt.footer_totals.get("opening_balance")
