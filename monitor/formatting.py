@@ -23,7 +23,10 @@ from monitor.vocab import EVIDENCE_METRICS, METRICS_BY_NAME, evidence_code, evid
 DASH = "—"
 
 # Evidence keys whose values are fractions (shown as percentages).
-_SHARE_KEY = re.compile(r"(share|ratio|yield)")
+_SHARE_KEY = re.compile(r"(share|ratio|yield|_rate)")
+# Keys that compare with another figure of the same map (a city median, a baseline, a gap): they are of that
+# figure's kind, named by the map's ``metric`` or by its first share or amount (yield 14.6%, city median 10.3%).
+_RELATIVE_KEYS = {"city_median", "gap", "latest", "baseline", "jump", "threshold"}
 _UNIT_SUFFIX = re.compile(r"\s*(（元）|\(yuan\))$")
 
 
@@ -110,6 +113,42 @@ def score(value, locale="zh_CN") -> str:
     return DASH if value is None else format_decimal(value, format="#,##0.0", locale=_babel_locale(locale))
 
 
+_AMOUNT = re.compile(r"(\d[\d,，]*(?:\.\d+)?)\s*(亿|万)?\s*元")
+_AMOUNT_UNITS = {"亿": 100_000_000, "万": 10_000, None: 1}
+# Events whose text states the sum at stake (a judgment, an enforcement, a dishonest-debtor record). A
+# registry change's text states capital before and after, a news item anything: never read as the event's.
+AMOUNT_IN_TEXT_KINDS = ("lawsuit", "enforcement", "dishonest")
+
+
+def amount_from_text(text: str | None) -> float | None:
+    """The first amount in yuan a text states (``460,000元``, ``46万元``, ``1.2亿元``); ``None`` without one.
+
+    >>> amount_from_text("判令被告偿还借款本金460,000元及利息")
+    460000.0
+    >>> amount_from_text("涉案金额1.2亿元")
+    120000000.0
+    """
+    match = _AMOUNT.search(text or "")
+    if match is None:
+        return None
+    digits = match.group(1).replace(",", "").replace("，", "")
+    try:
+        return round(float(digits) * _AMOUNT_UNITS[match.group(2)], 2)
+    except ValueError:
+        return None
+
+
+def event_amount(event) -> float | None:
+    """An event's amount in 元: the stored one, else, for court records, the first amount its title or text
+    states (``event``: an object or a dict with ``kind``, ``amount``, ``title``, ``body``)."""
+    get = event.get if isinstance(event, dict) else lambda name: getattr(event, name, None)
+    if get("amount") is not None:
+        return get("amount")
+    if get("kind") not in AMOUNT_IN_TEXT_KINDS:
+        return None
+    return amount_from_text(get("title")) or amount_from_text(get("body"))
+
+
 # --------------------------------------------------------------------------- dates and moments
 def day(value, locale="zh_CN") -> str:
     """A calendar date: 2018年6月1日 in Chinese, 2018-06-01 otherwise."""
@@ -152,9 +191,12 @@ def moment_iso(value, tz: str = "Asia/Shanghai") -> str:
 
 
 def duration(seconds, locale="zh_CN") -> str:
-    """A run's length: 42 秒 / 3 分 5 秒 / 1 小时 2 分 (42 s / 3 min 5 s in English)."""
+    """A run's length: 42 秒 / 3 分 5 秒 / 1 小时 2 分 (42 s / 3 min 5 s in English); under half a second,
+    <1秒 / <1 s (a stage that ran is never shown as taking no time)."""
     if seconds is None:
         return DASH
+    if 0 < float(seconds) < 0.5:
+        return "<1秒" if is_zh(locale) else "<1 s"
     s = int(round(float(seconds)))
     h, rest = divmod(s, 3600)
     m, sec = divmod(rest, 60)
@@ -206,9 +248,27 @@ def _is_share(key: str) -> bool:
     return bool(_SHARE_KEY.search(key))
 
 
-def evidence_value(key, value, locale="zh_CN") -> str:
+def _reference_kind(metrics) -> str | None:
+    """``"share"`` or ``"amount"``: the kind of the figure a map's relative keys compare with."""
+    if not isinstance(metrics, dict):
+        return None
+    named = METRICS_BY_NAME.get(str(metrics.get("metric") or ""))
+    if named is not None:
+        return "share" if named.unit == "ratio" else "amount" if named.unit == "yuan" else None
+    for k, v in metrics.items():
+        if k in _RELATIVE_KEYS or isinstance(v, bool) or not isinstance(v, (int, float)):
+            continue
+        if _is_amount(str(k)):
+            return "amount"
+        if _is_share(str(k)):
+            return "share"
+    return None
+
+
+def evidence_value(key, value, locale="zh_CN", context: dict | None = None) -> str:
     """A detector's computed number by what its key means: amounts with their unit, fractions as
-    percentages, counts grouped, yes/no, codes named, short lists and maps."""
+    percentages, counts grouped, yes/no, codes named, short lists and maps. ``context``: the map the value
+    belongs to, which gives a relative key (a city median, a gap, a baseline) the kind of what it compares."""
     zh = is_zh(locale)
     key = str(key or "")
     if value is None:
@@ -216,9 +276,10 @@ def evidence_value(key, value, locale="zh_CN") -> str:
     if isinstance(value, bool):
         return ("是" if value else "否") if zh else ("yes" if value else "no")
     if isinstance(value, (int, float)):
-        if _is_amount(key):
+        kind = _reference_kind(context) if key in _RELATIVE_KEYS else None
+        if kind == "amount" or (kind is None and _is_amount(key)):
             return money(value, locale)
-        if _is_share(key) and isinstance(value, float) and abs(value) <= 10:
+        if (kind == "share" or (kind is None and _is_share(key))) and isinstance(value, float) and abs(value) <= 10:
             return share(value, locale)
         if isinstance(value, int):
             return number(value, locale)
@@ -243,7 +304,7 @@ def summary_metrics(metrics: dict | None, locale="zh_CN", limit: int = 3) -> str
     parts = []
     for k, v in (metrics or {}).items():
         if isinstance(v, (int, float)) and not isinstance(v, bool):
-            parts.append(f"{evidence_key(k, locale)} {evidence_value(k, v, locale)}")
+            parts.append(f"{evidence_key(k, locale)} {evidence_value(k, v, locale, metrics)}")
         if len(parts) >= limit:
             break
     return ("，" if is_zh(locale) else ", ").join(parts)

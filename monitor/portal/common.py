@@ -231,7 +231,7 @@ def install_filters(app) -> None:
     app.jinja_env.filters["score"] = lambda v: fmt.score(v, loc())
     app.jinja_env.filters["month"] = lambda v: fmt.month(v, loc())
     app.jinja_env.filters["duration"] = lambda v: fmt.duration(v, loc())
-    app.jinja_env.filters["evalue"] = lambda v, key: fmt.evidence_value(key, v, loc())
+    app.jinja_env.filters["evalue"] = lambda v, key, context=None: fmt.evidence_value(key, v, loc(), context)
     app.jinja_env.filters["ekey"] = lambda k: fmt.evidence_key(k, loc())
     app.jinja_env.filters["money_unit"] = lambda values: fmt.money_unit(values, loc())
     app.jinja_env.filters["summary"] = lambda metrics: fmt.summary_metrics(metrics, loc())

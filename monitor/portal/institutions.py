@@ -231,7 +231,9 @@ def events(inst_id: int):
     scope().institution(inst_id)  # 404 outside the scope
     rows = db().exec(select(Event).where(Event.institution_id == inst_id)
                      .order_by(Event.occurred_on.desc(), Event.id.desc()).limit(100)).all()
-    return render_template("portal/_institution_events.html", inst_id=inst_id, events=rows)
+    # a court record's amount is often only in its text (the PDFs read it the same way)
+    return render_template("portal/_institution_events.html", inst_id=inst_id, events=rows,
+                           amounts={e.id: fmt.event_amount(e) for e in rows})
 
 
 @bp.route("/institutions/<int:inst_id>/documents")
