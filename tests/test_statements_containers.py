@@ -240,3 +240,19 @@ def test_a_balance_break_names_its_sheet(tmp_path):
     with pytest.raises(StatementError) as caught:
         read_statement(path)
     assert caught.value.code == "balance_chain_break" and caught.value.line == 3 and "'7月下'" in str(caught.value)
+
+
+def test_ingest_of_utf16_text_and_html_xls_warns_of_no_missing_newline(sqlite_store, tmp_path):
+    from conftest import uscc_for
+
+    from monitor.ingest import ingest_paths
+
+    folder = tmp_path / "drop"
+    folder.mkdir()
+    lines = ["账号\t1234567890123", "\t".join(HEADER), *("\t".join(r) for r in ROWS)]
+    (folder / "unicode.txt").write_bytes(codecs.BOM_UTF16_LE + "\r\n".join(lines + [""]).encode("utf-16-le"))
+    (folder / "page.xls").write_text(_html("\n".join(['<tr><td>账号：1234567890124</td></tr>', _tr(HEADER),
+                                                     *(_tr(r) for r in ROWS)])), encoding="utf-8")
+    results = ingest_paths(sqlite_store, [folder], institution=uscc_for(79))
+    assert [(r.status, r.rows) for r in results] == [("ok", 2), ("ok", 2)], [r.error for r in results]
+    assert not any("newline" in w for r in results for w in r.warnings), [r.warnings for r in results]

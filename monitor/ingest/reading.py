@@ -525,11 +525,15 @@ def _first_after(table, day: date) -> tuple[int, datetime] | None:
 
 def unterminated(path: Path, table) -> str | None:
     """A warning when a text file does not end with a newline (its last row may have been cut off)."""
-    if path.suffix.lower() == ".xlsx" or not table.num_rows:
+    if path.suffix.lower() in (".xlsx", ".xls") or not table.num_rows:  # XLS: binary, or an HTML table
         return None
     with path.open("rb") as fh:
-        fh.seek(-1, os.SEEK_END)
-        if fh.read(1) == b"\n":
+        head = fh.read(2)
+        fh.seek(-min(2, path.stat().st_size), os.SEEK_END)
+        tail = fh.read(2)
+        # UTF-16 (Excel's "Unicode text"): the newline is two bytes
+        newline = {codecs.BOM_UTF16_LE: b"\n\x00", codecs.BOM_UTF16_BE: b"\x00\n"}.get(head, b"\n")
+        if tail.endswith(newline):
             return None
     line = table.column("source_line")[-1].as_py()
     return (f"{path}: line {line}: the file does not end with a newline; its last row may be truncated "
