@@ -542,7 +542,6 @@ class FixedWidth:
     """The header's columns of a fixed-width print, as display-column spans."""
 
     spans: list[tuple[int, int]]
-    page_lines: set[str]  # the lines above the header (title, 账号, 第 N 页), digits folded: a page header
     # each column's reach: its label and every value seen overlapping the label alone (wider than the label)
     reach: list[tuple[int, int]] = field(default_factory=list)
 
@@ -592,7 +591,7 @@ class FixedWidth:
         """A value that fills its column and runs into the next one's (``2789…4875南京…公司``), cut where the
         next columns start; None unless each cut falls between a digit or letter and a Chinese character."""
         cuts = [s for s, _ in self.spans if start < s < end]
-        pieces, col, at, piece_start = [], start, begin, (start, begin)
+        pieces, col, piece_start = [], start, (start, begin)
         for index in range(begin, stop):
             if cuts and col >= cuts[0]:
                 before, after = line[index - 1], line[index]
@@ -634,7 +633,7 @@ def _fixed_width_header(grid: Grid, extra) -> Header | None:
         return None
     header, spans = best
     folded = {_fold_digits(line) for line in grid.lines[:header.index] if line.strip() and not _RULE.match(line)}
-    layout = FixedWidth(spans, folded)
+    layout = FixedWidth(spans)
     for text in grid.lines[header.index + 1:]:
         layout.learn(text)
     rows: list[tuple[int, list[Cell]]] = []
