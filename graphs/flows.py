@@ -417,27 +417,35 @@ def flow_tables(table) -> tuple[Any, Any]:
     return flows, accounts
 
 
-def flow_neighbourhood(flows, accounts, around: Iterable[str]) -> nx.DiGraph:
+def flow_neighbourhood(flows, accounts, around: Iterable[str] | Mapping[str, int],
+                       highlight: Iterable[str] = ()) -> nx.DiGraph:
     """The flows in or out of the accounts ``around`` as the whole collapsed graph holds them.
 
     ``flows`` and ``accounts`` come from :func:`flow_tables`. Each account of ``around`` has the same
     in- and out-edges, in the same order, with the same attributes as in the whole graph, and every
-    node drawn carries its holder; accounts the tables do not know are left out.
+    node drawn carries its holder; accounts the tables do not know are left out. When ``around`` maps
+    accounts to a number ``n``, only each one's ``n`` biggest flows (ties in the whole graph's order)
+    and its flows among ``highlight`` are kept, and ``graph["flows"]`` gives each one's number of
+    flows in the whole graph (a loop counts twice, as in its in- and out-edges).
     """
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    wanted = pa.array(sorted(set(around)), pa.string())
     H = nx.DiGraph()
+    wanted = pa.array(sorted(set(around)), pa.string())
     if not len(wanted) or not flows.num_rows:
+        H.graph["flows"] = {}
         return H
-    touching = pc.or_(pc.is_in(flows.column("payer_account"), value_set=wanted),
-                      pc.is_in(flows.column("payee_account"), value_set=wanted))
-    rows = flows.filter(touching)
+    src, dst = flows.column("payer_account"), flows.column("payee_account")
+    touching = pc.or_(pc.is_in(src, value_set=wanted), pc.is_in(dst, value_set=wanted))
+    if isinstance(around, Mapping):
+        keep, H.graph["flows"] = _biggest_flows(flows, around, highlight)
+    else:
+        keep = pc.indices_nonzero(touching)
+    rows = flows.take(keep).append_column("row", keep.cast(pa.int64()))
     # The whole graph adds its edges by payer (in node order), each payer's in its row order: the
     # order of every node's in- and out-edges, which decides ties among equal amounts.
-    rows = rows.take(pc.sort_indices(rows.append_column("row", pa.array(range(rows.num_rows), pa.int64())),
-                                     sort_keys=[("src_rank", "ascending"), ("row", "ascending")]))
+    rows = rows.take(pc.sort_indices(rows, sort_keys=[("src_rank", "ascending"), ("row", "ascending")]))
     cols = rows.to_pydict()
     drawn = pa.array(sorted(set(cols["payer_account"]) | set(cols["payee_account"])), pa.string())
     info = accounts.filter(pc.is_in(accounts.column("account"), value_set=drawn)).sort_by("rank").to_pydict()
@@ -449,3 +457,39 @@ def flow_neighbourhood(flows, accounts, around: Iterable[str]) -> nx.DiGraph:
         H.add_edge(u, v, amount=amount, count=count, first=first, last=last,
                    purposes=tuple(sorted({p for p in purposes or () if p})))
     return H
+
+
+def _biggest_flows(flows, limits: Mapping[str, int], highlight: Iterable[str]):
+    """(row numbers, flows per account): each account's ``limits`` biggest flows and its flows among
+    ``highlight``, ranked as a stable sort by amount of its in-edges then out-edges ranks them."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    src, dst = flows.column("payer_account"), flows.column("payee_account")
+    keep, totals = [], {}
+    marked = pa.array(sorted(set(highlight)), pa.string())
+    both = pc.and_(pc.is_in(src, value_set=marked), pc.is_in(dst, value_set=marked)) if len(marked) else None
+    for acc, limit in limits.items():
+        ins = pc.indices_nonzero(pc.equal(dst, acc)).cast(pa.int64())
+        outs = pc.indices_nonzero(pc.equal(src, acc)).cast(pa.int64())
+        totals[acc] = len(ins) + len(outs)
+        if not totals[acc]:
+            continue
+        rows = pa.concat_arrays([ins, outs])
+        ranked = pa.table({
+            "row": rows,
+            "amount": pc.take(flows.column("amount"), rows),
+            "side": pa.array(np.repeat([0, 1], [len(ins), len(outs)])),
+            # in-edges come by payer in node order, out-edges in row order
+            "position": pa.concat_arrays([pc.take(flows.column("src_rank"), ins).combine_chunks(), outs]),
+        })
+        order = pc.sort_indices(ranked, sort_keys=[("amount", "descending"), ("side", "ascending"),
+                                                   ("position", "ascending")])
+        keep.append(pc.take(ranked.column("row"), order.slice(0, limit)).combine_chunks())
+        if both is not None:
+            keep.append(pc.indices_nonzero(pc.and_(both, pc.or_(pc.equal(src, acc), pc.equal(dst, acc))))
+                        .cast(pa.int64()))
+    if not keep:
+        return pa.array([], pa.int64()), totals
+    return pc.unique(pa.concat_arrays(keep)), totals

@@ -143,7 +143,9 @@ def flow_json(G: nx.DiGraph, node: str, accounts: dict, highlight: set[str], lim
     edges = [{"data": {"id": f"{u}>{v}", "source": u, "target": v, "amount": d["amount"], "count": d["count"],
                        "first": d["first"][:10], "last": d["last"][:10],
                        "highlight": u in highlight and v in highlight}} for u, v, d in chosen]
-    return {"nodes": nodes, "edges": edges, "hidden": max(0, len(around) - limit)}
+    # A graph of only the flows drawn (graphs.flows.flow_neighbourhood) knows how many the account has.
+    total = G.graph.get("flows", {}).get(node, len(around))
+    return {"nodes": nodes, "edges": edges, "hidden": max(0, total - limit)}
 
 
 def account_token(account: str) -> str:
@@ -409,7 +411,8 @@ def flows(inst_id: int):
         return jsonify({"nodes": [], "edges": [], "hidden": 0})
     # The drawing first without the registry, to read the holders of every account drawn in one query.
     extras = [a for a in sorted(highlight - {node}) if a in present]
-    G = flow_neighbourhood(tables.flows, tables.accounts, [node] + extras)
+    G = flow_neighbourhood(tables.flows, tables.accounts, {node: MAX_EDGES_PER_NODE, **{x: 5 for x in extras}},
+                           highlight)
     drawn = {n["data"]["id"] for a, limit in [(node, MAX_EDGES_PER_NODE)] + [(x, 5) for x in extras]
              for n in flow_json(G, a, {}, highlight, limit=limit)["nodes"]}
     accounts = _accounts(db(), drawn)

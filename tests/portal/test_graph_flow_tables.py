@@ -108,3 +108,21 @@ def test_flow_tables_are_built_once_in_a_file_every_process_reads(portal, tmp_pa
     assert len(builds) == built + 1
     now = sorted(graph.flow_cache_dir(config).glob("*-*"))
     assert len(now) == len(folders) and set(now) != set(folders)  # the stale file is gone
+
+
+def test_explorer_draws_from_the_biggest_flows_what_it_draws_from_the_whole_graph():
+    from monitor.portal.graph import flow_json
+
+    for seed in range(5):
+        rng = random.Random(seed)
+        table = _aggregated(seed)
+        whole = collapse_periods(flow_graph(table, accounts_from_edges(table)))
+        flows, accounts = flow_tables(table)
+        for node in whole:
+            highlight = set(rng.sample(list(whole), 6)) | {node}
+            extras = sorted(highlight - {node})[:3]
+            part = flow_neighbourhood(flows, accounts, {node: 3, **{x: 2 for x in extras}}, highlight)
+            assert part.number_of_edges() < whole.number_of_edges()
+            assert flow_json(part, node, {}, highlight, limit=3) == flow_json(whole, node, {}, highlight, limit=3)
+            for x in extras:
+                assert flow_json(part, x, {}, highlight, limit=2) == flow_json(whole, x, {}, highlight, limit=2)
