@@ -256,3 +256,34 @@ def test_ingest_of_utf16_text_and_html_xls_warns_of_no_missing_newline(sqlite_st
     results = ingest_paths(sqlite_store, [folder], institution=uscc_for(79))
     assert [(r.status, r.rows) for r in results] == [("ok", 2), ("ok", 2)], [r.error for r in results]
     assert not any("newline" in w for r in results for w in r.warnings), [r.warnings for r in results]
+
+
+def test_excel_2003_xml_saved_as_xls(tmp_path):
+    def row(cells, index=None):
+        attr = f' ss:Index="{index}"' if index else ""
+        return f"<Row{attr}>" + "".join(cells) + "</Row>"
+
+    def text(value, extra=""):
+        return f'<Cell{extra}><Data ss:Type="String">{value}</Data></Cell>'
+
+    body = [row([text("账号：1234567890123", ' ss:MergeAcross="7"')]), row([text(h) for h in HEADER], index=3)]
+    for cells in ROWS:
+        when = cells[0].replace(" ", "T") + ".000"
+        out = [f'<Cell><Data ss:Type="DateTime">{when}</Data></Cell>', text(cells[1])]
+        out += [f'<Cell><Data ss:Type="Number">{v.replace(",", "")}</Data></Cell>' if v else "<Cell/>"
+                for v in cells[2:5]]
+        out += [text(v) for v in cells[5:] if v]
+        if not cells[5]:
+            out[-1] = out[-1].replace("<Cell>", '<Cell ss:Index="8">')
+        body.append(row(out))
+    xml = ('<?xml version="1.0" encoding="UTF-8"?>\n<?mso-application progid="Excel.Sheet"?>\n'
+           '<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet" '
+           'xmlns:ss="urn:schemas-microsoft-com:office:spreadsheet"><Worksheet ss:Name="明细"><Table>'
+           + "".join(body) + "</Table></Worksheet></Workbook>")
+    path = tmp_path / "export.xls"
+    path.write_text(xml, encoding="utf-8")
+    got = [r.as_json() for r in read_statement(path).rows]
+    assert [r["source_line"] for r in got] == [4, 5, 6]  # ss:Index="3" on the header row skips row 2
+    assert got[1]["amount"] == "250.50" and got[1]["payee_name"] == "广州锦程餐饮管理有限公司"
+    assert got[2]["purpose"] == "手续费" and got[2]["payee_account"] is None
+    assert got[0]["txn_time"] == "2017-07-03T10:00:00"

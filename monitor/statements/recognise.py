@@ -178,6 +178,9 @@ def load(path: Path, encoding: str | None = None) -> Grid:
         kind = "xlsx"
     elif raw[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         kind = "xls"
+    elif is_spreadsheetml(raw):  # Excel 2003 XML, also delivered as ".xls"
+        book = _spreadsheetml_book(path, raw)
+        return Grid(path, "spreadsheetml", None, book[0][1] if book else [], book=book)
     elif is_html(raw):  # many online banks' ".xls" is an HTML table
         enc = encoding or _html_encoding(raw)
         book = _html_tables(path, raw, enc)
@@ -386,11 +389,76 @@ def _html_tables(path: Path, raw: bytes, enc: str) -> list[tuple[str, list[tuple
     return book
 
 
-def _span(value: str | None) -> int:
+_SS = "urn:schemas-microsoft-com:office:spreadsheet"
+_SPREADSHEETML = re.compile(rb"^(?:\xef\xbb\xbf)?\s*<\?xml[^>]*\?>.*?<(?:\w+:)?Workbook\b[^>]*" + re.escape(_SS.encode()),
+                            re.S)
+
+
+def is_spreadsheetml(raw: bytes) -> bool:
+    """Whether the bytes are an Excel 2003 XML workbook (SpreadsheetML)."""
+    return bool(_SPREADSHEETML.match(raw[:8192]))
+
+
+def _spreadsheetml_book(path: Path, raw: bytes) -> list[tuple[str, list[tuple[int, list[Cell]]]]]:
+    """Each ``<Worksheet>`` as ``(name, rows)``: rows numbered as Excel shows them (``ss:Index`` skips),
+    cells placed at their column (``ss:Index``; ``ss:MergeAcross`` leaves the covered cells empty), numbers
+    as numbers, ``DateTime`` as datetimes, everything else as text."""
+    from lxml import etree
+
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
     try:
-        return max(1, min(int(value or 1), 1000))
+        root = etree.fromstring(raw, parser)
+    except etree.XMLSyntaxError as exc:
+        raise StatementError(f"cannot read as an Excel XML workbook: {exc}", path=path,
+                             line=exc.lineno if getattr(exc, "lineno", None) else None) from None
+    ns = {"ss": _SS}
+    book = []
+    for number, sheet in enumerate(root.findall("ss:Worksheet", ns), start=1):
+        rows: list[tuple[int, list[Cell]]] = []
+        line = 0
+        for row in sheet.findall("ss:Table/ss:Row", ns):
+            line = _ss_index(row, line + 1)
+            cells: list[Cell] = []
+            for cell in row.findall("ss:Cell", ns):
+                at = _ss_index(cell, len(cells) + 1)
+                cells += [""] * (at - 1 - len(cells))
+                data = cell.find("ss:Data", ns)
+                cells.append(_ss_value(data) if data is not None else "")
+                cells += [""] * _span(cell.get(f"{{{_SS}}}MergeAcross"), 0)
+            rows.append((line, cells))
+        width = max((len(c) for _, c in rows), default=0)
+        book.append((sheet.get(f"{{{_SS}}}Name") or f"Sheet{number}",
+                     [(line, cells + [""] * (width - len(cells))) for line, cells in rows]))
+    return book
+
+
+def _ss_index(element, default: int) -> int:
+    value = element.get(f"{{{_SS}}}Index")
+    try:
+        return max(default, int(value)) if value else default
     except ValueError:
-        return 1
+        return default
+
+
+def _ss_value(data) -> Cell:
+    text = "".join(data.itertext())
+    kind = data.get(f"{{{_SS}}}Type")
+    try:
+        if kind == "Number":
+            number = text.strip()
+            return int(number) if re.fullmatch(r"-?\d+", number) else float(number)
+        if kind == "DateTime":
+            return dt.datetime.fromisoformat(text.strip()[:19])  # as openpyxl gives a date cell
+    except ValueError:
+        pass
+    return text
+
+
+def _span(value: str | None, least: int = 1) -> int:
+    try:
+        return max(least, min(int(value or least), 1000))
+    except ValueError:
+        return least
 
 
 @dataclass
