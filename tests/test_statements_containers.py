@@ -287,3 +287,20 @@ def test_excel_2003_xml_saved_as_xls(tmp_path):
     assert got[1]["amount"] == "250.50" and got[1]["payee_name"] == "广州锦程餐饮管理有限公司"
     assert got[2]["purpose"] == "手续费" and got[2]["payee_account"] is None
     assert got[0]["txn_time"] == "2017-07-03T10:00:00"
+
+
+def test_mhtml_single_file_web_page_saved_as_xls(tmp_path):
+    import quopri
+
+    html = _html("\n".join(['<tr><td colspan="8">账号：1234567890123</td></tr>', _tr(HEADER),
+                            *(_tr(r) for r in ROWS)])).replace("charset=gb2312", "charset=utf-8")
+    body = quopri.encodestring(html.encode("utf-8")).decode("ascii")
+    mime = ("MIME-Version: 1.0\r\nX-Document-Type: Workbook\r\n"
+            'Content-Type: multipart/related; boundary="----=_NextPart_01"\r\n\r\n'
+            "------=_NextPart_01\r\nContent-Location: file:///C:/x/sheet001.htm\r\n"
+            "Content-Transfer-Encoding: quoted-printable\r\nContent-Type: text/html; charset=\"utf-8\"\r\n\r\n"
+            + body.replace("\n", "\r\n") + "\r\n------=_NextPart_01--\r\n")
+    path = tmp_path / "web.xls"
+    path.write_bytes(mime.encode("ascii"))
+    got = [r.as_json() for r in read_statement(path).rows]
+    assert [r["source_line"] for r in got] == [3, 4, 5] and got[1]["payee_name"] == "广州锦程餐饮管理有限公司"

@@ -181,6 +181,9 @@ def load(path: Path, encoding: str | None = None) -> Grid:
     elif is_spreadsheetml(raw):  # Excel 2003 XML, also delivered as ".xls"
         book = _spreadsheetml_book(path, raw)
         return Grid(path, "spreadsheetml", None, book[0][1] if book else [], book=book)
+    elif _MHTML.match(raw[:4096]):  # a "single file web page": the HTML inside MIME parts
+        book = _mhtml_book(path, raw, encoding)
+        return Grid(path, "mhtml", None, book[0][1] if book else [], book=book)
     elif is_html(raw):  # many online banks' ".xls" is an HTML table
         enc = encoding or _html_encoding(raw)
         book = _html_tables(path, raw, enc)
@@ -386,6 +389,36 @@ def _html_tables(path: Path, raw: bytes, enc: str) -> list[tuple[str, list[tuple
             rows.append((line, cells))
         width = max((len(c) for _, c in rows), default=0)  # Excel's used range: every row as wide
         book.append((f"table {number}", [(line, cells + [""] * (width - len(cells))) for line, cells in rows]))
+    return book
+
+
+_MHTML = re.compile(rb"^(?:[\w-]+:[^\n]*\n(?:[ \t][^\n]*\n)*)*?MIME-Version:", re.I)
+
+
+def _mhtml_book(path: Path, raw: bytes, encoding: str | None) -> list[tuple[str, list[tuple[int, list[Cell]]]]]:
+    """The tables of every HTML part of an MHTML file (Excel saves each sheet as a part), named by the part's
+    file name when there are several."""
+    import email
+    from email import policy
+
+    message = email.message_from_bytes(raw, policy=policy.compat32)
+    book = []
+    for part in message.walk():
+        if part.get_content_type() != "text/html":
+            continue
+        body = part.get_payload(decode=True) or b""
+        if b"<table" not in body.lower():
+            continue
+        charset = part.get_content_charset()
+        enc = encoding or (charset if charset and charset.lower() not in ("gb2312", "gbk") else None) \
+            or _html_encoding(body)
+        name = (part.get("Content-Location") or "").rsplit("/", 1)[-1]
+        if name.lower() == "tabstrip.htm":  # Excel's row of sheet tabs, not a sheet
+            continue
+        for table, rows in _html_tables(path, body, enc):
+            book.append((f"{name} {table}".strip() if name else table, rows))
+    if not book:
+        raise StatementError("an MHTML file with no HTML table", path=path)
     return book
 
 
