@@ -94,13 +94,15 @@ COLUMNS = {
     "reopen_count": (_l("Times reopened"), None), "detector": (_l("Detector"), "pattern"),
     "window_start": (_l("Window start"), None), "window_end": (_l("Window end"), None),
     "fingerprint": (_l("Fingerprint"), None), "period": (_l("Period"), None), "metric": (_l("Metric"), "metric"),
-    "value": (_l("Value"), None), "unit": (_l("Unit"), None), "available_at": (_l("Public since"), None),
+    "value": (_l("Value"), None), "unit": (_l("Unit"), "unit"), "available_at": (_l("Public since"), None),
     # the legend of the mark, in the heading of the column that carries it
     "estimated": (_l("Date estimated (the page states none: the regulatory deadline, the fifth working day "
                      "after the period)"), "estimated"),
     "suspect": (_l("Suspect (why)"), None), "raw_label": (_l("Label on the page"), None),
     "raw_value": (_l("Value on the page"), None),
 }
+# The unit of a disclosed figure as stored (元, a count, a fraction), named in the user's language.
+UNIT_LABELS = {"元": _l("yuan"), "yuan": _l("yuan"), "count": _l("count"), "ratio": _l("fraction (0–1)")}
 # ``kind`` and ``status`` mean different things per export
 PER_EXPORT = {
     "institutions": {"kind": (_l("Kind"), "kind"), "status": (_l("Operating status"), "inst_status")},
@@ -118,7 +120,8 @@ def localise(what: str, header: list[str], rows: list[list]) -> tuple[list[str],
     # Moment columns name the zone their local times are in.
     mark = _("est.")
     return ([f"{name} ({tz})" if code in _MOMENTS else str(name) for code, (name, _k) in zip(header, columns)],
-            [[(mark if v else "") if kind == "estimated" else label(v, kind) if kind and v not in (None, "") else v
+            [[(mark if v else "") if kind == "estimated" else str(UNIT_LABELS.get(v, v)) if kind == "unit"
+              else label(v, kind) if kind and v not in (None, "") else v
               for v, (_k, kind) in zip(row, columns)] for row in rows])
 
 

@@ -143,3 +143,15 @@ def test_alert_evidence_of_a_score_has_headings(portal):
     html = client.get(f"/alerts/{alert_id}").get_data(as_text=True)
     evidence = html[html.index("<h2>证据</h2>"):]
     assert "<th>信号</th>" in evidence and "分值</th>" in evidence
+
+
+def test_the_disclosure_export_names_its_units(portal):
+    import csv
+    import io
+
+    app, ids = portal
+    client = app.test_client()
+    login(client, "inspector")
+    _english(client)
+    rows = list(csv.DictReader(io.StringIO(client.get("/exports/disclosures.csv").get_data(as_text=True).lstrip("\ufeff"))))
+    assert rows and {r["Unit"] for r in rows} == {"yuan"}  # the store's 元, in English
