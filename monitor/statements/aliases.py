@@ -12,20 +12,20 @@ from __future__ import annotations
 # role -> aliases, in order of preference
 HEADER_ALIASES: dict[str, tuple[str, ...]] = {
     "txn_id": ("交易流水号", "流水号", "银行流水号", "存管流水号", "核心流水号", "柜员流水", "柜员流水号",
-               "日志号", "凭证号", "交易参考号", "ref no.", "ref no", "reference", "reference no.",
+               "日志号", "凭证号", "传票号", "交易参考号", "ref no.", "ref no", "reference", "reference no.",
                "serial_no", "txn_id"),
     # a column holding a date, or a date and a time
     "date": ("txn date", "transaction date", "交易日期时间", "交易日期", "记账日期", "入账日期", "日期",
              "date", "txn_time", "交易时间", "value date", "起息日"),
     # a column holding a time of day (or a date and time: decided from the values)
-    "time": ("交易时间", "记账时间", "transaction time", "txn time", "time"),
+    "time": ("交易时间", "记账时间", "时间", "transaction time", "txn time", "time"),
     "amount": ("交易金额", "金额", "发生额", "交易金额(元)", "金额(元)", "划拨金额", "划拨金额(元)",
                "金额(万元)", "交易金额(万元)", "amount", "txn amount"),
     "debit": ("借方发生额", "借方金额", "支出金额", "支出", "付款金额", "借方发生额(万元)", "debit", "debit amount",
               "withdrawal"),
     "credit": ("贷方发生额", "贷方金额", "收入金额", "收入", "收款金额", "贷方发生额(万元)", "credit", "credit amount",
                "deposit"),
-    "direction": ("借贷标志", "借/贷", "借贷方向", "收支标志", "dr/cr", "d/c", "debit/credit"),
+    "direction": ("借贷标志", "借/贷", "借贷方向", "借贷", "收支标志", "dr/cr", "d/c", "debit/credit"),
     "balance": ("余额", "账户余额", "本次余额", "交易后余额", "余额(万元)", "balance"),
     "payer_account": ("付款方账号", "付款人账号", "付款账号", "付款方电子账户", "付款方账户", "payer_acct_no",
                       "payer_account", "payer account", "debit a/c", "debit account", "dr a/c"),
@@ -56,7 +56,7 @@ PREAMBLE_KEYS: dict[str, tuple[str, ...]] = {
                       "account no.", "account no", "account"),
     "owner_name": ("户名", "账户名称", "客户名称", "单位名称", "账户名", "account name"),
     "currency": ("币种", "币别", "currency"),
-    "period": ("起止日期", "查询期间", "对账期间", "查询时间范围", "交易期间", "查询日期", "查询区间", "statement period",
+    "period": ("起止日期", "查询起止日期", "期间", "查询期间", "对账期间", "查询时间范围", "交易期间", "查询日期", "查询区间", "statement period",
                "period"),
     "period_start": ("起始日期", "开始日期", "from"),
     "period_end": ("终止日期", "结束日期", "to"),
