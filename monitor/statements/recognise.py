@@ -310,8 +310,8 @@ def _xls_book(path: Path) -> list[tuple[str, list[tuple[int, list[Cell]]]]]:
     return sheets
 
 
-_HTML_START = re.compile(rb"^(?:\xef\xbb\xbf)?\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body|meta|table)\b",
-                         re.I | re.S)
+_HTML_START = re.compile(rb"^(?:\xef\xbb\xbf)?\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*"
+                         rb"<(?:!doctype\s+html|html|head|body|meta|table)\b", re.I | re.S)
 _HTML_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([\w-]+)""", re.I)
 
 
@@ -423,8 +423,8 @@ def _mhtml_book(path: Path, raw: bytes, encoding: str | None) -> list[tuple[str,
 
 
 _SS = "urn:schemas-microsoft-com:office:spreadsheet"
-_SPREADSHEETML = re.compile(rb"^(?:\xef\xbb\xbf)?\s*<\?xml[^>]*\?>.*?<(?:\w+:)?Workbook\b[^>]*" + re.escape(_SS.encode()),
-                            re.S)
+_SPREADSHEETML = re.compile(rb"^(?:\xef\xbb\xbf)?\s*<\?xml[^>]*\?>.*?<(?:\w+:)?Workbook\b[^>]*"
+                            + re.escape(_SS.encode()), re.S)
 
 
 def is_spreadsheetml(raw: bytes) -> bool:
