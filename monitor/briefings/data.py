@@ -30,7 +30,9 @@ from monitor.models import (
 from monitor.models import BAND_ORDER
 from monitor.status import operating_status
 
-from .labels import BANDS, amount_from_text
+from monitor import formatting
+
+from .labels import BANDS
 
 TOP_RISERS = 5
 TREND_WEEKS = 8
@@ -180,10 +182,8 @@ def _rule_set(session, version: int | None) -> dict[str, Any] | None:
 
 
 def event_amount(event) -> float | None:
-    """An event's amount in 元: the stored one, else the first amount its title or text states."""
-    if event.amount is not None:
-        return event.amount
-    return amount_from_text(event.title) or amount_from_text(event.body)
+    """An event's amount in 元 (:func:`monitor.formatting.event_amount`: stored, else stated by a court record)."""
+    return formatting.event_amount(event)
 
 
 def alert_titles(session, alerts) -> dict[int, str]:
@@ -335,7 +335,8 @@ def city_data(session, config, start: date, end: date, user=None, generated_at: 
             "bands": band_counts(now_bands.values()), "previous_bands": band_counts(base_bands.values()),
             "up": len(changes["up"]), "down": len(changes["down"]),
             "new_alerts": len(new_alerts), "escalated_alerts": len({a.id for a in escalated}),
-            "open_alerts": sum(a.status != "closed" for a in alerts),
+            # raised by the period's end (a replayed week must not count the alerts of later sweeps)
+            "open_alerts": sum(a.status != "closed" and as_utc(a.first_raised_at) < end_cut for a in alerts),
             "new_findings": len(fresh),
         },
         "band_up": [inst_row(i) for i in sorted(changes["up"], key=lambda i: -now_scores[i].score)],

@@ -5,10 +5,10 @@ The names come from the one vocabulary, :mod:`monitor.labels`, translated by the
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from monitor import formatting
 from monitor.clock import as_utc
 from monitor.labels import printed
 from monitor.vocab import METRICS_BY_NAME, evidence_code, evidence_label
@@ -50,10 +50,28 @@ def metric_zh(name: str) -> str:
 
 
 def money(value: float | None) -> str:
-    """元 shown in 万元 with two decimals (the unit supervisors read)."""
-    if value is None:
-        return "—"
-    return f"{value / 10_000:,.2f} 万元"
+    """A single amount with its unit, as the portal writes it: 12.35 万元, 2.50 亿元 (:mod:`monitor.formatting`)."""
+    return formatting.money(value, "zh_CN")
+
+
+def money_in(value: float | None, unit: str) -> str:
+    """An amount in the unit its column names (:func:`monitor.formatting.money_unit`)."""
+    return formatting.money_in(value, unit, "zh_CN")
+
+
+def money_unit(values) -> str:
+    """The one unit of a money column: 万元, or 亿元 when its typical amount reaches 1 亿."""
+    return formatting.money_unit(list(values), "zh_CN")
+
+
+def evidence_value(value, key, context=None) -> str:
+    """A finding's number as the portal shows it: amounts with their unit, shares as percentages."""
+    return formatting.evidence_value(key, value, "zh_CN", context)
+
+
+def evidence_key(key) -> str:
+    """A finding's number named without a unit suffix (its value carries the unit)."""
+    return formatting.evidence_key(key, "zh_CN")
 
 
 def number(value: float | None, digits: int = 0) -> str:
@@ -132,23 +150,5 @@ def metric_short_zh(name: str) -> str:
     return METRIC_SHORT_ZH.get(name) or metric_zh(name)
 
 
-_AMOUNT = re.compile(r"(\d[\d,，]*(?:\.\d+)?)\s*(亿|万)?\s*元")
-_AMOUNT_UNITS = {"亿": 100_000_000, "万": 10_000, None: 1}
-
-
-def amount_from_text(text: str | None) -> float | None:
-    """The first amount in yuan a text states (``460,000元``, ``46万元``, ``1.2亿元``); ``None`` without one.
-
-    >>> amount_from_text("判令被告偿还借款本金460,000元及利息")
-    460000.0
-    >>> amount_from_text("涉案金额1.2亿元")
-    120000000.0
-    """
-    match = _AMOUNT.search(text or "")
-    if match is None:
-        return None
-    digits = match.group(1).replace(",", "").replace("，", "")
-    try:
-        return round(float(digits) * _AMOUNT_UNITS[match.group(2)], 2)
-    except ValueError:
-        return None
+# The first amount a text states: one parser for the portal and the briefings (monitor.formatting).
+amount_from_text = formatting.amount_from_text

@@ -70,7 +70,9 @@ def environment(masker: Masker | None = None) -> Environment:
     env.filters.update(money=labels.money, number=labels.number, pct=labels.pct, metric=labels.metric_value,
                        band=labels.band_zh, plain=labels.plain, evidence_metric=labels.evidence_metric_zh,
                        detector=labels.detector_zh, node=node_label, pattern=labels.pattern_zh, metric_name=labels.metric_zh,
-                       short=lambda s, n=12: (s or "")[:n], label=labels.label)
+                       short=lambda s, n=12: (s or "")[:n], label=labels.label,
+                       money_in=labels.money_in, money_unit=labels.money_unit, evalue=labels.evidence_value,
+                       ekey=labels.evidence_key)
     env.globals.update(L=labels, BANDS=labels.BANDS, BAND_COLOURS=labels.BAND_COLOURS)
     return env
 

@@ -50,7 +50,8 @@ def test_dossier_text_and_evidence(seeded, rendered):
         assert heading in text, heading
     assert info.red_name in squeezed
     assert info.collector_account in squeezed  # evidence: the collector account
-    assert f"{info.collector_amount / 10_000:,.2f}万元" in squeezed  # evidence: the amount, in 万元
+    # evidence: the amount, in the 万元 its column heading names
+    assert "金额（万元）" in squeezed and f"{info.collector_amount / 10_000:,.2f}" in squeezed
     assert info.note_text in squeezed  # alert note
     assert "已上报" in text  # the escalated alert's status
     with session_scope(config) as s:

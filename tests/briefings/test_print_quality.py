@@ -19,7 +19,7 @@ from monitor.briefings.labels import amount_from_text
 from monitor.db import session_scope
 from monitor.models import Alert, Document, Finding, SweepRun
 from tests.briefings.conftest import pdf_text
-from tests.briefings.seed import WEEK_END, WEEK_START, seed_store
+from tests.briefings.seed import NOW_AS_OF, WEEK_END, WEEK_START, seed_store
 
 MM = 72 / 25.4
 # briefing.css: @page margin 20mm 15mm 18mm 15mm on A4
@@ -224,7 +224,8 @@ def test_an_amount_stated_only_in_the_text_is_shown(seeded, rendered):
     _config, info, _ = seeded
     text = pdf_text(rendered["red"][0])
     line = next(x for x in text.splitlines() if info.judgment_title[:8] in x.replace(" ", ""))
-    assert "460,000" in line, line
+    assert f"{info.judgment_amount / 10_000:,.2f}" in line, line  # in the column's unit
+    assert "金额（万元）" in text.replace(" ", "")
 
 
 def test_alert_titles_are_the_latest_findings(seeded):
@@ -329,3 +330,58 @@ def test_rendering_a_chart_logs_no_svg_property_noise(caplog):
     messages = [r.getMessage() for r in caplog.records if r.name == "weasyprint"]
     assert not [m for m in messages if m.startswith("Ignored `fill") or m.startswith("Ignored `stroke")], messages
     assert any("colour" in m for m in messages), messages  # other CSS mistakes are still reported
+
+
+def test_a_dossier_writes_numbers_and_dates_as_the_portal_does(sqlite_store, poppler, tmp_path):
+    """Evidence numbers through the one formatting layer (shares as percentages, amounts with their unit,
+    a long map wrapped inside the page), 亿元 for big single amounts, data dates without a clock time, and
+    no amount read from a registry change's text (the capital it states is not the event's)."""
+    from monitor.briefings.api import institution_charts
+    from monitor.briefings.render import html_to_pdf, render_html
+    from monitor.models import Company, Event, Institution
+
+    store = sqlite_store
+    info = seed_store(store, institutions=2)
+    with session_scope(store) as s:
+        inst = s.get(Institution, info.red_id)
+        company = s.exec(select(Company).where(Company.uscc == inst.uscc)).one()
+        company.registered_capital = 4e9
+        s.add(company)
+        s.add(Finding(detector="indicator.high_yield", kind="yield_above_peers", institution_id=inst.id,
+                      severity="medium", score=8, title="平均年化收益率 14.62% 高于全市中位数 10.29%",
+                      as_of=NOW_AS_OF, fingerprint="y" * 32,
+                      evidence={"metrics": {"avg_yield": 0.1462, "city_median": 0.1029, "gap": 0.0433, "peers": 55,
+                                            "top10_balances": {f"44600000000{n:07d}": 813751.79 - n for n in range(12)}}}))
+        s.add(Event(kind="registry_change", institution_id=inst.id, title="注册资本：200000万元 → 400000万元",
+                    occurred_on=datetime(2018, 6, 1).date(), external_id="rc-capital", available_at=NOW_AS_OF))
+    with session_scope(store) as s:
+        data = institution_data(s, store, info.red_id)
+    pdf, _pages, _refused = html_to_pdf(render_html("institution.html", data, institution_charts(data)))
+    path = tmp_path / "dossier.pdf"
+    path.write_bytes(pdf)
+    for n, page in enumerate(bbox_pages(path), 1):
+        right = page["width"] - MARGIN_RIGHT
+        outside = [w["text"] for w in _body_words(page) if w["xMax"] > right + TOLERANCE]
+        assert not outside, (n, outside)
+    text = pdf_text(path)
+    flat = re.sub(r"\s+", "", text)
+    assert "全市中位数10.3%" in flat and "差距4.3%" in flat and "0.1029" not in flat
+    assert "40.00亿元" in flat and "400,000.00万元" not in flat
+    assert "数据截至2018-07-05" in flat
+    local = NOW_AS_OF.astimezone(ZoneInfo("Asia/Shanghai"))
+    assert f"{local:%Y-%m-%d %H:%M}" not in text  # a data date never carries the sweep's clock time
+    capital = next(e for e in data["events"] if e["title"].startswith("注册资本"))
+    assert capital["amount"] is None
+
+
+def test_open_alerts_of_a_week_leave_out_those_raised_after_it(sqlite_store):
+    """A replayed week's briefing made after later sweeps counts only the alerts raised by the week's end."""
+    store = sqlite_store
+    info = seed_store(store, institutions=2)
+    with session_scope(store) as s:
+        before = city_data(s, store, WEEK_START, WEEK_END)["summary"]["open_alerts"]
+        later = datetime.combine(WEEK_END + timedelta(days=30), datetime.min.time(), timezone.utc)
+        s.add(Alert(institution_id=info.red_id, fingerprint="later" * 6, kind="finding", title="之后才产生",
+                    severity="high", first_raised_at=later, last_seen_at=later))
+    with session_scope(store) as s:
+        assert city_data(s, store, WEEK_START, WEEK_END)["summary"]["open_alerts"] == before
