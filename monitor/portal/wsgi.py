@@ -16,7 +16,8 @@ def wsgi_app(insecure_cookies: bool = False, warm: bool = True):
 
     ``insecure_cookies`` drops the session cookie's Secure flag (only for
     clients that refuse Secure cookies over plain HTTP, e.g. the benchmark).
-    With ``warm``, a background thread builds the flow explorer's missing
+    With ``warm``, the worker loads what a flow request reads before it
+    serves, and a background thread builds the flow explorer's missing
     flow files (:func:`monitor.portal.graph.warm_flow_files`) at start and
     every ``WARM_EVERY_S`` seconds, so that no request waits for one.
     """
@@ -24,6 +25,9 @@ def wsgi_app(insecure_cookies: bool = False, warm: bool = True):
 
     app = create_app(test_config={"SESSION_COOKIE_SECURE": False} if insecure_cookies else None)
     if warm:
+        from monitor.portal.graph import prepare_flow_reads
+
+        prepare_flow_reads()
         threading.Thread(target=_warm, args=(app.extensions["monitor_config"],), name="warm-flow-files",
                          daemon=True).start()
     return app
