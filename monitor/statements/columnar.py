@@ -82,17 +82,16 @@ def sheet_body(rows: list[list], width: int) -> pl.DataFrame:
 
     columns = list(zip_longest(*rows, fillvalue=None)) if rows else []
     names = [f"c{i}" for i in range(max(width, len(columns)))]
-    series, text = [], []
+    series = []
     for name, column in zip(names, columns):
-        if all(type(v) is str or v is None for v in column):
-            series.append(pl.Series(name, column, dtype=pl.String))
-            text.append(name)
-        else:
-            series.append(pl.Series(name, [cell_text(v) for v in column], dtype=pl.String))
+        if not all(type(v) is str or v is None for v in column):
+            # numbers and dates as text here; the text cells are cleaned below (which leaves these as they are)
+            column = [v if type(v) is str else cell_text(v) for v in column]
+        series.append(pl.Series(name, column, dtype=pl.String))
     frame = pl.DataFrame(series, schema={n: pl.String for n in names[:len(series)]}, height=len(rows))
     frame = frame.with_columns([pl.lit(None, pl.String).alias(n) for n in names[len(series):]])
-    unwrap = any(frame[n].str.contains('="', literal=True).any() for n in text)
-    frame = frame.with_columns([clean(pl.col(n), unwrap).alias(n) for n in text])
+    unwrap = any(frame[n].str.contains('="', literal=True).any() for n in names)
+    frame = frame.with_columns([clean(pl.col(n), unwrap).alias(n) for n in names])
     raw = pl.concat_str([pl.col(n) for n in names], separator=" ", ignore_nulls=True) if names else pl.lit("")
     return frame.select(*names[:width], raw=raw)
 
