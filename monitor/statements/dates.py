@@ -18,7 +18,7 @@ DATE_FORMATS: tuple[tuple[str, str], ...] = (
     ("%Y年%m月%d日", "date"), ("%d %b %Y", "date"), ("%d-%b-%Y", "date"), ("%d/%m/%Y", "date"),
     ("%m/%d/%Y", "date"), ("%d.%m.%Y", "date"), ("%m.%d.%Y", "date"),
 )
-TIME_FORMATS: tuple[str, ...] = ("%H:%M:%S", "%H:%M", "%H%M%S")
+TIME_FORMATS: tuple[str, ...] = ("%H:%M:%S", "%H:%M", "%H%M%S", "%H时%M分%S秒", "%H时%M分")
 _NUMERIC = re.compile(r"^\d+(\.\d+)?$")
 AMBIGUOUS_PAIRS = (("%d/%m/%Y", "%m/%d/%Y"), ("%d.%m.%Y", "%m.%d.%Y"))
 
