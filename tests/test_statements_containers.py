@@ -304,3 +304,12 @@ def test_mhtml_single_file_web_page_saved_as_xls(tmp_path):
     path.write_bytes(mime.encode("ascii"))
     got = [r.as_json() for r in read_statement(path).rows]
     assert [r["source_line"] for r in got] == [3, 4, 5] and got[1]["payee_name"] == "广州锦程餐饮管理有限公司"
+
+
+def test_html_times_written_with_shi_and_fen(tmp_path):
+    rows = [[f"2017年07月0{3 + i}日 1{i}时0{i}分", *r[1:]] for i, r in enumerate(ROWS)]
+    path = tmp_path / "psbc.xls"
+    path.write_text(_html("\n".join(['<tr><td colspan="8">卡号：6217995260181590838</td></tr>', _tr(HEADER),
+                                     *(_tr(r) for r in rows)])), encoding="utf-8")
+    got = [r.txn_time.isoformat() for r in read_statement(path).rows]
+    assert got == ["2017-07-03T10:00:00", "2017-07-04T11:01:00", "2017-07-05T12:02:00"]
