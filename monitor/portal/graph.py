@@ -202,7 +202,7 @@ def _accounts(session, account_nos=None) -> dict:
 
 
 # An institution's flow tables (graphs.flows.flow_tables) are built once per change of its committed
-# transfer files and kept in a file that every worker reads (Arrow IPC, memory-mapped): a request then
+# transfer files and kept in a file that every worker reads (Arrow IPC): a request then
 # builds only the few accounts it draws (graphs.flows.flow_neighbourhood). The key names the files, so an
 # ingest or a compaction gives new tables; a process keeps the last few it read.
 FLOW_TABLES_FORMAT = 1  # part of the file key: a change of the tables' layout makes new files
@@ -265,6 +265,10 @@ def _read_tables(folder: Path) -> tuple[pa.Table, pa.Table] | None:
         return None
 
 
+# zstd: a third of the size (the tables would outweigh the Parquet store); a process reads them once per key.
+_COMPRESSED = pa.ipc.IpcWriteOptions(compression="zstd")
+
+
 def build_flow_file(config, store, key: tuple) -> tuple[pa.Table, pa.Table]:
     """The flow tables of ``key`` from its file, built and written first when missing."""
     folder = _key_folder(config, key)
@@ -285,7 +289,8 @@ def build_flow_file(config, store, key: tuple) -> tuple[pa.Table, pa.Table]:
         try:
             tmp.mkdir()
             for name, table in zip(("flows", "accounts"), tables):
-                with pa.OSFile(str(tmp / f"{name}.arrow"), "wb") as sink, pa.ipc.new_file(sink, table.schema) as out:
+                with pa.OSFile(str(tmp / f"{name}.arrow"), "wb") as sink, \
+                        pa.ipc.new_file(sink, table.schema, options=_COMPRESSED) as out:
                     out.write_table(table)
             os.replace(tmp, folder)
         except OSError:
