@@ -155,11 +155,12 @@ def _amlsim_canonical(con, path: Path, layout: tuple[str, dict[str, str]], base_
     base = base_date or AMLSIM_BASE_DATE
     time_sql = (f"strftime(DATE '{base.isoformat()}' + CAST(trim({t}) AS INTEGER), '%Y-%m-%d %H:%M:%S')"
                 if steps else f"replace(replace(trim({t}), 'T', ' '), 'Z', '')")
-    txn_id = col("txn_id") if "txn_id" in columns else "'L' || CAST(row_number() OVER () + 1 AS VARCHAR)"
-    con.execute(f"""COPY (SELECT {txn_id} AS txn_id, {time_sql} AS txn_time, trim({col('payer_account')}) AS payer_account,
-                trim({col('payee_account')}) AS payee_account, trim({col('amount')}) AS amount,
-                trim({kind}) AS purpose
-            FROM {src}
+    # The raw log has no transfer id: its line number (header = line 1), counted before rows are left out.
+    txn_id = col("txn_id") if "txn_id" in columns else "'L' || CAST(_line AS VARCHAR)"
+    con.execute(f"""COPY (SELECT {txn_id} AS txn_id, {time_sql} AS txn_time,
+                trim({col('payer_account')}) AS payer_account, trim({col('payee_account')}) AS payee_account,
+                trim({col('amount')}) AS amount, trim({kind}) AS purpose
+            FROM (SELECT *, row_number() OVER () + 1 AS _line FROM {src})
             WHERE upper(trim({kind})) NOT IN {AMLSIM_CASH}
               AND coalesce(trim({col('payer_account')}), '') NOT IN ('', 'null', '-')
               AND coalesce(trim({col('payee_account')}), '') NOT IN ('', 'null', '-'))
