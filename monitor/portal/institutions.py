@@ -153,7 +153,8 @@ def disclosures(session, inst_id: int, last: int = 12, locale: str = "zh_CN") ->
 
 
 def latest_findings(session, inst_id: int) -> list[Finding]:
-    """Each finding's newest sighting (one per fingerprint), strongest first."""
+    """Each finding's newest sighting (one per fingerprint): those of the newest sweep that found anything
+    here first, then the ones it no longer found; strongest first within each."""
     # Newest sighting per fingerprint chosen in SQL on the narrow columns: a sweep a month repeats
     # every finding, and the evidence JSON of the older sightings is most of the rows' bytes.
     sightings = session.exec(select(Finding.id, Finding.fingerprint, Finding.as_of)
@@ -165,7 +166,8 @@ def latest_findings(session, inst_id: int) -> list[Finding]:
     ids = [fid for _, fid in newest.values()]
     out = list(session.exec(select(Finding).where(Finding.id.in_(ids)))) if ids else []
     order = {"critical": 0, "high": 1, "medium": 2, "low": 3}
-    return sorted(out, key=lambda f: (order.get(f.severity, 9), -f.score, -f.id))
+    current = max((f.as_of for f in out), default=None)
+    return sorted(out, key=lambda f: (f.as_of != current, order.get(f.severity, 9), -f.score, -f.id))
 
 
 @bp.route("/institutions/<int:inst_id>")
@@ -186,6 +188,7 @@ def show(inst_id: int):
     return render_template("portal/institution.html", inst=inst, inst_id=inst_id, reg=registry(s, inst),
                            score=score, periods=periods, facts=facts, alerts=alerts, findings=findings,
                            inline=EVIDENCE_INLINE, by_id={f.id: f for f in findings},
+                           current_as_of=findings[0].as_of if findings else None,
                            shown=presented(s, alerts, locale_name()), op_status=statuses(s, [inst_id])[inst_id])
 
 
@@ -216,6 +219,7 @@ def finding_evidence(inst_id: int):
         findings = latest_findings(db(), inst_id)
         masker().keep_evidence([f.evidence for f in findings])
         return render_template("portal/_institution_findings.html", inst_id=inst_id, findings=findings,
+                               current_as_of=findings[0].as_of if findings else None,
                                inline=len(findings))
     finding = db().get(Finding, request.args.get("id", type=int) or 0)
     if finding is None or finding.institution_id != inst_id:

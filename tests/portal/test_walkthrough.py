@@ -155,3 +155,21 @@ def test_the_disclosure_export_names_its_units(portal):
     _english(client)
     rows = list(csv.DictReader(io.StringIO(client.get("/exports/disclosures.csv").get_data(as_text=True).lstrip("\ufeff"))))
     assert rows and {r["Unit"] for r in rows} == {"yuan"}  # the store's 元, in English
+
+
+def test_a_finding_the_newest_sweep_did_not_repeat_is_marked_and_listed_after(portal):
+    app, ids = portal
+    from monitor.models import Finding
+
+    with _session(app) as s:
+        s.add(Finding(detector="indicator.complaint_surge", kind="complaint_surge", institution_id=ids["red"],
+                      severity="critical", score=90, title="投诉激增（旧）", as_of=T0 - timedelta(days=60),
+                      evidence={"metrics": {"recent": 3}}, fingerprint="old-surge"))
+        s.commit()
+    client = app.test_client()
+    login(client, "inspector")
+    page = client.get(f"/institutions/{ids['red']}").get_data(as_text=True)
+    summaries = re.findall(r"<summary>.*?</summary>", page, re.S)
+    assert "资金池" in summaries[0] and "最新一次监测未再发现" not in summaries[0]  # the current one first
+    old = next(x for x in summaries if "投诉激增（旧）" in x)
+    assert "最新一次监测未再发现" in old
