@@ -67,7 +67,7 @@ AMLSIM_BASE_DATE = date(2017, 1, 1)
 # scripts/convert_logs.py (schema.json "transaction"), and the raw tx_log.csv the simulator writes
 # (AMLSim.java initTxLogBufWriter). Values: canonical field -> AMLSim column.
 AMLSIM_LAYOUTS = {
-    "AMLSim transactions.csv (convert_logs.py)": {
+    "AMLSim converted transactions (convert_logs.py)": {
         "txn_id": "tran_id", "payer_account": "orig_acct", "payee_account": "bene_acct",
         "amount": "base_amt", "txn_time": "tran_timestamp", "purpose": "tx_type"},
     "AMLSim tx_log.csv (simulator log)": {
@@ -75,7 +75,7 @@ AMLSIM_LAYOUTS = {
         "txn_time": "step", "purpose": "type"},
 }
 AMLSIM_CASH = ("CASH-IN", "CASH-OUT")
-AMLSIM_TRUTH = ("is_sar", "is_fraud", "alert_id", "issar", "alertid")
+AMLSIM_TRUTH = ("is_sar", "is_fraud", "alert_id", "alert_type", "issar", "alertid")
 
 
 class FileFailed(InputError):

@@ -84,6 +84,6 @@ def test_scan_command_prints_its_assumptions_for_an_amlsim_log(tmp_path):
     r = run(["scan", str(DATA / "transactions.csv"), "--json"], tmp_path)
     assert r.returncode == 0, r.stderr
     out = json.loads(r.stdout)
-    assert out["assumptions"][0].startswith("format: AMLSim transactions.csv")
+    assert out["assumptions"][0].startswith("format: AMLSim converted transactions")
     kinds = {f["kind"] for f in out["findings"]}
     assert {"fan_in", "fan_out", "temporal_cycle", "scatter_gather_relay"} <= kinds
