@@ -313,3 +313,43 @@ def test_html_times_written_with_shi_and_fen(tmp_path):
                                      *(_tr(r) for r in rows)])), encoding="utf-8")
     got = [r.txn_time.isoformat() for r in read_statement(path).rows]
     assert got == ["2017-07-03T10:00:00", "2017-07-04T11:01:00", "2017-07-05T12:02:00"]
+
+
+def _failed_file(tmp_path, stated_failed):
+    header = ["交易时间", "交易流水号", "收付标志", "交易金额", "账户余额", "对方账号", "对方户名", "交易状态"]
+    rows = [["2017-10-03 10:00:00", "T3", "付", "100.00", "900.00", "62220001", "张伟", "成功"],
+            ["2017-10-03 09:59:00", "T2", "付", "100.00", "1,000.00", "62220001", "张伟", "失败"],
+            ["2017-10-02 09:00:00", "T1", "收", "500.00", "1,000.00", "62220002", "王芳", "成功"]]
+    footer = f'<tr><td>收入笔数</td><td>1</td><td>支出笔数</td><td>1</td><td>失败笔数</td><td>{stated_failed}</td></tr>'
+    path = tmp_path / "cgb.xls"
+    path.write_text(_html("\n".join(['<tr><td>账号</td><td>9550880201234500188</td></tr>', _tr(header, "th"),
+                                     *(_tr(r) for r in rows), footer])), encoding="utf-8")
+    return path
+
+
+def test_failed_rows_are_left_out_and_counted(tmp_path):
+    statement = read_statement(_failed_file(tmp_path, 1))
+    assert [r.txn_id for r in statement.rows] == ["T3", "T1"]
+    assert statement.balance_check == "ok (newest first)"  # the failed row's balance repeats the last one
+    assert statement.failed_lines == [4] and any("failed" in w for w in statement.warnings)
+    assert statement.footer_totals["failed_count"] == 1
+
+
+def test_a_failed_count_that_does_not_add_up_is_refused(tmp_path):
+    with pytest.raises(StatementError) as caught:
+        read_statement(_failed_file(tmp_path, 2))
+    assert caught.value.code == "footer_total_mismatch" and caught.value.line == 6
+
+
+def test_failed_rows_left_out_the_same_both_ways(tmp_path, monkeypatch):
+    from test_statements_columnar import both_ways
+
+    path = tmp_path / "s.csv"
+    path.write_text("账号：6200001\n交易日期,交易金额,借贷标志,余额,对方账号,交易状态\n"
+                    "2017-07-01,10.00,贷,110.00,111,成功\n"
+                    "2017-07-02,4.00,借,110.00,222,失败\n"
+                    "2017-07-03,1.00,借,109.00,333,成功\n"
+                    "合计,失败笔数 1\n", encoding="utf-8")
+    fast, slow, used = both_ways(path, monkeypatch)
+    assert used and fast == slow and fast[0] == "ok"
+    assert [r["source_line"] for r in fast[1]] == [3, 5] and fast[3]["footer_totals"]["failed_count"] == 1

@@ -25,7 +25,7 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
               "withdrawal"),
     "credit": ("贷方发生额", "贷方金额", "收入金额", "收入", "收款金额", "贷方发生额(万元)", "credit", "credit amount",
                "deposit"),
-    "direction": ("借贷标志", "借/贷", "借贷方向", "借贷", "收支标志", "dr/cr", "d/c", "debit/credit"),
+    "direction": ("借贷标志", "借/贷", "借贷方向", "借贷", "收支标志", "收付标志", "dr/cr", "d/c", "debit/credit"),
     "balance": ("余额", "账户余额", "本次余额", "交易后余额", "余额(万元)", "balance"),
     "payer_account": ("付款方账号", "付款人账号", "付款账号", "付款方电子账户", "付款方账户", "payer_acct_no",
                       "payer_account", "payer account", "debit a/c", "debit account", "dr a/c"),

@@ -91,6 +91,7 @@ class Statement:
     sheet_pages: dict[int, str] = field(default_factory=dict, repr=False)
     sheet_totals: dict[str, dict] = field(default_factory=dict, repr=False)
     sheet_footer_lines: dict[str, dict[str, int]] = field(default_factory=dict, repr=False)
+    failed_lines: list[int] = field(default_factory=list)  # rows whose status says the transfer failed
 
     def metadata(self) -> dict:
         """Statement metadata as plain JSON values."""
@@ -490,6 +491,7 @@ class _Splitter:
         self.sheets = grid.data_sheets if len(grid.data_sheets) > 1 else []
         self.sheet_pages = {1: self.sheets[0].name} if self.sheets else {}
         self.next_sheet, self.skip_to = 1, -1
+        self.status, self.failed = cols.get("status"), []
 
     def step(self, index: int) -> None:
         """Read the line at ``index`` of ``grid.rows``."""
@@ -545,6 +547,10 @@ class _Splitter:
                 code="truncated_row" if truncated else "short_row",
                 hint="the file looks cut off: export it again" if truncated else
                 "check the delimiter (--delimiter) and quoting")
+        if self.status is not None and self.status < len(texts) and \
+                norm_label(texts[self.status]) in _FAILED:
+            self.failed.append(line)  # no money moved: not a transaction (its balance repeats the last)
+            return
         self.data.append((line, texts, self.page))
 
 
@@ -554,7 +560,15 @@ def _split_rows(stmt, grid, header, cols):
     for index in range(header.index + 1, len(grid.rows)):
         splitter.step(index)
     stmt.sheet_pages = splitter.sheet_pages
+    _note_failed(stmt, splitter.failed)
     return splitter.data, splitter.footers, splitter.opening
+
+
+def _note_failed(stmt: Statement, lines: list[int]) -> None:
+    if lines:
+        stmt.failed_lines = lines
+        stmt.warnings.append(f"{len(lines)} failed row(s) left out (status 失败): lines "
+                             + ", ".join(str(line) for line in lines))
 
 
 def _pick_time_columns(first_line, cols, header, date_format, infer):
@@ -648,6 +662,7 @@ def _name_time_columns(stmt, how: _Columns) -> None:
 
 
 _SUCCESS = ("成功", "success", "successful", "已成功", "交易成功")
+_FAILED = {"失败", "交易失败", "处理失败", "已失败", "failed", "failure", "fail"}
 
 
 def _build_row(stmt, how: _Columns, line, texts, page) -> tuple[Row, str | None]:
@@ -798,6 +813,13 @@ def _read_columnar(stmt, grid, header, cols, date_format, factor):
         data = data.with_columns(line=numbers.gather(data["pos"]))
     else:
         data = data.with_columns(line=pl.col("pos") + first + 1)
+    if "status" in cols:  # failed rows are no transactions, as _Splitter decides for the lines it reads
+        status = data[f"c{cols['status']}"].fill_null("")
+        failed_values = [v for v in status.unique().to_list() if v and norm_label(v) in _FAILED]
+        failed = status.is_in(failed_values)
+        splitter.failed = sorted(splitter.failed + data.filter(failed)["line"].to_list())
+        data = data.filter(~failed)
+    _note_failed(stmt, splitter.failed)
     if not data.height:
         stmt.warnings.append("no transaction rows")
         return _frame_of([]), splitter.footers, splitter.opening, None
@@ -1027,6 +1049,7 @@ _TEXT_TOTALS: list[tuple[re.Pattern, tuple[str, ...]]] = [
     (re.compile(r"total (debit|credit)" + _S + _NUM + r"(?:" + _S + r"count" + _S + r"(\d+))?", re.I),
      ("dir", "_total", "_count")),
     (re.compile(r"number of transactions" + _S + r"(\d+)", re.I), ("count",)),
+    (re.compile(r"失败笔数" + _S + r"(\d+)"), ("failed_count",)),
 ]
 _DIR_EN = {"debit": "debit", "credit": "credit"}
 
@@ -1182,6 +1205,8 @@ def _reconcile(stmt: Statement) -> None:
         "debit_count": debits, "debit_total": _total(debit_sum, debits),
         "credit_count": credits, "credit_total": _total(credit_sum, credits),
     }
+    if stmt.failed_lines or "status" in stmt.columns:
+        actual["failed_count"] = len(stmt.failed_lines)
     closing = stmt.closing_row_balance
     if closing is not None:
         actual["closing_balance"] = closing
