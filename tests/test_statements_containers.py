@@ -353,3 +353,18 @@ def test_failed_rows_left_out_the_same_both_ways(tmp_path, monkeypatch):
     fast, slow, used = both_ways(path, monkeypatch)
     assert used and fast == slow and fast[0] == "ok"
     assert [r["source_line"] for r in fast[1]] == [3, 5] and fast[3]["footer_totals"]["failed_count"] == 1
+
+
+def test_closing_balance_and_note_lines_are_not_rows(tmp_path, monkeypatch):
+    from test_statements_columnar import both_ways
+
+    path = tmp_path / "adbc.csv"
+    path.write_text("账号：6200001\n交易日期,摘要,借方发生额,贷方发生额,余额\n"
+                    "2017-07-01,拨款,,10.00,110.00\n2017-07-02,支付,4.00,,106.00\n"
+                    "期末余额,,,,106.00\n本对账单仅供参考，请核对。\n", encoding="utf-8")
+    fast, slow, used = both_ways(path, monkeypatch)
+    assert used and fast == slow and fast[0] == "ok" and len(fast[1]) == 2
+    assert fast[3]["footer_totals"]["closing_balance"] == "106.00"
+    path.write_text(path.read_text("utf-8").replace("期末余额,,,,106.00", "期末余额,,,,107.00"), encoding="utf-8")
+    fast, slow, _ = both_ways(path, monkeypatch)
+    assert fast == slow and fast[0] == "error" and fast[4] == "footer_total_mismatch"

@@ -25,7 +25,7 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
               "withdrawal"),
     "credit": ("贷方发生额", "贷方金额", "收入金额", "收入", "收款金额", "贷方发生额(万元)", "credit", "credit amount",
                "deposit"),
-    "direction": ("借贷标志", "借/贷", "借贷方向", "借贷", "收支标志", "收付标志", "dr/cr", "d/c", "debit/credit"),
+    "direction": ("借贷标志", "借/贷", "借贷方向", "借贷", "收支标志", "收付标志", "借贷标志(1-借2-贷)", "dr/cr", "d/c", "debit/credit"),
     "balance": ("余额", "账户余额", "本次余额", "交易后余额", "余额(万元)", "balance"),
     "payer_account": ("付款方账号", "付款人账号", "付款账号", "付款方电子账户", "付款方账户", "payer_acct_no",
                       "payer_account", "payer account", "debit a/c", "debit account", "dr a/c"),
@@ -37,7 +37,8 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
                              "counterparty account", "counterparty account no."),
     "counterparty_name": ("对方户名", "对方单位名称", "对方账户名称", "对方名称", "对手户名", "counterparty name"),
     "counterparty_both": ("对方账号与户名", "对方账号/户名"),
-    "own_account": ("本方账号", "本方账户"),
+    # the owner's account repeated on every row (a host-to-host file): a bare 账号 column is the owner's
+    "own_account": ("本方账号", "本方账户", "账号"),
     "currency": ("币种", "币别", "ccy", "currency"),
     # free-text purpose, preferred when non-empty
     "purpose": ("用途", "附言", "交易附言", "备注", "交易备注", "交易用途", "交易地点/附言", "narrative", "remarks",
@@ -73,13 +74,17 @@ FOOTER_PATTERNS: tuple[str, ...] = (
     r"^#?\s*(借方|贷方|收入|支出)(合计|笔数|金额)",
     r"^共\s*\d+\s*笔",
     r"^(total|closing balance|number of transactions|trailer)\b",
-    r"^(打印人|打印时间|制表|复核|经办|温馨提示|注[:：]|以上信息|备注[:：])",
+    r"^(打印人|打印时间|打印日期|制表|复核|经办|温馨提示|注[:：]|以上信息|备注[:：]|期末余额|本对账单)",
     r"以上信息仅供参考",
 )
 
 # opening-balance rows: not transactions, their balance starts the chain
 OPENING_WORDS: tuple[str, ...] = ("上期余额", "上期结转", "期初余额", "承前页", "opening balance", "balance b/f",
                                   "balance brought forward")
+
+# a flag column's header may state its own codes: 借贷标志(1-借 2-贷) -> {"1": "debit", "2": "credit"}
+FLAG_WORDS: dict[str, str] = {"借": "debit", "付": "debit", "支": "debit", "出": "debit",
+                              "贷": "credit", "收": "credit", "入": "credit"}
 
 DEBIT_FLAGS = frozenset({"借", "d", "dr", "debit", "支", "支出", "出", "-", "付"})
 CREDIT_FLAGS = frozenset({"贷", "c", "cr", "credit", "收", "收入", "入", "+"})

@@ -24,6 +24,7 @@ _JUNK = ["￥", "¥", "元", ",", "，", " ", "RMB", "CNY"]
 # Words of lines that may be anything but a transaction row (footer, opening balance, page break): a
 # superset of the row-by-row tests (FOOTER_PATTERNS, the 合计 labels, OPENING_WORDS), which then decide.
 _SPECIAL_ZH = "|".join(["合计", "总计", "笔", "金额", "打印", "制表", "复核", "经办", "温馨提示", "注:", "注：", "以上信息",
+                        "期末余额", "本对账单",
                         *[w for w in OPENING_WORDS if not w.isascii()]])
 _SPECIAL_EN = "(?i)" + "|".join(["total", "closing", "number of", "trailer", "opening", "b/f", "brought",
                                  *[w for w in OPENING_WORDS if w.isascii()]])
