@@ -31,6 +31,7 @@ def _all_formats() -> list[tuple[str, str]]:
             out.append((f"{fmt} {tfmt}", "datetime"))
             if fmt == "%Y-%m-%d":
                 out.append((f"{fmt}T{tfmt}", "datetime"))
+    out.append(("%Y%m%d%H%M%S", "datetime"))  # a host file's 20171101213154
     out += [(t, "time") for t in TIME_FORMATS]
     return out
 
@@ -147,6 +148,8 @@ def infer(values: Sequence[tuple[int, object]], *, column: str, date_format: str
 
 def _strp(fmt: str):
     def parse(text: str):
+        if fmt == "%Y%m%d%H%M%S" and not re.fullmatch(r"\d{14}", text):
+            raise ValueError(f"not 14 digits: {text!r}")  # strptime would take 2017111213154 too
         value = dt.datetime.strptime(text, fmt)
         return value.time() if not re.search(r"%[dYmb]", fmt) else value
     return parse

@@ -9,8 +9,8 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
 
 from monitor.statements import dates, recognise
-from monitor.statements.aliases import (CREDIT_FLAGS, CURRENCIES, DEBIT_FLAGS, FOOTER_PATTERNS, OPENING_WORDS,
-                                        WANYUAN_WORDS)
+from monitor.statements.aliases import (CREDIT_FLAGS, CURRENCIES, DEBIT_FLAGS, FLAG_WORDS, FOOTER_PATTERNS,
+                                        OPENING_WORDS, WANYUAN_WORDS)
 from monitor.statements.errors import StatementError
 from monitor.statements.profiles import Profile, available, get as get_profile, pick
 from monitor.statements.recognise import clean_text, header_roles, norm_label
@@ -342,6 +342,8 @@ def _read(path, profile, date_format, account, delimiter, encoding, instance_dir
         stmt.frame = stmt.frame.with_columns(
             pl.when(debit).then(pl.lit(stmt.owner_account)).otherwise(pl.col("payer_account")).alias("payer_account"),
             pl.when(debit).then(pl.col("payee_account")).otherwise(pl.lit(stmt.owner_account)).alias("payee_account"))
+    if not stmt.period and stmt.kind == "account":
+        _period_from_name(stmt)
     _parse_footers(stmt, footers, cols, factor)
     if opening is not None:
         stmt.footer_totals.setdefault("opening_balance", _cents(opening[1], factor))
@@ -373,6 +375,17 @@ def _dates_in(text: str) -> list[dt.date]:
         except ValueError:
             continue
     return found
+
+
+def _period_from_name(stmt: Statement) -> None:
+    """A single-account file named ``…_20171101_20171130.txt`` (a host-to-host file has no preamble) covers
+    those days, when every row lies within them."""
+    found = _dates_in(stmt.path.stem)
+    if len(found) != 2 or found[0] > found[1] or not stmt.frame.height:
+        return
+    first, last = stmt.frame["txn_time"].min().date(), stmt.frame["txn_time"].max().date()
+    if found[0] <= first and last <= found[1]:
+        stmt.period = (found[0], found[1])
 
 
 def _read_preamble(stmt: Statement, grid, header) -> None:
@@ -661,6 +674,14 @@ def _name_time_columns(stmt, how: _Columns) -> None:
         stmt.columns["time"] = how.label[how.time_index]
 
 
+_FLAG_CODE = re.compile(r"([0-9A-Za-z])\s*[-=:：]\s*([借贷收付支入出])")
+
+
+def flag_codes(label: str) -> dict[str, str]:
+    """The codes a flag column's header states, ``借贷标志(1-借 2-贷)`` -> ``{"1": "debit", "2": "credit"}``."""
+    return {code.lower(): FLAG_WORDS[word] for code, word in _FLAG_CODE.findall(clean_text(label))}
+
+
 _SUCCESS = ("成功", "success", "successful", "已成功", "交易成功")
 _FAILED = {"失败", "交易失败", "处理失败", "已失败", "failed", "failure", "fail"}
 
@@ -712,9 +733,10 @@ def _build_row(stmt, how: _Columns, line, texts, page) -> tuple[Row, str | None]
             flag = _cell(texts, cols, "direction")
             if flag is not None:
                 key = flag.lower()
-                if key in DEBIT_FLAGS:
+                coded = flag_codes(label[cols["direction"]]).get(key)
+                if key in DEBIT_FLAGS or coded == "debit":
                     direction = "debit"
-                elif key in CREDIT_FLAGS:
+                elif key in CREDIT_FLAGS or coded == "credit":
                     direction = "credit"
                 else:
                     raise StatementError(f"unknown debit/credit flag {flag!r}", line=line,
@@ -970,7 +992,9 @@ def _columnar_rows(stmt, data, cols, header, date_format, factor, sheet_rows=Non
         has_d, has_c = d.is_not_null() & (d != 0), c.is_not_null() & (c != 0)
         doubt.append(has_d & has_c)
         flag = text("direction").str.to_lowercase()
-        is_debit_flag, is_credit_flag = flag.is_in(list(DEBIT_FLAGS)), flag.is_in(list(CREDIT_FLAGS))
+        codes = flag_codes(header.cells[cols["direction"]]) if "direction" in cols else {}
+        is_debit_flag = flag.is_in(list(DEBIT_FLAGS) + [k for k, v in codes.items() if v == "debit"])
+        is_credit_flag = flag.is_in(list(CREDIT_FLAGS) + [k for k, v in codes.items() if v == "credit"])
         if "amount" not in cols:
             doubt.append(~has_d & ~has_c)
         else:
