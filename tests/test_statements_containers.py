@@ -368,3 +368,20 @@ def test_closing_balance_and_note_lines_are_not_rows(tmp_path, monkeypatch):
     path.write_text(path.read_text("utf-8").replace("期末余额,,,,106.00", "期末余额,,,,107.00"), encoding="utf-8")
     fast, slow, _ = both_ways(path, monkeypatch)
     assert fast == slow and fast[0] == "error" and fast[4] == "footer_total_mismatch"
+
+
+def test_a_header_of_two_rows(tmp_path):
+    book = openpyxl.Workbook()
+    sheet = book.active
+    for cells in (["账号：1234567890123"], ["交易日期", "流水号", "发生额", None, "余额", "对方户名"],
+                  [None, None, "借方", "贷方", None, None],
+                  ["2017-07-03", "A1", None, "1,000.00", "11,000.00", "张伟"],
+                  ["2017-07-04", "A2", "250.50", None, "10,749.50", "王芳"]):
+        sheet.append(cells)
+    sheet.merge_cells("C2:D2")
+    path = tmp_path / "two.xlsx"
+    book.save(path)
+    statement = read_statement(path)
+    assert statement.columns["debit"] == "借方发生额" and statement.columns["credit"] == "贷方发生额"
+    assert [(r.source_line, r.direction, str(r.amount)) for r in statement.rows] == [
+        (4, "credit", "1000.00"), (5, "debit", "250.50")]

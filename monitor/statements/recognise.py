@@ -555,6 +555,41 @@ def _sheet_header(rows, extra) -> Header | None:
     return best
 
 
+def _sub_header(rows, found: Header, extra) -> tuple[list, Header]:
+    """A header of two rows (``发生额`` over ``借方 | 贷方``): the labels of the row below the header, each
+    read with the label above it (``借方发生额``), when every one of them is a known column name that way.
+    The two rows become one header row and an empty row (the line numbers stay)."""
+    at = found.index + 1
+    if at >= len(rows):
+        return rows, found
+    top = list(found.cells)
+    below = [c for c in rows[at][1]]
+    if any(not isinstance(c, str) for c in below if c not in ("", None)):
+        return rows, found
+    below = [clean_text(c) for c in below]
+    if not any(below):
+        return rows, found
+    merged, parent = [], ""
+    for j in range(max(len(top), len(below))):
+        above = top[j] if j < len(top) else ""
+        child = below[j] if j < len(below) else ""
+        parent = above or parent  # a merged cell's label covers the empty cells to its right
+        if not child:
+            merged.append(above)
+            continue
+        label = next((c for c in (child, child + parent, parent + child) if header_roles(c, extra)), None)
+        if label is None:
+            return rows, found  # not a header row: the first row of data, or words not known
+        merged.append(label)
+    score = _score(merged, extra)
+    if score <= found.score:
+        return rows, found
+    rows = list(rows)
+    rows[found.index] = (rows[found.index][0], merged)
+    rows[at] = (rows[at][0], [""] * len(rows[at][1]))
+    return rows, Header(found.index, found.line, merged, None, score)
+
+
 def _labels(cells) -> list[str]:
     labels = [norm_label(c) for c in cells]
     while labels and not labels[-1]:
@@ -578,6 +613,8 @@ def _book_header(grid: Grid, extra) -> Header | None:
         if not any(clean_text(c) for _, cells in sheet_rows for c in cells):
             continue  # an empty sheet
         found = _sheet_header(sheet_rows, extra)
+        if found is not None:
+            sheet_rows, found = _sub_header(sheet_rows, found, extra)
         if found is None:
             if first is not None:
                 busy = next((line for line, cells in sheet_rows
