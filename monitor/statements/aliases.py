@@ -15,7 +15,7 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
                "日志号", "凭证号", "传票号", "交易参考号", "ref no.", "ref no", "reference", "reference no.",
                "serial_no", "txn_id"),
     # a column holding a date, or a date and a time
-    "date": ("txn date", "transaction date", "交易日期时间", "交易日期", "记账日期", "入账日期", "日期",
+    "date": ("txn date", "transaction date", "booking date", "交易日期时间", "交易日期", "记账日期", "入账日期", "日期",
              "date", "txn_time", "交易时间", "value date", "起息日"),
     # a column holding a time of day (or a date and time: decided from the values)
     "time": ("交易时间", "记账时间", "时间", "transaction time", "txn time", "time"),
@@ -43,7 +43,8 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
     "currency": ("币种", "币别", "ccy", "currency"),
     # free-text purpose, preferred when non-empty
     "purpose": ("用途", "附言", "交易附言", "备注", "交易备注", "交易用途", "交易地点/附言", "narrative", "remarks",
-                "remark", "purpose"),
+                "remark", "purpose",
+                "details"),
     # the bank's summary text: the purpose when the row has no free text
     "summary": ("摘要", "业务摘要", "交易类型", "交易摘要", "description"),
     "status": ("处理状态", "交易状态", "status"),
@@ -56,7 +57,7 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
 PREAMBLE_KEYS: dict[str, tuple[str, ...]] = {
     "owner_account": ("账号", "卡号", "查询账号", "卡号/账号", "账户", "账户号", "客户账号", "account number",
                       "account no.", "account no", "account"),
-    "owner_name": ("户名", "账户名称", "客户名称", "单位名称", "账户名", "account name"),
+    "owner_name": ("户名", "账户名称", "客户名称", "单位名称", "账户名", "account name", "account holder"),
     "currency": ("币种", "币别", "currency"),
     "period": ("起止日期", "查询起止日期", "期间", "查询期间", "对账期间", "查询时间范围", "交易期间", "查询日期", "查询区间", "statement period",
                "period"),

@@ -92,6 +92,13 @@ class Statement:
     sheet_totals: dict[str, dict] = field(default_factory=dict, repr=False)
     sheet_footer_lines: dict[str, dict[str, int]] = field(default_factory=dict, repr=False)
     failed_lines: list[int] = field(default_factory=list)  # rows whose status says the transfer failed
+    # red-ink (negative) amounts per column, in cents: reversals the footer's column totals are net of
+    red_ink: dict[str, int] = field(default_factory=dict, repr=False)
+    # a statement in several currencies: each one's opening balance line, footer totals and their lines
+    openings: dict[str, tuple[int, Decimal]] = field(default_factory=dict, repr=False)
+    currency_totals: dict[str, dict] = field(default_factory=dict, repr=False)
+    currency_footer_lines: dict[str, dict[str, int]] = field(default_factory=dict, repr=False)
+    currency_closing: dict[str, Decimal | None] = field(default_factory=dict, repr=False)
 
     def metadata(self) -> dict:
         """Statement metadata as plain JSON values."""
@@ -102,6 +109,8 @@ class Statement:
                                      for p in self.footer_totals["page_totals"]]
         for sheet, found in self.sheet_totals.items():  # keyed by sheet name, as a workbook's footers are
             totals[sheet] = {k: (f"{v:.2f}" if isinstance(v, Decimal) else v) for k, v in found.items()}
+        for code, found in self.currency_totals.items():  # keyed by currency: a section per currency
+            totals[code] = {k: (f"{v:.2f}" if isinstance(v, Decimal) else v) for k, v in found.items()}
         return {
             "file": str(self.path), "profile": self.profile, "encoding": self.encoding,
             "delimiter": self.delimiter, "header_line": self.header_line, "kind": self.kind,
@@ -345,9 +354,20 @@ def _read(path, profile, date_format, account, delimiter, encoding, instance_dir
     if not stmt.period and stmt.kind == "account":
         _period_from_name(stmt)
     _parse_footers(stmt, footers, cols, factor)
-    if opening is not None:
+    several = _currencies(stmt)
+    # currency sections (an opening line or a footer naming its currency): a balance chain per currency
+    sectioned = several and (len(stmt.openings) > 1 or stmt.currency_totals)
+    for written, (_, balance) in stmt.openings.items() if sectioned else ():
+        if currency_code(written) in several:
+            stmt.currency_totals.setdefault(currency_code(written), {}).setdefault(
+                "opening_balance", _cents(balance, factor))
+    if opening is not None and not sectioned:
         stmt.footer_totals.setdefault("opening_balance", _cents(opening[1], factor))
-    if check:
+    if check and sectioned:  # a balance, a chain and a footer per currency
+        _per_currency(stmt, _check_balances)
+        _per_currency(stmt, _reconcile)
+        _reconcile(stmt)  # the whole file's footer lines, if any
+    elif check:
         _check_balances(stmt)
         _reconcile(stmt)
     return stmt
@@ -359,7 +379,7 @@ def _preamble_key(key: str) -> str | None:
 
 _DATE_IN_TEXT = re.compile(
     r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?|(?<!\d)(\d{4})(\d{2})(\d{2})(?!\d)"
-    r"|(\d{1,2}) ([A-Z][a-z]{2}) (\d{4})")
+    r"|(\d{1,2})[ -]([A-Z][a-z]{2})[ -](\d{4})")
 
 
 def _dates_in(text: str) -> list[dt.date]:
@@ -498,6 +518,7 @@ class _Splitter:
         self.needed = max(i for i in cols.values()) + 1
         self.date_cols = [i for r, i in cols.items() if r.startswith("_date") or r.startswith("_time")]
         self.data, self.footers, self.opening = [], [], None
+        self.openings: dict[str, tuple[int, Decimal]] = {}  # currency cell -> opening line (a section each)
         self.page, self.in_footer, self.between_pages = 1, False, False
         self.last_index = len(grid.rows) - 1
         # a workbook with several data sheets: each sheet is a page; its title, preamble and header are skipped
@@ -548,9 +569,14 @@ class _Splitter:
                 if "balance" in cols and cols["balance"] < len(texts) else None
             if bal is not None:
                 self.opening = (line, bal)
+                if "currency" in cols and cols["currency"] < len(strings) and strings[cols["currency"]]:
+                    self.openings[strings[cols["currency"]]] = (line, bal)
             return
         if self.in_footer and all(not strings[i] for i in self.date_cols if i < len(strings)):
             self.footers.append((line, texts, raw, self.page, True))  # a footer's second line (CMBC 贷 totals)
+            return
+        if self.in_footer and len(texts) < self.needed and sum(1 for s in strings if s) == 1:
+            self.footers.append((line, texts, raw, self.page, False))  # a note below the footer, one cell
             return
         if len(texts) < self.needed:
             truncated = index == self.last_index and not grid.ends_with_newline
@@ -574,6 +600,7 @@ def _split_rows(stmt, grid, header, cols):
         splitter.step(index)
     stmt.sheet_pages = splitter.sheet_pages
     _note_failed(stmt, splitter.failed)
+    stmt.openings = splitter.openings
     return splitter.data, splitter.footers, splitter.opening
 
 
@@ -709,7 +736,7 @@ def _build_row(stmt, how: _Columns, line, texts, page) -> tuple[Row, str | None]
         return None if value is None else _cents(value, factor)
 
     balance = money("balance")
-    direction = None
+    direction, warning_red = None, None
     if stmt.kind == "transfers":
         amount = money("amount")
         if amount is None:
@@ -725,6 +752,12 @@ def _build_row(stmt, how: _Columns, line, texts, page) -> tuple[Row, str | None]
             if debit and credit:
                 raise StatementError("both a debit and a credit amount", line=line, column=label[cols["debit"]])
             direction, amount = ("debit", debit) if debit else ("credit", credit)
+            if amount < 0:  # red ink (红字冲正 / 抹账): the money moved the other way
+                column = direction
+                direction, amount = ("credit" if column == "debit" else "debit"), -amount
+                stmt.red_ink[column] = stmt.red_ink.get(column, 0) + _to_cents(amount)
+                warning_red = (f"line {line}: a negative amount in the {label[cols[column]]} column read as a "
+                               f"reversal ({direction})")
         else:
             amount = money("amount")
             if amount is None:
@@ -761,7 +794,7 @@ def _build_row(stmt, how: _Columns, line, texts, page) -> tuple[Row, str | None]
     currency = currency_code(_cell(texts, cols, "currency")) or stmt.currency or "CNY"
     purpose = _cell(texts, cols, "purpose") or _cell(texts, cols, "summary")
     status = _cell(texts, cols, "status")
-    warning = None
+    warning = warning_red if stmt.kind != "transfers" and warning_red else None
     if status and status.lower() not in _SUCCESS:
         warning = f"line {line}: status {status!r}"
     return Row(
@@ -845,6 +878,7 @@ def _read_columnar(stmt, grid, header, cols, date_format, factor):
     if not data.height:
         stmt.warnings.append("no transaction rows")
         return _frame_of([]), splitter.footers, splitter.opening, None
+    stmt.openings = splitter.openings
     rows = _SheetRows(grid.rows, first) if sheet else None
     frame = _columnar_rows(stmt, data, cols, header, date_format, factor, rows)
     if frame is None:
@@ -1073,6 +1107,7 @@ _TEXT_TOTALS: list[tuple[re.Pattern, tuple[str, ...]]] = [
     (re.compile(r"total (debit|credit)" + _S + _NUM + r"(?:" + _S + r"count" + _S + r"(\d+))?", re.I),
      ("dir", "_total", "_count")),
     (re.compile(r"number of transactions" + _S + r"(\d+)", re.I), ("count",)),
+    (re.compile(r"(?<![\d.,])(\d+) transactions\b", re.I), ("count",)),
     (re.compile(r"失败笔数" + _S + r"(\d+)"), ("failed_count",)),
 ]
 _DIR_EN = {"debit": "debit", "credit": "credit"}
@@ -1083,15 +1118,26 @@ def _parse_footers(stmt: Statement, footers, cols, factor) -> None:
     lines: dict[str, int] = {}
     pages: list[dict] = []
 
+    several = _currencies(stmt)
+    section = None  # the currency of the footer line being read, in a statement of several
+
     def put(key, value, line, page=None):
         sheet = stmt.sheet_pages.get(page)
         into, where = (totals, lines) if sheet is None else \
             (stmt.sheet_totals.setdefault(sheet, {}), stmt.sheet_footer_lines.setdefault(sheet, {}))
+        if section is not None:
+            into, where = stmt.currency_totals.setdefault(section, {}), \
+                stmt.currency_footer_lines.setdefault(section, {})
         if key not in into:
             into[key], where[key] = value, line
 
     for line, texts, raw, page, continuation in footers:
         strings = [t if isinstance(t, str) else str(t) for t in texts]
+        section = currency_code(_cell(texts, cols, "currency")) if several else None
+        if section is not None and section not in several:
+            raise StatementError(f"a footer line for {section}, which no row of this statement is in", line=line,
+                                 column=stmt.columns.get("currency"),
+                                 hint="read each currency's section as a separate file")
         # text files: the line as written (a CSV footer may split an unquoted 1,234.56 into cells)
         joined = raw.replace('"', "") if raw is not None else "  ".join(s for s in strings if s)
         joined = re.sub(r"^\s*#\s*", "", joined).strip()
@@ -1112,8 +1158,9 @@ def _parse_footers(stmt: Statement, footers, cols, factor) -> None:
                     number = Decimal(value.replace(",", ""))
                     put(name, int(number) if name.endswith("count") else _cents(number, factor), line, page)
         # column-aware: a 合计/Total row (or its second line) with amounts under the money columns
+        first_text = next((s for s in strings if s), "")
         is_sum = continuation or any(_is_sum_label(s) for s in strings) or \
-            re.match(r"^共\s*\d+\s*笔$", next((s for s in strings if s), ""))
+            re.match(r"^共\s*\d+\s*笔$", first_text) or (several and norm_label(first_text) == "closing balance")
         if not is_sum:
             continue
         found = {}
@@ -1145,6 +1192,7 @@ def _parse_footers(stmt: Statement, footers, cols, factor) -> None:
         else:
             for key, value in found.items():
                 put(key, value, line, page)
+    section = None
     for key, value in stmt.preamble_totals.items():
         try:
             number = parse_amount(value)
@@ -1160,6 +1208,36 @@ def _parse_footers(stmt: Statement, footers, cols, factor) -> None:
 
 
 # --- checks -------------------------------------------------------------------------------------------------
+
+def _currencies(stmt: Statement) -> list[str]:
+    """The currencies of a statement whose rows are in several (each has its own balance), else ``[]``."""
+    if stmt.kind != "account" or stmt.frame is None or not stmt.frame.height:
+        return []
+    found = stmt.frame["currency"].unique(maintain_order=True).to_list()
+    return found if len(found) > 1 else []
+
+
+def _per_currency(stmt: Statement, check) -> None:
+    """``check`` (:func:`_check_balances` or :func:`_reconcile`) on each currency's rows and footer."""
+    import copy
+
+    import polars as pl
+
+    closing = {}
+    for code in _currencies(stmt):
+        part = copy.copy(stmt)
+        part.frame = stmt.frame.filter(pl.col("currency") == code)
+        part.footer_totals = stmt.currency_totals.get(code, {})
+        part.footer_lines = stmt.currency_footer_lines.get(code, {})
+        part.sheet_totals, part.currency_totals, part.red_ink = {}, {}, {}
+        part.closing_row_balance = stmt.currency_closing.get(code) if check is _reconcile else None
+        check(part)
+        if check is _check_balances:
+            closing[code] = part.closing_row_balance
+            stmt.balance_check = part.balance_check
+    if check is _check_balances:
+        stmt.currency_closing, stmt.closing_row_balance = closing, None
+
 
 def _check_balances(stmt: Statement) -> None:
     """The running balance chains row by row, in file order or newest first (integer cents: exact)."""
@@ -1224,10 +1302,11 @@ def _reconcile(stmt: Statement) -> None:
     count = sum(n for n, _ in sides.values())
     total = sum(t for _, t in sides.values())
     (debits, debit_sum), (credits, credit_sum) = sides.get("debit", (0, 0)), sides.get("credit", (0, 0))
+    red = sum(stmt.red_ink.values())  # a reversal leaves its column's total net of it, and the other side's
     actual = {
         "count": count, "total": _total(total, count),
-        "debit_count": debits, "debit_total": _total(debit_sum, debits),
-        "credit_count": credits, "credit_total": _total(credit_sum, credits),
+        "debit_count": debits, "debit_total": _total(debit_sum - red, debits),
+        "credit_count": credits, "credit_total": _total(credit_sum - red, credits),
     }
     if stmt.failed_lines or "status" in stmt.columns:
         actual["failed_count"] = len(stmt.failed_lines)
