@@ -20,7 +20,7 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
     # a column holding a time of day (or a date and time: decided from the values)
     "time": ("交易时间", "记账时间", "时间", "transaction time", "txn time", "time"),
     "amount": ("交易金额", "金额", "发生额", "交易金额(元)", "金额(元)", "划拨金额", "划拨金额(元)",
-               "金额(万元)", "交易金额(万元)", "amount", "txn amount"),
+               "金额(万元)", "交易金额(万元)", "交易金额(分)", "金额(分)", "amount", "txn amount"),
     "debit": ("借方发生额", "借方金额", "支出金额", "支出", "付款金额", "借方发生额(万元)", "debit", "debit amount",
               "withdrawal"),
     "credit": ("贷方发生额", "贷方金额", "收入金额", "收入", "收款金额", "贷方发生额(万元)", "credit", "credit amount",
@@ -28,10 +28,10 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
     "direction": ("借贷标志", "借/贷", "借贷方向", "借贷", "收支标志", "收付标志", "借贷标志(1-借2-贷)", "dr/cr", "d/c",
                   "debit/credit"),
     "balance": ("余额", "账户余额", "本次余额", "交易后余额", "余额(万元)", "balance"),
-    "payer_account": ("付款方账号", "付款人账号", "付款账号", "付款方电子账户", "付款方账户", "payer_acct_no",
+    "payer_account": ("付款方账号", "付款人账号", "付款账号", "付款方电子账户", "付款方电子账号", "付款方账户", "payer_acct_no",
                       "payer_account", "payer account", "debit a/c", "debit account", "dr a/c"),
     "payer_name": ("付款方户名", "付款人名称", "付款户名", "付款方名称", "付款人户名", "payer_name", "payer name"),
-    "payee_account": ("收款方账号", "收款人账号", "收款账号", "收款方电子账户", "收款方账户", "payee_acct_no",
+    "payee_account": ("收款方账号", "收款人账号", "收款账号", "收款方电子账户", "收款方电子账号", "收款方账户", "payee_acct_no",
                       "payee_account", "payee account", "credit a/c", "credit account", "cr a/c"),
     "payee_name": ("收款方户名", "收款人名称", "收款户名", "收款方名称", "收款人户名", "payee_name", "payee name"),
     "counterparty_account": ("对方账号", "对方账户账号", "对方账户", "对手账号", "counterparty a/c",
@@ -46,11 +46,11 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
                 "remark", "purpose",
                 "details"),
     # the bank's summary text: the purpose when the row has no free text
-    "summary": ("摘要", "业务摘要", "交易类型", "交易摘要", "description"),
+    "summary": ("摘要", "业务摘要", "交易类型", "交易摘要", "业务类型", "description"),
     "status": ("处理状态", "交易状态", "status"),
     # known columns that carry nothing the store keeps; they still count as header words
     "ignored": ("序号", "对方行号", "对方开户行", "对方行名", "交易渠道", "交易渠道/场所", "钞/汇", "钞汇", "渠道",
-                "交易地点", "no.", "channel"),
+                "交易地点", "失败原因", "平台编号", "no.", "channel"),
 }
 
 # preamble key -> statement field (compared after norm_label, trailing colon removed)
@@ -73,7 +73,7 @@ PREAMBLE_KEYS: dict[str, tuple[str, ...]] = {
 # first cells (or line starts) that open a footer line
 FOOTER_PATTERNS: tuple[str, ...] = (
     r"^#?\s*(本页合计|本期合计|合计|总计)",
-    r"^#?\s*(借方|贷方|收入|支出)(合计|笔数|金额)",
+    r"^#?\s*(借方|贷方|收入|支出|成功|失败)(合计|笔数|金额)",
     r"^共\s*\d+\s*笔",
     r"^(total|closing balance|number of transactions|trailer)\b",
     r"^(打印人|打印时间|打印日期|制表|复核|经办|温馨提示|注[:：]|以上信息|备注[:：]|期末余额|本对账单)",

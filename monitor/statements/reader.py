@@ -17,6 +17,7 @@ from monitor.statements.recognise import clean_text, header_roles, norm_label
 
 CENT = Decimal("0.01")
 WAN = Decimal(10000)
+FEN = Decimal("0.01")
 _FOOTER_RES = [re.compile(p, re.I) for p in FOOTER_PATTERNS]
 _SUM_LABELS = {"合计", "本页合计", "本期合计", "本月合计", "总计", "total", "借方合计", "贷方合计", "收入合计",
                "支出合计"}
@@ -309,7 +310,14 @@ def _read(path, profile, date_format, account, delimiter, encoding, instance_dir
     if (chosen and chosen.amount_unit in WANYUAN_WORDS) or any(w in v for v in unit_words + money_headers
                                                                for w in WANYUAN_WORDS):
         stmt.unit = "万元"
-    factor = WAN if stmt.unit == "万元" else Decimal(1)
+    in_fen = [h for h in money_headers if norm_label(h).endswith("(分)")]  # a custody file's 交易金额(分)
+    if in_fen or (chosen and chosen.amount_unit == "分"):
+        if stmt.unit != "元" or (in_fen and len(in_fen) != len(money_headers)):
+            raise StatementError("money columns in different units (分 and others)", line=header.line,
+                                 column=in_fen[0] if in_fen else None,
+                                 hint="write amount_unit in the bank profile and read the columns apart")
+        stmt.unit = "分"
+    factor = {"万元": WAN, "分": FEN}.get(stmt.unit, Decimal(1))
 
     if chosen and chosen.owner_name and not stmt.owner_name:
         stmt.owner_name = chosen.owner_name
@@ -328,6 +336,7 @@ def _read(path, profile, date_format, account, delimiter, encoding, instance_dir
     # a workbook's one data sheet too; several sheets (pages that name their sheet) and fixed-width prints
     # are read row by row
     columnar_ok = grid.lines is not None or (grid.book is not None and len(grid.data_sheets) <= 1)
+    columnar_ok = columnar_ok and factor in (1, WAN)  # the column-wise amounts know 元 and 万元
     built = _read_columnar(stmt, grid, header, cols, date_format, factor) if columnar_ok else None
     if built is None:  # several sheets, box-drawn prints, and columns the vectorised reading declines
         data, footers, opening = _split_rows(stmt, grid, header, cols)
@@ -351,7 +360,7 @@ def _read(path, profile, date_format, account, delimiter, encoding, instance_dir
         stmt.frame = stmt.frame.with_columns(
             pl.when(debit).then(pl.lit(stmt.owner_account)).otherwise(pl.col("payer_account")).alias("payer_account"),
             pl.when(debit).then(pl.col("payee_account")).otherwise(pl.lit(stmt.owner_account)).alias("payee_account"))
-    if not stmt.period and stmt.kind == "account":
+    if not stmt.period:
         _period_from_name(stmt)
     _parse_footers(stmt, footers, cols, factor)
     several = _currencies(stmt)
@@ -398,10 +407,14 @@ def _dates_in(text: str) -> list[dt.date]:
 
 
 def _period_from_name(stmt: Statement) -> None:
-    """A single-account file named ``…_20171101_20171130.txt`` (a host-to-host file has no preamble) covers
-    those days, when every row lies within them."""
+    """A single-account statement without a stated period covers the days its name says, when every row lies
+    within them: ``…_20171101_20171130.txt`` (a host-to-host file has no preamble), ``…_20170705.csv``.
+    (A transfer file's name says when the batch was made, not a period.)"""
     found = _dates_in(stmt.path.stem)
-    if len(found) != 2 or found[0] > found[1] or not stmt.frame.height:
+    if stmt.kind != "account" or len(found) not in (1, 2):
+        return
+    found = found * 2 if len(found) == 1 else found
+    if found[0] > found[1] or not stmt.frame.height:
         return
     first, last = stmt.frame["txn_time"].min().date(), stmt.frame["txn_time"].max().date()
     if found[0] <= first and last <= found[1]:
@@ -1091,7 +1104,8 @@ def _columnar_rows(stmt, data, cols, header, date_format, factor, sheet_rows=Non
 # --- footers ------------------------------------------------------------------------------------------------
 
 _NUM = r"[￥¥]?\s*(-?[\d,]+(?:\.\d+)?)"
-_S = r"[\s:：,，|]*"  # what stands between a label and its number: spaces, colons, delimiters
+_S = r"[\s:：,，|]*"
+_UNIT = r"(?:[(（](?:元|分)[)）])?"  # 成功金额(分): the unit is the statement's (its money columns say it)  # what stands between a label and its number: spaces, colons, delimiters
 _TEXT_TOTALS: list[tuple[re.Pattern, tuple[str, ...]]] = [
     (re.compile(r"^trailer" + _S + r"(\d+)" + _S + _NUM, re.I), ("count", "total")),
     (re.compile(r"(借方|贷方|收入|支出)合计" + _S + r"(\d+)\s*笔" + _S + r"(?:共\s*)?" + _NUM),
@@ -1109,6 +1123,9 @@ _TEXT_TOTALS: list[tuple[re.Pattern, tuple[str, ...]]] = [
     (re.compile(r"number of transactions" + _S + r"(\d+)", re.I), ("count",)),
     (re.compile(r"(?<![\d.,])(\d+) transactions\b", re.I), ("count",)),
     (re.compile(r"失败笔数" + _S + r"(\d+)"), ("failed_count",)),
+    (re.compile(r"成功笔数" + _S + r"(\d+)"), ("count",)),
+    (re.compile(r"成功金额" + _UNIT + _S + _NUM), ("total",)),
+    (re.compile(r"失败金额" + _UNIT + _S + _NUM), ("failed_total",)),
 ]
 _DIR_EN = {"debit": "debit", "credit": "credit"}
 
