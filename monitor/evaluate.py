@@ -42,7 +42,8 @@ Scoring
 
 Replays assume a perfect continuous crawler with correct publication dates:
 a disclosure is visible from its stated publication date, every transfer the
-day after it was made (T+1).
+day after it was made (T+1). :mod:`monitor.replay_crawled` replays a simulated
+city as a bureau would have crawled it instead.
 
 Only this module (and tests/benchmarks) reads ``truth.json``; detectors never do.
 """

@@ -30,8 +30,8 @@ CORE = frozenset({
 STAGES = frozenset({
     "monitor.__main__", "monitor.alerts", "monitor.briefings", "monitor.cli", "monitor.commands",
     "monitor.compaction", "monitor.coverage", "monitor.evaluate", "monitor.handover", "monitor.indicators",
-    "monitor.ingest", "monitor.portal", "monitor.scan", "monitor.scheduler", "monitor.scoring", "monitor.sim",
-    "monitor.sweep",
+    "monitor.ingest", "monitor.portal", "monitor.replay_crawled", "monitor.scan", "monitor.scheduler",
+    "monitor.scoring", "monitor.sim", "monitor.sweep",
 })
 
 # Known crossings, each with why it stays: (importing module, imported layer) → reason.
