@@ -20,7 +20,10 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
     # a column holding a time of day (or a date and time: decided from the values)
     "time": ("交易时间", "记账时间", "时间", "transaction time", "txn time", "time"),
     "amount": ("交易金额", "金额", "发生额", "交易金额(元)", "金额(元)", "划拨金额", "划拨金额(元)",
-               "金额(万元)", "交易金额(万元)", "交易金额(分)", "金额(分)", "amount", "txn amount"),
+               "金额(万元)", "交易金额(万元)", "交易金额(分)", "金额(分)", "金额(小写)",
+               "amount", "txn amount"),
+    # the amount written in words (壹拾玖万陆仟柒佰肆拾柒元肆角捌分): checked against the figure
+    "amount_words": ("金额(大写)", "大写金额"),
     "debit": ("借方发生额", "借方金额", "支出金额", "支出", "付款金额", "借方发生额(万元)", "debit", "debit amount",
               "withdrawal"),
     "credit": ("贷方发生额", "贷方金额", "收入金额", "收入", "收款金额", "贷方发生额(万元)", "credit", "credit amount",
@@ -46,11 +49,12 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
                 "remark", "purpose",
                 "details"),
     # the bank's summary text: the purpose when the row has no free text
-    "summary": ("摘要", "业务摘要", "交易类型", "交易摘要", "业务类型", "description"),
+    "summary": ("摘要", "业务摘要", "交易类型", "交易摘要", "业务类型", "业务种类", "description"),
     "status": ("处理状态", "交易状态", "status"),
     # known columns that carry nothing the store keeps; they still count as header words
     "ignored": ("序号", "对方行号", "对方开户行", "对方行名", "交易渠道", "交易渠道/场所", "钞/汇", "钞汇", "渠道",
-                "交易地点", "失败原因", "平台编号", "no.", "channel"),
+                "交易地点", "失败原因", "平台编号", "付款人开户行", "收款人开户行",
+                "付款方开户行", "收款方开户行", "回单编号", "no.", "channel"),
 }
 
 # preamble key -> statement field (compared after norm_label, trailing colon removed)

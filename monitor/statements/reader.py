@@ -245,6 +245,41 @@ def parse_amount(value: object, *, line: int | None = None, column: str | None =
     return -number if negative else number
 
 
+_CN_DIGITS = {c: n for n, c in enumerate("零壹贰叁肆伍陆柒捌玖")} | {"两": 2, "〇": 0}
+_CN_UNITS = {"拾": 10, "佰": 100, "仟": 1000}
+
+
+def amount_in_words(text: str) -> Decimal | None:
+    """An amount written in capital numerals (``壹拾玖万陆仟柒佰肆拾柒元肆角捌分``), or ``None``."""
+    text = re.sub(r"^(人民币|RMB)", "", clean_text(text).replace(" ", "")).rstrip("整正")
+    whole, sep, fraction = text.replace("圆", "元").partition("元")
+    if not sep and not re.fullmatch(r"(零?[壹贰叁肆伍陆柒捌玖]角)?(零?[壹贰叁肆伍陆柒捌玖]分)?", text):
+        return None
+    if not sep:
+        whole, fraction = "", text
+    total = section = digit = 0
+    for char in whole:
+        if char in _CN_DIGITS:
+            digit = _CN_DIGITS[char]
+        elif char in _CN_UNITS:
+            section += (digit or 1) * _CN_UNITS[char]
+            digit = 0
+        elif char == "万":
+            total += (section + digit) * 10_000
+            section = digit = 0
+        elif char == "亿":
+            total = (total + section + digit) * 100_000_000
+            section = digit = 0
+        else:
+            return None
+    cents = (total + section + digit) * 100
+    match = re.fullmatch(r"零?(?:([壹贰叁肆伍陆柒捌玖])角)?零?(?:([壹贰叁肆伍陆柒捌玖])分)?", fraction)
+    if match is None:
+        return None
+    cents += 10 * _CN_DIGITS.get(match.group(1) or "零") + _CN_DIGITS.get(match.group(2) or "零")
+    return Decimal(cents) / 100
+
+
 def _cents(value: Decimal, factor: Decimal) -> Decimal:
     return (value * factor).quantize(CENT, rounding=ROUND_HALF_UP)
 
@@ -336,7 +371,8 @@ def _read(path, profile, date_format, account, delimiter, encoding, instance_dir
     # a workbook's one data sheet too; several sheets (pages that name their sheet) and fixed-width prints
     # are read row by row
     columnar_ok = grid.lines is not None or (grid.book is not None and len(grid.data_sheets) <= 1)
-    columnar_ok = columnar_ok and factor in (1, WAN)  # the column-wise amounts know 元 and 万元
+    # the column-wise amounts know 元 and 万元, and do not check amounts in words
+    columnar_ok = columnar_ok and factor in (1, WAN) and "amount_words" not in cols
     built = _read_columnar(stmt, grid, header, cols, date_format, factor) if columnar_ok else None
     if built is None:  # several sheets, box-drawn prints, and columns the vectorised reading declines
         data, footers, opening = _split_rows(stmt, grid, header, cols)
@@ -804,6 +840,14 @@ def _build_row(stmt, how: _Columns, line, texts, page) -> tuple[Row, str | None]
         owner = (stmt.owner_account, stmt.owner_name)
         payer, payee = (owner, (other_account, other_name)) if direction == "debit" else \
             ((other_account, other_name), owner)
+    words = _cell(texts, cols, "amount_words")
+    if words is not None:
+        said = amount_in_words(words)
+        if said is None or _cents(said, factor) != amount:
+            raise StatementError(f"the amount in words {words!r} " + ("cannot be read" if said is None else
+                                 f"says {said:.2f}, the figure {amount:.2f}"), line=line,
+                                 column=label[cols["amount_words"]], code="amount_words_mismatch",
+                                 hint="ask for a new export, or map the column to \"ignored\" in the profile")
     currency = currency_code(_cell(texts, cols, "currency")) or stmt.currency or "CNY"
     purpose = _cell(texts, cols, "purpose") or _cell(texts, cols, "summary")
     status = _cell(texts, cols, "status")
@@ -1123,7 +1167,7 @@ _TEXT_TOTALS: list[tuple[re.Pattern, tuple[str, ...]]] = [
     (re.compile(r"number of transactions" + _S + r"(\d+)", re.I), ("count",)),
     (re.compile(r"(?<![\d.,])(\d+) transactions\b", re.I), ("count",)),
     (re.compile(r"失败笔数" + _S + r"(\d+)"), ("failed_count",)),
-    (re.compile(r"成功笔数" + _S + r"(\d+)"), ("count",)),
+    (re.compile(r"^合计" + _S + r"笔数" + _S + r"(\d+)|成功笔数" + _S + r"(\d+)"), ("count", "count")),
     (re.compile(r"成功金额" + _UNIT + _S + _NUM), ("total",)),
     (re.compile(r"失败金额" + _UNIT + _S + _NUM), ("failed_total",)),
 ]
@@ -1177,7 +1221,7 @@ def _parse_footers(stmt: Statement, footers, cols, factor) -> None:
         # column-aware: a 合计/Total row (or its second line) with amounts under the money columns
         first_text = next((s for s in strings if s), "")
         is_sum = continuation or any(_is_sum_label(s) for s in strings) or \
-            re.match(r"^共\s*\d+\s*笔$", first_text) or (several and norm_label(first_text) == "closing balance")
+            re.match(r"^共\s*\d+\s*笔$|^合计笔数", first_text) or (several and norm_label(first_text) == "closing balance")
         if not is_sum:
             continue
         found = {}
