@@ -119,6 +119,7 @@ def evaluate_city_as_crawled(city: str | Path, *, warn: WarnRule | None = None, 
     crawl and ingest did, with their warnings) and, with ``compare``, ``perfect_crawler``: the default
     replay's report of the same city and options, for the cost of real crawling.
     """
+    from crawlers.run import load_sources, read_sources_csv
     from monitor.config import load_config
     from monitor.db import dispose_engines, init_db
 
@@ -129,8 +130,6 @@ def evaluate_city_as_crawled(city: str | Path, *, warn: WarnRule | None = None, 
         config = load_config(env={"MONITOR_INSTANCE_DIR": tmp})
         try:
             init_db(config)
-            from crawlers.run import load_sources, read_sources_csv
-
             # The bureau's list of platforms and sources from the start: every replay scores all of them.
             load_sources(config, read_sources_csv(city / "sources.csv"))
             collector = _CityCollector(config, city)
@@ -147,7 +146,7 @@ def evaluate_city_as_crawled(city: str | Path, *, warn: WarnRule | None = None, 
 
                 def findings_at(as_of: datetime) -> list:
                     collect(as_of)
-                    return replay_findings(config, params)(as_of)
+                    return replay_findings(config)(as_of)  # as the default band replay reads the store
 
                 reports = {}
                 for version, r in _band_replays(config, dates, rule_versions, findings_at).items():
