@@ -40,7 +40,8 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
     "counterparty_account": ("对方账号", "对方账户账号", "对方账户", "对手账号", "counterparty a/c",
                              "counterparty account", "counterparty account no."),
     "counterparty_name": ("对方户名", "对方单位名称", "对方账户名称", "对方名称", "对手户名", "counterparty name"),
-    "counterparty_both": ("对方账号与户名", "对方账号/户名"),
+    # one cell: account / name, or name / account / bank (split on "/")
+    "counterparty_both": ("对方账号与户名", "对方账号/户名", "对方信息", "户名/账号/开户行"),
     # the owner's account repeated on every row (a host-to-host file): a bare 账号 column is the owner's
     "own_account": ("本方账号", "本方账户", "账号"),
     "currency": ("币种", "币别", "ccy", "currency"),

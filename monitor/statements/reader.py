@@ -419,7 +419,13 @@ def _read(path, profile, date_format, account, delimiter, encoding, instance_dir
 
 
 def _preamble_key(key: str) -> str | None:
-    return recognise.PREAMBLE_INDEX.get(norm_label(key))
+    label = norm_label(key)
+    found = recognise.PREAMBLE_INDEX.get(label)
+    for part in recognise.bilingual_parts(label) if found is None else ():  # 账号 Account No.
+        found = recognise.PREAMBLE_INDEX.get(part)
+        if found:
+            break
+    return found
 
 
 _DATE_IN_TEXT = re.compile(
@@ -427,7 +433,25 @@ _DATE_IN_TEXT = re.compile(
     r"|(\d{1,2})[ -]([A-Z][a-z]{2})[ -](\d{4})")
 
 
+_SLASHED = re.compile(r"(?<!\d)(\d{1,2})/(\d{1,2})/(\d{4})(?!\d)")
+
+
+def _slashed_dates(text: str) -> list[dt.date]:
+    """``01/07/2017 - 31/07/2017``: day/month or month/day as a day above 12 shows (else no dates)."""
+    found = _SLASHED.findall(text)
+    day_first = any(int(a) > 12 for a, _, _ in found)
+    if day_first == any(int(b) > 12 for _, b, _ in found):
+        return []  # no day above 12, or one on both sides: the order is not known
+    try:
+        return [dt.date(int(y), int(b), int(a)) if day_first else dt.date(int(y), int(a), int(b))
+                for a, b, y in found]
+    except ValueError:
+        return []
+
+
 def _dates_in(text: str) -> list[dt.date]:
+    if _SLASHED.search(text):  # before the pattern below, which would read 2017 - 31/07 in it
+        return _slashed_dates(text)
     found = []
     for m in _DATE_IN_TEXT.finditer(text):
         try:
@@ -762,6 +786,25 @@ _SUCCESS = ("成功", "success", "successful", "已成功", "交易成功")
 _FAILED = {"失败", "交易失败", "处理失败", "已失败", "failed", "failure", "fail"}
 
 
+_ACCOUNTISH = re.compile(r"[\d\s-]*")  # digits, spaces, dashes: an account number (or nothing)
+
+
+def _split_counterparty(both: str, line, column) -> tuple[str | None, str | None]:
+    """``(account, name)`` of a combined cell: ``account / name``, ``name / account`` or ``name / account /
+    bank`` (the bank is dropped: no key holds it)."""
+    parts = [p.strip() for p in both.split("/")]
+    if len(parts) == 1:
+        return parts[0] or None, None
+    if len(parts) == 2 and (_ACCOUNTISH.fullmatch(parts[0]) or not _ACCOUNTISH.fullmatch(parts[1])):
+        return parts[0] or None, parts[1] or None  # account / name (as written when neither looks like one)
+    if len(parts) == 2:
+        return parts[1] or None, parts[0] or None
+    if len(parts) == 3 and _ACCOUNTISH.fullmatch(parts[1]) and not _ACCOUNTISH.fullmatch(parts[0]):
+        return parts[1] or None, parts[0] or None  # name / account / bank
+    raise StatementError(f"cannot tell the account and the name in {both!r}", line=line, column=column,
+                         hint="name the counterparty columns in the bank profile's [columns]")
+
+
 def _build_row(stmt, how: _Columns, line, texts, page) -> tuple[Row, str | None]:
     """One row read from its cells, and its status warning; raises naming the line and column."""
     cols, label, factor = how.cols, how.label, how.factor
@@ -835,8 +878,7 @@ def _build_row(stmt, how: _Columns, line, texts, page) -> tuple[Row, str | None]
                                                                                        "counterparty_name")
         both = _cell(texts, cols, "counterparty_both")
         if both and not (other_account or other_name):
-            first, _, second = both.partition("/")
-            other_account, other_name = first.strip() or None, second.strip() or None
+            other_account, other_name = _split_counterparty(both, line, label[cols["counterparty_both"]])
         owner = (stmt.owner_account, stmt.owner_name)
         payer, payee = (owner, (other_account, other_name)) if direction == "debit" else \
             ((other_account, other_name), owner)
@@ -1105,6 +1147,9 @@ def _columnar_rows(stmt, data, cols, header, date_format, factor, sheet_rows=Non
             both = cell("counterparty_both")
             parts = both.str.splitn("/", 2)
             use = both.is_not_null() & other_account.is_null() & other_name.is_null()
+            # not ``account / name``: the row-by-row split decides (name / account / bank)
+            doubt.append(use & ((both.str.count_matches("/") > 1) |
+                                ~both.str.split("/").list.first().str.contains(r"^[\d\s-]*$")))
             first = parts.struct.field("field_0").str.strip_chars(columnar.PY_WHITESPACE)
             second = parts.struct.field("field_1").fill_null("").str.strip_chars(columnar.PY_WHITESPACE)
             other_account = pl.when(use).then(pl.when(first != "").then(first)).otherwise(other_account)

@@ -157,7 +157,21 @@ def header_roles(label: object, extra: dict[str, list[tuple[str, int]]] | None =
     key = norm_label(label)
     found = list((extra or {}).get(key, ()))
     found += ALIAS_INDEX.get(key, [])
+    if not found:
+        for part in bilingual_parts(key):  # 交易日期 Transaction Date: the Chinese words, else the English
+            found = list((extra or {}).get(part, ())) + ALIAS_INDEX.get(part, [])
+            if found:
+                break
     return found
+
+
+_BILINGUAL = re.compile(r"([^a-z]*[\u4e00-\u9fff][^a-z]*?)\s*([a-z][a-z0-9 ./&'-]*)")
+
+
+def bilingual_parts(key: str) -> list[str]:
+    """A normalised label written in Chinese then English (``账号 account no.``): the two, else ``[]``."""
+    match = _BILINGUAL.fullmatch(key)
+    return [norm_label(match.group(1)), norm_label(match.group(2))] if match else []
 
 
 def split_line(line: str, delimiter: str) -> list[str]:
