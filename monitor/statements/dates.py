@@ -126,6 +126,7 @@ def infer(values: Sequence[tuple[int, object]], *, column: str, date_format: str
         return ColumnFormat("datetime", lambda v: _iso(str(v).strip()), "ISO 8601")
     fitting = [(fmt, kind) for fmt, kind in FORMATS if all(_try(_strp(fmt), t) for t in texts)]
     if not fitting:
+        _refuse_odd_one(present, texts, column)
         return None
     if prefer_time and any(kind == "time" for _, kind in fitting):
         # ``175216`` reads as a time and (wrongly) as the date 1752-1-6: a time column means the time.
@@ -144,6 +145,24 @@ def infer(values: Sequence[tuple[int, object]], *, column: str, date_format: str
                         code="ambiguous_date_order")
     fmt, kind = fitting[0]
     return ColumnFormat(kind, lambda v, f=_strp(fmt): f(str(v).strip()), fmt)
+
+
+def _refuse_odd_one(present, texts: list[str], column: str) -> None:
+    """When one format reads all values but a few (``20170230…`` among good dates), name the first it cannot
+    read: an impossible date is refused, never rolled over or clamped."""
+    best, most = None, 0
+    for fmt, _ in FORMATS:
+        parse = _strp(fmt)
+        read = sum(1 for t in texts if _try(parse, t))
+        if read > most:
+            best, most = fmt, read
+    if best is None or most < max(2, len(texts) * 0.8):
+        return
+    parse = _strp(best)
+    line, text = next((line, t) for (line, _), t in zip(present, texts) if not _try(parse, t))
+    raise StatementError(f"cannot read the date {text!r} (the column's other values read as {best})", line=line,
+                         column=column, code="bad_date",
+                         hint="the date is impossible or damaged: ask the bank for a new export")
 
 
 def _strp(fmt: str):

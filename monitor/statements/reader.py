@@ -692,11 +692,16 @@ def _pick_time_columns(first_line, cols, header, date_format, infer):
     candidates = sorted({i for r, i in cols.items() if r.startswith("_date") or r.startswith("_time")},
                         key=lambda i: [r for r, j in cols.items() if j == i and r.startswith("_")][0])
     ordered_dates = [i for r, i in sorted(cols.items()) if r.startswith("_date")]
-    kinds = {}
+    kinds, odd = {}, {}
     for index in candidates:
         label = header.cells[index]
         use_format = date_format if ordered_dates and index == ordered_dates[0] else None
-        kinds[index] = infer(index, use_format, any(r == "time" for r, _ in header_roles(label)))
+        try:
+            kinds[index] = infer(index, use_format, any(r == "time" for r, _ in header_roles(label)))
+        except StatementError as exc:
+            if exc.code != "bad_date":
+                raise
+            kinds[index], odd[index] = None, exc  # refused only if no other column gives the dates
     ordered_times = [i for r, i in sorted(cols.items()) if r.startswith("_time")]
     for index in ordered_dates + ordered_times:
         if kinds.get(index) and kinds[index].kind == "datetime":
@@ -704,6 +709,8 @@ def _pick_time_columns(first_line, cols, header, date_format, infer):
     date_index = next((i for i in ordered_dates if kinds.get(i) and kinds[i].kind == "date"), None)
     if date_index is None:
         bad = ordered_dates[0] if ordered_dates else None
+        if bad in odd:
+            raise odd[bad]
         raise StatementError("cannot read the date column" if bad is not None else "no date column",
                              line=first_line if first_line is not None else header.line,
                              column=header.cells[bad] if bad is not None else None,
@@ -1070,8 +1077,8 @@ def _columnar_rows(stmt, data, cols, header, date_format, factor, sheet_rows=Non
             return fmt
         found = columnar.infer_column(data[f"c{index}"], lines, column=header.cells[index],
                                       date_format=use_format, prefer_time=prefer_time)
-        if found is None:
-            raise Decline
+        if found is None or (found[0] is None and (data[f"c{index}"].fill_null("") != "").any()):
+            raise Decline  # (unread values: the row-by-row inference names the one it cannot read)
         parsed[index] = found[1]
         return found[0]
 
@@ -1212,6 +1219,9 @@ _TEXT_TOTALS: list[tuple[re.Pattern, tuple[str, ...]]] = [
     (re.compile(r"number of transactions" + _S + r"(\d+)", re.I), ("count",)),
     (re.compile(r"(?<![\d.,])(\d+) transactions\b", re.I), ("count",)),
     (re.compile(r"失败笔数" + _S + r"(\d+)"), ("failed_count",)),
+    # 借方合计 Total Debits,,,,12,(1,507,606.02): a bilingual label, the count, the total (red: a debit)
+    (re.compile(r"^(借方|贷方)合计\s*total (?:debits|credits)" + _S + r"(\d+)" + _S + r"\(?" + _NUM, re.I),
+     ("dir", "_count", "_total")),
     (re.compile(r"^合计" + _S + r"笔数" + _S + r"(\d+)|成功笔数" + _S + r"(\d+)"), ("count", "count")),
     (re.compile(r"成功金额" + _UNIT + _S + _NUM), ("total",)),
     (re.compile(r"失败金额" + _UNIT + _S + _NUM), ("failed_total",)),
