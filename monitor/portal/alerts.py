@@ -110,16 +110,20 @@ def latest_evidence(session, alerts) -> tuple[dict[int, Finding], dict[int, Scor
     return findings, scores
 
 
+def finding_text(finding: Finding, locale: str) -> dict:
+    """A finding's title and one-line summary in ``locale``: the detector's Chinese title in Chinese, else the
+    pattern's name; the summary from its evidence's numbers (the portal's pages word findings the same way)."""
+    summary = fmt.summary_metrics((finding.evidence or {}).get("metrics"), locale)
+    title = finding.title if fmt.is_zh(locale) else fmt.pattern_name(finding.kind, locale).capitalize()
+    return {"title": title, "summary": summary}
+
+
 def present(alert: Alert, finding: Finding | None, score: Score | None, locale: str) -> dict:
     """The alert's title and one-line summary as its newest evidence reads now, in ``locale``
     (``zh_title`` tells whether the title quotes the detector's Chinese wording)."""
     zh = fmt.is_zh(locale)
     if finding is not None:
-        summary = fmt.summary_metrics((finding.evidence or {}).get("metrics"), locale)
-        if zh:
-            return {"title": finding.title, "summary": summary, "as_of": finding.as_of}
-        return {"title": fmt.pattern_name(finding.kind, locale).capitalize(), "summary": summary,
-                "as_of": finding.as_of}
+        return {**finding_text(finding, locale), "as_of": finding.as_of}
     if score is not None:
         tops = [fmt.pattern_name(c.get("key"), locale) for c in (score.contributions or [])[:3]]
         band = fmt.band_name(alert.band or score.band, locale)

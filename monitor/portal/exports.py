@@ -28,7 +28,7 @@ def export_rows(sc, what: str, args=None, user_id: int | None = None, locale: st
                 tz: str = "Asia/Shanghai") -> tuple[list[str], list[list]]:
     """(header, rows) of one export in a scope: institutions riskiest first; alerts with the list's filters
     (``args``) and their present titles; moments in the bureau's time zone with their offset."""
-    from monitor.portal.alerts import filtered_alerts, presented
+    from monitor.portal.alerts import filtered_alerts, finding_text, presented
     from monitor.portal.institutions import statuses
 
     s = sc.session
@@ -59,11 +59,15 @@ def export_rows(sc, what: str, args=None, user_id: int | None = None, locale: st
     if what == "disclosures":
         one = str((args or {}).get("institution") or "")  # ?institution=<id>: one institution of the scope
         return disclosure_rows(s, {k: v for k, v in names.items() if not one.isdigit() or k == int(one)}, at)
-    header = ["id", "institution", "uscc", "detector", "kind", "severity", "score", "title", "window_start",
-              "window_end", "as_of", "fingerprint"]
-    return header, [[f.id, *names.get(f.institution_id, ("", "")), f.detector, f.kind, f.severity, f.score, f.title,
-                     str(f.window_start or ""), str(f.window_end or ""), at(f.as_of), f.fingerprint]
-                    for f in s.exec(sc.findings().order_by(Finding.id))]
+    header = ["id", "institution", "uscc", "detector", "kind", "severity", "score", "title", "summary",
+              "window_start", "window_end", "as_of", "fingerprint"]
+    rows = []
+    for f in s.exec(sc.findings().order_by(Finding.id)):
+        text = finding_text(f, locale)  # the detector's title is Chinese: other languages read the evidence
+        rows.append([f.id, *names.get(f.institution_id, ("", "")), f.detector, f.kind, f.severity, f.score,
+                     text["title"], text["summary"], str(f.window_start or ""), str(f.window_end or ""),
+                     at(f.as_of), f.fingerprint])
+    return header, rows
 
 
 def disclosure_rows(session, names: dict[int, tuple[str, str]], at) -> tuple[list[str], list[list]]:
@@ -90,6 +94,7 @@ COLUMNS = {
     "uscc": (_l("USCC"), None), "district": (_l("District"), None), "score": (_l("Score"), None),
     "band": (_l("Band"), "band"), "as_of": (_l("Scored as of"), None), "severity": (_l("Severity"), "severity"),
     "close_reason": (_l("Close reason"), "reason"), "title": (_l("Title"), None),
+    "summary": (_l("Summary"), None),
     "first_raised_at": (_l("First raised"), None), "last_seen_at": (_l("Last seen"), None),
     "reopen_count": (_l("Times reopened"), None), "detector": (_l("Detector"), "pattern"),
     "window_start": (_l("Window start"), None), "window_end": (_l("Window end"), None),

@@ -1,0 +1,48 @@
+"""Presentation in English and in data time: exports, chart units, date inputs, events up to the data date."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from tests.portal.conftest import csrf_token, login
+from tests.portal.test_english import CJK
+
+# Columns that quote data (names as registered, a district's name, text as the page printed it).
+DATA_COLUMNS = {"name", "institution", "district", "raw_label", "raw_value"}
+
+
+def _english(client):
+    client.post("/language", data={"lang": "en", "csrf_token": csrf_token(client), "next": "/"})
+
+
+def test_english_exports_have_no_chinese_outside_quoted_data(portal):
+    app, _ids = portal
+    client = app.test_client()
+    login(client, "admin")
+    _english(client)
+    problems = []
+    for what in ("institutions", "alerts", "findings", "disclosures"):
+        rows = json.loads(client.get(f"/exports/{what}.json").get_data())
+        assert rows, what
+        problems += [(what, k, v) for row in rows for k, v in row.items()
+                     if k not in DATA_COLUMNS and k != "unit" and isinstance(v, str) and CJK.search(v)]
+        table = list(csv.reader(io.StringIO(client.get(f"/exports/{what}.csv").get_data().decode("utf-8-sig"))))
+        codes = list(rows[0])
+        problems += [(what, "csv:" + h, h) for h in table[0] if CJK.search(h)]
+        problems += [(what, "csv:" + code, v) for row in table[1:] for code, v in zip(codes, row)
+                     if code not in DATA_COLUMNS and CJK.search(v)]
+    assert problems == []
+
+
+def test_findings_export_words_a_finding_from_its_evidence(portal):
+    app, _ids = portal
+    client = app.test_client()
+    login(client, "admin")
+    zh = json.loads(client.get("/exports/findings.json").get_data())[0]
+    assert CJK.search(zh["title"]) and "62.0%" in zh["summary"]
+    _english(client)
+    en = json.loads(client.get("/exports/findings.json").get_data())[0]
+    assert en["title"] == "Fund pool / custody bypassed"
+    assert en["summary"] == "share to the collector 62.0%"
