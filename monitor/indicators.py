@@ -23,6 +23,7 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any, Callable, Iterable
 
 from monitor.findings import Evidence, EvidenceDocument, FindingResult, Indicator, Param, default_points
+from monitor.formatting import event_amount
 from monitor.text import nfkc
 
 COMPLAINT_KEYWORDS = ("提现困难", "逾期", "无法提现", "兑付", "无法回款")
@@ -409,10 +410,15 @@ def litigation(snapshot: Snapshot, params: dict, as_of: datetime) -> list[Findin
                 continue
             events = [e for e, _ in found]
             against = sum(role == "defendant" for _, role in found)
-            total = sum(e.amount or 0 for e in events)
+            # A judgment often states its amount only in its text: read it as the portal and the PDFs do.
+            # No amount known is no amount, not 0.
+            amounts = [a for a in (event_amount(e) for e in events) if a is not None]
+            metrics = {"events": len(events), "against": against}
+            if amounts:
+                metrics["amount"] = sum(amounts)
             ev = Evidence(window_start=start.isoformat(), window_end=today.isoformat(),
                           documents=[d for e in events[:10] for d in _doc_evidence(snapshot, e.document_id, e.title, e.url)],
-                          metrics={"events": len(events), "amount": total, "against": against})
+                          metrics=metrics)
             if against:
                 title = f"{word}记录 {against} 条（近一年）"
             else:  # lawsuits that do not say the institution's side

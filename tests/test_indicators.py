@@ -158,6 +158,18 @@ def test_litigation_one_finding_per_kind_within_the_year():
     assert next(f for f in found if f.key == "dishonest").severity == "critical"
 
 
+def test_litigation_reads_an_amount_stated_only_in_the_text_and_shows_none_unknown():
+    a = inst(1)
+    body = f"民事判决书\n原告：张三\n被告：{a.name}\n判令被告偿还借款本金460,000元及利息"
+    stated = [event(1, "lawsuit", date(2018, 5, 1), "网络借贷合同纠纷", body=body),
+              event(1, "lawsuit", date(2018, 6, 1), "涉案金额12万元", body=f"被告：{a.name}")]
+    found = litigation(Snapshot(institutions=[a], events=stated), P, AS_OF)
+    assert found[0].evidence.metrics["amount"] == 580000.0
+    unknown = [event(1, "lawsuit", date(2018, 5, 1), "网络借贷合同纠纷", body=f"原告：张三\n被告：{a.name}")]
+    found = litigation(Snapshot(institutions=[a], events=unknown), P, AS_OF)
+    assert found[0].evidence.metrics == {"events": 1, "against": 1}
+
+
 def test_litigation_a_platform_suing_its_borrowers_is_business_as_usual():
     a, b = inst(1), inst(2)
     events = [event(1, "lawsuit", date(2018, 5, 1), f"{a.name}与张三金融借款合同纠纷一案开庭公告",
