@@ -257,10 +257,15 @@ def history(inst_id: int):
     scores = sc.scores(inst_id)
     periods, facts = disclosures(db(), inst_id)
     locale = str(get_locale() or "zh_CN")
+    # The money series the chart draws (its first five) share one axis, in one unit named by the axis:
+    # the ticks are the values divided by ``scale``, so ticks and axis name cannot disagree.
+    money = [v for r in [r for r in facts if r["kind"] == "money"][:5] for v in r["values"]]
+    unit = fmt.money_unit(money, locale) if money else None
     return jsonify({
         "scores": [{"as_of": s.as_of.isoformat(), "score": s.score, "band": s.band} for s in scores],
         "thresholds": _thresholds(),
         "periods": [p.isoformat() for p in periods],
+        "axis": {"name": unit, "scale": fmt.MONEY_UNITS[unit]} if unit else None,
         "series": [{"metric": r["metric"], "label": fmt.evidence_key(r["metric"], locale), "unit": r["unit"],
                     "values": r["values"], "estimated": r["estimated"]} for r in facts],
     })

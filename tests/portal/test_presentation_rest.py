@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from pathlib import Path
 
 from tests.portal.conftest import csrf_token, login
 from tests.portal.test_english import CJK
@@ -46,3 +47,19 @@ def test_findings_export_words_a_finding_from_its_evidence(portal):
     en = json.loads(client.get("/exports/findings.json").get_data())[0]
     assert en["title"] == "Fund pool / custody bypassed"
     assert en["summary"] == "share to the collector 62.0%"
+
+
+def test_disclosure_chart_axis_names_the_unit_its_ticks_are_in(portal):
+    app, ids = portal
+    client = app.test_client()
+    login(client, "inspector")
+    zh = client.get(f"/institutions/{ids['red']}/history.json").get_json()
+    # loan balances of 10–60 million yuan: ticks in 万元 (1,000 … 6,000), the axis named 万元
+    assert zh["axis"] == {"name": "万元", "scale": 10000.0}
+    _english(client)
+    en = client.get(f"/institutions/{ids['red']}/history.json").get_json()
+    assert en["axis"] == {"name": "yuan", "scale": 1.0}
+    # The chart draws its ticks from that unit alone (no 万/亿 suffix of its own beside the axis name).
+    js = (Path(app.static_folder) / "portal.js").read_text(encoding="utf-8")
+    assert "data.axis.name" in js and "axisNumber(data.axis.scale)" in js
+    assert '+ "万"' not in js and '(zh ? "元" : "yuan")' not in js

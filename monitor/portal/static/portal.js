@@ -4,12 +4,10 @@
   var zh = (document.documentElement.lang || "").indexOf("zh") === 0;
   var BAND = { red: "#c62828", orange: "#ef6c00", yellow: "#f9a825", green: "#2e7d32" };
 
-  // Money on chart axes as people read it: 1.5亿 / 1,500万 in Chinese, 150M in English.
-  function axisMoney(v) {
-    if (!zh) { return new Intl.NumberFormat("en", { notation: "compact", maximumFractionDigits: 1 }).format(v); }
-    if (Math.abs(v) >= 1e8) { return (v / 1e8).toLocaleString("zh-CN", { maximumFractionDigits: 2 }) + "亿"; }
-    if (Math.abs(v) >= 1e4) { return (v / 1e4).toLocaleString("zh-CN", { maximumFractionDigits: 0 }) + "万"; }
-    return v.toLocaleString("zh-CN");
+  // A tick of a money axis: the value in the axis's unit (named once, as the axis name), digits grouped.
+  function axisNumber(scale) {
+    var format = new Intl.NumberFormat(zh ? "zh-CN" : "en", { maximumFractionDigits: 2 });
+    return function (v) { return format.format(v / scale); };
   }
   // The institution page's long sections arrive after the page (server-rendered, escaped fragments).
   document.querySelectorAll("[data-section]").forEach(function (el) {
@@ -60,13 +58,14 @@
         window.addEventListener("resize", function () { chart.resize(); });
       }
       if (discEl && data.series.length) {
-        var money = data.series.filter(function (s) { return s.unit === "元"; });
+        var money = data.series.filter(function (s) { return s.unit === "元" || s.unit === "yuan"; });
         var shown = (money.length ? money : data.series).slice(0, 5);
         var chart2 = echarts.init(discEl);
         chart2.setOption({
           grid: { left: 70, right: 16, top: 36, bottom: 30 }, tooltip: { trigger: "axis", valueFormatter: money.length ? wan : null },
           legend: { top: 0 }, xAxis: { type: "category", data: data.periods.map(function (p) { return p.slice(0, 7); }) },
-          yAxis: { type: "value", name: money.length ? (zh ? "元" : "yuan") : "", axisLabel: { formatter: axisMoney } },
+          yAxis: { type: "value", name: money.length && data.axis ? data.axis.name : "",
+            axisLabel: money.length && data.axis ? { formatter: axisNumber(data.axis.scale) } : {} },
           series: shown.map(function (s) { return { type: "line", name: s.label || s.metric, data: s.values, connectNulls: false }; })
         });
         window.addEventListener("resize", function () { chart2.resize(); });
