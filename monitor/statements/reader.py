@@ -644,6 +644,8 @@ class _Splitter:
                 self.opening = (line, bal)
                 if "currency" in cols and cols["currency"] < len(strings) and strings[cols["currency"]]:
                     self.openings[strings[cols["currency"]]] = (line, bal)
+            else:  # 期初余额：12,874,530.06  期末余额：… written across the line: its text says the figures
+                self.footers.append((line, texts, raw, self.page, False))
             return
         if self.in_footer and all(not strings[i] for i in self.date_cols if i < len(strings)):
             self.footers.append((line, texts, raw, self.page, True))  # a footer's second line (CMBC 贷 totals)
@@ -1207,7 +1209,7 @@ _TEXT_TOTALS: list[tuple[re.Pattern, tuple[str, ...]]] = [
     (re.compile(r"(借方|贷方|收入|支出)合计" + _S + r"(\d+)\s*笔" + _S + r"(?:共\s*)?" + _NUM),
      ("dir", "_count", "_total")),
     (re.compile(r"(借方|贷方|收入|支出)(?:合计)?笔数" + _S + r"(\d+)"), ("dir", "_count")),
-    (re.compile(r"(借方|贷方|收入|支出)(?:合计)?金额" + _S + _NUM), ("dir", "_total")),
+    (re.compile(r"(借方|贷方|收入|支出)(?:合计)?(?:金额|发生额)" + _S + _NUM), ("dir", "_total")),
     (re.compile(r"共\s*(\d+)\s*笔"), ("count",)),
     (re.compile(r"(借方|贷方|收入|支出)\s*(\d+)\s*笔"), ("dir", "_count")),
     (re.compile(r"笔\s*[，,]\s*(收入)\s*" + _NUM + r"\s*元"), ("dir", "_total")),
