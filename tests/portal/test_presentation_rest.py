@@ -63,3 +63,22 @@ def test_disclosure_chart_axis_names_the_unit_its_ticks_are_in(portal):
     js = (Path(app.static_folder) / "portal.js").read_text(encoding="utf-8")
     assert "data.axis.name" in js and "axisNumber(data.axis.scale)" in js
     assert '+ "万"' not in js and '(zh ? "元" : "yuan")' not in js
+
+
+def test_alert_date_filters_are_iso_whatever_the_browser_locale(portal):
+    app, _ids = portal
+    client = app.test_client()
+    login(client, "inspector")
+    for lang, title in (("zh-CN", "日期，写作 YYYY-MM-DD"), ("en", "A date written as YYYY-MM-DD")):
+        if lang == "en":
+            _english(client)
+        html = client.get("/alerts?raised_from=2018-05-01").get_data(as_text=True)
+        assert f'<html lang="{lang}">' in html
+        # <input type="date"> is drawn in the browser's own locale (mm/dd/yyyy in an en-US Chromium)
+        assert 'type="date"' not in html
+        for name in ("raised_from", "raised_to"):
+            tag = html[html.index(f'name="{name}"') - 20:]
+            tag = tag[:tag.index(">")]
+            assert 'type="text"' in tag and 'placeholder="YYYY-MM-DD"' in tag and r'pattern="\d{4}-\d{2}-\d{2}"' in tag
+            assert title in tag
+        assert 'value="2018-05-01"' in html
