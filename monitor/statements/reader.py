@@ -837,7 +837,7 @@ def _build_row(stmt, how: _Columns, line, texts, page) -> tuple[Row, str | None]
         return None if value is None else _cents(value, factor)
 
     balance = money("balance")
-    direction, warning_red = None, None
+    direction = None
     if stmt.kind == "transfers":
         amount = money("amount")
         if amount is None:
@@ -857,8 +857,9 @@ def _build_row(stmt, how: _Columns, line, texts, page) -> tuple[Row, str | None]
                 column = direction
                 direction, amount = ("credit" if column == "debit" else "debit"), -amount
                 stmt.red_ink[column] = stmt.red_ink.get(column, 0) + _to_cents(amount)
-                warning_red = (f"line {line}: a negative amount in the {label[cols[column]]} column read as a "
-                               f"reversal ({direction})")
+                # noted here: the column-wise reading keeps no warning of the rows it hands over
+                stmt.warnings.append(f"line {line}: a negative amount in the {label[cols[column]]} column read "
+                                     f"as a reversal ({direction})")
         else:
             amount = money("amount")
             if amount is None:
@@ -902,7 +903,7 @@ def _build_row(stmt, how: _Columns, line, texts, page) -> tuple[Row, str | None]
     currency = currency_code(_cell(texts, cols, "currency")) or stmt.currency or "CNY"
     purpose = _cell(texts, cols, "purpose") or _cell(texts, cols, "summary")
     status = _cell(texts, cols, "status")
-    warning = warning_red if stmt.kind != "transfers" and warning_red else None
+    warning = None
     if status and status.lower() not in _SUCCESS:
         warning = f"line {line}: status {status!r}"
     return Row(
