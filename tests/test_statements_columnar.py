@@ -20,8 +20,9 @@ from monitor.statements.recognise import Utf8Lines
 from monitor.statements.store import store_table
 
 CORPUS = Path(__file__).parent / "statements"
-TEXT_FILES = sorted(p for p in list(CORPUS.iterdir()) + list((CORPUS / "bad").iterdir())
-                    if p.suffix.lower() in (".csv", ".tsv", ".txt"))
+CORPUS_B = Path(__file__).parent / "statements_b"
+CORPUS_FILES = [p for folder in (CORPUS, CORPUS / "bad", CORPUS_B, CORPUS_B / "bad") for p in folder.iterdir()]
+TEXT_FILES = sorted(p for p in CORPUS_FILES if p.suffix.lower() in (".csv", ".tsv", ".txt"))
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -56,7 +57,7 @@ def both_ways(path: Path, monkeypatch, **kwargs):
     return fast, slow, bool(used and used[0])
 
 
-@pytest.mark.parametrize("path", TEXT_FILES, ids=[p.name for p in TEXT_FILES])
+@pytest.mark.parametrize("path", TEXT_FILES, ids=[f"{p.parent.name}/{p.name}" for p in TEXT_FILES])
 def test_corpus_text_file_reads_the_same_both_ways(path, monkeypatch):
     fast, slow, _ = both_ways(path, monkeypatch)
     assert fast == slow
@@ -330,15 +331,16 @@ def test_large_file_utf8_check_is_python_decoding(tail):
         assert caught.value.line == 100_001
 
 
-SHEET_FILES = sorted(p for p in list(CORPUS.iterdir()) + list((CORPUS / "bad").iterdir())
-                     if p.suffix.lower() in (".xlsx", ".xls"))
+SHEET_FILES = sorted(p for p in CORPUS_FILES if p.suffix.lower() in (".xlsx", ".xls"))
+MONTH_SHEETS = {"宁波银行单位账户交易明细_71010122000345678_201710-201712.xlsx",
+                "渤海银行对公账户明细_2000123456789012_2017Q3.xlsx"}  # several data sheets: read row by row
 
 
-@pytest.mark.parametrize("path", SHEET_FILES, ids=[p.name for p in SHEET_FILES])
+@pytest.mark.parametrize("path", SHEET_FILES, ids=[f"{p.parent.name}/{p.name}" for p in SHEET_FILES])
 def test_corpus_sheet_reads_the_same_both_ways(path, monkeypatch):
     fast, slow, used = both_ways(path, monkeypatch)
     assert fast == slow
-    assert used  # one data sheet each: read column-wise
+    assert used or path.name in MONTH_SHEETS  # one data sheet each: read column-wise
 
 
 def sheet_rows(rows: int = 40, seed: int = 5):
