@@ -12,7 +12,7 @@ from sqlmodel import select
 
 from monitor import formatting as fmt
 from monitor.models import (Alert, Company, DisclosureFact, Document, Event, Finding, Institution, Person,
-                            Relation)
+                            Relation, Score)
 from monitor.portal.common import db, locale_name, masker, monitor_config, scope
 from monitor.status import Status, operating_status
 from monitor.access import Scope
@@ -32,8 +32,22 @@ _STATUS_CACHE: dict[tuple, Status] = {}
 _STATUS_CACHE_SIZE = 5000
 
 
-def statuses(session, inst_ids) -> dict[int, Status]:
-    """Each institution's operating status from its events (:func:`monitor.status.operating_status`)."""
+def data_dates(session, inst_ids, tz: str = "Asia/Shanghai") -> dict:
+    """Each institution's data date: the day, in the bureau's zone, of its newest score (the "data as of"
+    its page states; in a replay a day in the past). Institutions never scored have none."""
+    from sqlalchemy import func
+
+    ids = list(inst_ids)
+    if not ids:
+        return {}
+    rows = session.exec(select(Score.institution_id, func.max(Score.as_of)).where(Score.institution_id.in_(ids))
+                        .group_by(Score.institution_id)).all()
+    return {i: fmt.local(m, tz).date() for i, m in rows if m is not None}
+
+
+def statuses(session, inst_ids, tz: str = "Asia/Shanghai") -> dict[int, Status]:
+    """Each institution's operating status from its events (:func:`monitor.status.operating_status`) up to
+    its data date: a replayed sweep stores events that happened after the day its data stands at."""
     from sqlalchemy import func
 
     ids = list(inst_ids)
@@ -41,7 +55,8 @@ def statuses(session, inst_ids) -> dict[int, Status]:
         return {}
     newest = session.exec(select(func.max(Event.id))).one()
     store = str(session.get_bind().url)
-    out = {i: _STATUS_CACHE.get((store, newest, i)) for i in ids}
+    until = data_dates(session, ids, tz)
+    out = {i: _STATUS_CACHE.get((store, newest, i, until.get(i))) for i in ids}
     missing = [i for i, st in out.items() if st is None]
     if missing:
         by_inst: dict[int, list] = defaultdict(list)
@@ -49,11 +64,13 @@ def statuses(session, inst_ids) -> dict[int, Status]:
                                    Event.document_id)
                             .where(Event.institution_id.in_(missing), Event.kind.in_(STATUS_EVENT_KINDS))).all()
         for r in rows:
-            by_inst[r.institution_id].append(r._asdict())
+            cut = until.get(r.institution_id)
+            if cut is None or r.occurred_on is None or r.occurred_on <= cut:
+                by_inst[r.institution_id].append(r._asdict())
         if len(_STATUS_CACHE) > _STATUS_CACHE_SIZE:
             _STATUS_CACHE.clear()
         for i in missing:
-            out[i] = _STATUS_CACHE[(store, newest, i)] = operating_status(by_inst.get(i, []))
+            out[i] = _STATUS_CACHE[(store, newest, i, until.get(i))] = operating_status(by_inst.get(i, []))
     return out
 
 
@@ -87,7 +104,7 @@ def index():
     shown = rows[(page - 1) * PAGE: page * PAGE]
     return render_template("portal/institutions.html", rows=shown, total=len(rows), page=page,
                            pages=max(1, -(-len(rows) // PAGE)), districts=districts, args=request.args,
-                           status=statuses(db(), [inst.id for inst, _ in shown]))
+                           status=statuses(db(), [inst.id for inst, _ in shown], monitor_config().timezone))
 
 
 def registry(session, inst: Institution) -> dict:
@@ -189,7 +206,7 @@ def show(inst_id: int):
                            score=score, periods=periods, facts=facts, alerts=alerts, findings=findings,
                            inline=EVIDENCE_INLINE, by_id={f.id: f for f in findings},
                            current_as_of=findings[0].as_of if findings else None,
-                           shown=presented(s, alerts, locale_name()), op_status=statuses(s, [inst_id])[inst_id])
+                           shown=presented(s, alerts, locale_name()), op_status=statuses(s, [inst_id], monitor_config().timezone)[inst_id])
 
 
 EVIDENCE_INLINE = 1  # the strongest finding shows its evidence with the page; the others when opened
@@ -237,7 +254,8 @@ def events(inst_id: int):
                      .order_by(Event.occurred_on.desc(), Event.id.desc()).limit(100)).all()
     # a court record's amount is often only in its text (the PDFs read it the same way)
     return render_template("portal/_institution_events.html", inst_id=inst_id, events=rows,
-                           amounts={e.id: fmt.event_amount(e) for e in rows})
+                           amounts={e.id: fmt.event_amount(e) for e in rows},
+                           data_date=data_dates(db(), [inst_id], monitor_config().timezone).get(inst_id))
 
 
 @bp.route("/institutions/<int:inst_id>/documents")
