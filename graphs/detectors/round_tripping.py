@@ -16,7 +16,10 @@ Complexity
     Accounts that cannot lie on a cycle (no in- or no out-edge) are pruned
     first; Johnson-style enumeration with a length bound is then
     O((V + E)(C + 1)) for C cycles of bounded length. At most ``max_cycles``
-    cycles are enumerated (a generator is consumed lazily).
+    cycles are enumerated (a generator is consumed lazily). Two-account cycles
+    are counted, not enumerated: the search runs on the accounts with two
+    distinct counterparties or more (the 2-core), so a custody account's star
+    of lenders costs O(V + E).
 """
 
 from __future__ import annotations
@@ -94,6 +97,44 @@ def cycles(G: nx.DiGraph, p: dict):
             yield cycle
 
 
+def _core(H: nx.DiGraph) -> nx.DiGraph:
+    """The part of ``H`` where cycles of three accounts or more can lie: the 2-core of its undirected
+    simple graph (each account of such a cycle has two distinct neighbours on it)."""
+    U = nx.Graph()
+    U.add_edges_from((u, v) for u, v in H.edges() if u != v)
+    return H.subgraph(nx.k_core(U, 2)).copy()
+
+
+def found_cycles(G: nx.DiGraph, p: dict) -> list[tuple[str, ...]]:
+    """``sorted(set(sorted_cycle(c) for c in cycles(G, p)))``, without enumerating the short cycles.
+
+    A custody account and the lenders and borrowers paying it back and forth form a star of
+    two-account cycles, where ``nx.simple_cycles`` spends time quadratic in the star's size and finds
+    nothing of three accounts or more. Those are counted instead (they count towards ``max_cycles``)
+    and the enumeration runs on :func:`_core`; when the count could reach ``max_cycles``, the cycles
+    kept depend on the enumeration order of the whole graph, which :func:`cycles` then follows.
+    """
+    strong = nx.DiGraph((u, v, d) for u, v, d in G.edges(data=True) if d["amount"] >= p["min_amount"])
+    H = _prune(strong)
+    limit = p["max_cycles"]
+    if p["max_length"] < 3 or p["min_length"] < 3 or limit < 1:  # short cycles wanted: the full search
+        return sorted({tuple(sorted_cycle(c)) for c in cycles(G, p)})
+    short = nx.number_of_selfloops(H) + sum(1 for u, v in H.edges() if u < v and H.has_edge(v, u))
+    found, total = set(), short
+    for cycle in nx.simple_cycles(_core(H), length_bound=p["max_length"]):
+        if len(cycle) < 3:
+            continue  # counted in ``short``
+        total += 1
+        if total >= limit:  # enumeration order matters from here on
+            return sorted({tuple(sorted_cycle(c)) for c in cycles(G, p)})
+        if len(cycle) < p["min_length"]:
+            continue
+        amounts = [H[u][v]["amount"] for u, v in zip(cycle, cycle[1:] + cycle[:1])]
+        if min(amounts) >= p["min_conservation"] * max(amounts):
+            found.add(tuple(sorted_cycle(cycle)))
+    return sorted(found)
+
+
 def detect(inputs: Inputs, params=None, as_of: datetime | None = None) -> list[FindingResult]:
     p = merged(DEFAULTS, params)
     ready = flow_window(inputs, as_of, p["window"], custody=False)
@@ -102,8 +143,7 @@ def detect(inputs: Inputs, params=None, as_of: datetime | None = None) -> list[F
     flows, periods = ready
     window = set(periods)
     G = strong_pairs(flows.in_periods(window), p["min_amount"])
-    found = [sorted_cycle(c) for c in cycles(G, p)]
-    found = sorted(set(map(tuple, found)))
+    found = found_cycles(G, p)
     if len(found) < p["min_cycles"]:
         return []
     edges, nodes = [], []
