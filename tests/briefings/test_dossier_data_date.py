@@ -1,0 +1,23 @@
+"""The dossier's operating status stands at its data date, as the portal's institution page does."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from monitor.briefings.data import institution_data
+from monitor.db import session_scope
+from monitor.models import Event
+from tests.briefings.seed import seed_store
+
+
+def test_dossier_status_ignores_events_after_its_data_date(sqlite_store):
+    info = seed_store(sqlite_store, institutions=3)
+    with session_scope(sqlite_store) as s:
+        as_of = institution_data(s, sqlite_store, info.red_id)["score"]["as_of"]
+        later = (datetime.fromisoformat(as_of) + timedelta(days=60)).date()
+        s.add(Event(kind="closure", institution_id=info.red_id, title="关于平台停止运营及清盘处置的公告",
+                    occurred_on=later))
+        s.commit()
+        dossier = institution_data(s, sqlite_store, info.red_id)
+    assert dossier["institution"]["operating_status"]["code"] != "closed"
+    assert any(e["occurred_on"] == later.isoformat() for e in dossier["events"])  # listed, with its date
