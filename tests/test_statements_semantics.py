@@ -107,3 +107,12 @@ def test_a_combined_counterparty_cell(tmp_path):
     assert caught.value.line == 5
     first = read_statement(write(tmp_path, text.rsplit("2017-07-06", 1)[0], "one.csv")).rows[0]
     assert (first.payer_account, first.payer_name) == ("335454007222238", "某甲公司")
+
+
+def test_an_own_account_column_must_name_the_owner_on_every_row(tmp_path):
+    text = "账号|交易时间|借贷标志(1-借 2-贷)|交易金额|账户余额|\n8550|20171101084601|2|10.00|110.00|\n" \
+           "8550|20171102084601|1|5.00|105.00|\n"
+    assert read_statement(write(tmp_path, text, "h.txt")).owner_account == "8550"
+    with pytest.raises(StatementError, match="names the account 9999") as caught:
+        read_statement(write(tmp_path, text.replace("8550|20171102", "9999|20171102"), "g.txt"))
+    assert caught.value.line == 3

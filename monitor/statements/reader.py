@@ -389,6 +389,8 @@ def _read(path, profile, date_format, account, delimiter, encoding, instance_dir
                                  "before the header)", line=header.line,
                                  hint="give --account ACC, or owner.account_from in the bank profile",
                                  code="no_owner")
+    if stmt.kind == "account" and "own_account" in cols and stmt.frame.height:
+        _same_owner_every_row(stmt, grid, header, cols["own_account"])
     if stmt.kind == "account" and not owner_known:
         import polars as pl
 
@@ -416,6 +418,19 @@ def _read(path, profile, date_format, account, delimiter, encoding, instance_dir
         _check_balances(stmt)
         _reconcile(stmt)
     return stmt
+
+
+def _same_owner_every_row(stmt: Statement, grid, header, index: int) -> None:
+    """An own-account column (本方账号, a bare 账号) names the owner on every row, else it is not one."""
+    lines = set(stmt.frame["source_line"].to_list())
+    for line, cells in grid.rows[header.index + 1:]:
+        if line in lines and index < len(cells):
+            value = re.sub(r"\s", "", clean_text(cells[index]))
+            if value and value != stmt.owner_account:
+                raise StatementError(f"the row names the account {value}, the statement is for "
+                                     f"{stmt.owner_account}", line=line, column=header.cells[index],
+                                     hint="if this column is the counterparty's, name it in the profile's "
+                                          "[columns] (e.g. \"账号\" = \"counterparty_account\")")
 
 
 def _preamble_key(key: str) -> str | None:
