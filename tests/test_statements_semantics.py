@@ -116,3 +116,15 @@ def test_an_own_account_column_must_name_the_owner_on_every_row(tmp_path):
     with pytest.raises(StatementError, match="names the account 9999") as caught:
         read_statement(write(tmp_path, text.replace("8550|20171102", "9999|20171102"), "g.txt"))
     assert caught.value.line == 3
+
+
+def test_a_profile_unit_the_reader_does_not_know_is_refused(tmp_path):
+    from monitor.statements.errors import ProfileError
+    from monitor.statements.profiles import load_profile
+
+    path = tmp_path / "p.toml"
+    path.write_text('[read]\namount_unit = "千元"\n', encoding="utf-8")
+    with pytest.raises(ProfileError, match="amount_unit"):
+        load_profile(path)
+    path.write_text('[read]\namount_unit = "分"\n', encoding="utf-8")
+    assert load_profile(path).amount_unit == "分"

@@ -12,7 +12,7 @@ Shipped examples live in ``monitor/statements/profiles/``; an operator's own in
     encoding = "gb18030"                   # utf-8, utf-8-sig, gb18030
     delimiter = "|"                        # ",", "\\t", "|", ";"
     date_format = "%Y.%m.%d"               # strptime format of the date (or date-time) column
-    amount_unit = "万元"                    # or "元"
+    amount_unit = "万元"                    # or "元", "分"
     currency = "CNY"
     [columns]                              # header word -> role (see monitor.statements.aliases)
     "柜员流水" = "txn_id"
@@ -83,6 +83,8 @@ def load_profile(path: Path) -> Profile:
     delimiter = read.get("delimiter")
     if delimiter in ("\\t", "tab", "TAB"):
         delimiter = "\t"
+    if read.get("amount_unit") not in (None, "元", "万元", "分"):  # another unit would be read as 元
+        raise ProfileError(f"read.amount_unit must be 元, 万元 or 分, not {read.get('amount_unit')!r}", path=path)
     account_from = owner.get("account_from", "preamble")
     if account_from not in ("preamble", "filename", "fixed"):
         raise ProfileError(f"owner.account_from must be preamble, filename or fixed, not {account_from!r}",
