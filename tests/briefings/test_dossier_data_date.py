@@ -21,3 +21,11 @@ def test_dossier_status_ignores_events_after_its_data_date(sqlite_store):
         dossier = institution_data(s, sqlite_store, info.red_id)
     assert dossier["institution"]["operating_status"]["code"] != "closed"
     assert any(e["occurred_on"] == later.isoformat() for e in dossier["events"])  # listed, with its date
+    from monitor.briefings.api import institution_charts
+    from monitor.briefings.render import render_html
+
+    html = render_html("institution.html", dossier, institution_charts(dossier))
+    timeline = html[html.index("六、事件时间线"):]
+    row = timeline[:timeline.index("关于平台停止运营及清盘处置的公告")]
+    assert "晚于数据日期" in row[row.rindex("<tr>"):]  # the later event is marked in its row
+    assert "数据日期（" in timeline
