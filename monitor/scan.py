@@ -44,6 +44,7 @@ FLOW_DETECTORS = ("ponzi", "self_financing", "fund_pool", "capital_flight", "rou
 
 # Custody operations (graphs.platform.purpose_code) that mark a P2P custody account's transfers.
 CUSTODY_OPERATIONS = frozenset({"invest", "disburse", "repay", "payout"})
+CUSTODY_LABELS = "出借/放款/还款/兑付"  # the words of custody files, quoted as they are in every language
 CUSTODY_RULE = {"min_labelled_share": 0.5, "min_payers": 5, "min_payees": 5}
 
 _AGGREGATE_SQL = """
@@ -75,7 +76,27 @@ AMLSIM_LAYOUTS = {
         "txn_time": "step", "purpose": "type"},
 }
 AMLSIM_CASH = ("CASH-IN", "CASH-OUT")
+# The formats' names for people (msgids of monitor/translations).
+AMLSIM_NAMES = {"AMLSim converted transactions (convert_logs.py)": "AMLSim converted transactions (convert_logs.py)",
+                "AMLSim tx_log.csv (simulator log)": "AMLSim tx_log.csv (simulator log)"}
 AMLSIM_TRUTH = ("is_sar", "is_fraud", "alert_id", "alert_type", "issar", "alertid")
+
+
+def N_(msgid: str) -> str:
+    """Marks a msgid of monitor/translations (pybabel's ``N_`` keyword); the printer translates it."""
+    return msgid
+
+
+# A note for people: (msgid with %(name)s placeholders, values). English in ``assumptions`` and the JSON;
+# ``monitor scan`` prints it in the reader's language. Ints are grouped, floats in [0, 1] are shares.
+Note = tuple[str, dict[str, Any]]
+
+
+def english(note: Note) -> str:
+    """A note as the English line of ``assumptions`` and ``custody_reason``."""
+    msgid, values = note
+    return msgid % {k: (f"{v:,}" if isinstance(v, int) and not isinstance(v, bool)
+                        else f"{v:.0%}" if isinstance(v, float) else v) for k, v in values.items()}
 
 
 class FileFailed(InputError):
@@ -92,6 +113,7 @@ class Statement:
     table: Any
     ledger: Any  # graphs.detectors.typologies.Ledger
     assumptions: list[str] = field(default_factory=list)  # how the file was read, for the reader
+    notes: list[Note] = field(default_factory=list)  # the same, to be translated
 
 
 @dataclass
@@ -104,6 +126,8 @@ class ScanResult:
     detectors: dict[str, dict] = field(default_factory=dict)  # name -> {"family", "params", "report"}
     summary: dict[str, Any] = field(default_factory=dict)
     assumptions: list[str] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)  # ``assumptions`` to be translated
+    custody_note: Note | None = None  # ``custody_reason`` to be translated
 
 
 def read_aggregated(path: str | Path, mapping: dict[str, str] | None = None):
@@ -129,7 +153,7 @@ def amlsim_layout(path: Path) -> tuple[str, dict[str, str]] | None:
 
 
 def _amlsim_canonical(con, path: Path, layout: tuple[str, dict[str, str]], base_date: date | None,
-                      out: Path) -> list[str]:
+                      out: Path) -> list[Note]:
     """Write ``path`` (an AMLSim file) to ``out`` with canonical headers; returns what was assumed.
 
     Integer times are day offsets from ``base_date``; ISO timestamps lose their ``Z`` (UTC, as
@@ -166,17 +190,21 @@ def _amlsim_canonical(con, path: Path, layout: tuple[str, dict[str, str]], base_
               AND coalesce(trim({col('payee_account')}), '') NOT IN ('', 'null', '-'))
             TO '{sql_str(out)}' (HEADER, DELIMITER ',')""")
     truth = sorted(c for c in cols.values() if c.lower() in AMLSIM_TRUTH)
-    said = [f"format: {name}, recognised by its header"]
+    column = cols[columns["txn_time"]]
+    said: list[Note] = [(N_("format: %(format)s, recognised by its header"), {"format": name})]
     if steps:
-        said.append(f"time: column {cols[columns['txn_time']]} is a day number, read as days after "
-                    f"{base.isoformat()} ({'given with --base-date' if base_date else 'AMLSim default base_date'}; "
-                    f"--base-date to change), every transfer at 00:00")
+        said.append((N_("time: column %(column)s is a day number, read as days after %(base)s (%(origin)s; "
+                        "--base-date to change), every transfer at 00:00"),
+                     {"column": column, "base": base.isoformat(),
+                      "origin": N_("given with --base-date") if base_date else N_("AMLSim default base_date")}))
     else:
-        said.append(f"time: column {cols[columns['txn_time']]} read as UTC")
-    said.append(f"left out: {cash:,} of {total:,} rows of type CASH-IN/CASH-OUT (no counterparty account)"
-                + (f", {no_account:,} rows without payer or payee account" if no_account else ""))
+        said.append((N_("time: column %(column)s read as UTC"), {"column": column}))
+    said.append((N_("left out: %(cash)s of %(total)s rows of type CASH-IN/CASH-OUT (no counterparty account)"),
+                 {"cash": cash, "total": total}))
+    if no_account:
+        said.append((N_("left out: %(n)s rows without payer or payee account"), {"n": no_account}))
     if truth:
-        said.append(f"not read: {', '.join(truth)} (the simulator's labels)")
+        said.append((N_("not read: %(columns)s (the simulator's labels)"), {"columns": ", ".join(truth)}))
     return said
 
 
@@ -200,13 +228,13 @@ def read_statement(path: str | Path, mapping: dict[str, str] | None = None, *,
     if not path.is_file():
         raise InputError(f"{path}: no such file")
     layout = None if mapping else amlsim_layout(path)
-    assumptions: list[str] = []
+    notes: list[Note] = []
     with duckdb.connect() as con, tempfile.TemporaryDirectory(prefix="monitor-scan-") as tmp:
         source = path
         if layout is not None:
             source = Path(tmp) / path.name
             try:
-                assumptions = _amlsim_canonical(con, path, layout, base_date, source)
+                notes = _amlsim_canonical(con, path, layout, base_date, source)
             except duckdb.Error as exc:
                 raise FileFailed(f"{path}: not readable as {layout[0]}: {exc}") from exc
         try:
@@ -230,12 +258,19 @@ def read_statement(path: str | Path, mapping: dict[str, str] | None = None, *,
             if ident:
                 ids.setdefault(account, ident)
     # Holder IDs let the masking keep organisations' accounts (held under a USCC) in full.
-    return Statement(path, table, Ledger(transfers, names, ids=ids), assumptions)
+    return Statement(path, table, Ledger(transfers, names, ids=ids), [english(n) for n in notes], notes)
 
 
 def infer_custody(edges, accounts: dict[str, dict], *, custody: str | None = None,
                   institution: str | None = None) -> tuple[str | None, str]:
-    """The P2P custody account of a statement and why, or ``(None, reason)``.
+    """The P2P custody account of a statement and why (in English), or ``(None, reason)``: :func:`custody_role`."""
+    account, note = custody_role(edges, accounts, custody=custody, institution=institution)
+    return account, english(note)
+
+
+def custody_role(edges, accounts: dict[str, dict], *, custody: str | None = None,
+                 institution: str | None = None) -> tuple[str | None, Note]:
+    """The P2P custody account of a statement and why, or ``(None, why)``.
 
     The rule, in order:
 
@@ -252,7 +287,7 @@ def infer_custody(edges, accounts: dict[str, dict], *, custody: str | None = Non
     if custody is not None:
         if not any(custody in (e.src, e.dst) for e in edges):
             raise InputError(f"custody account {custody!r} does not appear in the file")
-        return custody, "given with --custody"
+        return custody, (N_("given with --custody"), {})
     payers: dict[str, set] = defaultdict(set)
     payees: dict[str, set] = defaultdict(set)
     labelled: dict[str, int] = defaultdict(int)
@@ -270,18 +305,21 @@ def infer_custody(edges, accounts: dict[str, dict], *, custody: str | None = Non
         if not own:
             raise InputError(f"no account in the file is held under institution {institution!r}")
         best = max(own, key=lambda a: (len(payers[a] | payees[a]), a))
-        return best, (f"held under {institution}, the most counterparties of its {len(own)} account(s) "
-                      f"({len(payers[best] | payees[best])})")
+        return best, (N_("held under %(institution)s, the most counterparties of its %(own)s account(s) "
+                         "(%(counterparties)s)"),
+                      {"institution": institution, "own": len(own), "counterparties": len(payers[best] | payees[best])})
     rule = CUSTODY_RULE
     candidates = [a for a in pairs if labelled[a] >= rule["min_labelled_share"] * pairs[a]
                   and len(payers[a]) >= rule["min_payers"] and len(payees[a]) >= rule["min_payees"]]
     if not candidates:
-        return None, (f"no custody account: generic typologies only (no account has ≥ "
-                      f"{rule['min_labelled_share']:.0%} of its transfers labelled 出借/放款/还款/兑付 with ≥ "
-                      f"{rule['min_payers']} payers and ≥ {rule['min_payees']} payees)")
+        return None, (N_("no custody account: generic typologies only (no account has ≥ %(share)s of its "
+                         "transfers labelled %(labels)s with ≥ %(payers)s payers and ≥ %(payees)s payees)"),
+                      {"share": float(rule["min_labelled_share"]), "labels": CUSTODY_LABELS,
+                       "payers": rule["min_payers"], "payees": rule["min_payees"]})
     best = max(candidates, key=lambda a: (len(payers[a] | payees[a]), a))
-    return best, (f"custody operation labels on {labelled[best] / pairs[best]:.0%} of its monthly pairs, "
-                  f"{len(payers[best])} payers, {len(payees[best])} payees")
+    return best, (N_("custody operation labels on %(share)s of its monthly pairs, %(payers)s payers, "
+                     "%(payees)s payees"),
+                  {"share": labelled[best] / pairs[best], "payers": len(payers[best]), "payees": len(payees[best])})
 
 
 def known_params() -> dict[str, dict[str, Any]]:
@@ -304,9 +342,9 @@ def scan_statement(statement: Statement, *, custody: str | None = None, institut
     params = params or {}
     edges = list(flow_edges(statement.table))
     accounts = accounts_from_edges(statement.table) if edges else {}
-    custody, reason = infer_custody(edges, accounts, custody=custody, institution=institution)
-    result = ScanResult(custody, reason, summary=statement.ledger.summary(),
-                        assumptions=list(statement.assumptions))
+    custody, why = custody_role(edges, accounts, custody=custody, institution=institution)
+    result = ScanResult(custody, english(why), summary=statement.ledger.summary(),
+                        assumptions=list(statement.assumptions), notes=list(statement.notes), custody_note=why)
     reports: dict[str, dict] = {}
     result.findings.extend(run_typologies(statement.ledger, params, reports=reports))
     for name in TYPOLOGIES:

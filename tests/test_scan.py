@@ -53,7 +53,7 @@ def test_scan_of_a_healthy_statement_in_gb18030_with_english_header(tmp_path):
     header = ("txn_id", "txn_time", "amount", "payer_account", "payer_name", "payer_id", "payee_account",
               "payee_name", "payee_id", "purpose")
     f = write_statement(tmp_path / "ok.csv", Platform(), header=header, encoding="gb18030")
-    r = run(["scan", str(f)], tmp_path)
+    r = run(["scan", str(f), "--lang", "en"], tmp_path)
     assert r.returncode == 0, r.stderr
     assert "no findings" in r.stdout
 
@@ -129,13 +129,13 @@ def fan_rows(size=8, day=100):
 
 def test_scan_states_no_custody_account_thresholds_and_finds_a_fan(tmp_path, monkeypatch, capsys):
     f = write_transfers(tmp_path / "s.csv", routine_rows() + fan_rows(30))
-    code, out, err = scan_inproc([str(f)], tmp_path, monkeypatch, capsys)
+    code, out, err = scan_inproc([str(f), "--lang", "en"], tmp_path, monkeypatch, capsys)
     assert code == 0, err
     assert "no custody account: generic typologies only" in out
-    assert "fan_in [typology]: 1 finding(s); window_days 30, min_count 5, amount_floor" in out
-    assert "ponzi [custody]: 0 finding(s); skipped no custody account" in out
-    assert "temporal_cycle [typology]" in out and "length 3–10" in out
-    assert "fan_in: 分散转入" in out and "(sink)" in out and "… 23 more (--json lists all)" in out
+    assert "fan-in (fan_in, generic typology): 1 finding(s); window_days=30, min_count=5, amount floor" in out
+    assert "(ponzi, custody detector): 0 finding(s); skipped: no custody account" in out
+    assert "temporal cycle (temporal_cycle, generic typology)" in out and "length 3–10" in out
+    assert "fan-in: counterparties 30" in out and "(sink)" in out and "… 23 more (--json lists all)" in out
     assert card(999) not in out and card(300) not in out  # personal numbers stay masked
     # JSON: everything, evidence not truncated
     code, out, err = scan_inproc([str(f), "--json"], tmp_path, monkeypatch, capsys)
@@ -152,12 +152,11 @@ def test_scan_states_no_custody_account_thresholds_and_finds_a_fan(tmp_path, mon
 
 def test_scan_param_changes_a_threshold_and_without_findings_says_what_came_closest(tmp_path, monkeypatch, capsys):
     f = write_transfers(tmp_path / "s.csv", routine_rows() + fan_rows(8))
-    code, out, err = scan_inproc([str(f), "--param", "fan_in.min_count=9", "--param", "fan_in.window_days=10"],
-                                 tmp_path, monkeypatch, capsys)
+    code, out, err = scan_inproc([str(f), "--lang", "en", "--param", "fan_in.min_count=9",
+                                  "--param", "fan_in.window_days=10"], tmp_path, monkeypatch, capsys)
     assert code == 0, err
-    assert "fan_in [typology]: 0 finding(s); window_days 10, min_count 9" in out
-    assert "no findings" in out and "closest to a finding:" in out
-    assert "fan_in: account 6222***" in out and "counterparties 8" in out
+    assert "fan-in (fan_in, generic typology): 0 finding(s); window_days=10, min_count=9" in out
+    assert "no findings" in out and "closest to a finding: account 6222***" in out and "counterparties 8" in out
     code, out, err = scan_inproc([str(f), "--json", "--param", "fan_in.min_count=9"], tmp_path, monkeypatch, capsys)
     data = json.loads(out)
     assert data["findings"] == [] and data["detectors"]["fan_in"]["params"]["min_count"] == 9
@@ -166,10 +165,10 @@ def test_scan_param_changes_a_threshold_and_without_findings_says_what_came_clos
 
 def test_scan_infers_the_custody_account_from_its_labels(tmp_path):
     f = write_statement(tmp_path / "p.csv", Platform())
-    r = run(["scan", str(f)], tmp_path)
+    r = run(["scan", str(f), "--lang", "en"], tmp_path)
     assert r.returncode == 0, r.stderr
     assert "custody account: C (custody operation labels on" in r.stdout
-    assert "ponzi [custody]: 0 finding(s); custody C" in r.stdout
+    assert "(ponzi, custody detector): 0 finding(s); the last 2 months of the file; " in r.stdout
 
 
 def test_scan_param_errors_are_usage_errors(tmp_path, monkeypatch, capsys):

@@ -76,7 +76,7 @@ def test_other_headers_are_not_taken_for_amlsim(tmp_path):
 
 
 def test_scan_command_prints_its_assumptions_for_an_amlsim_log(tmp_path):
-    r = run(["scan", str(DATA / "tx_log.csv"), "--base-date", "2018-01-01"], tmp_path)
+    r = run(["scan", str(DATA / "tx_log.csv"), "--base-date", "2018-01-01", "--lang", "en"], tmp_path)
     assert r.returncode == 0, r.stderr
     assert "assumed format: AMLSim tx_log.csv" in r.stdout
     assert "days after 2018-01-01 (given with --base-date" in r.stdout

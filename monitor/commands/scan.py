@@ -11,7 +11,7 @@ from typing import Any
 import click
 
 from monitor.commands.context import pass_ctx
-from monitor.scan import ScanResult, known_params, run_scan
+from monitor.scan import N_, ScanResult, known_params, run_scan
 
 
 def parse_params(items) -> dict[str, dict[str, Any]]:
@@ -64,80 +64,205 @@ def _masker(findings, custody: str | None):
     return masker
 
 
-def _fmt(value: Any) -> str:
-    if isinstance(value, float):
-        return f"{value:,.2f}".rstrip("0").rstrip(".") if value != int(value) or abs(value) >= 1000 else f"{value:g}"
-    if isinstance(value, dict):
-        return ", ".join(f"{k} {_fmt(v)}" for k, v in value.items())
-    if isinstance(value, list):
-        return "–".join(_fmt(v) for v in value) if all(isinstance(v, (int, float)) for v in value) \
-            else " → ".join(map(str, value))
-    return str(value)
+# Names of the generic typologies and of their evidence, roles and report keys (msgids of
+# monitor/translations); the custody detectors, their evidence and roles are named by monitor.vocab.
+TYPOLOGY_NAMES = {
+    "fan_in": N_("fan-in"), "fan_out": N_("fan-out"), "scatter_gather_relay": N_("scatter–gather relay"),
+    "gather_scatter": N_("gather–scatter"), "stacked_layering": N_("stacked layering"),
+    "bipartite_layering": N_("bipartite layering"), "temporal_cycle": N_("temporal cycle"),
+    "layering_chain": N_("layering chain"),
+}
+FAMILY_NAMES = {"typology": N_("generic typology"), "custody": N_("custody detector")}
+ROLE_NAMES = {"source": N_("source"), "sink": N_("sink"), "intermediary": N_("intermediary"),
+              "member": N_("member")}
+KEY_NAMES = {
+    "counterparties": N_("counterparties"), "total": N_("total"),
+    "expected_new_counterparties": N_("expected new counterparties"), "window_days": N_("window (days)"),
+    "amount_floor": N_("amount floor"), "short_cycle_amount_floor": N_("amount floor of short cycles"),
+    "intermediaries": N_("intermediaries"), "scattered": N_("scattered"), "gathered": N_("gathered"),
+    "kept": N_("kept"), "length": N_("length"), "first_amount": N_("first amount"),
+    "last_amount": N_("last amount"), "days": N_("days"), "hops": N_("hops"), "accounts": N_("accounts"),
+    "moved": N_("moved"), "paid_out": N_("paid out"), "sinks": N_("sinks"), "sources": N_("sources"),
+    "transfers": N_("transfers"), "account": N_("account"), "expected": N_("expected"),
+    "peak_elsewhere": N_("peak elsewhere"), "source": N_("source"), "sink": N_("sink"),
+    "open_path": N_("open path"), "longest_chain_hops": N_("longest chain (hops)"),
+    "lone_pass_through_accounts": N_("lone pass-through accounts"),
+    "accounts_skipped_as_too_busy": N_("accounts skipped as too busy"),
+    "payees_skipped_as_too_busy": N_("payees skipped as too busy"),
+    "search_bound_hit": N_("search bound reached"),
+}
+# Fractions shown as percentages.
+SHARE_KEYS = {"kept", "keep_min", "tolerance", "min_amount_quantile", "min_labelled_share"}
+# Note values that are msgids themselves.
+TRANSLATED_VALUES = {"format", "origin"}
+
+
+class Words:
+    """The plain output's words in one language: chrome, codes and numbers."""
+
+    def __init__(self, locale: str):
+        from monitor import formatting, labels, vocab
+
+        self.fmt, self.labels, self.vocab = formatting, labels, vocab
+        self.locale = "zh_CN" if formatting.is_zh(locale) else "en"
+        self.zh = formatting.is_zh(locale)
+        self.catalogue = labels.translations(self.locale)
+        self.sep = "；" if self.zh else "; "
+        self.comma = "，" if self.zh else ", "
+
+    def __call__(self, msgid: str, **values) -> str:
+        text = self.catalogue.ugettext(msgid)
+        return text % values if values else text
+
+    def note(self, note) -> str:
+        msgid, values = note
+        return self(msgid, **{k: self(v) if k in TRANSLATED_VALUES else self.value(k, v) for k, v in values.items()})
+
+    def detector(self, name: str) -> str:
+        if name in TYPOLOGY_NAMES:
+            return self(TYPOLOGY_NAMES[name])
+        return self.fmt.pattern_name(name, self.locale)
+
+    def role(self, role: str | None) -> str:
+        if role in ROLE_NAMES:
+            return self(ROLE_NAMES[role])
+        return self.vocab.evidence_code(str(role or ""), self.zh) if role else self.labels.DASH
+
+    def key(self, key: str, custody: bool = False) -> str:
+        """An evidence or report key by its label (the custody detectors' by :mod:`monitor.vocab` first)."""
+        if custody and key in self.vocab.EVIDENCE_METRICS:
+            return self.fmt.evidence_key(key, self.locale)
+        if key in KEY_NAMES:
+            return self(KEY_NAMES[key])
+        if key in self.vocab.EVIDENCE_METRICS:
+            return self.fmt.evidence_key(key, self.locale)
+        return key
+
+    def value(self, key: str, value: Any, amounts_in_yuan: bool = False) -> str:
+        fmt = self.fmt
+        if isinstance(value, bool) or (amounts_in_yuan and key in self.vocab.EVIDENCE_METRICS):
+            return fmt.evidence_value(key, value, self.locale)  # the custody detectors' figures, as the portal
+        if isinstance(value, int):
+            return fmt.number(value, self.locale)
+        if isinstance(value, float):
+            if key in SHARE_KEYS or key == "share":
+                return fmt.share(value, self.locale, 0 if key == "share" else 1).replace(".0%", "%")
+            return fmt.number(value, self.locale, 2 if value != int(value) else 0)
+        if isinstance(value, dict):
+            return self.pairs(value, amounts_in_yuan)
+        if isinstance(value, (list, tuple)):
+            if value and all(isinstance(v, (int, float)) for v in value):
+                return "–".join(self.value(key, v) for v in value)
+            return " → ".join(map(str, value))
+        return str(value)
+
+    def pairs(self, values: dict, amounts_in_yuan: bool = False, params=()) -> str:
+        """``values`` named and formatted; keys in ``params`` as ``--param`` takes them (``name=value``)."""
+        return self.comma.join(
+            f"{k}={_param(v)}" if k in params else f"{self.key(k, amounts_in_yuan)} {self.value(k, v, amounts_in_yuan)}"
+            for k, v in values.items() if v is not None)
+
+    def day(self, iso: str | None) -> str:
+        return self.fmt.day(iso, self.locale) if iso else self.labels.DASH
+
+
+def _param(value: Any) -> str:
+    if isinstance(value, (list, tuple)):
+        return "–".join(map(_param, value))
+    if isinstance(value, float) and value == int(value):
+        return str(int(value))
+    return str(value).lower() if isinstance(value, bool) else str(value)
 
 
 def _when(iso: str | None) -> str:
     return (iso or "")[:19].replace("T", " ")
 
 
-def _print(result: ScanResult, path: Path, mask) -> None:
+def _print(result: ScanResult, path: Path, mask, locale: str) -> None:
     from rich.console import Console
     from rich.markup import escape
     from rich.table import Table
 
+    _ = Words(locale)
     # Wide when piped: evidence rows are not cut to a terminal's width.
     console = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 200)
 
     def show(text: str) -> None:
-        console.print(mask(text))
+        console.print(mask(escape(text)))
 
     s = result.summary
-    show(escape(f"file: {path} ({s.get('transfers', 0):,} transfers, {s.get('pairs', 0):,} account pairs, "
-                f"{(s.get('first') or '')[:10]} – {(s.get('last') or '')[:10]})"))
-    for line in result.assumptions:
-        show(escape(f"assumed {line}"))
+    show(_("file: %(path)s (%(transfers)s transfers, %(pairs)s account pairs, %(first)s – %(last)s)",
+           path=path, transfers=_.value("", s.get("transfers", 0)), pairs=_.value("", s.get("pairs", 0)),
+           first=_.day(s.get("first")), last=_.day(s.get("last"))))
+    for note in result.notes:
+        show(_("assumed %(what)s", what=_.note(note)))
+    why = _.note(result.custody_note) if result.custody_note else result.custody_reason
     if result.custody:
-        show(escape(f"custody account: {result.custody} ({result.custody_reason})"))
+        show(_("custody account: %(account)s (%(why)s)", account=result.custody, why=why))
     else:
-        show(escape(result.custody_reason))
-    show(escape(f"amounts: median {_fmt(s.get('amount_p50', 0.0))}, 90th percentile {_fmt(s.get('amount_p90', 0.0))}; "
-                f"novel transfers (pairs seen only within a short span): {s.get('novel_transfers', 0):,}"))
+        show(why)
+    show(_("amounts: median %(p50)s, 90th percentile %(p90)s; novel transfers (pairs seen only within a short "
+           "span): %(novel)s", p50=_.value("", float(s.get("amount_p50", 0.0))),
+           p90=_.value("", float(s.get("amount_p90", 0.0))), novel=_.value("", s.get("novel_transfers", 0))))
     counts: dict[str, int] = defaultdict(int)
     for f in result.findings:
         counts[f.detector] += 1
-    show("detectors (thresholds used):")
+    show(_("detectors (thresholds used; parameters by the names --param takes):"))
     for name, d in result.detectors.items():
         report = {k: v for k, v in d["report"].items() if k != "closest"}
-        line = f"  {name} [{d['family']}]: {counts.get(name, 0)} finding(s); {_fmt(report) if report else ''}"
-        show(escape(line.rstrip("; ")))
+        head = _("%(detector)s (%(code)s, %(family)s): %(n)s finding(s)", detector=_.detector(name), code=name,
+                 family=_(FAMILY_NAMES.get(d["family"], d["family"])), n=_.value("", counts.get(name, 0)))
+        if d["family"] == "custody":
+            if "skipped" in report:
+                details = _("skipped: no custody account")
+            else:
+                window = d["params"].get("window")
+                months = (_("the last %(n)s months of the file", n=_.value("", window)) if window
+                          else _("every month of the file"))
+                details = _.sep.join((months, _.pairs(d["params"], params=d["params"])))
+        else:
+            details = _.pairs(report, params=d["params"])
+        show(f"  {head}{_.sep}{details}" if details else f"  {head}")
+        closest = d["report"].get("closest")
+        if closest and not counts.get(name):
+            show("    " + _("closest to a finding: %(what)s", what=_.pairs(closest)))
     if not result.findings:
-        show(escape(f"{path}: no findings"))
-        near = [(n, d["report"]["closest"]) for n, d in result.detectors.items() if d["report"].get("closest")]
-        if near:
-            show("closest to a finding:")
-            for name, closest in near:
-                show(escape(f"  {name}: {_fmt(closest)}"))
+        show(_("%(path)s: no findings", path=path))
         return
-    show(f"findings: {len(result.findings)}")
+    show(_("findings: %(n)s", n=_.value("", len(result.findings))))
     for f in result.findings:
         ev = f.evidence
-        show(escape(f"{f.severity.upper()} {f.kind}: {f.title}"))
-        show(escape(f"  window {ev.window_start} – {ev.window_end}; key {f.key}"))
+        custody = f.detector not in TYPOLOGY_NAMES
+        severity = _.labels.name("severity", f.severity, _.catalogue)
+        # The detectors word their titles in Chinese; other languages read the finding from its evidence.
+        name = _.detector(f.kind)
+        if _.zh:
+            # A title that does not start with its pattern's name ("资金归集：…") is prefixed with it.
+            show(f"【{severity}】{f.title}" if f.title.startswith(name) else f"【{severity}】{name} — {f.title}")
+        else:
+            show(f"{severity.upper()} {name}: {_.pairs(dict(list((ev.metrics or {}).items())[:3]), custody)}")
+        show("  " + _("window %(start)s – %(end)s; key %(key)s", start=_.day(ev.window_start),
+                      end=_.day(ev.window_end), key=f.key))
         if ev.metrics:
-            show(escape("  " + _fmt(ev.metrics)))
+            show("  " + _.pairs(ev.metrics, custody))
         if ev.accounts:
-            more = f"; … {len(ev.accounts) - 8} more (--json lists all)" if len(ev.accounts) > 8 else ""
-            show(escape("  accounts: " + "; ".join(f"{a.account_no} {a.holder_name or ''} ({a.role})"
-                                                   for a in ev.accounts[:8]) + more))
+            listed = _.sep.join(_("%(account)s (%(role)s)", account=f"{a.account_no} {a.holder_name or ''}".strip(),
+                                    role=_.role(a.role))
+                                for a in ev.accounts[:8])
+            more = (_.sep + _("… %(n)s more (--json lists all)", n=_.value("", len(ev.accounts) - 8))
+                    if len(ev.accounts) > 8 else "")
+            show("  " + _("accounts: %(list)s", list=listed) + more)
         if ev.edges:
             table = Table(show_header=True, box=None, padding=(0, 1))
-            for col in ("from", "to", "amount", "count", "first", "last"):
+            for col in (_("payer"), _("payee"), _("amount"), _("transfers"), _("first"), _("last")):
                 table.add_column(col)
             for e in ev.edges[:10]:
-                table.add_row(mask(e.src), mask(e.dst), f"{e.amount:,.2f}" if e.amount is not None else "",
-                              str(e.count or ""), _when(e.first), _when(e.last))
+                table.add_row(mask(e.src), mask(e.dst),
+                              _.fmt.number(e.amount, _.locale, 2) if e.amount is not None else "",
+                              _.value("", e.count) if e.count else "", _when(e.first), _when(e.last))
             console.print(table)
             if len(ev.edges) > 10:
-                show(f"  … {len(ev.edges) - 10} more transfers (--json lists all)")
+                show("  " + _("… %(n)s more transfers (--json lists all)", n=_.value("", len(ev.edges) - 10)))
 
 
 @click.command("scan")
@@ -150,9 +275,11 @@ def _print(result: ScanResult, path: Path, mask) -> None:
 @click.option("--base-date", type=click.DateTime(formats=["%Y-%m-%d"]),
               help="The day an integer step 0 stands for in AMLSim files (default 2017-01-01, AMLSim's own).")
 @click.option("--json", "as_json", is_flag=True, help="Print assumptions, thresholds and findings as JSON.")
+@click.option("--lang", type=click.Choice(["zh", "en"]),
+              help="Language of the plain output (default: the locale setting, zh_CN).")
 @pass_ctx
 def scan_command(ctx, file: str, mapping: str | None, custody: str | None, institution: str | None,
-                 params: tuple[str, ...], base_date, as_json: bool) -> None:
+                 params: tuple[str, ...], base_date, as_json: bool, lang: str | None) -> None:
     """Run the detectors on one transfer file (nothing is stored).
 
     Exit 0 with or without findings, 1 when the file cannot be read, 2 for a usage error.
@@ -171,4 +298,4 @@ def scan_command(ctx, file: str, mapping: str | None, custody: str | None, insti
             "findings": [f.to_dict() for f in result.findings]}
         click.echo(json.dumps(mask.data(out), ensure_ascii=False, indent=2, default=str))
     else:
-        _print(result, Path(file), mask)
+        _print(result, Path(file), mask, lang or ctx.config.locale)
