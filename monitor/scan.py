@@ -38,6 +38,11 @@ from typing import Any
 
 from monitor.errors import InputError
 
+def N_(msgid: str) -> str:
+    """Marks a msgid of monitor/translations (pybabel's ``N_`` keyword); the printer translates it."""
+    return msgid
+
+
 # Detectors that read flows only (no registry, no disclosures needed); they need a custody account.
 FLOW_DETECTORS = ("ponzi", "self_financing", "fund_pool", "capital_flight", "round_tripping", "scatter_gather",
                   "borrower_cap", "borrower_concentration")
@@ -66,25 +71,17 @@ _TRANSFERS_SQL = """
 AMLSIM_BASE_DATE = date(2017, 1, 1)
 # Header cells (lower case) that identify AMLSim's files: the converted transactions.csv of
 # scripts/convert_logs.py (schema.json "transaction"), and the raw tx_log.csv the simulator writes
-# (AMLSim.java initTxLogBufWriter). Values: canonical field -> AMLSim column.
+# (AMLSim.java initTxLogBufWriter). Keys: the format's name (a msgid); values: canonical field -> AMLSim column.
 AMLSIM_LAYOUTS = {
-    "AMLSim converted transactions (convert_logs.py)": {
+    N_("AMLSim converted transactions (convert_logs.py)"): {
         "txn_id": "tran_id", "payer_account": "orig_acct", "payee_account": "bene_acct",
         "amount": "base_amt", "txn_time": "tran_timestamp", "purpose": "tx_type"},
-    "AMLSim tx_log.csv (simulator log)": {
+    N_("AMLSim tx_log.csv (simulator log)"): {
         "payer_account": "nameorig", "payee_account": "namedest", "amount": "amount",
         "txn_time": "step", "purpose": "type"},
 }
 AMLSIM_CASH = ("CASH-IN", "CASH-OUT")
-# The formats' names for people (msgids of monitor/translations).
-AMLSIM_NAMES = {"AMLSim converted transactions (convert_logs.py)": "AMLSim converted transactions (convert_logs.py)",
-                "AMLSim tx_log.csv (simulator log)": "AMLSim tx_log.csv (simulator log)"}
 AMLSIM_TRUTH = ("is_sar", "is_fraud", "alert_id", "alert_type", "issar", "alertid")
-
-
-def N_(msgid: str) -> str:
-    """Marks a msgid of monitor/translations (pybabel's ``N_`` keyword); the printer translates it."""
-    return msgid
 
 
 # A note for people: (msgid with %(name)s placeholders, values). English in ``assumptions`` and the JSON;
