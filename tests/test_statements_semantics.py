@@ -128,3 +128,9 @@ def test_a_profile_unit_the_reader_does_not_know_is_refused(tmp_path):
         load_profile(path)
     path.write_text('[read]\namount_unit = "分"\n', encoding="utf-8")
     assert load_profile(path).amount_unit == "分"
+
+
+def test_a_known_word_with_a_note_in_brackets(tmp_path):
+    text = HEAD + "交易日期,收支方向(1收2支),发生额(元),余额(元)\n2017-07-01,1,100.00,1100.00\n2017-07-02,2,40.00,1060.00\n"
+    rows = read_statement(write(tmp_path, text)).rows
+    assert [(r.payer_account, r.amount) for r in rows] == [(None, Decimal("100.00")), ("6200001", Decimal("40.00"))]

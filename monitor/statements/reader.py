@@ -9,11 +9,11 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
 
 from monitor.statements import dates, recognise
-from monitor.statements.aliases import (CREDIT_FLAGS, CURRENCIES, DEBIT_FLAGS, FLAG_WORDS, FOOTER_PATTERNS,
-                                        OPENING_WORDS, WANYUAN_WORDS)
+from monitor.statements.aliases import (CREDIT_FLAGS, CURRENCIES, DEBIT_FLAGS, FOOTER_PATTERNS, OPENING_WORDS,
+                                        WANYUAN_WORDS)
 from monitor.statements.errors import StatementError
 from monitor.statements.profiles import Profile, available, get as get_profile, pick
-from monitor.statements.recognise import clean_text, header_roles, norm_label
+from monitor.statements.recognise import clean_text, flag_codes, header_roles, norm_label
 
 CENT = Decimal("0.01")
 WAN = Decimal(10000)
@@ -798,14 +798,6 @@ def _name_time_columns(stmt, how: _Columns) -> None:
         stmt.columns["time"] = how.label[how.time_index]
 
 
-_FLAG_CODE = re.compile(r"([0-9A-Za-z])\s*[-=:：]\s*([借贷收付支入出])")
-
-
-def flag_codes(label: str) -> dict[str, str]:
-    """The codes a flag column's header states, ``借贷标志(1-借 2-贷)`` -> ``{"1": "debit", "2": "credit"}``."""
-    return {code.lower(): FLAG_WORDS[word] for code, word in _FLAG_CODE.findall(clean_text(label))}
-
-
 _SUCCESS = ("成功", "success", "successful", "已成功", "交易成功")
 _FAILED = {"失败", "交易失败", "处理失败", "已失败", "failed", "failure", "fail"}
 
@@ -1218,8 +1210,8 @@ def _columnar_rows(stmt, data, cols, header, date_format, factor, sheet_rows=Non
 # --- footers ------------------------------------------------------------------------------------------------
 
 _NUM = r"[￥¥]?\s*(-?[\d,]+(?:\.\d+)?)"
-_S = r"[\s:：,，|]*"
-_UNIT = r"(?:[(（](?:元|分)[)）])?"  # 成功金额(分): the unit is the statement's (its money columns say it)  # what stands between a label and its number: spaces, colons, delimiters
+_S = r"[\s:：,，|]*"  # what stands between a label and its number: spaces, colons, delimiters
+_UNIT = r"(?:[(（](?:元|分)[)）])?"  # 成功金额(分): the unit is the statement's (its money columns say it)
 _TEXT_TOTALS: list[tuple[re.Pattern, tuple[str, ...]]] = [
     (re.compile(r"^trailer" + _S + r"(\d+)" + _S + _NUM, re.I), ("count", "total")),
     (re.compile(r"(借方|贷方|收入|支出)合计" + _S + r"(\d+)\s*笔" + _S + r"(?:共\s*)?" + _NUM),

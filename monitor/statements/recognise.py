@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from monitor.statements.aliases import HEADER_ALIASES, PREAMBLE_KEYS
+from monitor.statements.aliases import FLAG_WORDS, HEADER_ALIASES, PREAMBLE_KEYS
 from monitor.statements.errors import StatementError
 
 DELIMITERS = (",", "\t", "|", ";")
@@ -162,7 +162,32 @@ def header_roles(label: object, extra: dict[str, list[tuple[str, int]]] | None =
             found = list((extra or {}).get(part, ())) + ALIAS_INDEX.get(part, [])
             if found:
                 break
-    return found
+    return found or _roles_with_note(label, extra)
+
+
+_NOTE = re.compile(r"^(.+?)[(（]([^()（）]*)[)）]$")
+_FLAG_CODE = re.compile(r"(?<![0-9A-Za-z])([0-9A-Za-z])\s*[-=:：为]?\s*([借贷收付支入出])")
+
+
+def flag_codes(label: object) -> dict[str, str]:
+    """The codes a flag column's header states, ``借贷标志(1-借 2-贷)`` -> ``{"1": "debit", "2": "credit"}``."""
+    return {code.lower(): FLAG_WORDS[word] for code, word in _FLAG_CODE.findall(clean_text(label))}
+
+
+def _roles_with_note(label: object, extra) -> list[tuple[str, int]]:
+    """A known word with a note in brackets that says how to read it: a flag column's codes
+    (``借贷方向(1:借 2:贷)``) or a money column's unit (``发生额(元)``, ``(万元)``, ``(分)``, which the reader's
+    unit rule sees in the label)."""
+    match = _NOTE.match(clean_text(label))
+    if not match:
+        return []
+    roles = header_roles(match.group(1), extra)
+    note = norm_label(match.group(2))
+    if roles and roles[0][0] == "direction" and flag_codes(label):
+        return roles[:1]
+    if roles and roles[0][0] in ("amount", "debit", "credit", "balance") and note in ("元", "万元", "分", "人民币元"):
+        return roles[:1]
+    return []
 
 
 _BILINGUAL = re.compile(r"([^a-z]*[\u4e00-\u9fff][^a-z]*?)\s*([a-z][a-z0-9 ./&'-]*)")
