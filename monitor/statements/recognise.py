@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
+import functools
 import re
 import unicodedata
 from bisect import bisect_right
@@ -169,6 +170,7 @@ _NOTE = re.compile(r"^(.+?)[(（]([^()（）]*)[)）]$")
 _FLAG_CODE = re.compile(r"(?<![0-9A-Za-z])([0-9A-Za-z])\s*[-=:：为]?\s*([借贷收付支入出])")
 
 
+@functools.lru_cache(maxsize=256)  # asked once per row of a flag column
 def flag_codes(label: object) -> dict[str, str]:
     """The codes a flag column's header states, ``借贷标志(1-借 2-贷)`` -> ``{"1": "debit", "2": "credit"}``."""
     return {code.lower(): FLAG_WORDS[word] for code, word in _FLAG_CODE.findall(clean_text(label))}
