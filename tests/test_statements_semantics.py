@@ -134,3 +134,12 @@ def test_a_known_word_with_a_note_in_brackets(tmp_path):
     text = HEAD + "交易日期,收支方向(1收2支),发生额(元),余额(元)\n2017-07-01,1,100.00,1100.00\n2017-07-02,2,40.00,1060.00\n"
     rows = read_statement(write(tmp_path, text)).rows
     assert [(r.payer_account, r.amount) for r in rows] == [(None, Decimal("100.00")), ("6200001", Decimal("40.00"))]
+
+
+def test_the_stated_period_tells_day_from_month(tmp_path):
+    body = "交易日期,交易金额,余额\n01/07/2017,10.00,110.00\n03/07/2017,-5.00,105.00\n"
+    shown = read_statement(write(tmp_path, HEAD + "期间：01/07/2017 - 31/07/2017\n" + body, "a.csv"))
+    assert [r.txn_time.isoformat() for r in shown.rows] == ["2017-07-01T00:00:00", "2017-07-03T00:00:00"]
+    with pytest.raises(StatementError) as caught:
+        read_statement(write(tmp_path, HEAD + "期间：01/07/2017 - 05/07/2017\n" + body, "b.csv"))
+    assert caught.value.code == "ambiguous_date_order"

@@ -305,7 +305,26 @@ def read_statement(path: Path | str, *, profile: str | Profile | None = None, da
     """
     path = Path(path)
     try:
-        return _read(path, profile, date_format, account, delimiter, encoding, instance_dir, check)
+        try:
+            return _read(path, profile, date_format, account, delimiter, encoding, instance_dir, check)
+        except StatementError as exc:
+            order = _stated_order(path, encoding, delimiter) if exc.code == "ambiguous_date_order" and \
+                not date_format else None
+            if order is None:
+                raise
+            # the period line (01/07/2017 - 31/07/2017) shows the order the rows' dates cannot
+            for fmt in (order, f"{order} %H:%M:%S", f"{order} %H:%M"):
+                try:
+                    stmt = _read(path, profile, fmt, account, delimiter, encoding, instance_dir, check)
+                except StatementError:
+                    continue
+                times = stmt.frame["txn_time"]
+                if not stmt.period or (times.len() and not (stmt.period[0] <= times.min().date() and
+                                                            times.max().date() <= stmt.period[1])):
+                    continue  # the dates so read must lie in the period that gave their order
+                stmt.warnings.append(f"day/month order of the dates taken from the stated period ({order})")
+                return stmt
+            raise exc from None
     except StatementError as exc:
         raise exc.at(path) from None
 
@@ -462,6 +481,20 @@ def _slashed_dates(text: str) -> list[dt.date]:
                 for a, b, y in found]
     except ValueError:
         return []
+
+
+def _stated_order(path: Path, encoding, delimiter) -> str | None:
+    """``%d/%m/%Y`` or ``%m/%d/%Y`` when the preamble's period is written with slashes and a day above 12."""
+    try:
+        grid = recognise.load(path, encoding)
+        header = recognise.find_header(grid, delimiter, {})
+    except StatementError:
+        return None
+    for key, value in recognise.preamble_pairs([cells for _, cells in grid.rows[:header.index]]):
+        found = _SLASHED.findall(value) if _preamble_key(key) == "period" else []
+        if found and _slashed_dates(value):
+            return "%d/%m/%Y" if any(int(a) > 12 for a, _, _ in found) else "%m/%d/%Y"
+    return None
 
 
 def _dates_in(text: str) -> list[dt.date]:
