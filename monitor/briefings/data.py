@@ -486,9 +486,7 @@ def institution_data(session, config, institution, user=None, generated_at: date
                    "amount": event_amount(e), "url": e.url, "subject_name": e.subject_name, "body": (e.body or "")[:300],
                    "available_at": as_utc(e.available_at).isoformat()} for e in events[:MAX_ROWS]]
 
-    # As of the dossier's data date (its score's), as the portal's page states it: a replay stores later events.
-    cut = formatting.local(latest.as_of, tz).date() if latest is not None else None
-    status = operating_status([e for e in events if cut is None or e.occurred_on is None or e.occurred_on <= cut])
+    status = operating_status(events)
     users = {u.id: u.display_name or u.username for u in session.exec(select(User))}
     alert_rows = []
     alerts = list(session.exec(select(Alert).where(Alert.institution_id == inst.id)

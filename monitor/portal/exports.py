@@ -37,7 +37,7 @@ def export_rows(sc, what: str, args=None, user_id: int | None = None, locale: st
     if what == "institutions":
         latest = sc.latest_scores(contributions=False)
         insts = list(s.exec(sc.institutions()))
-        status = statuses(s, [i.id for i in insts], tz)
+        status = statuses(s, [i.id for i in insts])
         insts.sort(key=lambda i: (-(latest[i.id].score if i.id in latest else 0.0), i.name))
         header = ["name", "uscc", "kind", "status", "district", "score", "band", "as_of"]
         rows = []

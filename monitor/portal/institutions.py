@@ -45,9 +45,9 @@ def data_dates(session, inst_ids, tz: str = "Asia/Shanghai") -> dict:
     return {i: fmt.local(m, tz).date() for i, m in rows if m is not None}
 
 
-def statuses(session, inst_ids, tz: str = "Asia/Shanghai") -> dict[int, Status]:
-    """Each institution's operating status from its events (:func:`monitor.status.operating_status`) up to
-    its data date: a replayed sweep stores events that happened after the day its data stands at."""
+def statuses(session, inst_ids) -> dict[int, Status]:
+    """Each institution's operating status from all its events (:func:`monitor.status.operating_status`);
+    pages mark the evidence that postdates the institution's data date (:func:`data_dates`)."""
     from sqlalchemy import func
 
     ids = list(inst_ids)
@@ -55,8 +55,7 @@ def statuses(session, inst_ids, tz: str = "Asia/Shanghai") -> dict[int, Status]:
         return {}
     newest = session.exec(select(func.max(Event.id))).one()
     store = str(session.get_bind().url)
-    until = data_dates(session, ids, tz)
-    out = {i: _STATUS_CACHE.get((store, newest, i, until.get(i))) for i in ids}
+    out = {i: _STATUS_CACHE.get((store, newest, i)) for i in ids}
     missing = [i for i, st in out.items() if st is None]
     if missing:
         by_inst: dict[int, list] = defaultdict(list)
@@ -64,13 +63,11 @@ def statuses(session, inst_ids, tz: str = "Asia/Shanghai") -> dict[int, Status]:
                                    Event.document_id)
                             .where(Event.institution_id.in_(missing), Event.kind.in_(STATUS_EVENT_KINDS))).all()
         for r in rows:
-            cut = until.get(r.institution_id)
-            if cut is None or r.occurred_on is None or r.occurred_on <= cut:
-                by_inst[r.institution_id].append(r._asdict())
+            by_inst[r.institution_id].append(r._asdict())
         if len(_STATUS_CACHE) > _STATUS_CACHE_SIZE:
             _STATUS_CACHE.clear()
         for i in missing:
-            out[i] = _STATUS_CACHE[(store, newest, i, until.get(i))] = operating_status(by_inst.get(i, []))
+            out[i] = _STATUS_CACHE[(store, newest, i)] = operating_status(by_inst.get(i, []))
     return out
 
 
@@ -104,7 +101,7 @@ def index():
     shown = rows[(page - 1) * PAGE: page * PAGE]
     return render_template("portal/institutions.html", rows=shown, total=len(rows), page=page,
                            pages=max(1, -(-len(rows) // PAGE)), districts=districts, args=request.args,
-                           status=statuses(db(), [inst.id for inst, _ in shown], monitor_config().timezone))
+                           status=statuses(db(), [inst.id for inst, _ in shown]))
 
 
 def registry(session, inst: Institution) -> dict:
@@ -206,7 +203,8 @@ def show(inst_id: int):
                            score=score, periods=periods, facts=facts, alerts=alerts, findings=findings,
                            inline=EVIDENCE_INLINE, by_id={f.id: f for f in findings},
                            current_as_of=findings[0].as_of if findings else None,
-                           shown=presented(s, alerts, locale_name()), op_status=statuses(s, [inst_id], monitor_config().timezone)[inst_id])
+                           shown=presented(s, alerts, locale_name()), op_status=statuses(s, [inst_id])[inst_id],
+                           data_date=data_dates(s, [inst_id], monitor_config().timezone).get(inst_id))
 
 
 EVIDENCE_INLINE = 1  # the strongest finding shows its evidence with the page; the others when opened

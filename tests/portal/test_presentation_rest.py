@@ -84,7 +84,7 @@ def test_alert_date_filters_are_iso_whatever_the_browser_locale(portal):
         assert 'value="2018-05-01"' in html
 
 
-def test_events_after_the_data_date_neither_set_the_status_nor_pass_unmarked(portal):
+def test_events_after_the_data_date_are_marked(portal):
     from datetime import date
 
     from monitor.models import Event
@@ -99,14 +99,31 @@ def test_events_after_the_data_date_neither_set_the_status_nor_pass_unmarked(por
     login(client, "inspector")
     page = client.get(f"/institutions/{ids['calm']}").get_data(as_text=True)
     status = page[page.index('id="inst-status"'):page.index("</td>", page.index('id="inst-status"'))]
-    assert "停业清盘" not in status and "正常" in status
-    row = next(r for r in client.get("/institutions").get_data(as_text=True).split("<tr>") if "稳稳贷" in r)
-    assert "停业清盘" not in row
-    assert "停业清盘" not in next(r for r in client.get("/exports/institutions.csv").get_data(as_text=True)
-                                  .splitlines() if "稳稳贷" in r)
+    # the closure is known, so the status says so; its evidence carries the mark
+    assert "停业清盘" in status
+    assert "2018年9月1日" in status and "晚于数据日期" in status[status.index("2018年9月1日"):]
     events = client.get(f"/institutions/{ids['calm']}/events").get_data(as_text=True)
     later = events[events.index("2018年9月1日") - 80:events.index("清盘处置")]
     assert 'class="after-data-date"' in later and "晚于数据日期" in later
     _english(client)
     events = client.get(f"/institutions/{ids['calm']}/events").get_data(as_text=True)
     assert "after the data date" in events and "Events after the data date (2018-06-01) are marked" in events
+    page = client.get(f"/institutions/{ids['calm']}").get_data(as_text=True)
+    assert "after the data date" in page[page.index('id="inst-status"'):]
+
+
+def test_events_up_to_the_data_date_are_not_marked(portal):
+    from datetime import date
+
+    from monitor.models import Event
+    from tests.portal.test_present import _session
+
+    app, ids = portal
+    with _session(app) as s:
+        s.add(Event(kind="closure", institution_id=ids["calm"], title="关于平台停止运营及清盘处置的公告",
+                    occurred_on=date(2018, 6, 1), document_id=ids["doc"]))
+        s.commit()
+    client = app.test_client()
+    login(client, "inspector")
+    assert "晚于数据日期" not in client.get(f"/institutions/{ids['calm']}").get_data(as_text=True)
+    assert "晚于数据日期" not in client.get(f"/institutions/{ids['calm']}/events").get_data(as_text=True)
