@@ -128,3 +128,10 @@ def test_catalogue_compiled_in_memory_when_the_mo_file_is_missing(tmp_path, monk
     assert labels.name("alert_status", "new", catalogue) == "新"
     with pytest.raises(FileNotFoundError):
         labels.translations.__wrapped__("en")
+
+
+@pytest.mark.parametrize("lang", sorted(CATALOGUES))
+def test_no_catalogue_entry_is_fuzzy(lang):
+    """The catalogues are compiled with fuzzy entries in, so a guessed translation would reach the pages."""
+    fuzzy = [message.id for message in _catalogue(lang) if message.id and message.fuzzy]
+    assert not fuzzy, f"{lang}: fuzzy entries (check the translation, then drop the flag): {fuzzy}"
