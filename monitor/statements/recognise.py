@@ -240,14 +240,7 @@ def load(path: Path, encoding: str | None = None) -> Grid:
         start = 3 if enc == "utf-8-sig" and raw.startswith(codecs.BOM_UTF8) else 0
         return Grid(path, enc, Utf8Lines(raw, start), [], ends_with_newline=raw.endswith(b"\n") or len(raw) == start,
                     data=raw)
-    try:
-        text = raw.decode(enc)
-    except UnicodeDecodeError as exc:
-        line = raw[:exc.start].count(b"\n") + 1
-        raise StatementError(f"cannot decode as {enc}", path=path, line=line,
-                             hint="set encoding in the bank profile") from None
-    except LookupError:
-        raise StatementError(f"unknown encoding {enc!r}", path=path, hint="encoding = \"gb18030\"") from None
+    text = _decode(raw, enc, path)
     # LF only: a form feed or a lone CR inside a line is not a line break for the line numbers.
     lines = text.split("\n")
     if "\r" in text:
@@ -261,13 +254,20 @@ def load(path: Path, encoding: str | None = None) -> Grid:
 def _valid(raw: bytes, path: Path, enc: str) -> bool:
     if enc == "utf-8" and is_utf8(raw):
         return True
+    _decode(raw, enc, path)
+    return True
+
+
+def _decode(raw: bytes, enc: str, path: Path, what: str = "") -> str:
+    """``raw`` decoded, or a StatementError naming the line of the first byte that does not decode."""
     try:
-        raw.decode(enc)
+        return raw.decode(enc)
     except UnicodeDecodeError as exc:
         line = raw[:exc.start].count(b"\n") + 1
-        raise StatementError(f"cannot decode as {enc}", path=path, line=line,
+        raise StatementError(f"cannot decode {what}as {enc}", path=path, line=line,
                              hint="set encoding in the bank profile") from None
-    return True
+    except LookupError:
+        raise StatementError(f"unknown encoding {enc!r}", path=path, hint="encoding = \"gb18030\"") from None
 
 
 class Utf8Lines(Sequence):
@@ -391,14 +391,7 @@ def _html_tables(path: Path, raw: bytes, enc: str) -> list[tuple[str, list[tuple
     column, the covered cells empty), ``&nbsp;`` empty."""
     import lxml.html
 
-    try:
-        text = raw.decode(enc)
-    except UnicodeDecodeError as exc:
-        line = raw[:exc.start].count(b"\n") + 1
-        raise StatementError(f"cannot decode the HTML as {enc}", path=path, line=line,
-                             hint="set encoding in the bank profile") from None
-    except LookupError:
-        raise StatementError(f"unknown encoding {enc!r}", path=path, hint="encoding = \"gb18030\"") from None
+    text = _decode(raw, enc, path, "the HTML ")
     text = re.sub(r"^\ufeff?\s*<\?xml[^>]*>", "", text)  # lxml refuses a str with an encoding declaration
     try:
         doc = lxml.html.document_fromstring(text)
